@@ -1,0 +1,24 @@
+// Lint guards the design: the pure core (model, ingress, plan) imports no I/O layer.
+import tseslint from 'typescript-eslint';
+
+const ioLayers = ['**/aws/**', '**/k8s/**', '**/deploy/**', '**/targets/**', '**/controllers/**', '**/cli/**',
+  '@aws-sdk/*', '@kubernetes/*', 'node:fs', 'node:fs/promises', 'node:http', 'node:https', 'node:child_process', 'node:net'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.stand-ins/**', 'helm/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'max-depth': ['warn', 4],
+      'max-params': ['warn', 5],
+    },
+  },
+  {
+    files: ['src/model/**/*.ts', 'src/ingress/**/*.ts', 'src/plan/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ioLayers, message: 'the pure core does no I/O' }] }],
+    },
+  },
+);

@@ -1,0 +1,133 @@
+// Desired AWS resources, as plain data. Field names and value spellings follow the ELBv2 / EC2 APIs so
+// that a desired spec and an observed one compare field by field. Arrays whose order AWS does not keep
+// (subnets, security groups, condition values) are kept sorted by the builder.
+import type { ArnOrRef, Known } from './refs.ts';
+
+export type Tags = Readonly<Record<string, string>>;
+export type Attributes = Readonly<Record<string, string>>;
+
+export type Scheme = 'internet-facing' | 'internal';
+export type IpAddressType = 'ipv4' | 'dualstack' | 'dualstack-without-public-ipv4';
+export type ListenerProtocol = 'HTTP' | 'HTTPS';
+export type TargetType = 'instance' | 'ip';
+export type ProtocolVersion = 'HTTP1' | 'HTTP2' | 'GRPC';
+
+export interface LoadBalancerSpec {
+  readonly name: string;
+  readonly type: 'application';
+  readonly scheme: Scheme;
+  readonly ipAddressType: IpAddressType;
+  /** sorted subnet IDs */
+  readonly subnets: Known<readonly string[]>;
+  /** managed SG as a Ref, or the user's group IDs; sorted by the builder where literal */
+  readonly securityGroups: readonly Known<ArnOrRef>[];
+  /** only the keys the user set; other attributes are left as AWS has them */
+  readonly attributes: Attributes;
+  readonly tags: Tags;
+}
+
+export interface ForwardTarget {
+  readonly targetGroupArn: ArnOrRef;
+  readonly weight?: number;
+}
+
+export type Action =
+  | {
+      readonly type: 'forward';
+      readonly forwardConfig: {
+        readonly targetGroups: readonly ForwardTarget[];
+        readonly targetGroupStickinessConfig?: { readonly enabled: boolean; readonly durationSeconds?: number };
+      };
+    }
+  | {
+      readonly type: 'redirect';
+      readonly redirectConfig: {
+        readonly protocol?: string;
+        readonly port?: string;
+        readonly host?: string;
+        readonly path?: string;
+        readonly query?: string;
+        readonly statusCode: 'HTTP_301' | 'HTTP_302';
+      };
+    }
+  | {
+      readonly type: 'fixed-response';
+      readonly fixedResponseConfig: {
+        readonly statusCode: string;
+        readonly contentType?: string;
+        readonly messageBody?: string;
+      };
+    };
+
+export type RuleCondition =
+  | { readonly field: 'host-header'; readonly hostHeaderConfig: { readonly values: readonly string[] } }
+  | { readonly field: 'path-pattern'; readonly pathPatternConfig: { readonly values: readonly string[] } }
+  | { readonly field: 'http-header'; readonly httpHeaderConfig: { readonly httpHeaderName: string; readonly values: readonly string[] } }
+  | { readonly field: 'http-request-method'; readonly httpRequestMethodConfig: { readonly values: readonly string[] } }
+  | { readonly field: 'query-string'; readonly queryStringConfig: { readonly values: readonly { readonly key?: string; readonly value: string }[] } }
+  | { readonly field: 'source-ip'; readonly sourceIpConfig: { readonly values: readonly string[] } };
+
+export interface ListenerSpec {
+  readonly loadBalancer: ArnOrRef;
+  readonly port: number;
+  readonly protocol: ListenerProtocol;
+  /** HTTPS only */
+  readonly sslPolicy?: string;
+  /** HTTPS only: the first is the default certificate, the rest are SNI certificates */
+  readonly certificates: readonly Known<string>[];
+  readonly defaultActions: readonly Action[];
+  readonly tags: Tags;
+}
+
+export interface ListenerRuleSpec {
+  readonly listener: ArnOrRef;
+  readonly priority: number;
+  readonly conditions: readonly RuleCondition[];
+  readonly actions: readonly Action[];
+  readonly tags: Tags;
+}
+
+export interface HealthCheck {
+  readonly enabled: boolean;
+  /** "traffic-port" or a port number as a string */
+  readonly port: string;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly path: string;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly healthyThresholdCount: number;
+  readonly unhealthyThresholdCount: number;
+  readonly matcher: { readonly httpCode?: string; readonly grpcCode?: string };
+}
+
+export interface TargetGroupSpec {
+  readonly name: string;
+  readonly targetType: TargetType;
+  readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly protocolVersion: ProtocolVersion;
+  readonly ipAddressType: 'ipv4' | 'ipv6';
+  readonly vpcId: Known<string>;
+  readonly healthCheck: HealthCheck;
+  /** only the keys the user set */
+  readonly attributes: Attributes;
+  readonly tags: Tags;
+}
+
+export interface SecurityGroupRule {
+  readonly ipProtocol: 'tcp';
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidrIpv4?: string;
+  readonly cidrIpv6?: string;
+  readonly prefixListId?: string;
+}
+
+export interface SecurityGroupSpec {
+  readonly groupName: string;
+  readonly description: string;
+  readonly vpcId: Known<string>;
+  /** sorted ingress rules */
+  readonly ingress: readonly SecurityGroupRule[];
+  readonly tags: Tags;
+}

@@ -1,0 +1,41 @@
+// Kubernetes objects the controller writes (as opposed to the AWS resources in elbv2.ts).
+import type { ArnOrRef } from './refs.ts';
+import type { IpAddressType, TargetType } from './elbv2.ts';
+
+export interface TargetGroupBindingSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly targetGroupARN: ArnOrRef;
+  readonly targetType: TargetType;
+  readonly serviceRef: { readonly name: string; readonly port: number | string };
+  /** instance mode: node label selector from target-node-labels */
+  readonly nodeSelector?: { readonly matchLabels: Readonly<Record<string, string>> };
+  readonly ipAddressType: Extract<IpAddressType, 'ipv4'> | 'ipv6';
+  readonly vpcID?: string;
+  /** security-group rules the controller keeps on node/pod ENI groups for this binding */
+  readonly networking?: {
+    readonly ingress: readonly {
+      readonly from: readonly ({ readonly securityGroup: { readonly groupID: ArnOrRef } } | { readonly ipBlock: { readonly cidr: string } })[];
+      readonly ports: readonly { readonly protocol: 'TCP'; readonly port?: number | string }[];
+    }[];
+  };
+}
+
+/** elbv2.k8s.aws/v1beta1 IngressClassParams spec (cluster-scoped); fields as upstream names them */
+export interface IngressClassParamsSpec {
+  readonly loadBalancerName?: string;
+  readonly namespaceSelector?: { readonly matchLabels?: Readonly<Record<string, string>>; readonly matchExpressions?: readonly { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[] };
+  readonly group?: { readonly name: string };
+  readonly scheme?: 'internal' | 'internet-facing';
+  readonly ipAddressType?: IpAddressType;
+  readonly subnets?: { readonly ids?: readonly string[]; readonly tags?: Readonly<Record<string, readonly string[]>> };
+  readonly inboundCIDRs?: readonly string[];
+  readonly prefixListsIDs?: readonly string[];
+  readonly certificateArn?: readonly string[];
+  readonly sslPolicy?: string;
+  readonly sslRedirectPort?: string;
+  readonly targetType?: TargetType;
+  readonly tags?: readonly { readonly key: string; readonly value: string }[];
+  readonly loadBalancerAttributes?: readonly { readonly key: string; readonly value: string }[];
+}
