@@ -1,0 +1,30 @@
+// Upstream's defaults, applied by the builder after group merging (an Exclusive value conflicts only
+// between members that set it, so "not set" must stay distinguishable from "set to the default").
+import type { IpAddressType, ProtocolVersion, Scheme, TargetType } from '../../model/index.ts';
+
+export const DEFAULTS = {
+  /** the controller's --default-load-balancer-scheme */
+  scheme: 'internal' as Scheme,
+  ipAddressType: 'ipv4' as IpAddressType,
+  groupOrder: 0,
+  /** listen-ports when no certificate is configured ... */
+  listenPortsHttp: [{ protocol: 'HTTP', port: 80 }] as readonly { readonly protocol: 'HTTP' | 'HTTPS'; readonly port: number }[],
+  /** ... and when certificate-arn is set */
+  listenPortsHttps: [{ protocol: 'HTTPS', port: 443 }] as readonly { readonly protocol: 'HTTP' | 'HTTPS'; readonly port: number }[],
+  /** the controller's --default-ssl-policy */
+  sslPolicy: 'ELBSecurityPolicy-2016-08',
+  /** the controller's --default-target-type */
+  targetType: 'instance' as TargetType,
+  backendProtocol: 'HTTP' as 'HTTP' | 'HTTPS',
+  backendProtocolVersion: 'HTTP1' as ProtocolVersion,
+  healthcheckPort: 'traffic-port',
+  // healthcheck-protocol has no fixed default: it follows the target group's protocol (backend-protocol)
+  healthcheckPath: '/',
+  healthcheckPathGrpc: '/AWS.ALB/healthcheck',
+  healthcheckIntervalSeconds: 15,
+  healthcheckTimeoutSeconds: 5,
+  healthyThresholdCount: 2,
+  unhealthyThresholdCount: 2,
+  successCodes: '200',
+  successCodesGrpc: '12',
+} as const;

@@ -1,0 +1,45 @@
+// The annotation layer: every `alb.ingress.kubernetes.io/*` value is parsed and validated here, once,
+// into typed config. A bad value becomes an Issue naming the object, the annotation key and the
+// reason; nothing here throws. Files by family: values.ts (value shapes), json.ts (JSON walking),
+// load-balancer.ts, backend.ts, actions.ts, conditions.ts; defaults.ts holds upstream's defaults.
+import type { Issue, ObjectRef, ProtocolVersion, IpAddressType, Scheme, TargetType } from '../../model/index.ts';
+
+export { PREFIX } from './values.ts';
+export { DEFAULTS } from './defaults.ts';
+export { parseIngressAnnotations, INGRESS_TABLE } from './load-balancer.ts';
+export { parseBackendAnnotations, BACKEND_TABLE } from './backend.ts';
+export { parseAction } from './actions.ts';
+export { parseConditions } from './conditions.ts';
+
+/** an Ingress or a Service, as far as annotations go */
+export interface AnnotatedObject { readonly ref: ObjectRef; readonly annotations: Readonly<Record<string, string>> }
+export interface Parsed<T> { readonly value: T; readonly issues: readonly Issue[] }
+export interface ListenPort { readonly protocol: 'HTTP' | 'HTTPS'; readonly port: number }
+
+/**
+ * Load-balancer / listener level, read from the Ingress only. undefined = not set (also for a list
+ * or map annotation with no items); defaults are applied after group merging.
+ */
+export interface IngressAnnotations {
+  groupName?: string; groupOrder?: number; loadBalancerName?: string; scheme?: Scheme; ipAddressType?: IpAddressType;
+  subnets?: string[]; securityGroups?: string[]; inboundCidrs?: string[]; listenPorts?: ListenPort[]; sslRedirect?: number;
+  certificateArns?: string[]; sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
+}
+
+/** Target-group level: a Service's annotation wins over the Ingress's, key by key. */
+export interface BackendAnnotations {
+  targetType?: TargetType; backendProtocol?: 'HTTP' | 'HTTPS'; backendProtocolVersion?: ProtocolVersion;
+  /** 'traffic-port', a port number as a string, or a Service port name */
+  healthcheckPort?: string; healthcheckProtocol?: 'HTTP' | 'HTTPS'; healthcheckPath?: string;
+  healthcheckIntervalSeconds?: number; healthcheckTimeoutSeconds?: number; healthyThresholdCount?: number; unhealthyThresholdCount?: number;
+  successCodes?: string; targetGroupAttributes?: Record<string, string>; targetNodeLabels?: Record<string, string>; tags?: Record<string, string>;
+}
+
+/** one target of a forward action: a Service (name + port), or a target group by ARN or by name */
+export interface ForwardTargetConfig { serviceName?: string; servicePort?: number | string; targetGroupARN?: string; targetGroupName?: string; weight?: number }
+
+/** from actions.<name>; Service references are left for the builder to resolve */
+export type ActionConfig =
+  | { type: 'forward'; targetGroups: ForwardTargetConfig[]; stickiness?: { enabled: boolean; durationSeconds?: number } }
+  | { type: 'redirect'; redirect: { protocol?: string; port?: string; host?: string; path?: string; query?: string; statusCode: 'HTTP_301' | 'HTTP_302' } }
+  | { type: 'fixed-response'; fixedResponse: { statusCode: string; contentType?: string; messageBody?: string } };

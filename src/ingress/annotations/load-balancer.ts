@@ -1,0 +1,51 @@
+// Load-balancer and listener annotations, read from the Ingress only. Group merging (Exclusive /
+// Merge) and defaults happen in the builder; here each value is parsed and validated on its own.
+import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
+import { array, at, expected, fault, json, object } from './json.ts';
+import { arn, cidr, has, int32, matching, oneOf, port, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
+
+const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
+
+/** `[{"HTTP": 80}, {"HTTPS": 443}]`: one protocol/port pair per object; a port keeps one protocol */
+const listenPorts = json((v): ListenPort[] => {
+  const items = array(v, '', `a JSON array such as ${LISTEN_PORTS_EXAMPLE}`);
+  if (items.length === 0) fault('', `expected at least one port, such as ${LISTEN_PORTS_EXAMPLE}`);
+  const out: ListenPort[] = [];
+  items.forEach((item, i) => {
+    const path = at('', i);
+    const entries = Object.entries(object(item, path, 'an object such as {"HTTPS": 443}').fields);
+    if (entries.length !== 1) fault(path, `expected exactly one "PROTOCOL": port pair, got ${entries.length}`);
+    const [protocol, p] = entries[0] as [string, unknown];
+    if (protocol !== 'HTTP' && protocol !== 'HTTPS') expected(path, 'protocol HTTP or HTTPS', protocol);
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) expected(at(path, protocol), 'a port in [1, 65535]', p);
+    const clash = out.find((l) => l.port === p);
+    if (clash !== undefined && clash.protocol !== protocol) fault(path, `port ${p} is listed as both ${clash.protocol} and ${protocol}`);
+    if (clash === undefined) out.push({ protocol, port: p as number });
+  });
+  return out;
+});
+
+const GROUP_NAME = /^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$/;
+const LB_NAME = /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+
+export const INGRESS_TABLE: Table<IngressAnnotations> = {
+  groupName: ['group.name', matching(GROUP_NAME, 'at most 63 lower-case letters, digits, "-" and ".", starting and ending with a letter or digit', 63)],
+  groupOrder: ['group.order', int32(-1000, 1000)],
+  loadBalancerName: ['load-balancer-name', matching(LB_NAME, 'at most 32 letters, digits and hyphens, not starting or ending with a hyphen, nor starting with "internal-"', 32)],
+  scheme: ['scheme', oneOf(['internal', 'internet-facing'] as const)],
+  ipAddressType: ['ip-address-type', oneOf(['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] as const)],
+  subnets: ['subnets', stringList()],
+  securityGroups: ['security-groups', stringList()],
+  inboundCidrs: ['inbound-cidrs', stringList(cidr)],
+  listenPorts: ['listen-ports', listenPorts],
+  sslRedirect: ['ssl-redirect', port],
+  certificateArns: ['certificate-arn', stringList(arn)],
+  sslPolicy: ['ssl-policy', text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06')],
+  loadBalancerAttributes: ['load-balancer-attributes', stringMap()],
+  tags: ['tags', tags],
+};
+
+export function parseIngressAnnotations(ing: AnnotatedObject): Parsed<IngressAnnotations> {
+  const { value, issues } = readTable(INGRESS_TABLE, (key) => (has(ing, key) ? ing : undefined));
+  return { value, issues };
+}

@@ -1,0 +1,210 @@
+// Value shapes: each annotation value is parsed by exactly one small typed parser (a Shape), and each
+// annotation is one table row naming its key suffix and its Shape. Shapes never throw; they return a
+// reason that says what was expected and shows what was given.
+import { RESERVED_TAG_KEYS, type Issue, type ObjectRef } from '../../model/index.ts';
+import type { AnnotatedObject, Parsed } from './index.ts';
+
+export const PREFIX = 'alb.ingress.kubernetes.io/';
+export const INVALID = 'InvalidAnnotation';
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (reason: string): { readonly ok: false; readonly reason: string } => ({ ok: false, reason });
+
+/** parses one raw annotation value */
+export type Shape<T> = (raw: string) => Result<T>;
+/** validates an already-typed value; returns a reason, or undefined when fine */
+export type Check<T> = (v: T) => string | undefined;
+
+const MAX_SHOWN = 60;
+
+/** A value for a message: strings quoted and cut to ~60 chars; containers named, never serialised
+ *  (a deeply nested value must not blow the stack). */
+export function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > MAX_SHOWN ? `${v.slice(0, MAX_SHOWN - 3)}...` : v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+export const issue = (object: ObjectRef, suffix: string, reason: string): Issue => ({ object, field: PREFIX + suffix, code: INVALID, reason });
+
+export const has = (o: AnnotatedObject | undefined, key: string): boolean =>
+  o !== undefined && typeof o.annotations === 'object' && o.annotations !== null && Object.hasOwn(o.annotations, key);
+
+// ---- scalar shapes --------------------------------------------------------------------------
+
+export const refine = <T>(shape: Shape<T>, ...checks: Check<T>[]): Shape<T> => (raw) => {
+  const r = shape(raw);
+  if (!r.ok) return r;
+  for (const check of checks) {
+    const reason = check(r.value);
+    if (reason !== undefined) return fail(reason);
+  }
+  return r;
+};
+
+/** any string; `what` describes the expected form for the empty case */
+export const text = (what = 'a non-empty value'): Shape<string> => (raw) => (raw.length > 0 ? ok(raw) : fail(`expected ${what}, got ""`));
+
+/** a string that must match `re`; `what` describes it for people */
+export const matching = (re: RegExp, what: string, maxLength = Infinity): Shape<string> => (raw) =>
+  raw.length <= maxLength && re.test(raw) ? ok(raw) : fail(`expected ${what}, got ${show(raw)}`);
+
+export const oneOf = <T extends string>(values: readonly T[]): Shape<T> => (raw) =>
+  (values as readonly string[]).includes(raw) ? ok(raw as T) : fail(`expected one of ${values.join(', ')}, got ${show(raw)}`);
+
+/** Go's strconv.ParseBool spellings */
+export const bool: Shape<boolean> = (raw) => {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return ok(true);
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return ok(false);
+  return fail(`expected true or false, got ${show(raw)}`);
+};
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** a base-10 int32 (as Go's ParseInt(s, 10, 32)), then limited to [min, max] */
+export const int32 = (min = INT32_MIN, max = INT32_MAX): Shape<number> => (raw) => {
+  const n = /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
+  return Number.isInteger(n) && n >= min && n <= max && n >= INT32_MIN && n <= INT32_MAX
+    ? ok(n)
+    : fail(`expected an integer in [${min}, ${max}], got ${show(raw)}`);
+};
+
+export const port = int32(1, 65535);
+
+// ---- list and map shapes --------------------------------------------------------------------
+
+/** comma split, whitespace trimmed, empties dropped; every item checked */
+export const stringList = (...checks: Check<string>[]): Shape<string[]> => (raw) => {
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const [i, item] of items.entries()) {
+    for (const check of checks) {
+      const reason = check(item);
+      if (reason !== undefined) return fail(`item ${i + 1}: ${reason}`);
+    }
+  }
+  return ok(items);
+};
+
+/** Split on commas that are not escaped as `\,`, then unescape. */
+function splitUnescaped(raw: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === '\\' && raw[i + 1] === ',') { cur += ','; i++; continue; }
+    if (raw[i] === ',') { out.push(cur); cur = ''; continue; }
+    cur += raw[i];
+  }
+  out.push(cur);
+  return out;
+}
+
+/** `k=v,k2=v2`: split on the first `=`, trimmed, `\,` escapes a comma; `check` sees each pair */
+export const stringMap = (check?: (key: string, value: string) => string | undefined): Shape<Record<string, string>> => (raw) => {
+  const entries: [string, string][] = [];
+  for (const pair of splitUnescaped(raw)) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq < 0) return fail(`expected key=value pairs separated by commas, got ${show(pair.trim())} without "="`);
+    const key = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    if (key === '') return fail(`expected key=value pairs separated by commas, got ${show(pair.trim())} with an empty key`);
+    const reason = check?.(key, value);
+    if (reason !== undefined) return fail(reason);
+    entries.push([key, value]);
+  }
+  // fromEntries defines own properties, so a "__proto__" key stays an ordinary key
+  return ok(Object.fromEntries(entries));
+};
+
+// ---- reusable checks ------------------------------------------------------------------------
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
+export function isIPv6(s: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(s)) return false;
+  let body = s;
+  if (s.includes('.')) {
+    // an embedded IPv4 tail counts as two groups
+    const cut = s.lastIndexOf(':');
+    if (cut < 0 || !IPV4.test(s.slice(cut + 1))) return false;
+    body = `${s.slice(0, cut + 1)}0:0`;
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  if (!groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
+export function isCidr(s: string): boolean {
+  const parts = s.split('/');
+  if (parts.length !== 2 || !/^\d{1,3}$/.test(parts[1] ?? '')) return false;
+  const bits = Number(parts[1]);
+  const ip = parts[0] ?? '';
+  return IPV4.test(ip) ? bits <= 32 : isIPv6(ip) && bits <= 128;
+}
+
+export const cidr: Check<string> = (s) => (isCidr(s) ? undefined : `expected a CIDR such as 10.0.0.0/16 or 2001:db8::/32, got ${show(s)}`);
+
+export const arn: Check<string> = (s) =>
+  /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d*:\S+$/.test(s) ? undefined : `expected an ARN such as arn:aws:acm:us-east-1:123456789012:certificate/..., got ${show(s)}`;
+
+export const inRange = (min: number, max: number): Check<number> => (n) =>
+  n >= min && n <= max ? undefined : `expected an integer in [${min}, ${max}], got ${n}`;
+
+// ---- running a table ------------------------------------------------------------------------
+
+/** One row per annotation: key suffix (after the prefix) and the Shape of its value. */
+export type Table<V> = { readonly [K in keyof V]-?: readonly [suffix: string, shape: Shape<NonNullable<V[K]>>] };
+
+/** Reads one annotation of `obj` through `shape`; an unexpected exception becomes a reason. */
+export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>): Result<T> {
+  const raw: unknown = obj.annotations[PREFIX + suffix];
+  try {
+    return typeof raw === 'string' ? shape(raw) : fail(`expected a string, got ${show(raw)}`);
+  } catch (e) {
+    return fail(`could not be read: ${e instanceof Error ? e.message : show(e)}`);
+  }
+}
+
+/** A list or map with no items means the same as leaving the annotation out (upstream checks len). */
+const isEmpty = (v: unknown): boolean =>
+  Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0;
+
+/**
+ * Reads every row of `table`. `source` picks the object a key is read from (the Service before the
+ * Ingress for backend annotations), so an issue names the object that holds the bad value.
+ */
+export function readTable<V>(table: Table<V>, source: (key: string) => AnnotatedObject | undefined): Parsed<Partial<V>> & { from: Partial<Record<keyof V, AnnotatedObject>> } {
+  const value: Partial<V> = {};
+  const from: Partial<Record<keyof V, AnnotatedObject>> = {};
+  const issues: Issue[] = [];
+  for (const field of Object.keys(table) as (keyof V)[]) {
+    const [suffix, shape] = table[field];
+    const obj = source(PREFIX + suffix);
+    if (obj === undefined) continue;
+    const r = readOne(obj, suffix, shape);
+    if (!r.ok) issues.push(issue(obj.ref, suffix, r.reason));
+    else if (!isEmpty(r.value)) {
+      value[field] = r.value;
+      from[field] = obj;
+    }
+  }
+  return { value, issues, from };
+}
+
+// ---- shapes shared by both families ---------------------------------------------------------
+
+/** AWS tag limits, and keys the controller itself owns */
+export const tags: Shape<Record<string, string>> = stringMap((key, value) => {
+  if (RESERVED_TAG_KEYS.includes(key)) return `tag key ${show(key)} is reserved for the controller`;
+  if (key.toLowerCase().startsWith('aws:')) return `tag key ${show(key)} uses the prefix "aws:", which AWS reserves`;
+  if (key.length > 128) return `tag key ${show(key)} is ${key.length} characters long; at most 128 are allowed`;
+  if (value.length > 256) return `the value of tag ${show(key)} is ${value.length} characters long; at most 256 are allowed`;
+  return undefined;
+});
