@@ -1,0 +1,76 @@
+// The group's load balancer and its security groups (user-given, or one managed frontend group).
+import {
+  type ArnOrRef, type IpAddressType, type Known, type LoadBalancer, type SecurityGroup, type SecurityGroupRule, isUnknown, ref, stackTags, unknown,
+} from '../model/index.ts';
+import type { BuildContext } from './context.ts';
+import type { GroupState } from './merge.ts';
+import { LOAD_BALANCER_ID, MANAGED_SG_DESCRIPTION, MANAGED_SG_ID, loadBalancerName, managedSecurityGroupName } from './naming.ts';
+import { compareStrings } from './snapshot.ts';
+
+export const isDualstack = (t: IpAddressType): boolean => t !== 'ipv4';
+
+/** ok: the LB's security groups; error: a name that does not resolve. */
+export function resolveSecurityGroups(ctx: BuildContext, nameOrIds: readonly string[]):
+  { ok: true; groups: Known<ArnOrRef>[] } | { ok: false; reason: string } {
+  const ids = new Set<string>();
+  const unknowns: Known<ArnOrRef>[] = [];
+  for (const x of nameOrIds) {
+    if (x.startsWith('sg-')) { ids.add(x); continue; }
+    const facts = ctx.facts.securityGroups;
+    if (!facts) { unknowns.push(unknown(`discovery:security-group:${x}`)); continue; }
+    const found = facts.filter((g) => g.tags['Name'] === x);
+    const byName = found.length > 0 ? found : facts.filter((g) => g.name === x);
+    if (byName.length !== 1) {
+      return { ok: false, reason: byName.length === 0 ? `security group ${x} not found in the VPC` : `security group name ${x} matches ${byName.length} groups; give its ID` };
+    }
+    ids.add((byName[0] as { id: string }).id);
+  }
+  return { ok: true, groups: [...[...ids].sort(compareStrings), ...unknowns] };
+}
+
+export function buildManagedSecurityGroup(ctx: BuildContext, state: GroupState, ipAddressType: IpAddressType, userTags: Readonly<Record<string, string>>): SecurityGroup {
+  const rules: SecurityGroupRule[] = [];
+  const dual = isDualstack(ipAddressType);
+  const ports = [...state.ports.keys()].sort((a, b) => a - b);
+  for (const port of ports) {
+    const mp = state.ports.get(port);
+    const cidrs = mp?.inboundCidrs?.excl.value ?? (state.prefixLists.size > 0 ? [] : dual ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0']);
+    for (const cidr of cidrs) {
+      if (cidr.includes(':')) { if (dual) rules.push({ ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv6: cidr }); }
+      else rules.push({ ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr });
+    }
+    for (const pl of [...state.prefixLists].sort()) rules.push({ ipProtocol: 'tcp', fromPort: port, toPort: port, prefixListId: pl });
+  }
+  const key = (r: SecurityGroupRule) => [String(r.fromPort).padStart(5, '0'), r.cidrIpv4 ?? '', r.cidrIpv6 ?? '', r.prefixListId ?? ''].join('|');
+  rules.sort((a, b) => compareStrings(key(a), key(b)));
+  return {
+    kind: 'SecurityGroup', id: MANAGED_SG_ID,
+    spec: {
+      groupName: managedSecurityGroupName(ctx.config.clusterName, ctx.group),
+      description: MANAGED_SG_DESCRIPTION,
+      vpcId: ctx.facts.vpcId ?? unknown('discovery:vpc'),
+      ingress: rules,
+      tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, MANAGED_SG_ID) },
+    },
+  };
+}
+
+export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets: Known<readonly string[]>,
+  securityGroups: readonly Known<ArnOrRef>[], userTags: Readonly<Record<string, string>>): LoadBalancer {
+  const scheme = state.scheme?.excl.value ?? ctx.config.defaultScheme;
+  return {
+    kind: 'LoadBalancer', id: LOAD_BALANCER_ID,
+    spec: {
+      name: state.loadBalancerName?.excl.value ?? loadBalancerName(ctx.config.clusterName, ctx.group, scheme),
+      type: 'application',
+      scheme,
+      ipAddressType: state.ipAddressType?.excl.value ?? 'ipv4',
+      subnets: isUnknown(subnets) ? subnets : [...subnets].sort(compareStrings),
+      securityGroups,
+      attributes: Object.fromEntries([...state.lbAttributes.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => [k, v.value])),
+      tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, LOAD_BALANCER_ID) },
+    },
+  };
+}
+
+export const managedSecurityGroupRef = (): ArnOrRef => ref('SecurityGroup', MANAGED_SG_ID, 'groupId');

@@ -1,0 +1,164 @@
+// One Ingress → its contribution to the group's stack. Everything that can be judged from the Ingress
+// alone is judged here, so that a broken Ingress is found before it touches the group.
+import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
+import { unknown } from '../model/index.ts';
+import { DEFAULTS, type ListenPort, PREFIX } from './annotations/index.ts';
+import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
+import type { TargetGroupPlan } from './build-target-groups.ts';
+import { chooseCertificate } from './certificates.ts';
+import type { BuildContext, Sink } from './context.ts';
+import type { Member } from './group.ts';
+import { issue, sortedUnique } from './snapshot.ts';
+import type { SubnetSource } from './subnets.ts';
+
+/** A value that all members setting it must agree on; `canonical` is what is compared, `field` where it was set. */
+export interface Excl<T> {
+  readonly value: T;
+  readonly canonical: string;
+  readonly field: string;
+}
+
+export interface PortContribution {
+  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly sslPolicy?: Excl<string>;
+  readonly inboundCidrs?: Excl<readonly string[]>;
+  readonly certificates: readonly Known<string>[];
+}
+
+export interface MemberContribution {
+  readonly member: Member;
+  readonly scheme?: Excl<Scheme>;
+  readonly ipAddressType?: Excl<IpAddressType>;
+  readonly loadBalancerName?: Excl<string>;
+  readonly subnets?: Excl<SubnetSource>;
+  readonly securityGroups?: Excl<readonly string[]>;
+  readonly sslRedirect?: Excl<number>;
+  readonly ports: ReadonlyMap<number, PortContribution>;
+  readonly prefixLists: readonly string[];
+  /** group-level user tags (IngressClassParams tags over annotation tags) */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly tagsField: string;
+  readonly lbAttributes: Readonly<Record<string, string>>;
+  readonly lbAttributesField: string;
+  readonly rules: readonly MemberRule[];
+  readonly defaultActions?: readonly Action[];
+  readonly targetGroups: readonly TargetGroupPlan[];
+}
+
+const paramsField = (m: Member, path: string): string => `IngressClassParams(${m.params?.metadata.name ?? ''}).spec.${path}`;
+const excl = <T>(value: T, field: string, canonical: string = JSON.stringify(value)): Excl<T> => ({ value, canonical, field });
+const kv = (xs: readonly { key: string; value: string }[] | undefined): Record<string, string> => Object.fromEntries((xs ?? []).map((x) => [x.key, x.value]));
+
+/** Compiles a member; returns undefined when it has Issues (they are in `sink`). */
+export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberContribution | undefined {
+  sink.issues.push(...m.issues);
+  const a = m.annotations;
+  const p = m.params?.spec;
+  const ref = m.ref;
+
+  const scheme = p?.scheme !== undefined ? excl(p.scheme, paramsField(m, 'scheme'))
+    : a.scheme !== undefined ? excl(a.scheme, `${PREFIX}scheme`) : undefined;
+  const ipAddressType = p?.ipAddressType !== undefined ? excl(p.ipAddressType, paramsField(m, 'ipAddressType'))
+    : a.ipAddressType !== undefined ? excl(a.ipAddressType, `${PREFIX}ip-address-type`) : undefined;
+  let loadBalancerName: Excl<string> | undefined;
+  if (p?.loadBalancerName !== undefined) {
+    if (p.loadBalancerName.length > 32 || !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(p.loadBalancerName)) {
+      sink.issues.push(issue(ref, paramsField(m, 'loadBalancerName'), 'InvalidIngressClassParams',
+        `load balancer name "${p.loadBalancerName}" must be 1-32 letters, digits or hyphens, not starting or ending with a hyphen`));
+    } else loadBalancerName = excl(p.loadBalancerName, paramsField(m, 'loadBalancerName'));
+  } else if (a.loadBalancerName !== undefined) loadBalancerName = excl(a.loadBalancerName, `${PREFIX}load-balancer-name`);
+
+  let subnets: Excl<SubnetSource> | undefined;
+  if (p?.subnets?.ids && p.subnets.ids.length > 0) {
+    subnets = excl({ kind: 'explicit', nameOrIds: [...p.subnets.ids] }, paramsField(m, 'subnets.ids'), `ids:${sortedUnique(p.subnets.ids).join(',')}`);
+  } else if (p?.subnets?.tags && Object.keys(p.subnets.tags).length > 0) {
+    const tags = Object.fromEntries(Object.entries(p.subnets.tags).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, sortedUnique(v)]));
+    subnets = excl({ kind: 'tags', tags }, paramsField(m, 'subnets.tags'), `tags:${JSON.stringify(tags)}`);
+  } else if (a.subnets !== undefined) {
+    subnets = excl({ kind: 'explicit', nameOrIds: [...a.subnets] }, `${PREFIX}subnets`, `ids:${sortedUnique(a.subnets).join(',')}`);
+  }
+  const securityGroups = a.securityGroups !== undefined
+    ? excl<readonly string[]>([...a.securityGroups], `${PREFIX}security-groups`, sortedUnique(a.securityGroups).join(',')) : undefined;
+
+  let sslRedirect: Excl<number> | undefined;
+  if (p?.sslRedirectPort !== undefined) {
+    const n = /^[0-9]+$/.test(p.sslRedirectPort) ? Number(p.sslRedirectPort) : Number.NaN;
+    if (!(n >= 1 && n <= 65535)) {
+      sink.issues.push(issue(ref, paramsField(m, 'sslRedirectPort'), 'InvalidIngressClassParams', `sslRedirectPort "${p.sslRedirectPort}" is not a port number`));
+    } else sslRedirect = excl(n, paramsField(m, 'sslRedirectPort'));
+  } else if (a.sslRedirect !== undefined) sslRedirect = excl(a.sslRedirect, `${PREFIX}ssl-redirect`);
+
+  const explicitCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0 ? [...p.certificateArn] : a.certificateArns;
+  const listenPorts: readonly ListenPort[] = a.listenPorts
+    ?? (explicitCerts && explicitCerts.length > 0 ? DEFAULTS.listenPortsHttps : DEFAULTS.listenPortsHttp);
+  const hasHttps = listenPorts.some((lp) => lp.protocol === 'HTTPS');
+  const certificates: Known<string>[] = !hasHttps ? []
+    : explicitCerts && explicitCerts.length > 0 ? [...new Set(explicitCerts)] : discoverCertificates(ctx, m, sink);
+
+  const sslPolicy = p?.sslPolicy !== undefined ? excl(p.sslPolicy, paramsField(m, 'sslPolicy'))
+    : a.sslPolicy !== undefined ? excl(a.sslPolicy, `${PREFIX}ssl-policy`) : undefined;
+  const cidrs = p?.inboundCIDRs !== undefined && p.inboundCIDRs.length > 0
+    ? excl<readonly string[]>(sortedUnique(p.inboundCIDRs), paramsField(m, 'inboundCIDRs'))
+    : a.inboundCidrs !== undefined ? excl<readonly string[]>(sortedUnique(a.inboundCidrs), `${PREFIX}inbound-cidrs`) : undefined;
+  const ports = new Map<number, PortContribution>();
+  for (const lp of listenPorts) {
+    const prev = ports.get(lp.port);
+    if (prev && prev.protocol !== lp.protocol) {
+      sink.issues.push(issue(ref, `${PREFIX}listen-ports`, 'ConflictingValue', `port ${lp.port} is listed as both ${prev.protocol} and ${lp.protocol}`));
+      continue;
+    }
+    ports.set(lp.port, {
+      protocol: lp.protocol,
+      ...(lp.protocol === 'HTTPS' && sslPolicy ? { sslPolicy } : {}),
+      ...(cidrs ? { inboundCidrs: cidrs } : {}),
+      certificates: lp.protocol === 'HTTPS' ? certificates : [],
+    });
+  }
+
+  const tgs = new Map<string, TargetGroupPlan>();
+  const scope = { ctx, m, tgs, sink };
+  const rules = memberRules(scope);
+  const db = m.ing.spec?.defaultBackend;
+  const defaultActions = db ? backendActions(scope, db, 'spec.defaultBackend') : undefined;
+
+  if (sink.issues.length > 0) return undefined;
+  return {
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, sslRedirect, ports,
+    prefixLists: sortedUnique(p?.prefixListsIDs ?? []),
+    tags: { ...(a.tags ?? {}), ...kv(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
+    lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...kv(p?.loadBalancerAttributes) },
+    lbAttributesField: p?.loadBalancerAttributes?.length ? paramsField(m, 'loadBalancerAttributes') : `${PREFIX}load-balancer-attributes`,
+    rules, ...(defaultActions ? { defaultActions } : {}), targetGroups: [...tgs.values()],
+  };
+}
+
+/** Hosts of the Ingress, each with where it is written. */
+function hostsOf(m: Member): { host: string; field: string }[] {
+  const out: { host: string; field: string }[] = [];
+  const seen = new Set<string>();
+  const add = (host: string | undefined, field: string) => {
+    if (!host || seen.has(host.toLowerCase())) return;
+    seen.add(host.toLowerCase());
+    out.push({ host, field });
+  };
+  (m.ing.spec?.rules ?? []).forEach((r, i) => add(r.host, `spec.rules[${i}].host`));
+  (m.ing.spec?.tls ?? []).forEach((t, i) => (t.hosts ?? []).forEach((h, j) => add(h, `spec.tls[${i}].hosts[${j}]`)));
+  return out;
+}
+
+function discoverCertificates(ctx: BuildContext, m: Member, sink: Sink): Known<string>[] {
+  const arns = new Set<string>();
+  const unknowns: Known<string>[] = [];
+  for (const { host, field } of hostsOf(m)) {
+    if (!ctx.facts.certificates) { unknowns.push(unknown(`discovery:certificate:${host}`)); continue; }
+    const c = chooseCertificate(host, ctx.facts.certificates);
+    if (c.kind === 'none') {
+      sink.issues.push(issue(m.ref, field, 'CertificateNotFound', `${c.why}; set ${PREFIX}certificate-arn or issue a certificate for it`));
+      continue;
+    }
+    arns.add(c.arn);
+    sink.notes.push({ object: m.ref, subject: `certificate for ${host}`, message: `${c.arn} (${c.why})` });
+  }
+  // like upstream: discovered certificates in ARN order, so the default certificate does not depend on host order
+  return [...[...arns].sort(), ...unknowns];
+}

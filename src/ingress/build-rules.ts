@@ -1,0 +1,213 @@
+// Ingress rules and backends → listener rule conditions and actions (one listener rule per path).
+import type { V1IngressBackend } from '@kubernetes/client-node';
+import type { Action, ForwardTarget, Note, RuleCondition } from '../model/index.ts';
+import { type ActionConfig, PREFIX, parseAction, parseConditions } from './annotations/index.ts';
+import { type TargetGroupPlan, buildTargetGroup } from './build-target-groups.ts';
+import type { MemberScope } from './context.ts';
+import type { Member } from './group.ts';
+import { issue, sortedUnique } from './snapshot.ts';
+
+export const USE_ANNOTATION = 'use-annotation';
+export const MISSING_SERVICE_BODY = 'Backend service does not exist';
+export const MISSING_ACTION_BODY = 'Backend action does not exist';
+
+export interface MemberRule {
+  readonly conditions: readonly RuleCondition[];
+  readonly actions: readonly Action[];
+  /** where the rule came from, e.g. "spec.rules[0].http.paths[1]" */
+  readonly source: string;
+}
+
+export const fixed503 = (body: string): Action => ({
+  type: 'fixed-response', fixedResponseConfig: { statusCode: '503', contentType: 'text/plain', messageBody: body },
+});
+export const fixed404: Action = { type: 'fixed-response', fixedResponseConfig: { statusCode: '404', contentType: 'text/plain' } };
+
+const forwardTo = (targets: readonly ForwardTarget[], stickiness?: { enabled: boolean; durationSeconds?: number }): Action => ({
+  type: 'forward',
+  forwardConfig: { targetGroups: targets, ...(stickiness ? { targetGroupStickinessConfig: { ...stickiness } } : {}) },
+});
+
+const tgRef = (tg: TargetGroupPlan) => ({ $ref: { kind: 'TargetGroup' as const, id: tg.id }, field: 'arn' as const });
+
+/** The actions for one backend (a Service port, or `use-annotation`). Problems go to `sink`. */
+export function backendActions(s: MemberScope, backend: V1IngressBackend, field: string): Action[] {
+  const { m, sink } = s;
+  const svc = backend.service;
+  if (!svc) {
+    const what = backend.resource ? `resource backend ${backend.resource.kind}/${backend.resource.name}` : 'empty backend';
+    sink.issues.push(issue(m.ref, field, 'UnsupportedBackend', `${what} is not supported; use a Service backend`));
+    return [];
+  }
+  const port = svc.port?.name !== undefined && svc.port.name !== '' ? svc.port.name : svc.port?.number;
+  if (port === undefined) {
+    sink.issues.push(issue(m.ref, `${field}.service.port`, 'InvalidBackend', `backend Service ${svc.name} names no port`));
+    return [];
+  }
+  if (port === USE_ANNOTATION) {
+    const parsed = parseAction(m.obj, svc.name);
+    sink.issues.push(...parsed.issues);
+    if (parsed.issues.length > 0) return [];
+    if (!parsed.value) {
+      sink.notes.push(note(m, field, `${PREFIX}actions.${svc.name} is not set: responding 503 "${MISSING_ACTION_BODY}"`));
+      return [fixed503(MISSING_ACTION_BODY)];
+    }
+    return annotationAction(s, parsed.value, svc.name);
+  }
+  const r = buildTargetGroup(s, svc.name, port, field);
+  if (r.kind === 'error') return [];
+  if (r.kind === 'missing-service') {
+    sink.notes.push(note(m, field, `Service ${m.ref.namespace}/${svc.name} does not exist: responding 503 "${MISSING_SERVICE_BODY}"`));
+    return [fixed503(MISSING_SERVICE_BODY)];
+  }
+  return [forwardTo([{ targetGroupArn: tgRef(r.tg) }])];
+}
+
+const note = (m: Member, subject: string, message: string): Note => ({ object: m.ref, subject, message });
+
+function annotationAction(s: MemberScope, a: ActionConfig, name: string): Action[] {
+  const { m, sink } = s;
+  const field = `${PREFIX}actions.${name}`;
+  if (a.type === 'redirect') {
+    const r = a.redirect;
+    return [{
+      type: 'redirect',
+      redirectConfig: {
+        ...(r.protocol !== undefined ? { protocol: r.protocol } : {}), ...(r.port !== undefined ? { port: r.port } : {}),
+        ...(r.host !== undefined ? { host: r.host } : {}), ...(r.path !== undefined ? { path: r.path } : {}),
+        ...(r.query !== undefined ? { query: r.query } : {}), statusCode: r.statusCode,
+      },
+    }];
+  }
+  if (a.type === 'fixed-response') {
+    const f = a.fixedResponse;
+    return [{
+      type: 'fixed-response',
+      fixedResponseConfig: {
+        statusCode: f.statusCode, ...(f.contentType !== undefined ? { contentType: f.contentType } : {}),
+        ...(f.messageBody !== undefined ? { messageBody: f.messageBody } : {}),
+      },
+    }];
+  }
+  const targets: ForwardTarget[] = [];
+  let failed = false;
+  a.targetGroups.forEach((t, i) => {
+    const w = t.weight !== undefined ? { weight: t.weight } : {};
+    if (t.targetGroupARN) { targets.push({ targetGroupArn: t.targetGroupARN, ...w }); return; }
+    if (t.targetGroupName) {
+      sink.issues.push(issue(m.ref, field, 'UnsupportedAnnotation',
+        `forward target ${i}: targetGroupName is not supported yet; give targetGroupARN or serviceName/servicePort`));
+      failed = true;
+      return;
+    }
+    if (t.serviceName === undefined || t.servicePort === undefined) {
+      sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', `forward target ${i} needs targetGroupARN or serviceName and servicePort`));
+      failed = true;
+      return;
+    }
+    const port = typeof t.servicePort === 'string' && /^[0-9]+$/.test(t.servicePort) ? Number(t.servicePort) : t.servicePort;
+    const r = buildTargetGroup(s, t.serviceName, port, field);
+    if (r.kind === 'error') { failed = true; return; }
+    if (r.kind === 'missing-service') {
+      sink.notes.push(note(m, field, `forward target Service ${m.ref.namespace}/${t.serviceName} does not exist: left out of the forward action`));
+      return;
+    }
+    targets.push({ targetGroupArn: tgRef(r.tg), ...w });
+  });
+  if (failed) return [];
+  if (targets.length === 0) {
+    sink.notes.push(note(m, field, `no forward target exists: responding 503 "${MISSING_SERVICE_BODY}"`));
+    return [fixed503(MISSING_SERVICE_BODY)];
+  }
+  return [forwardTo(targets, a.stickiness)];
+}
+
+type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+/** ALB path patterns for one Ingress path; undefined = no path condition (matches every path). */
+export function pathPatterns(path: string | undefined, pathType: string | undefined): string[] | { error: string } | undefined {
+  const kind: PathKind = pathType === 'Exact' || pathType === 'Prefix' ? pathType : 'ImplementationSpecific';
+  if (pathType !== undefined && pathType !== '' && pathType !== 'Exact' && pathType !== 'Prefix' && pathType !== 'ImplementationSpecific') {
+    return { error: `unknown pathType "${pathType}" (Exact, Prefix or ImplementationSpecific)` };
+  }
+  if (path === undefined || path === '') {
+    return kind === 'ImplementationSpecific' ? undefined : { error: `pathType ${kind} needs a path` };
+  }
+  if (!path.startsWith('/')) return { error: `path "${path}" must start with "/"` };
+  if (kind === 'ImplementationSpecific') return [path];
+  if (/[*?]/.test(path)) return { error: `a ${kind} path cannot contain the wildcards "*" or "?": "${path}"` };
+  if (kind === 'Exact') return [path];
+  if (path === '/') return ['/*'];
+  const base = path.replace(/\/+$/, '');
+  return [base, `${base}/*`];
+}
+
+/** Exact first, then Prefix by descending path length (stable), then ImplementationSpecific / unset in given order. */
+export function sortPaths<T extends { readonly path?: string; readonly pathType?: string }>(paths: readonly T[]): { path: T; index: number }[] {
+  const rank = (p: T): number => (p.pathType === 'Exact' ? 0 : p.pathType === 'Prefix' ? 1 : 2);
+  return paths
+    .map((path, index) => ({ path, index }))
+    .sort((a, b) => rank(a.path) - rank(b.path)
+      || (rank(a.path) === 1 ? (b.path.path ?? '').length - (a.path.path ?? '').length : 0)
+      || a.index - b.index);
+}
+
+/** host-header, then path-pattern, then the other annotation conditions; values sorted for stable diffs. */
+export function ruleConditions(host: string | undefined, paths: readonly string[] | undefined, extra: readonly RuleCondition[]): RuleCondition[] {
+  const hosts = host ? [host] : [];
+  const pathValues = [...(paths ?? [])];
+  const others: RuleCondition[] = [];
+  for (const c of extra) {
+    if (c.field === 'host-header') hosts.push(...c.hostHeaderConfig.values);
+    else if (c.field === 'path-pattern') pathValues.push(...c.pathPatternConfig.values);
+    else others.push(sortCondition(c));
+  }
+  const out: RuleCondition[] = [];
+  if (hosts.length > 0) out.push({ field: 'host-header', hostHeaderConfig: { values: sortedUnique(hosts) } });
+  if (pathValues.length > 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: sortedUnique(pathValues) } });
+  out.push(...others);
+  if (out.length === 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: ['/*'] } });
+  return out;
+}
+
+function sortCondition(c: RuleCondition): RuleCondition {
+  switch (c.field) {
+    case 'http-header': return { field: c.field, httpHeaderConfig: { httpHeaderName: c.httpHeaderConfig.httpHeaderName, values: sortedUnique(c.httpHeaderConfig.values) } };
+    case 'http-request-method': return { field: c.field, httpRequestMethodConfig: { values: sortedUnique(c.httpRequestMethodConfig.values) } };
+    case 'source-ip': return { field: c.field, sourceIpConfig: { values: sortedUnique(c.sourceIpConfig.values) } };
+    case 'query-string': {
+      const seen = new Map<string, { key?: string; value: string }>();
+      for (const v of c.queryStringConfig.values) seen.set(JSON.stringify([v.key ?? null, v.value]), v.key === undefined ? { value: v.value } : { key: v.key, value: v.value });
+      return { field: c.field, queryStringConfig: { values: [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v) } };
+    }
+    default: return c;
+  }
+}
+
+/** Every listener rule an Ingress asks for, in priority order. */
+export function memberRules(s: MemberScope): MemberRule[] {
+  const { m, sink } = s;
+  const out: MemberRule[] = [];
+  (m.ing.spec?.rules ?? []).forEach((rule, ri) => {
+    const paths = rule.http?.paths ?? [];
+    for (const { path, index } of sortPaths(paths)) {
+      const source = `spec.rules[${ri}].http.paths[${index}]`;
+      const patterns = pathPatterns(path.path, path.pathType);
+      if (patterns && 'error' in patterns) {
+        sink.issues.push(issue(m.ref, `${source}.path`, 'InvalidPath', patterns.error));
+        continue;
+      }
+      const svcName = path.backend?.service?.name;
+      let extra: RuleCondition[] = [];
+      if (svcName) {
+        const parsed = parseConditions(m.obj, svcName);
+        sink.issues.push(...parsed.issues);
+        extra = parsed.value;
+      }
+      const actions = backendActions(s, path.backend ?? {}, `${source}.backend`);
+      if (actions.length === 0) continue;
+      out.push({ conditions: ruleConditions(rule.host, patterns, extra), actions, source });
+    }
+  });
+  return out;
+}

@@ -1,0 +1,151 @@
+// One target group (and its TargetGroupBinding) per (Ingress, Service, port).
+import type { V1Service, V1ServicePort } from '@kubernetes/client-node';
+import {
+  type HealthCheck, LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE, type TargetGroupBindingSpec, type TargetGroupSpec, type TargetType,
+  stackTags, unknown,
+} from '../model/index.ts';
+import { type BackendAnnotations, DEFAULTS, PREFIX, parseBackendAnnotations } from './annotations/index.ts';
+import { type MemberScope, mergeTags } from './context.ts';
+import { targetGroupId, targetGroupName } from './naming.ts';
+import { annotatedService, issue } from './snapshot.ts';
+
+export interface TargetGroupPlan {
+  readonly id: string;
+  /** the member that owns it ("namespace/name") */
+  readonly member: string;
+  /** where the backend is written, for Issues found later (e.g. an IPv6 Service on an IPv4 load balancer) */
+  readonly field: string;
+  readonly spec: TargetGroupSpec;
+  readonly binding: Omit<TargetGroupBindingSpec, 'networking'>;
+  /** ports on the targets the load balancer must reach: the traffic port, and the health-check port if different */
+  readonly targetPorts: readonly (number | string)[];
+}
+
+export type TargetGroupResult =
+  | { readonly kind: 'ok'; readonly tg: TargetGroupPlan }
+  | { readonly kind: 'missing-service' }
+  | { readonly kind: 'error' };
+
+const findPort = (svc: V1Service, port: number | string): V1ServicePort | undefined =>
+  (svc.spec?.ports ?? []).find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
+
+const parseIntStrict = (s: string): number | undefined => (/^[0-9]+$/.test(s) ? Number(s) : undefined);
+
+/** Builds (or returns the already built) target group for a backend; Issues go to `sink`. */
+export function buildTargetGroup(s: MemberScope, svcName: string, port: number | string, field: string): TargetGroupResult {
+  const { ctx, m, tgs: built, sink } = s;
+  const ns = m.ref.namespace ?? 'default';
+  const id = targetGroupId(ns, m.ref.name, svcName, port);
+  const done = built.get(id);
+  if (done) return { kind: 'ok', tg: done };
+  const svc = ctx.services.get(`${ns}/${svcName}`);
+  if (!svc) return { kind: 'missing-service' };
+  const svcPort = findPort(svc, port);
+  if (!svcPort) {
+    sink.issues.push(issue(m.ref, field, 'ServicePortNotFound', `Service ${ns}/${svcName} has no port ${typeof port === 'number' ? port : `named "${port}"`}`));
+    return { kind: 'error' };
+  }
+  const parsed = parseBackendAnnotations(m.obj, annotatedService(svc));
+  const before = sink.issues.length;
+  for (const i of parsed.issues) {
+    sink.issues.push(i);
+    if (i.object.kind !== 'Ingress') {
+      sink.issues.push(issue(m.ref, field, 'InvalidServiceAnnotation', `Service ${ns}/${svcName}: ${i.field}: ${i.reason}`));
+    }
+  }
+  const b = parsed.value;
+  const targetType: TargetType = m.params?.spec.targetType ?? b.targetType ?? ctx.config.defaultTargetType;
+  const protocol = b.backendProtocol ?? DEFAULTS.backendProtocol;
+  const protocolVersion = b.backendProtocolVersion ?? DEFAULTS.backendProtocolVersion;
+  let tgPort: number;
+  let trafficPort: number | string;
+  if (targetType === 'instance') {
+    const type = svc.spec?.type ?? 'ClusterIP';
+    if (type !== 'NodePort' && type !== 'LoadBalancer') {
+      sink.issues.push(issue(m.ref, field, 'InvalidServiceType',
+        `Service ${ns}/${svcName} is of type ${type}; instance targets need type NodePort or LoadBalancer (or set ${PREFIX}target-type: ip)`));
+      return { kind: 'error' };
+    }
+    if (svcPort.nodePort === undefined) {
+      sink.issues.push(issue(m.ref, field, 'NodePortNotAllocated', `Service ${ns}/${svcName} port ${port} has no nodePort yet; instance targets need one`));
+      return { kind: 'error' };
+    }
+    tgPort = svcPort.nodePort;
+    trafficPort = svcPort.nodePort;
+  } else {
+    const tp = svcPort.targetPort ?? svcPort.port;
+    tgPort = typeof tp === 'number' ? tp : parseIntStrict(tp) ?? 1;
+    trafficPort = typeof tp === 'number' ? tp : parseIntStrict(tp) ?? tp;
+  }
+  const hcPort = healthCheckPort(s, b, svc, targetType, field);
+  if (sink.issues.length > before || hcPort === undefined) return { kind: 'error' };
+  const grpc = protocolVersion === 'GRPC';
+  const healthCheck: HealthCheck = {
+    enabled: true,
+    port: hcPort,
+    protocol: b.healthcheckProtocol ?? protocol,
+    path: b.healthcheckPath ?? (grpc ? DEFAULTS.healthcheckPathGrpc : DEFAULTS.healthcheckPath),
+    intervalSeconds: b.healthcheckIntervalSeconds ?? DEFAULTS.healthcheckIntervalSeconds,
+    timeoutSeconds: b.healthcheckTimeoutSeconds ?? DEFAULTS.healthcheckTimeoutSeconds,
+    healthyThresholdCount: b.healthyThresholdCount ?? DEFAULTS.healthyThresholdCount,
+    unhealthyThresholdCount: b.unhealthyThresholdCount ?? DEFAULTS.unhealthyThresholdCount,
+    matcher: grpc ? { grpcCode: b.successCodes ?? DEFAULTS.successCodesGrpc } : { httpCode: b.successCodes ?? DEFAULTS.successCodes },
+  };
+  const ipv6 = (svc.spec?.ipFamilies ?? []).includes('IPv6');
+  const name = targetGroupName({
+    clusterName: ctx.config.clusterName, group: ctx.group, ingressNamespace: ns, ingressName: m.ref.name,
+    serviceNamespace: ns, serviceName: svcName, serviceUid: svc.metadata?.uid ?? '', servicePort: port,
+    targetGroupPort: tgPort, targetType, protocol, protocolVersion,
+  });
+  const paramsTags = Object.fromEntries((m.params?.spec.tags ?? []).map((t) => [t.key, t.value]));
+  const spec: TargetGroupSpec = {
+    name, targetType, port: tgPort, protocol, protocolVersion, ipAddressType: ipv6 ? 'ipv6' : 'ipv4',
+    vpcId: ctx.facts.vpcId ?? unknown('discovery:vpc'),
+    healthCheck,
+    attributes: { ...(b.targetGroupAttributes ?? {}) },
+    tags: mergeTags(b.tags, paramsTags, ctx.config.defaultTags, stackTags(ctx.config.clusterName, ctx.stackId, id)),
+  };
+  const labels: Record<string, string> = ctx.group.explicit
+    ? { [LABEL_STACK]: ctx.group.name }
+    : { [LABEL_STACK_NAMESPACE]: ctx.group.namespace, [LABEL_STACK_NAME]: ctx.group.name };
+  const binding: Omit<TargetGroupBindingSpec, 'networking'> = {
+    name, namespace: ns, labels,
+    targetGroupARN: { $ref: { kind: 'TargetGroup', id }, field: 'arn' },
+    targetType,
+    serviceRef: { name: svcName, port },
+    ...(targetType === 'instance' && b.targetNodeLabels && Object.keys(b.targetNodeLabels).length > 0
+      ? { nodeSelector: { matchLabels: { ...b.targetNodeLabels } } } : {}),
+    ipAddressType: ipv6 ? 'ipv6' : 'ipv4',
+    ...(ctx.facts.vpcId ? { vpcID: ctx.facts.vpcId } : {}),
+  };
+  const targetPorts: (number | string)[] = [trafficPort];
+  if (hcPort !== 'traffic-port' && String(hcPort) !== String(trafficPort)) targetPorts.push(parseIntStrict(hcPort) ?? hcPort);
+  const tg: TargetGroupPlan = { id, member: m.key, field, spec, binding, targetPorts };
+  built.set(id, tg);
+  return { kind: 'ok', tg };
+}
+
+function healthCheckPort(s: MemberScope, b: BackendAnnotations, svc: V1Service, targetType: TargetType, field: string): string | undefined {
+  const { m, sink } = s;
+  const raw = b.healthcheckPort ?? DEFAULTS.healthcheckPort;
+  if (raw === 'traffic-port' || parseIntStrict(raw) !== undefined) return raw;
+  const named = findPort(svc, raw);
+  const key = `${PREFIX}healthcheck-port`;
+  if (!named) {
+    sink.issues.push(issue(m.ref, key, 'InvalidAnnotation', `health-check port "${raw}" is not a port of Service ${svc.metadata?.name ?? ''} (used by ${field})`));
+    return undefined;
+  }
+  if (targetType === 'instance') {
+    if (named.nodePort === undefined) {
+      sink.issues.push(issue(m.ref, key, 'NodePortNotAllocated', `health-check port "${raw}" has no nodePort (used by ${field})`));
+      return undefined;
+    }
+    return String(named.nodePort);
+  }
+  const tp = named.targetPort ?? named.port;
+  if (typeof tp === 'number') return String(tp);
+  if (parseIntStrict(tp) !== undefined) return tp;
+  sink.issues.push(issue(m.ref, key, 'InvalidAnnotation',
+    `health-check port "${raw}" maps to the named targetPort "${tp}", which ip targets cannot use; give a number (used by ${field})`));
+  return undefined;
+}

@@ -1,0 +1,77 @@
+// The builder's inputs and outputs, and small helpers over Kubernetes objects.
+// Kubernetes types are imported as types only: the builder never talks to the API server.
+import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
+import type { IngressClassParamsSpec, Issue, Note, ObjectRef, Scheme, Stack, TargetType } from '../model/index.ts';
+import type { AnnotatedObject } from './annotations/index.ts';
+
+export interface IngressClassParamsObject {
+  readonly metadata: { readonly name: string };
+  readonly spec: IngressClassParamsSpec;
+}
+
+/** Everything the builder reads from Kubernetes, as plain data. */
+export interface Snapshot {
+  readonly ingresses: readonly V1Ingress[];
+  readonly ingressClasses: readonly V1IngressClass[];
+  readonly ingressClassParams: readonly IngressClassParamsObject[];
+  readonly services: readonly V1Service[];
+  /** namespace labels, for IngressClassParams.spec.namespaceSelector; absent = no labels known */
+  readonly namespaces?: readonly V1Namespace[];
+}
+
+export interface BuildConfig {
+  readonly clusterName: string;
+  /** --ingress-class: the value the legacy `kubernetes.io/ingress.class` annotation must have (default "alb") */
+  readonly ingressClass: string;
+  readonly defaultScheme: Scheme;
+  readonly defaultTargetType: TargetType;
+  readonly defaultSslPolicy: string;
+  readonly defaultTags: Readonly<Record<string, string>>;
+}
+
+/** What happened to one IngressGroup in this build; the controller uses it for finalizers and status. */
+export interface GroupOutcome {
+  /** stack ID: the explicit group name, or "namespace/name" */
+  readonly id: string;
+  readonly explicit: boolean;
+  /** finalizer the group's members carry */
+  readonly finalizer: string;
+  /** members planned into the stack, in group order ("namespace/name") */
+  readonly members: readonly string[];
+  /** active members left out because of their own Issues */
+  readonly excluded: readonly string[];
+  /** Ingresses that still hold this group's finalizer but are being deleted or have left the group */
+  readonly inactive: readonly string[];
+  /**
+   * true when no stack was produced although the group has active members (every member is broken, or a
+   * group-wide fact such as subnets failed): the controller must leave the group's AWS resources alone.
+   */
+  readonly blocked: boolean;
+}
+
+export interface BuildResult {
+  /** one per group that is not blocked; a group without active members gets an empty stack (teardown) */
+  readonly stacks: readonly Stack[];
+  readonly issues: readonly Issue[];
+  readonly notes: readonly Note[];
+  readonly groups: readonly GroupOutcome[];
+}
+
+export const ingressNamespace = (ing: V1Ingress): string => ing.metadata?.namespace || 'default';
+export const ingressName = (ing: V1Ingress): string => ing.metadata?.name ?? '';
+export const ingressKey = (ing: V1Ingress): string => `${ingressNamespace(ing)}/${ingressName(ing)}`;
+export const ingressRef = (ing: V1Ingress): ObjectRef => ({ kind: 'Ingress', namespace: ingressNamespace(ing), name: ingressName(ing) });
+export const isDeleting = (ing: V1Ingress): boolean => ing.metadata?.deletionTimestamp !== undefined && ing.metadata?.deletionTimestamp !== null;
+
+export const annotatedIngress = (ing: V1Ingress): AnnotatedObject => ({ ref: ingressRef(ing), annotations: ing.metadata?.annotations ?? {} });
+export const annotatedService = (svc: V1Service): AnnotatedObject => ({
+  ref: { kind: 'Service', namespace: svc.metadata?.namespace || 'default', name: svc.metadata?.name ?? '' },
+  annotations: svc.metadata?.annotations ?? {},
+});
+
+export const issue = (object: ObjectRef, field: string, code: string, reason: string): Issue => ({ object, field, code, reason });
+
+/** Sorted, de-duplicated copy. */
+export const sortedUnique = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
+
+export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
