@@ -1,0 +1,57 @@
+// Command dispatch: `aws-lb-controller <command> [flags]`. Each command returns its exit code.
+import { EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
+import { planCommand, PLAN_USAGE } from './plan-command.ts';
+import { runCommand, RUN_USAGE } from './run-command.ts';
+import { demoCommand, DEMO_USAGE } from './demo-command.ts';
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  readonly run: (args: readonly string[], io: Io) => Promise<number>;
+}
+
+/**
+ * The command table. `run` (the controller) and `demo` are added here by their owners:
+ *   run:  { summary: 'run the controller', usage: ..., run: runCommand },
+ *   demo: { summary: 'run against local stand-ins', usage: ..., run: demoCommand },
+ */
+export const commands: Record<string, Command> = {
+  plan: { summary: 'print the AWS changes the controller would make for a set of manifests', usage: PLAN_USAGE, run: planCommand },
+  run: { summary: 'run the controller (the default command)', usage: RUN_USAGE, run: runCommand },
+  demo: { summary: 'run the controller against local stand-ins (moto + kube-apiserver) and print the result', usage: DEMO_USAGE, run: demoCommand },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['Usage: aws-lb-controller <command> [flags]', '', 'Commands:', ...lines, '',
+    'Run `aws-lb-controller <command> --help` for the flags of a command.', ''].join('\n');
+}
+
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  // `run` is the default command: no arguments, or flags first (as upstream's binary takes them)
+  if (argv.length === 0 || (argv[0]?.startsWith('--') && argv[0] !== '--help')) argv = ['run', ...argv];
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(help());
+    return name === undefined ? EXIT_ERROR : EXIT_OK;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`error: unknown command "${name}"\n\n${help()}`);
+    return EXIT_ERROR;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.usage);
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`error: ${e.message}\n`);
+      return EXIT_ERROR;
+    }
+    throw e;
+  }
+}

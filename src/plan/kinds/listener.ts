@@ -1,0 +1,22 @@
+// Listener: identified by its port under the matched load balancer. Protocol, SSL policy, certificates,
+// default actions and tags all change in place (ModifyListener, listener certificates, tagging).
+import type { ObservedListener } from '../../model/observed.ts';
+import type { ListenerSpec } from '../../model/elbv2.ts';
+import { diffFields, diffTags, type TagContext } from '../compare.ts';
+import type { FieldDiff } from '../types.ts';
+import type { Resolver } from '../values.ts';
+import { normalizeActions, normalizeCertificates } from './actions.ts';
+
+export const observedListenerSpec = (o: ObservedListener): ListenerSpec => ({ ...o.spec, tags: o.tags });
+
+export function listenerDiffs(d: ListenerSpec, o: ObservedListener, resolve: Resolver, tags: TagContext): FieldDiff[] {
+  return [
+    ...diffFields([
+      { path: 'protocol', desired: d.protocol, observed: o.spec.protocol },
+      { path: 'sslPolicy', desired: d.sslPolicy, observed: o.spec.sslPolicy },
+      { path: 'certificates', desired: d.certificates, observed: o.spec.certificates, normalize: normalizeCertificates },
+      { path: 'defaultActions', desired: d.defaultActions, observed: o.spec.defaultActions, normalize: normalizeActions },
+    ], resolve),
+    ...diffTags(d.tags, o.tags, tags),
+  ];
+}
