@@ -1,0 +1,121 @@
+// The four SDK v3 clients the controller uses, each with: region, optional endpoint override, the standard
+// credential chain (unless credentials are given), SDK "standard" retries (exponential backoff with jitter,
+// retry quota), a client-side token bucket per API family, and a per-attempt call counter.
+//
+// Middleware order inside one call:  retry ─► count ─► throttle ─► sign ─► send.
+// Counting and throttling sit inside the retry loop, so every attempt waits for a token and is counted.
+import { ACMClient } from '@aws-sdk/client-acm';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, FinalizeHandler, FinalizeHandlerArguments, HandlerExecutionContext, MetadataBearer, Pluggable } from '@smithy/types';
+import { awsErrorCodeOf } from './errors.ts';
+import { DEFAULT_THROTTLE, normalizeEndpoints, parseEndpoints, parseThrottle, type ThrottleConfig } from './flags.ts';
+import { CallCounter } from './metrics.ts';
+import type { ServiceKey } from './services.ts';
+import { systemClock, Throttler, type Clock } from './throttle.ts';
+
+export const DEFAULT_MAX_RETRIES = 10;
+
+export interface AwsClientsConfig {
+  readonly region: string;
+  /** the raw --aws-api-endpoints value ("elasticloadbalancing=http://127.0.0.1:5000,ec2=…"), or a map keyed by any accepted service ID */
+  readonly endpoints?: string | Readonly<Record<string, string>>;
+  /** retries after the first attempt (--aws-max-retries, default 10) */
+  readonly maxRetries?: number;
+  /** the raw --aws-api-throttle value (merged over the defaults), or a parsed config used as is */
+  readonly throttle?: string | ThrottleConfig;
+  /** omit to use the SDK's standard credential chain (env, profile, web identity / IRSA, Pod Identity, IMDS) */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** share one counter across client sets; a fresh one otherwise */
+  readonly counter?: CallCounter;
+  /** for tests: time source for the token buckets */
+  readonly clock?: Clock;
+  /** for tests: a fixed backoff between retries in ms, instead of the SDK's jittered exponential one */
+  readonly retryDelayMs?: number;
+  /** for tests: replaces the HTTP handler (anything with `handle(request)`) */
+  readonly requestHandler?: unknown;
+}
+
+export interface AwsClients {
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly ec2: EC2Client;
+  readonly acm: ACMClient;
+  readonly tagging: ResourceGroupsTaggingAPIClient;
+  readonly counter: CallCounter;
+  readonly throttler: Throttler;
+  /** service IDs from the flags that name services this controller does not call */
+  readonly ignoredServiceIds: readonly string[];
+  destroy(): void;
+}
+
+export function createAwsClients(cfg: AwsClientsConfig): AwsClients {
+  const ep = cfg.endpoints === undefined ? { endpoints: {}, ignored: [] }
+    : typeof cfg.endpoints === 'string' ? parseEndpoints(cfg.endpoints) : normalizeEndpoints(cfg.endpoints);
+  const th = cfg.throttle === undefined ? { config: DEFAULT_THROTTLE, ignored: [] }
+    : typeof cfg.throttle === 'string' ? parseThrottle(cfg.throttle) : { config: cfg.throttle, ignored: [] };
+  const maxRetries = cfg.maxRetries ?? DEFAULT_MAX_RETRIES;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new RangeError(`--aws-max-retries must be a whole number >= 0 (got ${maxRetries})`);
+  const counter = cfg.counter ?? new CallCounter();
+  const throttler = new Throttler(th.config, cfg.clock ?? systemClock);
+
+  const base = (service: ServiceKey) => ({
+    region: cfg.region,
+    maxAttempts: maxRetries + 1,
+    ...(cfg.retryDelayMs === undefined
+      ? { retryMode: 'standard' }
+      : { retryStrategy: new ConfiguredRetryStrategy(maxRetries + 1, () => cfg.retryDelayMs ?? 0) }),
+    ...(ep.endpoints[service] !== undefined ? { endpoint: ep.endpoints[service] } : {}),
+    ...(cfg.credentials !== undefined ? { credentials: cfg.credentials } : {}),
+    ...(cfg.requestHandler !== undefined ? { requestHandler: cfg.requestHandler as never } : {}),
+  });
+
+  const elbv2 = new ElasticLoadBalancingV2Client(base('elbv2'));
+  const ec2 = new EC2Client(base('ec2'));
+  const acm = new ACMClient(base('acm'));
+  const tagging = new ResourceGroupsTaggingAPIClient(base('tagging'));
+  elbv2.middlewareStack.use(instrumentation('elbv2', counter, throttler));
+  ec2.middlewareStack.use(instrumentation('ec2', counter, throttler));
+  acm.middlewareStack.use(instrumentation('acm', counter, throttler));
+  tagging.middlewareStack.use(instrumentation('tagging', counter, throttler));
+
+  return {
+    elbv2, ec2, acm, tagging, counter, throttler,
+    ignoredServiceIds: [...ep.ignored, ...th.ignored],
+    destroy: () => {
+      elbv2.destroy();
+      ec2.destroy();
+      acm.destroy();
+      tagging.destroy();
+    },
+  };
+}
+
+/** "DescribeLoadBalancersCommand" → "DescribeLoadBalancers" */
+export const operationName = (context: HandlerExecutionContext): string =>
+  (context.commandName ?? 'Unknown').replace(/Command$/, '');
+
+/** the counting and throttling middleware, as a plugin for any SDK v3 client */
+export function instrumentation(service: ServiceKey, counter: CallCounter, throttler: Throttler): Pluggable<object, MetadataBearer> {
+  return {
+    applyToStack: (stack) => {
+      stack.addRelativeTo(
+        <Output extends MetadataBearer>(next: FinalizeHandler<object, Output>, context: HandlerExecutionContext) =>
+          async (args: FinalizeHandlerArguments<object>) => {
+            const operation = operationName(context);
+            await throttler.acquire(service, operation);
+            try {
+              const result = await next(args);
+              counter.record(service, operation, 'success');
+              return result;
+            } catch (err) {
+              counter.record(service, operation, awsErrorCodeOf(err));
+              throw err;
+            }
+          },
+        { name: 'awsLbControllerInstrumentation', relation: 'after', toMiddleware: 'retryMiddleware', override: true },
+      );
+    },
+  };
+}

@@ -1,0 +1,268 @@
+// Facts about the account that the builder needs, cached with TTLs and shared by every group's reconcile:
+// the VPC, its subnets and security groups, and the ISSUED ACM certificates with the names they cover.
+// Concurrent callers share one in-flight request; a failed load is not cached.
+//
+// Cost when every cache is cold: DescribeVpcs 1, DescribeSubnets 1, DescribeSecurityGroups 1 (per 1000),
+// ListCertificates 1, DescribeCertificate one per certificate. Warm: zero.
+import type { ACMClient } from '@aws-sdk/client-acm';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { DiscoveredCertificate, DiscoveredFacts, DiscoveredSecurityGroup, DiscoveredSubnet } from '../model/discovery.ts';
+import { describeCertificate, listCertificates } from './acm.ts';
+import { describeSecurityGroups, describeSubnets, describeVpc } from './ec2.ts';
+import { mapLimit, tagMap } from './util.ts';
+
+export interface DiscoveryTtls {
+  readonly vpcMs: number;
+  readonly subnetsMs: number;
+  readonly securityGroupsMs: number;
+  /** the list of ISSUED certificates (upstream: 1 min) */
+  readonly certificateListMs: number;
+  /** names of an imported certificate, which can be re-imported with new names (upstream: 5 min) */
+  readonly importedCertificateMs: number;
+  /** names of an ACM-issued (amazon or private CA) certificate, fixed for its life (upstream: 10 h) */
+  readonly issuedCertificateMs: number;
+}
+
+export const DEFAULT_DISCOVERY_TTLS: DiscoveryTtls = {
+  vpcMs: 10 * 60_000,
+  subnetsMs: 5 * 60_000,
+  securityGroupsMs: 5 * 60_000,
+  certificateListMs: 60_000,
+  importedCertificateMs: 5 * 60_000,
+  issuedCertificateMs: 10 * 3_600_000,
+};
+
+export interface DiscoveryOptions {
+  /** the cluster's VPC (--aws-vpc-id); without it, subnets and security groups are not discovered */
+  readonly vpcId?: string;
+  readonly ttls?: Partial<DiscoveryTtls>;
+  /** --allowed-certificate-authority-arns: when non-empty, only certificates issued by these private CAs */
+  readonly allowedCertificateAuthorityArns?: readonly string[];
+  /** milliseconds; injectable for tests */
+  readonly now?: () => number;
+  /** parallel DescribeCertificate calls */
+  readonly concurrency?: number;
+}
+
+export interface DiscoveredVpc {
+  readonly id: string;
+  readonly cidrs: readonly string[];
+}
+
+export interface FactsToDiscover {
+  readonly subnets?: boolean;
+  readonly securityGroups?: boolean;
+  readonly certificates?: boolean;
+}
+
+interface Entry<V> {
+  value?: V;
+  expiresAt: number;
+  loading?: Promise<V>;
+}
+
+/** a keyed cache whose loader also decides how long each value lives */
+export class TtlCache<K, V> {
+  readonly #entries = new Map<K, Entry<V>>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  get(key: K, load: () => Promise<V>, ttlMs: number | ((v: V) => number)): Promise<V> {
+    const e = this.#entries.get(key);
+    if (e?.loading) return e.loading;
+    if (e && 'value' in e && this.#now() < e.expiresAt) return Promise.resolve(e.value as V);
+    const entry: Entry<V> = e ?? { expiresAt: 0 };
+    const loading = load().then(
+      (v) => {
+        entry.value = v;
+        entry.expiresAt = this.#now() + (typeof ttlMs === 'number' ? ttlMs : ttlMs(v));
+        delete entry.loading;
+        return v;
+      },
+      (err: unknown) => {
+        delete entry.loading;
+        if (!('value' in entry)) this.#entries.delete(key);
+        throw err;
+      },
+    );
+    entry.loading = loading;
+    this.#entries.set(key, entry);
+    return loading;
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /** drops entries whose key is not in `keep` */
+  retain(keep: ReadonlySet<K>): void {
+    for (const k of this.#entries.keys()) if (!keep.has(k)) this.#entries.delete(k);
+  }
+}
+
+interface CertificateNames {
+  readonly domainName: string;
+  readonly subjectAlternativeNames: readonly string[];
+  readonly type?: string;
+  readonly notAfter?: string;
+  readonly certificateAuthorityArn?: string;
+}
+
+export class Discovery {
+  readonly vpcId: string | undefined;
+  readonly #ec2: EC2Client;
+  readonly #acm: ACMClient;
+  readonly #ttls: DiscoveryTtls;
+  readonly #allowedCAs: readonly string[];
+  readonly #concurrency: number;
+  readonly #single: TtlCache<string, unknown>;
+  readonly #certNames: TtlCache<string, CertificateNames>;
+
+  constructor(clients: { readonly ec2: EC2Client; readonly acm: ACMClient }, opts: DiscoveryOptions = {}) {
+    this.#ec2 = clients.ec2;
+    this.#acm = clients.acm;
+    this.vpcId = opts.vpcId;
+    this.#ttls = { ...DEFAULT_DISCOVERY_TTLS, ...opts.ttls };
+    this.#allowedCAs = opts.allowedCertificateAuthorityArns ?? [];
+    this.#concurrency = opts.concurrency ?? 4;
+    const now = opts.now ?? Date.now;
+    this.#single = new TtlCache(now);
+    this.#certNames = new TtlCache(now);
+  }
+
+  /** the VPC and its CIDR blocks; undefined when no VPC ID was given or it does not exist */
+  vpc(): Promise<DiscoveredVpc | undefined> {
+    const vpcId = this.vpcId;
+    if (vpcId === undefined) return Promise.resolve(undefined);
+    return this.#cached('vpc', this.#ttls.vpcMs, async () => {
+      const v = await describeVpc(this.#ec2, vpcId);
+      if (!v?.VpcId) return undefined;
+      const cidrs = (v.CidrBlockAssociationSet ?? [])
+        .filter((a) => a.CidrBlock && (a.CidrBlockState?.State ?? 'associated') === 'associated')
+        .map((a) => a.CidrBlock as string);
+      return { id: v.VpcId, cidrs: cidrs.length > 0 ? cidrs : v.CidrBlock ? [v.CidrBlock] : [] };
+    });
+  }
+
+  /** every subnet of the VPC, sorted by ID; the builder picks among them */
+  subnets(): Promise<readonly DiscoveredSubnet[] | undefined> {
+    const vpcId = this.vpcId;
+    if (vpcId === undefined) return Promise.resolve(undefined);
+    return this.#cached('subnets', this.#ttls.subnetsMs, async () =>
+      (await describeSubnets(this.#ec2, [{ Name: 'vpc-id', Values: [vpcId] }]))
+        .filter((s) => s.SubnetId && s.AvailabilityZone)
+        .map((s): DiscoveredSubnet => ({
+          id: s.SubnetId as string,
+          availabilityZone: s.AvailabilityZone as string,
+          ...(s.AvailabilityZoneId ? { availabilityZoneId: s.AvailabilityZoneId } : {}),
+          cidrBlock: s.CidrBlock ?? '',
+          vpcId: s.VpcId ?? vpcId,
+          availableIpAddressCount: s.AvailableIpAddressCount ?? 0,
+          tags: tagMap(s.Tags),
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id)));
+  }
+
+  /** every security group of the VPC, sorted by ID (to resolve names given in annotations) */
+  securityGroups(): Promise<readonly DiscoveredSecurityGroup[] | undefined> {
+    const vpcId = this.vpcId;
+    if (vpcId === undefined) return Promise.resolve(undefined);
+    return this.#cached('securityGroups', this.#ttls.securityGroupsMs, async () =>
+      (await describeSecurityGroups(this.#ec2, { filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))
+        .filter((g) => g.GroupId)
+        .map((g): DiscoveredSecurityGroup => ({ id: g.GroupId as string, name: g.GroupName ?? '', vpcId: g.VpcId ?? vpcId, tags: tagMap(g.Tags) }))
+        .sort((a, b) => a.id.localeCompare(b.id)));
+  }
+
+  /**
+   * ISSUED certificates of every key type, with every name each covers. The list is re-read after
+   * certificateListMs; each certificate's names (DescribeCertificate, since list summaries may lack SANs)
+   * live longer: importedCertificateMs for imported ones, issuedCertificateMs for ACM-issued ones.
+   */
+  certificates(): Promise<readonly DiscoveredCertificate[]> {
+    return this.#cached('certificates', this.#ttls.certificateListMs, async () => {
+      const summaries = (await listCertificates(this.#acm, { statuses: ['ISSUED'] })).filter((s) => s.CertificateArn);
+      this.#certNames.retain(new Set(summaries.map((s) => s.CertificateArn as string)));
+      const certs = await mapLimit(summaries, this.#concurrency, async (s): Promise<DiscoveredCertificate | undefined> => {
+        const arn = s.CertificateArn as string;
+        const names = await this.#certNames.get(arn, () => this.#describeNames(arn),
+          (n) => (n.type === 'IMPORTED' ? this.#ttls.importedCertificateMs : this.#ttls.issuedCertificateMs));
+        if (this.#allowedCAs.length > 0 && !(names.certificateAuthorityArn && this.#allowedCAs.includes(names.certificateAuthorityArn))) return undefined;
+        const type = names.type ?? s.Type;
+        return {
+          arn,
+          domainName: names.domainName || s.DomainName || '',
+          subjectAlternativeNames: names.subjectAlternativeNames,
+          status: s.Status ?? 'ISSUED',
+          ...(type ? { type } : {}),
+          ...(names.notAfter ? { notAfter: names.notAfter } : s.NotAfter ? { notAfter: s.NotAfter.toISOString() } : {}),
+        };
+      });
+      return certs.filter((c): c is DiscoveredCertificate => c !== undefined).sort((a, b) => a.arn.localeCompare(b.arn));
+    });
+  }
+
+  /** the facts the builder needs; skip what no member needs (e.g. certificates when nothing listens on HTTPS) */
+  async discoverFacts(what: FactsToDiscover = {}): Promise<DiscoveredFacts> {
+    const want = (k: keyof FactsToDiscover): boolean => what[k] ?? true;
+    const [vpc, subnets, securityGroups, certificates] = await Promise.all([
+      this.vpc(),
+      want('subnets') ? this.subnets() : undefined,
+      want('securityGroups') ? this.securityGroups() : undefined,
+      want('certificates') ? this.certificates() : undefined,
+    ]);
+    return {
+      ...(this.vpcId !== undefined ? { vpcId: vpc?.id ?? this.vpcId } : {}),
+      ...(vpc ? { vpcCidrs: vpc.cidrs } : {}),
+      ...(subnets ? { subnets } : {}),
+      ...(securityGroups ? { securityGroups } : {}),
+      ...(certificates ? { certificates } : {}),
+    };
+  }
+
+  /** forget cached facts, e.g. after a user reports a new subnet or certificate */
+  invalidate(what?: 'vpc' | 'subnets' | 'securityGroups' | 'certificates'): void {
+    if (what === undefined) {
+      this.#single.clear();
+      this.#certNames.clear();
+      return;
+    }
+    this.#single.delete(what);
+    if (what === 'certificates') this.#certNames.clear();
+  }
+
+  #cached<V>(key: string, ttlMs: number, load: () => Promise<V>): Promise<V> {
+    return this.#single.get(key, load, ttlMs) as Promise<V>;
+  }
+
+  async #describeNames(arn: string): Promise<CertificateNames> {
+    const d = await describeCertificate(this.#acm, arn);
+    const domainName = d?.DomainName ?? '';
+    // moto returns SANs as an unordered set; AWS lists the domain name first
+    const sans = [...new Set([...(domainName ? [domainName] : []), ...(d?.SubjectAlternativeNames ?? [])])];
+    return {
+      domainName,
+      subjectAlternativeNames: sans,
+      ...(d?.Type ? { type: d.Type } : {}),
+      ...(d?.NotAfter ? { notAfter: d.NotAfter.toISOString() } : {}),
+      ...(d?.CertificateAuthorityArn ? { certificateAuthorityArn: d.CertificateAuthorityArn } : {}),
+    };
+  }
+}
+
+/**
+ * The EC2 instance ID in a Node's spec.providerID: "aws:///us-east-1a/i-0123456789abcdef0" (or without the
+ * zone). Undefined for anything else, e.g. Fargate nodes ("aws:///us-east-1a/fargate-ip-…") or other clouds.
+ */
+export function instanceIdFromProviderId(providerId: string | undefined): string | undefined {
+  if (!providerId) return undefined;
+  const m = /^aws:\/\/\/(?:[^/]+\/)?(i-[0-9a-f]{8,17})$/.exec(providerId.trim());
+  return m?.[1];
+}

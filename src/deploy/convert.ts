@@ -1,0 +1,221 @@
+// AWS SDK shapes → model specs, for what deploy/observe reads. The result has the builder's shape: subnets,
+// security groups and condition values sorted; forward actions always as forwardConfig.targetGroups (AWS and
+// moto may echo a single-target forward as a plain TargetGroupArn only); conditions from their *Config block,
+// or from the legacy Values list. Values AWS fills in (weights, redirect placeholders, disabled stickiness)
+// are kept as AWS reported them; plan/ normalises both sides before it compares.
+import type {
+  Action as SdkAction, Certificate, Listener, LoadBalancer, Rule, RuleCondition as SdkCondition, TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import type {
+  Action, ForwardTarget, HealthCheck, IpAddressType, ListenerProtocol, ListenerRuleSpec, ListenerSpec, LoadBalancerSpec, ProtocolVersion,
+  RuleCondition, Scheme, SecurityGroupRule, SecurityGroupSpec, Tags, TargetGroupSpec, TargetType,
+} from '../model/index.ts';
+
+const sorted = (xs: readonly (string | undefined)[] | undefined): string[] =>
+  [...new Set((xs ?? []).filter((x): x is string => x !== undefined && x !== ''))].sort();
+
+/**
+ * `type` is the literal AWS reports. The model only knows 'application'; a load balancer of another type that
+ * carries an Ingress stack's tags keeps its real type here, so the plan sees the difference and replaces it.
+ */
+export function toLoadBalancerSpec(lb: LoadBalancer, attributes: Readonly<Record<string, string>>, tags: Tags): LoadBalancerSpec {
+  return {
+    name: lb.LoadBalancerName ?? '',
+    type: (lb.Type ?? 'application') as LoadBalancerSpec['type'],
+    scheme: (lb.Scheme ?? 'internal') as Scheme,
+    ipAddressType: (lb.IpAddressType ?? 'ipv4') as IpAddressType,
+    subnets: sorted((lb.AvailabilityZones ?? []).map((z) => z.SubnetId)),
+    securityGroups: sorted(lb.SecurityGroups),
+    attributes: { ...attributes },
+    tags: { ...tags },
+  };
+}
+
+/**
+ * `certificates`: what DescribeListenerCertificates returned (HTTPS only); the default certificate comes first,
+ * the SNI ones after it, sorted and without repeats (moto appends duplicates). Without it, the listener's own
+ * Certificates field (the default certificate only) is used.
+ */
+export function toListenerSpec(l: Listener, certificates: readonly Certificate[] | undefined, tags: Tags): ListenerSpec {
+  const protocol = (l.Protocol ?? 'HTTP') as ListenerProtocol;
+  const certs = certificates ?? l.Certificates ?? [];
+  const defaultCert = certs.find((c) => c.IsDefault)?.CertificateArn ?? l.Certificates?.[0]?.CertificateArn ?? certs[0]?.CertificateArn;
+  const sni = sorted(certs.filter((c) => c.CertificateArn !== defaultCert).map((c) => c.CertificateArn));
+  return {
+    loadBalancer: l.LoadBalancerArn ?? '',
+    port: l.Port ?? 0,
+    protocol,
+    ...(protocol === 'HTTPS' && l.SslPolicy ? { sslPolicy: l.SslPolicy } : {}),
+    certificates: protocol === 'HTTPS' && defaultCert ? [defaultCert, ...sni] : [],
+    defaultActions: fromSdkActions(l.DefaultActions),
+    tags: { ...tags },
+  };
+}
+
+/** undefined for the default rule (Priority "default"), which is part of the listener */
+export function toRuleSpec(r: Rule, listenerArn: string, tags: Tags): ListenerRuleSpec | undefined {
+  if (r.IsDefault || r.Priority === undefined || !/^\d+$/.test(r.Priority)) return undefined;
+  return {
+    listener: listenerArn,
+    priority: Number(r.Priority),
+    conditions: (r.Conditions ?? []).map(fromSdkCondition).filter((c): c is RuleCondition => c !== undefined),
+    actions: fromSdkActions(r.Actions),
+    tags: { ...tags },
+  };
+}
+
+export function toTargetGroupSpec(tg: TargetGroup, attributes: Readonly<Record<string, string>>, tags: Tags): TargetGroupSpec {
+  const protocol = (tg.Protocol ?? 'HTTP') as TargetGroupSpec['protocol'];
+  const healthCheck: HealthCheck = {
+    enabled: tg.HealthCheckEnabled ?? true,
+    port: tg.HealthCheckPort ?? 'traffic-port',
+    protocol: (tg.HealthCheckProtocol ?? protocol) as HealthCheck['protocol'],
+    path: tg.HealthCheckPath ?? '/',
+    intervalSeconds: tg.HealthCheckIntervalSeconds ?? 30,
+    timeoutSeconds: tg.HealthCheckTimeoutSeconds ?? 5,
+    healthyThresholdCount: tg.HealthyThresholdCount ?? 5,
+    unhealthyThresholdCount: tg.UnhealthyThresholdCount ?? 2,
+    matcher: {
+      ...(tg.Matcher?.HttpCode !== undefined ? { httpCode: tg.Matcher.HttpCode } : {}),
+      ...(tg.Matcher?.GrpcCode !== undefined ? { grpcCode: tg.Matcher.GrpcCode } : {}),
+    },
+  };
+  return {
+    name: tg.TargetGroupName ?? '',
+    targetType: (tg.TargetType ?? 'instance') as TargetType,
+    port: tg.Port ?? 0,
+    protocol,
+    protocolVersion: (tg.ProtocolVersion ?? 'HTTP1') as ProtocolVersion,
+    ipAddressType: (tg.IpAddressType ?? 'ipv4') as TargetGroupSpec['ipAddressType'],
+    vpcId: tg.VpcId ?? '',
+    healthCheck,
+    attributes: { ...attributes },
+    tags: { ...tags },
+  };
+}
+
+export function toSecurityGroupSpec(sg: SecurityGroup, tags: Tags): SecurityGroupSpec {
+  return {
+    groupName: sg.GroupName ?? '',
+    description: sg.Description ?? '',
+    vpcId: sg.VpcId ?? '',
+    ingress: fromIpPermissions(sg.IpPermissions),
+    tags: { ...tags },
+  };
+}
+
+/** actions in AWS's execution order (Order), minus types the model does not have (authenticate-*) */
+export function fromSdkActions(actions: readonly SdkAction[] | undefined): Action[] {
+  return [...(actions ?? [])]
+    .map((a, i) => ({ a, order: a.Order ?? i + 1 }))
+    .sort((x, y) => x.order - y.order)
+    .map(({ a }) => fromSdkAction(a))
+    .filter((a): a is Action => a !== undefined);
+}
+
+export function fromSdkAction(a: SdkAction): Action | undefined {
+  switch (a.Type) {
+    case 'forward': {
+      const fc = a.ForwardConfig;
+      const targetGroups: ForwardTarget[] = fc?.TargetGroups?.length
+        ? fc.TargetGroups.filter((t) => t.TargetGroupArn).map((t) => ({
+          targetGroupArn: t.TargetGroupArn as string,
+          ...(t.Weight !== undefined ? { weight: t.Weight } : {}),
+        }))
+        : a.TargetGroupArn ? [{ targetGroupArn: a.TargetGroupArn }] : [];
+      const st = fc?.TargetGroupStickinessConfig;
+      return {
+        type: 'forward',
+        forwardConfig: {
+          targetGroups,
+          ...(st?.Enabled !== undefined ? {
+            targetGroupStickinessConfig: { enabled: st.Enabled, ...(st.DurationSeconds !== undefined ? { durationSeconds: st.DurationSeconds } : {}) },
+          } : {}),
+        },
+      };
+    }
+    case 'redirect': {
+      const r = a.RedirectConfig;
+      return {
+        type: 'redirect',
+        redirectConfig: {
+          ...(r?.Protocol !== undefined ? { protocol: r.Protocol } : {}),
+          ...(r?.Port !== undefined ? { port: r.Port } : {}),
+          ...(r?.Host !== undefined ? { host: r.Host } : {}),
+          ...(r?.Path !== undefined ? { path: r.Path } : {}),
+          ...(r?.Query !== undefined ? { query: r.Query } : {}),
+          statusCode: (r?.StatusCode ?? 'HTTP_301') as 'HTTP_301' | 'HTTP_302',
+        },
+      };
+    }
+    case 'fixed-response': {
+      const f = a.FixedResponseConfig;
+      return {
+        type: 'fixed-response',
+        fixedResponseConfig: {
+          statusCode: f?.StatusCode ?? '',
+          ...(f?.ContentType !== undefined ? { contentType: f.ContentType } : {}),
+          ...(f?.MessageBody !== undefined ? { messageBody: f.MessageBody } : {}),
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** a condition from its *Config block, or from the legacy Values list (host-header and path-pattern only) */
+export function fromSdkCondition(c: SdkCondition): RuleCondition | undefined {
+  const legacy = c.Values;
+  switch (c.Field) {
+    case 'host-header':
+      return { field: 'host-header', hostHeaderConfig: { values: sorted(c.HostHeaderConfig?.Values ?? legacy) } };
+    case 'path-pattern':
+      return { field: 'path-pattern', pathPatternConfig: { values: sorted(c.PathPatternConfig?.Values ?? legacy) } };
+    case 'http-header':
+      return {
+        field: 'http-header',
+        httpHeaderConfig: { httpHeaderName: c.HttpHeaderConfig?.HttpHeaderName ?? '', values: sorted(c.HttpHeaderConfig?.Values) },
+      };
+    case 'http-request-method':
+      return { field: 'http-request-method', httpRequestMethodConfig: { values: sorted(c.HttpRequestMethodConfig?.Values ?? legacy) } };
+    case 'query-string': {
+      const values = (c.QueryStringConfig?.Values ?? [])
+        .map((kv) => ({ ...(kv.Key !== undefined ? { key: kv.Key } : {}), value: kv.Value ?? '' }))
+        .sort((x, y) => (x.key ?? '').localeCompare(y.key ?? '') || x.value.localeCompare(y.value));
+      return { field: 'query-string', queryStringConfig: { values } };
+    }
+    case 'source-ip':
+      return { field: 'source-ip', sourceIpConfig: { values: sorted(c.SourceIpConfig?.Values ?? legacy) } };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One rule per source (CIDR, IPv6 CIDR or prefix list), sorted. Permissions that are not TCP keep their
+ * protocol (cast), so that the plan sees them as rules to revoke from a group the controller owns;
+ * rules that reference other security groups have no model shape and are left out.
+ */
+export function fromIpPermissions(perms: readonly IpPermission[] | undefined): SecurityGroupRule[] {
+  const out: SecurityGroupRule[] = [];
+  for (const p of perms ?? []) {
+    const base = { ipProtocol: (p.IpProtocol ?? 'tcp') as 'tcp', fromPort: p.FromPort ?? -1, toPort: p.ToPort ?? -1 };
+    for (const r of p.IpRanges ?? []) if (r.CidrIp) out.push({ ...base, cidrIpv4: r.CidrIp });
+    for (const r of p.Ipv6Ranges ?? []) if (r.CidrIpv6) out.push({ ...base, cidrIpv6: r.CidrIpv6 });
+    for (const r of p.PrefixListIds ?? []) if (r.PrefixListId) out.push({ ...base, prefixListId: r.PrefixListId });
+  }
+  return out.sort(compareSecurityGroupRules);
+}
+
+/** by port range, then protocol, then source: IPv4 CIDRs, IPv6 CIDRs, prefix lists, each in string order */
+export function compareSecurityGroupRules(a: SecurityGroupRule, b: SecurityGroupRule): number {
+  const source = (r: SecurityGroupRule): [number, string] =>
+    r.cidrIpv4 !== undefined ? [0, r.cidrIpv4] : r.cidrIpv6 !== undefined ? [1, r.cidrIpv6] : [2, r.prefixListId ?? ''];
+  const [ka, va] = source(a);
+  const [kb, vb] = source(b);
+  return a.fromPort - b.fromPort || a.toPort - b.toPort || cmp(a.ipProtocol, b.ipProtocol) || ka - kb || cmp(va, vb);
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
