@@ -8,13 +8,27 @@ CACHE=${STAND_INS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aws-lb-controller}
 K8S_OUT="$CACHE/k8s-$K8S"
 ETCD_OUT="$CACHE/etcd-$ETCD"
 
+if [ -x "$ETCD_OUT/etcd" ] && [ -x "$K8S_OUT/kube-apiserver" ]; then
+  echo "$ETCD_OUT/etcd"
+  echo "$K8S_OUT/kube-apiserver"
+  exit 0
+fi
 command -v go >/dev/null || { echo "stand-ins: Go is required to build kube-apiserver and etcd (install Go >= 1.24 from https://go.dev/dl)" >&2; exit 3; }
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod
 
+# One build at a time per cache (parallel test runs or a person running `up` during `npm test`).
+mkdir -p "$CACHE"
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE/.build.lock"
+  flock 9
+fi
+WORK_DIRS=()
+trap 'rm -rf "${WORK_DIRS[@]}"' EXIT
+
 if [ ! -x "$ETCD_OUT/etcd" ]; then
   echo "stand-ins: building etcd $ETCD into $ETCD_OUT" >&2
-  W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+  W=$(mktemp -d); WORK_DIRS+=("$W")
   ( cd "$W"
     printf 'module local/etcdbin\n\ngo 1.24.0\n' > go.mod
     go get "go.etcd.io/etcd/server/v3@$ETCD"
@@ -26,7 +40,7 @@ fi
 if [ ! -x "$K8S_OUT/kube-apiserver" ]; then
   echo "stand-ins: building kube-apiserver $K8S into $K8S_OUT (cold: 10-20 minutes on 2 cores)" >&2
   STG=v0.${K8S#v1.}; MINOR=$(echo "$K8S" | cut -d. -f2)
-  W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+  W=$(mktemp -d); WORK_DIRS+=("$W")
   ( cd "$W"
     printf 'module local/k8sbins\n\ngo 1.24.0\n\ngodebug default=go1.24\n' > go.mod
     GM=$(go mod download -json "k8s.io/kubernetes@$K8S" | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')
