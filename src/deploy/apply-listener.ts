@@ -1,0 +1,116 @@
+// Listener: create with the default certificate in the call and SNI certificates added after;
+// ModifyListener only for the parts that differ; the SNI set by diff.
+import {
+  AddListenerCertificatesCommand, CreateListenerCommand, DeleteListenerCommand, ModifyListenerCommand,
+  RemoveListenerCertificatesCommand, paginateDescribeListenerCertificates,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ModifyListenerInput, ProtocolEnum } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ListenerSpec } from '../model/index.ts';
+import { ApplyError } from './apply-types.ts';
+import type { ApplyChange } from './apply-types.ts';
+import type { ApplyContext } from './apply-context.ts';
+import { existingArn, keyOf, observedBefore, remember, resolvedAfter, tagDiff } from './apply-context.ts';
+import { differsFor, isAwsError, sameValue, toSdkTags } from './apply-support.ts';
+import { normalizeActions, normalizeCertificates } from '../plan/kinds/actions.ts';
+import type { Resolved } from './apply-support.ts';
+import { syncElbTags } from './apply-load-balancer.ts';
+import { toSdkActions } from './sdk-shapes.ts';
+
+type Spec = Resolved<ListenerSpec>;
+
+export async function applyListener(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  switch (change.action) {
+    case 'noop': return;
+    case 'create': return createListener(change, ctx);
+    case 'update': return updateListener(change, ctx);
+    case 'delete': return deleteListener(change, ctx);
+    case 'replace':
+      await deleteListener(change, ctx);
+      return createListener(change, ctx);
+  }
+}
+
+const sniOf = (s: Spec): string[] => {
+  const [def, ...rest] = s.certificates;
+  return [...new Set(rest.filter((c) => c !== def))];
+};
+
+async function createListener(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  const spec = resolvedAfter<ListenerSpec>(ctx, change);
+  const https = spec.protocol === 'HTTPS';
+  const [defaultCert] = spec.certificates;
+  const out = await ctx.elbv2.send(new CreateListenerCommand({
+    LoadBalancerArn: spec.loadBalancer,
+    Protocol: spec.protocol as ProtocolEnum,
+    Port: spec.port,
+    ...(https && spec.sslPolicy ? { SslPolicy: spec.sslPolicy } : {}),
+    ...(https && defaultCert ? { Certificates: [{ CertificateArn: defaultCert }] } : {}),
+    DefaultActions: toSdkActions(spec.defaultActions),
+    ...(Object.keys(spec.tags).length ? { Tags: toSdkTags(spec.tags) } : {}),
+  }));
+  const arn = out.Listeners?.[0]?.ListenerArn;
+  if (!arn) throw new ApplyError('AwsError', `${keyOf(change)}: CreateListener returned no ARN`, { resource: keyOf(change) });
+  remember(ctx, change, { arn });
+  if (https) await addCertificates(ctx, arn, sniOf(spec));
+}
+
+async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  const arn = existingArn(change);
+  const before = observedBefore<ListenerSpec>(change) as Spec;
+  const after = resolvedAfter<ListenerSpec>(ctx, change);
+  const differs = differsFor(change.fields);
+  const https = after.protocol === 'HTTPS';
+  const protocolChanged = differs('protocol', () => before.protocol !== after.protocol);
+  const certsChanged = differs('certificates', () => !sameValue(normalizeCertificates(before.certificates), normalizeCertificates(after.certificates)));
+  const defaultChanged = https && certsChanged && before.certificates[0] !== after.certificates[0] && after.certificates[0] !== undefined;
+  const input: ModifyListenerInput = {
+    ListenerArn: arn,
+    ...(before.port !== after.port ? { Port: after.port } : {}),
+    ...(protocolChanged ? { Protocol: after.protocol as ProtocolEnum } : {}),
+    ...(https && after.sslPolicy && (protocolChanged || differs('sslPolicy', () => before.sslPolicy !== after.sslPolicy)) ? { SslPolicy: after.sslPolicy } : {}),
+    // Only when the default changes: some implementations replace the whole certificate list.
+    ...(defaultChanged ? { Certificates: [{ CertificateArn: after.certificates[0] }] } : {}),
+    ...(differs('defaultActions', () => !sameValue(normalizeActions(before.defaultActions), normalizeActions(after.defaultActions)))
+      ? { DefaultActions: toSdkActions(after.defaultActions) } : {}),
+  };
+  if (Object.keys(input).length > 1) await ctx.elbv2.send(new ModifyListenerCommand(input));
+  if (https && certsChanged) {
+    // After a default-certificate change the SNI list is read back rather than assumed.
+    const current = defaultChanged ? await readSniCertificates(ctx, arn) : sniOf(before);
+    const desired = sniOf(after);
+    await addCertificates(ctx, arn, desired.filter((c) => !current.includes(c)));
+    await removeCertificates(ctx, arn, current.filter((c) => !desired.includes(c) && c !== after.certificates[0]));
+  }
+  if (differs('tags', () => true)) await syncElbTags(ctx, arn, tagDiff(ctx, before.tags, after.tags));
+  remember(ctx, change, { arn });
+}
+
+async function readSniCertificates(ctx: ApplyContext, arn: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of paginateDescribeListenerCertificates({ client: ctx.elbv2 }, { ListenerArn: arn })) {
+    for (const c of page.Certificates ?? []) if (c.CertificateArn && !c.IsDefault) out.push(c.CertificateArn);
+  }
+  return [...new Set(out)];
+}
+
+// One certificate per call, as the API documents for Add/RemoveListenerCertificates.
+async function addCertificates(ctx: ApplyContext, arn: string, certs: readonly string[]): Promise<void> {
+  for (const c of certs) await ctx.elbv2.send(new AddListenerCertificatesCommand({ ListenerArn: arn, Certificates: [{ CertificateArn: c }] }));
+}
+
+async function removeCertificates(ctx: ApplyContext, arn: string, certs: readonly string[]): Promise<void> {
+  for (const c of certs) await ctx.elbv2.send(new RemoveListenerCertificatesCommand({ ListenerArn: arn, Certificates: [{ CertificateArn: c }] }));
+}
+
+async function deleteListener(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  const arn = existingArn(change);
+  try {
+    await ctx.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn }));
+  } catch (err) {
+    // Already gone with its load balancer: the goal is reached.
+    if (!isAwsError(err, 'ListenerNotFound')) throw err;
+  }
+  ctx.rules.dropListener(arn);
+  const key = keyOf(change);
+  if (ctx.resources.get(key)?.arn === arn) ctx.resources.delete(key);
+}

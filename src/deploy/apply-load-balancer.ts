@@ -1,0 +1,145 @@
+// LoadBalancer: create (tags in the call), in-place updates limited to what differs, delete, adoption
+// of a same-named load balancer a crashed earlier apply created.
+import {
+  AddTagsCommand, CreateLoadBalancerCommand, DeleteLoadBalancerCommand, DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand, DescribeTagsCommand, ModifyLoadBalancerAttributesCommand, RemoveTagsCommand,
+  SetIpAddressTypeCommand, SetSecurityGroupsCommand, SetSubnetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { LoadBalancer as SdkLoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Attributes, LoadBalancerSpec, Tags } from '../model/index.ts';
+import { ApplyError } from './apply-types.ts';
+import type { ApplyChange } from './apply-types.ts';
+import type { ApplyContext } from './apply-context.ts';
+import { existingArn, keyOf, observedBefore, remember, resolvedAfter, tagDiff } from './apply-context.ts';
+import {
+  assertAdoptable, assertOwned, differsFor, fromSdkTags, isAwsError, isEmptyTagDiff, sameSet, toSdkTags,
+} from './apply-support.ts';
+import type { Differs, Resolved, TagDiff } from './apply-support.ts';
+
+type Spec = Resolved<LoadBalancerSpec>;
+
+export async function applyLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  switch (change.action) {
+    case 'noop': return;
+    case 'create': return createLoadBalancer(change, ctx);
+    case 'update': return updateLoadBalancer(change, ctx);
+    case 'delete': return deleteLoadBalancer(change, ctx);
+    case 'replace':
+      // A replacement may keep the name (explicit load-balancer-name), so the old one goes first.
+      await deleteLoadBalancer(change, ctx);
+      return createLoadBalancer(change, ctx);
+  }
+}
+
+async function createLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  const spec = resolvedAfter<LoadBalancerSpec>(ctx, change);
+  let lb: SdkLoadBalancer | undefined;
+  try {
+    const out = await ctx.elbv2.send(new CreateLoadBalancerCommand({
+      Name: spec.name,
+      Type: spec.type,
+      Scheme: spec.scheme,
+      IpAddressType: spec.ipAddressType,
+      Subnets: [...spec.subnets],
+      ...(spec.securityGroups.length ? { SecurityGroups: [...spec.securityGroups] } : {}),
+      Tags: toSdkTags(spec.tags),
+    }));
+    lb = out.LoadBalancers?.[0];
+    if (Object.keys(spec.attributes).length) await modifyAttributes(ctx, lb?.LoadBalancerArn ?? '', spec.attributes);
+  } catch (err) {
+    if (!isAwsError(err, 'DuplicateLoadBalancerName')) throw err;
+    lb = await adoptLoadBalancer(change, spec, ctx);
+  }
+  if (!lb?.LoadBalancerArn) throw new ApplyError('AwsError', `${keyOf(change)}: CreateLoadBalancer returned no ARN`, { resource: keyOf(change) });
+  remember(ctx, change, { arn: lb.LoadBalancerArn, dnsName: lb.DNSName?.toLowerCase() });
+}
+
+/** A crashed earlier apply created it: take it over if it is ours, then bring it to the desired spec. */
+async function adoptLoadBalancer(change: ApplyChange, spec: Spec, ctx: ApplyContext): Promise<SdkLoadBalancer> {
+  const key = keyOf(change);
+  const found = (await ctx.elbv2.send(new DescribeLoadBalancersCommand({ Names: [spec.name] }))).LoadBalancers?.[0];
+  if (!found?.LoadBalancerArn) throw new ApplyError('AdoptionConflict', `${key}: DuplicateLoadBalancerName, but no load balancer named ${spec.name} was found`, { resource: key });
+  const arn = found.LoadBalancerArn;
+  const tagDesc = await ctx.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] }));
+  const tags = fromSdkTags(tagDesc.TagDescriptions?.[0]?.Tags);
+  assertAdoptable(tags, ctx.clusterName, ctx.stackId, change.id, key);
+  if (found.Type !== spec.type || found.Scheme !== spec.scheme) {
+    throw new ApplyError('AdoptionConflict', `${key}: load balancer ${spec.name} exists as ${found.Type}/${found.Scheme}, wanted ${spec.type}/${spec.scheme}`, { resource: key });
+  }
+  ctx.log.info('adopting load balancer left by an earlier apply', { resource: key, arn });
+  const current: Spec = {
+    ...spec,
+    ipAddressType: (found.IpAddressType ?? spec.ipAddressType) as Spec['ipAddressType'],
+    subnets: (found.AvailabilityZones ?? []).map((z) => z.SubnetId ?? '').filter(Boolean),
+    securityGroups: found.SecurityGroups ?? [],
+    attributes: Object.keys(spec.attributes).length ? await readAttributes(ctx, arn) : {},
+    tags,
+  };
+  await converge(ctx, arn, current, spec, differsFor(undefined));
+  return found;
+}
+
+async function updateLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  const key = keyOf(change);
+  const arn = existingArn(change);
+  const before = observedBefore<LoadBalancerSpec>(change) as Spec;
+  assertOwned(before.tags, ctx.clusterName, key, 'update it');
+  const after = resolvedAfter<LoadBalancerSpec>(ctx, change);
+  for (const f of ['type', 'scheme'] as const) {
+    if (before[f] !== after[f]) throw new ApplyError('ImmutableField', `${key}: ${f} cannot change in place (${before[f]} → ${after[f]}); the plan should replace it`, { resource: key });
+  }
+  await converge(ctx, arn, before, after, differsFor(change.fields));
+  remember(ctx, change, { arn, dnsName: ctx.resources.get(key)?.dnsName });
+}
+
+/** The in-place writes from `current` to `desired`, each only when its part differs. */
+async function converge(ctx: ApplyContext, arn: string, current: Spec, desired: Spec, differs: Differs): Promise<void> {
+  if (differs('securityGroups', () => !sameSet(current.securityGroups, desired.securityGroups))) {
+    await ctx.elbv2.send(new SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: [...desired.securityGroups] }));
+  }
+  if (differs('subnets', () => !sameSet(current.subnets, desired.subnets))) {
+    await ctx.elbv2.send(new SetSubnetsCommand({ LoadBalancerArn: arn, Subnets: [...desired.subnets] }));
+  }
+  if (differs('ipAddressType', () => current.ipAddressType !== desired.ipAddressType)) {
+    await ctx.elbv2.send(new SetIpAddressTypeCommand({ LoadBalancerArn: arn, IpAddressType: desired.ipAddressType }));
+  }
+  const changed = differingAttributes(current.attributes, desired.attributes);
+  if (Object.keys(changed).length && differs('attributes', () => true)) await modifyAttributes(ctx, arn, changed);
+  if (differs('tags', () => true)) await syncElbTags(ctx, arn, tagDiff(ctx, current.tags, desired.tags));
+}
+
+async function deleteLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promise<void> {
+  const key = keyOf(change);
+  const arn = existingArn(change);
+  const before = observedBefore<LoadBalancerSpec>(change);
+  assertOwned(before.tags, ctx.clusterName, key, 'delete it');
+  if (before.attributes['deletion_protection.enabled'] === 'true') {
+    throw new ApplyError('InvalidChange', `${key}: deletion protection is enabled on ${arn}; turn it off before deleting`, { resource: key });
+  }
+  await ctx.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+  if (ctx.resources.get(key)?.arn === arn) ctx.resources.delete(key);
+}
+
+/** Only the desired keys whose value differs; keys the user never set are left as AWS has them. */
+export function differingAttributes(current: Attributes | undefined, desired: Attributes): Record<string, string> {
+  return Object.fromEntries(Object.entries(desired).filter(([k, v]) => current?.[k] !== v));
+}
+
+async function modifyAttributes(ctx: ApplyContext, arn: string, attrs: Attributes): Promise<void> {
+  await ctx.elbv2.send(new ModifyLoadBalancerAttributesCommand({
+    LoadBalancerArn: arn,
+    Attributes: Object.entries(attrs).map(([Key, Value]) => ({ Key, Value })),
+  }));
+}
+
+async function readAttributes(ctx: ApplyContext, arn: string): Promise<Record<string, string>> {
+  const out = await ctx.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn }));
+  return Object.fromEntries((out.Attributes ?? []).filter((a) => a.Key).map((a) => [a.Key as string, a.Value ?? '']));
+}
+
+/** AddTags / RemoveTags on any ELBv2 resource (load balancer, target group, listener, rule). */
+export async function syncElbTags(ctx: ApplyContext, arn: string, diff: TagDiff): Promise<void> {
+  if (isEmptyTagDiff(diff)) return;
+  if (Object.keys(diff.add).length) await ctx.elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toSdkTags(diff.add as Tags) }));
+  if (diff.remove.length) await ctx.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: diff.remove }));
+}

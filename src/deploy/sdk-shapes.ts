@@ -1,0 +1,100 @@
+// Model specs (Refs already resolved) → AWS SDK v3 request shapes. Forward actions always go out as
+// ForwardConfig.TargetGroups, so one shape covers single and weighted forwards.
+import type {
+  Action as SdkAction, RuleCondition as SdkCondition, Matcher, ProtocolEnum, CreateTargetGroupInput, ModifyTargetGroupInput,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { IpPermission } from '@aws-sdk/client-ec2';
+import type { Action, HealthCheck, RuleCondition, SecurityGroupRule } from '../model/index.ts';
+import type { Resolved } from './apply-support.ts';
+
+export function toSdkAction(a: Resolved<Action>, index: number, count: number): SdkAction {
+  const order = count > 1 ? { Order: index + 1 } : {};
+  switch (a.type) {
+    case 'forward': {
+      const stick = a.forwardConfig.targetGroupStickinessConfig;
+      return {
+        Type: 'forward',
+        ...order,
+        ForwardConfig: {
+          TargetGroups: a.forwardConfig.targetGroups.map((t) => ({ TargetGroupArn: t.targetGroupArn, ...(t.weight === undefined ? {} : { Weight: t.weight }) })),
+          ...(stick ? { TargetGroupStickinessConfig: { Enabled: stick.enabled, ...(stick.durationSeconds === undefined ? {} : { DurationSeconds: stick.durationSeconds }) } } : {}),
+        },
+      };
+    }
+    case 'redirect': {
+      const r = a.redirectConfig;
+      return {
+        Type: 'redirect',
+        ...order,
+        RedirectConfig: { Protocol: r.protocol, Port: r.port, Host: r.host, Path: r.path, Query: r.query, StatusCode: r.statusCode },
+      };
+    }
+    case 'fixed-response': {
+      const f = a.fixedResponseConfig;
+      return { Type: 'fixed-response', ...order, FixedResponseConfig: { StatusCode: f.statusCode, ContentType: f.contentType, MessageBody: f.messageBody } };
+    }
+  }
+}
+
+export const toSdkActions = (actions: readonly Resolved<Action>[]): SdkAction[] => actions.map((a, i) => toSdkAction(a, i, actions.length));
+
+export function toSdkCondition(c: RuleCondition): SdkCondition {
+  switch (c.field) {
+    case 'host-header': return { Field: c.field, HostHeaderConfig: { Values: [...c.hostHeaderConfig.values] } };
+    case 'path-pattern': return { Field: c.field, PathPatternConfig: { Values: [...c.pathPatternConfig.values] } };
+    case 'http-header': return { Field: c.field, HttpHeaderConfig: { HttpHeaderName: c.httpHeaderConfig.httpHeaderName, Values: [...c.httpHeaderConfig.values] } };
+    case 'http-request-method': return { Field: c.field, HttpRequestMethodConfig: { Values: [...c.httpRequestMethodConfig.values] } };
+    case 'query-string': return { Field: c.field, QueryStringConfig: { Values: c.queryStringConfig.values.map((v) => ({ Key: v.key, Value: v.value })) } };
+    case 'source-ip': return { Field: c.field, SourceIpConfig: { Values: [...c.sourceIpConfig.values] } };
+  }
+}
+
+export const toSdkConditions = (cs: readonly RuleCondition[]): SdkCondition[] => cs.map(toSdkCondition);
+
+export const toSdkMatcher = (m: HealthCheck['matcher']): Matcher => ({
+  ...(m.httpCode === undefined ? {} : { HttpCode: m.httpCode }),
+  ...(m.grpcCode === undefined ? {} : { GrpcCode: m.grpcCode }),
+});
+
+type HealthCheckFields = Pick<CreateTargetGroupInput & ModifyTargetGroupInput,
+  'HealthCheckEnabled' | 'HealthCheckProtocol' | 'HealthCheckPort' | 'HealthCheckPath' | 'HealthCheckIntervalSeconds'
+  | 'HealthCheckTimeoutSeconds' | 'HealthyThresholdCount' | 'UnhealthyThresholdCount' | 'Matcher'>;
+
+export const toSdkHealthCheck = (h: HealthCheck): HealthCheckFields => ({
+  HealthCheckEnabled: h.enabled,
+  HealthCheckProtocol: h.protocol as ProtocolEnum,
+  HealthCheckPort: h.port,
+  HealthCheckPath: h.path,
+  HealthCheckIntervalSeconds: h.intervalSeconds,
+  HealthCheckTimeoutSeconds: h.timeoutSeconds,
+  HealthyThresholdCount: h.healthyThresholdCount,
+  UnhealthyThresholdCount: h.unhealthyThresholdCount,
+  Matcher: toSdkMatcher(h.matcher),
+});
+
+/** One IpPermission per rule, so that authorize and revoke work rule by rule. */
+export function toIpPermission(r: SecurityGroupRule): IpPermission {
+  return {
+    IpProtocol: r.ipProtocol,
+    FromPort: r.fromPort,
+    ToPort: r.toPort,
+    ...(r.cidrIpv4 === undefined ? {} : { IpRanges: [{ CidrIp: r.cidrIpv4 }] }),
+    ...(r.cidrIpv6 === undefined ? {} : { Ipv6Ranges: [{ CidrIpv6: r.cidrIpv6 }] }),
+    ...(r.prefixListId === undefined ? {} : { PrefixListIds: [{ PrefixListId: r.prefixListId }] }),
+  };
+}
+
+/** The inverse for reading back a group during adoption: one rule per source range. */
+export function fromIpPermissions(perms: readonly IpPermission[] | undefined): SecurityGroupRule[] {
+  const out: SecurityGroupRule[] = [];
+  for (const p of perms ?? []) {
+    if (p.IpProtocol !== 'tcp' || p.FromPort === undefined || p.ToPort === undefined) continue;
+    const base = { ipProtocol: 'tcp' as const, fromPort: p.FromPort, toPort: p.ToPort };
+    for (const r of p.IpRanges ?? []) if (r.CidrIp) out.push({ ...base, cidrIpv4: r.CidrIp });
+    for (const r of p.Ipv6Ranges ?? []) if (r.CidrIpv6) out.push({ ...base, cidrIpv6: r.CidrIpv6 });
+    for (const r of p.PrefixListIds ?? []) if (r.PrefixListId) out.push({ ...base, prefixListId: r.PrefixListId });
+  }
+  return out;
+}
+
+export const ruleKey = (r: SecurityGroupRule): string => `${r.ipProtocol}:${r.fromPort}-${r.toPort}:${r.cidrIpv4 ?? ''}:${r.cidrIpv6 ?? ''}:${r.prefixListId ?? ''}`;
