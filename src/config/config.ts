@@ -1,0 +1,381 @@
+// Flags (and a few environment variables) become one frozen, typed Config at startup. Nothing else in the
+// program reads process.env: the caller passes `env` in, so tests need no global state.
+import { RESERVED_TAG_KEYS } from '../model/tags.ts';
+import { formatGoDuration, parseGoDuration } from './duration.ts';
+import { FEATURE_GATE_DEFAULTS, type FeatureGates, parseFeatureGates, parseGoBool } from './feature-gates.ts';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** one --aws-api-throttle entry: calls of `serviceId` whose operation matches `operationPattern` */
+export interface ApiThrottleRule {
+  readonly serviceId: string;
+  /** an anchored regular expression source, e.g. "RegisterTargets|DeregisterTargets" */
+  readonly operationPattern: string;
+  /** tokens per second */
+  readonly rate: number;
+  readonly burst: number;
+}
+
+export interface Config {
+  /** --cluster-name (required): used in ownership tags, resource names and subnet discovery */
+  readonly clusterName: string;
+  /** --kubeconfig, else $KUBECONFIG; undefined means in-cluster service-account credentials */
+  readonly kubeconfig: string | undefined;
+  /** --aws-region, else $AWS_REGION / $AWS_DEFAULT_REGION; undefined means ask instance metadata */
+  readonly awsRegion: string | undefined;
+  /** --aws-vpc-id; undefined means ask instance metadata */
+  readonly awsVpcId: string | undefined;
+  /** --aws-api-endpoints serviceID=URL,…: endpoint overrides, keys lower-cased (e.g. ec2, elasticloadbalancing) */
+  readonly awsApiEndpoints: Readonly<Record<string, string>>;
+  /** --aws-max-retries (10): SDK retry attempts per call */
+  readonly awsMaxRetries: number;
+  /** --aws-api-throttle serviceID:operationRegex=rate:burst,…: overrides on top of the built-in limits (which aws/ owns) */
+  readonly awsApiThrottle: readonly ApiThrottleRule[];
+  /** --ingress-class (alb): the legacy kubernetes.io/ingress.class value we manage; "" also manages class-less Ingresses */
+  readonly ingressClass: string;
+  /** --watch-namespace: a single namespace; undefined (the default) watches all namespaces */
+  readonly watchNamespace: string | undefined;
+  /** --default-tags k=v,…: added to every AWS resource created; reserved keys are rejected */
+  readonly defaultTags: Readonly<Record<string, string>>;
+  /** --external-managed-tags k,…: tag keys the controller never adds, changes or removes */
+  readonly externalManagedTags: readonly string[];
+  /** --default-target-type (instance) */
+  readonly defaultTargetType: 'instance' | 'ip';
+  /** --default-load-balancer-scheme (internal) */
+  readonly defaultLoadBalancerScheme: 'internal' | 'internet-facing';
+  /** --default-ssl-policy (ELBSecurityPolicy-2016-08) */
+  readonly defaultSslPolicy: string;
+  /** --sync-period (10h, Go duration syntax): interval of the full low-priority resync, in ms */
+  readonly syncPeriodMs: number;
+  /** --enable-leader-election (true) */
+  readonly enableLeaderElection: boolean;
+  /** --leader-election-id (aws-load-balancer-controller-leader): the Lease name */
+  readonly leaderElectionId: string;
+  /** --leader-election-namespace, else $POD_NAMESPACE, else undefined (the caller falls back to the service-account namespace) */
+  readonly leaderElectionNamespace: string | undefined;
+  /** this replica's name for the Lease holder identity: $POD_NAME, else $HOSTNAME, else undefined */
+  readonly podName: string | undefined;
+  /** --metrics-bind-addr (:8080); "0" disables the metrics server */
+  readonly metricsBindAddr: string;
+  /** --health-probe-bind-addr (:61779): /healthz and /readyz */
+  readonly healthProbeBindAddr: string;
+  /** --webhook-bind-port (9443) */
+  readonly webhookBindPort: number;
+  /** --webhook-cert-dir (/tmp/k8s-webhook-server/serving-certs): holds tls.crt and tls.key */
+  readonly webhookCertDir: string;
+  /** --ingress-max-concurrent-reconciles (3) */
+  readonly ingressMaxConcurrentReconciles: number;
+  /** --targetgroupbinding-max-concurrent-reconciles (3) */
+  readonly targetGroupBindingMaxConcurrentReconciles: number;
+  /** --feature-gates Name=bool,…: upstream's gates and defaults (see feature-gates.ts) */
+  readonly featureGates: FeatureGates;
+  /** --log-level (info): debug | info | warn | error */
+  readonly logLevel: LogLevel;
+}
+
+export type ParseResult = { readonly config: Config } | { readonly errors: readonly string[] };
+
+type Draft = { -readonly [K in keyof Config]: Config[K] };
+
+const DEFAULTS: Omit<Draft, 'clusterName'> = {
+  kubeconfig: undefined,
+  awsRegion: undefined,
+  awsVpcId: undefined,
+  awsApiEndpoints: {},
+  awsMaxRetries: 10,
+  awsApiThrottle: [],
+  ingressClass: 'alb',
+  watchNamespace: undefined,
+  defaultTags: {},
+  externalManagedTags: [],
+  defaultTargetType: 'instance',
+  defaultLoadBalancerScheme: 'internal',
+  defaultSslPolicy: 'ELBSecurityPolicy-2016-08',
+  syncPeriodMs: 10 * 3_600_000,
+  enableLeaderElection: true,
+  leaderElectionId: 'aws-load-balancer-controller-leader',
+  leaderElectionNamespace: undefined,
+  podName: undefined,
+  metricsBindAddr: ':8080',
+  healthProbeBindAddr: ':61779',
+  webhookBindPort: 9443,
+  webhookCertDir: '/tmp/k8s-webhook-server/serving-certs',
+  ingressMaxConcurrentReconciles: 3,
+  targetGroupBindingMaxConcurrentReconciles: 3,
+  featureGates: FEATURE_GATE_DEFAULTS,
+  logLevel: 'info',
+};
+
+/** the documented defaults, for help text and tests */
+export const CONFIG_DEFAULTS: Readonly<Omit<Config, 'clusterName'>> = Object.freeze({ ...DEFAULTS });
+
+/** returns an error message, or undefined after storing the value in the draft */
+type Apply = (value: string, draft: Draft) => string | undefined;
+
+interface FlagSpec {
+  readonly kind: 'bool' | 'value';
+  readonly usage: string;
+  readonly apply: Apply;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const nonEmpty = (flag: string, set: (v: string, d: Draft) => void): Apply => (v, d) => {
+  if (v.trim() === '') return `--${flag} must not be empty`;
+  set(v.trim(), d);
+  return undefined;
+};
+
+const integer = (flag: string, min: number, max: number, set: (n: number, d: Draft) => void): Apply => (v, d) => {
+  const n = /^[+-]?\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isSafeInteger(n)) return `--${flag} must be an integer, got "${v}"`;
+  if (n < min || n > max) return `--${flag} must be between ${min} and ${max}, got ${n}`;
+  set(n, d);
+  return undefined;
+};
+
+const boolean = (flag: string, set: (b: boolean, d: Draft) => void): Apply => (v, d) => {
+  const b = parseGoBool(v);
+  if (b === undefined) return `--${flag} must be true or false, got "${v}"`;
+  set(b, d);
+  return undefined;
+};
+
+const oneOf = <T extends string>(flag: string, allowed: readonly T[], set: (v: T, d: Draft) => void): Apply => (v, d) => {
+  if (!(allowed as readonly string[]).includes(v)) return `--${flag} must be one of ${allowed.join(', ')}, got "${v}"`;
+  set(v as T, d);
+  return undefined;
+};
+
+/** "[host]:port", or "0" to disable */
+const bindAddr = (flag: string, allowZero: boolean, set: (v: string, d: Draft) => void): Apply => (v, d) => {
+  if (allowZero && v === '0') { set(v, d); return undefined; }
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]*):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) > 65535) {
+    return `--${flag} must be [host]:port (for example :8080 or 127.0.0.1:8080)${allowZero ? ' or 0 to disable' : ''}, got "${v}"`;
+  }
+  set(v, d);
+  return undefined;
+};
+
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+function parseKeyValues(flag: string, v: string): { map: Record<string, string> } | { error: string } {
+  const map: Record<string, string> = {};
+  for (const entry of list(v)) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) return { error: `--${flag}: "${entry}" must be key=value` };
+    map[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+  }
+  return { map };
+}
+
+const applyDefaultTags: Apply = (v, d) => {
+  const parsed = parseKeyValues('default-tags', v);
+  if ('error' in parsed) return parsed.error;
+  const reserved = Object.keys(parsed.map).filter((k) => RESERVED_TAG_KEYS.includes(k));
+  if (reserved.length) return `--default-tags: ${reserved.join(', ')} ${reserved.length > 1 ? 'are reserved tag keys' : 'is a reserved tag key'} set by the controller itself`;
+  const awsKeys = Object.keys(parsed.map).filter((k) => k.toLowerCase().startsWith('aws:'));
+  if (awsKeys.length) return `--default-tags: keys starting with "aws:" are reserved by AWS (${awsKeys.join(', ')})`;
+  d.defaultTags = parsed.map;
+  return undefined;
+};
+
+const applyEndpoints: Apply = (v, d) => {
+  const parsed = parseKeyValues('aws-api-endpoints', v);
+  if ('error' in parsed) return parsed.error.replace('key=value', 'serviceID=URL');
+  const out: Record<string, string> = {};
+  for (const [service, url] of Object.entries(parsed.map)) {
+    let ok = false;
+    try { ok = ['http:', 'https:'].includes(new URL(url).protocol); } catch { ok = false; }
+    if (!ok) return `--aws-api-endpoints: the endpoint for ${service} must be an http(s) URL, got "${url}"`;
+    out[service.toLowerCase()] = url;
+  }
+  d.awsApiEndpoints = out;
+  return undefined;
+};
+
+const applyThrottle: Apply = (v, d) => {
+  const rules: ApiThrottleRule[] = [];
+  const shape = 'serviceID:operationRegex=rate:burst';
+  for (const entry of list(v)) {
+    const eq = entry.lastIndexOf('=');
+    const colon = entry.indexOf(':');
+    if (eq < 0 || colon < 0 || colon > eq) return `--aws-api-throttle: "${entry}" must be ${shape}`;
+    const serviceId = entry.slice(0, colon).trim();
+    const operationPattern = entry.slice(colon + 1, eq).trim();
+    const m = /^(\d+(?:\.\d+)?):(\d+)$/.exec(entry.slice(eq + 1).trim());
+    if (!serviceId || !operationPattern || !m) return `--aws-api-throttle: "${entry}" must be ${shape} (rate a number, burst an integer)`;
+    try { new RegExp(operationPattern); } catch { return `--aws-api-throttle: "${operationPattern}" in "${entry}" is not a valid regular expression`; }
+    const rate = Number(m[1]);
+    const burst = Number(m[2]);
+    if (rate <= 0 || burst < 1) return `--aws-api-throttle: "${entry}" needs a rate above 0 and a burst of at least 1`;
+    rules.push(Object.freeze({ serviceId, operationPattern, rate, burst }));
+  }
+  d.awsApiThrottle = rules;
+  return undefined;
+};
+
+const applyDuration = (flag: string, set: (ms: number, d: Draft) => void): Apply => (v, d) => {
+  const r = parseGoDuration(v);
+  if ('error' in r) return `--${flag}: ${r.error}`;
+  if (r.ms <= 0) return `--${flag} must be positive, got "${v}"`;
+  set(r.ms, d);
+  return undefined;
+};
+
+const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  'cluster-name': { kind: 'value', usage: 'EKS cluster name (required)', apply: nonEmpty('cluster-name', (v, d) => { d.clusterName = v; }) },
+  kubeconfig: { kind: 'value', usage: 'path to a kubeconfig; default $KUBECONFIG, else in-cluster', apply: nonEmpty('kubeconfig', (v, d) => { d.kubeconfig = v; }) },
+  'aws-region': { kind: 'value', usage: 'AWS region; default $AWS_REGION or instance metadata', apply: (v, d) => {
+    if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(v)) return `--aws-region must look like us-east-1, got "${v}"`;
+    d.awsRegion = v; return undefined;
+  } },
+  'aws-vpc-id': { kind: 'value', usage: 'VPC ID; default from instance metadata', apply: (v, d) => {
+    if (!/^vpc-[0-9a-f]+$/.test(v)) return `--aws-vpc-id must look like vpc-0123abcd, got "${v}"`;
+    d.awsVpcId = v; return undefined;
+  } },
+  'aws-api-endpoints': { kind: 'value', usage: 'serviceID=URL,… endpoint overrides', apply: applyEndpoints },
+  'aws-max-retries': { kind: 'value', usage: 'SDK retries per call (10)', apply: integer('aws-max-retries', 0, 100, (n, d) => { d.awsMaxRetries = n; }) },
+  'aws-api-throttle': { kind: 'value', usage: 'serviceID:operationRegex=rate:burst,… client-side limits', apply: applyThrottle },
+  'ingress-class': { kind: 'value', usage: 'ingress class this controller manages (alb)', apply: (v, d) => { d.ingressClass = v.trim(); return undefined; } },
+  'watch-namespace': { kind: 'value', usage: 'a single namespace to watch (default all)', apply: (v, d) => {
+    if (v === '') { d.watchNamespace = undefined; return undefined; }
+    if (!DNS_LABEL.test(v) || v.length > 63) return `--watch-namespace must be a namespace name (lower-case DNS label), got "${v}"`;
+    d.watchNamespace = v; return undefined;
+  } },
+  'default-tags': { kind: 'value', usage: 'k=v,… tags for every created AWS resource', apply: applyDefaultTags },
+  'external-managed-tags': { kind: 'value', usage: 'k,… tag keys managed outside the controller', apply: (v, d) => {
+    const keys = list(v);
+    const reserved = keys.filter((k) => RESERVED_TAG_KEYS.includes(k));
+    if (reserved.length) return `--external-managed-tags: ${reserved.join(', ')} cannot be externally managed; the controller owns it`;
+    d.externalManagedTags = keys; return undefined;
+  } },
+  'default-target-type': { kind: 'value', usage: 'instance | ip (instance)', apply: oneOf('default-target-type', ['instance', 'ip'], (v, d) => { d.defaultTargetType = v; }) },
+  'default-load-balancer-scheme': { kind: 'value', usage: 'internal | internet-facing (internal)',
+    apply: oneOf('default-load-balancer-scheme', ['internal', 'internet-facing'], (v, d) => { d.defaultLoadBalancerScheme = v; }) },
+  'default-ssl-policy': { kind: 'value', usage: 'SSL policy for HTTPS listeners (ELBSecurityPolicy-2016-08)',
+    apply: nonEmpty('default-ssl-policy', (v, d) => { d.defaultSslPolicy = v; }) },
+  'sync-period': { kind: 'value', usage: 'full resync interval, Go duration (10h)', apply: applyDuration('sync-period', (ms, d) => { d.syncPeriodMs = ms; }) },
+  'enable-leader-election': { kind: 'bool', usage: 'elect one active replica through a Lease (true)',
+    apply: boolean('enable-leader-election', (b, d) => { d.enableLeaderElection = b; }) },
+  'leader-election-id': { kind: 'value', usage: 'Lease name (aws-load-balancer-controller-leader)', apply: (v, d) => {
+    if (!DNS_SUBDOMAIN.test(v) || v.length > 253) return `--leader-election-id must be a lower-case DNS subdomain, got "${v}"`;
+    d.leaderElectionId = v; return undefined;
+  } },
+  'leader-election-namespace': { kind: 'value', usage: 'namespace of the Lease (default: the pod namespace)', apply: (v, d) => {
+    if (!DNS_LABEL.test(v) || v.length > 63) return `--leader-election-namespace must be a namespace name, got "${v}"`;
+    d.leaderElectionNamespace = v; return undefined;
+  } },
+  'metrics-bind-addr': { kind: 'value', usage: 'Prometheus /metrics address (:8080), 0 disables', apply: bindAddr('metrics-bind-addr', true, (v, d) => { d.metricsBindAddr = v; }) },
+  'health-probe-bind-addr': { kind: 'value', usage: '/healthz and /readyz address (:61779)',
+    apply: bindAddr('health-probe-bind-addr', false, (v, d) => { d.healthProbeBindAddr = v; }) },
+  'webhook-bind-port': { kind: 'value', usage: 'webhook server port (9443)', apply: integer('webhook-bind-port', 1, 65535, (n, d) => { d.webhookBindPort = n; }) },
+  'webhook-cert-dir': { kind: 'value', usage: 'directory with tls.crt and tls.key', apply: nonEmpty('webhook-cert-dir', (v, d) => { d.webhookCertDir = v; }) },
+  'ingress-max-concurrent-reconciles': { kind: 'value', usage: 'parallel IngressGroup reconciles (3)',
+    apply: integer('ingress-max-concurrent-reconciles', 1, 1000, (n, d) => { d.ingressMaxConcurrentReconciles = n; }) },
+  'targetgroupbinding-max-concurrent-reconciles': { kind: 'value', usage: 'parallel TargetGroupBinding reconciles (3)',
+    apply: integer('targetgroupbinding-max-concurrent-reconciles', 1, 1000, (n, d) => { d.targetGroupBindingMaxConcurrentReconciles = n; }) },
+  'feature-gates': { kind: 'value', usage: 'Name=bool,… (upstream gate names)', apply: (v, d) => {
+    const r = parseFeatureGates(v);
+    if ('errors' in r) return r.errors.join('; ');
+    d.featureGates = r.gates; return undefined;
+  } },
+  'log-level': { kind: 'value', usage: 'debug | info | warn | error (info)', apply: oneOf('log-level', ['debug', 'info', 'warn', 'error'], (v, d) => { d.logLevel = v; }) },
+};
+
+/** flag names (without dashes) with usage and default, for --help */
+export function flagUsage(): readonly { readonly flag: string; readonly usage: string; readonly bool: boolean }[] {
+  return Object.entries(FLAGS).map(([flag, spec]) => ({ flag: `--${flag}`, usage: spec.usage, bool: spec.kind === 'bool' }));
+}
+
+interface Assignment { readonly flag: string; readonly value: string }
+
+/** splits argv into flag assignments, Go/pflag style: --f=v, --f v, bare --bool means true */
+function tokenize(argv: readonly string[]): { assignments: Assignment[]; errors: string[] } {
+  const assignments: Assignment[] = [];
+  const errors: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--') || arg === '--') {
+      errors.push(`unexpected argument "${arg}": flags are written --name=value or --name value`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = arg.slice(2, eq < 0 ? undefined : eq);
+    const spec = FLAGS[flag];
+    if (!spec) {
+      errors.push(`unknown flag --${flag}${suggest(flag)}`);
+      if (eq < 0 && i + 1 < argv.length && !(argv[i + 1] ?? '').startsWith('--')) i++;
+      continue;
+    }
+    if (eq >= 0) { assignments.push({ flag, value: arg.slice(eq + 1) }); continue; }
+    if (spec.kind === 'bool') {
+      const next = argv[i + 1];
+      if (next !== undefined && parseGoBool(next) !== undefined) {
+        errors.push(`--${flag} is a boolean flag: write --${flag}=${next}, not "--${flag} ${next}"`);
+        i++;
+        continue;
+      }
+      assignments.push({ flag, value: 'true' });
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) { errors.push(`flag --${flag} needs a value`); continue; }
+    assignments.push({ flag, value: next });
+    i++;
+  }
+  return { assignments, errors };
+}
+
+function suggest(flag: string): string {
+  const near = Object.keys(FLAGS).find((f) => f.replace(/-/g, '') === flag.replace(/[-_]/g, '').toLowerCase());
+  return near ? ` (did you mean --${near}?)` : '';
+}
+
+/** env fallbacks: only these variables are read, and only here */
+function fromEnv(env: Readonly<Record<string, string | undefined>>, d: Draft): void {
+  const pick = (...names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  d.kubeconfig = pick('KUBECONFIG');
+  d.awsRegion = pick('AWS_REGION', 'AWS_DEFAULT_REGION');
+  d.leaderElectionNamespace = pick('POD_NAMESPACE');
+  d.podName = pick('POD_NAME', 'HOSTNAME');
+}
+
+function crossCheck(d: Draft, given: ReadonlySet<string>): string[] {
+  const errors: string[] = [];
+  if (!given.has('cluster-name')) errors.push('--cluster-name is required');
+  const overlap = Object.keys(d.defaultTags).filter((k) => d.externalManagedTags.includes(k));
+  if (overlap.length) errors.push(`--default-tags and --external-managed-tags both name ${overlap.join(', ')}; a key is either set by the controller or managed outside it`);
+  return errors;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** parses the flags of `run` (argv without the command), with every problem reported at once */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParseResult {
+  const draft: Draft = { clusterName: '', ...DEFAULTS, awsApiEndpoints: {}, defaultTags: {}, featureGates: { ...FEATURE_GATE_DEFAULTS } };
+  fromEnv(env, draft);
+  const { assignments, errors } = tokenize(argv);
+  const given = new Set<string>();
+  for (const { flag, value } of assignments) {
+    const error = FLAGS[flag]?.apply(value, draft);
+    if (error) errors.push(error);
+    else given.add(flag);
+  }
+  errors.push(...crossCheck(draft, given).filter((e) => !(e.startsWith('--cluster-name') && errors.some((x) => x.startsWith('--cluster-name')))));
+  if (errors.length) return { errors };
+  return { config: deepFreeze(draft) };
+}
+
+/** a readable one-line-per-field rendering for startup logs */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return { ...config, syncPeriod: formatGoDuration(config.syncPeriodMs) };
+}

@@ -1,0 +1,3 @@
+export * from './config.ts';
+export * from './duration.ts';
+export * from './feature-gates.ts';

@@ -1,0 +1,226 @@
+// The one door to the apiserver. Everything in k8s/ speaks through the small KubeRest interface (plain JSON in
+// and out), so unit tests substitute an in-memory fake and the real one is a thin layer over client-node's
+// authentication and HTTP. Typed per-resource handles sit on top.
+import {
+  IsomorphicFetchHttpLibrary, KubeConfig, PatchStrategy, RequestContext, Watch, type HttpMethod,
+} from '@kubernetes/client-node';
+import {
+  RESOURCES, resourcePath, type CoreEvent, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams,
+  type KubeObject, type Lease, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
+} from './types.ts';
+
+export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface KubeRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly query?: Query;
+  readonly body?: unknown;
+  /** defaults to application/json; patches pass a PatchStrategy */
+  readonly contentType?: string;
+}
+
+export interface WatchHandle { abort(): void }
+
+export interface KubeRest {
+  /** resolves with the parsed body; rejects with KubeApiError for HTTP errors */
+  request<T = unknown>(req: KubeRequest): Promise<T>;
+  /**
+   * opens a watch; resolves once the stream is open (or has already failed). onDone is called exactly once,
+   * with null on a clean close and an error (with a numeric `status` where known) otherwise.
+   */
+  watch(path: string, query: Query, onEvent: (type: string, object: unknown) => void, onDone: (err: unknown) => void): Promise<WatchHandle>;
+}
+
+/** an HTTP error from the apiserver, with its Status reason (NotFound, Conflict, Expired, …) */
+export class KubeApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string, message: string) {
+    super(message);
+    this.name = 'KubeApiError';
+    this.status = status;
+    this.reason = reason;
+  }
+
+  static fromResponse(status: number, body: unknown): KubeApiError {
+    const s = (body && typeof body === 'object' ? body : {}) as { reason?: string; message?: string };
+    return new KubeApiError(status, s.reason ?? `HTTP${status}`, s.message ?? `apiserver answered HTTP ${status}`);
+  }
+}
+
+/** the HTTP status of anything thrown by KubeRest or client-node (undefined for network errors) */
+export function statusOf(err: unknown): number | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { status?: unknown; statusCode?: unknown; code?: unknown };
+  for (const v of [e.status, e.statusCode, e.code]) if (typeof v === 'number') return v;
+  return undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
+export const isGone = (err: unknown): boolean => statusOf(err) === 410;
+/** a JSON-patch "test" op that failed answers 422 (Invalid) */
+export const isInvalid = (err: unknown): boolean => statusOf(err) === 422;
+
+export interface LoadKubeConfigOptions {
+  /** a kubeconfig file; undefined means in-cluster service-account credentials */
+  readonly kubeconfig?: string | undefined;
+}
+
+export function loadKubeConfig(opts: LoadKubeConfigOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromCluster();
+  if (!kc.getCurrentCluster()) throw new Error(`kubeconfig ${opts.kubeconfig ?? '(in-cluster)'} names no current cluster`);
+  return kc;
+}
+
+export interface KubeRestOptions {
+  /** per-request timeout for non-watch calls (30 s) */
+  readonly requestTimeoutMs?: number;
+}
+
+export function createKubeRest(kc: KubeConfig, opts: KubeRestOptions = {}): KubeRest {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('kubeconfig names no current cluster');
+  const http = new IsomorphicFetchHttpLibrary();
+  const watcher = new Watch(kc);
+  const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+  return {
+    async request<T>(req: KubeRequest): Promise<T> {
+      const url = new URL(server.replace(/\/$/, '') + req.path);
+      for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+      const ctx = new RequestContext(url.toString(), req.method as HttpMethod);
+      ctx.setHeaderParam('Accept', 'application/json');
+      if (req.body !== undefined) {
+        ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
+        ctx.setBody(JSON.stringify(req.body));
+      }
+      await kc.applySecurityAuthentication(ctx);
+      ctx.setSignal(AbortSignal.timeout(timeoutMs));
+      const res = await http.send(ctx).toPromise();
+      const text = await res.body.text();
+      let parsed: unknown = undefined;
+      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+      if (res.httpStatusCode >= 400) throw KubeApiError.fromResponse(res.httpStatusCode, parsed);
+      return parsed as T;
+    },
+    async watch(path, query, onEvent, onDone) {
+      const controller = await watcher.watch(path, { ...query }, (type, obj) => onEvent(type, obj), onDone);
+      return { abort: () => controller.abort() };
+    },
+  };
+}
+
+export interface ListResult<T> {
+  readonly items: T[];
+  readonly resourceVersion: string;
+}
+
+export interface ListOptions {
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+/** typed CRUD for one resource type; get() maps 404 to undefined, everything else throws KubeApiError */
+export class ResourceClient<T extends KubeObject> {
+  readonly rest: KubeRest;
+  readonly type: ResourceType;
+  constructor(rest: KubeRest, type: ResourceType) {
+    this.rest = rest;
+    this.type = type;
+  }
+
+  path(namespace?: string, name?: string, subresource?: string): string {
+    return resourcePath(this.type, namespace, name, subresource);
+  }
+
+  async get(name: string, namespace?: string): Promise<T | undefined> {
+    try {
+      return await this.rest.request<T>({ method: 'GET', path: this.path(namespace, name) });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(namespace?: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const body = await this.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
+      method: 'GET', path: this.path(namespace), query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+    });
+    return { items: body?.items ?? [], resourceVersion: body?.metadata?.resourceVersion ?? '' };
+  }
+
+  create(obj: T, namespace?: string): Promise<T> {
+    return this.rest.request<T>({ method: 'POST', path: this.path(namespace ?? obj.metadata?.namespace), body: obj });
+  }
+
+  /** PUT; the object's metadata.resourceVersion makes it a compare-and-swap */
+  replace(obj: T, subresource?: string): Promise<T> {
+    return this.rest.request<T>({ method: 'PUT', path: this.path(obj.metadata?.namespace, obj.metadata?.name, subresource), body: obj });
+  }
+
+  mergePatch(name: string, namespace: string | undefined, patch: unknown, subresource?: string): Promise<T> {
+    return this.rest.request<T>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: patch, contentType: PatchStrategy.MergePatch });
+  }
+
+  /** built-in kinds only: lists with a merge key (pod conditions by type) are merged, not replaced */
+  strategicPatch(name: string, namespace: string | undefined, patch: unknown, subresource?: string): Promise<T> {
+    return this.rest.request<T>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: patch, contentType: PatchStrategy.StrategicMergePatch });
+  }
+
+  jsonPatch(name: string, namespace: string | undefined, ops: readonly JsonPatchOp[], subresource?: string): Promise<T> {
+    return this.rest.request<T>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: ops, contentType: PatchStrategy.JsonPatch });
+  }
+
+  async delete(name: string, namespace?: string): Promise<void> {
+    await this.rest.request({ method: 'DELETE', path: this.path(namespace, name) });
+  }
+}
+
+export type JsonPatchOp =
+  | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string };
+
+/** RFC 6901 escaping of one JSON-pointer segment */
+export const pointerSegment = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+export interface KubeClients {
+  readonly kubeConfig: KubeConfig | undefined;
+  readonly rest: KubeRest;
+  readonly ingresses: ResourceClient<Ingress>;
+  readonly ingressClasses: ResourceClient<IngressClass>;
+  readonly ingressClassParams: ResourceClient<IngressClassParams>;
+  readonly services: ResourceClient<Service>;
+  readonly endpointSlices: ResourceClient<EndpointSlice>;
+  readonly pods: ResourceClient<Pod>;
+  readonly nodes: ResourceClient<Node>;
+  readonly targetGroupBindings: ResourceClient<TargetGroupBinding>;
+  readonly leases: ResourceClient<Lease>;
+  readonly events: ResourceClient<CoreEvent>;
+}
+
+/** typed handles over any KubeRest (the real one or a test fake) */
+export function kubeClientsFor(rest: KubeRest, kubeConfig?: KubeConfig): KubeClients {
+  return Object.freeze({
+    kubeConfig,
+    rest,
+    ingresses: new ResourceClient<Ingress>(rest, RESOURCES.ingress),
+    ingressClasses: new ResourceClient<IngressClass>(rest, RESOURCES.ingressClass),
+    ingressClassParams: new ResourceClient<IngressClassParams>(rest, RESOURCES.ingressClassParams),
+    services: new ResourceClient<Service>(rest, RESOURCES.service),
+    endpointSlices: new ResourceClient<EndpointSlice>(rest, RESOURCES.endpointSlice),
+    pods: new ResourceClient<Pod>(rest, RESOURCES.pod),
+    nodes: new ResourceClient<Node>(rest, RESOURCES.node),
+    targetGroupBindings: new ResourceClient<TargetGroupBinding>(rest, RESOURCES.targetGroupBinding),
+    leases: new ResourceClient<Lease>(rest, RESOURCES.lease),
+    events: new ResourceClient<CoreEvent>(rest, RESOURCES.event),
+  });
+}
+
+/** loads the kubeconfig (file or in-cluster) and returns typed handles */
+export function createKubeClients(opts: LoadKubeConfigOptions & KubeRestOptions): KubeClients {
+  const kc = loadKubeConfig(opts);
+  return kubeClientsFor(createKubeRest(kc, opts), kc);
+}

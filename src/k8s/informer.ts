@@ -1,0 +1,354 @@
+// An informer: list, then watch from the list's resourceVersion, keeping an in-memory cache and calling
+// handlers on every change. A watch that ends cleanly is resumed from the last resourceVersion seen; one that
+// fails is restarted with exponential backoff; 410 Gone (history compacted) forces a fresh list, and the
+// relist reconciles the cache (deletes missed while disconnected become delete events). Lifecycle events
+// (connect, relist, error, restart) are emitted for metrics and logs; the informer logs nothing itself.
+import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { isGone, statusOf, type KubeRest, type WatchHandle } from './client.ts';
+import {
+  objectKey, RESOURCES, resourcePath, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams, type KubeObject,
+  type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
+} from './types.ts';
+
+export type InformerEvent =
+  | { readonly type: 'connect'; readonly resource: string }
+  | { readonly type: 'relist'; readonly resource: string; readonly reason: 'initial' | 'gone' | 'error'; readonly count: number }
+  | { readonly type: 'error'; readonly resource: string; readonly phase: 'list' | 'watch' | 'handler'; readonly error: unknown }
+  | { readonly type: 'restart'; readonly resource: string; readonly attempt: number; readonly delayMs: number }
+  | { readonly type: 'synced'; readonly resource: string };
+
+export interface ResourceHandlers<T> {
+  add?(obj: T): void;
+  update?(obj: T, old: T): void;
+  /** obj is the last state the cache knew */
+  delete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  readonly rest: KubeRest;
+  readonly resource: ResourceType;
+  /** watch one namespace only (ignored for cluster-scoped kinds) */
+  readonly namespace?: string | undefined;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly clock?: Clock;
+  /** first restart delay after a failure (500 ms) */
+  readonly backoffBaseMs?: number;
+  /** restart delay cap (30 s) */
+  readonly backoffMaxMs?: number;
+  /** a watch that stayed open this long resets the restart backoff (60 s) */
+  readonly backoffResetMs?: number;
+  /** server-side watch timeout; the watch is then resumed without a relist (300 s) */
+  readonly watchTimeoutSeconds?: number;
+  readonly random?: () => number;
+}
+
+export class Informer<T extends KubeObject> {
+  readonly resource: ResourceType;
+  readonly #opts: InformerOptions;
+  readonly #clock: Clock;
+  readonly #cache = new Map<string, T>();
+  readonly #handlers: ResourceHandlers<T>[] = [];
+  readonly #listeners: ((e: InformerEvent) => void)[] = [];
+  readonly #indexers = new Map<string, (obj: T) => readonly string[]>();
+  #resourceVersion = '';
+  #synced = false;
+  #syncWaiters: (() => void)[] = [];
+  #abort = new AbortController();
+  #watch: WatchHandle | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(opts: InformerOptions) {
+    this.#opts = opts;
+    this.resource = opts.resource;
+    this.#clock = opts.clock ?? systemClock;
+  }
+
+  get name(): string {
+    return this.resource.plural;
+  }
+
+  /** registers change handlers; objects already cached are replayed as adds when added after sync */
+  addHandlers(handlers: ResourceHandlers<T>): void {
+    this.#handlers.push(handlers);
+    if (this.#synced && handlers.add) for (const obj of this.#cache.values()) this.#call(() => handlers.add?.(obj));
+  }
+
+  onLifecycle(listener: (e: InformerEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** a named index: byIndex(name, value) returns cached objects whose fn(obj) includes value */
+  addIndex(name: string, fn: (obj: T) => readonly string[]): void {
+    this.#indexers.set(name, fn);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const fn = this.#indexers.get(name);
+    if (!fn) throw new Error(`informer ${this.name}: no index named ${name}`);
+    return [...this.#cache.values()].filter((o) => fn(o).includes(value));
+  }
+
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  /** resolves once the first list has filled the cache (or when stopped) */
+  waitForSync(): Promise<void> {
+    if (this.#synced || this.#abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.#syncWaiters.push(resolve));
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.#cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.#cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.#cache.get(key);
+  }
+
+  get lastResourceVersion(): string {
+    return this.#resourceVersion;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#watch?.abort();
+    for (const w of this.#syncWaiters.splice(0)) w();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    const state = { attempt: 0, goneStreak: 0, needList: true, listReason: 'initial' as 'initial' | 'gone' | 'error' };
+    while (!signal.aborted) {
+      const step = state.needList ? await this.#listStep(state) : await this.#watchStep(state);
+      if (step === 'again' || signal.aborted) continue;
+      if (step.error !== undefined) this.#emit({ type: 'error', resource: this.name, phase: step.phase, error: step.error });
+      const delayMs = backoffDelay(state.attempt, this.#opts.backoffBaseMs ?? 500, this.#opts.backoffMaxMs ?? 30_000, 0.2, this.#opts.random);
+      state.attempt++;
+      this.#emit({ type: 'restart', resource: this.name, attempt: state.attempt, delayMs });
+      await sleep(this.#clock, delayMs, signal);
+    }
+  }
+
+  /** 'again' to go on at once, or a reason to back off first */
+  async #listStep(state: { needList: boolean; listReason: 'initial' | 'gone' | 'error' }): Promise<'again' | { phase: 'list'; error: unknown }> {
+    try {
+      await this.#relist(state.listReason);
+      state.needList = false;
+      return 'again';
+    } catch (error) {
+      state.listReason = this.#synced ? 'error' : 'initial';
+      return { phase: 'list', error };
+    }
+  }
+
+  async #watchStep(state: { attempt: number; goneStreak: number; needList: boolean; listReason: 'initial' | 'gone' | 'error' }): Promise<'again' | { phase: 'watch'; error?: unknown }> {
+    const openedAt = this.#clock.now();
+    const ended = await this.#watchOnce();
+    const lived = this.#clock.now() - openedAt;
+    if (ended.connected && lived >= (this.#opts.backoffResetMs ?? 60_000)) state.attempt = 0;
+    if (ended.gone) {
+      state.needList = true;
+      state.listReason = 'gone';
+      // one relist is routine; 410 straight after a fresh list, again and again, is not
+      return state.goneStreak++ === 0 ? 'again' : { phase: 'watch' };
+    }
+    state.goneStreak = 0;
+    if (ended.error !== undefined) return { phase: 'watch', error: ended.error };
+    // a clean close is routine (server-side timeout); one that comes at once, again and again, backs off
+    if (lived >= 1000) { state.attempt = 0; return 'again'; }
+    return { phase: 'watch' };
+  }
+
+  #collectionPath(): string {
+    return resourcePath(this.resource, this.resource.namespaced ? this.#opts.namespace : undefined);
+  }
+
+  async #relist(reason: 'initial' | 'gone' | 'error'): Promise<void> {
+    const body = await this.#opts.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
+      method: 'GET',
+      path: this.#collectionPath(),
+      query: { labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector },
+    });
+    if (this.#abort.signal.aborted) return;
+    const items = body?.items ?? [];
+    const kind = this.resource.kind;
+    const apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
+    const fresh = new Map<string, T>();
+    for (const item of items) fresh.set(objectKey(item), { apiVersion, kind, ...item });
+    for (const [key, old] of this.#cache) {
+      if (!fresh.has(key)) { this.#cache.delete(key); this.#dispatch('delete', old); }
+    }
+    for (const [key, obj] of fresh) {
+      const old = this.#cache.get(key);
+      this.#cache.set(key, obj);
+      if (!old) this.#dispatch('add', obj);
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#dispatch('update', obj, old);
+    }
+    this.#resourceVersion = body?.metadata?.resourceVersion ?? '';
+    this.#emit({ type: 'relist', resource: this.name, reason, count: items.length });
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#emit({ type: 'synced', resource: this.name });
+      for (const w of this.#syncWaiters.splice(0)) w();
+    }
+  }
+
+  /** one watch connection; resolves when it ends */
+  #watchOnce(): Promise<{ gone: boolean; connected: boolean; error?: unknown }> {
+    return new Promise((resolve) => {
+      let finished = false;
+      let gone = false;
+      let connected = false;
+      const finish = (error: unknown): void => {
+        if (finished) return;
+        finished = true;
+        this.#watch = undefined;
+        if (gone || isGone(error)) resolve({ gone: true, connected });
+        else if (error === null || error === undefined || isTimeout(error) || this.#abort.signal.aborted) resolve({ gone: false, connected });
+        else resolve({ gone: false, connected, error });
+      };
+      const onEvent = (type: string, object: unknown): void => {
+        if (finished) return;
+        if (type === 'ERROR') {
+          const code = statusOf(object);
+          if (code === 410) gone = true;
+          finish(gone ? null : Object.assign(new Error(`watch ${this.name}: ${describeStatus(object)}`), { status: code }));
+          this.#watch?.abort();
+          return;
+        }
+        this.#apply(type, object as T);
+      };
+      const query = {
+        resourceVersion: this.#resourceVersion || undefined,
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.#opts.watchTimeoutSeconds ?? 300,
+        labelSelector: this.#opts.labelSelector,
+        fieldSelector: this.#opts.fieldSelector,
+      };
+      this.#opts.rest.watch(this.#collectionPath(), query, onEvent, finish).then(
+        (handle) => {
+          if (finished) return;
+          this.#watch = handle;
+          if (this.#abort.signal.aborted) { handle.abort(); finish(null); return; }
+          connected = true;
+          this.#emit({ type: 'connect', resource: this.name });
+        },
+        (error: unknown) => finish(error ?? new Error('watch failed')),
+      );
+    });
+  }
+
+  #apply(type: string, obj: T): void {
+    const rv = obj?.metadata?.resourceVersion;
+    if (rv) this.#resourceVersion = rv;
+    if (type === 'BOOKMARK' || !obj?.metadata) return;
+    const key = objectKey(obj);
+    const old = this.#cache.get(key);
+    if (type === 'DELETED') {
+      this.#cache.delete(key);
+      this.#dispatch('delete', old ?? obj);
+      return;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED') return;
+    this.#cache.set(key, obj);
+    if (old) this.#dispatch('update', obj, old);
+    else this.#dispatch('add', obj);
+  }
+
+  #dispatch(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+    for (const h of this.#handlers) {
+      if (kind === 'add') this.#call(() => h.add?.(obj));
+      else if (kind === 'update') this.#call(() => h.update?.(obj, old as T));
+      else this.#call(() => h.delete?.(obj));
+    }
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#emit({ type: 'error', resource: this.name, phase: 'handler', error });
+    }
+  }
+
+  #emit(e: InformerEvent): void {
+    for (const l of this.#listeners) {
+      try { l(e); } catch { /* a listener's failure must not stop the informer */ }
+    }
+  }
+}
+
+const isTimeout = (err: unknown): boolean => !!err && typeof err === 'object' && (err as { name?: string }).name === 'TimeoutError';
+
+function describeStatus(obj: unknown): string {
+  const s = (obj ?? {}) as { code?: number; reason?: string; message?: string };
+  return `${s.code ?? '?'} ${s.reason ?? ''} ${s.message ?? ''}`.trim();
+}
+
+/** every informer the controllers need, scoped to --watch-namespace where the kind is namespaced */
+export interface Informers {
+  readonly ingresses: Informer<Ingress>;
+  readonly ingressClasses: Informer<IngressClass>;
+  readonly ingressClassParams: Informer<IngressClassParams>;
+  readonly services: Informer<Service>;
+  readonly endpointSlices: Informer<EndpointSlice>;
+  readonly pods: Informer<Pod>;
+  readonly nodes: Informer<Node>;
+  readonly targetGroupBindings: Informer<TargetGroupBinding>;
+}
+
+export interface InformerSet extends Informers {
+  all(): readonly Informer<KubeObject>[];
+  startAll(): void;
+  stopAll(): Promise<void>;
+  waitForSync(): Promise<void>;
+  hasSynced(): boolean;
+  onLifecycle(listener: (e: InformerEvent) => void): void;
+}
+
+export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>, types = RESOURCES): InformerSet {
+  const make = <T extends KubeObject>(resource: ResourceType): Informer<T> => new Informer<T>({ ...opts, resource });
+  const set: Informers = {
+    ingresses: make(types.ingress),
+    ingressClasses: make(types.ingressClass),
+    ingressClassParams: make(types.ingressClassParams),
+    services: make(types.service),
+    endpointSlices: make(types.endpointSlice),
+    pods: make(types.pod),
+    nodes: make(types.node),
+    targetGroupBindings: make(types.targetGroupBinding),
+  };
+  const all = Object.values(set) as Informer<KubeObject>[];
+  return {
+    ...set,
+    all: () => all,
+    startAll: () => all.forEach((i) => i.start()),
+    stopAll: async () => { await Promise.all(all.map((i) => i.stop())); },
+    waitForSync: async () => { await Promise.all(all.map((i) => i.waitForSync())); },
+    hasSynced: () => all.every((i) => i.hasSynced()),
+    onLifecycle: (l) => all.forEach((i) => i.onLifecycle(l)),
+  };
+}
+
+/** calls fn every periodMs until the signal aborts (for the low-priority full resync) */
+export function every(clock: Clock, periodMs: number, fn: () => void, signal: AbortSignal): void {
+  let handle: TimerHandle | undefined;
+  const tick = (): void => {
+    if (!signal.aborted) handle = clock.setTimeout(() => { fn(); tick(); }, periodMs);
+  };
+  signal.addEventListener('abort', () => { if (handle) clock.clearTimeout(handle); }, { once: true });
+  tick();
+}

@@ -1,0 +1,147 @@
+// Status write-back: Ingress status.loadBalancer (the ALB's DNS name and listener ports), the reconcile-status
+// signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md), and pod readiness-gate conditions.
+// Every writer reads the current value first and writes nothing when it already matches.
+import { systemClock, type Clock } from './clock.ts';
+import type { ResourceClient } from './client.ts';
+import type { Ingress, KubeObject, Pod } from './types.ts';
+
+export interface PortStatus {
+  readonly port: number;
+  readonly protocol?: string;
+  /** a reason code, CamelCase with an optional domain prefix, as the API documents it */
+  readonly error?: string;
+}
+
+export interface LoadBalancerIngressEntry {
+  readonly hostname?: string;
+  readonly ip?: string;
+  readonly ports?: readonly PortStatus[];
+}
+
+/** the error string placed on ports[].error: a domain-prefixed reason code, e.g. ingress.k8s.aws/FailedDeployModel */
+export const portError = (reason: string): string => `ingress.k8s.aws/${reason}`;
+
+/** one entry for a load balancer: lower-cased DNS name, ports sorted and de-duplicated, optional error on each */
+export function loadBalancerEntry(dnsName: string, ports: readonly number[], opts: { readonly protocol?: string; readonly error?: string } = {}): LoadBalancerIngressEntry {
+  const unique = [...new Set(ports)].sort((a, b) => a - b);
+  return {
+    hostname: dnsName.toLowerCase(),
+    ports: unique.map((port) => ({ port, ...(opts.protocol ? { protocol: opts.protocol } : {}), ...(opts.error ? { error: opts.error } : {}) })),
+  };
+}
+
+/** the same entries with every port's error set (or cleared when error is undefined) */
+export function withPortError(entries: readonly LoadBalancerIngressEntry[], error: string | undefined): LoadBalancerIngressEntry[] {
+  return entries.map((e) => ({
+    ...e,
+    ...(e.ports ? { ports: e.ports.map(({ error: _old, ...p }) => (error ? { ...p, error } : p)) } : {}),
+  }));
+}
+
+const normalEntries = (entries: readonly LoadBalancerIngressEntry[] | undefined): string => JSON.stringify(
+  (entries ?? []).map((e) => ({
+    hostname: e.hostname ?? '', ip: e.ip ?? '',
+    ports: [...(e.ports ?? [])].map((p) => ({ port: p.port, protocol: p.protocol ?? '', error: p.error ?? '' })).sort((a, b) => a.port - b.port),
+  })),
+);
+
+export function sameLoadBalancerStatus(a: readonly LoadBalancerIngressEntry[] | undefined, b: readonly LoadBalancerIngressEntry[] | undefined): boolean {
+  return normalEntries(a) === normalEntries(b);
+}
+
+/** merge-patches status.loadBalancer.ingress when it differs; returns whether it wrote */
+export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<Ingress>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
+  const current = ingress.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
+  if (sameLoadBalancerStatus(current, entries)) return false;
+  const meta = ingress.metadata ?? {};
+  await ingresses.mergePatch(meta.name ?? '', meta.namespace, { status: { loadBalancer: { ingress: entries.length ? entries : null } } }, 'status');
+  return true;
+}
+
+/** the annotation holding the last reconcile outcome as JSON (see ReconcileStatus) */
+export const RECONCILE_STATUS_ANNOTATION = 'ingress.k8s.aws/status';
+
+/** what a GitOps health check reads: healthy iff reason is SuccessfullyReconciled and observedGeneration = metadata.generation */
+export interface ReconcileStatus {
+  readonly reason: string;
+  readonly message: string;
+  readonly observedGeneration: number;
+  /** when reason last changed (RFC 3339) */
+  readonly lastTransitionTime: string;
+}
+
+export function readReconcileStatus(obj: KubeObject): ReconcileStatus | undefined {
+  const raw = obj.metadata?.annotations?.[RECONCILE_STATUS_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as Partial<ReconcileStatus>;
+    return typeof v.reason === 'string' ? { reason: v.reason, message: v.message ?? '', observedGeneration: v.observedGeneration ?? 0, lastTransitionTime: v.lastTransitionTime ?? '' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** writes the reconcile-status annotation when reason, message or generation changed; returns whether it wrote */
+export async function writeReconcileStatus(
+  ingresses: ResourceClient<Ingress>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
+): Promise<boolean> {
+  const meta = ingress.metadata ?? {};
+  const generation = meta.generation ?? 0;
+  const prev = readReconcileStatus(ingress);
+  if (prev && prev.reason === outcome.reason && prev.message === outcome.message && prev.observedGeneration === generation) return false;
+  const next: ReconcileStatus = {
+    reason: outcome.reason,
+    message: outcome.message,
+    observedGeneration: generation,
+    lastTransitionTime: prev && prev.reason === outcome.reason ? prev.lastTransitionTime : new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+  await ingresses.mergePatch(meta.name ?? '', meta.namespace, { metadata: { annotations: { [RECONCILE_STATUS_ANNOTATION]: JSON.stringify(next) } } });
+  return true;
+}
+
+/**
+ * true when an update changed something a reconcile must react to, i.e. more than status, resourceVersion,
+ * managedFields or the controller's own status annotation. Use it to keep status writes from re-queueing.
+ */
+type AnyObject = KubeObject & { readonly [field: string]: unknown };
+
+export function changedBeyondStatus(old: AnyObject, next: AnyObject): boolean {
+  const strip = (o: AnyObject): string => {
+    const { status: _s, metadata, ...rest } = o;
+    const { resourceVersion: _rv, managedFields: _mf, annotations, ...meta } = metadata ?? {};
+    const { [RECONCILE_STATUS_ANNOTATION]: _a, ...otherAnnotations } = annotations ?? {};
+    return stableStringify({ ...rest, metadata: { ...meta, annotations: otherAnnotations } });
+  };
+  return strip(old) !== strip(next);
+}
+
+function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+export interface PodCondition {
+  /** e.g. target-health.elbv2.k8s.aws/<tgb name> */
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+/** sets one pod status condition (strategic merge by type, so kubelet's conditions are untouched); returns whether it wrote */
+export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
+  const existing = pod.status?.conditions?.find((c) => c.type === condition.type);
+  if (existing && existing.status === condition.status && (existing.reason ?? '') === (condition.reason ?? '') && (existing.message ?? '') === (condition.message ?? '')) {
+    return false;
+  }
+  const now = new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const lastTransitionTime = existing && existing.status === condition.status && existing.lastTransitionTime ? existing.lastTransitionTime : now;
+  const meta = pod.metadata ?? {};
+  await pods.strategicPatch(meta.name ?? '', meta.namespace, {
+    status: { conditions: [{ type: condition.type, status: condition.status, reason: condition.reason ?? null, message: condition.message ?? null, lastProbeTime: null, lastTransitionTime }] },
+  }, 'status');
+  return true;
+}

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { CONFIG_DEFAULTS, flagUsage, parseConfig, type Config } from '../../../src/config/config.ts';
+import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
+import { formatGoDuration, parseGoDuration } from '../../../src/config/duration.ts';
+
+const base = ['--cluster-name=demo'];
+
+function ok(argv: string[], env: Record<string, string> = {}): Config {
+  const r = parseConfig([...base, ...argv], env);
+  if ('errors' in r) assert.fail(`unexpected errors: ${r.errors.join(' | ')}`);
+  return r.config;
+}
+
+function errors(argv: string[], env: Record<string, string> = {}): readonly string[] {
+  const r = parseConfig([...base, ...argv], env);
+  if ('config' in r) assert.fail('expected errors');
+  return r.errors;
+}
+
+function oneError(argv: string[], pattern: RegExp): void {
+  const e = errors(argv);
+  assert.equal(e.length, 1, e.join(' | '));
+  assert.match(e[0] ?? '', pattern);
+}
+
+describe('config: parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = ok([]);
+    assert.equal(c.clusterName, 'demo');
+    assert.equal(c.kubeconfig, undefined);
+    assert.equal(c.awsRegion, undefined);
+    assert.equal(c.awsVpcId, undefined);
+    assert.deepEqual(c.awsApiEndpoints, {});
+    assert.equal(c.awsMaxRetries, 10);
+    assert.deepEqual(c.awsApiThrottle, []);
+    assert.equal(c.ingressClass, 'alb');
+    assert.equal(c.watchNamespace, undefined);
+    assert.deepEqual(c.defaultTags, {});
+    assert.deepEqual(c.externalManagedTags, []);
+    assert.equal(c.defaultTargetType, 'instance');
+    assert.equal(c.defaultLoadBalancerScheme, 'internal');
+    assert.equal(c.defaultSslPolicy, 'ELBSecurityPolicy-2016-08');
+    assert.equal(c.syncPeriodMs, 36_000_000);
+    assert.equal(c.enableLeaderElection, true);
+    assert.equal(c.leaderElectionId, 'aws-load-balancer-controller-leader');
+    assert.equal(c.leaderElectionNamespace, undefined);
+    assert.equal(c.metricsBindAddr, ':8080');
+    assert.equal(c.healthProbeBindAddr, ':61779');
+    assert.equal(c.webhookBindPort, 9443);
+    assert.equal(c.webhookCertDir, '/tmp/k8s-webhook-server/serving-certs');
+    assert.equal(c.ingressMaxConcurrentReconciles, 3);
+    assert.equal(c.targetGroupBindingMaxConcurrentReconciles, 3);
+    assert.deepEqual(c.featureGates, FEATURE_GATE_DEFAULTS);
+    assert.equal(c.logLevel, 'info');
+    assert.equal(CONFIG_DEFAULTS.syncPeriodMs, 36_000_000);
+  });
+
+  it('returns a deeply frozen config', () => {
+    const c = ok(['--default-tags=a=b', '--aws-api-throttle=ec2:Describe.*=10:20']);
+    assert.ok(Object.isFrozen(c));
+    assert.ok(Object.isFrozen(c.defaultTags));
+    assert.ok(Object.isFrozen(c.featureGates));
+    assert.ok(Object.isFrozen(c.awsApiThrottle[0]));
+    assert.throws(() => { (c as { clusterName: string }).clusterName = 'x'; }, TypeError);
+  });
+
+  it('requires --cluster-name, and rejects an empty one', () => {
+    const r = parseConfig([]);
+    assert.ok('errors' in r);
+    assert.deepEqual(r.errors, ['--cluster-name is required']);
+    const r2 = parseConfig(['--cluster-name=']);
+    assert.ok('errors' in r2);
+    assert.deepEqual(r2.errors, ['--cluster-name must not be empty']);
+  });
+
+  it('accepts --flag=value and --flag value alike', () => {
+    const a = ok(['--ingress-class=internal-alb', '--aws-max-retries', '4']);
+    assert.equal(a.ingressClass, 'internal-alb');
+    assert.equal(a.awsMaxRetries, 4);
+    const b = parseConfig(['--cluster-name', 'x']);
+    assert.ok('config' in b && b.config.clusterName === 'x');
+  });
+
+  it('reports every problem at once', () => {
+    const e = errors(['--aws-max-retries=x', '--default-target-type=lambda', '--bogus=1']);
+    assert.equal(e.length, 3);
+  });
+
+  it('rejects unknown flags with a suggestion, positional arguments and a missing value', () => {
+    oneError(['--clustername=a'], /unknown flag --clustername \(did you mean --cluster-name\?\)/);
+    oneError(['run'], /unexpected argument "run"/);
+    oneError(['--aws-region'], /flag --aws-region needs a value/);
+    oneError(['--aws-region', '--ingress-class=a'], /flag --aws-region needs a value/);
+  });
+
+  describe('boolean flags, Go style', () => {
+    it('bare flag means true; =false, =0, =F turn it off', () => {
+      assert.equal(ok(['--enable-leader-election']).enableLeaderElection, true);
+      for (const v of ['false', '0', 'F', 'FALSE', 'False', 'f']) assert.equal(ok([`--enable-leader-election=${v}`]).enableLeaderElection, false, v);
+      for (const v of ['true', '1', 't', 'T', 'TRUE', 'True']) assert.equal(ok([`--enable-leader-election=${v}`]).enableLeaderElection, true, v);
+    });
+    it('rejects a detached value and a non-boolean', () => {
+      oneError(['--enable-leader-election', 'false'], /boolean flag: write --enable-leader-election=false/);
+      oneError(['--enable-leader-election=yes'], /--enable-leader-election must be true or false, got "yes"/);
+    });
+  });
+
+  // flag, valid value → expected field value, invalid value → message
+  const table: { flag: string; field: keyof Config; valid: [string, unknown][]; invalid: [string, RegExp][] }[] = [
+    { flag: 'kubeconfig', field: 'kubeconfig', valid: [['/tmp/kc', '/tmp/kc']], invalid: [['', /--kubeconfig must not be empty/]] },
+    { flag: 'aws-region', field: 'awsRegion', valid: [['eu-west-1', 'eu-west-1'], ['us-gov-west-1', 'us-gov-west-1']], invalid: [['Europe', /--aws-region must look like us-east-1, got "Europe"/]] },
+    { flag: 'aws-vpc-id', field: 'awsVpcId', valid: [['vpc-0abc123', 'vpc-0abc123']], invalid: [['subnet-1', /--aws-vpc-id must look like vpc-0123abcd/]] },
+    {
+      flag: 'aws-api-endpoints', field: 'awsApiEndpoints',
+      valid: [['EC2=http://127.0.0.1:5000,elasticloadbalancing=https://elb.local', { ec2: 'http://127.0.0.1:5000', elasticloadbalancing: 'https://elb.local' }]],
+      invalid: [['ec2', /"ec2" must be serviceID=URL/], ['ec2=ftp://x', /endpoint for ec2 must be an http\(s\) URL, got "ftp:\/\/x"/], ['ec2=nope', /must be an http\(s\) URL/]],
+    },
+    { flag: 'aws-max-retries', field: 'awsMaxRetries', valid: [['0', 0], ['3', 3]], invalid: [['-1', /between 0 and 100, got -1/], ['2.5', /must be an integer, got "2.5"/]] },
+    {
+      flag: 'aws-api-throttle', field: 'awsApiThrottle',
+      valid: [['Elastic Load Balancing v2:RegisterTargets|DeregisterTargets=4:20,ec2:Describe.*=0.5:1', [
+        { serviceId: 'Elastic Load Balancing v2', operationPattern: 'RegisterTargets|DeregisterTargets', rate: 4, burst: 20 },
+        { serviceId: 'ec2', operationPattern: 'Describe.*', rate: 0.5, burst: 1 },
+      ]]],
+      invalid: [['ec2=4:20', /must be serviceID:operationRegex=rate:burst/], ['ec2:(=1:2', /not a valid regular expression/], ['ec2:X=fast:2', /rate a number/], ['ec2:X=0:2', /rate above 0/]],
+    },
+    { flag: 'ingress-class', field: 'ingressClass', valid: [['nginx', 'nginx'], ['', '']], invalid: [] },
+    { flag: 'watch-namespace', field: 'watchNamespace', valid: [['team-a', 'team-a'], ['', undefined]], invalid: [['Team_A', /--watch-namespace must be a namespace name/]] },
+    {
+      flag: 'default-tags', field: 'defaultTags', valid: [['team=a,env=prod=1', { team: 'a', env: 'prod=1' }], ['empty=', { empty: '' }]],
+      invalid: [['elbv2.k8s.aws/cluster=x', /elbv2\.k8s\.aws\/cluster is a reserved tag key/], ['ingress.k8s.aws/stack=a,ingress.k8s.aws/resource=b', /are reserved tag keys/], ['aws:foo=1', /reserved by AWS/], ['novalue', /"novalue" must be key=value/]],
+    },
+    { flag: 'external-managed-tags', field: 'externalManagedTags', valid: [['Owner, CostCenter', ['Owner', 'CostCenter']]], invalid: [['elbv2.k8s.aws/cluster', /cannot be externally managed/]] },
+    { flag: 'default-target-type', field: 'defaultTargetType', valid: [['ip', 'ip'], ['instance', 'instance']], invalid: [['lambda', /must be one of instance, ip, got "lambda"/]] },
+    { flag: 'default-load-balancer-scheme', field: 'defaultLoadBalancerScheme', valid: [['internet-facing', 'internet-facing']], invalid: [['public', /must be one of internal, internet-facing/]] },
+    { flag: 'default-ssl-policy', field: 'defaultSslPolicy', valid: [['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-2-2021-06']], invalid: [['', /must not be empty/]] },
+    {
+      flag: 'sync-period', field: 'syncPeriodMs', valid: [['30m', 1_800_000], ['90s', 90_000], ['1h30m', 5_400_000], ['1.5h', 5_400_000]],
+      invalid: [['10', /missing unit in duration "10"/], ['ten', /invalid duration "ten"/], ['0', /must be positive/], ['-1h', /must be positive/]],
+    },
+    { flag: 'leader-election-id', field: 'leaderElectionId', valid: [['my.lease', 'my.lease']], invalid: [['My_Lease', /must be a lower-case DNS subdomain/]] },
+    { flag: 'leader-election-namespace', field: 'leaderElectionNamespace', valid: [['kube-system', 'kube-system']], invalid: [['a.b', /must be a namespace name/]] },
+    {
+      flag: 'metrics-bind-addr', field: 'metricsBindAddr', valid: [[':9090', ':9090'], ['127.0.0.1:8080', '127.0.0.1:8080'], ['[::1]:8080', '[::1]:8080'], ['0', '0']],
+      invalid: [['8080', /must be \[host\]:port .* or 0 to disable, got "8080"/], [':70000', /must be \[host\]:port/]],
+    },
+    { flag: 'health-probe-bind-addr', field: 'healthProbeBindAddr', valid: [[':8081', ':8081']], invalid: [['0', /--health-probe-bind-addr must be \[host\]:port/]] },
+    { flag: 'webhook-bind-port', field: 'webhookBindPort', valid: [['10250', 10250]], invalid: [['0', /between 1 and 65535, got 0/], ['70000', /between 1 and 65535/]] },
+    { flag: 'webhook-cert-dir', field: 'webhookCertDir', valid: [['/certs', '/certs']], invalid: [['', /must not be empty/]] },
+    { flag: 'ingress-max-concurrent-reconciles', field: 'ingressMaxConcurrentReconciles', valid: [['10', 10]], invalid: [['0', /between 1 and 1000, got 0/]] },
+    { flag: 'targetgroupbinding-max-concurrent-reconciles', field: 'targetGroupBindingMaxConcurrentReconciles', valid: [['7', 7]], invalid: [['many', /must be an integer/]] },
+    { flag: 'log-level', field: 'logLevel', valid: [['debug', 'debug'], ['error', 'error']], invalid: [['trace', /must be one of debug, info, warn, error, got "trace"/]] },
+  ];
+
+  for (const row of table) {
+    describe(`--${row.flag}`, () => {
+      for (const [value, expected] of row.valid) {
+        it(`accepts "${value}"`, () => {
+          assert.deepEqual(ok([`--${row.flag}=${value}`])[row.field], expected);
+        });
+      }
+      for (const [value, message] of row.invalid) {
+        it(`rejects "${value}"`, () => oneError([`--${row.flag}=${value}`], message));
+      }
+    });
+  }
+
+  it('covers every flag in the usage table', () => {
+    const tested = new Set([...table.map((r) => `--${r.flag}`), '--cluster-name', '--enable-leader-election', '--feature-gates']);
+    for (const { flag } of flagUsage()) assert.ok(tested.has(flag), `${flag} has no test row`);
+  });
+
+  describe('--feature-gates', () => {
+    it('overrides named gates and keeps the other defaults', () => {
+      const g = ok(['--feature-gates=EnableRGTAPI=true, ListenerRulesTagging=false']).featureGates;
+      assert.equal(g.EnableRGTAPI, true);
+      assert.equal(g.ListenerRulesTagging, false);
+      assert.equal(g.WeightedTargetGroups, true);
+    });
+    it('rejects unknown gates, missing and non-boolean values, each reported', () => {
+      const e = errors(['--feature-gates=Nope=true,EnableRGTAPI,ALBSingleSubnet=maybe']);
+      assert.equal(e.length, 1);
+      assert.match(e[0] ?? '', /unknown feature gate "Nope"; known gates: ListenerRulesTagging/);
+      assert.match(e[0] ?? '', /"EnableRGTAPI" must be Name=true or Name=false/);
+      assert.match(e[0] ?? '', /ALBSingleSubnet needs a boolean value, got "maybe"/);
+    });
+  });
+
+  it('rejects a key in both --default-tags and --external-managed-tags', () => {
+    oneError(['--default-tags=Owner=me', '--external-managed-tags=Owner'], /both name Owner/);
+  });
+
+  describe('environment fallbacks', () => {
+    it('reads KUBECONFIG, AWS_REGION / AWS_DEFAULT_REGION, POD_NAMESPACE and POD_NAME / HOSTNAME', () => {
+      const c = ok([], { KUBECONFIG: '/k', AWS_DEFAULT_REGION: 'eu-west-2', POD_NAMESPACE: 'kube-system', HOSTNAME: 'pod-1' });
+      assert.equal(c.kubeconfig, '/k');
+      assert.equal(c.awsRegion, 'eu-west-2');
+      assert.equal(c.leaderElectionNamespace, 'kube-system');
+      assert.equal(c.podName, 'pod-1');
+      assert.equal(ok([], { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'eu-west-2', POD_NAME: 'p', HOSTNAME: 'h' }).awsRegion, 'us-west-2');
+      assert.equal(ok([], { POD_NAME: 'p', HOSTNAME: 'h' }).podName, 'p');
+    });
+    it('lets flags win over the environment', () => {
+      const c = ok(['--kubeconfig=/flag', '--aws-region=ap-south-1', '--leader-election-namespace=lb'], { KUBECONFIG: '/env', AWS_REGION: 'us-east-1', POD_NAMESPACE: 'x' });
+      assert.equal(c.kubeconfig, '/flag');
+      assert.equal(c.awsRegion, 'ap-south-1');
+      assert.equal(c.leaderElectionNamespace, 'lb');
+    });
+  });
+
+  it('last occurrence of a flag wins, as in Go', () => {
+    assert.equal(ok(['--ingress-class=a', '--ingress-class=b']).ingressClass, 'b');
+  });
+});
+
+describe('config: Go durations', () => {
+  it('parses Go syntax', () => {
+    assert.deepEqual(parseGoDuration('10h'), { ms: 36_000_000 });
+    assert.deepEqual(parseGoDuration('300ms'), { ms: 300 });
+    assert.deepEqual(parseGoDuration('2h45m30.5s'), { ms: 9_930_500 });
+    assert.deepEqual(parseGoDuration('1500us'), { ms: 1.5 });
+    assert.deepEqual(parseGoDuration('0'), { ms: 0 });
+    assert.deepEqual(parseGoDuration('-5s'), { ms: -5000 });
+    assert.ok('error' in parseGoDuration(''));
+    assert.ok('error' in parseGoDuration('5d'));
+    assert.ok('error' in parseGoDuration('h'));
+  });
+  it('formats compactly', () => {
+    assert.equal(formatGoDuration(36_000_000), '10h');
+    assert.equal(formatGoDuration(5_400_000), '1h30m');
+    assert.equal(formatGoDuration(90_000), '1m30s');
+    assert.equal(formatGoDuration(250), '250ms');
+    assert.equal(formatGoDuration(0), '0s');
+  });
+});
