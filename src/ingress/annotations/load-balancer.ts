@@ -2,6 +2,7 @@
 // Merge) and defaults happen in the builder; here each value is parsed and validated on its own.
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
+import { unsupportedAnnotations } from './unsupported.ts';
 import { arn, cidr, has, int32, matching, oneOf, port, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
@@ -47,5 +48,5 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
 
 export function parseIngressAnnotations(ing: AnnotatedObject): Parsed<IngressAnnotations> {
   const { value, issues } = readTable(INGRESS_TABLE, (key) => (has(ing, key) ? ing : undefined));
-  return { value, issues };
+  return { value, issues: [...issues, ...unsupportedAnnotations(ing)] };
 }
