@@ -1,7 +1,7 @@
 // `aws-lb-controller plan`: manifests (+ optional facts and observed state) → the plans the controller would
 // apply, per IngressGroup, with every Ingress error and decision. Exit 0 = no changes, 2 = changes, 1 = errors.
 import { parseArgs } from 'node:util';
-import { buildStacks, type BuildConfig, type GroupOutcome } from '../ingress/index.ts';
+import { buildStacks, type BuildConfig, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
 import { formatIssue, objectName, type Issue, type Note } from '../model/issues.ts';
 import { emptyObservedState } from '../model/observed.ts';
 import { RESERVED_TAG_KEYS } from '../model/tags.ts';
@@ -9,9 +9,11 @@ import type { Scheme, TargetType } from '../model/elbv2.ts';
 import { hasChanges, planStack, renderJson, renderLegend, renderText, type Plan } from '../plan/index.ts';
 import { loadFacts, loadObserved, type ObservedStack } from './inputs.ts';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
+import { bindingsOfStack, formatCallSummary, kubeRestFor, LiveSource, parseLiveFlags, readCluster, type LiveDeps, type LiveFlags } from './live.ts';
 import { parseObjects, readSources, toSnapshot } from './manifests.ts';
 
 export const PLAN_USAGE = `Usage: aws-lb-controller plan -f <file|dir|-> --cluster-name NAME [flags]
+       aws-lb-controller plan --live --aws-vpc-id VPC [--aws-region R] (-f <file|dir|-> | --kubeconfig FILE) --cluster-name NAME [flags]
 
 Prints the changes the controller would make in AWS for the Ingresses in the given manifests.
 
@@ -28,6 +30,16 @@ Flags:
       --default-tags K=V,...      tags added to every AWS resource
       --external-managed-tags K,… tag keys managed outside the controller (never added or removed)
 
+Live (read-only: only Describe/List calls; the calls made are counted and printed at the end):
+      --live                      discover the facts and read the observed state from AWS (not with --facts/--observed)
+      --aws-vpc-id VPC            the cluster's VPC (required with --live)
+      --aws-region R              AWS region (default $AWS_REGION, else $AWS_DEFAULT_REGION)
+      --aws-api-endpoints S=URL,… endpoint overrides, e.g. elasticloadbalancing=http://127.0.0.1:5000,ec2=…
+                                  ($AWS_ENDPOINT_URL and the standard credential chain are honoured too)
+      --aws-max-retries N         retries per AWS call (default 3)
+      --kubeconfig FILE           read Ingresses, Services, IngressClasses, IngressClassParams, Namespaces and
+                                  TargetGroupBindings from this cluster instead of -f
+
 Without --facts, values that discovery supplies show as "(known after discovery)"; without --observed, the
 plan is made against an empty account (everything is created).
 
@@ -35,12 +47,14 @@ Exit codes: 0 no changes, 2 changes, 1 errors (any Ingress error, or bad flags o
 `;
 
 interface PlanFlags {
-  readonly filename: string;
+  /** absent only with --live --kubeconfig */
+  readonly filename?: string;
   readonly output: 'text' | 'json';
   readonly facts?: string;
   readonly observed?: string;
   readonly config: BuildConfig;
   readonly externalManagedTags: readonly string[];
+  readonly live?: LiveFlags;
 }
 
 const OPTIONS = {
@@ -55,7 +69,15 @@ const OPTIONS = {
   'default-ssl-policy': { type: 'string', default: 'ELBSecurityPolicy-2016-08' },
   'default-tags': { type: 'string', default: '' },
   'external-managed-tags': { type: 'string', default: '' },
+  live: { type: 'boolean', default: false },
+  'aws-region': { type: 'string' },
+  'aws-vpc-id': { type: 'string' },
+  'aws-api-endpoints': { type: 'string' },
+  'aws-max-retries': { type: 'string' },
+  kubeconfig: { type: 'string' },
 } as const;
+
+const LIVE_ONLY = ['aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
@@ -74,19 +96,36 @@ function parseTags(value: string): Record<string, string> {
   return tags;
 }
 
-export function parsePlanFlags(args: readonly string[]): PlanFlags {
-  let values: Record<string, string | undefined>;
+export function parsePlanFlags(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): PlanFlags {
+  let parsed: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
+    ({ values: parsed } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const isLive = parsed.live === true;
+  const values = Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Record<string, string | undefined>;
   const filename = values.filename;
   const clusterName = values['cluster-name'];
-  if (!filename) throw new UsageError('-f/--filename is required (a file, a directory, or - for stdin)');
+  let live: LiveFlags | undefined;
+  if (isLive) {
+    for (const f of ['facts', 'observed'] as const) {
+      if (values[f] !== undefined) {
+        throw new UsageError(`--${f} cannot be used with --live: with --live the ${f === 'facts' ? 'facts are discovered' : 'observed state is read'} from AWS`);
+      }
+    }
+    live = parseLiveFlags(values, env);
+    if (filename && live.kubeconfig) throw new UsageError('give either -f or --kubeconfig, not both');
+    if (!filename && !live.kubeconfig) throw new UsageError('-f/--filename (a file, a directory, or - for stdin) or --kubeconfig is required');
+  } else {
+    const given = LIVE_ONLY.find((f) => values[f] !== undefined);
+    if (given) throw new UsageError(`--${given} needs --live`);
+    if (!filename) throw new UsageError('-f/--filename is required (a file, a directory, or - for stdin)');
+  }
   if (!clusterName) throw new UsageError('--cluster-name is required');
   return {
-    filename,
+    ...(filename ? { filename } : {}),
+    ...(live ? { live } : {}),
     output: oneOf('output', values.output ?? 'text', ['text', 'json'] as const),
     ...(values.facts ? { facts: values.facts } : {}),
     ...(values.observed ? { observed: values.observed } : {}),
@@ -130,18 +169,64 @@ function renderTextOutput(plans: readonly Plan[], issues: readonly Issue[], note
   return parts.join('\n');
 }
 
-export async function planCommand(args: readonly string[], io: Io): Promise<number> {
-  const flags = parsePlanFlags(args);
-  const snapshot = toSnapshot(parseObjects(await readSources(flags.filename, io)));
+interface PlanInputs {
+  readonly snapshot: Snapshot;
+  readonly built: ReturnType<typeof buildStacks>;
+  readonly observed: ReadonlyMap<string, ObservedStack>;
+  /** bindings read from the cluster (--live --kubeconfig), compared per stack */
+  readonly bindingsOf?: (stackId: string) => ObservedStack['bindings'];
+}
+
+async function fileInputs(flags: PlanFlags, io: Io): Promise<PlanInputs> {
+  const snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
   const facts = flags.facts ? await loadFacts(flags.facts) : {};
   const observed = flags.observed ? await loadObserved(flags.observed) : new Map<string, ObservedStack>();
-  const built = buildStacks(snapshot, facts, flags.config);
+  return { snapshot, built: buildStacks(snapshot, facts, flags.config), observed };
+}
+
+async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource, io: Io, deps: LiveDeps): Promise<PlanInputs> {
+  let snapshot: Snapshot;
+  let bindingsOf: PlanInputs['bindingsOf'];
+  if (live.kubeconfig) {
+    const cluster = await readCluster(deps.kubeRest ?? kubeRestFor(live.kubeconfig));
+    snapshot = cluster.snapshot;
+    bindingsOf = (stackId) => bindingsOfStack(cluster.bindings, stackId);
+  } else {
+    snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
+  }
+  const { built } = await source.build((facts) => buildStacks(snapshot, facts, flags.config));
+  const observed = await source.observe(flags.config.clusterName);
+  return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
+}
+
+/** `deps` is for tests (fake AWS transport, environment, apiserver); the CLI passes none */
+export async function planCommand(args: readonly string[], io: Io, deps: LiveDeps = {}): Promise<number> {
+  const flags = parsePlanFlags(args, deps.env ?? process.env);
+  const source = flags.live ? new LiveSource(flags.live, deps) : undefined;
+  if (!flags.live || !source) return render(flags, await fileInputs(flags, io), io);
+  let planned = false;
+  try {
+    const code = render(flags, await liveInputs(flags, flags.live, source, io, deps), io);
+    planned = true;
+    return code;
+  } finally {
+    // text: a trailer of the plan; JSON, or when no plan was printed: on stderr (stdout stays one JSON document)
+    const calls = formatCallSummary(source.counter);
+    if (planned && flags.output === 'text') io.stdout(`\n${calls}`);
+    else io.stderr(calls);
+    source.destroy();
+  }
+}
+
+function render(flags: PlanFlags, inputs: PlanInputs, io: Io): number {
+  const { built, observed } = inputs;
   const plans = [...built.stacks].sort((a, b) => a.id.localeCompare(b.id)).map((stack) => {
     const o = observed.get(stack.id);
+    const bindings = inputs.bindingsOf ? inputs.bindingsOf(stack.id) : o?.bindings;
     return planStack(stack, o?.state ?? emptyObservedState(), {
       clusterName: flags.config.clusterName,
       externalManagedTags: flags.externalManagedTags,
-      ...(o?.bindings ? { observedBindings: o.bindings } : {}),
+      ...(bindings ? { observedBindings: bindings } : {}),
     });
   });
   const warnings = unplannedWarnings(observed, new Set(plans.map((p) => p.stackId)), built.groups);

@@ -1,0 +1,414 @@
+// `aws-lb-controller demo [--exit]` (npm run demo): local stand-ins (moto + etcd + kube-apiserver), the seed's
+// two Ingresses with their Services and backend Pods, and the controller as its own process under the
+// controller user's RBAC; waits until both Ingresses converge, prints the topology read back from moto and
+// the Ingress status, then stays up for kubectl until Ctrl-C (or stops at once with --exit).
+//
+// The pieces are exported for the end-to-end tests: startControllerProcess, createBackendPods,
+// writeEndpointSlice, readTopology, renderTopology, awsCallCounts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type Action, type RuleCondition,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { parseAllDocuments } from 'yaml';
+import { createKubeClients, isNotFound, type KubeClients } from '../k8s/client.ts';
+import type { EndpointSlice, Ingress, KubeObject, Pod, Service } from '../k8s/types.ts';
+import { readReconcileStatus } from '../k8s/status.ts';
+import { parseMetrics } from '../server/metrics.ts';
+import { TAG_CLUSTER } from '../model/tags.ts';
+import { EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MAIN_TS = join(REPO_ROOT, 'src', 'main.ts');
+export const EXAMPLES_DIR = join(REPO_ROOT, 'examples', 'seed');
+
+export const DEMO_USAGE = `Usage: aws-lb-controller demo [--exit] [--timeout SECONDS]
+
+Starts local stand-ins (moto for AWS, etcd + kube-apiserver for Kubernetes; the first run builds them),
+applies examples/seed/*.yaml with backend Pods, runs the controller as its own process, waits until both
+Ingresses are served, and prints the load balancers, listeners, rules, target groups and targets read back
+from moto, the Ingress status, and the controller's AWS calls by operation.
+
+Flags:
+  --exit              stop everything after printing (default: stay up for kubectl until Ctrl-C)
+  --timeout SECONDS   how long to wait for convergence (default 180)
+`;
+
+// ---------------------------------------------------------------------------------------------------------
+// the controller as a child process
+
+export interface ControllerProcessOptions {
+  readonly clusterName: string;
+  readonly kubeconfig: string;
+  readonly region: string;
+  readonly vpcId: string;
+  readonly awsEndpoint: string;
+  readonly logFile: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly extraArgs?: readonly string[];
+  /** lease namespace (default "default") */
+  readonly leaseNamespace?: string;
+}
+
+export interface ControllerProcess {
+  readonly pid: number;
+  readonly metricsUrl: string;
+  readonly healthUrl: string;
+  readonly child: ChildProcess;
+  /** resolves with the exit code (or signal) */
+  readonly exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after graceMs; by PID */
+  stop(graceMs?: number): Promise<number | string>;
+  /** SIGKILL by PID */
+  kill(): Promise<number | string>;
+  metrics(): Promise<string>;
+  ready(): Promise<boolean>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}
+
+export async function startControllerProcess(o: ControllerProcessOptions): Promise<ControllerProcess> {
+  const [mPort, hPort] = [await freePort(), await freePort()];
+  mkdirSync(dirname(o.logFile), { recursive: true });
+  const fd = openSync(o.logFile, 'a');
+  const args = [MAIN_TS, 'run',
+    `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`, `--aws-region=${o.region}`, `--aws-vpc-id=${o.vpcId}`,
+    `--aws-api-endpoints=elasticloadbalancing=${o.awsEndpoint},ec2=${o.awsEndpoint},acm=${o.awsEndpoint},tagging=${o.awsEndpoint}`,
+    `--metrics-bind-addr=127.0.0.1:${mPort}`, `--health-probe-bind-addr=127.0.0.1:${hPort}`,
+    `--leader-election-namespace=${o.leaseNamespace ?? 'default'}`, `--webhook-cert-dir=${join(dirname(o.logFile), 'no-webhook-certs')}`,
+    ...(o.extraArgs ?? [])];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT, stdio: ['ignore', fd, fd],
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true', ...o.env },
+  });
+  closeSync(fd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the controller process');
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  let done = false;
+  void exited.then(() => { done = true; });
+  const metricsUrl = `http://127.0.0.1:${mPort}/metrics`;
+  const healthUrl = `http://127.0.0.1:${hPort}`;
+  const signalled = async (sig: NodeJS.Signals, graceMs: number): Promise<number | string> => {
+    if (done) return exited;
+    try { process.kill(pid, sig); } catch { /* gone */ }
+    const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
+    const r = await exited;
+    clearTimeout(timer);
+    return r;
+  };
+  return {
+    pid, metricsUrl, healthUrl, child, exited,
+    stop: (graceMs = 15_000) => signalled('SIGTERM', graceMs),
+    kill: () => signalled('SIGKILL', 0),
+    metrics: async () => { const r = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }); return r.text(); },
+    ready: async () => {
+      try { const r = await fetch(`${healthUrl}/readyz`, { signal: AbortSignal.timeout(2_000) }); await r.text(); return r.ok; } catch { return false; }
+    },
+  };
+}
+
+/** AWS calls by operation ("service/Operation" → count) from a /metrics text */
+export function awsCallCounts(metricsText: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of parseMetrics(metricsText)) {
+    if (s.name !== 'aws_lb_controller_aws_api_calls_total') continue;
+    const k = `${s.labels.service}/${s.labels.operation}${s.labels.outcome === 'success' ? '' : ` (${s.labels.outcome})`}`;
+    out[k] = (out[k] ?? 0) + s.value;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// backends without kubelet: Pods bound to nodes, marked Running/Ready, and their EndpointSlice
+
+export interface BackendNode { readonly nodeName: string; readonly az: string; readonly subnetCidr: string }
+
+/** the n-th usable address of a CIDR's second /24 (e.g. 10.0.128.0/19, 5 → 10.0.129.5) */
+export function podIpIn(cidr: string, n: number): string {
+  const [a, b, c] = (cidr.split('/')[0] ?? '').split('.').map(Number) as [number, number, number];
+  return `${a}.${b}.${c + 1 + Math.floor(n / 250)}.${(n % 250) + 4}`;
+}
+
+export interface BackendPod { readonly name: string; readonly ip: string; readonly nodeName: string; readonly zone: string; readonly uid: string }
+
+/** creates Pods `<app>-<i>` on the given nodes and marks them Running/Ready with IPs inside the nodes' subnets */
+export async function createBackendPods(kube: KubeClients, o: {
+  namespace: string; app: string; nodes: readonly BackendNode[]; indices: readonly number[]; ipBase: number; containerPort?: number; ready?: boolean;
+}): Promise<BackendPod[]> {
+  const out: BackendPod[] = [];
+  for (const i of o.indices) {
+    const node = o.nodes[i % o.nodes.length] as BackendNode;
+    const ip = podIpIn(node.subnetCidr, o.ipBase + i);
+    const name = `${o.app}-${i}`;
+    const created = await kube.pods.create({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name, namespace: o.namespace, labels: { app: o.app } },
+      spec: { nodeName: node.nodeName, containers: [{ name: 'app', image: 'registry.invalid/demo:1', ports: [{ name: 'http', containerPort: o.containerPort ?? 8080 }] }] },
+    } as Pod, o.namespace);
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ready = o.ready ?? true ? 'True' : 'False';
+    await kube.pods.mergePatch(name, o.namespace, {
+      status: {
+        phase: 'Running', podIP: ip, podIPs: [{ ip }], startTime: now,
+        conditions: [['PodScheduled', 'True'], ['Initialized', 'True'], ['ContainersReady', ready], ['Ready', ready]].map(([type, status]) => ({ type, status, lastTransitionTime: now })),
+      },
+    }, 'status');
+    out.push({ name, ip, nodeName: node.nodeName, zone: node.az, uid: created.metadata?.uid ?? '' });
+  }
+  return out;
+}
+
+/** writes (creates or replaces) the EndpointSlice `<service>-demo` the endpointslice controller would keep */
+export async function writeEndpointSlice(kube: KubeClients, o: { namespace: string; service: Service; pods: readonly BackendPod[]; port?: number; ready?: boolean }): Promise<void> {
+  const svcName = o.service.metadata?.name ?? '';
+  const name = `${svcName}-demo`;
+  const ready = o.ready ?? true;
+  const body: EndpointSlice = {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: {
+      name, namespace: o.namespace,
+      labels: { 'kubernetes.io/service-name': svcName, 'endpointslice.kubernetes.io/managed-by': 'aws-lb-controller-demo' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svcName, uid: o.service.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
+    },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: o.port ?? 8080, protocol: 'TCP' }],
+    endpoints: o.pods.map((p) => ({
+      addresses: [p.ip], conditions: { ready, serving: ready, terminating: false }, nodeName: p.nodeName, zone: p.zone,
+      targetRef: { kind: 'Pod', namespace: o.namespace, name: p.name, uid: p.uid },
+    })),
+  };
+  const existing = await kube.endpointSlices.get(name, o.namespace);
+  if (existing) await kube.endpointSlices.replace({ ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+  else await kube.endpointSlices.create(body, o.namespace);
+}
+
+/** creates every object of the YAML files in dir (Services and Ingresses); existing ones are left */
+export async function applyExamples(kube: KubeClients, dir = EXAMPLES_DIR): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, f), 'utf8'))) {
+      const obj = doc.toJS() as KubeObject | null;
+      if (!obj?.kind) continue;
+      const ns = obj.metadata?.namespace ?? 'default';
+      const client = obj.kind === 'Service' ? kube.services : obj.kind === 'Ingress' ? kube.ingresses : undefined;
+      if (!client) throw new Error(`${f}: the demo applies Services and Ingresses only, not ${obj.kind}`);
+      try {
+        out.push(await (client as KubeClients['services']).create(obj as Service, ns));
+      } catch (err) {
+        if ((err as { status?: number }).status !== 409) throw err;
+        out.push((await (client as KubeClients['services']).get(obj.metadata?.name ?? '', ns)) as KubeObject);
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// reading the result back from moto
+
+export interface TopologyTarget { readonly id: string; readonly port?: number; readonly state?: string }
+export interface TopologyTargetGroup { readonly arn: string; readonly name: string; readonly targetType: string; readonly port?: number; readonly targets: TopologyTarget[] }
+export interface TopologyRule { readonly priority: string; readonly conditions: string[]; readonly actions: string[] }
+export interface TopologyListener { readonly port: number; readonly protocol: string; readonly defaultActions: string[]; readonly rules: TopologyRule[] }
+export interface TopologyLoadBalancer {
+  readonly arn: string; readonly name: string; readonly dnsName: string; readonly scheme: string; readonly stack: string;
+  readonly listeners: TopologyListener[]; readonly targetGroups: TopologyTargetGroup[];
+}
+
+const describeCondition = (c: RuleCondition): string => {
+  const vals = c.HostHeaderConfig?.Values ?? c.PathPatternConfig?.Values ?? c.HttpRequestMethodConfig?.Values ?? c.SourceIpConfig?.Values
+    ?? c.HttpHeaderConfig?.Values ?? c.QueryStringConfig?.Values?.map((q) => `${q.Key ?? ''}=${q.Value ?? ''}`) ?? c.Values ?? [];
+  return `${c.Field}${c.HttpHeaderConfig?.HttpHeaderName ? `[${c.HttpHeaderConfig.HttpHeaderName}]` : ''} ${vals.join(',')}`;
+};
+
+function describeAction(a: Action, tgNames: ReadonlyMap<string, string>): string {
+  const tg = (arn: string | undefined): string => (arn ? tgNames.get(arn) ?? arn : '?');
+  if (a.Type === 'forward') {
+    const tgs = a.ForwardConfig?.TargetGroups?.map((t) => `${tg(t.TargetGroupArn)}${t.Weight !== undefined && (a.ForwardConfig?.TargetGroups?.length ?? 0) > 1 ? `:${t.Weight}` : ''}`) ?? [tg(a.TargetGroupArn)];
+    return `forward → ${tgs.join(', ')}`;
+  }
+  if (a.Type === 'fixed-response') return `fixed-response ${a.FixedResponseConfig?.StatusCode ?? ''} ${a.FixedResponseConfig?.ContentType ?? ''}`.trim();
+  if (a.Type === 'redirect') return `redirect ${a.RedirectConfig?.StatusCode ?? ''} → ${a.RedirectConfig?.Protocol ?? '#{protocol}'}:${a.RedirectConfig?.Port ?? '#{port}'}`;
+  return a.Type ?? '?';
+}
+
+/** every load balancer of the cluster (by its cluster tag), with listeners, rules, target groups and targets */
+export async function readTopology(elbv2: ElasticLoadBalancingV2Client, clusterName: string): Promise<TopologyLoadBalancer[]> {
+  const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+  const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+  const arns = [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)];
+  const tags = new Map<string, Record<string, string>>();
+  for (let i = 0; i < arns.length; i += 20) {
+    const out = await elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }));
+    for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
+  }
+  const ours = (arn: string | undefined): boolean => tags.get(arn ?? '')?.[TAG_CLUSTER] === clusterName;
+  const tgNames = new Map(tgs.map((t) => [t.TargetGroupArn as string, t.TargetGroupName ?? '']));
+  const result: TopologyLoadBalancer[] = [];
+  for (const lb of lbs.filter((l) => ours(l.LoadBalancerArn))) {
+    const arn = lb.LoadBalancerArn as string;
+    const listeners = ((await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn }))).Listeners ?? []).sort((a, b) => (a.Port ?? 0) - (b.Port ?? 0));
+    const used = new Set<string>();
+    const ls: TopologyListener[] = [];
+    for (const l of listeners) {
+      const rules = (await elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
+      const collect = (acts: readonly Action[] | undefined): void => {
+        for (const a of acts ?? []) for (const t of a.ForwardConfig?.TargetGroups ?? [{ TargetGroupArn: a.TargetGroupArn }]) if (t.TargetGroupArn) used.add(t.TargetGroupArn);
+      };
+      collect(l.DefaultActions);
+      const rs = rules.filter((r) => !r.IsDefault).sort((a, b) => Number(a.Priority) - Number(b.Priority)).map((r) => {
+        collect(r.Actions);
+        return { priority: r.Priority ?? '', conditions: (r.Conditions ?? []).map(describeCondition), actions: (r.Actions ?? []).map((a) => describeAction(a, tgNames)) };
+      });
+      ls.push({ port: l.Port ?? 0, protocol: l.Protocol ?? '', defaultActions: (l.DefaultActions ?? []).map((a) => describeAction(a, tgNames)), rules: rs });
+    }
+    const stack = tags.get(arn)?.['ingress.k8s.aws/stack'] ?? '';
+    const groupTgs = tgs.filter((t) => ours(t.TargetGroupArn) && (used.has(t.TargetGroupArn as string) || tags.get(t.TargetGroupArn as string)?.['ingress.k8s.aws/stack'] === stack));
+    const targetGroups: TopologyTargetGroup[] = [];
+    for (const t of groupTgs.sort((a, b) => (a.TargetGroupName ?? '').localeCompare(b.TargetGroupName ?? ''))) {
+      const health = (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: t.TargetGroupArn }))).TargetHealthDescriptions ?? [];
+      targetGroups.push({
+        arn: t.TargetGroupArn as string, name: t.TargetGroupName ?? '', targetType: t.TargetType ?? '', ...(t.Port !== undefined ? { port: t.Port } : {}),
+        targets: health.map((h) => ({ id: h.Target?.Id ?? '', ...(h.Target?.Port !== undefined ? { port: h.Target.Port } : {}), ...(h.TargetHealth?.State ? { state: h.TargetHealth.State } : {}) }))
+          .sort((a, b) => a.id.localeCompare(b.id)),
+      });
+    }
+    result.push({ arn, name: lb.LoadBalancerName ?? '', dnsName: lb.DNSName ?? '', scheme: lb.Scheme ?? '', stack, listeners: ls, targetGroups });
+  }
+  return result.sort((a, b) => a.stack.localeCompare(b.stack));
+}
+
+export function renderTopology(lbs: readonly TopologyLoadBalancer[]): string {
+  const lines: string[] = [];
+  for (const lb of lbs) {
+    lines.push(`Load balancer ${lb.name}  (stack ${lb.stack}, ${lb.scheme})`, `  DNS name: ${lb.dnsName}`);
+    for (const l of lb.listeners) {
+      lines.push(`  Listener ${l.protocol}:${l.port}  default: ${l.defaultActions.join('; ')}`);
+      for (const r of l.rules) lines.push(`    rule ${r.priority.padStart(3)}  if ${r.conditions.join(' AND ')}  then ${r.actions.join('; ')}`);
+    }
+    for (const t of lb.targetGroups) {
+      lines.push(`  Target group ${t.name}  (${t.targetType}, port ${t.port ?? '-'}): ${t.targets.length} target${t.targets.length === 1 ? '' : 's'}`);
+      for (const x of t.targets) lines.push(`    ${x.id}:${x.port ?? '-'}  ${x.state ?? ''}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function renderIngressStatus(ings: readonly Ingress[]): string {
+  const lines = ['Ingress status:'];
+  for (const i of ings) {
+    const lb = i.status?.loadBalancer?.ingress ?? [];
+    const sig = readReconcileStatus(i);
+    lines.push(`  ${i.metadata?.namespace}/${i.metadata?.name}: ${lb.map((e) => `${e.hostname ?? e.ip ?? ''} ports ${(e.ports ?? []).map((p) => p.port).join(',')}`).join('; ') || '(no load balancer yet)'}`
+      + `  [${sig ? `${sig.reason}${sig.message ? `: ${sig.message}` : ''}` : 'no status annotation'}]`
+      + `  finalizers: ${(i.metadata?.finalizers ?? []).join(', ') || '-'}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// the command
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface SeededLike {
+  vpcId: string;
+  nodes: { nodeName: string; az: string; subnetId: string }[];
+  subnets: { private: { id: string; cidr: string }[] };
+}
+
+export async function demoCommand(args: readonly string[], io: Io): Promise<number> {
+  let values: { exit?: boolean; timeout?: string };
+  try {
+    ({ values } = parseArgs({ args: [...args], options: { exit: { type: 'boolean' }, timeout: { type: 'string' } }, strict: true }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const timeoutMs = Number(values.timeout ?? '180') * 1000;
+  if (!(timeoutMs > 0)) throw new UsageError('--timeout must be a positive number of seconds');
+  const say = (m: string): void => io.stderr(`demo: ${m}\n`);
+  const { startStandIns } = await import('../stand-ins/index.ts');
+  say('starting the stand-ins (moto, etcd, kube-apiserver); the first run builds them');
+  const standIns = await startStandIns({ clusterName: 'demo', log: (m) => say(m) });
+  let controller: ControllerProcess | undefined;
+  const stopAll = async (): Promise<void> => {
+    if (controller) { say(`stopping the controller (pid ${controller.pid})`); await controller.stop(); }
+    say('stopping the stand-ins');
+    await standIns.stop();
+  };
+  try {
+    const seeded = standIns.seeded as unknown as SeededLike;
+    const admin = createKubeClients({ kubeconfig: standIns.adminKubeconfigPath });
+    say('applying examples/seed/*.yaml');
+    const objects = await applyExamples(admin);
+    const services = objects.filter((o): o is Service => o.kind === 'Service');
+    const nodes: BackendNode[] = seeded.nodes.map((n) => ({ nodeName: n.nodeName, az: n.az, subnetCidr: seeded.subnets.private.find((s) => s.id === n.subnetId)?.cidr ?? '10.0.128.0/19' }));
+    let base = 0;
+    for (const svc of services) {
+      const pods = await createBackendPods(admin, { namespace: 'default', app: svc.metadata?.name ?? '', nodes, indices: [0, 1], ipBase: base });
+      base += 10;
+      await writeEndpointSlice(admin, { namespace: 'default', service: svc, pods });
+    }
+    say(`created ${services.length * 2} backend pods (Running/Ready on the seeded nodes) and their EndpointSlices`);
+    const logFile = join(standIns.runDir, 'logs', 'controller.log');
+    controller = await startControllerProcess({
+      clusterName: standIns.clusterName, kubeconfig: standIns.controllerKubeconfigPath, region: standIns.region, vpcId: seeded.vpcId,
+      awsEndpoint: standIns.motoUrl, logFile,
+    });
+    say(`controller started as pid ${controller.pid} (user e2e-controller; logs: ${logFile})`);
+
+    const elbv2 = new ElasticLoadBalancingV2Client({ ...standIns.aws });
+    const started = Date.now();
+    const names = objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata?.name ?? '');
+    let topology: TopologyLoadBalancer[] = [];
+    let ings: Ingress[] = [];
+    for (;;) {
+      ings = (await Promise.all(names.map((n) => admin.ingresses.get(n, 'default')))).filter((x): x is Ingress => !!x);
+      const hosts = ings.every((i) => i.status?.loadBalancer?.ingress?.[0]?.hostname && readReconcileStatus(i)?.reason === 'SuccessfullyReconciled');
+      if (hosts) {
+        topology = await readTopology(elbv2, standIns.clusterName);
+        const tgs = topology.flatMap((l) => l.targetGroups);
+        if (topology.length === names.length && tgs.length > 0 && tgs.every((t) => t.targets.length >= 2)) break;
+      }
+      if (Date.now() - started > timeoutMs) {
+        say(`timed out after ${timeoutMs / 1000} s; controller log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
+        io.stdout(renderTopology(topology) + renderIngressStatus(ings));
+        return EXIT_ERROR;
+      }
+      if (controller.child.exitCode !== null) { say(`the controller exited (${controller.child.exitCode}); see ${logFile}`); return EXIT_ERROR; }
+      await sleep(500);
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    io.stdout(`\nBoth Ingresses converged ${seconds} s after the controller started.\n\n`);
+    io.stdout(renderTopology(topology));
+    io.stdout(renderIngressStatus(ings));
+    const calls = awsCallCounts(await controller.metrics());
+    const total = Object.values(calls).reduce((a, b) => a + b, 0);
+    io.stdout(`\nAWS calls made by the controller (${total}), by operation:\n${Object.entries(calls).map(([k, v]) => `  ${k.padEnd(48)} ${v}`).join('\n')}\n`);
+    elbv2.destroy();
+    if (values.exit) return EXIT_OK;
+    io.stdout(`\nStaying up. Try:\n  export KUBECONFIG=${standIns.adminKubeconfigPath}\n  kubectl get ingress,targetgroupbindings -A\n`
+      + `  AWS_ENDPOINT_URL=${standIns.motoUrl} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws elbv2 describe-load-balancers --region ${standIns.region}\n`
+      + `Controller metrics: ${controller.metricsUrl}\nPress Ctrl-C to stop everything.\n`);
+    await new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });
+    return EXIT_OK;
+  } catch (err) {
+    if (isNotFound(err)) say('an object was not found');
+    throw err;
+  } finally {
+    await stopAll();
+  }
+}

@@ -1,0 +1,245 @@
+// `plan --live`: the plan command's inputs read from AWS (and optionally the cluster) instead of files.
+// Read-only by construction: only discovery (Describe*/List*) and deploy/observe are called, and every call
+// goes through the counting middleware of aws/clients.ts, so the command can print what it cost.
+//
+// Calls for a cold run: DescribeVpcs 1 + DescribeSubnets 1 (always); DescribeSecurityGroups 1 and
+// ListCertificates 1 + DescribeCertificate per ISSUED certificate only when an Ingress needs them (a
+// security group named in an annotation, a host whose certificate is discovered); then deploy/observe's
+// bulk read of every stack this cluster owns in the VPC (see the header of src/deploy/observe.ts).
+import { createAwsClients, type AwsClients, type AwsClientsConfig } from '../aws/clients.ts';
+import { Discovery, type FactsToDiscover } from '../aws/discovery.ts';
+import { awsErrorCodeOf } from '../aws/errors.ts';
+import { FlagError, parseEndpoints } from '../aws/flags.ts';
+import type { CallCounter } from '../aws/metrics.ts';
+import { isWriteOperation } from '../aws/metrics.ts';
+import { fromWire } from '../controllers/bindings.ts';
+import { observeAllStacks } from '../deploy/observe.ts';
+import type { BuildResult, IngressClassParamsObject, Snapshot } from '../ingress/index.ts';
+import { createKubeRest, isNotFound, loadKubeConfig, statusOf, type KubeRest } from '../k8s/client.ts';
+import { RESOURCES, resourcePath, type TargetGroupBinding } from '../k8s/types.ts';
+import type { DiscoveredFacts } from '../model/discovery.ts';
+import { LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE } from '../model/tags.ts';
+import type { ObservedBinding } from '../plan/index.ts';
+import type { ObservedStack } from './inputs.ts';
+import { UsageError } from './io.ts';
+
+export const DEFAULT_LIVE_MAX_RETRIES = 3;
+
+export interface LiveFlags {
+  readonly region: string;
+  readonly vpcId: string;
+  /** the raw --aws-api-endpoints value, already checked */
+  readonly endpoints?: string;
+  readonly maxRetries: number;
+  /** read the input objects from this cluster instead of -f */
+  readonly kubeconfig?: string;
+}
+
+/** what tests substitute: the environment, SDK client settings (a fake HTTP handler), the apiserver */
+export interface LiveDeps {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly clients?: Partial<AwsClientsConfig>;
+  readonly kubeRest?: KubeRest;
+}
+
+export interface LiveFlagValues {
+  readonly 'aws-region'?: string | undefined;
+  readonly 'aws-vpc-id'?: string | undefined;
+  readonly 'aws-api-endpoints'?: string | undefined;
+  readonly 'aws-max-retries'?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+}
+
+export function parseLiveFlags(v: LiveFlagValues, env: Readonly<Record<string, string | undefined>>): LiveFlags {
+  const vpcId = v['aws-vpc-id'];
+  if (!vpcId) throw new UsageError('--live needs --aws-vpc-id (the cluster\'s VPC: subnets, security groups and owned resources are read from it)');
+  const region = v['aws-region'] || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
+  if (!region) throw new UsageError('--live needs --aws-region (or AWS_REGION in the environment)');
+  const endpoints = v['aws-api-endpoints'];
+  if (endpoints) {
+    try {
+      parseEndpoints(endpoints);
+    } catch (e) {
+      if (e instanceof FlagError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const retries = v['aws-max-retries'];
+  const maxRetries = retries === undefined ? DEFAULT_LIVE_MAX_RETRIES : /^\d+$/.test(retries) ? Number(retries) : NaN;
+  if (!Number.isInteger(maxRetries)) throw new UsageError(`--aws-max-retries must be a whole number >= 0, got "${retries}"`);
+  return {
+    region, vpcId, maxRetries,
+    ...(endpoints ? { endpoints } : {}),
+    ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+  };
+}
+
+/** one live session: the AWS clients (one shared call counter) and cached discovery */
+export class LiveSource {
+  readonly clients: AwsClients;
+  readonly discovery: Discovery;
+  readonly #flags: LiveFlags;
+
+  constructor(flags: LiveFlags, deps: LiveDeps = {}) {
+    this.#flags = flags;
+    this.clients = createAwsClients({
+      region: flags.region,
+      maxRetries: flags.maxRetries,
+      ...(flags.endpoints ? { endpoints: flags.endpoints } : {}),
+      ...deps.clients,
+    });
+    this.discovery = new Discovery(this.clients, { vpcId: flags.vpcId });
+  }
+
+  get counter(): CallCounter {
+    return this.clients.counter;
+  }
+
+  /**
+   * Discovers the facts `build` needs and returns its result with them. The VPC and its subnets are always
+   * read; security groups and certificates only when the first build leaves an Unknown that needs them,
+   * then the build is run again with them.
+   */
+  async build(build: (facts: DiscoveredFacts) => BuildResult): Promise<{ facts: DiscoveredFacts; built: BuildResult }> {
+    let facts = await this.#discover({ subnets: true, securityGroups: false, certificates: false });
+    let built = build(facts);
+    const needs = unknownsOf(built);
+    const more: FactsToDiscover = {
+      subnets: true,
+      securityGroups: [...needs].some((u) => u.startsWith('discovery:security-group:')),
+      certificates: [...needs].some((u) => u.startsWith('discovery:certificate:')),
+    };
+    if (more.securityGroups || more.certificates) {
+      facts = await this.#discover(more);
+      built = build(facts);
+    }
+    return { facts, built };
+  }
+
+  /** every stack this cluster owns in the VPC, as deploy/observe reads it */
+  async observe(clusterName: string): Promise<Map<string, ObservedStack>> {
+    const states = await this.#aws('observing the owned AWS resources', () =>
+      observeAllStacks(this.clients, { clusterName, vpcId: this.#flags.vpcId }));
+    return new Map([...states].map(([id, state]) => [id, { state }]));
+  }
+
+  destroy(): void {
+    this.clients.destroy();
+  }
+
+  async #discover(what: FactsToDiscover): Promise<DiscoveredFacts> {
+    const facts = await this.#aws('discovering the VPC, subnets, security groups and certificates', () => this.discovery.discoverFacts(what));
+    if (facts.vpcCidrs === undefined) {
+      throw new UsageError(`--aws-vpc-id ${this.#flags.vpcId}: no such VPC in ${this.#flags.region}`);
+    }
+    return facts;
+  }
+
+  async #aws<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const code = awsErrorCodeOf(err);
+      if (/^InvalidVpcID/.test(code)) throw new UsageError(`--aws-vpc-id ${this.#flags.vpcId}: no such VPC in ${this.#flags.region}`);
+      const message = err instanceof Error ? err.message : String(err);
+      throw new UsageError(`AWS error while ${what}: ${code}${message && message !== code ? `: ${message}` : ''}`);
+    }
+  }
+}
+
+/** the `$unknown` markers left in built stacks */
+function unknownsOf(built: BuildResult): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) { for (const x of v) walk(x); return; }
+    if (typeof v !== 'object' || v === null) return;
+    const u = (v as { $unknown?: unknown }).$unknown;
+    if (typeof u === 'string') { out.add(u); return; }
+    for (const x of Object.values(v)) walk(x);
+  };
+  walk(built.stacks);
+  return out;
+}
+
+/**
+ * The AWS calls made, by service and operation (each HTTP attempt counts, retries included):
+ *   AWS API calls: 9 reads, 0 writes
+ *     ec2    DescribeSubnets  1
+ */
+export function formatCallSummary(counter: CallCounter): string {
+  const reads = counter.total({ write: false });
+  const writes = counter.total({ write: true });
+  const rows = new Map<string, { service: string; operation: string; count: number; failed: number }>();
+  for (const c of counter.snapshot()) {
+    const key = `${c.service} ${c.operation}`;
+    const row = rows.get(key) ?? { service: c.service, operation: c.operation, count: 0, failed: 0 };
+    row.count += c.count;
+    if (c.outcome !== 'success') row.failed += c.count;
+    rows.set(key, row);
+  }
+  const list = [...rows.values()];
+  const sw = Math.max(0, ...list.map((r) => r.service.length));
+  const ow = Math.max(0, ...list.map((r) => r.operation.length));
+  return [
+    `AWS API calls: ${reads} read${reads === 1 ? '' : 's'}, ${writes} write${writes === 1 ? '' : 's'}`,
+    ...list.map((r) => `  ${r.service.padEnd(sw)}  ${r.operation.padEnd(ow)}  ${r.count}${r.failed > 0 ? ` (${r.failed} failed)` : ''}${isWriteOperation(r.operation) ? '  WRITE' : ''}`),
+  ].join('\n') + '\n';
+}
+
+// ---- the input objects from a cluster (--kubeconfig) ----
+
+export interface ClusterObjects {
+  readonly snapshot: Snapshot;
+  readonly bindings: readonly TargetGroupBinding[];
+}
+
+const LIST_ATTEMPTS = 6;
+
+export function kubeRestFor(kubeconfig: string): KubeRest {
+  try {
+    return createKubeRest(loadKubeConfig({ kubeconfig }));
+  } catch (e) {
+    throw new UsageError(`--kubeconfig ${kubeconfig}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Lists (GET only) the Ingresses, IngressClasses, IngressClassParams, Services and Namespaces the builder
+ * reads, and the TargetGroupBindings the planner compares. A CRD that is not installed reads as empty.
+ */
+export async function readCluster(rest: KubeRest): Promise<ClusterObjects> {
+  const list = async <T>(path: string, optional = false): Promise<T[]> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await rest.request<{ items?: T[] }>({ method: 'GET', path })).items ?? [];
+      } catch (err) {
+        if (optional && isNotFound(err)) return [];
+        // 429/503: the apiserver asks to come back (e.g. "storage is (re)initializing" for a new CRD)
+        const status = statusOf(err);
+        if ((status === 429 || status === 503) && attempt < LIST_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+          continue;
+        }
+        throw new UsageError(`reading ${path} from the cluster: ${(err as Error).message}`);
+      }
+    }
+  };
+  const [ingresses, ingressClasses, ingressClassParams, services, namespaces, bindings] = await Promise.all([
+    list<Snapshot['ingresses'][number]>(resourcePath(RESOURCES.ingress)),
+    list<Snapshot['ingressClasses'][number]>(resourcePath(RESOURCES.ingressClass)),
+    list<IngressClassParamsObject>(resourcePath(RESOURCES.ingressClassParams), true),
+    list<Snapshot['services'][number]>(resourcePath(RESOURCES.service)),
+    list<NonNullable<Snapshot['namespaces']>[number]>('/api/v1/namespaces'),
+    list<TargetGroupBinding>(resourcePath(RESOURCES.targetGroupBinding), true),
+  ]);
+  return { snapshot: { ingresses, ingressClasses, ingressClassParams, services, namespaces }, bindings };
+}
+
+/** the bindings labelled for a stack (upstream's labels: explicit group name, or namespace + name) */
+export function bindingsOfStack(bindings: readonly TargetGroupBinding[], stackId: string): ObservedBinding[] {
+  return bindings.filter((b) => {
+    const l = b.metadata?.labels ?? {};
+    return l[LABEL_STACK] === stackId || (l[LABEL_STACK_NAMESPACE] !== undefined && `${l[LABEL_STACK_NAMESPACE]}/${l[LABEL_STACK_NAME] ?? ''}` === stackId);
+  }).map(fromWire);
+}

@@ -1,0 +1,108 @@
+// TargetGroupBindings between the model and the cluster: the BindingWriter apply uses to create, update and
+// delete them, and the reverse conversion that lets the planner compare what the cluster holds.
+import type { BindingWriter, ResolvedBindingSpec } from '../deploy/apply-types.ts';
+import { isNotFound, type ResourceClient } from '../k8s/client.ts';
+import { FINALIZER_TARGET_GROUP_BINDING, LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE } from '../model/tags.ts';
+import type { TargetGroupBindingSpec } from '../model/k8s.ts';
+import type { GroupId } from '../ingress/naming.ts';
+import type { ObservedBinding } from '../plan/types.ts';
+import type { TargetGroupBinding, TargetGroupBindingWireSpec } from '../k8s/types.ts';
+
+export const TGB_API_VERSION = 'elbv2.k8s.aws/v1beta1';
+
+/** the wire spec for a resolved binding: only the fields the model sets */
+export function toWireSpec(spec: ResolvedBindingSpec): TargetGroupBindingWireSpec {
+  return {
+    targetGroupARN: spec.targetGroupARN,
+    targetType: spec.targetType,
+    serviceRef: { name: spec.serviceRef.name, port: spec.serviceRef.port },
+    ipAddressType: spec.ipAddressType,
+    ...(spec.vpcID ? { vpcID: spec.vpcID } : {}),
+    ...(spec.nodeSelector ? { nodeSelector: { matchLabels: { ...spec.nodeSelector.matchLabels } } } : {}),
+    ...(spec.networking ? {
+      networking: {
+        ingress: spec.networking.ingress.map((r) => ({
+          from: r.from.map((f) => ('securityGroup' in f ? { securityGroup: { groupID: f.securityGroup.groupID } } : { ipBlock: { cidr: f.ipBlock.cidr } })),
+          ports: r.ports.map((p) => ({ protocol: p.protocol, ...(p.port !== undefined ? { port: p.port } : {}) })),
+        })),
+      },
+    } : {}),
+  };
+}
+
+/** a binding read from the cluster, as the planner compares it */
+export function fromWire(tgb: TargetGroupBinding): ObservedBinding {
+  const s = tgb.spec;
+  const namespace = tgb.metadata?.namespace ?? 'default';
+  const name = tgb.metadata?.name ?? '';
+  const matchLabels = s.nodeSelector?.matchLabels;
+  const spec: TargetGroupBindingSpec = {
+    name,
+    namespace,
+    labels: { ...(tgb.metadata?.labels ?? {}) },
+    targetGroupARN: s.targetGroupARN ?? '',
+    targetType: s.targetType ?? 'instance',
+    serviceRef: { name: s.serviceRef.name, port: s.serviceRef.port },
+    ipAddressType: s.ipAddressType ?? 'ipv4',
+    ...(s.vpcID ? { vpcID: s.vpcID } : {}),
+    ...(matchLabels ? { nodeSelector: { matchLabels } } : {}),
+    ...(s.networking?.ingress ? {
+      networking: {
+        ingress: s.networking.ingress.map((r) => ({
+          from: (r.from ?? []).map((f) => ('securityGroup' in f ? { securityGroup: { groupID: f.securityGroup.groupID } } : { ipBlock: { cidr: f.ipBlock.cidr } })),
+          ports: (r.ports ?? []).map((p) => ({ protocol: 'TCP' as const, ...(p.port !== undefined ? { port: p.port } : {}) })),
+        })),
+      },
+    } : {}),
+  };
+  return { namespace, name, spec };
+}
+
+/** the labels that mark a binding as belonging to a group's stack (upstream's) */
+export function stackLabels(group: GroupId): Record<string, string> {
+  return group.explicit ? { [LABEL_STACK]: group.name } : { [LABEL_STACK_NAMESPACE]: group.namespace, [LABEL_STACK_NAME]: group.name };
+}
+
+export function belongsToStack(tgb: TargetGroupBinding, group: GroupId): boolean {
+  const labels = tgb.metadata?.labels ?? {};
+  return Object.entries(stackLabels(group)).every(([k, v]) => labels[k] === v);
+}
+
+/** creates, updates (merge patch of labels and spec) and deletes bindings through the apiserver */
+export class KubeBindingWriter implements BindingWriter {
+  readonly #client: ResourceClient<TargetGroupBinding>;
+  /** bindings written, for logs and tests */
+  readonly written: string[] = [];
+
+  constructor(client: ResourceClient<TargetGroupBinding>) {
+    this.#client = client;
+  }
+
+  async upsert(spec: ResolvedBindingSpec): Promise<void> {
+    const wire = toWireSpec(spec);
+    const existing = await this.#client.get(spec.name, spec.namespace);
+    this.written.push(`${spec.namespace}/${spec.name}`);
+    if (!existing) {
+      await this.#client.create({
+        apiVersion: TGB_API_VERSION, kind: 'TargetGroupBinding',
+        // the finalizer comes with the create, so targets are always deregistered before the binding goes
+        metadata: { name: spec.name, namespace: spec.namespace, labels: { ...spec.labels }, finalizers: [FINALIZER_TARGET_GROUP_BINDING] },
+        spec: wire,
+      }, spec.namespace);
+      return;
+    }
+    // null removes fields the model no longer sets (merge-patch semantics)
+    const spec_: Record<string, unknown> = { ...wire };
+    for (const k of ['nodeSelector', 'networking', 'vpcID'] as const) if (!(k in wire) && existing.spec?.[k] !== undefined) spec_[k] = null;
+    await this.#client.mergePatch(spec.name, spec.namespace, { metadata: { labels: { ...spec.labels } }, spec: spec_ });
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    try {
+      await this.#client.delete(name, namespace);
+      this.written.push(`-${namespace}/${name}`);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,280 @@
+// The IngressGroup loop: key = group ID ("name" for an explicit group, "namespace/name" for a lone Ingress).
+//   load members from the informer caches → build the group's stack (pure) with cached discovered facts →
+//   observe what AWS holds for the stack → plan → apply (zero writes when the plan is all noops) → write back:
+//   finalizers, status.loadBalancer, the reconcile-status annotation (ADR 0002), Events, metrics.
+// Errors stay local: a broken member is reported on that Ingress and left out; the rest of the group is served.
+import type { V1Ingress } from '@kubernetes/client-node';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { applyPlan, type ApplyResult } from '../deploy/apply.ts';
+import { observeStack } from '../deploy/observe.ts';
+import { buildStacks, groupMembers, groupKeysOfIngress, type BuildConfig, type IngressGroup, type Snapshot } from '../ingress/index.ts';
+import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
+import type { EventRecorder } from '../k8s/events.ts';
+import type { Informers } from '../k8s/informer.ts';
+import type { KubeClients } from '../k8s/client.ts';
+import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
+import {
+  loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
+  type LoadBalancerIngressEntry,
+} from '../k8s/status.ts';
+import { objectKey, type Ingress, type KubeObject, type Service } from '../k8s/types.ts';
+import type { DiscoveredFacts, Issue, Stack } from '../model/index.ts';
+import { formatIssue } from '../model/issues.ts';
+import { hasChanges, planStack, summarize, type Plan } from '../plan/index.ts';
+import { errorMessage, type Logger } from '../server/log.ts';
+import type { ControllerMetrics } from '../server/metrics.ts';
+import { belongsToStack, fromWire, KubeBindingWriter } from './bindings.ts';
+
+export interface IngressControllerConfig extends BuildConfig {
+  readonly externalManagedTags: readonly string[];
+  readonly vpcId: string;
+}
+
+export interface FactsSource {
+  discoverFacts(): Promise<DiscoveredFacts>;
+}
+
+export interface IngressGroupDeps {
+  readonly config: IngressControllerConfig;
+  readonly informers: Informers;
+  readonly kube: KubeClients;
+  readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client };
+  readonly discovery: FactsSource;
+  readonly events: EventRecorder;
+  readonly metrics: ControllerMetrics;
+  readonly log: Logger;
+}
+
+/** what one reconcile did, for logs and tests */
+export interface GroupReconcileReport {
+  readonly key: string;
+  readonly members: readonly string[];
+  readonly excluded: readonly string[];
+  readonly changes: number;
+  readonly dnsName?: string;
+}
+
+const ACTIONS_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/actions.';
+
+/** Services an Ingress routes to: rule backends, the default backend, and forward actions in annotations */
+export function servicesOfIngress(ing: Ingress): string[] {
+  const ns = ing.metadata?.namespace ?? 'default';
+  const names = new Set<string>();
+  const dflt = ing.spec?.defaultBackend?.service?.name;
+  if (dflt) names.add(dflt);
+  for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend?.service?.name) names.add(p.backend.service.name);
+  for (const [k, v] of Object.entries(ing.metadata?.annotations ?? {})) {
+    if (!k.startsWith(ACTIONS_ANNOTATION_PREFIX)) continue;
+    for (const m of v.matchAll(/"serviceName"\s*:\s*"([^"]+)"/g)) names.add(m[1] as string);
+  }
+  return [...names].sort().map((n) => `${ns}/${n}`);
+}
+
+/** an update worth a reconcile: more than status, resourceVersion, managed fields, our status annotation or finalizers */
+export function ingressChanged(old: Ingress, next: Ingress): boolean {
+  const strip = (o: Ingress): string => {
+    const { resourceVersion: _rv, managedFields: _mf, finalizers: _f, annotations, ...meta } = o.metadata ?? {};
+    const { [RECONCILE_STATUS_ANNOTATION]: _a, ...rest } = annotations ?? {};
+    return JSON.stringify([o.spec, meta, Object.entries(rest).sort()]);
+  };
+  return strip(old) !== strip(next);
+}
+
+const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
+const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
+
+export class IngressGroupController {
+  readonly #d: IngressGroupDeps;
+  readonly #log: Logger;
+
+  constructor(deps: IngressGroupDeps) {
+    this.#d = deps;
+    this.#log = deps.log.child({ controller: 'ingress' });
+  }
+
+  snapshot(): Snapshot {
+    const i = this.#d.informers;
+    return {
+      ingresses: i.ingresses.list().map(asV1),
+      ingressClasses: i.ingressClasses.list() as unknown as Snapshot['ingressClasses'],
+      ingressClassParams: i.ingressClassParams.list().map((p) => ({ metadata: { name: p.metadata?.name ?? '' }, spec: p.spec ?? {} })),
+      services: i.services.list() as unknown as Snapshot['services'],
+    };
+  }
+
+  /** group keys an Ingress is relevant to (its group and every group it still holds a finalizer for) */
+  keysForIngress(ing: Ingress, snapshot = this.snapshot()): string[] {
+    const keys = groupKeysOfIngress(asV1(ing), snapshot, this.#d.config);
+    // a broken Ingress whose group cannot be told is still reported under its own key
+    return keys.length > 0 ? keys : [objectKey(ing)];
+  }
+
+  /** every group key known from the cache (for the periodic resync) */
+  allKeys(): string[] {
+    const snapshot = this.snapshot();
+    const keys = new Set<string>();
+    for (const ing of this.#d.informers.ingresses.list()) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
+    return [...keys].sort();
+  }
+
+  /** wires informer events to group keys on `queue` */
+  register(queue: WorkQueue): void {
+    const i = this.#d.informers;
+    i.ingresses.addIndex('service', servicesOfIngress);
+    const enqueue = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
+    i.ingresses.addHandlers({
+      add: (ing) => enqueue(this.keysForIngress(ing)),
+      update: (ing, old) => {
+        if (!ingressChanged(old, ing) && deleting(old) === deleting(ing)) return;
+        enqueue(new Set([...this.keysForIngress(ing), ...this.keysForIngress(old)]));
+      },
+      delete: (ing) => enqueue(this.keysForIngress(ing)),
+    });
+    const viaService = (svc: Service): void => {
+      const snapshot = this.snapshot();
+      const keys = new Set<string>();
+      for (const ing of i.ingresses.byIndex('service', objectKey(svc))) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
+      enqueue(keys);
+    };
+    i.services.addHandlers({
+      add: viaService,
+      update: (svc, old) => { if (JSON.stringify([svc.spec, svc.metadata?.annotations, svc.metadata?.uid]) !== JSON.stringify([old.spec, old.metadata?.annotations, old.metadata?.uid])) viaService(svc); },
+      delete: viaService,
+    });
+    const everything = (): void => enqueue(this.allKeys());
+    for (const inf of [i.ingressClasses, i.ingressClassParams] as const) {
+      (inf as typeof i.ingressClasses).addHandlers({ add: everything, update: (n, o) => { if (JSON.stringify(n.spec) !== JSON.stringify(o.spec) || JSON.stringify(n.metadata?.annotations) !== JSON.stringify(o.metadata?.annotations)) everything(); }, delete: everything });
+    }
+  }
+
+  async reconcile(key: string, _item?: QueueItem): Promise<ReconcileResult> {
+    const started = Date.now();
+    const snapshot = this.snapshot();
+    const grouping = groupMembers(snapshot, this.#d.config);
+    for (const m of grouping.ungrouped.filter((x) => x.key === key)) await this.#reportBroken(m.ing as unknown as Ingress, m.issues, 'FailedBuildModel');
+    const group = grouping.groups.find((g) => g.key === key);
+    if (!group) return;
+    const report = await this.#reconcileGroup(group, snapshot);
+    this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
+  }
+
+  async #reconcileGroup(group: IngressGroup, snapshot: Snapshot): Promise<GroupReconcileReport> {
+    const { kube, events } = this.#d;
+    const key = group.key;
+    // 1. finalizer on every active member before anything is created for it
+    for (const m of group.members) {
+      const ing = m.ing as unknown as Ingress;
+      try {
+        await addFinalizer(kube.ingresses, ing, group.finalizer);
+      } catch (err) {
+        void events.warning(ing, 'FailedAddFinalizer', `adding finalizer ${group.finalizer}: ${errorMessage(err)}`);
+        throw err;
+      }
+    }
+    // 2. build this group alone, from the members' and leavers' objects
+    const facts = await this.#d.discovery.discoverFacts();
+    const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
+    const built = buildStacks(restricted, facts, this.#d.config);
+    const outcome = built.groups.find((g) => g.id === key);
+    const stack = built.stacks.find((s) => s.id === key);
+    const issuesOf = (ingKey: string): Issue[] => {
+      const own = built.issues.filter((i) => i.object.kind === 'Ingress' && `${i.object.namespace}/${i.object.name}` === ingKey);
+      return own.length > 0 ? own : built.issues.filter((i) => i.object.kind !== 'Ingress');
+    };
+    const excluded = outcome?.excluded ?? group.members.map((m) => m.key);
+    for (const ingKey of excluded) {
+      const ing = this.#d.informers.ingresses.getByKey(ingKey);
+      if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
+    }
+    if (!outcome || outcome.blocked || !stack) {
+      return { key, members: [], excluded, changes: 0 };
+    }
+
+    // 3. observe, plan, apply
+    const observed = await observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key });
+    const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
+    const plan = planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings });
+    const changes = plan.changes.filter((c) => c.action !== 'noop').length;
+    if (hasChanges(plan)) this.#log.info('applying plan', { group: key, ...summarize(plan), changes: plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action}${c.phase ? `(${c.phase})` : ''} ${c.kind}/${c.id}`) });
+    const result = await applyPlan(plan, {
+      elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: this.#d.config.clusterName,
+      externalManagedTags: this.#d.config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
+      logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
+    });
+    const members = outcome.members.map((k) => this.#d.informers.ingresses.getByKey(k)).filter((x): x is Ingress => !!x);
+    if (result.errors?.length) {
+      await this.#reportDeployFailure(members, result);
+      const f = result.errors[0];
+      throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
+    }
+
+    // 4. write back
+    await this.#writeBack(members, stack, plan, result);
+    for (const ingKey of outcome.inactive) {
+      const ing = this.#d.informers.ingresses.getByKey(ingKey);
+      if (!ing) continue;
+      try {
+        await removeFinalizer(kube.ingresses, ing, group.finalizer);
+        if (!deleting(ing)) await updateIngressLoadBalancerStatus(kube.ingresses, ing, []);
+      } catch (err) {
+        void events.warning(ing, 'FailedRemoveFinalizer', `removing finalizer ${group.finalizer}: ${errorMessage(err)}`);
+        throw err;
+      }
+    }
+    return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}) };
+  }
+
+  async #writeBack(members: readonly Ingress[], stack: Stack, plan: Plan, result: ApplyResult): Promise<void> {
+    const { kube, events, metrics } = this.#d;
+    const ports = stack.resources.filter((r) => r.kind === 'Listener').map((r) => (r.kind === 'Listener' ? r.spec.port : 0));
+    const entries: LoadBalancerIngressEntry[] = result.dnsName ? [loadBalancerEntry(result.dnsName, ports)] : [];
+    for (const ing of members) {
+      const ns = ing.metadata?.namespace ?? 'default';
+      const name = ing.metadata?.name ?? '';
+      try {
+        const statusChanged = entries.length > 0 && await updateIngressLoadBalancerStatus(kube.ingresses, ing, entries);
+        const signalChanged = await writeReconcileStatus(kube.ingresses, ing, { reason: 'SuccessfullyReconciled', message: '' });
+        if (statusChanged || signalChanged || hasChanges(plan)) void events.normal(ing, 'SuccessfullyReconciled', 'Successfully reconciled');
+        metrics.ingressReconciles.inc({ namespace: ns, ingress: name, outcome: 'success' });
+      } catch (err) {
+        metrics.ingressErrors.inc({ namespace: ns, ingress: name, reason: 'FailedUpdateStatus' });
+        void events.warning(ing, 'FailedUpdateStatus', `updating status: ${errorMessage(err)}`);
+        throw err;
+      }
+    }
+  }
+
+  async #reportBroken(ing: Ingress, issues: readonly Issue[], reason: string): Promise<void> {
+    const ns = ing.metadata?.namespace ?? 'default';
+    const name = ing.metadata?.name ?? '';
+    const message = issues.length > 0 ? issues.map(formatIssue).join('; ') : 'left out of its group by an error elsewhere in the group';
+    this.#d.metrics.ingressErrors.inc({ namespace: ns, ingress: name, reason });
+    this.#d.metrics.ingressReconciles.inc({ namespace: ns, ingress: name, outcome: 'error' });
+    this.#log.warn('ingress has errors', { ingress: `${ns}/${name}`, reason, message });
+    await this.#d.events.warning(ing, reason, message);
+    await this.#signal(ing, reason, message);
+  }
+
+  async #reportDeployFailure(members: readonly Ingress[], result: ApplyResult): Promise<void> {
+    const f = result.errors?.[0];
+    const message = f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed';
+    for (const ing of members) {
+      this.#d.metrics.ingressErrors.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', reason: 'FailedDeployModel' });
+      this.#d.metrics.ingressReconciles.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', outcome: 'error' });
+      await this.#d.events.warning(ing, 'FailedDeployModel', message);
+      await this.#signal(ing, 'FailedDeployModel', message);
+    }
+  }
+
+  /** the ADR 0002 signal: the status annotation, and the reason on every port of an existing status entry */
+  async #signal(ing: Ingress, reason: string, message: string): Promise<void> {
+    try {
+      await writeReconcileStatus(this.#d.kube.ingresses, ing, { reason, message });
+      const current = ing.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
+      if (current?.length) await updateIngressLoadBalancerStatus(this.#d.kube.ingresses, ing, withPortError(current, portError(reason)));
+    } catch (err) {
+      this.#log.warn('could not write the status signal', { ingress: objectKey(ing), error: errorMessage(err) });
+    }
+  }
+}

@@ -1,0 +1,208 @@
+// Wiring of a running controller: clients → informers (on every replica) → leader election → the two loops
+// (leader only) → HTTP servers (probes, metrics) and the pod webhook (every replica). `startManager` returns a
+// handle whose `stop()` shuts everything down in reverse order, releasing the Lease.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAwsClients, type AwsClients } from '../aws/clients.ts';
+import { Discovery } from '../aws/discovery.ts';
+import type { Config } from '../config/config.ts';
+import { createKubeClients, type KubeClients } from '../k8s/client.ts';
+import { EventRecorder } from '../k8s/events.ts';
+import { createInformers, every, type InformerSet } from '../k8s/informer.ts';
+import { LeaderElector, leaderIdentity } from '../k8s/leader.ts';
+import { runWorkers, WorkQueue, type QueueEvent, type Reconciler } from '../k8s/queue.ts';
+import { systemClock } from '../k8s/clock.ts';
+import { probeRoutes, metricsRoutes, startHttpServer, type RunningServer } from '../server/http.ts';
+import { errorMessage, type Logger } from '../server/log.ts';
+import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
+import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
+import { IngressGroupController } from './ingress-group.ts';
+import { TargetGroupBindingController } from './target-group-binding.ts';
+
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export interface Manager {
+  readonly kube: KubeClients;
+  readonly aws: AwsClients;
+  readonly informers: InformerSet;
+  readonly metrics: ControllerMetrics;
+  readonly servers: readonly RunningServer[];
+  readonly webhook: RunningWebhook | undefined;
+  isLeader(): boolean;
+  /** resolves when leadership is lost (not by stop()); the caller should exit so a restart campaigns again */
+  readonly lostLeadership: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** the VPC and region the controller needs; say plainly what is missing */
+export function requireAwsSettings(config: Config): { region: string; vpcId: string } | { errors: string[] } {
+  const errors: string[] = [];
+  if (!config.awsRegion) errors.push('--aws-region is required (or set AWS_REGION): reading it from EC2 instance metadata is not supported yet');
+  if (!config.awsVpcId) errors.push('--aws-vpc-id is required: discovering the VPC from EC2 instance metadata is not supported yet');
+  return errors.length ? { errors } : { region: config.awsRegion as string, vpcId: config.awsVpcId as string };
+}
+
+function leaseNamespace(config: Config): string {
+  if (config.leaderElectionNamespace) return config.leaderElectionNamespace;
+  try { return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || 'kube-system'; } catch { return 'kube-system'; }
+}
+
+const throttleFlag = (config: Config): string | undefined =>
+  config.awsApiThrottle.length ? config.awsApiThrottle.map((r) => `${r.serviceId}:${r.operationPattern}=${r.rate}:${r.burst}`).join(',') : undefined;
+
+export async function startManager(config: Config, aws: { region: string; vpcId: string }, log: Logger): Promise<Manager> {
+  const kube = createKubeClients({ kubeconfig: config.kubeconfig });
+  const throttle = throttleFlag(config);
+  const awsClients = createAwsClients({
+    region: aws.region, endpoints: config.awsApiEndpoints, maxRetries: config.awsMaxRetries, ...(throttle ? { throttle } : {}),
+  });
+  if (awsClients.ignoredServiceIds.length) log.info('ignoring AWS endpoint/throttle settings for services this controller does not call', { services: awsClients.ignoredServiceIds });
+  const discovery = new Discovery({ ec2: awsClients.ec2, acm: awsClients.acm }, { vpcId: aws.vpcId });
+  const informers = createInformers({ rest: kube.rest, namespace: config.watchNamespace });
+  const metrics = new ControllerMetrics({ calls: awsClients.counter, processMetrics: true });
+  const host = config.podName;
+  const onEventError = (err: unknown): void => log.warn('could not record an Event', { error: errorMessage(err) });
+  const ingressEvents = new EventRecorder({ events: kube.events, component: 'ingress', ...(host ? { host } : {}), onError: onEventError });
+  const tgbEvents = new EventRecorder({ events: kube.events, component: 'targetGroupBinding', ...(host ? { host } : {}), onError: onEventError });
+
+  informers.onLifecycle((e) => {
+    if (e.type === 'error') log.warn('informer error', { resource: e.resource, phase: e.phase, error: errorMessage(e.error) });
+    else if (e.type === 'restart') log.info('informer restarting', { resource: e.resource, attempt: e.attempt, delayMs: e.delayMs });
+    else if (e.type === 'synced') log.debug('informer synced', { resource: e.resource });
+  });
+
+  let vpcCidrs: readonly string[] | undefined;
+  const ingress = new IngressGroupController({
+    config: {
+      clusterName: config.clusterName, ingressClass: config.ingressClass, defaultScheme: config.defaultLoadBalancerScheme,
+      defaultTargetType: config.defaultTargetType, defaultSslPolicy: config.defaultSslPolicy, defaultTags: config.defaultTags,
+      externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId,
+    },
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
+  });
+  const tgb = new TargetGroupBindingController({ informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, vpcCidrs: () => vpcCidrs });
+
+  const queueEvents = (controller: ControllerName) => (e: QueueEvent): void => {
+    if (e.type !== 'processed') return;
+    metrics.reconciles.inc({ controller, outcome: e.outcome });
+    metrics.reconcileDuration.observe({ controller }, e.durationMs / 1000);
+    if (e.outcome === 'error') log.warn('reconcile failed; will retry', { controller, key: e.key, error: errorMessage(e.error) });
+  };
+  const ingressQueue = new WorkQueue({});
+  const tgbQueue = new WorkQueue({});
+  ingress.register(ingressQueue);
+  tgb.register(tgbQueue);
+  informers.startAll();
+
+  // the loops, while leading
+  const loops: Promise<void>[] = [];
+  const runLoops = async (signal: AbortSignal): Promise<void> => {
+    await informers.waitForSync();
+    if (signal.aborted) return;
+    try { vpcCidrs = (await discovery.vpc())?.cidrs; } catch (err) { log.warn('could not read the VPC CIDRs', { error: errorMessage(err) }); }
+    log.info('starting controllers', { ingresses: informers.ingresses.list().length, targetGroupBindings: informers.targetGroupBindings.list().length });
+    for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
+    for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
+    every(systemClock, config.syncPeriodMs, () => {
+      for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
+      for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
+    }, signal);
+    const depth = setInterval(() => {
+      metrics.queueDepth.set({ controller: 'ingress' }, ingressQueue.depth().user + ingressQueue.depth().resync);
+      metrics.queueDepth.set({ controller: 'targetGroupBinding' }, tgbQueue.depth().user + tgbQueue.depth().resync);
+    }, 1000);
+    depth.unref();
+    signal.addEventListener('abort', () => {
+      clearInterval(depth);
+      void ingressQueue.shutdown();
+      void tgbQueue.shutdown();
+    }, { once: true });
+    const reconcileIngress: Reconciler = (key, item) => ingress.reconcile(key, item);
+    const reconcileTgb: Reconciler = (key, item) => tgb.reconcile(key, item);
+    await Promise.all([
+      runWorkers(ingressQueue, config.ingressMaxConcurrentReconciles, reconcileIngress, { onEvent: queueEvents('ingress') }),
+      runWorkers(tgbQueue, config.targetGroupBindingMaxConcurrentReconciles, reconcileTgb, { onEvent: queueEvents('targetGroupBinding') }),
+    ]);
+  };
+
+  const stopping = new AbortController();
+  let leading = false;
+  let resolveLost: (why: string) => void = () => undefined;
+  const lostLeadership = new Promise<string>((resolve) => { resolveLost = resolve; });
+  let elector: LeaderElector | undefined;
+  let electorRun: Promise<void> | undefined;
+  if (config.enableLeaderElection) {
+    const namespace = leaseNamespace(config);
+    const identity = leaderIdentity(config.podName);
+    elector = new LeaderElector({
+      leases: kube.leases, namespace, name: config.leaderElectionId, identity,
+      onStartedLeading: (signal) => {
+        leading = true;
+        metrics.leader.set(1);
+        loops.push(runLoops(signal).catch((err: unknown) => log.error('controller loops failed', { error: errorMessage(err) })));
+      },
+      onStoppedLeading: () => {
+        leading = false;
+        metrics.leader.set(0);
+        if (!stopping.signal.aborted) resolveLost('leadership lost');
+      },
+      onEvent: (e) => {
+        if (e.type === 'error') log.warn('leader election error', { error: errorMessage(e.error) });
+        else if (e.type === 'new-leader') log.info('leader observed', { holder: e.holder });
+        else log.info(`leader election: ${e.type}`, { identity: e.identity, ...('reason' in e ? { reason: e.reason } : {}) });
+      },
+    });
+    log.info('campaigning for leadership', { lease: `${namespace}/${config.leaderElectionId}`, identity });
+    electorRun = elector.run(stopping.signal);
+  } else {
+    leading = true;
+    metrics.leader.set(1);
+    loops.push(runLoops(stopping.signal).catch((err: unknown) => log.error('controller loops failed', { error: errorMessage(err) })));
+  }
+
+  // servers
+  const certDir = config.webhookCertDir;
+  let webhook: RunningWebhook | undefined;
+  if (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'))) {
+    webhook = await startWebhookServer({
+      port: config.webhookBindPort, certDir, log,
+      lookup: {
+        bindings: (ns) => informers.targetGroupBindings.list(ns),
+        service: (ns, name) => informers.services.get(name, ns),
+      },
+    });
+    log.info('pod webhook listening', { port: webhook.port });
+  } else {
+    log.info('pod webhook disabled: no tls.crt and tls.key in --webhook-cert-dir', { dir: certDir });
+  }
+  const probes = probeRoutes({
+    ready: {
+      informers: () => (informers.hasSynced() ? undefined : `not synced: ${informers.all().filter((i) => !i.hasSynced()).map((i) => i.name).join(', ')}`),
+      ...(webhook ? { webhook: () => (webhook?.listening() ? undefined : 'webhook server not listening') } : {}),
+    },
+  });
+  const servers: RunningServer[] = [];
+  if (config.metricsBindAddr === config.healthProbeBindAddr) {
+    servers.push(await startHttpServer(config.healthProbeBindAddr, { ...probes, ...metricsRoutes(metrics) }));
+  } else {
+    servers.push(await startHttpServer(config.healthProbeBindAddr, probes));
+    if (config.metricsBindAddr !== '0') servers.push(await startHttpServer(config.metricsBindAddr, metricsRoutes(metrics)));
+  }
+  log.info('listening', { health: servers[0]?.address, metrics: config.metricsBindAddr === '0' ? 'disabled' : servers[servers.length - 1]?.address });
+
+  return {
+    kube, aws: awsClients, informers, metrics, servers, webhook, lostLeadership,
+    isLeader: () => leading,
+    async stop() {
+      stopping.abort();
+      await ingressQueue.shutdown();
+      await tgbQueue.shutdown();
+      await Promise.all(loops);
+      await electorRun;
+      await Promise.all(servers.map((s) => s.close()));
+      await webhook?.close();
+      await informers.stopAll();
+      awsClients.destroy();
+    },
+  };
+}

@@ -1,0 +1,252 @@
+// The TargetGroupBinding loop, the fast path: key = "namespace/name" of a binding. EndpointSlice, Pod, Node and
+// Service changes map to the bindings they affect (bursts collapse in the queue); a reconcile computes the
+// desired targets from the caches and registers / deregisters the difference in batches. It never reads or
+// writes the load balancer, its listeners or rules. Also: finalizer elbv2.k8s.aws/resources (targets are
+// deregistered before a binding goes) and pod readiness-gate conditions from target health.
+import { createHash } from 'node:crypto';
+import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { awsErrorCodeOf } from '../aws/errors.ts';
+import type { EventRecorder } from '../k8s/events.ts';
+import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
+import type { Informers } from '../k8s/informer.ts';
+import type { KubeClients } from '../k8s/client.ts';
+import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
+import { setPodCondition } from '../k8s/status.ts';
+import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type TargetGroupBinding } from '../k8s/types.ts';
+import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
+import { errorMessage, type Logger } from '../server/log.ts';
+import type { ControllerMetrics } from '../server/metrics.ts';
+import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
+
+/** the readiness-gate condition type of a binding, as upstream */
+export const READINESS_GATE_PREFIX = 'target-health.elbv2.k8s.aws/';
+export const readinessGateType = (tgbName: string): string => `${READINESS_GATE_PREFIX}${tgbName}`;
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export interface TargetGroupBindingDeps {
+  readonly informers: Informers;
+  readonly kube: KubeClients;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly events: EventRecorder;
+  readonly metrics: ControllerMetrics;
+  readonly log: Logger;
+  /** VPC CIDRs: an IP outside them is registered with AvailabilityZone "all" */
+  readonly vpcCidrs?: () => readonly string[] | undefined;
+  /** how soon to look again while a gated pod's target is not yet healthy (5 s) */
+  readonly readinessRequeueMs?: number;
+}
+
+/** whether a pod counts as a target although its endpoint is not ready: only its readiness gates hold it back */
+export function podReadyButForGates(pod: Pod | undefined, nodeReady: (name: string) => string | undefined): boolean {
+  if (!pod || pod.metadata?.deletionTimestamp) return false;
+  const containersReady = pod.status?.conditions?.find((c) => c.type === 'ContainersReady')?.status === 'True';
+  return containersReady && (!pod.spec?.nodeName || nodeReady(pod.spec.nodeName) === 'True');
+}
+
+/** the endpoint slices with endpoints held back only by readiness gates marked ready (so their targets get registered) */
+export function withGatedEndpointsReady(slices: readonly EndpointSlice[], podOf: (ns: string, name: string) => Pod | undefined, nodeReady: (name: string) => string | undefined): EndpointSlice[] {
+  return slices.map((s) => ({
+    ...s,
+    endpoints: (s.endpoints ?? []).map((ep) => {
+      if (ep.conditions?.ready !== false || ep.conditions?.terminating === true || ep.targetRef?.kind !== 'Pod') return ep;
+      const pod = podOf(ep.targetRef.namespace ?? s.metadata?.namespace ?? '', ep.targetRef.name ?? '');
+      return podReadyButForGates(pod, nodeReady) ? { ...ep, conditions: { ...ep.conditions, ready: true } } : ep;
+    }),
+  }));
+}
+
+/** the pod condition a target's health gives: True healthy, False any other known state, Unknown not yet seen */
+export function gateCondition(type: string, health: TargetHealthReport | undefined): { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string } {
+  if (!health?.state) return { type, status: 'Unknown', reason: 'Elb.RegistrationInProgress', message: 'Target registration is in progress' };
+  if (health.state === 'healthy') return { type, status: 'True', reason: 'Elb.Healthy', message: 'Target is healthy' };
+  return { type, status: 'False', ...(health.reason ? { reason: health.reason } : {}), ...(health.description ? { message: health.description } : {}) };
+}
+
+const checkpointOf = (arn: string, targets: readonly DesiredTarget[]): string =>
+  createHash('sha256').update(JSON.stringify([arn, targets])).digest('hex');
+
+export class TargetGroupBindingController {
+  readonly #d: TargetGroupBindingDeps;
+  readonly #log: Logger;
+  /** key → checkpoint of the last reconcile that left every target in place and every gate settled */
+  readonly #checkpoints = new Map<string, string>();
+
+  constructor(deps: TargetGroupBindingDeps) {
+    this.#d = deps;
+    this.#log = deps.log.child({ controller: 'targetGroupBinding' });
+  }
+
+  allKeys(): string[] {
+    return this.#d.informers.targetGroupBindings.list().map(objectKey).sort();
+  }
+
+  register(queue: WorkQueue): void {
+    const i = this.#d.informers;
+    const tgbs = i.targetGroupBindings;
+    tgbs.addIndex('service', (t) => [`${t.metadata?.namespace ?? ''}/${t.spec?.serviceRef?.name ?? ''}`]);
+    tgbs.addIndex('targetType', (t) => [t.spec?.targetType ?? 'instance']);
+    const add = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
+    const forService = (ns: string, name: string): string[] => tgbs.byIndex('service', `${ns}/${name}`).map(objectKey);
+
+    tgbs.addHandlers({
+      add: (t) => add([objectKey(t)]),
+      update: (t, old) => {
+        const sig = (x: TargetGroupBinding): string => JSON.stringify([x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? []]);
+        if (sig(t) !== sig(old)) add([objectKey(t)]);
+      },
+      delete: (t) => { this.#checkpoints.delete(objectKey(t)); },
+    });
+    const onService = (s: Service): void => add(forService(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
+    i.services.addHandlers({
+      add: onService,
+      update: (s, old) => { if (JSON.stringify([s.spec, s.metadata?.uid]) !== JSON.stringify([old.spec, old.metadata?.uid])) onService(s); },
+      delete: onService,
+    });
+    const onSlice = (s: EndpointSlice): void => {
+      const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+      if (svc) add(forService(s.metadata?.namespace ?? '', svc));
+    };
+    i.endpointSlices.addHandlers({
+      add: onSlice,
+      update: (s, old) => { if (JSON.stringify([s.endpoints, s.ports]) !== JSON.stringify([old.endpoints, old.ports])) onSlice(s); },
+      delete: onSlice,
+    });
+    i.pods.addHandlers({
+      update: (p, old) => {
+        const sig = (x: Pod): string => JSON.stringify([
+          x.status?.podIP, x.metadata?.deletionTimestamp ?? null, x.metadata?.labels,
+          (x.status?.conditions ?? []).filter((c) => c.type === 'ContainersReady' || c.type === 'Ready' || c.type.startsWith(READINESS_GATE_PREFIX)).map((c) => [c.type, c.status]),
+        ]);
+        if (sig(p) !== sig(old)) add(this.#bindingsForPod(p));
+      },
+      add: (p) => { if ((p.spec?.readinessGates ?? []).some((g) => g.conditionType.startsWith(READINESS_GATE_PREFIX))) add(this.#bindingsForPod(p)); },
+    });
+    const instanceBindings = (): string[] => tgbs.byIndex('targetType', 'instance').map(objectKey);
+    i.nodes.addHandlers({
+      add: () => add(instanceBindings()),
+      update: (n, old) => {
+        const sig = (x: Node): string => JSON.stringify([x.metadata?.labels, x.spec?.taints, x.spec?.providerID, x.status?.conditions?.find((c) => c.type === 'Ready')?.status]);
+        if (sig(n) !== sig(old)) add(instanceBindings());
+      },
+      delete: () => add(instanceBindings()),
+    });
+  }
+
+  /** ip bindings in the pod's namespace whose Service selects it, and bindings named by its readiness gates */
+  #bindingsForPod(pod: Pod): string[] {
+    const ns = pod.metadata?.namespace ?? '';
+    const labels = pod.metadata?.labels ?? {};
+    const keys = new Set<string>();
+    for (const g of pod.spec?.readinessGates ?? []) {
+      if (g.conditionType.startsWith(READINESS_GATE_PREFIX)) keys.add(`${ns}/${g.conditionType.slice(READINESS_GATE_PREFIX.length)}`);
+    }
+    for (const t of this.#d.informers.targetGroupBindings.list(ns)) {
+      if (t.spec?.targetType !== 'ip') continue;
+      const selector = this.#d.informers.services.get(t.spec.serviceRef.name, ns)?.spec?.selector;
+      if (selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v)) keys.add(objectKey(t));
+    }
+    return [...keys];
+  }
+
+  async reconcile(key: string, item?: QueueItem): Promise<ReconcileResult> {
+    const cached = this.#d.informers.targetGroupBindings.getByKey(key);
+    if (!cached) { this.#checkpoints.delete(key); return; }
+    if (cached.metadata?.deletionTimestamp) return this.#cleanup(cached);
+    let tgb: TargetGroupBinding | undefined = cached;
+    if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) {
+      tgb = await addFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
+      if (!tgb) return;
+    }
+    const arn = tgb.spec.targetGroupARN;
+    if (!arn) {
+      await this.#d.events.warning(tgb, 'InvalidTargetGroupBinding', 'spec.targetGroupARN is empty (resolving spec.targetGroupName is not supported yet)');
+      return;
+    }
+    const desired = this.#desired(tgb);
+    if (desired.problem) {
+      this.#log.warn('cannot compute targets', { binding: key, problem: desired.problem });
+      await this.#d.events.warning(tgb, 'BackendNotFound', desired.problem);
+    }
+    const checkpoint = checkpointOf(arn, desired.targets);
+    // a user-driven change with nothing new for this binding costs no AWS call; the periodic resync always checks
+    if (item?.priority !== 'resync' && this.#checkpoints.get(key) === checkpoint) return;
+    this.#checkpoints.delete(key);
+    const result = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets });
+    if (result.registered) this.#d.metrics.targetChanges.inc({ operation: 'register' }, result.registered);
+    if (result.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, result.deregistered);
+    if (result.registered || result.deregistered) {
+      this.#log.info('targets reconciled', { binding: key, registered: result.registered, deregistered: result.deregistered, targets: desired.targets.length });
+    }
+    const pending = await this.#updateGates(tgb, result.health);
+    if (pending > 0) return { requeueAfterMs: this.#d.readinessRequeueMs ?? 5_000 };
+    if (result.registered === 0 && result.deregistered === 0) this.#checkpoints.set(key, checkpoint);
+    else return { requeueAfterMs: 0 };
+  }
+
+  #desired(tgb: TargetGroupBinding): DesiredTargets {
+    const i = this.#d.informers;
+    const ns = tgb.metadata?.namespace ?? 'default';
+    const svc = i.services.get(tgb.spec.serviceRef.name, ns);
+    if (!svc) return { targets: [], problem: `Service ${ns}/${tgb.spec.serviceRef.name} not found` };
+    const nodeReady = (name: string): string | undefined => i.nodes.get(name)?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    if (tgb.spec.targetType === 'ip') {
+      const slices = i.endpointSlices.list(ns).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === svc.metadata?.name);
+      const cidrs = this.#d.vpcCidrs?.();
+      return ipTargets({
+        service: svc as unknown as V1Service,
+        servicePort: tgb.spec.serviceRef.port,
+        endpointSlices: withGatedEndpointsReady(slices, (pns, pname) => i.pods.get(pname, pns), nodeReady) as unknown as V1EndpointSlice[],
+        ipAddressType: tgb.spec.ipAddressType ?? 'ipv4',
+        ...(cidrs ? { vpcCidrs: cidrs } : {}),
+      });
+    }
+    return instanceTargets({
+      service: svc as unknown as V1Service,
+      servicePort: tgb.spec.serviceRef.port,
+      nodes: i.nodes.list() as unknown as V1Node[],
+      ...(tgb.spec.nodeSelector?.matchLabels ? { nodeSelector: { matchLabels: tgb.spec.nodeSelector.matchLabels } } : {}),
+    });
+  }
+
+  /** sets the gate condition on every pod of the namespace that carries this binding's gate; returns how many are not True */
+  async #updateGates(tgb: TargetGroupBinding, health: readonly TargetHealthReport[] | 'allTrue'): Promise<number> {
+    const type = readinessGateType(tgb.metadata?.name ?? '');
+    const ns = tgb.metadata?.namespace ?? 'default';
+    let pending = 0;
+    for (const pod of this.#d.informers.pods.list(ns)) {
+      if (!(pod.spec?.readinessGates ?? []).some((g) => g.conditionType === type)) continue;
+      const cond = health === 'allTrue'
+        ? { type, status: 'True' as const, reason: 'Elb.TargetGroupBindingDeleted', message: 'The TargetGroupBinding is gone; the gate no longer applies' }
+        : gateCondition(type, health.find((h) => h.id === pod.status?.podIP));
+      if (cond.status !== 'True') pending++;
+      try {
+        await setPodCondition(this.#d.kube.pods, pod, cond);
+      } catch (err) {
+        this.#log.warn('could not set readiness gate', { pod: objectKey(pod), gate: type, error: errorMessage(err) });
+        pending++;
+      }
+    }
+    return pending;
+  }
+
+  /** a binding being deleted: deregister every target it registered, open its gates, then let it go */
+  async #cleanup(tgb: TargetGroupBinding): Promise<ReconcileResult> {
+    const key = objectKey(tgb);
+    this.#checkpoints.delete(key);
+    if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) return;
+    const arn = tgb.spec.targetGroupARN;
+    if (arn) {
+      try {
+        const r = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [] });
+        if (r.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, r.deregistered);
+      } catch (err) {
+        // the target group is gone already: nothing is registered any more
+        if (awsErrorCodeOf(err).replace(/Exception$/, '') !== 'TargetGroupNotFound') throw err;
+      }
+    }
+    await this.#updateGates(tgb, 'allTrue');
+    await removeFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
+    this.#log.info('binding cleaned up', { binding: key });
+  }
+}

@@ -1,0 +1,304 @@
+// The controller end to end: its own process (`node src/main.ts run`) under the controller user's RBAC,
+// against the real kube-apiserver and moto of the shared stand-ins.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  awsCallCounts, createBackendPods, startControllerProcess, writeEndpointSlice, type BackendNode, type BackendPod, type ControllerProcess,
+} from '../../src/cli/demo-command.ts';
+import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { readReconcileStatus } from '../../src/k8s/status.ts';
+import type { Ingress, Service } from '../../src/k8s/types.ts';
+import { parseMetrics } from '../../src/server/metrics.ts';
+import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) { last = err; }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+const WRITE_OPS_LB = /^(Create|Delete|Modify|Set|Add|Remove)/;
+
+describe('controller (own process, controller RBAC, kube-apiserver + moto)', function () {
+  this.timeout(300_000);
+  let admin: KubeClients;
+  let elbv2: ElasticLoadBalancingV2Client;
+  let ctrl: ControllerProcess;
+  let nodes: BackendNode[];
+  let ns: string;
+  const logDir = join(tmpdir(), `aws-lb-controller-e2e-${process.pid}`);
+  let ipBase = 0;
+  const procs: ControllerProcess[] = [];
+  const logName = new Map<ControllerProcess, string>();
+
+  const start = async (name: string): Promise<ControllerProcess> => {
+    const s = running();
+    const p = await startControllerProcess({
+      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
+      awsEndpoint: s.motoUrl, logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h'],
+    });
+    procs.push(p);
+    logName.set(p, name);
+    await waitFor(`controller ${name} ready`, () => p.ready(), 60_000);
+    return p;
+  };
+  const calls = async (p = ctrl): Promise<Record<string, number>> => awsCallCounts(await p.metrics());
+  const delta = (before: Record<string, number>, after: Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) out[k] = v - (before[k] ?? 0);
+    return out;
+  };
+
+  before(async function () {
+    await standIns(this);
+    await resetAws();
+    const s = running();
+    admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
+    elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
+    const f = seeded();
+    nodes = f.nodes.map((n) => ({ nodeName: n.nodeName, az: n.az, subnetCidr: f.subnets.private.find((x) => x.id === n.subnetId)?.cidr ?? '' }));
+    ns = await freshNamespace('ctrl');
+    ctrl = await start('main');
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    for (const p of procs) await p.stop(5_000);
+    elbv2?.destroy();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') {
+      for (const p of procs) {
+        try { console.error(`--- controller pid ${p.pid} log tail ---\n${readFileSync(join(logDir, `${logName.get(p) ?? 'main'}.log`), 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
+      }
+    }
+  });
+
+  async function backend(app: string, replicas = 2): Promise<{ svc: Service; pods: BackendPod[] }> {
+    const svc = await admin.services.create({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: ns },
+      spec: { type: 'NodePort', selector: { app }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+    }, ns);
+    const pods = await createBackendPods(admin, { namespace: ns, app, nodes, indices: [...Array(replicas).keys()], ipBase });
+    ipBase += 20;
+    await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
+    return { svc, pods };
+  }
+
+  async function ingress(name: string, annotations: Record<string, string>, service: string, path = '/'): Promise<Ingress> {
+    return admin.ingresses.create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+      metadata: { name, namespace: ns, annotations: { 'alb.ingress.kubernetes.io/scheme': 'internet-facing', ...annotations } },
+      spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } }] },
+    }, ns);
+  }
+
+  const hostnameOf = async (name: string): Promise<string | undefined> => (await admin.ingresses.get(name, ns))?.status?.loadBalancer?.ingress?.[0]?.hostname;
+
+  async function stackLbs(stack: string): Promise<{ arn: string; dns: string }[]> {
+    const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    if (lbs.length === 0) return [];
+    const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => l.LoadBalancerArn as string) }))).TagDescriptions ?? [];
+    const arns = new Set(tags.filter((t) => t.Tags?.some((x) => x.Key === 'ingress.k8s.aws/stack' && x.Value === stack)).map((t) => t.ResourceArn));
+    return lbs.filter((l) => arns.has(l.LoadBalancerArn)).map((l) => ({ arn: l.LoadBalancerArn as string, dns: l.DNSName ?? '' }));
+  }
+
+  async function stackTgs(stack: string): Promise<string[]> {
+    const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+    const out: string[] = [];
+    for (let i = 0; i < tgs.length; i += 20) {
+      const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: tgs.slice(i, i + 20).map((t) => t.TargetGroupArn as string) }))).TagDescriptions ?? [];
+      for (const t of tags) if (t.Tags?.some((x) => x.Key === 'ingress.k8s.aws/stack' && x.Value === stack)) out.push(t.ResourceArn as string);
+    }
+    return out;
+  }
+
+  const targetsOf = async (tgArn: string): Promise<string[]> =>
+    ((await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions ?? []).map((d) => `${d.Target?.Id}:${d.Target?.Port}`).sort();
+
+  async function rulesOf(lbArn: string): Promise<string[]> {
+    const ls = (await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners ?? [];
+    const out: string[] = [];
+    for (const l of ls) {
+      for (const r of (await elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? []) {
+        if (!r.IsDefault) out.push(`${l.Port}:${r.Priority} ${(r.Conditions ?? []).map((c) => (c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? []).join(',')).join(' ')}`);
+      }
+    }
+    return out.sort();
+  }
+
+  let webPods: BackendPod[] = [];
+  let webSvc: Service;
+
+  it('creates the ALB for a new Ingress and writes its hostname, finalizer and status signal', async () => {
+    const b = await backend('web');
+    webPods = b.pods;
+    webSvc = b.svc;
+    await ingress('web', { 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'web');
+    const host = await waitFor('hostname on web', () => hostnameOf('web'));
+    const lbs = await stackLbs(`${ns}/web`);
+    assert.equal(lbs.length, 1);
+    assert.equal(lbs[0]?.dns.toLowerCase(), host);
+    const ing = await admin.ingresses.get('web', ns);
+    assert.deepEqual(ing?.metadata?.finalizers, ['ingress.k8s.aws/resources']);
+    assert.deepEqual(ing?.status?.loadBalancer?.ingress?.[0]?.ports?.map((p) => p.port), [80]);
+    await waitFor('status annotation', async () => readReconcileStatus((await admin.ingresses.get('web', ns)) as Ingress)?.reason === 'SuccessfullyReconciled');
+    const [tg] = await stackTgs(`${ns}/web`);
+    assert.ok(tg);
+    await waitFor('pod targets registered', async () => JSON.stringify(await targetsOf(tg)) === JSON.stringify(webPods.map((p) => `${p.ip}:8080`).sort()));
+    const tgbs = await admin.targetGroupBindings.list(ns);
+    assert.equal(tgbs.items.length, 1);
+    assert.deepEqual(tgbs.items[0]?.metadata?.finalizers, ['elbv2.k8s.aws/resources']);
+  });
+
+  it('follows pods added and removed with Register/DeregisterTargets only, never touching the load balancer', async () => {
+    const [tg] = await stackTgs(`${ns}/web`);
+    assert.ok(tg);
+    await sleep(1500); // let any in-flight reconcile finish before taking the baseline
+    const before = await calls();
+    // scale up: a third pod, then a rollout that drops pod 0
+    const added = await createBackendPods(admin, { namespace: ns, app: 'web', nodes, indices: [2, 3], ipBase: 0 + 100 });
+    let pods = [...webPods, ...added];
+    await writeEndpointSlice(admin, { namespace: ns, service: webSvc, pods });
+    await waitFor('4 targets', async () => (await targetsOf(tg)).length === 4);
+    pods = pods.slice(1);
+    await writeEndpointSlice(admin, { namespace: ns, service: webSvc, pods });
+    await waitFor('3 targets after removal', async () => JSON.stringify(await targetsOf(tg)) === JSON.stringify(pods.map((p) => `${p.ip}:8080`).sort()));
+    await sleep(1000);
+    const d = delta(before, await calls());
+    const writes = Object.entries(d).filter(([k]) => WRITE_OPS_LB.test(k.split('/')[1] ?? '') || /Register|Deregister/.test(k));
+    console.log(`      AWS calls for the rollout: ${JSON.stringify(d)}`);
+    assert.deepEqual(writes.map(([k]) => k).sort(), ['elbv2/DeregisterTargets', 'elbv2/RegisterTargets']);
+    assert.equal(d['elbv2/DescribeLoadBalancers'] ?? 0, 0, 'the load balancer is not re-read');
+    assert.equal(d['elbv2/DescribeListeners'] ?? 0, 0);
+    webPods = pods;
+  });
+
+  it('applies an annotation change as the minimal update', async () => {
+    const [tg] = await stackTgs(`${ns}/web`);
+    await sleep(1000);
+    const before = await calls();
+    await admin.ingresses.mergePatch('web', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/healthz' } } });
+    await waitFor('health check path', async () =>
+      (await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg as string] }))).TargetGroups?.[0]?.HealthCheckPath === '/healthz');
+    await sleep(1500);
+    const d = delta(before, await calls());
+    console.log(`      AWS calls for the annotation change: ${JSON.stringify(d)}`);
+    const writes = Object.keys(d).filter((k) => WRITE_OPS_LB.test(k.split('/')[1] ?? '') || /Register|Deregister/.test(k));
+    assert.deepEqual(writes, ['elbv2/ModifyTargetGroup']);
+    assert.equal(d['elbv2/ModifyTargetGroup'], 1);
+  });
+
+  const group = `e2e-${Math.random().toString(36).slice(2, 7)}`;
+
+  it('adds an Ingress to a group and takes it out again', async () => {
+    await backend('alpha');
+    await backend('beta');
+    await ingress('alpha', { 'alb.ingress.kubernetes.io/group.name': group, 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'alpha', '/alpha');
+    await waitFor('alpha served', () => hostnameOf('alpha'));
+    await ingress('beta', { 'alb.ingress.kubernetes.io/group.name': group, 'alb.ingress.kubernetes.io/group.order': '2', 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'beta', '/beta');
+    const hostB = await waitFor('beta served', () => hostnameOf('beta'));
+    assert.equal(hostB, await hostnameOf('alpha'), 'one ALB for the group');
+    const [lb] = await stackLbs(group);
+    assert.ok(lb);
+    await waitFor('rules of both members', async () => (await rulesOf(lb.arn)).length === 2);
+    assert.deepEqual((await admin.ingresses.get('beta', ns))?.metadata?.finalizers, [`group.ingress.k8s.aws/${group}`]);
+    // beta leaves the group: its rules go from the group ALB, its group finalizer goes, it gets an ALB of its own
+    await admin.ingresses.mergePatch('beta', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/group.name': null, 'alb.ingress.kubernetes.io/group.order': null } } });
+    await waitFor('beta rules gone from the group ALB', async () => (await rulesOf(lb.arn)).length === 1);
+    await waitFor('beta on its own ALB', async () => {
+      const i = await admin.ingresses.get('beta', ns);
+      const h = i?.status?.loadBalancer?.ingress?.[0]?.hostname;
+      return h && h !== hostB && JSON.stringify(i?.metadata?.finalizers) === JSON.stringify(['ingress.k8s.aws/resources']);
+    });
+    assert.equal((await stackLbs(`${ns}/beta`)).length, 1);
+    assert.equal((await stackLbs(group)).length, 1);
+  });
+
+  it('reports a bad annotation on that Ingress (Event + status signal) while the rest of the group is served', async () => {
+    await backend('gamma');
+    await ingress('gamma', { 'alb.ingress.kubernetes.io/group.name': group, 'alb.ingress.kubernetes.io/healthcheck-interval-seconds': 'often' }, 'gamma', '/gamma');
+    const sig = await waitFor('FailedBuildModel signal on gamma', async () => {
+      const s = readReconcileStatus((await admin.ingresses.get('gamma', ns)) as Ingress);
+      return s?.reason === 'FailedBuildModel' ? s : undefined;
+    });
+    assert.match(sig.message, /healthcheck-interval-seconds/);
+    const events = await waitFor('Event on gamma', async () => {
+      const list = await admin.events.list(ns, { fieldSelector: 'involvedObject.name=gamma' });
+      return list.items.find((e) => e.reason === 'FailedBuildModel');
+    });
+    assert.equal(events.type, 'Warning');
+    assert.match(events.message ?? '', /healthcheck-interval-seconds/);
+    // alpha is still served by the group's ALB, with its rule
+    const [lb] = await stackLbs(group);
+    assert.ok(lb);
+    assert.ok(await hostnameOf('alpha'));
+    assert.deepEqual((await rulesOf(lb.arn)).length, 1);
+    assert.equal(readReconcileStatus((await admin.ingresses.get('alpha', ns)) as Ingress)?.reason, 'SuccessfullyReconciled');
+    assert.equal((await admin.ingresses.get('gamma', ns))?.status?.loadBalancer?.ingress, undefined, 'no hostname for the broken member');
+    // fixing it brings it in
+    await admin.ingresses.mergePatch('gamma', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-interval-seconds': '15' } } });
+    await waitFor('gamma served after the fix', () => hostnameOf('gamma'));
+    await waitFor('group has 2 rules', async () => (await rulesOf(lb.arn)).length === 2);
+  });
+
+  it('survives a SIGKILL in the middle of a reconcile without duplicates', async () => {
+    await backend('delta');
+    const log = join(logDir, 'main.log');
+    const offset = readFileSync(log, 'utf8').length;
+    await ingress('delta', { 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'delta');
+    await waitFor('the plan being applied', async () => readFileSync(log, 'utf8').slice(offset).includes('"msg":"applying plan"'), 30_000, 10);
+    await sleep(150);
+    await ctrl.kill();
+    const mid = { lbs: (await stackLbs(`${ns}/delta`)).length, tgs: (await stackTgs(`${ns}/delta`)).length };
+    console.log(`      killed mid-apply with ${mid.lbs} load balancer(s) and ${mid.tgs} target group(s) created`);
+    procs.splice(procs.indexOf(ctrl), 1);
+    ctrl = await start('main');
+    await waitFor('delta served after restart', () => hostnameOf('delta'));
+    assert.equal((await stackLbs(`${ns}/delta`)).length, 1);
+    assert.equal((await stackTgs(`${ns}/delta`)).length, 1);
+  });
+
+  it('deletes everything for deleted Ingresses and then lets them go', async () => {
+    const stacks = [`${ns}/web`, `${ns}/beta`, `${ns}/delta`, group];
+    for (const n of ['web', 'alpha', 'beta', 'gamma', 'delta']) await admin.ingresses.delete(n, ns);
+    await waitFor('Ingresses gone (finalizers removed)', async () => (await admin.ingresses.list(ns)).items.length === 0, 120_000);
+    for (const s of stacks) {
+      assert.deepEqual(await stackLbs(s), [], `no load balancer left for ${s}`);
+      await waitFor(`no target group left for ${s}`, async () => (await stackTgs(s)).length === 0, 30_000);
+    }
+    await waitFor('bindings gone', async () => (await admin.targetGroupBindings.list(ns)).items.length === 0, 60_000);
+  });
+
+  it('runs one leader among two replicas, and the other takes over when the leader dies', async () => {
+    const second = await start('second');
+    const leaderOf = async (p: ControllerProcess): Promise<number> =>
+      parseMetrics(await p.metrics()).find((s) => s.name === 'aws_lb_controller_leader')?.value ?? 0;
+    assert.equal(await leaderOf(ctrl), 1, 'the first replica leads');
+    await sleep(3000);
+    assert.equal(await leaderOf(second), 0, 'the second one waits');
+    await ctrl.kill();
+    procs.splice(procs.indexOf(ctrl), 1);
+    await waitFor('the second replica leads', async () => (await leaderOf(second)) === 1, 60_000, 500);
+    ctrl = second;
+    await backend('omega');
+    await ingress('omega', { 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'omega');
+    await waitFor('omega served by the new leader', () => hostnameOf('omega'));
+  });
+});
