@@ -8,7 +8,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { observeStack } from '../deploy/observe.ts';
-import { buildStacks, groupMembers, groupKeysOfIngress, type BuildConfig, type IngressGroup, type Snapshot } from '../ingress/index.ts';
+import { buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
@@ -18,7 +18,7 @@ import {
   loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
   type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
-import { objectKey, type Ingress, type KubeObject, type Service } from '../k8s/types.ts';
+import { objectKey, type Ingress, type KubeObject, type Namespace, type Service } from '../k8s/types.ts';
 import type { DiscoveredFacts, Issue, Stack } from '../model/index.ts';
 import { formatIssue } from '../model/issues.ts';
 import { hasChanges, planStack, summarize, type Plan } from '../plan/index.ts';
@@ -32,7 +32,7 @@ export interface IngressControllerConfig extends BuildConfig {
 }
 
 export interface FactsSource {
-  discoverFacts(): Promise<DiscoveredFacts>;
+  discoverFacts(what?: { subnets?: boolean; securityGroups?: boolean; certificates?: boolean }): Promise<DiscoveredFacts>;
 }
 
 export interface IngressGroupDeps {
@@ -83,6 +83,7 @@ export function ingressChanged(old: Ingress, next: Ingress): boolean {
 
 const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
 const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
+const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 export class IngressGroupController {
   readonly #d: IngressGroupDeps;
@@ -100,6 +101,7 @@ export class IngressGroupController {
       ingressClasses: i.ingressClasses.list() as unknown as Snapshot['ingressClasses'],
       ingressClassParams: i.ingressClassParams.list().map((p) => ({ metadata: { name: p.metadata?.name ?? '' }, spec: p.spec ?? {} })),
       services: i.services.list() as unknown as Snapshot['services'],
+      namespaces: i.namespaces.list() as unknown as Snapshot['namespaces'],
     };
   }
 
@@ -142,6 +144,20 @@ export class IngressGroupController {
       update: (svc, old) => { if (JSON.stringify([svc.spec, svc.metadata?.annotations, svc.metadata?.uid]) !== JSON.stringify([old.spec, old.metadata?.annotations, old.metadata?.uid])) viaService(svc); },
       delete: viaService,
     });
+    // a namespace's labels decide IngressClassParams.namespaceSelector: re-check the groups of its Ingresses
+    const viaNamespace = (n: Namespace): void => {
+      const name = n.metadata?.name;
+      const ings = name ? i.ingresses.list(name) : [];
+      if (ings.length === 0) return;
+      const snapshot = this.snapshot();
+      const keys = new Set<string>();
+      for (const ing of ings) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
+      enqueue(keys);
+    };
+    i.namespaces.addHandlers({
+      add: viaNamespace,
+      update: (n, old) => { if (labelsOf(n) !== labelsOf(old)) viaNamespace(n); },
+    });
     const everything = (): void => enqueue(this.allKeys());
     for (const inf of [i.ingressClasses, i.ingressClassParams] as const) {
       (inf as typeof i.ingressClasses).addHandlers({ add: everything, update: (n, o) => { if (JSON.stringify(n.spec) !== JSON.stringify(o.spec) || JSON.stringify(n.metadata?.annotations) !== JSON.stringify(o.metadata?.annotations)) everything(); }, delete: everything });
@@ -159,6 +175,15 @@ export class IngressGroupController {
     this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
   }
 
+  /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
+  async #buildWithFacts(snapshot: Snapshot): Promise<BuildResult> {
+    const { discovery, config } = this.#d;
+    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config);
+    const need = optionalFactsNeeded(first.stacks);
+    if (!need.certificates && !need.securityGroups) return first;
+    return buildStacks(snapshot, await discovery.discoverFacts(need), config);
+  }
+
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot): Promise<GroupReconcileReport> {
     const { kube, events } = this.#d;
     const key = group.key;
@@ -173,9 +198,8 @@ export class IngressGroupController {
       }
     }
     // 2. build this group alone, from the members' and leavers' objects
-    const facts = await this.#d.discovery.discoverFacts();
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = buildStacks(restricted, facts, this.#d.config);
+    const built = await this.#buildWithFacts(restricted);
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const issuesOf = (ingKey: string): Issue[] => {

@@ -25,3 +25,11 @@ export const unknown = (what: string): Unknown => ({ $unknown: what });
 
 export const isRef = (v: unknown): v is Ref => typeof v === 'object' && v !== null && '$ref' in v;
 export const isUnknown = (v: unknown): v is Unknown => typeof v === 'object' && v !== null && '$unknown' in v;
+
+/** every Unknown's "what" inside a value (a stack, a spec), depth first */
+export function unknownsIn(value: unknown, out: string[] = []): string[] {
+  if (isUnknown(value)) out.push(value.$unknown);
+  else if (Array.isArray(value)) for (const v of value) unknownsIn(v, out);
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) unknownsIn(v, out);
+  return out;
+}
