@@ -180,8 +180,8 @@ export class TargetGroupBindingController {
     }
     const pending = await this.#updateGates(tgb, result.health);
     if (pending > 0) return { requeueAfterMs: this.#d.readinessRequeueMs ?? 5_000 };
-    if (result.registered === 0 && result.deregistered === 0) this.#checkpoints.set(key, checkpoint);
-    else return { requeueAfterMs: 0 };
+    // the writes succeeded, so AWS now holds exactly the desired set: no confirming read is needed
+    this.#checkpoints.set(key, checkpoint);
   }
 
   #desired(tgb: TargetGroupBinding): DesiredTargets {
