@@ -8,7 +8,7 @@
 // bulk read of every stack this cluster owns in the VPC (see the header of src/deploy/observe.ts).
 import { createAwsClients, type AwsClients, type AwsClientsConfig } from '../aws/clients.ts';
 import { Discovery, type FactsToDiscover } from '../aws/discovery.ts';
-import { awsErrorCodeOf } from '../aws/errors.ts';
+import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
 import { FlagError, parseEndpoints } from '../aws/flags.ts';
 import type { CallCounter } from '../aws/metrics.ts';
 import { isWriteOperation } from '../aws/metrics.ts';
@@ -140,10 +140,11 @@ export class LiveSource {
       return await run();
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      const code = awsErrorCodeOf(err);
+      const code = err instanceof AwsError ? err.awsCode : awsErrorCodeOf(err);
       if (/^InvalidVpcID/.test(code)) throw new UsageError(`--aws-vpc-id ${this.#flags.vpcId}: no such VPC in ${this.#flags.region}`);
       const message = err instanceof Error ? err.message : String(err);
-      throw new UsageError(`AWS error while ${what}: ${code}${message && message !== code ? `: ${message}` : ''}`);
+      // adapters' errors already read "elbv2 DescribeLoadBalancers: AccessDenied: …"
+      throw new UsageError(`AWS error while ${what}: ${err instanceof AwsError || message.includes(code) ? message : `${code}: ${message}`}`);
     }
   }
 }
