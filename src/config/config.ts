@@ -63,6 +63,8 @@ export interface Config {
   readonly webhookBindPort: number;
   /** --webhook-cert-dir (/tmp/k8s-webhook-server/serving-certs): holds tls.crt and tls.key */
   readonly webhookCertDir: string;
+  /** --enable-pod-readiness-gate-inject (true): serve the pod readiness-gate webhook; false never starts it */
+  readonly enablePodReadinessGateInject: boolean;
   /** --ingress-max-concurrent-reconciles (3) */
   readonly ingressMaxConcurrentReconciles: number;
   /** --targetgroupbinding-max-concurrent-reconciles (3) */
@@ -100,6 +102,7 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   healthProbeBindAddr: ':61779',
   webhookBindPort: 9443,
   webhookCertDir: '/tmp/k8s-webhook-server/serving-certs',
+  enablePodReadinessGateInject: true,
   ingressMaxConcurrentReconciles: 3,
   targetGroupBindingMaxConcurrentReconciles: 3,
   featureGates: FEATURE_GATE_DEFAULTS,
@@ -273,6 +276,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     apply: bindAddr('health-probe-bind-addr', false, (v, d) => { d.healthProbeBindAddr = v; }) },
   'webhook-bind-port': { kind: 'value', usage: 'webhook server port (9443)', apply: integer('webhook-bind-port', 1, 65535, (n, d) => { d.webhookBindPort = n; }) },
   'webhook-cert-dir': { kind: 'value', usage: 'directory with tls.crt and tls.key', apply: nonEmpty('webhook-cert-dir', (v, d) => { d.webhookCertDir = v; }) },
+  'enable-pod-readiness-gate-inject': { kind: 'bool', usage: 'serve the pod readiness-gate webhook (true)',
+    apply: boolean('enable-pod-readiness-gate-inject', (b, d) => { d.enablePodReadinessGateInject = b; }) },
   'ingress-max-concurrent-reconciles': { kind: 'value', usage: 'parallel IngressGroup reconciles (3)',
     apply: integer('ingress-max-concurrent-reconciles', 1, 1000, (n, d) => { d.ingressMaxConcurrentReconciles = n; }) },
   'targetgroupbinding-max-concurrent-reconciles': { kind: 'value', usage: 'parallel TargetGroupBinding reconciles (3)',

@@ -163,7 +163,9 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   // servers
   const certDir = config.webhookCertDir;
   let webhook: RunningWebhook | undefined;
-  if (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'))) {
+  if (!config.enablePodReadinessGateInject) {
+    log.info('pod webhook disabled by --enable-pod-readiness-gate-inject=false');
+  } else if (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'))) {
     webhook = await startWebhookServer({
       port: config.webhookBindPort, certDir, log,
       lookup: {

@@ -7,7 +7,7 @@ import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from '
 import { isGone, statusOf, type KubeRest, type WatchHandle } from './client.ts';
 import {
   objectKey, RESOURCES, resourcePath, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams, type KubeObject,
-  type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
+  type Namespace, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
 } from './types.ts';
 
 export type InformerEvent =
@@ -308,6 +308,8 @@ export interface Informers {
   readonly pods: Informer<Pod>;
   readonly nodes: Informer<Node>;
   readonly targetGroupBindings: Informer<TargetGroupBinding>;
+  /** namespace labels (IngressClassParams namespaceSelector); with --watch-namespace only that namespace */
+  readonly namespaces: Informer<Namespace>;
 }
 
 export interface InformerSet extends Informers {
@@ -330,6 +332,8 @@ export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelS
     pods: make(types.pod),
     nodes: make(types.node),
     targetGroupBindings: make(types.targetGroupBinding),
+    // cluster-scoped: narrowed to the watched namespace by name, so a single-namespace controller caches one object
+    namespaces: new Informer<Namespace>({ ...opts, resource: types.namespace, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
   };
   const all = Object.values(set) as Informer<KubeObject>[];
   return {

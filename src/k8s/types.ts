@@ -2,7 +2,7 @@
 // client-node's model classes type date-time fields as Date because its own deserializer converts them; we
 // speak raw JSON, so Wire<T> turns those fields back into the RFC 3339 strings they really are.
 import type {
-  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1Lease, V1Node, V1ObjectMeta, V1Pod, V1Service,
+  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1Lease, V1Namespace, V1Node, V1ObjectMeta, V1Pod, V1Service,
 } from '@kubernetes/client-node';
 import type { IngressClassParamsSpec } from '../model/k8s.ts';
 
@@ -26,6 +26,7 @@ export type Service = Wire<V1Service>;
 export type EndpointSlice = Wire<V1EndpointSlice>;
 export type Pod = Wire<V1Pod>;
 export type Node = Wire<V1Node>;
+export type Namespace = Wire<V1Namespace>;
 export type Lease = Wire<V1Lease>;
 export type CoreEvent = Wire<CoreV1Event>;
 
@@ -78,6 +79,7 @@ export const RESOURCES = Object.freeze({
   endpointSlice: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   pod: rt('', 'v1', 'pods', 'Pod', true),
   node: rt('', 'v1', 'nodes', 'Node', false),
+  namespace: rt('', 'v1', 'namespaces', 'Namespace', false),
   targetGroupBinding: rt('elbv2.k8s.aws', 'v1beta1', 'targetgroupbindings', 'TargetGroupBinding', true),
   lease: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   event: rt('', 'v1', 'events', 'Event', true),

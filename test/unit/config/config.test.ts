@@ -48,6 +48,7 @@ describe('config: parseConfig', () => {
     assert.equal(c.healthProbeBindAddr, ':61779');
     assert.equal(c.webhookBindPort, 9443);
     assert.equal(c.webhookCertDir, '/tmp/k8s-webhook-server/serving-certs');
+    assert.equal(c.enablePodReadinessGateInject, true);
     assert.equal(c.ingressMaxConcurrentReconciles, 3);
     assert.equal(c.targetGroupBindingMaxConcurrentReconciles, 3);
     assert.deepEqual(c.featureGates, FEATURE_GATE_DEFAULTS);
@@ -147,6 +148,10 @@ describe('config: parseConfig', () => {
     { flag: 'health-probe-bind-addr', field: 'healthProbeBindAddr', valid: [[':8081', ':8081']], invalid: [['0', /--health-probe-bind-addr must be \[host\]:port/]] },
     { flag: 'webhook-bind-port', field: 'webhookBindPort', valid: [['10250', 10250]], invalid: [['0', /between 1 and 65535, got 0/], ['70000', /between 1 and 65535/]] },
     { flag: 'webhook-cert-dir', field: 'webhookCertDir', valid: [['/certs', '/certs']], invalid: [['', /must not be empty/]] },
+    {
+      flag: 'enable-pod-readiness-gate-inject', field: 'enablePodReadinessGateInject', valid: [['false', false], ['0', false], ['true', true], ['T', true]],
+      invalid: [['off', /--enable-pod-readiness-gate-inject must be true or false, got "off"/]],
+    },
     { flag: 'ingress-max-concurrent-reconciles', field: 'ingressMaxConcurrentReconciles', valid: [['10', 10]], invalid: [['0', /between 1 and 1000, got 0/]] },
     { flag: 'targetgroupbinding-max-concurrent-reconciles', field: 'targetGroupBindingMaxConcurrentReconciles', valid: [['7', 7]], invalid: [['many', /must be an integer/]] },
     { flag: 'log-level', field: 'logLevel', valid: [['debug', 'debug'], ['error', 'error']], invalid: [['trace', /must be one of debug, info, warn, error, got "trace"/]] },

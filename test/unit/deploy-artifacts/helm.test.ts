@@ -198,7 +198,7 @@ describe('deploy artifacts: Helm chart', function () {
       assert.ok(a.includes('--cluster-name=demo'));
       assert.ok(a.includes('--ingress-class=alb'));
       assert.ok(a.includes('--enable-leader-election=true'));
-      for (const unset of ['aws-region', 'aws-vpc-id', 'default-tags', 'feature-gates', 'sync-period', 'watch-namespace', 'aws-api-endpoints', 'default-ssl-policy']) {
+      for (const unset of ['aws-region', 'aws-vpc-id', 'default-tags', 'feature-gates', 'sync-period', 'watch-namespace', 'aws-api-endpoints', 'default-ssl-policy', 'enable-pod-readiness-gate-inject']) {
         assert.equal(flag(objs, unset), undefined, `--${unset} only when set`);
       }
       const parsed = parseConfig(a.slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
@@ -258,6 +258,19 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(pdb.spec.maxUnavailable, 1);
       assert.ok(selects(pdb.spec.selector, one(objs, 'Deployment').spec.template.metadata.labels));
       assert.equal(all(template('--set', 'clusterName=demo', '--set', 'replicaCount=1'), 'PodDisruptionBudget').length, 0);
+    });
+
+    it('passes enablePodReadinessGateInject=false to the controller and then leaves out the webhook configuration', () => {
+      const off = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=false');
+      assert.equal(flag(off, 'enable-pod-readiness-gate-inject'), 'false');
+      assert.equal(all(off, 'MutatingWebhookConfiguration').length, 0, 'no webhook configuration pointing at a server that is not started');
+      const parsed = parseConfig(args(off).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
+      assert.ok('config' in parsed && parsed.config.enablePodReadinessGateInject === false);
+      const on = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=true');
+      assert.equal(flag(on, 'enable-pod-readiness-gate-inject'), 'true');
+      assert.equal(all(on, 'MutatingWebhookConfiguration').length, 1);
+      const r = run(['template', RELEASE, CHART, '--namespace', NS, '--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=maybe']);
+      assert.notEqual(r.code, 0, 'the schema rejects a non-boolean');
     });
 
     it('uses the given webhook certificate, and can turn off RBAC, the ServiceAccount and the IngressClass', () => {

@@ -150,11 +150,13 @@ describe('k8s/informer', () => {
     assert.equal(set.nodes.list().length, 1);
     const paths = kube.calls.filter((c) => c.method === 'GET').map((c) => c.path).sort();
     assert.deepEqual(paths, [
-      '/api/v1/namespaces/team-a/pods', '/api/v1/namespaces/team-a/services', '/api/v1/nodes',
+      '/api/v1/namespaces', '/api/v1/namespaces/team-a/pods', '/api/v1/namespaces/team-a/services', '/api/v1/nodes',
       '/apis/discovery.k8s.io/v1/namespaces/team-a/endpointslices', '/apis/elbv2.k8s.aws/v1beta1/ingressclassparams',
       '/apis/elbv2.k8s.aws/v1beta1/namespaces/team-a/targetgroupbindings', '/apis/networking.k8s.io/v1/ingressclasses',
       '/apis/networking.k8s.io/v1/namespaces/team-a/ingresses',
     ]);
+    const nsList = kube.calls.find((c) => c.method === 'GET' && c.path === '/api/v1/namespaces');
+    assert.equal(nsList?.query?.['fieldSelector'], 'metadata.name=team-a', 'only the watched Namespace object');
     await set.stopAll();
   });
 
