@@ -15,6 +15,7 @@ import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type Action, type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateNetworkInterfaceCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { parseAllDocuments } from 'yaml';
 import { createKubeClients, isNotFound, type KubeClients } from '../k8s/client.ts';
 import type { EndpointSlice, Ingress, KubeObject, Pod, Service } from '../k8s/types.ts';
@@ -133,7 +134,19 @@ export function awsCallCounts(metricsText: string): Record<string, number> {
 // ---------------------------------------------------------------------------------------------------------
 // backends without kubelet: Pods bound to nodes, marked Running/Ready, and their EndpointSlice
 
-export interface BackendNode { readonly nodeName: string; readonly az: string; readonly subnetCidr: string }
+export interface BackendNode { readonly nodeName: string; readonly az: string; readonly subnetId: string; readonly subnetCidr: string }
+
+/** the seeded Nodes, with the private subnet each sits in */
+export function backendNodes(seeded: { nodes: readonly { nodeName: string; az: string; subnetId: string }[]; subnets: { private: readonly { id: string; cidr: string }[] } }): BackendNode[] {
+  return seeded.nodes.map((n) => ({ nodeName: n.nodeName, az: n.az, subnetId: n.subnetId, subnetCidr: seeded.subnets.private.find((x) => x.id === n.subnetId)?.cidr ?? '' }));
+}
+
+/**
+ * An ENI per pod IP, in the node's subnet and security group. VPC CNI gives pods secondary IPs of node ENIs;
+ * moto finds ENIs by primary IP only, so each pod gets its own. This is what lets the controller open the
+ * node security group to the load balancer for ip targets.
+ */
+export interface PodEnis { readonly ec2: EC2Client; readonly securityGroupId: string }
 
 /** the n-th usable address of a CIDR's second /24 (e.g. 10.0.128.0/19, 5 → 10.0.129.5) */
 export function podIpIn(cidr: string, n: number): string {
@@ -146,6 +159,7 @@ export interface BackendPod { readonly name: string; readonly ip: string; readon
 /** creates Pods `<app>-<i>` on the given nodes and marks them Running/Ready with IPs inside the nodes' subnets */
 export async function createBackendPods(kube: KubeClients, o: {
   namespace: string; app: string; nodes: readonly BackendNode[]; indices: readonly number[]; ipBase: number; containerPort?: number; ready?: boolean;
+  enis?: PodEnis;
 }): Promise<BackendPod[]> {
   const out: BackendPod[] = [];
   for (const i of o.indices) {
@@ -165,6 +179,9 @@ export async function createBackendPods(kube: KubeClients, o: {
         conditions: [['PodScheduled', 'True'], ['Initialized', 'True'], ['ContainersReady', ready], ['Ready', ready]].map(([type, status]) => ({ type, status, lastTransitionTime: now })),
       },
     }, 'status');
+    await o.enis?.ec2.send(new CreateNetworkInterfaceCommand({
+      SubnetId: node.subnetId, PrivateIpAddress: ip, Groups: [o.enis.securityGroupId], Description: `pod ${o.namespace}/${name}`,
+    }));
     out.push({ name, ip, nodeName: node.nodeName, zone: node.az, uid: created.metadata?.uid ?? '' });
   }
   return out;
@@ -326,6 +343,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface SeededLike {
   vpcId: string;
+  nodeSecurityGroupId: string;
   nodes: { nodeName: string; az: string; subnetId: string }[];
   subnets: { private: { id: string; cidr: string }[] };
 }
@@ -355,10 +373,12 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     say('applying examples/seed/*.yaml');
     const objects = await applyExamples(admin);
     const services = objects.filter((o): o is Service => o.kind === 'Service');
-    const nodes: BackendNode[] = seeded.nodes.map((n) => ({ nodeName: n.nodeName, az: n.az, subnetCidr: seeded.subnets.private.find((s) => s.id === n.subnetId)?.cidr ?? '10.0.128.0/19' }));
+    const nodes = backendNodes(seeded);
+    const ec2 = new EC2Client({ ...standIns.aws });
     let base = 0;
     for (const svc of services) {
-      const pods = await createBackendPods(admin, { namespace: 'default', app: svc.metadata?.name ?? '', nodes, indices: [0, 1], ipBase: base });
+      const enis = { ec2, securityGroupId: seeded.nodeSecurityGroupId };
+      const pods = await createBackendPods(admin, { namespace: 'default', app: svc.metadata?.name ?? '', nodes, indices: [0, 1], ipBase: base, enis });
       base += 10;
       await writeEndpointSlice(admin, { namespace: 'default', service: svc, pods });
     }
@@ -399,6 +419,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     const total = Object.values(calls).reduce((a, b) => a + b, 0);
     io.stdout(`\nAWS calls made by the controller (${total}), by operation:\n${Object.entries(calls).map(([k, v]) => `  ${k.padEnd(48)} ${v}`).join('\n')}\n`);
     elbv2.destroy();
+    ec2.destroy();
     if (values.exit) return EXIT_OK;
     io.stdout(`\nStaying up. Try:\n  export KUBECONFIG=${standIns.adminKubeconfigPath}\n  kubectl get ingress,targetgroupbindings -A\n`
       + `  AWS_ENDPOINT_URL=${standIns.motoUrl} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws elbv2 describe-load-balancers --region ${standIns.region}\n`

@@ -80,7 +80,10 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
   });
-  const tgb = new TargetGroupBindingController({ informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, vpcCidrs: () => vpcCidrs });
+  const tgb = new TargetGroupBindingController({
+    informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, vpcCidrs: () => vpcCidrs,
+    networking: { ec2: awsClients.ec2, clusterName: config.clusterName, vpcId: aws.vpcId },
+  });
 
   const queueEvents = (controller: ControllerName) => (e: QueueEvent): void => {
     if (e.type !== 'processed') return;
@@ -114,6 +117,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     depth.unref();
     signal.addEventListener('abort', () => {
       clearInterval(depth);
+      tgb.stop();
       void ingressQueue.shutdown();
       void tgbQueue.shutdown();
     }, { once: true });

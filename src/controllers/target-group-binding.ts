@@ -17,7 +17,9 @@ import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type 
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
-import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
+import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { NetworkingSync } from './networking-sync.ts';
 
 /** the readiness-gate condition type of a binding, as upstream */
 export const READINESS_GATE_PREFIX = 'target-health.elbv2.k8s.aws/';
@@ -35,6 +37,8 @@ export interface TargetGroupBindingDeps {
   readonly vpcCidrs?: () => readonly string[] | undefined;
   /** how soon to look again while a gated pod's target is not yet healthy (5 s) */
   readonly readinessRequeueMs?: number;
+  /** keep node/pod security-group rules from the bindings' networking; off when absent */
+  readonly networking?: { readonly ec2: EC2Client; readonly clusterName: string; readonly vpcId?: string };
 }
 
 /** whether a pod counts as a target although its endpoint is not ready: only its readiness gates hold it back */
@@ -71,10 +75,39 @@ export class TargetGroupBindingController {
   readonly #log: Logger;
   /** key → checkpoint of the last reconcile that left every target in place and every gate settled */
   readonly #checkpoints = new Map<string, string>();
+  readonly #networking: NetworkingSync | undefined;
 
   constructor(deps: TargetGroupBindingDeps) {
     this.#d = deps;
     this.#log = deps.log.child({ controller: 'targetGroupBinding' });
+    this.#networking = deps.networking && new NetworkingSync({
+      ...deps.networking,
+      bindings: (except) => this.networkingBindings(except),
+      report: (key, message) => {
+        const tgb = deps.informers.targetGroupBindings.getByKey(key);
+        if (tgb) void deps.events.warning(tgb, 'FailedNetworkReconcile', message);
+      },
+      log: this.#log,
+    });
+  }
+
+  stop(): void {
+    this.#networking?.stop();
+  }
+
+  /** every live binding with networking rules (but `except`), with its desired targets; named ports become the targets' ports */
+  networkingBindings(except?: string): NetworkingBinding[] {
+    return this.#d.informers.targetGroupBindings.list()
+      .filter((t) => !t.metadata?.deletionTimestamp && objectKey(t) !== except && (t.spec.networking?.ingress?.length ?? 0) > 0)
+      .map((t) => {
+        const targets = this.#desired(t).targets;
+        const targetPorts = [...new Set(targets.map((x) => x.port))];
+        const ingress = (t.spec.networking?.ingress ?? []).map((rule) => ({
+          ...rule,
+          ports: (rule.ports ?? []).flatMap((p) => (typeof p.port === 'string' && !/^\d+$/.test(p.port) ? targetPorts.map((port) => ({ ...p, port })) : [p])),
+        }));
+        return { key: objectKey(t), targetType: t.spec.targetType ?? 'instance', networking: { ingress }, targets };
+      });
   }
 
   allKeys(): string[] {
@@ -178,6 +211,7 @@ export class TargetGroupBindingController {
     if (result.registered || result.deregistered) {
       this.#log.info('targets reconciled', { binding: key, registered: result.registered, deregistered: result.deregistered, targets: desired.targets.length });
     }
+    this.#networking?.request();
     const pending = await this.#updateGates(tgb, result.health);
     if (pending > 0) return { requeueAfterMs: this.#d.readinessRequeueMs ?? 5_000 };
     // the writes succeeded, so AWS now holds exactly the desired set: no confirming read is needed
@@ -245,6 +279,7 @@ export class TargetGroupBindingController {
         if (awsErrorCodeOf(err).replace(/Exception$/, '') !== 'TargetGroupNotFound') throw err;
       }
     }
+    await this.#networking?.without(key);
     await this.#updateGates(tgb, 'allTrue');
     await removeFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
     this.#log.info('binding cleaned up', { binding: key });

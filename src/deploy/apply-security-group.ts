@@ -4,6 +4,7 @@ import {
   AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateTagsCommand, DeleteSecurityGroupCommand,
   DeleteTagsCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
+import { revokeRulesFromSources } from '../targets/networking.ts';
 import type { SecurityGroupRule, SecurityGroupSpec } from '../model/index.ts';
 import { ApplyError } from './apply-types.ts';
 import type { ApplyChange } from './apply-types.ts';
@@ -103,6 +104,8 @@ async function syncTags(ctx: ApplyContext, groupId: string, current: Spec['tags'
 async function deleteSecurityGroup(change: ApplyChange, ctx: ApplyContext, groupId: string): Promise<void> {
   const key = keyOf(change);
   assertOwned(observedBefore<SecurityGroupSpec>(change).tags, ctx.clusterName, key, 'delete it');
+  // node/pod groups still allow traffic from this group through our labelled rules; while they do, EC2 refuses the delete
+  await revokeRulesFromSources({ ec2: ctx.ec2, sourceGroupIds: [groupId] });
   try {
     await retryWhile(() => ctx.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })), ['DependencyViolation'], ctx.timing.securityGroupDeleteTimeoutMs, ctx.timing, key);
   } catch (err) {

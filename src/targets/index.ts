@@ -1,2 +1,3 @@
 export * from './reconcile.ts';
 export * from './desired.ts';
+export * from './networking.ts';

@@ -9,9 +9,11 @@ import {
   DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
-  awsCallCounts, createBackendPods, startControllerProcess, writeEndpointSlice, type BackendNode, type BackendPod, type ControllerProcess,
+  awsCallCounts, backendNodes, createBackendPods, startControllerProcess, writeEndpointSlice, type BackendNode, type BackendPod, type ControllerProcess,
 } from '../../src/cli/demo-command.ts';
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress, Service } from '../../src/k8s/types.ts';
 import { parseMetrics } from '../../src/server/metrics.ts';
@@ -38,6 +40,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
   this.timeout(300_000);
   let admin: KubeClients;
   let elbv2: ElasticLoadBalancingV2Client;
+  let ec2: EC2Client;
   let ctrl: ControllerProcess;
   let nodes: BackendNode[];
   let ns: string;
@@ -70,8 +73,9 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const s = running();
     admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
     elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
+    ec2 = new EC2Client({ ...s.aws });
     const f = seeded();
-    nodes = f.nodes.map((n) => ({ nodeName: n.nodeName, az: n.az, subnetCidr: f.subnets.private.find((x) => x.id === n.subnetId)?.cidr ?? '' }));
+    nodes = backendNodes(f);
     ns = await freshNamespace('ctrl');
     ctrl = await start('main');
   });
@@ -80,6 +84,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     this.timeout(60_000);
     for (const p of procs) await p.stop(5_000);
     elbv2?.destroy();
+    ec2?.destroy();
   });
 
   afterEach(function () {
@@ -95,7 +100,8 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
       apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: ns },
       spec: { type: 'NodePort', selector: { app }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
     }, ns);
-    const pods = await createBackendPods(admin, { namespace: ns, app, nodes, indices: [...Array(replicas).keys()], ipBase });
+    const enis = { ec2, securityGroupId: seeded().nodeSecurityGroupId };
+    const pods = await createBackendPods(admin, { namespace: ns, app, nodes, indices: [...Array(replicas).keys()], ipBase, enis });
     ipBase += 20;
     await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
     return { svc, pods };
@@ -143,6 +149,15 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     return out.sort();
   }
 
+  /** the node security group's rules the controller owns (labelled), as "source→port" */
+  async function nodeSgRules(): Promise<string[]> {
+    const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [seeded().nodeSecurityGroupId] }))).SecurityGroups?.[0];
+    return (sg?.IpPermissions ?? []).flatMap((p) => (p.UserIdGroupPairs ?? [])
+      .filter((g) => g.Description === NETWORKING_RULE_DESCRIPTION).map((g) => `${g.GroupId}→${p.FromPort}`)).sort();
+  }
+  const managedSgOf = async (lbArn: string): Promise<string | undefined> =>
+    (await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0]?.SecurityGroups?.[0];
+
   let webPods: BackendPod[] = [];
   let webSvc: Service;
 
@@ -165,6 +180,10 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const tgbs = await admin.targetGroupBindings.list(ns);
     assert.equal(tgbs.items.length, 1);
     assert.deepEqual(tgbs.items[0]?.metadata?.finalizers, ['elbv2.k8s.aws/resources']);
+    // the pods' security group (the node group) lets the ALB's managed group reach the target port
+    const lbSg = await managedSgOf(lbs[0]?.arn ?? '');
+    assert.ok(lbSg);
+    await waitFor('node security group opened to the ALB', async () => (await nodeSgRules()).includes(`${lbSg}→8080`), 30_000);
   });
 
   it('follows pods added and removed with Register/DeregisterTargets only, never touching the load balancer', async () => {
@@ -284,6 +303,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
       await waitFor(`no target group left for ${s}`, async () => (await stackTgs(s)).length === 0, 30_000);
     }
     await waitFor('bindings gone', async () => (await admin.targetGroupBindings.list(ns)).items.length === 0, 60_000);
+    assert.deepEqual(await nodeSgRules(), [], 'no rule of ours left on the node security group');
   });
 
   it('runs one leader among two replicas, and the other takes over when the leader dies', async () => {

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { freePort, podIpIn, startControllerProcess, writeEndpointSlice, type BackendNode, type BackendPod, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import { backendNodes, freePort, podIpIn, startControllerProcess, writeEndpointSlice, type BackendNode, type BackendPod, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { readinessGateType } from '../../src/controllers/target-group-binding.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
@@ -84,7 +84,7 @@ describe('controller: Namespace labels and the pod readiness gate (own process, 
     admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
     elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
     const f = seeded();
-    nodes = f.nodes.map((n) => ({ nodeName: n.nodeName, az: n.az, subnetCidr: f.subnets.private.find((x) => x.id === n.subnetId)?.cidr ?? '' }));
+    nodes = backendNodes(f);
 
     // a CA and a serving certificate for 127.0.0.1, as the webhook's tls.crt / tls.key
     certDir = mkdtempSync(join(tmpdir(), 'alb-webhook-certs-'));

@@ -9,9 +9,10 @@ import {
   DuplicateTargetGroupNameException, ResourceInUseException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
-  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client, RevokeSecurityGroupIngressCommand,
+  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { applyPlan, ApplyError } from '../../../src/deploy/apply.ts';
+import { NETWORKING_RULE_DESCRIPTION } from '../../../src/targets/networking.ts';
 import type { ApplyChange } from '../../../src/deploy/apply.ts';
 import { TAG_CLUSTER, unknown, ref } from '../../../src/model/index.ts';
 import {
@@ -258,7 +259,26 @@ describe('deploy/apply', () => {
       assert.ok(timing.slept.reduce((a, b) => a + b, 0) <= 5_000);
     });
 
+    it('revokes the labelled node-group rules that reference the managed group before deleting it', async () => {
+      const nodeSg = {
+        GroupId: 'sg-node', IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 30080, ToPort: 30080, UserIdGroupPairs: [{ GroupId: ARN.sg, Description: NETWORKING_RULE_DESCRIPTION }] },
+          { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: ARN.sg, Description: 'added by hand' }] },
+        ],
+      };
+      ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [nodeSg] });
+      ec2.on(RevokeSecurityGroupIngressCommand).resolves({});
+      ec2.on(DeleteSecurityGroupCommand).resolves({});
+      const res = await applyPlan(plan([{ action: 'delete', kind: 'SecurityGroup', id: 'ManagedLBSecurityGroup', arn: ARN.sg, before: sgSpec(), reason: 't' }]), deps());
+      assert.equal(res.errors, undefined);
+      const revoked = ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input);
+      assert.deepEqual(revoked.map((r) => [r.GroupId, r.IpPermissions?.map((p) => p.FromPort)]), [['sg-node', [30080]]]);
+      const order = ec2.calls().map((c) => c.args[0].constructor.name);
+      assert.ok(order.indexOf('RevokeSecurityGroupIngressCommand') < order.indexOf('DeleteSecurityGroupCommand'), order.join(','));
+    });
+
     it('retries DeleteSecurityGroup while DependencyViolation', async () => {
+      ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
       ec2.on(DeleteSecurityGroupCommand).rejectsOnce(awsError('DependencyViolation')).resolves({});
       const res = await applyPlan(plan([{ action: 'delete', kind: 'SecurityGroup', id: 'ManagedLBSecurityGroup', arn: ARN.sg, before: sgSpec(), reason: 't' }]), deps());
       assert.equal(res.errors, undefined);
