@@ -15,14 +15,15 @@ import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type Action, type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CreateNetworkInterfaceCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { parseAllDocuments } from 'yaml';
 import { createKubeClients, isNotFound, type KubeClients } from '../k8s/client.ts';
-import type { EndpointSlice, Ingress, KubeObject, Pod, Service } from '../k8s/types.ts';
+import type { Ingress, KubeObject, Service } from '../k8s/types.ts';
 import { readReconcileStatus } from '../k8s/status.ts';
 import { parseMetrics } from '../server/metrics.ts';
 import { TAG_CLUSTER } from '../model/tags.ts';
 import { EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
+import { backendNodes, createBackendPods, writeEndpointSlice } from '../stand-ins/backends.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAIN_TS = join(REPO_ROOT, 'src', 'main.ts');
@@ -129,86 +130,6 @@ export function awsCallCounts(metricsText: string): Record<string, number> {
     out[k] = (out[k] ?? 0) + s.value;
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// backends without kubelet: Pods bound to nodes, marked Running/Ready, and their EndpointSlice
-
-export interface BackendNode { readonly nodeName: string; readonly az: string; readonly subnetId: string; readonly subnetCidr: string }
-
-/** the seeded Nodes, with the private subnet each sits in */
-export function backendNodes(seeded: { nodes: readonly { nodeName: string; az: string; subnetId: string }[]; subnets: { private: readonly { id: string; cidr: string }[] } }): BackendNode[] {
-  return seeded.nodes.map((n) => ({ nodeName: n.nodeName, az: n.az, subnetId: n.subnetId, subnetCidr: seeded.subnets.private.find((x) => x.id === n.subnetId)?.cidr ?? '' }));
-}
-
-/**
- * An ENI per pod IP, in the node's subnet and security group. VPC CNI gives pods secondary IPs of node ENIs;
- * moto finds ENIs by primary IP only, so each pod gets its own. This is what lets the controller open the
- * node security group to the load balancer for ip targets.
- */
-export interface PodEnis { readonly ec2: EC2Client; readonly securityGroupId: string }
-
-/** the n-th usable address of a CIDR's second /24 (e.g. 10.0.128.0/19, 5 → 10.0.129.5) */
-export function podIpIn(cidr: string, n: number): string {
-  const [a, b, c] = (cidr.split('/')[0] ?? '').split('.').map(Number) as [number, number, number];
-  return `${a}.${b}.${c + 1 + Math.floor(n / 250)}.${(n % 250) + 4}`;
-}
-
-export interface BackendPod { readonly name: string; readonly ip: string; readonly nodeName: string; readonly zone: string; readonly uid: string }
-
-/** creates Pods `<app>-<i>` on the given nodes and marks them Running/Ready with IPs inside the nodes' subnets */
-export async function createBackendPods(kube: KubeClients, o: {
-  namespace: string; app: string; nodes: readonly BackendNode[]; indices: readonly number[]; ipBase: number; containerPort?: number; ready?: boolean;
-  enis?: PodEnis;
-}): Promise<BackendPod[]> {
-  const out: BackendPod[] = [];
-  for (const i of o.indices) {
-    const node = o.nodes[i % o.nodes.length] as BackendNode;
-    const ip = podIpIn(node.subnetCidr, o.ipBase + i);
-    const name = `${o.app}-${i}`;
-    const created = await kube.pods.create({
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name, namespace: o.namespace, labels: { app: o.app } },
-      spec: { nodeName: node.nodeName, containers: [{ name: 'app', image: 'registry.invalid/demo:1', ports: [{ name: 'http', containerPort: o.containerPort ?? 8080 }] }] },
-    } as Pod, o.namespace);
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const ready = o.ready ?? true ? 'True' : 'False';
-    await kube.pods.mergePatch(name, o.namespace, {
-      status: {
-        phase: 'Running', podIP: ip, podIPs: [{ ip }], startTime: now,
-        conditions: [['PodScheduled', 'True'], ['Initialized', 'True'], ['ContainersReady', ready], ['Ready', ready]].map(([type, status]) => ({ type, status, lastTransitionTime: now })),
-      },
-    }, 'status');
-    await o.enis?.ec2.send(new CreateNetworkInterfaceCommand({
-      SubnetId: node.subnetId, PrivateIpAddress: ip, Groups: [o.enis.securityGroupId], Description: `pod ${o.namespace}/${name}`,
-    }));
-    out.push({ name, ip, nodeName: node.nodeName, zone: node.az, uid: created.metadata?.uid ?? '' });
-  }
-  return out;
-}
-
-/** writes (creates or replaces) the EndpointSlice `<service>-demo` the endpointslice controller would keep */
-export async function writeEndpointSlice(kube: KubeClients, o: { namespace: string; service: Service; pods: readonly BackendPod[]; port?: number; ready?: boolean }): Promise<void> {
-  const svcName = o.service.metadata?.name ?? '';
-  const name = `${svcName}-demo`;
-  const ready = o.ready ?? true;
-  const body: EndpointSlice = {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: {
-      name, namespace: o.namespace,
-      labels: { 'kubernetes.io/service-name': svcName, 'endpointslice.kubernetes.io/managed-by': 'aws-lb-controller-demo' },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svcName, uid: o.service.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
-    },
-    addressType: 'IPv4',
-    ports: [{ name: 'http', port: o.port ?? 8080, protocol: 'TCP' }],
-    endpoints: o.pods.map((p) => ({
-      addresses: [p.ip], conditions: { ready, serving: ready, terminating: false }, nodeName: p.nodeName, zone: p.zone,
-      targetRef: { kind: 'Pod', namespace: o.namespace, name: p.name, uid: p.uid },
-    })),
-  };
-  const existing = await kube.endpointSlices.get(name, o.namespace);
-  if (existing) await kube.endpointSlices.replace({ ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } });
-  else await kube.endpointSlices.create(body, o.namespace);
 }
 
 /** creates every object of the YAML files in dir (Services and Ingresses); existing ones are left */

@@ -8,9 +8,8 @@ import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  awsCallCounts, backendNodes, createBackendPods, startControllerProcess, writeEndpointSlice, type BackendNode, type BackendPod, type ControllerProcess,
-} from '../../src/cli/demo-command.ts';
+import { awsCallCounts, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import { backendNodes, createBackendPods, writeEndpointSlice, type BackendNode, type BackendPod } from '../../src/stand-ins/backends.ts';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
