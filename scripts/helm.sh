@@ -13,6 +13,12 @@ if [ -z "${HELM_FORCE_BUILD:-}" ] && command -v helm >/dev/null 2>&1; then
   exit 0
 fi
 
+mkdir -p "$CACHE"
+if [ ! -x "$OUT/helm" ] && command -v flock >/dev/null; then
+  # two test processes may ask at once: one builds, the other waits and reuses
+  exec 9>"$CACHE/.helm-build.lock"
+  flock 9
+fi
 if [ ! -x "$OUT/helm" ]; then
   command -v go >/dev/null || { echo "helm.sh: helm is not on PATH and Go is not installed to build it (install helm, or Go >= 1.24 from https://go.dev/dl)" >&2; exit 3; }
   export GOTOOLCHAIN=local GOFLAGS=-mod=mod
@@ -20,7 +26,6 @@ if [ ! -x "$OUT/helm" ]; then
   MOD="helm.sh/helm/$MAJOR"
   echo "helm.sh: building helm $HELM_VERSION from $MOD into $OUT (first time only, a few minutes)" >&2
   W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-  mkdir -p "$CACHE"
   rm -rf "$OUT.tmp"; mkdir -p "$OUT.tmp"
   ( cd "$W"
     printf 'module local/helmbin\n\ngo 1.24.0\n' > go.mod
