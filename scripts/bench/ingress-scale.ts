@@ -1,0 +1,620 @@
+// `npm run bench -- [--ingresses 40] [--group-size 10] [--pods 3] [--quiet 10] [--timeout 600] [--no-pod-enis] [--json FILE]`
+//
+// Measures (never asserts) what the controller costs in AWS calls, time and memory at a modest scale, against
+// the local stand-ins (moto + etcd + kube-apiserver). N Ingresses: N - group-size implicit groups (one ALB
+// each) and one explicit group of group-size members sharing an ALB; each Ingress has its own NodePort Service
+// (target-type ip) with --pods backend Pods and their EndpointSlice, and (by default) one moto ENI per pod IP
+// carrying the node security group, as the VPC CNI would. The controller runs as its own process (the demo's
+// launcher); every number comes from its /metrics (aws_lb_controller_aws_api_calls_total) read before and
+// after each phase, and its VmHWM from /proc.
+//
+// Phases: 1 cold converge, 2 steady state, 3 controller restart, 4 pod rollout, 5 one annotation change,
+// 6 delete everything. See docs/benchmarks.md.
+//
+// Every wait is bounded by --timeout; every process is stopped by PID (the controller by the demo's
+// launcher, the stand-ins by their own handle); everything binds to 127.0.0.1.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  DescribeTagsCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
+  paginateDescribeLoadBalancers, paginateDescribeTargetGroups, type LoadBalancer, type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateNetworkInterfaceCommand, DeleteNetworkInterfaceCommand, DescribeSecurityGroupsCommand, EC2Client,
+} from '@aws-sdk/client-ec2';
+import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import { backendNodes, createBackendPods, writeEndpointSlice, type BackendNode, type BackendPod } from '../../src/stand-ins/backends.ts';
+import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import type { Ingress, Service } from '../../src/k8s/types.ts';
+import { isWriteOperation } from '../../src/aws/metrics.ts';
+import { parseMetrics, type Sample } from '../../src/server/metrics.ts';
+import { TAG_CLUSTER } from '../../src/model/tags.ts';
+import { startStandIns, MOTO_VERSION, type StandIns, type SeededFacts } from '../../src/stand-ins/index.ts';
+
+const USAGE = `Usage: npm run bench -- [--ingresses N] [--group-size G] [--pods P] [--quiet S] [--timeout S] [--no-pod-enis] [--json FILE]
+
+  --ingresses N    Ingresses in total (default 40): N-G implicit groups + one explicit group of G members
+  --group-size G   members of the explicit group (default 10)
+  --pods P         backend pods per Service (default 3)
+  --quiet S        the steady-state window, seconds (default 10)
+  --timeout S      upper bound of every wait, seconds (default 600)
+  --no-pod-enis    do not create a moto ENI per pod IP (targets then cannot be placed behind a security group)
+  --json FILE      also write the results as JSON
+`;
+
+const NS = 'default';
+const CLUSTER = 'bench';
+const GROUP = 'bench-shared';
+const HC_PATH = '/bench-healthz';
+const POLL_MS = 1_000;
+const SETTLE_MS = 3_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const say = (m: string): void => { process.stderr.write(`bench: ${m}\n`); };
+
+// ---------------------------------------------------------------------------------------------------------
+// options
+
+interface Options {
+  readonly ingresses: number;
+  readonly groupSize: number;
+  readonly pods: number;
+  readonly quietMs: number;
+  readonly timeoutMs: number;
+  readonly podEnis: boolean;
+  readonly json: string | undefined;
+}
+
+function options(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv], strict: true,
+    options: {
+      ingresses: { type: 'string' }, 'group-size': { type: 'string' }, pods: { type: 'string' }, quiet: { type: 'string' },
+      timeout: { type: 'string' }, 'no-pod-enis': { type: 'boolean' }, json: { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help) { process.stdout.write(USAGE); process.exit(0); }
+  const int = (v: string | undefined, d: number, what: string, min: number): number => {
+    const n = v === undefined ? d : Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${what} must be an integer >= ${min}\n${USAGE}`);
+    return n;
+  };
+  const ingresses = int(values.ingresses, 40, 'ingresses', 1);
+  const groupSize = int(values['group-size'], Math.min(10, ingresses), 'group-size', 0);
+  if (groupSize > ingresses) throw new Error('--group-size cannot exceed --ingresses');
+  const pods = int(values.pods, 3, 'pods', 1);
+  if (pods > 100) throw new Error('--pods is at most 100');
+  return {
+    ingresses, groupSize, pods, quietMs: int(values.quiet, 10, 'quiet', 1) * 1000, timeoutMs: int(values.timeout, 600, 'timeout', 10) * 1000,
+    podEnis: !values['no-pod-enis'], json: values.json,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// reading the controller
+
+interface Snapshot {
+  /** "service/Operation/outcome" → count */
+  readonly calls: Map<string, number>;
+  /** "controller/outcome" → count */
+  readonly reconciles: Map<string, number>;
+  /** Ingress names with at least one group reconcile counted */
+  readonly ingressesReconciled: Set<string>;
+  readonly queueDepth: number;
+  readonly leader: number;
+}
+
+function snapshotOf(samples: readonly Sample[]): Snapshot {
+  const calls = new Map<string, number>();
+  const reconciles = new Map<string, number>();
+  const ingressesReconciled = new Set<string>();
+  let queueDepth = 0;
+  let leader = 0;
+  for (const s of samples) {
+    if (s.name === 'aws_lb_controller_aws_api_calls_total') {
+      const k = `${s.labels.service}/${s.labels.operation}/${s.labels.outcome}`;
+      calls.set(k, (calls.get(k) ?? 0) + s.value);
+    } else if (s.name === 'aws_lb_controller_reconcile_total') {
+      const k = `${s.labels.controller}/${s.labels.outcome}`;
+      reconciles.set(k, (reconciles.get(k) ?? 0) + s.value);
+    } else if (s.name === 'aws_lb_controller_ingress_reconcile_total' && s.value > 0) {
+      ingressesReconciled.add(`${s.labels.namespace}/${s.labels.ingress}`);
+    } else if (s.name === 'aws_lb_controller_workqueue_depth') {
+      queueDepth += s.value;
+    } else if (s.name === 'aws_lb_controller_leader') {
+      leader = s.value;
+    }
+  }
+  return { calls, reconciles, ingressesReconciled, queueDepth, leader };
+}
+
+const EMPTY: Snapshot = { calls: new Map(), reconciles: new Map(), ingressesReconciled: new Set(), queueDepth: 0, leader: 0 };
+
+async function snapshot(c: ControllerProcess): Promise<Snapshot> {
+  return snapshotOf(parseMetrics(await c.metrics()));
+}
+
+const sum = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
+function diff(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after) {
+    const d = v - (before.get(k) ?? 0);
+    if (d > 0) out.set(k, d);
+  }
+  return out;
+}
+
+/** VmHWM / VmRSS of a process, in MiB */
+function memoryOf(pid: number): { hwmMiB: number; rssMiB: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { hwmMiB: Math.round(kb('VmHWM') / 1024), rssMiB: Math.round(kb('VmRSS') / 1024) };
+  } catch {
+    return { hwmMiB: NaN, rssMiB: NaN };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// phases
+
+interface PhaseResult {
+  readonly name: string;
+  readonly seconds: number;
+  /** named timings, seconds from the phase start */
+  readonly timings: Record<string, number>;
+  /** "service/Operation" or "service/Operation (outcome)" → calls in the phase */
+  readonly calls: Record<string, number>;
+  readonly reads: number;
+  readonly writes: number;
+  readonly failed: number;
+  readonly reconciles: Record<string, number>;
+  readonly controllerPid: number;
+  readonly vmHwmMiB: number;
+  readonly vmRssMiB: number;
+  readonly notes: string[];
+}
+
+function phaseResult(name: string, t0: number, timings: Record<string, number>, span: { before: Snapshot; after: Snapshot; ctrl: ControllerProcess }, notes: string[]): PhaseResult {
+  const { before, after, ctrl } = span;
+  const d = diff(before.calls, after.calls);
+  const calls: Record<string, number> = {};
+  let reads = 0;
+  let writes = 0;
+  let failed = 0;
+  for (const [k, v] of [...d].sort(([a], [b]) => a.localeCompare(b))) {
+    const [svc, op, outcome] = k.split('/') as [string, string, string];
+    calls[`${svc}/${op}${outcome === 'success' ? '' : ` (${outcome})`}`] = v;
+    if (isWriteOperation(op)) writes += v; else reads += v;
+    if (outcome !== 'success') failed += v;
+  }
+  const mem = memoryOf(ctrl.pid);
+  return {
+    name, seconds: (Date.now() - t0) / 1000, timings, calls, reads, writes, failed,
+    reconciles: Object.fromEntries(diff(before.reconciles, after.reconciles)), controllerPid: ctrl.pid,
+    vmHwmMiB: mem.hwmMiB, vmRssMiB: mem.rssMiB, notes,
+  };
+}
+
+/** polls fn until it returns a value (not undefined/false), at most timeoutMs */
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = POLL_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) { last = err; }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/** waits until the AWS call total has not moved for SETTLE_MS and the work queue is empty; returns the final snapshot */
+async function settle(ctrl: ControllerProcess, timeoutMs: number): Promise<Snapshot> {
+  const deadline = Date.now() + timeoutMs;
+  let prev = await snapshot(ctrl);
+  let stableSince = Date.now();
+  for (;;) {
+    await sleep(500);
+    const cur = await snapshot(ctrl);
+    if (sum(cur.calls) !== sum(prev.calls) || sum(cur.reconciles) !== sum(prev.reconciles) || cur.queueDepth > 0) stableSince = Date.now();
+    prev = cur;
+    if (Date.now() - stableSince >= SETTLE_MS) return cur;
+    if (Date.now() > deadline) { say(`warning: the controller did not settle within ${timeoutMs / 1000} s`); return cur; }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// the scenario
+
+interface Backend {
+  readonly ingress: string;
+  readonly service: Service;
+  readonly ipBase: number;
+  pods: BackendPod[];
+  enis: string[];
+}
+
+interface World {
+  readonly o: Options;
+  readonly s: StandIns;
+  readonly seeded: SeededFacts;
+  readonly admin: KubeClients;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly ec2: EC2Client;
+  readonly nodes: BackendNode[];
+  readonly backends: Backend[];
+  readonly logDir: string;
+}
+
+const ingressName = (i: number, o: Options): string =>
+  (i < o.ingresses - o.groupSize ? `bench-${String(i).padStart(3, '0')}` : `bench-g-${String(i - (o.ingresses - o.groupSize)).padStart(3, '0')}`);
+
+async function createEnis(w: World, pods: readonly BackendPod[]): Promise<string[]> {
+  if (!w.o.podEnis) return [];
+  const out: string[] = [];
+  for (const p of pods) {
+    const node = w.seeded.nodes.find((n) => n.nodeName === p.nodeName);
+    const r = await w.ec2.send(new CreateNetworkInterfaceCommand({
+      SubnetId: node?.subnetId, PrivateIpAddress: p.ip, Groups: [w.seeded.nodeSecurityGroupId], Description: `pod ${NS}/${p.name}`,
+    }));
+    if (r.NetworkInterface?.NetworkInterfaceId) out.push(r.NetworkInterface.NetworkInterfaceId);
+  }
+  return out;
+}
+
+async function createWorkload(w: World): Promise<void> {
+  const { o } = w;
+  const firstGroupMember = o.ingresses - o.groupSize;
+  // each Service gets 2*pods consecutive IP slots (two generations of pods: initial + rollout)
+  const stride = 2 * o.pods;
+  for (let i = 0; i < o.ingresses; i++) {
+    const name = ingressName(i, o);
+    const service = await w.admin.services.create({
+      apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS },
+      spec: { type: 'NodePort', selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+    } as Service, NS);
+    const b: Backend = { ingress: name, service, ipBase: i * stride, pods: [], enis: [] };
+    b.pods = await createBackendPods(w.admin, { namespace: NS, app: name, nodes: w.nodes, indices: [...Array(o.pods).keys()], ipBase: b.ipBase });
+    b.enis = await createEnis(w, b.pods);
+    await writeEndpointSlice(w.admin, { namespace: NS, service, pods: b.pods });
+    const member = i >= firstGroupMember;
+    const annotations: Record<string, string> = {
+      'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+      'alb.ingress.kubernetes.io/target-type': 'ip',
+      ...(member ? { 'alb.ingress.kubernetes.io/group.name': GROUP, 'alb.ingress.kubernetes.io/group.order': String(i - firstGroupMember + 1) } : {}),
+    };
+    await w.admin.ingresses.create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: NS, annotations },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [{ http: { paths: [{ path: member ? `/${name}` : '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } }] } }],
+      },
+    } as Ingress, NS);
+    w.backends.push(b);
+    if ((i + 1) % 20 === 0) say(`  created ${i + 1}/${o.ingresses} Ingresses with their Services, pods and EndpointSlices`);
+  }
+}
+
+async function ingressesWithHostname(w: World): Promise<number> {
+  const list = await w.admin.ingresses.list(NS);
+  return list.items.filter((i) => i.status?.loadBalancer?.ingress?.[0]?.hostname).length;
+}
+
+/** service name → target group ARN, from the TargetGroupBindings the controller wrote */
+async function targetGroupsByService(w: World): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const t of (await w.admin.targetGroupBindings.list(NS)).items) {
+    if (t.spec.targetGroupARN) out.set(t.spec.serviceRef.name, t.spec.targetGroupARN);
+  }
+  return out;
+}
+
+/** how many Services have exactly their current pods' IPs registered (checks only those not yet known to match) */
+async function targetsMatching(w: World, matched: Set<string>): Promise<number> {
+  const tgs = await targetGroupsByService(w);
+  for (const b of w.backends) {
+    const name = b.service.metadata?.name ?? '';
+    if (matched.has(name)) continue;
+    const arn = tgs.get(name);
+    if (!arn) continue;
+    const got = ((await w.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [])
+      .map((d) => `${d.Target?.Id}:${d.Target?.Port}`).sort();
+    const want = b.pods.map((p) => `${p.ip}:8080`).sort();
+    if (JSON.stringify(got) === JSON.stringify(want)) matched.add(name);
+  }
+  return matched.size;
+}
+
+/** what moto still holds that carries this cluster's tag: load balancers, target groups, security groups; and labelled SG rules */
+async function ownedInMoto(w: World): Promise<{ lbs: number; tgs: number; sgs: number; labelledRules: number; lbArns: string[] }> {
+  // every page: moto answers 50 per page by default
+  const lbs: LoadBalancer[] = [];
+  for await (const p of paginateDescribeLoadBalancers({ client: w.elbv2 }, {})) lbs.push(...(p.LoadBalancers ?? []));
+  const tgs: TargetGroup[] = [];
+  for await (const p of paginateDescribeTargetGroups({ client: w.elbv2 }, {})) tgs.push(...(p.TargetGroups ?? []));
+  const arns = [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)];
+  const owned = new Set<string>();
+  for (let i = 0; i < arns.length; i += 20) {
+    const out = await w.elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }));
+    for (const d of out.TagDescriptions ?? []) if (d.Tags?.some((t) => t.Key === TAG_CLUSTER && t.Value === CLUSTER)) owned.add(d.ResourceArn ?? '');
+  }
+  const sgs = (await w.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_CLUSTER}`, Values: [CLUSTER] }] }))).SecurityGroups ?? [];
+  const nodeSg = (await w.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [w.seeded.nodeSecurityGroupId] }))).SecurityGroups?.[0];
+  const labelled = (nodeSg?.IpPermissions ?? []).reduce((n, p) => n
+    + (p.UserIdGroupPairs ?? []).filter((x) => x.Description?.startsWith('elbv2.k8s.aws/')).length
+    + (p.IpRanges ?? []).filter((x) => x.Description?.startsWith('elbv2.k8s.aws/')).length, 0);
+  const lbArns = lbs.map((l) => l.LoadBalancerArn as string).filter((a) => owned.has(a)).sort();
+  return { lbs: lbArns.length, tgs: tgs.filter((t) => owned.has(t.TargetGroupArn as string)).length, sgs: sgs.length, labelledRules: labelled, lbArns };
+}
+
+async function startController(w: World, name: string): Promise<ControllerProcess> {
+  const c = await startControllerProcess({
+    clusterName: w.s.clusterName, kubeconfig: w.s.controllerKubeconfigPath, region: w.s.region, vpcId: w.seeded.vpcId,
+    awsEndpoint: w.s.motoUrl, logFile: join(w.logDir, `${name}.log`),
+  });
+  say(`controller ${name} started as pid ${c.pid} (log ${join(w.logDir, `${name}.log`)})`);
+  return c;
+}
+
+/** HEAD and how many files under src/ differ from it (the controller runs from the working tree) */
+function gitState(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+    return dirty ? `${head} + ${dirty} uncommitted file(s) under src/` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const secs = (t0: number): number => Math.round((Date.now() - t0) / 100) / 10;
+
+async function run(o: Options): Promise<void> {
+  const implicit = o.ingresses - o.groupSize;
+  const groups = implicit + (o.groupSize > 0 ? 1 : 0);
+  const logDir = join(tmpdir(), `aws-lb-controller-bench-${process.pid}`);
+  mkdirSync(logDir, { recursive: true });
+  const machine = {
+    date: new Date().toISOString(),
+    nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
+    node: process.version,
+    moto: MOTO_VERSION,
+    commit: gitState(),
+    loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  say(`${o.ingresses} Ingresses (${implicit} implicit groups + 1 group of ${o.groupSize}) = ${groups} ALBs, ${o.pods} pods each; `
+    + `machine: ${machine.nproc} cores, node ${machine.node}, load ${machine.loadavgAtStart.join(' ')}; logs in ${logDir}`);
+  say('starting the stand-ins');
+  const s = await startStandIns({ clusterName: CLUSTER, log: (m) => say(`  ${m}`) });
+  let ctrl: ControllerProcess | undefined;
+  const elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
+  const ec2 = new EC2Client({ ...s.aws });
+  const onSignal = (): void => {
+    say('interrupted; stopping the controller and the stand-ins');
+    void (async () => { await ctrl?.stop(5_000); await s.stop(); process.exit(130); })();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const results: PhaseResult[] = [];
+  try {
+    const seeded = s.seeded as SeededFacts;
+    const w: World = {
+      o, s, seeded, elbv2, ec2, logDir, backends: [],
+      admin: createKubeClients({ kubeconfig: s.adminKubeconfigPath }),
+      nodes: backendNodes(seeded),
+    };
+    const tSetup = Date.now();
+    say('creating the workload (before the controller starts)');
+    await createWorkload(w);
+    say(`workload created in ${secs(tSetup)} s`);
+
+    // 1. cold converge
+    {
+      say('phase 1: cold converge');
+      const t0 = Date.now();
+      ctrl = await startController(w, 'first');
+      const c = ctrl;
+      const timings: Record<string, number> = {};
+      await waitFor('controller ready', () => c.ready(), o.timeoutMs);
+      timings['ready'] = secs(t0);
+      await waitFor('all hostnames', async () => (await ingressesWithHostname(w)) === o.ingresses, o.timeoutMs);
+      timings['all hostnames'] = secs(t0);
+      const matched = new Set<string>();
+      await waitFor('all targets registered', async () => (await targetsMatching(w, matched)) === o.ingresses, o.timeoutMs, 2 * POLL_MS);
+      timings['all targets'] = secs(t0);
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('1 cold converge', t0, timings, { before: EMPTY, after, ctrl: c }, []);
+      r.notes.push(`${Math.round((r.reads + r.writes) / o.ingresses * 10) / 10} calls per Ingress (${Math.round(r.reads / o.ingresses * 10) / 10} reads, ${Math.round(r.writes / o.ingresses * 10) / 10} writes); ${Math.round((r.reads + r.writes) / groups * 10) / 10} per ALB`);
+      results.push(r);
+      printPhase(r);
+    }
+    const lbsBefore = (await ownedInMoto(w)).lbArns;
+
+    // 2. steady state
+    {
+      say(`phase 2: steady state (${o.quietMs / 1000} s, nothing changes)`);
+      const c = ctrl;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      await sleep(o.quietMs);
+      const after = await snapshot(c);
+      results.push(phaseResult('2 steady state', t0, { window: o.quietMs / 1000 }, { before, after, ctrl: c }, []));
+      printPhase(results.at(-1) as PhaseResult);
+    }
+
+    // 3. restart
+    {
+      say('phase 3: controller restart (SIGTERM, start again)');
+      const old = ctrl;
+      const oldMem = memoryOf(old.pid);
+      const t0 = Date.now();
+      const code = await old.stop(30_000);
+      const timings: Record<string, number> = { stopped: secs(t0) };
+      ctrl = undefined;
+      const tStart = Date.now();
+      ctrl = await startController(w, 'second');
+      const c = ctrl;
+      await waitFor('controller ready', () => c.ready(), o.timeoutMs);
+      timings['ready'] = secs(t0);
+      await waitFor('leader', async () => (await snapshot(c)).leader === 1, o.timeoutMs, 250);
+      timings['leader'] = secs(t0);
+      await waitFor('every Ingress reconciled once', async () => (await snapshot(c)).ingressesReconciled.size >= o.ingresses, o.timeoutMs, 250);
+      timings['all Ingresses reconciled'] = secs(t0);
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const lbsAfter = (await ownedInMoto(w)).lbArns;
+      const notes = [`old process exited with ${String(code)} (VmHWM ${oldMem.hwmMiB} MiB); new process up ${secs(tStart)} s after start`,
+        `load balancers ${JSON.stringify(lbsAfter) === JSON.stringify(lbsBefore) ? 'unchanged' : 'CHANGED'} (${lbsAfter.length})`];
+      const r = phaseResult('3 restart', t0, timings, { before: EMPTY, after, ctrl: c }, notes);
+      results.push(r);
+      printPhase(r);
+    }
+
+    // 4. pod rollout
+    {
+      say('phase 4: pod rollout (new pods with new IPs for every Service)');
+      const c = ctrl;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      const timings: Record<string, number> = {};
+      const old = w.backends.map((b) => ({ pods: b.pods, enis: b.enis }));
+      const fresh: { pods: BackendPod[]; enis: string[] }[] = [];
+      for (const b of w.backends) {
+        const pods = await createBackendPods(w.admin, { namespace: NS, app: b.ingress, nodes: w.nodes, indices: [...Array(o.pods).keys()].map((i) => i + o.pods), ipBase: b.ipBase });
+        fresh.push({ pods, enis: await createEnis(w, pods) });
+      }
+      timings['new pods created'] = secs(t0);
+      const tSlices = Date.now();
+      for (const [i, b] of w.backends.entries()) {
+        const f = fresh[i] as { pods: BackendPod[]; enis: string[] };
+        b.pods = f.pods;
+        b.enis = f.enis;
+        await writeEndpointSlice(w.admin, { namespace: NS, service: b.service, pods: b.pods });
+      }
+      timings['EndpointSlices written'] = secs(t0);
+      for (const x of old) for (const p of x.pods) await w.admin.pods.delete(p.name, NS);
+      timings['old pods deleted'] = secs(t0);
+      const matched = new Set<string>();
+      await waitFor('targets match the new pods', async () => (await targetsMatching(w, matched)) === o.ingresses, o.timeoutMs, 2 * POLL_MS);
+      timings['all targets match'] = secs(t0);
+      const notes = [`targets matched ${secs(tSlices)} s after the first EndpointSlice write (bench polls every ${2 * POLL_MS / 1000} s)`];
+      for (const x of old) for (const id of x.enis) await w.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }));
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('4 pod rollout', t0, timings, { before, after, ctrl: c }, notes);
+      results.push(r);
+      printPhase(r);
+    }
+
+    // 5. one annotation change
+    {
+      say('phase 5: one annotation change (healthcheck-path on one Ingress)');
+      const c = ctrl;
+      const target = w.backends[0] as Backend;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      await w.admin.ingresses.mergePatch(target.ingress, NS, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-path': HC_PATH } } });
+      const arn = (await targetGroupsByService(w)).get(target.ingress) as string;
+      await waitFor('health check path applied', async () =>
+        (await w.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0]?.HealthCheckPath === HC_PATH, o.timeoutMs, 250);
+      const timings: Record<string, number> = { applied: secs(t0) };
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('5 annotation change', t0, timings, { before, after, ctrl: c }, [`${target.ingress}: healthcheck-path ${HC_PATH}`]);
+      results.push(r);
+      printPhase(r);
+    }
+
+    // 6. delete everything
+    {
+      say('phase 6: delete all Ingresses');
+      const c = ctrl;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      for (const b of w.backends) await w.admin.ingresses.delete(b.ingress, NS);
+      const timings: Record<string, number> = { 'deletes sent': secs(t0) };
+      await waitFor('Ingresses gone (finalizers removed)', async () => (await w.admin.ingresses.list(NS)).items.length === 0, o.timeoutMs);
+      timings['finalizers gone'] = secs(t0);
+      let left = await ownedInMoto(w);
+      try {
+        await waitFor('nothing owned left in moto', async () => {
+          left = await ownedInMoto(w);
+          return left.lbs + left.tgs + left.sgs + left.labelledRules === 0 && (await w.admin.targetGroupBindings.list(NS)).items.length === 0;
+        }, o.timeoutMs, 2 * POLL_MS);
+        timings['moto empty'] = secs(t0);
+      } catch (err) {
+        say(`warning: ${(err as Error).message}`);
+      }
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('6 delete all', t0, timings, { before, after, ctrl: c },
+        [`left in moto: ${left.lbs} LBs, ${left.tgs} TGs, ${left.sgs} SGs, ${left.labelledRules} labelled node-SG rules`]);
+      results.push(r);
+      printPhase(r);
+    }
+
+    const summary = { machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, options: o, groups, results };
+    process.stdout.write(renderSummary(summary));
+    if (o.json) writeFileSync(o.json, JSON.stringify(summary, null, 2) + '\n');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (ctrl) { say(`stopping the controller (pid ${ctrl.pid})`); await ctrl.stop(15_000); }
+    elbv2.destroy();
+    ec2.destroy();
+    say('stopping the stand-ins');
+    await s.stop();
+    say(`controller logs kept in ${logDir}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// output
+
+function printPhase(r: PhaseResult): void {
+  const lines = [`\n== ${r.name}: ${r.reads + r.writes} AWS calls (${r.reads} reads, ${r.writes} writes${r.failed ? `, ${r.failed} failed` : ''}); `
+    + `timings ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10} s`).join(', ')}; VmHWM ${r.vmHwmMiB} MiB`];
+  for (const [k, v] of Object.entries(r.calls)) lines.push(`   ${k.padEnd(52)} ${v}`);
+  if (Object.keys(r.reconciles).length) lines.push(`   reconciles: ${Object.entries(r.reconciles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const n of r.notes) lines.push(`   note: ${n}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function renderSummary(x: { machine: Record<string, unknown>; options: Options; groups: number; results: PhaseResult[] }): string {
+  const m = x.machine;
+  const out: string[] = [
+    '',
+    `### ${x.options.ingresses} Ingresses (${x.groups} ALBs, explicit group of ${x.options.groupSize}), ${x.options.pods} pods each — ${String(m.date).slice(0, 10)}`,
+    '',
+    `Machine: ${String(m.nproc)} cores, Node ${String(m.node)}, moto ${String(m.moto)}; code ${String(m.commit)}; load average ${(m.loadavgAtStart as number[]).join(' ')} at start, ${(m.loadavgAtEnd as number[]).join(' ')} at end.`,
+    '',
+    '| phase | time (s) | AWS calls | reads | writes | failed | reconciles (ingress / tgb) | VmHWM (MiB) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of x.results) {
+    const rec = (ctl: string): number => Object.entries(r.reconciles).filter(([k]) => k.startsWith(`${ctl}/`)).reduce((a, [, v]) => a + v, 0);
+    const t = r.timings;
+    const time = t['settled'] ?? t['window'] ?? r.seconds;
+    out.push(`| ${r.name} | ${Math.round(time * 10) / 10} | ${r.reads + r.writes} | ${r.reads} | ${r.writes} | ${r.failed} | ${rec('ingress')} / ${rec('targetGroupBinding')} | ${r.vmHwmMiB} |`);
+  }
+  out.push('', 'Timings (seconds from the phase start):', '');
+  for (const r of x.results) out.push(`- ${r.name}: ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10}`).join(', ')}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`);
+  const ops = [...new Set(x.results.flatMap((r) => Object.keys(r.calls)))].sort();
+  out.push('', 'AWS calls by operation:', '', `| operation | ${x.results.map((r) => r.name.split(' ')[0]).join(' | ')} |`, `|---|${x.results.map(() => '---:').join('|')}|`);
+  for (const op of ops) out.push(`| ${op}${isWriteOperation(op.split('/')[1]?.split(' ')[0] ?? '') ? ' (w)' : ''} | ${x.results.map((r) => r.calls[op] ?? '').join(' | ')} |`);
+  return out.join('\n') + '\n';
+}
+
+try {
+  await run(options(process.argv.slice(2)));
+} catch (err) {
+  say(`failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+}
