@@ -1,9 +1,11 @@
 // ListenerRule: create, ModifyRule for conditions/actions, SetRulePriorities for moves, delete.
 //
 // Priorities are unique per listener, and SetRulePriorities refuses a target another rule holds (moto
-// even refuses one a moving rule holds). The plan orders moves first; when a target is still taken
-// the rule is parked at a free priority at the top of the range and moved to its place as soon as
-// the holder moves or goes. Whatever is still parked when the plan ends is an error.
+// even refuses one a moving rule holds). The plan already orders moves and creates so that each one
+// targets a free priority, without ever putting a rule behind one it should precede (see
+// src/plan/kinds/listener-rule.ts). Apply does not reorder anything itself: a move or create whose
+// priority is still held (the plan is wrong, or the listener changed since it was observed) stops the
+// apply with PriorityConflict, and the next reconcile re-observes and plans again.
 import {
   CreateRuleCommand, DeleteRuleCommand, ModifyRuleCommand, SetRulePrioritiesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -13,7 +15,7 @@ import { ApplyError } from './apply-types.ts';
 import type { ApplyChange } from './apply-types.ts';
 import type { ApplyContext } from './apply-context.ts';
 import { existingArn, keyOf, observedBefore, remember, resolvedAfter, tagDiff } from './apply-context.ts';
-import { differsFor, isAwsError, unless, sameValue, toSdkTags } from './apply-support.ts';
+import { differsFor, isAwsError, sameValue, toSdkTags } from './apply-support.ts';
 import { normalizeActions, normalizeConditions } from '../plan/kinds/actions.ts';
 import type { Resolved } from './apply-support.ts';
 import { syncElbTags } from './apply-load-balancer.ts';
@@ -21,16 +23,10 @@ import { toSdkActions, toSdkConditions } from './sdk-shapes.ts';
 
 type Spec = Resolved<ListenerRuleSpec>;
 
-/** ALB's highest rule priority; parking spots are taken downward from here. */
-export const MAX_RULE_PRIORITY = 50_000;
-
-interface Pending { readonly listenerArn: string; readonly priority: number; readonly resource: string }
-
-/** Who holds which priority on each listener, as far as this apply knows, and the parked rules. */
+/** Who holds which priority on each listener, as far as this apply knows. */
 export class RulePriorityBook {
   private readonly held = new Map<string, Map<number, string>>();
   private readonly at = new Map<string, { listenerArn: string; priority: number }>();
-  readonly pending = new Map<string, Pending>();
 
   record(listenerArn: string, ruleArn: string, priority: number): void {
     this.forget(ruleArn);
@@ -54,17 +50,9 @@ export class RulePriorityBook {
     return this.held.get(listenerArn)?.get(priority);
   }
 
-  freeHighPriority(listenerArn: string): number {
-    const m = this.held.get(listenerArn);
-    let p = MAX_RULE_PRIORITY;
-    while (m?.has(p)) p--;
-    return p;
-  }
-
   dropListener(listenerArn: string): void {
     for (const ruleArn of this.held.get(listenerArn)?.values() ?? []) this.at.delete(ruleArn);
     this.held.delete(listenerArn);
-    for (const [ruleArn, p] of this.pending) if (p.listenerArn === listenerArn) this.pending.delete(ruleArn);
   }
 }
 
@@ -89,31 +77,38 @@ export async function applyListenerRule(change: ApplyChange, ctx: ApplyContext):
   }
 }
 
+/** the plan should never target a held priority; if it does, stop rather than reorder rules behind its back */
+function priorityConflict(resource: string, priority: number, holder: string | undefined, cause?: unknown): ApplyError {
+  const by = holder ? ` by ${holder}` : ' (AWS says PriorityInUse)';
+  return new ApplyError('PriorityConflict', `${resource}: priority ${priority} is still held${by}; the plan does not free it first (re-observe and plan again)`, { resource, ...(cause ? { cause } : {}) });
+}
+
+/** the call, with PriorityInUse turned into PriorityConflict */
+async function atFreePriority<T>(resource: string, priority: number, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isAwsError(err, 'PriorityInUse')) throw priorityConflict(resource, priority, undefined, err);
+    throw err;
+  }
+}
+
 async function createRule(change: ApplyChange, ctx: ApplyContext): Promise<void> {
   const key = keyOf(change);
   const spec = resolvedAfter<ListenerRuleSpec>(ctx, change);
-  const send = (priority: number) => ctx.elbv2.send(new CreateRuleCommand({
+  const holder = ctx.rules.holder(spec.listener, spec.priority);
+  if (holder !== undefined) throw priorityConflict(key, spec.priority, holder);
+  const out = await atFreePriority(key, spec.priority, () => ctx.elbv2.send(new CreateRuleCommand({
     ListenerArn: spec.listener,
-    Priority: priority,
+    Priority: spec.priority,
     Conditions: toSdkConditions(spec.conditions),
     Actions: toSdkActions(spec.actions),
     ...(Object.keys(spec.tags).length ? { Tags: toSdkTags(spec.tags) } : {}),
-  }));
-  const taken = ctx.rules.holder(spec.listener, spec.priority) !== undefined;
-  let out = taken ? undefined : await unless(() => send(spec.priority), 'PriorityInUse');
-  let priority = spec.priority;
-  if (!out) {
-    priority = ctx.rules.freeHighPriority(spec.listener);
-    out = await send(priority);
-  }
+  })));
   const arn = out.Rules?.[0]?.RuleArn;
   if (!arn) throw new ApplyError('AwsError', `${key}: CreateRule returned no ARN`, { resource: key });
   remember(ctx, change, { arn });
-  ctx.rules.record(spec.listener, arn, priority);
-  if (priority !== spec.priority) {
-    ctx.log.info('rule created at a parking priority until its own is free', { resource: key, parked: priority, priority: spec.priority });
-    ctx.rules.pending.set(arn, { listenerArn: spec.listener, priority: spec.priority, resource: key });
-  }
+  ctx.rules.record(spec.listener, arn, spec.priority);
 }
 
 async function updateRule(change: ApplyChange, ctx: ApplyContext): Promise<void> {
@@ -138,70 +133,22 @@ async function updateRule(change: ApplyChange, ctx: ApplyContext): Promise<void>
   remember(ctx, change, { arn });
 }
 
-async function setPriority(ctx: ApplyContext, listenerArn: string, ruleArn: string, priority: number): Promise<void> {
-  await ctx.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: ruleArn, Priority: priority }] }));
-  ctx.rules.record(listenerArn, ruleArn, priority);
-}
-
 async function moveRule(ctx: ApplyContext, resource: string, listenerArn: string, ruleArn: string, target: number): Promise<void> {
   const holder = ctx.rules.holder(listenerArn, target);
   if (holder === ruleArn) return;
-  if (holder === undefined) {
-    try {
-      await setPriority(ctx, listenerArn, ruleArn, target);
-      ctx.rules.pending.delete(ruleArn);
-      return flushParked(ctx, listenerArn);
-    } catch (err) {
-      if (!isAwsError(err, 'PriorityInUse')) throw err;
-    }
-  }
-  const spot = ctx.rules.freeHighPriority(listenerArn);
-  ctx.log.info('rule parked until its priority is free', { resource, parked: spot, priority: target });
-  await setPriority(ctx, listenerArn, ruleArn, spot);
-  ctx.rules.pending.set(ruleArn, { listenerArn, priority: target, resource });
-  // Parking freed the rule's old priority, which another parked rule may be waiting for.
-  await flushParked(ctx, listenerArn, ruleArn);
-}
-
-/** Moves parked rules of a listener whose target priority has become free. */
-export async function flushParked(ctx: ApplyContext, listenerArn: string, except?: string): Promise<void> {
-  for (let progressed = true; progressed;) {
-    progressed = false;
-    for (const [ruleArn, p] of ctx.rules.pending) {
-      if (p.listenerArn !== listenerArn || ruleArn === except || ctx.rules.holder(listenerArn, p.priority) !== undefined) continue;
-      try {
-        await setPriority(ctx, listenerArn, ruleArn, p.priority);
-      } catch (err) {
-        if (isAwsError(err, 'PriorityInUse')) continue;
-        throw err;
-      }
-      ctx.rules.pending.delete(ruleArn);
-      progressed = true;
-    }
-  }
-}
-
-/** At the end of apply: every parked rule must have reached its priority. */
-export async function settleParked(ctx: ApplyContext): Promise<void> {
-  for (const listenerArn of new Set([...ctx.rules.pending.values()].map((p) => p.listenerArn))) await flushParked(ctx, listenerArn);
-  const [first] = ctx.rules.pending.values();
-  if (first) {
-    const holder = ctx.rules.holder(first.listenerArn, first.priority);
-    throw new ApplyError('PriorityConflict', `${first.resource}: priority ${first.priority} is still held${holder ? ` by ${holder}` : ''}, which the plan neither moves nor deletes`, { resource: first.resource });
-  }
+  if (holder !== undefined) throw priorityConflict(resource, target, holder);
+  await atFreePriority(resource, target, () => ctx.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: ruleArn, Priority: target }] })));
+  ctx.rules.record(listenerArn, ruleArn, target);
 }
 
 async function deleteRule(change: ApplyChange, ctx: ApplyContext): Promise<void> {
   const arn = existingArn(change);
-  const before = observedBefore<ListenerRuleSpec>(change);
   try {
     await ctx.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
   } catch (err) {
     if (!isAwsError(err, 'RuleNotFound')) throw err;
   }
   ctx.rules.forget(arn);
-  ctx.rules.pending.delete(arn);
   const key = keyOf(change);
   if (ctx.resources.get(key)?.arn === arn) ctx.resources.delete(key);
-  if (typeof before.listener === 'string') await flushParked(ctx, before.listener);
 }

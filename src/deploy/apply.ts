@@ -19,7 +19,7 @@ import { awsErrorCode, findUnknowns, resolveTiming } from './apply-support.ts';
 import { applyLoadBalancer } from './apply-load-balancer.ts';
 import { applyTargetGroup } from './apply-target-group.ts';
 import { applyListener } from './apply-listener.ts';
-import { RulePriorityBook, applyListenerRule, seedRulePriorities, settleParked } from './apply-listener-rule.ts';
+import { RulePriorityBook, applyListenerRule, seedRulePriorities } from './apply-listener-rule.ts';
 import { applySecurityGroup } from './apply-security-group.ts';
 import { applyBinding } from './apply-binding.ts';
 
@@ -79,11 +79,6 @@ export async function applyPlan(plan: ApplyPlan, deps: ApplyDeps): Promise<Apply
     } catch (err) {
       return fail(d.resource, 'replace', err);
     }
-  }
-  try {
-    await settleParked(ctx);
-  } catch (err) {
-    return fail(err instanceof ApplyError && err.resource ? err.resource : 'ListenerRule', 'update', err);
   }
   const result = summary(ctx);
   const dnsName = result.dnsName ?? await describeDnsName(ctx);

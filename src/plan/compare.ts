@@ -1,6 +1,7 @@
 // Field comparison shared by every kind: plain fields, user-set attributes, and tags.
 import { isIgnoredTagKey } from '../model/tags.ts';
-import type { FieldDiff } from './types.ts';
+import type { ResourceKind } from '../model/refs.ts';
+import type { Change, FieldDiff, Spec } from './types.ts';
 import { canonicalJson, containsUnknown, deepEqual, joinPath, resolveRefs, type Resolver } from './values.ts';
 
 export interface FieldRule {
@@ -67,3 +68,24 @@ export function diffTags(desired: Readonly<Record<string, string>>, observed: Re
 
 /** for lists whose order AWS does not keep: compare as sorted */
 export const sortedCopy = (v: unknown): unknown => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : canonicalJson(x))).sort() : v);
+
+export interface InPlaceBase {
+  readonly kind: ResourceKind;
+  readonly id: string;
+  readonly arn?: string;
+  readonly before: Spec;
+  readonly after: Spec;
+}
+
+/**
+ * A matched resource that is kept: update when a known field differs, else noop. Fields known only after
+ * discovery are listed (unknownFields), never claimed. `updateReason` words the reason of an update.
+ */
+export function inPlaceChange(base: InPlaceBase, diffs: readonly FieldDiff[], updateReason = (fields: readonly string[]): string => `${fields.join(', ')} differ`): Change {
+  const fields = diffs.filter((x) => x.status === 'changed').map((x) => x.path);
+  const unknownFields = diffs.filter((x) => x.status === 'unknown').map((x) => x.path);
+  const extra = { ...(unknownFields.length ? { unknownFields } : {}), ...(diffs.length ? { diffs } : {}) };
+  if (fields.length > 0) return { action: 'update', ...base, reason: updateReason(fields), fields, ...extra };
+  const reason = unknownFields.length ? `no known difference; ${unknownFields.join(', ')} known after discovery` : 'matches';
+  return { action: 'noop', ...base, reason, ...extra };
+}

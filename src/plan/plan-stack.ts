@@ -8,11 +8,11 @@
 //   3. every other delete, in reverse dependency order: bindings, rules, listeners, target groups, security group
 //      (including the old halves of replaced target groups and security groups, once nothing points at them).
 import type { Observed, ObservedListener, ObservedListenerRule, ObservedState } from '../model/observed.ts';
-import type { Ref, ResourceKind } from '../model/refs.ts';
+import type { Ref } from '../model/refs.ts';
 import type { ListenerRule, Resource, Stack, TargetGroupBinding } from '../model/stack.ts';
 import { resourceKey } from '../model/stack.ts';
 import { TAG_INGRESS_RESOURCE } from '../model/tags.ts';
-import type { TagContext } from './compare.ts';
+import { inPlaceChange, type TagContext } from './compare.ts';
 import { RANK, type TaggedKind } from './kinds/kind.ts';
 import { loadBalancerKind } from './kinds/load-balancer.ts';
 import { listenerDiffs, observedListenerSpec } from './kinds/listener.ts';
@@ -21,7 +21,7 @@ import { securityGroupKind } from './kinds/security-group.ts';
 import { bindingDiffs, bindingKey } from './kinds/target-group-binding.ts';
 import { targetGroupKind } from './kinds/target-group.ts';
 import { orderNodes, stringsIn, type OrderNode } from './order.ts';
-import type { Change, FieldDiff, ObservedBinding, Plan, PlanOptions, Spec } from './types.ts';
+import type { Change, ObservedBinding, Plan, PlanOptions, Spec } from './types.ts';
 import { collectRefs, containsUnknown, resolveRefs, type Resolver } from './values.ts';
 
 class Planner {
@@ -88,6 +88,16 @@ class Planner {
     const diffs = mod.diff(spec, o, this.resolve, this.tags);
     const base = { kind: mod.kind, id, arn: o.arn, before: mod.before(o), after: resolveRefs(spec, this.resolve) as Spec };
     const replaceFields = diffs.filter((x) => x.status === 'changed' && x.forcesReplacement).map((x) => x.path);
+    const blocked = replaceFields.length > 0 ? mod.replaceBlocked?.(spec, o) : undefined;
+    if (blocked !== undefined) {
+      // no replacement that cannot succeed: the resource stays as it is (Refs keep pointing at it)
+      const what = `${replaceFields.join(', ')} cannot change in place and ${blocked}`;
+      this.warnings.push(`${mod.kind} ${id} (${o.arn}) must be recreated: ${what}; it is left as it is. To recreate it, remove the backend `
+        + 'that uses it from its Ingress (or rename the Service port), apply, then add it back');
+      this.kept.set(resourceKey({ kind: mod.kind, id }), (field) => mod.refValue(o, field));
+      this.addForward({ action: 'noop', ...base, reason: `left as it is: ${what}` }, spec);
+      return;
+    }
     if (replaceFields.length > 0) {
       const fields = diffs.filter((x) => x.status === 'changed').map((x) => x.path);
       const reason = `${replaceFields.join(', ')} cannot change in place`;
@@ -102,7 +112,7 @@ class Planner {
       return;
     }
     this.kept.set(resourceKey({ kind: mod.kind, id }), (field) => mod.refValue(o, field));
-    this.addForward(inPlace(base, diffs), spec);
+    this.addForward(inPlaceChange(base, diffs), spec);
   }
 
   deleteTagged<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>, id: string, o: O, reason: string): void {
@@ -125,7 +135,7 @@ class Planner {
       matched.add(o);
       this.kept.set(resourceKey(d), (field) => (field === 'arn' ? o.arn : undefined));
       const base = { kind: 'Listener' as const, id: d.id, arn: o.arn, before: observedListenerSpec(o), after: resolveRefs(d.spec, this.resolve) };
-      this.addForward(inPlace(base, listenerDiffs(d.spec, o, this.resolve, this.tags)), d.spec);
+      this.addForward(inPlaceChange(base, listenerDiffs(d.spec, o, this.resolve, this.tags)), d.spec);
     }
     for (const o of this.observed.listeners) {
       if (matched.has(o) || this.cascading.has(o.loadBalancerArn)) continue;
@@ -201,7 +211,7 @@ class Planner {
     const replaceFields = diffs.filter((x) => x.status === 'changed' && x.forcesReplacement).map((x) => x.path);
     const base = { kind: 'TargetGroupBinding' as const, id: d.id, before: o.spec, after };
     if (replaceFields.length === 0) {
-      this.addForward(inPlace(base, diffs), d.spec);
+      this.addForward(inPlaceChange(base, diffs), d.spec);
       return;
     }
     const fields = diffs.filter((x) => x.status === 'changed').map((x) => x.path);
@@ -225,24 +235,6 @@ class Planner {
 
 function refValues<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>, o: O): string[] {
   return (['groupId', 'dnsName'] as const).map((f) => mod.refValue(o, f)).filter((v): v is string => v !== undefined);
-}
-
-interface InPlaceBase {
-  readonly kind: ResourceKind;
-  readonly id: string;
-  readonly arn?: string;
-  readonly before: Spec;
-  readonly after: Spec;
-}
-
-/** update when a known field differs, else noop; fields known only after discovery are listed, never claimed */
-function inPlace(base: InPlaceBase, diffs: readonly FieldDiff[]): Change {
-  const fields = diffs.filter((x) => x.status === 'changed').map((x) => x.path);
-  const unknownFields = diffs.filter((x) => x.status === 'unknown').map((x) => x.path);
-  const extra = { ...(unknownFields.length ? { unknownFields } : {}), ...(diffs.length ? { diffs } : {}) };
-  if (fields.length > 0) return { action: 'update', ...base, reason: `${fields.join(', ')} differ`, fields, ...extra };
-  const reason = unknownFields.length ? `no known difference; ${unknownFields.join(', ')} known after discovery` : 'matches';
-  return { action: 'noop', ...base, reason, ...extra };
 }
 
 /**

@@ -12,6 +12,11 @@ export interface TaggedKind<S extends Spec, O extends Observed<S>> {
   /** 'delete-first' when the old and new resource cannot coexist (a load balancer's listeners and name) */
   readonly replaceOrder: 'delete-first' | 'create-first';
   observed(state: ObservedState): readonly O[];
+  /**
+   * Why a replacement the diff forces cannot be made (the planner then leaves the resource as it is and
+   * warns), or undefined when it can.
+   */
+  replaceBlocked?(desired: S, observed: O): string | undefined;
   diff(desired: S, observed: O, resolve: Resolver, tags: TagContext): FieldDiff[];
   /** the observed spec as a plan shows it in `before`: every tag and attribute included */
   before(observed: O): S;

@@ -1,12 +1,23 @@
-// Target group: target type, protocol, protocol version, port, VPC and IP family force a new group
-// (upstream replaces on the first three; AWS cannot modify the others). Health check, attributes and tags
-// are changed in place. The name is not compared: matching is by resource tag.
+// Target group: target type, protocol, protocol version, VPC and IP family force a new group (upstream
+// replaces on the first three; AWS cannot modify the others). Health check, attributes and tags are changed
+// in place. The name is not compared: matching is by resource tag.
+//
+// The port is not compared at all: AWS cannot modify it, but targets are registered with their own ports
+// (as upstream does), so the target group's port is not on the data path. Replacing on it would create an
+// empty group and answer 503 until targets register again, for no benefit; upstream does not replace either.
+//
+// A replacement is create-first, and target group names are unique per account and region. The name hash
+// covers target type, protocol and protocol version (and the ports), so those changes get a new name; a
+// change of VPC or IP family alone does not, and the new group could not be created (DuplicateTargetGroupName)
+// while its binding, replaced delete-first under the same name, would already have deregistered every target.
+// Deleting the old group first is no better: listener rules forward to it and the binding drains it, so traffic
+// would stop. The safest plan is none: leave the group as it is and warn, so a person can recreate it.
 import type { ObservedTargetGroup } from '../../model/observed.ts';
 import type { TargetGroupSpec } from '../../model/elbv2.ts';
 import { diffAttributes, diffFields, diffTags, type FieldRule } from '../compare.ts';
 import { RANK, type TaggedKind } from './kind.ts';
 
-const REPLACE_FIELDS = ['targetType', 'protocol', 'protocolVersion', 'port', 'vpcId', 'ipAddressType'] as const;
+const REPLACE_FIELDS = ['targetType', 'protocol', 'protocolVersion', 'vpcId', 'ipAddressType'] as const;
 
 export const targetGroupKind: TaggedKind<TargetGroupSpec, ObservedTargetGroup> = {
   kind: 'TargetGroup',
@@ -20,6 +31,9 @@ export const targetGroupKind: TaggedKind<TargetGroupSpec, ObservedTargetGroup> =
     }
     return [...diffFields(rules, resolve), ...diffAttributes('attributes', d.attributes, o.attributes), ...diffTags(d.tags, o.tags, tags)];
   },
+  replaceBlocked: (d, o) => (d.name === o.spec.name
+    ? `a new target group would have the same name (${d.name}), which AWS refuses while the old one exists`
+    : undefined),
   before: (o) => ({ ...o.spec, attributes: o.attributes, tags: o.tags }),
   refValue: (o, field) => (field === 'arn' ? o.arn : undefined),
 };

@@ -72,34 +72,46 @@ describe('deploy/apply: listener rule priorities', () => {
     listener.install();
   });
 
-  it('swaps two rules even though the target priorities are taken (parking one on a free priority)', async () => {
+  it('never reorders on its own: a move onto a held priority stops with PriorityConflict before any write', async () => {
     const a = listener.add('/a', 1);
     const b = listener.add('/b', 2);
     const res = await applyPlan(plan([move(a, '/a', 1, 2), move(b, '/b', 2, 1)]), deps());
-    assert.equal(res.errors, undefined);
-    assert.deepEqual(listener.layout(), [[1, '/b'], [2, '/a']]);
+    assert.equal(res.errors?.[0]?.code, 'PriorityConflict');
+    assert.match(res.errors?.[0]?.message ?? '', /priority 2 is still held/);
+    assert.equal(elb.commandCalls(SetRulePrioritiesCommand).length, 0);
+    assert.deepEqual(listener.layout(), [[1, '/a'], [2, '/b']]);
   });
 
-  it('shifts a run of rules down to make room for a new first rule', async () => {
+  it('shifts a run of rules down bottom first, one call each, to make room for a new first rule', async () => {
     const r1 = listener.add('/1', 1);
     const r2 = listener.add('/2', 2);
     const r3 = listener.add('/3', 3);
     const res = await applyPlan(plan([
-      move(r1, '/1', 1, 2), move(r2, '/2', 2, 3), move(r3, '/3', 3, 4),
+      move(r3, '/3', 3, 4), move(r2, '/2', 2, 3), move(r1, '/1', 1, 2),
       create('ListenerRule', '80:1', rule('/new', 1)),
     ]), deps());
     assert.equal(res.errors, undefined);
+    assert.equal(elb.commandCalls(SetRulePrioritiesCommand).length, 3);
     assert.deepEqual(listener.layout(), [[1, '/new'], [2, '/1'], [3, '/2'], [4, '/3']]);
   });
 
-  it('creates a rule whose priority a stale rule still holds, and moves it in once that rule is deleted', async () => {
+  it('a create onto a priority a stale rule still holds stops with PriorityConflict (no parking at the far end)', async () => {
     const stale = listener.add('/old', 1);
     const res = await applyPlan(plan([
       create('ListenerRule', '80:1', rule('/new', 1)),
       { action: 'delete', kind: 'ListenerRule', id: '80:1', arn: stale, before: rule('/old', 1), reason: 'stale' },
     ]), deps());
-    assert.equal(res.errors, undefined);
-    assert.deepEqual(listener.layout(), [[1, '/new']]);
+    assert.equal(res.errors?.[0]?.code, 'PriorityConflict');
+    assert.equal(elb.commandCalls(CreateRuleCommand).length, 0);
+    assert.deepEqual(listener.layout(), [[1, '/old']]);
+  });
+
+  it('a PriorityInUse from AWS (the listener changed since it was observed) is reported as PriorityConflict', async () => {
+    const a = listener.add('/a', 1);
+    listener.add('/intruder', 2); // not in the plan, so apply does not know it holds 2
+    const res = await applyPlan(plan([move(a, '/a', 1, 2)]), deps());
+    assert.equal(res.errors?.[0]?.code, 'PriorityConflict');
+    assert.match(res.errors?.[0]?.message ?? '', /PriorityInUse/);
   });
 
   it('reports a priority that stays taken at the end of the plan', async () => {
@@ -109,7 +121,7 @@ describe('deploy/apply: listener rule priorities', () => {
     assert.equal(res.errors?.[0]?.code, 'PriorityConflict');
   });
 
-  it("applies the planner's own reordering (moves through a free range) to the final layout", async () => {
+  it("applies the planner's own reordering (a swap through one free priority) to the final layout", async () => {
     const a = listener.add('/a', 1);
     const b = listener.add('/b', 2);
     const c = listener.add('/c', 3);
@@ -131,6 +143,8 @@ describe('deploy/apply: listener rule priorities', () => {
     const p = planStack(desired, observed, { clusterName: CLUSTER });
     const res = await applyPlan(p, deps());
     assert.equal(res.errors, undefined);
+    // /a and /c swap through one free priority; /b stays
+    assert.equal(elb.commandCalls(SetRulePrioritiesCommand).length, 3);
     assert.deepEqual(listener.layout(), [[1, '/c'], [2, '/b'], [3, '/a'], [4, '/d']]);
   });
 });

@@ -186,16 +186,42 @@ describe('planStack', () => {
       assert.equal(find(planStack(s, observedFromStack(shopStack()).state, OPTS), 'LoadBalancer', 'LoadBalancer').action, 'noop');
     });
 
-    for (const [field, value] of [['targetType', 'ip'], ['protocol', 'HTTPS'], ['protocolVersion', 'HTTP2'], ['port', 31000], ['vpcId', 'vpc-0002'], ['ipAddressType', 'ipv6']] as const) {
-      it(`replaces a target group whose ${field} changed`, () => {
-        const s = withResource(shopStack(), 'TargetGroup', TG_API, (r) => r.kind === 'TargetGroup' ? { ...r, spec: { ...r.spec, [field]: value } } : r);
+    // the builder hashes these into the target group name, so a change to them comes with a new name
+    for (const [field, value] of [['targetType', 'ip'], ['protocol', 'HTTPS'], ['protocolVersion', 'HTTP2']] as const) {
+      it(`replaces a target group whose ${field} changed (it gets a new name)`, () => {
+        const s = withResource(shopStack(), 'TargetGroup', TG_API, (r) => r.kind === 'TargetGroup' ? { ...r, spec: { ...r.spec, [field]: value, name: 'k8s-default-api-0000000000' } } : r);
         const c = find(planStack(s, observedFromStack(shopStack()).state, OPTS), 'TargetGroup', TG_API, 'replace');
         assert.deepEqual(c.replaceFields, [field]);
       });
     }
 
+    it('never replaces a target group for its port: targets carry their own ports (noop, even under a new name)', () => {
+      const s = withResource(shopStack(), 'TargetGroup', TG_API, (r) => r.kind === 'TargetGroup' ? { ...r, spec: { ...r.spec, port: 31000, name: 'k8s-default-api-0000000000' } } : r);
+      const o = observedFromStack(shopStack());
+      const plan = planStack(s, o.state, { ...OPTS, observedBindings: o.bindings });
+      assert.deepEqual(active(plan), []);
+      assert.equal(find(plan, 'TargetGroup', TG_API).action, 'noop');
+    });
+
+    for (const [field, value] of [['vpcId', 'vpc-0002'], ['ipAddressType', 'ipv6']] as const) {
+      it(`leaves a target group whose ${field} changed as it is, with a warning: a same-named replacement cannot be created`, () => {
+        const s = withResource(shopStack(), 'TargetGroup', TG_API, (r) => r.kind === 'TargetGroup' ? { ...r, spec: { ...r.spec, [field]: value } } : r);
+        const o = observedFromStack(shopStack());
+        const plan = planStack(s, o.state, { ...OPTS, observedBindings: o.bindings });
+        // nothing is replaced or deleted: the binding is not deleted first, the rules keep forwarding to the group
+        assert.deepEqual(active(plan), []);
+        const c = find(plan, 'TargetGroup', TG_API);
+        assert.equal(c.action, 'noop');
+        assert.equal(c.arn, arnOf(o, `TargetGroup/${TG_API}`));
+        assert.match(c.reason, new RegExp(`left as it is: ${field} cannot change in place`));
+        assert.equal(plan.warnings?.length, 1);
+        assert.match(plan.warnings?.[0] ?? '', new RegExp(`TargetGroup ${TG_API} .* must be recreated: ${field} cannot change in place and a new target group would have the same name`));
+        assert.equal(find(plan, 'TargetGroupBinding', TG_API).action, 'noop');
+      });
+    }
+
     it('replaces a target group create-first: new group, rules and binding repointed, old group deleted last', () => {
-      const s = withResource(shopStack(), 'TargetGroup', TG_API, (r) => r.kind === 'TargetGroup' ? { ...r, spec: { ...r.spec, targetType: 'ip', port: 8080 } } : r);
+      const s = withResource(shopStack(), 'TargetGroup', TG_API, (r) => r.kind === 'TargetGroup' ? { ...r, spec: { ...r.spec, targetType: 'ip', port: 8080, name: 'k8s-default-api-0000000000' } } : r);
       const o = observedFromStack(shopStack());
       const plan = planStack(s, o.state, OPTS);
       assert.deepEqual(active(plan), [
@@ -205,7 +231,7 @@ describe('planStack', () => {
         `replace:delete TargetGroup ${TG_API}`,
       ]);
       const create = plan.changes.find((c) => c.phase === 'create')!;
-      assert.deepEqual(create.replaceFields, ['targetType', 'port']);
+      assert.deepEqual(create.replaceFields, ['targetType']);
       const r = find(plan, 'ListenerRule', '80:1', 'update');
       assert.deepEqual(r.fields, ['actions']);
       assert.deepEqual((r.after as ListenerRuleSpec).actions, [forward(TG_API)]);
@@ -225,17 +251,39 @@ describe('planStack', () => {
   });
 
   describe('listener rules without traffic gaps', () => {
-    /** applies the plan's rule steps to the observed priorities; fails if two rules ever share a priority */
+    /**
+     * Replays the plan's rule steps on the observed priorities, one call at a time, as moto takes them. Fails if a
+     * move or create targets a priority any rule holds, or if at any step two kept rules (same conditions and
+     * actions before and after) whose order is the same before and after are out of that order.
+     */
     function simulate(o: ObservedState, plan: Plan): Map<string, number> {
-      const at = new Map(o.rules.map((r) => [r.arn, r.spec.priority]));
-      plan.changes.filter((c) => c.kind === 'ListenerRule').forEach((c, i) => {
-        const key = c.arn ?? `new:${c.id}`;
-        if (c.action === 'delete' || (c.action === 'replace' && c.phase === 'delete')) at.delete(key);
-        else if (c.action !== 'noop') at.set(key, (c.after as ListenerRuleSpec).priority);
+      const rs = plan.changes.filter((c) => c.kind === 'ListenerRule');
+      const run = (check: (at: Map<string, number>, i: number, c: Change) => void): Map<string, number> => {
+        const at = new Map(o.rules.map((r) => [r.arn, r.spec.priority]));
+        rs.forEach((c, i) => {
+          const key = c.arn ?? `new:${c.id}`;
+          if (c.action === 'delete' || (c.action === 'replace' && c.phase === 'delete')) {
+            at.delete(key);
+          } else if (c.action !== 'noop') {
+            const p = (c.after as ListenerRuleSpec).priority;
+            if (p !== at.get(key)) assert.ok(![...at.values()].includes(p), `step ${i} (${c.action} ${c.id}) targets priority ${p}, which a rule holds`);
+            at.set(key, p);
+          }
+          check(at, i, c);
+        });
+        return at;
+      };
+      const final = run(() => undefined);
+      const modified = new Set(rs.filter((c) => c.fields?.some((f) => f === 'conditions' || f === 'actions')).map((c) => c.arn));
+      const kept = o.rules.filter((r) => final.has(r.arn) && !modified.has(r.arn)).map((r) => ({ arn: r.arn, old: r.spec.priority, now: final.get(r.arn) as number }));
+      const agreeing = kept.flatMap((x) => kept.filter((y) => x.old < y.old && x.now < y.now).map((y) => [x, y] as const));
+      return run((at, i, c) => {
         const used = [...at.values()];
         assert.equal(new Set(used).size, used.length, `step ${i} (${c.action} ${c.id}) leaves two rules at one priority: ${used.join(',')}`);
+        for (const [x, y] of agreeing) {
+          assert.ok((at.get(x.arn) as number) < (at.get(y.arn) as number), `step ${i} (${c.action} ${c.id}) puts rule ${x.old}->${x.now} behind rule ${y.old}->${y.now}`);
+        }
       });
-      return at;
     }
     const rulesOf = (...rs: Resource[]): Stack => shopStack({ resources: (all) => [...all.filter((r) => r.kind !== 'ListenerRule'), ...rs] });
     const A = (p: number): Resource => rule(80, p, 'a.example.com', '/*', forward(TG_API));
@@ -243,26 +291,80 @@ describe('planStack', () => {
     const C = (p: number): Resource => rule(80, p, 'c.example.com', '/*', fixed404);
     const N = (p: number): Resource => rule(80, p, 'n.example.com', '/*', forward(TG_API));
 
-    it('swaps two rules through a free range, never through each other', () => {
+    it('swaps two rules through one free priority, never through each other', () => {
       const o = observedFromStack(rulesOf(A(1), B(2)));
       const plan = planStack(rulesOf(B(1), A(2)), o.state, OPTS);
-      assert.deepEqual(active(plan), ['update ListenerRule 80:1', 'update ListenerRule 80:2', 'update ListenerRule 80:1', 'update ListenerRule 80:2']);
+      assert.deepEqual(active(plan), ['update ListenerRule 80:1', 'update ListenerRule 80:2', 'update ListenerRule 80:1']);
       // the resource tag carries the priority ("80:1"), so the final move also retags the rule
       assert.deepEqual(plan.changes.filter((c) => c.action === 'update').map((c) => c.diffs?.map((d) => `${String(d.before)}->${String(d.after)}`).join()),
-        ['2->3', '1->4', '3->1,80:2->80:1', '4->2,80:1->80:2']);
+        ['2->3', '1->2,80:1->80:2', '3->1,80:2->80:1']);
       assert.deepEqual(plan.changes.filter((c) => c.action === 'update').map((c) => c.fields?.join()),
-        ['priority', 'priority', 'priority,tags["ingress.k8s.aws/resource"]', 'priority,tags["ingress.k8s.aws/resource"]']);
+        ['priority', 'priority,tags["ingress.k8s.aws/resource"]', 'priority,tags["ingress.k8s.aws/resource"]']);
       const final = simulate(o.state, plan);
       assert.deepEqual([...final.values()].sort(), [1, 2]);
     });
 
-    it('inserting a rule at the top moves the others down first, then creates it; nothing is deleted', () => {
+    it('inserting a rule at the top moves the others down, bottom first, each once; then creates it; nothing is deleted', () => {
       const o = observedFromStack(rulesOf(A(1), B(2)));
       const plan = planStack(rulesOf(N(1), A(2), B(3)), o.state, OPTS);
       const rs = plan.changes.filter((c) => c.kind === 'ListenerRule');
-      assert.deepEqual(rs.map((c) => `${c.action} ${c.id}`), ['update 80:2', 'update 80:3', 'update 80:2', 'create 80:1']);
+      assert.deepEqual(rs.map((c) => `${c.action} ${c.id}`), ['update 80:3', 'update 80:2', 'create 80:1']);
+      assert.deepEqual(rs.map((c) => c.diffs?.[0] ? `${String(c.diffs[0].before)}->${String(c.diffs[0].after)}` : '-'), ['2->3', '1->2', '-']);
       assert.ok(rs.every((c) => c.action !== 'update' || c.reason.startsWith('same conditions and actions')));
       simulate(o.state, plan);
+    });
+
+    it('a specific rule never falls behind a catch-all while rules shift (/new before 1:/a, 2:/*)', () => {
+      const P = (p: number, path: string): Resource => rule(80, p, 'shop.example.com', path, forward(TG_WEB));
+      const o = observedFromStack(rulesOf(P(1, '/a'), P(2, '/*')));
+      const plan = planStack(rulesOf(P(1, '/new'), P(2, '/a'), P(3, '/*')), o.state, OPTS);
+      // no parking behind every rule: /* moves 2→3 first, then /a 1→2, then /new is created at 1
+      assert.deepEqual(plan.changes.filter((c) => c.kind === 'ListenerRule').map((c) => `${c.action} ${String(c.diffs?.[0]?.before ?? '')}->${(c.after as ListenerRuleSpec).priority}`),
+        ['update 2->3', 'update 1->2', 'create ->1']);
+      simulate(o.state, plan);
+    });
+
+    it('inserting in the middle and removing at the top shift rules in the right directions without parking', () => {
+      const o = observedFromStack(rulesOf(C(1), A(2), B(3), N(4)));
+      const Y = (p: number): Resource => rule(80, p, 'y.example.com', '/*', forward(TG_WEB));
+      // C goes away (its priority is taken over in place), Y is inserted between A and B
+      const plan = planStack(rulesOf(A(1), Y(2), B(3), N(4)), o.state, OPTS);
+      const moves = plan.changes.filter((c) => c.fields?.[0] === 'priority');
+      assert.ok(moves.every((c) => c.reason.startsWith('same conditions and actions')), moves.map((c) => c.reason).join('\n'));
+      simulate(o.state, plan);
+    });
+
+    it('a swap above other rules makes room below instead of parking a rule behind them', () => {
+      const X = (p: number): Resource => rule(80, p, 'x.example.com', '/*', fixed404);
+      const o = observedFromStack(rulesOf(A(1), B(2), C(3), X(4)));
+      const plan = planStack(rulesOf(B(1), A(2), C(3), X(4)), o.state, OPTS);
+      const moves = plan.changes.filter((c) => c.kind === 'ListenerRule' && c.action === 'update');
+      assert.deepEqual(moves.map((c) => `${String(c.diffs?.[0]?.before)}->${String(c.diffs?.[0]?.after)}`),
+        ['4->5', '3->4', '2->3', '1->2', '3->1', '4->3', '5->4']);
+      const final = simulate(o.state, plan);
+      assert.deepEqual([...final.values()].sort(), [1, 2, 3, 4]);
+    });
+
+    it('keeps the order of every agreeing pair on random reorders, insertions, removals and modifications', () => {
+      let seed = 42;
+      const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
+      const hosts = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+      const mk = (p: number, h: string): Resource => rule(80, p, `${h}.example.com`, '/*', h < 'e' ? forward(TG_API) : fixed404);
+      for (let n = 0; n < 400; n++) {
+        const shuffled = [...hosts].sort(() => rnd(3) - 1);
+        const old = shuffled.slice(0, 1 + rnd(6));
+        let p = 0;
+        const observedRules = old.map((h) => mk((p += 1 + (rnd(4) === 0 ? rnd(3) : 0)), h));
+        // desired: keep most, sometimes move one, drop one or add one
+        const next = old.filter(() => rnd(5) !== 0);
+        if (rnd(2) === 0 && next.length > 1) next.splice(rnd(next.length), 0, ...next.splice(rnd(next.length), 1));
+        if (rnd(2) === 0) next.splice(rnd(next.length + 1), 0, ...hosts.filter((h) => !next.includes(h)).slice(0, 1));
+        const o = observedFromStack(rulesOf(...observedRules));
+        const plan = planStack(rulesOf(...next.map((h, i) => mk(i + 1, h))), o.state, OPTS);
+        assert.ok(plan.changes.every((c) => !c.reason.includes('not kept')), `case ${n}: ${old.join('')} -> ${next.join('')}`);
+        const final = simulate(o.state, plan);
+        assert.deepEqual([...final.values()].sort((a, b) => a - b), next.map((_, i) => i + 1), `case ${n}: ${old.join('')} -> ${next.join('')}`);
+      }
     });
 
     it('moves first, then modifies in place, then creates, then deletes stale rules at the very end', () => {
@@ -273,7 +375,7 @@ describe('planStack', () => {
       const kinds: string[] = rs.map((c) => (c.action === 'update' && c.fields?.includes('priority') ? 'move' : c.action === 'update' ? 'modify' : c.action));
       const firstOf = (k: string): number => kinds.indexOf(k);
       const lastOf = (k: string): number => kinds.lastIndexOf(k);
-      assert.deepEqual(kinds, ['move', 'move', 'move', 'move', 'modify', 'create', 'delete']);
+      assert.deepEqual(kinds, ['move', 'move', 'move', 'modify', 'create', 'delete']);
       assert.ok(lastOf('move') < firstOf('modify'), kinds.join());
       assert.ok(lastOf('modify') < firstOf('create'), kinds.join());
       assert.ok(lastOf('create') < firstOf('delete'), kinds.join());

@@ -26,7 +26,7 @@ describe('renderText', () => {
 
   it('shows before -> after for updates, + and - for tags, and marks fields that force replacement', () => {
     const s = withResource(shopStack(), 'TargetGroup', TG_API, (r) => r.kind === 'TargetGroup'
-      ? { ...r, spec: { ...r.spec, targetType: 'ip', tags: { ...r.spec.tags, team: 'a' } } } : r);
+      ? { ...r, spec: { ...r.spec, targetType: 'ip', name: 'k8s-default-api-0000000000', tags: { ...r.spec.tags, team: 'a' } } } : r);
     const o = observedFromStack(shopStack(), { old: 'x' });
     const text = renderText(planStack(s, o.state, OPTS));
     assert.match(text, /-\/\+ TargetGroup "default\/shop-api:80" \{/);
