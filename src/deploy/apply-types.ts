@@ -117,7 +117,7 @@ export type ApplyErrorCode =
   | 'ImmutableField' // an update asks for a change AWS can only make by replacement
   | 'Timeout' // a retried delete ran out of time
   | 'MissingBindingWriter'
-  | 'PriorityConflict' // a rule could not take its priority by the end of apply
+  | 'PriorityConflict' // a rule move or create onto a priority another rule holds (the plan orders moves so this cannot happen)
   | 'InvalidChange' // a change lacks what its action needs (arn, before, after)
   | 'Aborted'
   | 'AwsError';
