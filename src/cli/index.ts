@@ -10,11 +10,7 @@ export interface Command {
   readonly run: (args: readonly string[], io: Io) => Promise<number>;
 }
 
-/**
- * The command table. `run` (the controller) and `demo` are added here by their owners:
- *   run:  { summary: 'run the controller', usage: ..., run: runCommand },
- *   demo: { summary: 'run against local stand-ins', usage: ..., run: demoCommand },
- */
+/** the command table; `run` is also what a bare `aws-lb-controller [--flags]` runs */
 export const commands: Record<string, Command> = {
   plan: { summary: 'print the AWS changes the controller would make for a set of manifests', usage: PLAN_USAGE, run: planCommand },
   run: { summary: 'run the controller (the default command)', usage: RUN_USAGE, run: runCommand },
@@ -30,13 +26,14 @@ function help(): string {
 
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   // `run` is the default command: no arguments, or flags first (as upstream's binary takes them)
-  if (argv.length === 0 || (argv[0]?.startsWith('--') && argv[0] !== '--help')) argv = ['run', ...argv];
-  const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  const implicitRun = argv.length === 0 || (argv[0]?.startsWith('--') === true && argv[0] !== '--help');
+  const [name = 'run', ...rest] = implicitRun ? ['run', ...argv] : argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
     io.stdout(help());
-    return name === undefined ? EXIT_ERROR : EXIT_OK;
+    return EXIT_OK;
   }
-  const command = commands[name];
+  // own keys only: "toString" or "constructor" is not a command
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     io.stderr(`error: unknown command "${name}"\n\n${help()}`);
     return EXIT_ERROR;

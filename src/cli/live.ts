@@ -9,12 +9,13 @@
 import { createAwsClients, type AwsClients, type AwsClientsConfig } from '../aws/clients.ts';
 import { Discovery, type FactsToDiscover } from '../aws/discovery.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
-import { FlagError, parseEndpoints } from '../aws/flags.ts';
+import { FlagError, normalizeEndpoints } from '../aws/flags.ts';
 import type { CallCounter } from '../aws/metrics.ts';
 import { isWriteOperation } from '../aws/metrics.ts';
 import { fromWire } from '../controllers/bindings.ts';
 import { observeAllStacks } from '../deploy/observe.ts';
-import type { BuildResult, IngressClassParamsObject, Snapshot } from '../ingress/index.ts';
+import type { Config } from '../config/config.ts';
+import { optionalFactsNeeded, type BuildResult, type IngressClassParamsObject, type Snapshot } from '../ingress/index.ts';
 import { createKubeRest, isNotFound, loadKubeConfig, statusOf, type KubeRest } from '../k8s/client.ts';
 import { RESOURCES, resourcePath, type TargetGroupBinding } from '../k8s/types.ts';
 import type { DiscoveredFacts } from '../model/discovery.ts';
@@ -28,8 +29,8 @@ export const DEFAULT_LIVE_MAX_RETRIES = 3;
 export interface LiveFlags {
   readonly region: string;
   readonly vpcId: string;
-  /** the raw --aws-api-endpoints value, already checked */
-  readonly endpoints?: string;
+  /** --aws-api-endpoints as config.ts parsed it (service ID → URL), service IDs already checked */
+  readonly endpoints?: Readonly<Record<string, string>>;
   readonly maxRetries: number;
   /** read the input objects from this cluster instead of -f */
   readonly kubeconfig?: string;
@@ -42,35 +43,31 @@ export interface LiveDeps {
   readonly kubeRest?: KubeRest;
 }
 
-export interface LiveFlagValues {
-  readonly 'aws-region'?: string | undefined;
-  readonly 'aws-vpc-id'?: string | undefined;
-  readonly 'aws-api-endpoints'?: string | undefined;
-  readonly 'aws-max-retries'?: string | undefined;
-  readonly kubeconfig?: string | undefined;
-}
+/** the flags `plan --live` shares with `run`, as config.ts parsed them (same checks, same messages) */
+export type LiveConfig = Pick<Config, 'awsRegion' | 'awsVpcId' | 'awsApiEndpoints' | 'awsMaxRetries' | 'kubeconfig'>;
 
-export function parseLiveFlags(v: LiveFlagValues, env: Readonly<Record<string, string | undefined>>): LiveFlags {
-  const vpcId = v['aws-vpc-id'];
+/**
+ * LiveFlags from the parsed shared flags. `maxRetriesGiven`: whether --aws-max-retries was on the command
+ * line; if not, plan's own default applies (lower than the controller's: a person waits).
+ */
+export function liveFlagsFrom(config: LiveConfig, maxRetriesGiven: boolean): LiveFlags {
+  const vpcId = config.awsVpcId;
   if (!vpcId) throw new UsageError('--live needs --aws-vpc-id (the cluster\'s VPC: subnets, security groups and owned resources are read from it)');
-  const region = v['aws-region'] || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
+  const region = config.awsRegion;
   if (!region) throw new UsageError('--live needs --aws-region (or AWS_REGION in the environment)');
-  const endpoints = v['aws-api-endpoints'];
-  if (endpoints) {
-    try {
-      parseEndpoints(endpoints);
-    } catch (e) {
-      if (e instanceof FlagError) throw new UsageError(e.message);
-      throw e;
-    }
+  const endpoints = config.awsApiEndpoints;
+  try {
+    // the service IDs: run meets the same check when it creates its clients
+    normalizeEndpoints(endpoints);
+  } catch (e) {
+    if (e instanceof FlagError) throw new UsageError(e.message);
+    throw e;
   }
-  const retries = v['aws-max-retries'];
-  const maxRetries = retries === undefined ? DEFAULT_LIVE_MAX_RETRIES : /^\d+$/.test(retries) ? Number(retries) : NaN;
-  if (!Number.isInteger(maxRetries)) throw new UsageError(`--aws-max-retries must be a whole number >= 0, got "${retries}"`);
   return {
-    region, vpcId, maxRetries,
-    ...(endpoints ? { endpoints } : {}),
-    ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+    region, vpcId,
+    maxRetries: maxRetriesGiven ? config.awsMaxRetries : DEFAULT_LIVE_MAX_RETRIES,
+    ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}),
+    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
   };
 }
 
@@ -103,12 +100,8 @@ export class LiveSource {
   async build(build: (facts: DiscoveredFacts) => BuildResult): Promise<{ facts: DiscoveredFacts; built: BuildResult }> {
     let facts = await this.#discover({ subnets: true, securityGroups: false, certificates: false });
     let built = build(facts);
-    const needs = unknownsOf(built);
-    const more: FactsToDiscover = {
-      subnets: true,
-      securityGroups: [...needs].some((u) => u.startsWith('discovery:security-group:')),
-      certificates: [...needs].some((u) => u.startsWith('discovery:certificate:')),
-    };
+    const needs = optionalFactsNeeded(built.stacks);
+    const more: FactsToDiscover = { subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates };
     if (more.securityGroups || more.certificates) {
       facts = await this.#discover(more);
       built = build(facts);
@@ -147,20 +140,6 @@ export class LiveSource {
       throw new UsageError(`AWS error while ${what}: ${err instanceof AwsError || message.includes(code) ? message : `${code}: ${message}`}`);
     }
   }
-}
-
-/** the `$unknown` markers left in built stacks */
-function unknownsOf(built: BuildResult): Set<string> {
-  const out = new Set<string>();
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) { for (const x of v) walk(x); return; }
-    if (typeof v !== 'object' || v === null) return;
-    const u = (v as { $unknown?: unknown }).$unknown;
-    if (typeof u === 'string') { out.add(u); return; }
-    for (const x of Object.values(v)) walk(x);
-  };
-  walk(built.stacks);
-  return out;
 }
 
 /**

@@ -1,16 +1,17 @@
 // `aws-lb-controller plan`: manifests (+ optional facts and observed state) → the plans the controller would
 // apply, per IngressGroup, with every Ingress error and decision. Exit 0 = no changes, 2 = changes, 1 = errors.
 import { parseArgs } from 'node:util';
+import { CONFIG_DEFAULTS, parseConfigFlags, type Config } from '../config/config.ts';
 import { buildStacks, type BuildConfig, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
 import { formatIssue, objectName, type Issue, type Note } from '../model/issues.ts';
 import { emptyObservedState } from '../model/observed.ts';
-import { RESERVED_TAG_KEYS } from '../model/tags.ts';
-import type { Scheme, TargetType } from '../model/elbv2.ts';
 import { hasChanges, planStack, renderJson, renderLegend, renderText, type Plan } from '../plan/index.ts';
 import { loadFacts, loadObserved, type ObservedStack } from './inputs.ts';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
-import { bindingsOfStack, formatCallSummary, kubeRestFor, LiveSource, parseLiveFlags, readCluster, type LiveDeps, type LiveFlags } from './live.ts';
+import { bindingsOfStack, DEFAULT_LIVE_MAX_RETRIES, formatCallSummary, kubeRestFor, liveFlagsFrom, LiveSource, readCluster, type LiveDeps, type LiveFlags } from './live.ts';
 import { parseObjects, readSources, toSnapshot } from './manifests.ts';
+
+const D = CONFIG_DEFAULTS;
 
 export const PLAN_USAGE = `Usage: aws-lb-controller plan -f <file|dir|-> --cluster-name NAME [flags]
        aws-lb-controller plan --live --aws-vpc-id VPC [--aws-region R] (-f <file|dir|-> | --kubeconfig FILE) --cluster-name NAME [flags]
@@ -23,10 +24,13 @@ Flags:
   -o, --output text|json          output format (default text; json is documented in docs/plan-format.md)
       --facts FILE                discovered facts (VPC, subnets, security groups, certificates) as JSON
       --observed FILE             observed AWS state per stack as JSON: {"stacks": {"<stackId>": {...}}}
-      --ingress-class NAME        value of the legacy kubernetes.io/ingress.class annotation (default alb)
-      --default-scheme S          internal or internet-facing (default internal)
-      --default-target-type T     instance or ip (default instance)
-      --default-ssl-policy P      default SSL policy of HTTPS listeners (default ELBSecurityPolicy-2016-08)
+
+The controller's flags (\`run\`), checked as \`run\` checks them:
+      --ingress-class NAME        value of the legacy kubernetes.io/ingress.class annotation (default ${D.ingressClass})
+      --default-load-balancer-scheme S, --default-scheme S
+                                  internal or internet-facing (default ${D.defaultLoadBalancerScheme})
+      --default-target-type T     instance or ip (default ${D.defaultTargetType})
+      --default-ssl-policy P      default SSL policy of HTTPS listeners (default ${D.defaultSslPolicy})
       --default-tags K=V,...      tags added to every AWS resource
       --external-managed-tags K,… tag keys managed outside the controller (never added or removed)
 
@@ -36,7 +40,7 @@ Live (read-only: only Describe/List calls; the calls made are counted and printe
       --aws-region R              AWS region (default $AWS_REGION, else $AWS_DEFAULT_REGION)
       --aws-api-endpoints S=URL,… endpoint overrides, e.g. elasticloadbalancing=http://127.0.0.1:5000,ec2=…
                                   ($AWS_ENDPOINT_URL and the standard credential chain are honoured too)
-      --aws-max-retries N         retries per AWS call (default 3)
+      --aws-max-retries N         retries per AWS call (default ${DEFAULT_LIVE_MAX_RETRIES}; the controller's is ${D.awsMaxRetries})
       --kubeconfig FILE           read Ingresses, Services, IngressClasses, IngressClassParams, Namespaces and
                                   TargetGroupBindings from this cluster instead of -f
 
@@ -44,6 +48,7 @@ Without --facts, values that discovery supplies show as "(known after discovery)
 plan is made against an empty account (everything is created).
 
 Exit codes: 0 no changes, 2 changes, 1 errors (any Ingress error, or bad flags or input files).
+An unexpected failure prints one "error: …" line; AWS_LB_CONTROLLER_DEBUG=1 adds its stack trace.
 `;
 
 interface PlanFlags {
@@ -57,18 +62,24 @@ interface PlanFlags {
   readonly live?: LiveFlags;
 }
 
+/** what tests substitute: the live dependencies, and the builder (to inject a failure) */
+export interface PlanDeps extends LiveDeps {
+  readonly buildStacks?: typeof buildStacks;
+}
+
 const OPTIONS = {
   filename: { type: 'string', short: 'f' },
   'cluster-name': { type: 'string' },
   output: { type: 'string', short: 'o', default: 'text' },
   facts: { type: 'string' },
   observed: { type: 'string' },
-  'ingress-class': { type: 'string', default: 'alb' },
-  'default-scheme': { type: 'string', default: 'internal' },
-  'default-target-type': { type: 'string', default: 'instance' },
-  'default-ssl-policy': { type: 'string', default: 'ELBSecurityPolicy-2016-08' },
-  'default-tags': { type: 'string', default: '' },
-  'external-managed-tags': { type: 'string', default: '' },
+  'ingress-class': { type: 'string' },
+  'default-load-balancer-scheme': { type: 'string' },
+  'default-scheme': { type: 'string' },
+  'default-target-type': { type: 'string' },
+  'default-ssl-policy': { type: 'string' },
+  'default-tags': { type: 'string' },
+  'external-managed-tags': { type: 'string' },
   live: { type: 'boolean', default: false },
   'aws-region': { type: 'string' },
   'aws-vpc-id': { type: 'string' },
@@ -77,6 +88,13 @@ const OPTIONS = {
   kubeconfig: { type: 'string' },
 } as const;
 
+/** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
+const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
+  'default-tags', 'external-managed-tags', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
+
+/** plan's older names for `run`'s flags */
+const ALIASES: Readonly<Record<string, (typeof SHARED)[number]>> = { 'default-scheme': 'default-load-balancer-scheme' };
+
 const LIVE_ONLY = ['aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -84,16 +102,37 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   return value as T;
 }
 
-function parseTags(value: string): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const pair of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--default-tags: expected key=value, got "${pair}"`);
-    const key = pair.slice(0, eq).trim();
-    if (RESERVED_TAG_KEYS.includes(key)) throw new UsageError(`--default-tags: "${key}" is reserved for the controller`);
-    tags[key] = pair.slice(eq + 1).trim();
+/** the shared flags through config.ts; messages name the flag as the user wrote it */
+function parseShared(values: Readonly<Record<string, string | undefined>>, env: Readonly<Record<string, string | undefined>>): Config {
+  const given: Record<string, string> = {};
+  const spelled = new Map<string, string>();
+  for (const flag of [...SHARED, ...Object.keys(ALIASES)]) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    const name = ALIASES[flag] ?? flag;
+    if (given[name] !== undefined) throw new UsageError(`give either --${spelled.get(name) ?? name} or --${flag}, not both`);
+    given[name] = value;
+    spelled.set(name, flag);
   }
-  return tags;
+  // only the region comes from the environment: $KUBECONFIG does not turn -f into a cluster read
+  const parsed = parseConfigFlags(given, { AWS_REGION: env['AWS_REGION'], AWS_DEFAULT_REGION: env['AWS_DEFAULT_REGION'] });
+  if ('errors' in parsed) {
+    const named = parsed.errors.map((e) => [...spelled].reduce((m, [name, as]) => (name === as ? m : m.split(`--${name}`).join(`--${as}`)), e));
+    throw new UsageError(named.join('\n       '));
+  }
+  return parsed.config;
+}
+
+/** the builder's settings from the controller's, as the controller derives them */
+function buildConfigOf(c: Config): BuildConfig {
+  return Object.freeze({
+    clusterName: c.clusterName,
+    ingressClass: c.ingressClass,
+    defaultScheme: c.defaultLoadBalancerScheme,
+    defaultTargetType: c.defaultTargetType,
+    defaultSslPolicy: c.defaultSslPolicy,
+    defaultTags: c.defaultTags,
+  });
 }
 
 export function parsePlanFlags(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): PlanFlags {
@@ -106,38 +145,33 @@ export function parsePlanFlags(args: readonly string[], env: Readonly<Record<str
   const isLive = parsed.live === true;
   const values = Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Record<string, string | undefined>;
   const filename = values.filename;
-  const clusterName = values['cluster-name'];
-  let live: LiveFlags | undefined;
   if (isLive) {
     for (const f of ['facts', 'observed'] as const) {
       if (values[f] !== undefined) {
         throw new UsageError(`--${f} cannot be used with --live: with --live the ${f === 'facts' ? 'facts are discovered' : 'observed state is read'} from AWS`);
       }
     }
-    live = parseLiveFlags(values, env);
-    if (filename && live.kubeconfig) throw new UsageError('give either -f or --kubeconfig, not both');
-    if (!filename && !live.kubeconfig) throw new UsageError('-f/--filename (a file, a directory, or - for stdin) or --kubeconfig is required');
   } else {
     const given = LIVE_ONLY.find((f) => values[f] !== undefined);
     if (given) throw new UsageError(`--${given} needs --live`);
-    if (!filename) throw new UsageError('-f/--filename is required (a file, a directory, or - for stdin)');
   }
-  if (!clusterName) throw new UsageError('--cluster-name is required');
+  const config = parseShared(values, env);
+  let live: LiveFlags | undefined;
+  if (isLive) {
+    live = liveFlagsFrom(config, values['aws-max-retries'] !== undefined);
+    if (filename && live.kubeconfig) throw new UsageError('give either -f or --kubeconfig, not both');
+    if (!filename && !live.kubeconfig) throw new UsageError('-f/--filename (a file, a directory, or - for stdin) or --kubeconfig is required');
+  } else if (!filename) {
+    throw new UsageError('-f/--filename is required (a file, a directory, or - for stdin)');
+  }
   return {
     ...(filename ? { filename } : {}),
     ...(live ? { live } : {}),
     output: oneOf('output', values.output ?? 'text', ['text', 'json'] as const),
     ...(values.facts ? { facts: values.facts } : {}),
     ...(values.observed ? { observed: values.observed } : {}),
-    externalManagedTags: (values['external-managed-tags'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    config: Object.freeze({
-      clusterName,
-      ingressClass: values['ingress-class'] ?? 'alb',
-      defaultScheme: oneOf<Scheme>('default-scheme', values['default-scheme'] ?? 'internal', ['internal', 'internet-facing']),
-      defaultTargetType: oneOf<TargetType>('default-target-type', values['default-target-type'] ?? 'instance', ['instance', 'ip']),
-      defaultSslPolicy: values['default-ssl-policy'] ?? 'ELBSecurityPolicy-2016-08',
-      defaultTags: parseTags(values['default-tags'] ?? ''),
-    }),
+    externalManagedTags: config.externalManagedTags,
+    config: buildConfigOf(config),
   };
 }
 
@@ -177,14 +211,14 @@ interface PlanInputs {
   readonly bindingsOf?: (stackId: string) => ObservedStack['bindings'];
 }
 
-async function fileInputs(flags: PlanFlags, io: Io): Promise<PlanInputs> {
+async function fileInputs(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   const snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
   const facts = flags.facts ? await loadFacts(flags.facts) : {};
   const observed = flags.observed ? await loadObserved(flags.observed) : new Map<string, ObservedStack>();
-  return { snapshot, built: buildStacks(snapshot, facts, flags.config), observed };
+  return { snapshot, built: (deps.buildStacks ?? buildStacks)(snapshot, facts, flags.config), observed };
 }
 
-async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource, io: Io, deps: LiveDeps): Promise<PlanInputs> {
+async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   let snapshot: Snapshot;
   let bindingsOf: PlanInputs['bindingsOf'];
   if (live.kubeconfig) {
@@ -194,16 +228,37 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   } else {
     snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
   }
-  const { built } = await source.build((facts) => buildStacks(snapshot, facts, flags.config));
+  const build = deps.buildStacks ?? buildStacks;
+  const { built } = await source.build((facts) => build(snapshot, facts, flags.config));
   const observed = await source.observe(flags.config.clusterName);
   return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 
-/** `deps` is for tests (fake AWS transport, environment, apiserver); the CLI passes none */
-export async function planCommand(args: readonly string[], io: Io, deps: LiveDeps = {}): Promise<number> {
-  const flags = parsePlanFlags(args, deps.env ?? process.env);
+export const DEBUG_ENV = 'AWS_LB_CONTROLLER_DEBUG';
+
+/**
+ * `deps` is for tests (fake AWS transport, environment, apiserver, builder); the CLI passes none.
+ * A UsageError propagates (runCli prints it); any other failure is a bug or an input the builder did not
+ * expect: one `error: …` line and exit 1, the stack only with AWS_LB_CONTROLLER_DEBUG=1.
+ */
+export async function planCommand(args: readonly string[], io: Io, deps: PlanDeps = {}): Promise<number> {
+  const env = deps.env ?? process.env;
+  try {
+    return await plan(parsePlanFlags(args, env), io, deps);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const firstLine = e.message.split('\n', 1)[0] ?? '';
+    const debug = env[DEBUG_ENV] !== undefined && env[DEBUG_ENV] !== '' && env[DEBUG_ENV] !== '0';
+    io.stderr(`error: plan failed unexpectedly: ${e.name}: ${firstLine}${debug ? '' : ` (${DEBUG_ENV}=1 prints the stack trace)`}\n`);
+    if (debug) io.stderr(`${e.stack ?? String(err)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+async function plan(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<number> {
   const source = flags.live ? new LiveSource(flags.live, deps) : undefined;
-  if (!flags.live || !source) return render(flags, await fileInputs(flags, io), io);
+  if (!flags.live || !source) return render(flags, await fileInputs(flags, io, deps), io);
   let planned = false;
   try {
     const code = render(flags, await liveInputs(flags, flags.live, source, io, deps), io);

@@ -366,9 +366,28 @@ function deepFreeze<T>(value: T): T {
 
 /** parses the flags of `run` (argv without the command), with every problem reported at once */
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParseResult {
+  const { assignments, errors } = tokenize(argv);
+  return configOf(assignments, errors, env);
+}
+
+/**
+ * The same rules for flags another command has already split from its argv (`plan` shares the build flags
+ * with `run`): flag name without dashes → value. Defaults, environment fallbacks, checks and messages are
+ * those of parseConfig; a name that is not a flag of `run` is an error.
+ */
+export function parseConfigFlags(values: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>> = {}): ParseResult {
+  const errors: string[] = [];
+  const assignments: Assignment[] = [];
+  for (const [flag, value] of Object.entries(values)) {
+    if (Object.hasOwn(FLAGS, flag)) assignments.push({ flag, value });
+    else errors.push(`unknown flag --${flag}${suggest(flag)}`);
+  }
+  return configOf(assignments, errors, env);
+}
+
+function configOf(assignments: readonly Assignment[], errors: string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
   const draft: Draft = { clusterName: '', ...DEFAULTS, awsApiEndpoints: {}, defaultTags: {}, featureGates: { ...FEATURE_GATE_DEFAULTS } };
   fromEnv(env, draft);
-  const { assignments, errors } = tokenize(argv);
   const given = new Set<string>();
   for (const { flag, value } of assignments) {
     const error = FLAGS[flag]?.apply(value, draft);

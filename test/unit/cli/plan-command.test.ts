@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src/cli/index.ts';
+import { parsePlanFlags, planCommand } from '../../../src/cli/plan-command.ts';
+import { CONFIG_DEFAULTS, parseConfig, parseConfigFlags } from '../../../src/config/config.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SEED = join(root, 'test/fixtures/seed');
@@ -141,5 +143,204 @@ describe('aws-lb-controller plan (child process)', () => {
     const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo', '--facts', FACTS, '--observed', observed]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stdout, /stack "other\/ns" is in the observed state but no Ingress in the input belongs to it; not planned/);
+  });
+});
+
+type Run = { code: number; stdout: string; stderr: string };
+
+/** `aws-lb-controller plan …` in process, through runCli (which prints usage errors) */
+async function inProcess(args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['plan', ...args], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: async () => '' });
+  return { code, stdout, stderr };
+}
+
+/** planCommand with test dependencies (an injected builder, the environment) */
+async function withDeps(args: string[], deps: NonNullable<Parameters<typeof planCommand>[2]>): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await planCommand(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: async () => '' }, deps);
+  return { code, stdout, stderr };
+}
+
+describe('plan parses the flags it shares with run as run does (src/config)', () => {
+  /** what `run` prints for these flags (with --cluster-name=demo): the same text must come out of `plan` */
+  const runMessage = (flags: string[]): string => {
+    const r = parseConfig(['--cluster-name=demo', ...flags]);
+    assert.ok('errors' in r, `run accepts ${flags.join(' ')}`);
+    return `error: ${r.errors.join('\n       ')}\n`;
+  };
+  const refused: [string, string[]][] = [
+    ['an aws: default tag and a reserved externally managed tag', ['--default-tags=aws:x=1', '--external-managed-tags=elbv2.k8s.aws/cluster']],
+    ['a default tag reserved by the controller', ['--default-tags=elbv2.k8s.aws/cluster=x']],
+    ['a default tag without a value', ['--default-tags=team']],
+    ['a tag key both default and externally managed', ['--default-tags=team=a', '--external-managed-tags=team']],
+    ['a reserved externally managed tag', ['--external-managed-tags=ingress.k8s.aws/resource']],
+    ['a bad default target type', ['--default-target-type=pod']],
+    ['a bad default scheme', ['--default-load-balancer-scheme=public']],
+    ['an empty default SSL policy', ['--default-ssl-policy=']],
+  ];
+  for (const [what, flags] of refused) {
+    it(`exits 1 with run's message for ${what}`, async () => {
+      const r = await inProcess(['-f', SEED, '--cluster-name', 'demo', ...flags]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, runMessage(flags));
+    });
+  }
+
+  it('refuses --default-tags aws:x=1 --external-managed-tags elbv2.k8s.aws/cluster in a real process, printing no plan', () => {
+    const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo', '--default-tags', 'aws:x=1', '--external-managed-tags', 'elbv2.k8s.aws/cluster']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, runMessage(['--default-tags=aws:x=1', '--external-managed-tags=elbv2.k8s.aws/cluster']));
+    assert.match(r.stderr, /reserved by AWS/);
+    assert.match(r.stderr, /cannot be externally managed/);
+  });
+
+  it('an empty --cluster-name is refused as run refuses it', async () => {
+    const r = await inProcess(['-f', SEED, '--cluster-name', '']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'error: --cluster-name must not be empty\n');
+  });
+
+  it('config\'s parseConfigFlags (what plan calls) gives what parseConfig gives for the same flags', () => {
+    const cases: Record<string, string>[] = [
+      { 'cluster-name': 'demo' },
+      { 'cluster-name': 'demo', 'default-tags': 'a=b', 'external-managed-tags': 'c', 'default-load-balancer-scheme': 'internet-facing', 'aws-region': 'eu-west-1' },
+      { 'cluster-name': 'demo', 'default-tags': 'aws:x=1', 'external-managed-tags': 'elbv2.k8s.aws/cluster', 'aws-max-retries': '101' },
+      { 'default-target-type': 'pod' },
+    ];
+    const env = { AWS_REGION: 'us-west-2' };
+    for (const flags of cases) {
+      assert.deepEqual(parseConfigFlags(flags, env), parseConfig(Object.entries(flags).map(([k, v]) => `--${k}=${v}`), env));
+    }
+    assert.deepEqual(parseConfigFlags({ 'cluster-name': 'demo', colour: 'red' }), { errors: ['unknown flag --colour'] });
+  });
+
+  it('takes its defaults from CONFIG_DEFAULTS', () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo'], {});
+    assert.deepEqual(flags.config, {
+      clusterName: 'demo',
+      ingressClass: CONFIG_DEFAULTS.ingressClass,
+      defaultScheme: CONFIG_DEFAULTS.defaultLoadBalancerScheme,
+      defaultTargetType: CONFIG_DEFAULTS.defaultTargetType,
+      defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
+      defaultTags: CONFIG_DEFAULTS.defaultTags,
+    });
+    assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
+  });
+
+  it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--default-tags', ' team = web , env=prod', '--external-managed-tags', ' owner ,,cost ',
+      '--ingress-class', ' internal-alb ', '--default-target-type', 'ip', '--default-ssl-policy', 'ELBSecurityPolicy-TLS13-1-2-2021-06'], {});
+    assert.deepEqual(flags.config.defaultTags, { team: 'web', env: 'prod' });
+    assert.deepEqual(flags.externalManagedTags, ['owner', 'cost']);
+    assert.equal(flags.config.ingressClass, 'internal-alb');
+    assert.equal(flags.config.defaultTargetType, 'ip');
+    assert.equal(flags.config.defaultSslPolicy, 'ELBSecurityPolicy-TLS13-1-2-2021-06');
+  });
+
+  it('accepts --default-scheme as an alias of run\'s --default-load-balancer-scheme, and not both', async () => {
+    const alias = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--default-scheme', 'internet-facing']);
+    const named = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--default-load-balancer-scheme', 'internet-facing']);
+    assert.equal(alias.code, 2, alias.stderr);
+    assert.equal(alias.stdout, named.stdout);
+    assert.match(named.stdout, /\+ scheme += "internet-facing"/);
+    const bad = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--default-scheme', 'public']);
+    assert.equal(bad.stderr, 'error: --default-scheme must be one of internal, internet-facing, got "public"\n');
+    const both = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--default-scheme', 'internal', '--default-load-balancer-scheme', 'internal']);
+    assert.equal(both.code, 1);
+    assert.equal(both.stderr, 'error: give either --default-load-balancer-scheme or --default-scheme, not both\n');
+  });
+});
+
+describe('plan: unexpected failures', () => {
+  const boom = (): never => { throw new TypeError('Cannot read properties of undefined (reading \'namespaceSelector\')'); };
+
+  it('prints one "error: …" line and exits 1 instead of a stack trace', async () => {
+    const r = await withDeps(['-f', SEED, '--cluster-name', 'demo'], { env: {}, buildStacks: boom });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'error: plan failed unexpectedly: TypeError: Cannot read properties of undefined (reading \'namespaceSelector\')'
+      + ' (AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace)\n');
+  });
+
+  it('adds the stack trace with AWS_LB_CONTROLLER_DEBUG=1', async () => {
+    const r = await withDeps(['-f', SEED, '--cluster-name', 'demo'], { env: { AWS_LB_CONTROLLER_DEBUG: '1' }, buildStacks: boom });
+    assert.equal(r.code, 1);
+    const [first, ...stack] = r.stderr.split('\n');
+    assert.equal(first, 'error: plan failed unexpectedly: TypeError: Cannot read properties of undefined (reading \'namespaceSelector\')');
+    assert.match(stack.join('\n'), /^TypeError: .*\n\s+at boom /);
+  });
+
+  it('still reports bad flags as usage errors (runCli prints them)', async () => {
+    await assert.rejects(planCommand(['-f', SEED], { stdout: () => {}, stderr: () => {}, readStdin: async () => '' }, { env: {}, buildStacks: boom }),
+      { name: 'UsageError', message: '--cluster-name is required' });
+  });
+
+  // The input that used to crash the builder: an IngressClassParams without `spec`. The builder is being
+  // made to accept it; until then this asserts the one-line error, after that the plan. Never a stack trace.
+  it('an IngressClassParams without spec gives a plan or one error line, never a stack trace (real process)', () => {
+    const manifests = write('params-no-spec.yaml', `
+apiVersion: elbv2.k8s.aws/v1beta1
+kind: IngressClassParams
+metadata: { name: params }
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: { name: alb }
+spec:
+  controller: ingress.k8s.aws/alb
+  parameters: { apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: params }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: web, namespace: default }
+spec:
+  ingressClassName: alb
+  defaultBackend: { service: { name: web, port: { number: 80 } } }
+`);
+    const r = cli(['plan', '-f', manifests, '--cluster-name', 'demo']);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    if (r.stdout === '') {
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^error: plan failed unexpectedly: [^\n]+\n$/);
+    } else {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stdout, /Stack "default\/web":/);
+    }
+  });
+});
+
+describe('command dispatch', () => {
+  const dispatch = async (argv: string[]): Promise<Run> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: async () => '' });
+    return { code, stdout, stderr };
+  };
+
+  it('lists the commands for help, --help and -h', async () => {
+    for (const h of ['help', '--help', '-h']) {
+      const r = await dispatch([h]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /Commands:\n {2}plan +print the AWS changes.*\n {2}run +run the controller.*\n {2}demo +/);
+    }
+  });
+
+  it('runs `run` when given no command (its flag check fails first here)', async () => {
+    const r = await dispatch(['--cluster-name=']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: --cluster-name must not be empty/);
+  });
+
+  it('does not take inherited object keys for commands', async () => {
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      const r = await dispatch([name]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`^error: unknown command "${name}"`));
+    }
   });
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CallCounter } from '../../../src/aws/metrics.ts';
-import { formatCallSummary, parseLiveFlags, readCluster, bindingsOfStack } from '../../../src/cli/live.ts';
+import { formatCallSummary, liveFlagsFrom, readCluster, bindingsOfStack } from '../../../src/cli/live.ts';
+import { parsePlanFlags } from '../../../src/cli/plan-command.ts';
 import { UsageError, type Io } from '../../../src/cli/io.ts';
 import { planCommand } from '../../../src/cli/plan-command.ts';
 import type { LiveDeps } from '../../../src/cli/live.ts';
@@ -149,6 +150,14 @@ describe('plan --live (in process, fake AWS transport)', () => {
     assert.equal(out.stdout, '');
   });
 
+  it('an unexpected failure (a builder bug) is one error line after the calls made, exit 1', async () => {
+    const out = capture();
+    const code = await planCommand([...BASE, '-f', SEED], out.io, { ...deps(emptyAccount(), new CallCounter()), buildStacks: () => { throw new RangeError('bad input'); } });
+    assert.equal(code, 1);
+    assert.equal(out.stdout, '');
+    assert.match(out.stderr, /^AWS API calls: 2 reads, 0 writes\n[^]*\nerror: plan failed unexpectedly: RangeError: bad input \(AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace\)\n$/);
+  });
+
   it('a VPC that does not exist is a usage error', async () => {
     const http = emptyAccount((req) => (action(req) === 'DescribeVpcs' ? ec2Ok('DescribeVpcs', '<vpcSet/>') : undefined));
     await assert.rejects(planCommand([...BASE, '-f', SEED], capture().io, deps(http, new CallCounter())),
@@ -168,16 +177,32 @@ describe('plan --live flags', () => {
   it('requires --aws-vpc-id and a region (flag or AWS_REGION / AWS_DEFAULT_REGION)', async () => {
     await rejects(['--live', '-f', SEED, '--cluster-name', 'demo', '--aws-region', 'us-east-1'], /needs --aws-vpc-id/);
     await rejects(['--live', '-f', SEED, '--cluster-name', 'demo', '--aws-vpc-id', VPC], /needs --aws-region/);
-    assert.equal(parseLiveFlags({ 'aws-vpc-id': VPC }, { AWS_DEFAULT_REGION: 'eu-west-1' }).region, 'eu-west-1');
-    assert.equal(parseLiveFlags({ 'aws-vpc-id': VPC }, { AWS_REGION: 'eu-west-2', AWS_DEFAULT_REGION: 'eu-west-1' }).region, 'eu-west-2');
-    assert.equal(parseLiveFlags({ 'aws-vpc-id': VPC, 'aws-region': 'us-west-2' }, { AWS_REGION: 'eu-west-2' }).region, 'us-west-2');
-    assert.equal(parseLiveFlags({ 'aws-vpc-id': VPC, 'aws-region': 'us-west-2' }, {}).maxRetries, 3);
+    const live = (args: string[], env: Record<string, string>): ReturnType<typeof parsePlanFlags>['live'] =>
+      parsePlanFlags(['--live', '-f', SEED, '--cluster-name', 'demo', '--aws-vpc-id', VPC, ...args], env).live;
+    assert.equal(live([], { AWS_DEFAULT_REGION: 'eu-west-1' })?.region, 'eu-west-1');
+    assert.equal(live([], { AWS_REGION: 'eu-west-2', AWS_DEFAULT_REGION: 'eu-west-1' })?.region, 'eu-west-2');
+    assert.equal(live(['--aws-region', 'us-west-2'], { AWS_REGION: 'eu-west-2' })?.region, 'us-west-2');
+    assert.equal(live(['--aws-region', 'us-west-2'], {})?.maxRetries, 3);
+    assert.equal(live(['--aws-region', 'us-west-2', '--aws-max-retries', '0'], {})?.maxRetries, 0);
+    // $KUBECONFIG does not turn -f into a cluster read
+    assert.equal(live(['--aws-region', 'us-west-2'], { KUBECONFIG: '/tmp/k' })?.kubeconfig, undefined);
   });
 
-  it('checks --aws-api-endpoints and --aws-max-retries', async () => {
+  it('builds LiveFlags from the parsed shared flags', () => {
+    const config = { awsRegion: 'us-east-1', awsVpcId: VPC, awsApiEndpoints: { ec2: 'http://127.0.0.1:5000' }, awsMaxRetries: 10, kubeconfig: undefined };
+    assert.deepEqual(liveFlagsFrom(config, false), { region: 'us-east-1', vpcId: VPC, maxRetries: 3, endpoints: { ec2: 'http://127.0.0.1:5000' } });
+    assert.equal(liveFlagsFrom(config, true).maxRetries, 10);
+    assert.throws(() => liveFlagsFrom({ ...config, awsApiEndpoints: { nosuch: 'http://x' } }, false), /^UsageError: --aws-api-endpoints: unknown service ID "nosuch"/);
+  });
+
+  // the values `run` refuses, with run's messages (config.ts parses both commands' shared flags)
+  it('checks --aws-region, --aws-vpc-id, --aws-api-endpoints and --aws-max-retries as run does', async () => {
     await rejects([...BASE, '-f', SEED, '--aws-api-endpoints', 'nosuch=http://x'], /^--aws-api-endpoints: unknown service ID "nosuch"/);
-    await rejects([...BASE, '-f', SEED, '--aws-api-endpoints', 'ec2=ftp://x'], /^--aws-api-endpoints: .*must be an http:\/\/ or https:\/\/ URL/);
-    await rejects([...BASE, '-f', SEED, '--aws-max-retries=-1'], /--aws-max-retries must be a whole number/);
+    await rejects([...BASE, '-f', SEED, '--aws-api-endpoints', 'ec2=ftp://x'], /^--aws-api-endpoints: the endpoint for ec2 must be an http\(s\) URL, got "ftp:\/\/x"$/);
+    await rejects([...BASE, '-f', SEED, '--aws-max-retries=-1'], /^--aws-max-retries must be between 0 and 100, got -1$/);
+    await rejects([...BASE, '-f', SEED, '--aws-max-retries=lots'], /^--aws-max-retries must be an integer, got "lots"$/);
+    await rejects(['--live', '-f', SEED, '--cluster-name', 'demo', '--aws-vpc-id', 'my-vpc', '--aws-region', 'us-east-1'], /^--aws-vpc-id must look like vpc-0123abcd, got "my-vpc"$/);
+    await rejects(['--live', '-f', SEED, '--cluster-name', 'demo', '--aws-vpc-id', VPC, '--aws-region', 'Oregon'], /^--aws-region must look like us-east-1, got "Oregon"$/);
   });
 
   it('AWS flags and --kubeconfig need --live; -f and --kubeconfig exclude each other', async () => {
