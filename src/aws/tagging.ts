@@ -1,7 +1,9 @@
 // Thin read adapter over the Resource Groups Tagging API: ARNs and tags of resources matching tag filters.
-// Not used by deploy/observe by default (upstream keeps it behind the EnableRGTAPI gate, it needs
-// tag:GetResources in the IAM policy, and it never returns listeners or rules); offered for callers that
-// want one call per stack instead of listing every load balancer and target group of the VPC.
+// Not used by deploy/observe: on AWS it is eventually consistent (a just-created resource can be missing, a
+// deleted one still listed), it never returns listeners or rules, and the resources' details still need
+// DescribeLoadBalancers / DescribeTargetGroups. deploy/observe lists those and keeps an ownership cache by ARN
+// instead (same call count, read-after-write consistent). moto applies TagFilters correctly (AND across keys,
+// untagged load balancers excluded once a filter is given; without filters it lists them too).
 import { paginateGetResources, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { toAwsError } from './errors.ts';
 import { tagMap } from './util.ts';

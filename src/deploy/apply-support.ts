@@ -1,6 +1,6 @@
 // Small pieces apply's per-kind modules share: AWS error codes, bounded retries, Ref resolution,
 // value comparison and tag diffs.
-import { isRef, isUnknown, isIgnoredTagKey, TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK, TAG_INGRESS_RESOURCE, TAG_SERVICE_RESOURCE } from '../model/index.ts';
+import { isRef, isUnknown, isIgnoredTagKey, isOwnedBy, LEGACY_TAG_INGRESS_CLUSTER, TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK, TAG_INGRESS_RESOURCE, TAG_SERVICE_RESOURCE } from '../model/index.ts';
 import type { Ref, Tags } from '../model/index.ts';
 import { ApplyError } from './apply-types.ts';
 import type { ApplyTiming } from './apply-types.ts';
@@ -152,12 +152,19 @@ export const toSdkTags = (tags: Tags | undefined): { Key: string; Value: string 
 export const fromSdkTags = (tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> =>
   Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
 
-/** Refuses to touch a resource whose tags do not name this cluster. */
+/**
+ * Refuses to touch a resource this cluster does not own, by the same predicate observe uses (model/tags.ts
+ * isOwnedBy): `elbv2.k8s.aws/cluster=<cluster>` plus a stack tag. A resource tagged only with the v1
+ * controller's `ingress.k8s.aws/cluster` is not ours (IAM would refuse the call anyway).
+ */
 export function assertOwned(tags: Tags | undefined, clusterName: string, resource: string, what: string): void {
+  if (isOwnedBy(tags, clusterName)) return;
   const found = tags?.[TAG_CLUSTER];
-  if (found !== clusterName) {
-    throw new ApplyError('NotOwned', `${resource}: refusing to ${what}: tag ${TAG_CLUSTER} is ${found === undefined ? 'absent' : `"${found}"`}, not "${clusterName}"`, { resource });
-  }
+  const why = found !== clusterName
+    ? `tag ${TAG_CLUSTER} is ${found === undefined ? 'absent' : `"${found}"`}, not "${clusterName}"`
+      + (found === undefined && tags?.[LEGACY_TAG_INGRESS_CLUSTER] === clusterName ? ` (only the v1 tag ${LEGACY_TAG_INGRESS_CLUSTER} is set; add ${TAG_CLUSTER}=${clusterName} to hand it over)` : '')
+    : `it carries no ${TAG_INGRESS_STACK} or ${TAG_SERVICE_STACK} tag`;
+  throw new ApplyError('NotOwned', `${resource}: refusing to ${what}: ${why}`, { resource });
 }
 
 /** For adoption: the found resource must carry this cluster's and this stack's tags (and, if present, this resource ID). */

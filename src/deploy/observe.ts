@@ -1,21 +1,37 @@
 // Reads what each Ingress stack owns in AWS, in bulk, and converts it to model specs (deploy/convert.ts).
 //
 // A load balancer, target group or security group belongs to stack S iff it carries
-//   elbv2.k8s.aws/cluster=<cluster> (or the v1 controller's ingress.k8s.aws/cluster=<cluster>)
-//   and ingress.k8s.aws/stack=S.
+//   elbv2.k8s.aws/cluster=<cluster> and ingress.k8s.aws/stack=S      (model/tags.ts owningStack / isOwnedBy,
+// the same predicate apply's assertOwned uses; the v1 controller's ingress.k8s.aws/cluster alone is not enough).
 // Listeners and rules are read through their load balancer, so they belong to it whatever their tags.
 //
 // One pass serves every stack (observeAllStacks); observeStack runs the same pass and details one stack.
 //
-// AWS calls, for a VPC holding L load balancers and T target groups in all (owned or not):
-//   shared by all stacks   DescribeLoadBalancers ⌈L/400⌉ + DescribeTargetGroups ⌈T/400⌉
-//                          + DescribeTags ⌈(L+T)/20⌉ + DescribeSecurityGroups 1 (tag-filtered)
+// Finding a stack's own load balancers and target groups. ELBv2 cannot filter its listings by tag, so every
+// load balancer and target group of the account is listed (400 a page) and ownership is read from tags. The
+// ownership tags of an ARN do not change in practice: the controller sets cluster, stack and resource tags at
+// create time and its tag diff never changes them (apply-support diffTags skips the cluster tag; the stack and
+// resource tags of an observed resource equal the desired ones, since plan matches resources by them). So an
+// OwnershipCache held across reconciles remembers each ARN's cluster and stack tags, and a pass asks
+// DescribeTags only for ARNs it has not seen (or whose entry is older than the TTL). The full tags of the
+// resources found owned are still read fresh every pass (user tags do change, and the plan diffs them), in
+// the same DescribeTags batch as the listener and rule tags; that read also re-checks their ownership.
+// Not used: the Resource Groups Tagging API (GetResources by tag). moto filters it correctly, but on AWS it is
+// eventually consistent (a just-created load balancer can be missing, a deleted one still listed, and
+// DescribeLoadBalancers by ARN then fails for the whole batch), and it would still need the two Describe
+// calls for the resources' details. The listings plus the cache cost the same number of calls, read strongly.
+//
+// AWS calls, for an account holding L load balancers and T target groups in all (owned or not):
+//   listing                DescribeLoadBalancers ⌈L/400⌉ + DescribeTargetGroups ⌈T/400⌉ + DescribeSecurityGroups 1 (tag-filtered)
+//   ownership              DescribeTags ⌈(L+T in the VPC)/20⌉ without a cache (or a cold one);
+//                          with a warm OwnershipCache only ⌈new ARNs/20⌉, usually 0
 //   per owned LB           DescribeLoadBalancerAttributes 1 + DescribeListeners 1
 //                          + per listener: DescribeRules 1 (+ DescribeListenerCertificates 1 if HTTPS)
 //   per owned TG           DescribeTargetGroupAttributes 1
-//   listener/rule tags     DescribeTags ⌈(listeners + rules)/20⌉ over all observed stacks
-// A typical stack (1 ALB, HTTP + HTTPS listeners, 4 rules, 3 target groups) costs 1+1+2+1+3+1 = 9 calls
-// of its own; observing one stack alone adds the shared 4 calls (for L+T ≤ 20).
+//   owned tags             DescribeTags ⌈(listeners + rules [+ owned LBs and TGs whose tags came from the cache])/20⌉
+// A typical stack (1 ALB, HTTP + HTTPS listeners, 4 rules, 3 target groups) costs 1+1+2+1+3+1 = 9 calls of its
+// own; observing it with a warm cache adds the listings (3 calls while L, T ≤ 400) whatever the number of
+// stacks, where without a cache it adds 3 + ⌈(L+T)/20⌉ (100 LBs + 300 TGs: 23 calls instead of 3).
 import type { Certificate, ElasticLoadBalancingV2Client, Listener, LoadBalancer, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import { describeSecurityGroups } from '../aws/ec2.ts';
@@ -27,7 +43,7 @@ import { mapLimit, tagMap } from '../aws/util.ts';
 import type {
   ObservedListener, ObservedListenerRule, ObservedLoadBalancer, ObservedSecurityGroup, ObservedState, ObservedTargetGroup,
 } from '../model/observed.ts';
-import { LEGACY_TAG_INGRESS_CLUSTER, TAG_CLUSTER, TAG_INGRESS_STACK } from '../model/tags.ts';
+import { owningStack, TAG_CLUSTER, TAG_INGRESS_STACK } from '../model/tags.ts';
 import { toListenerSpec, toLoadBalancerSpec, toRuleSpec, toSecurityGroupSpec, toTargetGroupSpec } from './convert.ts';
 
 export interface ObserveClients {
@@ -41,13 +57,81 @@ export interface ObserveOptions {
   readonly vpcId?: string;
   /** parallel per-resource describe calls (the token buckets still apply) */
   readonly concurrency?: number;
+  /**
+   * ownership tags by ARN, kept across passes (hold one per controller and pass it to every call); without it
+   * each pass reads the tags of every load balancer and target group in the VPC
+   */
+  readonly cache?: OwnershipCache;
 }
 
-/** the stack an AWS resource belongs to, or undefined when this cluster does not own it */
-export function owningStack(tags: Readonly<Record<string, string>>, clusterName: string): string | undefined {
-  const stack = tags[TAG_INGRESS_STACK];
-  if (stack === undefined || stack === '') return undefined;
-  return tags[TAG_CLUSTER] === clusterName || tags[LEGACY_TAG_INGRESS_CLUSTER] === clusterName ? stack : undefined;
+/** one cluster's stack (it owns the resource) and cluster tag, as last read */
+interface OwnershipEntry {
+  readonly tags: Readonly<Record<string, string>>;
+  readonly readAt: number;
+}
+
+export interface OwnershipCacheOptions {
+  /**
+   * how long a verdict is trusted (default 10 minutes). Only a change made outside the controller turns a
+   * resource into an owned one (e.g. a user adding elbv2.k8s.aws/cluster to a v1-only load balancer); it is
+   * seen within this time. Owned resources are re-checked on every pass.
+   */
+  readonly ttlMs?: number;
+  /** for tests */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_OWNERSHIP_TTL_MS = 10 * 60_000;
+
+/**
+ * The ownership tags (cluster and stack) of ELBv2 load balancers and target groups, by ARN, shared by the
+ * observe passes of every stack. An ARN not in the cache, or older than the TTL, is asked for with
+ * DescribeTags; an ARN no longer listed is dropped. Holds two short strings per ARN.
+ */
+export class OwnershipCache {
+  readonly #entries = new Map<string, OwnershipEntry>();
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(opts: OwnershipCacheOptions = {}) {
+    this.#ttlMs = opts.ttlMs ?? DEFAULT_OWNERSHIP_TTL_MS;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** the cached ownership tags of `arn`, or undefined when unknown or expired */
+  get(arn: string): Readonly<Record<string, string>> | undefined {
+    const e = this.#entries.get(arn);
+    if (e === undefined) return undefined;
+    if (this.#now() - e.readAt >= this.#ttlMs) {
+      this.#entries.delete(arn);
+      return undefined;
+    }
+    return e.tags;
+  }
+
+  /** remembers the ownership-relevant part of `tags` */
+  set(arn: string, tags: Readonly<Record<string, string>>): void {
+    const keep: Record<string, string> = {};
+    for (const k of [TAG_CLUSTER, TAG_INGRESS_STACK]) if (tags[k] !== undefined) keep[k] = tags[k];
+    this.#entries.set(arn, { tags: keep, readAt: this.#now() });
+  }
+
+  delete(arn: string): void {
+    this.#entries.delete(arn);
+  }
+
+  /** drops every ARN not in `listed` (deleted resources) */
+  retainOnly(listed: ReadonlySet<string>): void {
+    for (const arn of this.#entries.keys()) if (!listed.has(arn)) this.#entries.delete(arn);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
 }
 
 /** observed state of one stack (empty when it owns nothing) */
@@ -78,9 +162,7 @@ interface ListenerRead {
 }
 
 interface LoadBalancerRead {
-  readonly stack: string;
   readonly lb: LoadBalancer;
-  readonly tags: Record<string, string>;
   readonly attributes: Record<string, string>;
   readonly listeners: ListenerRead[];
 }
@@ -98,31 +180,58 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
   ]);
   const lbs = allLbs.filter((lb) => lb.LoadBalancerArn && inVpc(lb.VpcId));
   const tgs = allTgs.filter((tg) => tg.TargetGroupArn && tg.VpcId !== undefined && inVpc(tg.VpcId));
-  const tags = await describeTags(elbv2, [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)]);
-  const tagsOf = (arn: string | undefined): Record<string, string> => (arn ? tags.get(arn) : undefined) ?? {};
+  const listed = [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)];
+
+  // ownership: from the cache, or read now (fresh) for ARNs it does not know
+  const cache = opts.cache;
+  const known = new Map<string, Readonly<Record<string, string>>>(); // a snapshot: concurrent passes may expire or prune entries
+  const misses: string[] = [];
+  for (const arn of listed) {
+    const hit = cache?.get(arn);
+    if (hit) known.set(arn, hit);
+    else misses.push(arn);
+  }
+  const fresh = misses.length > 0 ? await describeTags(elbv2, misses) : new Map<string, Record<string, string>>();
+  if (cache) {
+    // the listings are account-wide: what they no longer hold was deleted
+    cache.retainOnly(new Set([...allLbs.map((l) => l.LoadBalancerArn), ...allTgs.map((t) => t.TargetGroupArn)].filter((a): a is string => a !== undefined)));
+    for (const [arn, t] of fresh) cache.set(arn, t);
+  }
+  const ownershipOf = (arn: string): Readonly<Record<string, string>> => fresh.get(arn) ?? known.get(arn) ?? {};
 
   const ownedLbs = lbs
-    .map((lb) => ({ lb, tags: tagsOf(lb.LoadBalancerArn), stack: owningStack(tagsOf(lb.LoadBalancerArn), opts.clusterName) }))
-    .filter((x): x is { lb: LoadBalancer; tags: Record<string, string>; stack: string } => wanted(x.stack));
+    .map((lb) => ({ lb, stack: owningStack(ownershipOf(lb.LoadBalancerArn as string), opts.clusterName) }))
+    .filter((x): x is { lb: LoadBalancer; stack: string } => wanted(x.stack));
   const ownedTgs = tgs
-    .map((tg) => ({ tg, tags: tagsOf(tg.TargetGroupArn), stack: owningStack(tagsOf(tg.TargetGroupArn), opts.clusterName) }))
-    .filter((x): x is { tg: TargetGroup; tags: Record<string, string>; stack: string } => wanted(x.stack));
+    .map((tg) => ({ tg, stack: owningStack(ownershipOf(tg.TargetGroupArn as string), opts.clusterName) }))
+    .filter((x): x is { tg: TargetGroup; stack: string } => wanted(x.stack));
 
   const [lbReads, tgAttributes] = await Promise.all([
-    mapLimit(ownedLbs, concurrency, async ({ lb, tags: t, stack }): Promise<LoadBalancerRead> => {
+    mapLimit(ownedLbs, concurrency, async ({ lb }): Promise<LoadBalancerRead> => {
       const arn = lb.LoadBalancerArn as string;
       const [attributes, listeners] = await Promise.all([describeLoadBalancerAttributes(elbv2, arn), describeListeners(elbv2, arn)]);
       const reads = await mapLimit(listeners, concurrency, (l) => readListener(elbv2, l));
-      return { stack, lb, tags: t, attributes, listeners: reads };
+      return { lb, attributes, listeners: reads };
     }),
     mapLimit(ownedTgs, concurrency, ({ tg }) => describeTargetGroupAttributes(elbv2, tg.TargetGroupArn as string)),
   ]);
 
+  // one batch: listener and rule tags, plus the full tags of owned LBs and TGs whose ownership came from the cache
+  const cachedOwned = [...ownedLbs.map((x) => x.lb.LoadBalancerArn as string), ...ownedTgs.map((x) => x.tg.TargetGroupArn as string)]
+    .filter((arn) => !fresh.has(arn));
   const childArns = lbReads.flatMap((r) => r.listeners.flatMap((l) => [
     l.listener.ListenerArn as string,
     ...l.rules.filter((rule) => !rule.IsDefault && rule.RuleArn).map((rule) => rule.RuleArn as string),
   ]));
-  const childTags = childArns.length > 0 ? await describeTags(elbv2, childArns) : new Map<string, Record<string, string>>();
+  const batch = [...cachedOwned, ...childArns];
+  const more = batch.length > 0 ? await describeTags(elbv2, batch) : new Map<string, Record<string, string>>();
+  const tagsOf = (arn: string): Record<string, string> => fresh.get(arn) ?? more.get(arn) ?? {};
+  // a cached verdict the fresh tags no longer support (retagged by hand) drops the resource
+  const stillOwned = (arn: string): string | undefined => {
+    const stack = owningStack(tagsOf(arn), opts.clusterName);
+    if (cache && !fresh.has(arn)) cache.set(arn, tagsOf(arn));
+    return wanted(stack) ? stack : undefined;
+  };
 
   const states = new Map<string, MutableState>();
   const stateOf = (stack: string): MutableState => {
@@ -131,9 +240,17 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
     return s;
   };
 
-  for (const r of lbReads) addLoadBalancer(stateOf(r.stack), r, childTags);
-  ownedTgs.forEach(({ tg, tags: t, stack }, i) => {
-    stateOf(stack).targetGroups.push({ arn: tg.TargetGroupArn as string, tags: t, attributes: tgAttributes[i] ?? {}, spec: toTargetGroupSpec(tg, tgAttributes[i] ?? {}, t) });
+  for (const r of lbReads) {
+    const arn = r.lb.LoadBalancerArn as string;
+    const stack = stillOwned(arn);
+    if (stack !== undefined) addLoadBalancer(stateOf(stack), r, tagsOf(arn), more);
+  }
+  ownedTgs.forEach(({ tg }, i) => {
+    const arn = tg.TargetGroupArn as string;
+    const stack = stillOwned(arn);
+    if (stack === undefined) return;
+    const t = tagsOf(arn);
+    stateOf(stack).targetGroups.push({ arn, tags: t, attributes: tgAttributes[i] ?? {}, spec: toTargetGroupSpec(tg, tgAttributes[i] ?? {}, t) });
   });
   for (const sg of sgs) {
     const t = tagMap(sg.Tags);
@@ -156,15 +273,15 @@ async function readListener(elbv2: ElasticLoadBalancingV2Client, listener: Liste
   return { listener, rules, certificates };
 }
 
-function addLoadBalancer(state: MutableState, r: LoadBalancerRead, childTags: ReadonlyMap<string, Record<string, string>>): void {
+function addLoadBalancer(state: MutableState, r: LoadBalancerRead, tags: Record<string, string>, childTags: ReadonlyMap<string, Record<string, string>>): void {
   const arn = r.lb.LoadBalancerArn as string;
   state.loadBalancers.push({
     arn,
-    tags: r.tags,
+    tags,
     attributes: r.attributes,
     dnsName: r.lb.DNSName ?? '',
     ...(r.lb.CanonicalHostedZoneId ? { canonicalHostedZoneId: r.lb.CanonicalHostedZoneId } : {}),
-    spec: toLoadBalancerSpec(r.lb, r.attributes, r.tags),
+    spec: toLoadBalancerSpec(r.lb, r.attributes, tags),
   });
   for (const l of r.listeners) {
     const listenerArn = l.listener.ListenerArn as string;

@@ -1,5 +1,5 @@
 // Tag keys, in one place. They are upstream's, so that resources the upstream controller created are
-// found and adopted in place. A resource is owned iff it carries the cluster and stack tags.
+// found and adopted in place. A resource is owned iff it carries the cluster and stack tags (isOwnedBy).
 
 export const TAG_CLUSTER = 'elbv2.k8s.aws/cluster';
 export const TAG_INGRESS_STACK = 'ingress.k8s.aws/stack';
@@ -8,8 +8,35 @@ export const TAG_SERVICE_STACK = 'service.k8s.aws/stack';
 export const TAG_SERVICE_RESOURCE = 'service.k8s.aws/resource';
 export const TAG_SHARED_RESOURCE = 'elbv2.k8s.aws/resource';
 
-/** written by the v1 ALB ingress controller; still recognised as a stack's cluster tag */
+/**
+ * written by the v1 ALB ingress controller. It does NOT make a resource ours (see isOwnedBy); tag
+ * reconciliation leaves it where it is (isIgnoredTagKey).
+ */
 export const LEGACY_TAG_INGRESS_CLUSTER = 'ingress.k8s.aws/cluster';
+
+/**
+ * The one ownership predicate, shared by deploy/observe (what a stack owns) and deploy/apply (what it may
+ * modify or delete): a resource belongs to this cluster iff it carries `elbv2.k8s.aws/cluster=<cluster>` and
+ * a non-empty stack tag (`ingress.k8s.aws/stack` or `service.k8s.aws/stack`).
+ *
+ * Resources carrying only the v1 controller's `ingress.k8s.aws/cluster=<cluster>` are not adopted: the IAM
+ * policy grants Modify and Delete only on resources tagged `elbv2.k8s.aws/cluster`, and the controller never
+ * adds that tag after creation, so observing them as owned would plan updates and deletes that fail with
+ * NotOwned forever (and an Ingress finalizer that is never removed). To hand such a resource over, a user
+ * adds `elbv2.k8s.aws/cluster=<cluster>` to it by hand.
+ */
+export function isOwnedBy(tags: Readonly<Record<string, string>> | undefined, clusterName: string): boolean {
+  if (tags === undefined || clusterName === '' || tags[TAG_CLUSTER] !== clusterName) return false;
+  return nonEmpty(tags[TAG_INGRESS_STACK]) || nonEmpty(tags[TAG_SERVICE_STACK]);
+}
+
+/** the Ingress stack an owned resource belongs to (isOwnedBy), or undefined */
+export function owningStack(tags: Readonly<Record<string, string>> | undefined, clusterName: string): string | undefined {
+  const stack = tags?.[TAG_INGRESS_STACK];
+  return nonEmpty(stack) && isOwnedBy(tags, clusterName) ? stack : undefined;
+}
+
+const nonEmpty = (v: string | undefined): v is string => v !== undefined && v !== '';
 
 /** keys users may not set through --default-tags or the tags annotation */
 export const RESERVED_TAG_KEYS: readonly string[] = [

@@ -6,7 +6,8 @@ import {
   type LoadBalancer, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { observeAllStacks, observeStack, owningStack } from '../../../src/deploy/observe.ts';
+import { observeAllStacks, observeStack, OwnershipCache } from '../../../src/deploy/observe.ts';
+import { owningStack } from '../../../src/model/tags.ts';
 import type { ObservedState } from '../../../src/model/observed.ts';
 
 const region = 'us-east-1';
@@ -176,15 +177,14 @@ describe('deploy/observe', () => {
     assert.deepEqual(state, expected);
   });
 
-  it('observes only what carries this cluster\'s tag (or the legacy one) and a stack tag, in the VPC', async () => {
+  it('observes only what carries this cluster\'s tag and a stack tag, in the VPC (never the v1 cluster tag alone)', async () => {
     const all = await observeAllStacks(clients(), { clusterName: 'prod', vpcId: 'vpc-1' });
-    assert.deepEqual([...all.keys()], ['ns/legacy', 'shop']);
+    assert.deepEqual([...all.keys()], ['shop']);
     assert.deepEqual(all.get('shop')?.loadBalancers.map((l) => l.arn), [LB('shop')]);
-    assert.deepEqual(all.get('ns/legacy')?.loadBalancers.map((l) => l.arn), [LB('legacy')]);
     assert.deepEqual(all.get('shop')?.targetGroups.map((t) => t.arn), [TG('shop-web')]);
-    // nothing beyond the tags is read for resources this cluster does not own
+    // nothing beyond the tags is read for resources this cluster does not own (the v1-tagged one included)
     const detailed = elbMock.commandCalls(DescribeListenersCommand).map((c) => c.args[0].input.LoadBalancerArn).sort();
-    assert.deepEqual(detailed, [LB('legacy'), LB('shop')]);
+    assert.deepEqual(detailed, [LB('shop')]);
     assert.deepEqual(elbMock.commandCalls(DescribeTargetGroupAttributesCommand).map((c) => c.args[0].input.TargetGroupArn), [TG('shop-web')]);
     // resources outside the VPC are not even asked for their tags; a lambda target group has no VPC
     const tagged = elbMock.commandCalls(DescribeTagsCommand).flatMap((c) => c.args[0].input.ResourceArns ?? []);
@@ -233,10 +233,95 @@ describe('deploy/observe', () => {
 
   it('decides ownership from tags', () => {
     assert.equal(owningStack({ 'elbv2.k8s.aws/cluster': 'prod', 'ingress.k8s.aws/stack': 'a' }, 'prod'), 'a');
-    assert.equal(owningStack({ 'ingress.k8s.aws/cluster': 'prod', 'ingress.k8s.aws/stack': 'a' }, 'prod'), 'a');
+    assert.equal(owningStack({ 'ingress.k8s.aws/cluster': 'prod', 'ingress.k8s.aws/stack': 'a' }, 'prod'), undefined, 'v1 tag alone: not adopted');
     assert.equal(owningStack({ 'elbv2.k8s.aws/cluster': 'prod' }, 'prod'), undefined);
     assert.equal(owningStack({ 'elbv2.k8s.aws/cluster': 'dev', 'ingress.k8s.aws/stack': 'a' }, 'prod'), undefined);
     assert.equal(owningStack({ 'ingress.k8s.aws/stack': 'a' }, 'prod'), undefined);
     assert.equal(owningStack({ 'elbv2.k8s.aws/cluster': 'prod', 'ingress.k8s.aws/stack': '' }, 'prod'), undefined);
+  });
+
+  describe('with an OwnershipCache', () => {
+    const tagCalls = () => elbMock.commandCalls(DescribeTagsCommand).map((c) => [...(c.args[0].input.ResourceArns ?? [])].sort());
+    const children = [LSN('shop', 443), LSN('shop', 80), RULE('shop', 80, '1'), RULE('shop', 80, '2')];
+
+    it('asks for the tags of every listed ARN once, then only for owned ones (in the listener/rule batch)', async () => {
+      const cache = new OwnershipCache();
+      const opts = { clusterName: 'prod', stackId: 'shop', vpcId: 'vpc-1', cache };
+      const first = await observeStack(clients(), opts);
+      assert.equal(elbMock.commandCalls(DescribeTagsCommand).length, 2);
+      assert.equal(cache.size, 6, 'the 4 load balancers and 2 target groups in the VPC');
+      elbMock.resetHistory();
+      const second = await observeStack(clients(), opts);
+      assert.deepEqual(second, first);
+      assert.deepEqual(tagCalls(), [[LB('shop'), TG('shop-web'), ...children].sort()], 'one DescribeTags call');
+      // another stack's pass reuses the same verdicts
+      elbMock.resetHistory();
+      assert.deepEqual(await observeStack(clients(), { ...opts, stackId: 'other' }), { loadBalancers: [], listeners: [], rules: [], targetGroups: [], securityGroups: [] });
+      assert.equal(elbMock.commandCalls(DescribeTagsCommand).length, 0);
+    });
+
+    it('reads only new ARNs, forgets deleted ones, and still reads user tags fresh', async () => {
+      const cache = new OwnershipCache();
+      const opts = { clusterName: 'prod', stackId: 'shop', vpcId: 'vpc-1', cache };
+      await observeStack(clients(), opts);
+      elbMock.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [lb('shop'), lb('new')] });
+      tags[LB('new')] = own('shop', 'Other');
+      tags[LB('shop')] = [...own('shop', 'LoadBalancer'), { Key: 'team', Value: 'payments' }];
+      elbMock.resetHistory();
+      const state = await observeStack(clients(), opts);
+      const calls = tagCalls();
+      assert.deepEqual(calls[0], [LB('new')], 'ownership: only the ARN not seen before');
+      assert.ok(calls[1]?.includes(LB('shop')) && calls[1]?.includes(TG('shop-web')), 'owned ones: full tags, fresh');
+      assert.equal(cache.size, 4, 'the load balancers no longer listed are forgotten');
+      assert.deepEqual(state.loadBalancers.map((l) => [l.arn, l.tags['team']]), [[LB('new'), undefined], [LB('shop'), 'payments']]);
+    });
+
+    it('drops a cached owned resource whose fresh tags no longer make it ours', async () => {
+      const cache = new OwnershipCache();
+      const opts = { clusterName: 'prod', stackId: 'shop', vpcId: 'vpc-1', cache };
+      await observeStack(clients(), opts);
+      tags[TG('shop-web')] = [{ Key: 'ingress.k8s.aws/stack', Value: 'shop' }];
+      const state = await observeStack(clients(), opts);
+      assert.deepEqual(state.targetGroups, []);
+      assert.deepEqual(state.loadBalancers.map((l) => l.arn), [LB('shop')]);
+      elbMock.resetHistory();
+      await observeStack(clients(), opts);
+      assert.equal(elbMock.commandCalls(DescribeTargetGroupAttributesCommand).length, 0, 'the new verdict is cached');
+    });
+
+    it('at scale (100 stacks, 100 load balancers + 300 target groups): 20 DescribeTags calls per observeStack without a cache, 1 with', async () => {
+      elbMock.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: Array.from({ length: 100 }, (_, i) => lb(`s${i}`)) });
+      elbMock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: Array.from({ length: 300 }, (_, i) => tg(`s${Math.floor(i / 3)}-${i % 3}`)) });
+      for (let i = 0; i < 100; i++) {
+        tags[LB(`s${i}`)] = own(`s${i}`, 'LoadBalancer');
+        for (let t = 0; t < 3; t++) tags[TG(`s${i}-${t}`)] = own(`s${i}`, `ns/svc${t}:80`);
+      }
+      const cost = async (cache?: OwnershipCache) => {
+        elbMock.resetHistory();
+        for (let i = 0; i < 100; i++) await observeStack(clients(), { clusterName: 'prod', stackId: `s${i}`, vpcId: 'vpc-1', ...(cache ? { cache } : {}) });
+        return elbMock.commandCalls(DescribeTagsCommand).length / 100;
+      };
+      assert.equal(await cost(), 20, '⌈400/20⌉ (these load balancers have no listeners, so no second batch)');
+      const cache = new OwnershipCache();
+      await cost(cache);
+      assert.equal(await cost(cache), 1, 'the 4 owned ARNs, fresh');
+      const warm = await observeStack(clients(), { clusterName: 'prod', stackId: 's7', vpcId: 'vpc-1', cache });
+      assert.deepEqual(warm, await observeStack(clients(), { clusterName: 'prod', stackId: 's7', vpcId: 'vpc-1' }));
+      assert.deepEqual(warm.targetGroups.map((t) => t.spec.name), ['s7-0', 's7-1', 's7-2']);
+    });
+
+    it('re-reads a verdict after its TTL: a v1-only load balancer retagged by hand is adopted then', async () => {
+      let now = 0;
+      const cache = new OwnershipCache({ ttlMs: 60_000, now: () => now });
+      const opts = { clusterName: 'prod', vpcId: 'vpc-1', cache };
+      assert.deepEqual([...(await observeAllStacks(clients(), opts)).keys()], ['shop']);
+      tags[LB('legacy')] = [...(tags[LB('legacy')] ?? []), { Key: 'elbv2.k8s.aws/cluster', Value: 'prod' }];
+      now = 59_999;
+      assert.deepEqual([...(await observeAllStacks(clients(), opts)).keys()], ['shop'], 'within the TTL: the cached verdict');
+      now = 60_000;
+      elbMock.resetHistory();
+      assert.deepEqual([...(await observeAllStacks(clients(), opts)).keys()], ['ns/legacy', 'shop']);
+      assert.ok(tagCalls()[0]?.includes(LB('legacy')));
+    });
   });
 });
