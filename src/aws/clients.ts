@@ -1,6 +1,8 @@
 // The four SDK v3 clients the controller uses, each with: region, optional endpoint override, the standard
 // credential chain (unless credentials are given), SDK "standard" retries (exponential backoff with jitter,
-// retry quota), a client-side token bucket per API family, and a per-attempt call counter.
+// retry quota), a client-side token bucket per API family, a per-attempt call counter, and HTTP timeouts (the
+// SDK's handler has none by default, so a black-holed connection would hold a worker forever; a timed-out
+// attempt is a transient error and is retried like any other).
 //
 // Middleware order inside one call:  retry ─► count ─► throttle ─► sign ─► send.
 // Counting and throttling sit inside the retry loop, so every attempt waits for a token and is counted.
@@ -17,6 +19,15 @@ import type { ServiceKey } from './services.ts';
 import { systemClock, Throttler, type Clock } from './throttle.ts';
 
 export const DEFAULT_MAX_RETRIES = 10;
+/** time to set up a TCP (and TLS) connection */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+/** time for one attempt, request sent to response read */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface HttpTimeouts {
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
 
 export interface AwsClientsConfig {
   readonly region: string;
@@ -34,8 +45,10 @@ export interface AwsClientsConfig {
   readonly clock?: Clock;
   /** for tests: a fixed backoff between retries in ms, instead of the SDK's jittered exponential one */
   readonly retryDelayMs?: number;
-  /** for tests: replaces the HTTP handler (anything with `handle(request)`) */
+  /** for tests: replaces the HTTP handler (anything with `handle(request)`); the timeouts below then do not apply */
   readonly requestHandler?: unknown;
+  /** per-attempt HTTP timeouts (5 s to connect, 30 s per request) */
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface AwsClients {
@@ -59,6 +72,11 @@ export function createAwsClients(cfg: AwsClientsConfig): AwsClients {
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new RangeError(`--aws-max-retries must be a whole number >= 0 (got ${maxRetries})`);
   const counter = cfg.counter ?? new CallCounter();
   const throttler = new Throttler(th.config, cfg.clock ?? systemClock);
+  const connectionTimeout = cfg.timeouts?.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
+  const requestTimeout = cfg.timeouts?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  for (const [name, v] of [['connection timeout', connectionTimeout], ['request timeout', requestTimeout]] as const) {
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`AWS ${name} must be a positive number of ms (got ${v})`);
+  }
 
   const base = (service: ServiceKey) => ({
     region: cfg.region,
@@ -68,7 +86,10 @@ export function createAwsClients(cfg: AwsClientsConfig): AwsClients {
       : { retryStrategy: new ConfiguredRetryStrategy(maxRetries + 1, () => cfg.retryDelayMs ?? 0) }),
     ...(ep.endpoints[service] !== undefined ? { endpoint: ep.endpoints[service] } : {}),
     ...(cfg.credentials !== undefined ? { credentials: cfg.credentials } : {}),
-    ...(cfg.requestHandler !== undefined ? { requestHandler: cfg.requestHandler as never } : {}),
+    // options, not an instance: the SDK builds its Node handler from them (throwOnRequestTimeout: without it a
+    // breached requestTimeout only logs a warning)
+    requestHandler: cfg.requestHandler !== undefined ? cfg.requestHandler as never
+      : { connectionTimeout, requestTimeout, throwOnRequestTimeout: true },
   });
 
   const elbv2 = new ElasticLoadBalancingV2Client(base('elbv2'));

@@ -6,7 +6,8 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { applyPlan, type ApplyResult } from '../deploy/apply.ts';
+import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
+import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
 import { observeStack } from '../deploy/observe.ts';
 import { buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
@@ -79,6 +80,15 @@ export function ingressChanged(old: Ingress, next: Ingress): boolean {
     return JSON.stringify([o.spec, meta, Object.entries(rest).sort()]);
   };
   return strip(old) !== strip(next);
+}
+
+/** "AccessDenied: User … is not authorized …": the AWS (or apply) error code, then the message */
+export function failureText(err: unknown): string {
+  if (err instanceof ApplyError) return `${err.code}: ${err.message}`;
+  if (err instanceof AwsError) return err.message.includes(`${err.awsCode}:`) ? err.message : `${err.awsCode}: ${err.message}`;
+  const code = awsErrorCodeOf(err).replace(/Exception$/, '');
+  const message = errorMessage(err);
+  return code === 'Error' || message.startsWith(`${code}:`) ? message : `${code}: ${message}`;
 }
 
 const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
@@ -164,14 +174,15 @@ export class IngressGroupController {
     }
   }
 
-  async reconcile(key: string, _item?: QueueItem): Promise<ReconcileResult> {
+  /** signal: the leadership (or shutdown) signal; once it aborts, apply stops between changes and nothing more is written */
+  async reconcile(key: string, _item?: QueueItem, signal?: AbortSignal): Promise<ReconcileResult> {
     const started = Date.now();
     const snapshot = this.snapshot();
     const grouping = groupMembers(snapshot, this.#d.config);
     for (const m of grouping.ungrouped.filter((x) => x.key === key)) await this.#reportBroken(m.ing as unknown as Ingress, m.issues, 'FailedBuildModel');
     const group = grouping.groups.find((g) => g.key === key);
     if (!group) return;
-    const report = await this.#reconcileGroup(group, snapshot);
+    const report = await this.#reconcileGroup(group, snapshot, signal);
     this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
   }
 
@@ -184,9 +195,20 @@ export class IngressGroupController {
     return buildStacks(snapshot, await discovery.discoverFacts(need), config);
   }
 
-  async #reconcileGroup(group: IngressGroup, snapshot: Snapshot): Promise<GroupReconcileReport> {
+  async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
     const { kube, events } = this.#d;
     const key = group.key;
+    const current = (keys: readonly string[]): Ingress[] => keys.map((k) => this.#d.informers.ingresses.getByKey(k)).filter((x): x is Ingress => !!x);
+    /** runs an AWS step; a failure is reported on every member (Event + status signal), then rethrown for a retry */
+    const step = async <T>(what: string, memberKeys: readonly string[], run: () => Promise<T>): Promise<T> => {
+      try {
+        return await run();
+      } catch (err) {
+        // stopping or no longer leading: not the user's problem, and another replica may be writing now
+        if (!signal?.aborted) await this.#reportDeployFailure(current(memberKeys), `${what} failed: ${failureText(err)}`);
+        throw err;
+      }
+    };
     // 1. finalizer on every active member before anything is created for it
     for (const m of group.members) {
       const ing = m.ing as unknown as Ingress;
@@ -199,7 +221,7 @@ export class IngressGroupController {
     }
     // 2. build this group alone, from the members' and leavers' objects
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = await this.#buildWithFacts(restricted);
+    const built = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const issuesOf = (ingKey: string): Issue[] => {
@@ -216,20 +238,23 @@ export class IngressGroupController {
     }
 
     // 3. observe, plan, apply
-    const observed = await observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key });
+    const observed = await step('reading the load balancer from AWS', outcome.members,
+      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key }));
     const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
-    const plan = planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings });
+    const plan = await step('planning', outcome.members,
+      async () => planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings }));
     const changes = plan.changes.filter((c) => c.action !== 'noop').length;
     if (hasChanges(plan)) this.#log.info('applying plan', { group: key, ...summarize(plan), changes: plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action}${c.phase ? `(${c.phase})` : ''} ${c.kind}/${c.id}`) });
-    const result = await applyPlan(plan, {
+    const result = await step('applying the plan', outcome.members, () => applyPlan(plan, {
       elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: this.#d.config.clusterName,
       externalManagedTags: this.#d.config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
-    });
-    const members = outcome.members.map((k) => this.#d.informers.ingresses.getByKey(k)).filter((x): x is Ingress => !!x);
+      ...(signal ? { signal } : {}),
+    }));
+    const members = current(outcome.members);
     if (result.errors?.length) {
-      await this.#reportDeployFailure(members, result);
       const f = result.errors[0];
+      if (!signal?.aborted) await this.#reportDeployFailure(members, f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed');
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
 
@@ -280,9 +305,7 @@ export class IngressGroupController {
     await this.#signal(ing, reason, message);
   }
 
-  async #reportDeployFailure(members: readonly Ingress[], result: ApplyResult): Promise<void> {
-    const f = result.errors?.[0];
-    const message = f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed';
+  async #reportDeployFailure(members: readonly Ingress[], message: string): Promise<void> {
     for (const ing of members) {
       this.#d.metrics.ingressErrors.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', reason: 'FailedDeployModel' });
       this.#d.metrics.ingressReconciles.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', outcome: 'error' });

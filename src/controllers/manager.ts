@@ -1,6 +1,6 @@
 // Wiring of a running controller: clients → informers (on every replica) → leader election → the two loops
 // (leader only) → HTTP servers (probes, metrics) and the pod webhook (every replica). `startManager` returns a
-// handle whose `stop()` shuts everything down in reverse order, releasing the Lease.
+// handle whose `stop()` shuts everything down in reverse order: the loops drain first, then the Lease is released.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
@@ -97,12 +97,22 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   tgb.register(tgbQueue);
   informers.startAll();
 
-  // the loops, while leading
+  // the loops, while leading. When the signal aborts they take no more keys and resolve once every in-flight
+  // reconcile is done (an apply stops between changes, as the signal goes into applyPlan).
   const loops: Promise<void>[] = [];
   const runLoops = async (signal: AbortSignal): Promise<void> => {
-    await informers.waitForSync();
+    if (signal.aborted) return;
+    const timers: (() => void)[] = [];
+    signal.addEventListener('abort', () => {
+      for (const clear of timers) clear();
+      tgb.stop();
+      void ingressQueue.shutdown();
+      void tgbQueue.shutdown();
+    }, { once: true });
+    await Promise.race([informers.waitForSync(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
     if (signal.aborted) return;
     try { vpcCidrs = (await discovery.vpc())?.cidrs; } catch (err) { log.warn('could not read the VPC CIDRs', { error: errorMessage(err) }); }
+    if (signal.aborted) return;
     log.info('starting controllers', { ingresses: informers.ingresses.list().length, targetGroupBindings: informers.targetGroupBindings.list().length });
     for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
     for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
@@ -115,22 +125,23 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
       metrics.queueDepth.set({ controller: 'targetGroupBinding' }, tgbQueue.depth().user + tgbQueue.depth().resync);
     }, 1000);
     depth.unref();
-    signal.addEventListener('abort', () => {
-      clearInterval(depth);
-      tgb.stop();
-      void ingressQueue.shutdown();
-      void tgbQueue.shutdown();
-    }, { once: true });
-    const reconcileIngress: Reconciler = (key, item) => ingress.reconcile(key, item);
+    timers.push(() => clearInterval(depth));
+    const reconcileIngress: Reconciler = (key, item) => ingress.reconcile(key, item, signal);
     const reconcileTgb: Reconciler = (key, item) => tgb.reconcile(key, item);
     await Promise.all([
       runWorkers(ingressQueue, config.ingressMaxConcurrentReconciles, reconcileIngress, { onEvent: queueEvents('ingress') }),
       runWorkers(tgbQueue, config.targetGroupBindingMaxConcurrentReconciles, reconcileTgb, { onEvent: queueEvents('targetGroupBinding') }),
     ]);
   };
+  const startLoops = (signal: AbortSignal): Promise<void> => {
+    const run = runLoops(signal).catch((err: unknown) => log.error('controller loops failed', { error: errorMessage(err) }));
+    loops.push(run);
+    return run;
+  };
 
   const stopping = new AbortController();
   let leading = false;
+  let lost = false;
   let resolveLost: (why: string) => void = () => undefined;
   const lostLeadership = new Promise<string>((resolve) => { resolveLost = resolve; });
   let elector: LeaderElector | undefined;
@@ -140,15 +151,21 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     const identity = leaderIdentity(config.podName);
     elector = new LeaderElector({
       leases: kube.leases, namespace, name: config.leaderElectionId, identity,
+      // the elector releases the Lease only after this promise (the drained loops) settles
       onStartedLeading: (signal) => {
         leading = true;
         metrics.leader.set(1);
-        loops.push(runLoops(signal).catch((err: unknown) => log.error('controller loops failed', { error: errorMessage(err) })));
+        return startLoops(signal);
       },
-      onStoppedLeading: () => {
+      onStoppedLeading: (how) => {
         leading = false;
         metrics.leader.set(0);
-        if (!stopping.signal.aborted) resolveLost('leadership lost');
+        if (!how.lost) return;
+        // another replica may lead already: the loops are told to stop (the signal aborted), and the caller
+        // exits without waiting for them, as controller-runtime does
+        lost = true;
+        log.error('leadership lost; exiting', { reason: how.reason });
+        resolveLost(`leadership lost: ${how.reason}`);
       },
       onEvent: (e) => {
         if (e.type === 'error') log.warn('leader election error', { error: errorMessage(e.error) });
@@ -161,7 +178,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   } else {
     leading = true;
     metrics.leader.set(1);
-    loops.push(runLoops(stopping.signal).catch((err: unknown) => log.error('controller loops failed', { error: errorMessage(err) })));
+    void startLoops(stopping.signal);
   }
 
   // servers
@@ -200,15 +217,17 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     kube, aws: awsClients, informers, metrics, servers, webhook, lostLeadership,
     isLeader: () => leading,
     async stop() {
+      // 1. no new keys; in-flight reconciles finish (applies stop between changes); 2. then the Lease is
+      // released (the elector waits for the drained loops itself). After lost leadership nothing is awaited:
+      // destroying the AWS clients below cuts off any call still running.
       stopping.abort();
-      await ingressQueue.shutdown();
-      await tgbQueue.shutdown();
-      await Promise.all(loops);
       await electorRun;
+      if (lost) awsClients.destroy();
+      else await Promise.all(loops);
       await Promise.all(servers.map((s) => s.close()));
       await webhook?.close();
       await informers.stopAll();
-      awsClients.destroy();
+      if (!lost) awsClients.destroy();
     },
   };
 }

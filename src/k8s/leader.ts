@@ -3,6 +3,11 @@
 // candidate's own clock (so clock skew between replicas does not matter); the leader renews every
 // retryPeriod and steps down if it cannot renew within renewDeadline, or as soon as it sees another holder.
 // Writes are compare-and-swap on resourceVersion, so two candidates never both succeed.
+//
+// Stopping is ordered so that two replicas never write at once: the leadership signal aborts (the work stops
+// taking new items), the elector keeps renewing while the work drains (the promise onStartedLeading
+// returned), and only then releases the Lease. Losing the Lease aborts the signal and ends at once: the caller
+// should stop writing and exit, because another replica may already lead.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sleep, systemClock, type Clock } from './clock.ts';
@@ -30,10 +35,14 @@ export interface LeaderElectionOptions {
   /** 2 s */
   readonly retryPeriodMs?: number;
   readonly clock?: Clock;
-  /** called once leadership is won; the signal aborts when it is lost or the elector stops */
-  readonly onStartedLeading: (signal: AbortSignal) => void;
-  /** called once when leadership ends, after having started (never if it was never won) */
-  readonly onStoppedLeading: () => void;
+  /**
+   * called once leadership is won; the signal aborts when it is lost or the elector stops. Return a promise
+   * that settles once the work has drained after the abort: on a clean stop the Lease is renewed until then
+   * and released only afterwards.
+   */
+  readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
+  /** called once when leadership ends, after having started (never if it was never won); lost: another replica may lead now */
+  readonly onStoppedLeading: (how: { readonly lost: boolean; readonly reason: string }) => void;
   readonly onEvent?: (e: LeaderEvent) => void;
   /** clear the holder on a clean stop so another replica takes over at once (true) */
   readonly releaseOnCancel?: boolean;
@@ -46,6 +55,9 @@ export const leaderIdentity = (podName?: string): string => `${podName || hostna
 export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 type Attempt = 'ok' | 'held' | 'failed';
+
+/** the renew loop's answer when it was told to stop (every other answer says why leadership was lost) */
+const STOPPED = 'stopped';
 
 export class LeaderElector {
   readonly #o: Required<Omit<LeaderElectionOptions, 'onEvent'>> & Pick<LeaderElectionOptions, 'onEvent'>;
@@ -65,19 +77,38 @@ export class LeaderElector {
     return this.#leading;
   }
 
-  /** campaigns until leadership is won, leads until it is lost or the signal aborts; resolves afterwards */
+  /**
+   * campaigns until leadership is won, leads until it is lost or the signal aborts; resolves afterwards. On
+   * abort: the leadership signal aborts, the Lease is kept renewed until the work has drained, then released.
+   */
   async run(signal: AbortSignal): Promise<void> {
     if (!(await this.#acquire(signal))) return;
     const leadership = new AbortController();
     this.#leading = true;
     this.#emit({ type: 'acquired', identity: this.#o.identity });
-    this.#o.onStartedLeading(leadership.signal);
-    const reason = await this.#renewLoop(signal);
+    let work: Promise<unknown>;
+    try {
+      work = Promise.resolve(this.#o.onStartedLeading(leadership.signal));
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    work = work.catch((error: unknown) => this.#emit({ type: 'error', error }));
+    // renewing ends when leadership is lost, or once a requested stop has drained the work
+    const drained = new AbortController();
+    const onStop = (): void => {
+      leadership.abort();
+      void work.then(() => drained.abort());
+    };
+    if (signal.aborted) onStop();
+    else signal.addEventListener('abort', onStop, { once: true });
+    const reason = await this.#renewLoop(drained.signal);
+    signal.removeEventListener('abort', onStop);
     this.#leading = false;
     leadership.abort();
-    if (signal.aborted && this.#o.releaseOnCancel) await this.#release();
+    const stopped = reason === STOPPED;
+    if (stopped && this.#o.releaseOnCancel) await this.#release();
     else this.#emit({ type: 'lost', identity: this.#o.identity, reason });
-    this.#o.onStoppedLeading();
+    this.#o.onStoppedLeading({ lost: !stopped, reason });
   }
 
   async #acquire(signal: AbortSignal): Promise<boolean> {
@@ -92,7 +123,7 @@ export class LeaderElector {
   async #renewLoop(signal: AbortSignal): Promise<string> {
     for (;;) {
       await sleep(this.#clock, this.#o.retryPeriodMs, signal);
-      if (signal.aborted) return 'stopped';
+      if (signal.aborted) return STOPPED;
       const deadline = this.#clock.now() + this.#o.renewDeadlineMs;
       let result: Attempt = 'failed';
       while (!signal.aborted && this.#clock.now() < deadline) {
@@ -100,7 +131,7 @@ export class LeaderElector {
         if (result !== 'failed') break;
         await sleep(this.#clock, Math.min(this.#o.retryPeriodMs, Math.max(0, deadline - this.#clock.now())), signal);
       }
-      if (signal.aborted) return 'stopped';
+      if (signal.aborted) return STOPPED;
       if (result === 'held') return `lease taken by ${this.#observed?.holder ?? 'another replica'}`;
       if (result === 'failed') return `could not renew within ${this.#o.renewDeadlineMs} ms`;
     }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
 import { ACMClient, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createAwsClients } from '../../../src/aws/clients.ts';
+import { createAwsClients, DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../../src/aws/clients.ts';
 import { CallCounter } from '../../../src/aws/metrics.ts';
 import { action, ec2Ok, elbError, elbOk, FakeHttp, jsonOk, TEST_CREDENTIALS } from './fake-http.ts';
 import { FakeClock } from './throttle.test.ts';
@@ -100,6 +101,58 @@ describe('aws/clients', () => {
     assert.equal(counter.total(), 2);
     assert.deepEqual(a.ignoredServiceIds, ['WAFV2']);
     assert.deepEqual(b.ignoredServiceIds, ['Shield']);
+  });
+
+  describe('HTTP timeouts (the real Node handler, against a local TCP server)', () => {
+    let server: Server;
+    let port = 0;
+    const sockets: Socket[] = [];
+    /** what the server does with a connection: hold it open and never answer, or close it at once */
+    let onConnection: (s: Socket) => void = () => undefined;
+    before(async () => {
+      server = createServer((s) => { sockets.push(s); s.on('error', () => undefined); onConnection(s); });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as { port: number }).port;
+    });
+    after(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const realClients = (extra: Partial<Parameters<typeof createAwsClients>[0]> = {}) =>
+      createAwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS, endpoints: { elbv2: `http://127.0.0.1:${port}` }, retryDelayMs: 1, ...extra });
+
+    it('gives up on a request that gets no answer, and counts each timed-out attempt', async () => {
+      onConnection = () => undefined; // black hole: accepted, never answered
+      const aws = realClients({ maxRetries: 1, timeouts: { requestTimeoutMs: 150 } });
+      const started = Date.now();
+      try {
+        await assert.rejects(aws.elbv2.send(new DescribeLoadBalancersCommand({})), (e: Error & { $metadata?: { attempts?: number } }) =>
+          e.name === 'TimeoutError' && /requestTimeout/.test(e.message));
+        assert.ok(Date.now() - started < 5_000, 'ended by the timeout, not by the test');
+        assert.deepEqual(aws.counter.snapshot().map((c) => [c.outcome, c.count]), [['TimeoutError', 2]], 'retried once as a transient error');
+      } finally {
+        aws.destroy();
+      }
+    });
+
+    it('builds its own handler with a 5 s connection and a 30 s request timeout unless one is injected', async () => {
+      onConnection = (s) => s.destroy();
+      const aws = realClients({ maxRetries: 0 });
+      try {
+        await assert.rejects(aws.elbv2.send(new DescribeLoadBalancersCommand({})));
+        const handler = aws.elbv2.config.requestHandler as { httpHandlerConfigs(): Record<string, unknown> };
+        const cfg = handler.httpHandlerConfigs();
+        assert.equal(cfg.connectionTimeout, DEFAULT_CONNECTION_TIMEOUT_MS);
+        assert.equal(cfg.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS);
+        assert.equal(cfg.throwOnRequestTimeout, true, 'a breached timeout is an error, not a warning');
+        assert.deepEqual([DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS], [5_000, 30_000]);
+      } finally {
+        aws.destroy();
+      }
+      const http = new FakeHttp(() => elbOk('DescribeLoadBalancers', '<LoadBalancers/>'));
+      assert.equal(clientsWith(http).elbv2.config.requestHandler, http, 'an injected handler is used as is');
+      assert.throws(() => realClients({ timeouts: { requestTimeoutMs: 0 } }), /request timeout must be a positive number/);
+    });
   });
 
   it('rejects a bad --aws-max-retries and bad flag values up front', () => {

@@ -13,14 +13,15 @@ interface Candidate {
   leadership?: AbortSignal;
 }
 
-function candidate(kube: FakeKube, clock: ManualClock, identity: string): Candidate {
+/** work: what the leader runs; its promise is the drain the elector waits for before releasing */
+function candidate(kube: FakeKube, clock: ManualClock, identity: string, work?: (signal: AbortSignal) => Promise<void>): Candidate {
   const log: string[] = [];
   const events: LeaderEvent[] = [];
   const c = { log, events, stop: new AbortController() } as Candidate;
   c.elector = new LeaderElector({
     leases: kubeClientsFor(kube).leases, namespace: 'kube-system', name: 'lb-leader', identity, clock,
-    onStartedLeading: (signal) => { c.leadership = signal; log.push('started'); },
-    onStoppedLeading: () => log.push('stopped'),
+    onStartedLeading: (signal) => { c.leadership = signal; log.push('started'); return work?.(signal); },
+    onStoppedLeading: (how) => log.push(how.lost ? 'lost' : 'stopped'),
     onEvent: (e) => events.push(e),
   });
   c.done = c.elector.run(c.stop.signal);
@@ -39,7 +40,22 @@ describe('k8s/leader', () => {
     for (const c of running.splice(0)) c.stop.abort();
     await clock.advance(60_000);
   });
-  const start = (id: string): Candidate => { const c = candidate(kube, clock, id); running.push(c); return c; };
+  const start = (id: string, work?: (signal: AbortSignal) => Promise<void>): Candidate => { const c = candidate(kube, clock, id, work); running.push(c); return c; };
+
+  /** a stand-in for the controller loops: one in-flight reconcile that ends when the test says so */
+  function inFlight(log: string[]): { work: (signal: AbortSignal) => Promise<void>; finish: () => void } {
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => { finish = resolve; });
+    return {
+      finish,
+      work: async (signal) => {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        log.push('stop taking work');
+        await done;
+        log.push('drained');
+      },
+    };
+  }
 
   it('creates the Lease and leads when there is none', async () => {
     const a = start('a');
@@ -116,7 +132,7 @@ describe('k8s/leader', () => {
     await clock.advance(3_000);
     assert.equal(a.elector.isLeader(), false);
     await a.done;
-    assert.deepEqual(a.log, ['started', 'stopped']);
+    assert.deepEqual(a.log, ['started', 'lost']);
     assert.equal(a.leadership?.aborted, true);
     assert.ok(a.events.some((e) => e.type === 'lost' && /could not renew within 10000 ms/.test(e.reason)));
   });
@@ -138,6 +154,65 @@ describe('k8s/leader', () => {
     assert.equal(a.elector.isLeader(), false);
     await a.done;
     assert.ok(a.events.some((e) => e.type === 'lost' && /usurper/.test(e.reason)));
+  });
+
+  it('on stop: stops the work, keeps the Lease renewed while in-flight work drains, and releases it only afterwards', async () => {
+    const order: string[] = [];
+    const work = inFlight(order);
+    const a = start('a', work.work);
+    await flushMicrotasks();
+    const b = start('b');
+    await clock.advance(2000);
+    assert.ok(a.elector.isLeader());
+    a.stop.abort();
+    await flushMicrotasks();
+    assert.equal(a.leadership?.aborted, true, 'the work is told to stop at once');
+    // a reconcile still applying: longer than the lease duration (15 s)
+    await clock.advance(30_000);
+    assert.equal(lease(kube)!.holderIdentity, 'a', 'not released while the work is still running');
+    assert.ok(Date.parse(String(lease(kube)!.renewTime)) >= clock.now() - 2000, 'still renewed every retry period');
+    assert.equal(b.elector.isLeader(), false, 'nobody else leads while the old leader may still write');
+    assert.ok(!a.events.some((e) => e.type === 'released'));
+    order.push('(in-flight reconcile ends)');
+    work.finish();
+    await a.done;
+    order.push(...a.events.filter((e) => e.type === 'released').map(() => 'released'));
+    assert.deepEqual(order, ['stop taking work', '(in-flight reconcile ends)', 'drained', 'released']);
+    assert.deepEqual(a.log, ['started', 'stopped']);
+    assert.equal(lease(kube)!.holderIdentity, undefined);
+    await clock.advance(2500);
+    assert.ok(b.elector.isLeader(), 'the other replica takes over once released');
+  });
+
+  it('on lost leadership: aborts the work and reports the loss at once, without waiting for the drain', async () => {
+    const order: string[] = [];
+    const work = inFlight(order);
+    const a = start('a', work.work);
+    await flushMicrotasks();
+    const l = kube.getObject('leases', 'kube-system', 'lb-leader')!;
+    kube.put('leases', { ...l, spec: { ...(l.spec as object), holderIdentity: 'usurper', renewTime: microTime(clock.now()) } });
+    await clock.advance(2000);
+    await a.done;
+    assert.deepEqual(order, ['stop taking work'], 'the work is still draining');
+    assert.deepEqual(a.log, ['started', 'lost']);
+    assert.equal(a.leadership?.aborted, true);
+    assert.equal(lease(kube)!.holderIdentity, 'usurper', 'a lost Lease is never released');
+    work.finish();
+  });
+
+  it('a Lease lost while draining is reported as lost, not released', async () => {
+    const order: string[] = [];
+    const work = inFlight(order);
+    const a = start('a', work.work);
+    await flushMicrotasks();
+    a.stop.abort();
+    await flushMicrotasks();
+    kube.failWhen((r) => r.path.includes('/leases'), 500, 1000);
+    await clock.advance(2000 + 10_000 + 1000);
+    await a.done;
+    assert.deepEqual(a.log, ['started', 'lost']);
+    assert.ok(!a.events.some((e) => e.type === 'released'));
+    work.finish();
   });
 
   it('never calls onStoppedLeading if it never led', async () => {

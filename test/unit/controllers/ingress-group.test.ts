@@ -1,0 +1,156 @@
+// An IngressGroup reconcile that fails before or inside apply reports it on every member of the group (a
+// Warning Event and the ADR 0002 status annotation, reason FailedDeployModel with the AWS error code), then
+// rethrows so the queue retries with backoff. Once the leadership signal has aborted, nothing is reported and
+// apply writes nothing.
+import assert from 'node:assert/strict';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createAwsClients, type AwsClients } from '../../../src/aws/clients.ts';
+import { IngressGroupController, failureText, type FactsSource } from '../../../src/controllers/ingress-group.ts';
+import { ApplyError } from '../../../src/deploy/apply.ts';
+import { kubeClientsFor } from '../../../src/k8s/client.ts';
+import { ManualClock } from '../../../src/k8s/clock.ts';
+import { EventRecorder } from '../../../src/k8s/events.ts';
+import { createInformers, type InformerSet } from '../../../src/k8s/informer.ts';
+import { RECONCILE_STATUS_ANNOTATION } from '../../../src/k8s/status.ts';
+import type { DiscoveredFacts } from '../../../src/model/index.ts';
+import { silentLogger } from '../../../src/server/log.ts';
+import { ControllerMetrics } from '../../../src/server/metrics.ts';
+import { action, ec2Ok, elbError, elbOk, FakeHttp, TEST_CREDENTIALS, type FakeReply, type SeenRequest } from '../aws/fake-http.ts';
+import { FakeKube } from '../k8s/fake-kube.ts';
+
+const config = {
+  clusterName: 'demo', ingressClass: 'alb', defaultScheme: 'internal' as const, defaultTargetType: 'instance' as const,
+  defaultSslPolicy: 'ELBSecurityPolicy-2016-08', defaultTags: {}, externalManagedTags: [], vpcId: 'vpc-1',
+};
+
+const FACTS: DiscoveredFacts = {
+  vpcId: 'vpc-1',
+  vpcCidrs: ['10.0.0.0/16'],
+  subnets: ['a', 'b'].map((az) => ({
+    id: `subnet-priv-${az}`, availabilityZone: `us-east-1${az}`, cidrBlock: '10.0.0.0/24', vpcId: 'vpc-1', availableIpAddressCount: 200,
+    tags: { 'kubernetes.io/role/internal-elb': '1' },
+  })),
+  securityGroups: [],
+  certificates: [],
+};
+
+/** what the SDK throws for an IAM denial (query protocol: Code and name) */
+const accessDenied = (): Error => Object.assign(new Error('User: arn:aws:iam::123456789012:role/lbc is not authorized to perform: ec2:DescribeSubnets'), {
+  name: 'AccessDenied', Code: 'AccessDenied', $metadata: { httpStatusCode: 403 },
+});
+
+const member = (name: string): Record<string, unknown> => ({
+  metadata: { name, namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/group.name': 'shop' } },
+  spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: `/${name}`, pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+});
+
+/** an account with nothing in it: every listing is empty, and any other call is a write */
+const emptyAccount = (req: SeenRequest): FakeReply => {
+  const a = action(req) ?? '';
+  if (a === 'DescribeLoadBalancers') return elbOk(a, '<LoadBalancers/>');
+  if (a === 'DescribeTargetGroups') return elbOk(a, '<TargetGroups/>');
+  if (a === 'DescribeSecurityGroups') return ec2Ok(a, '<securityGroupInfo/>');
+  return elbError('UnexpectedWrite', `unexpected call ${a}`);
+};
+
+describe('controllers: IngressGroup failure reporting', () => {
+  let kube: FakeKube;
+  let informers: InformerSet;
+  let aws: AwsClients;
+  let http: FakeHttp;
+
+  const controller = (discovery: FactsSource): IngressGroupController => {
+    const clients = kubeClientsFor(kube);
+    return new IngressGroupController({
+      config, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery,
+      events: new EventRecorder({ events: clients.events, component: 'ingress' }), metrics: new ControllerMetrics(), log: silentLogger,
+    });
+  };
+  const eventsOf = (name: string): { type: string; reason: string; message: string }[] =>
+    [...kube.store.values()]
+      .filter((o) => o.kind === 'Event' || (o as { involvedObject?: unknown }).involvedObject)
+      .filter((o) => (o as { involvedObject?: { name?: string } }).involvedObject?.name === name)
+      .map((o) => o as unknown as { type: string; reason: string; message: string });
+  const statusOf = (name: string): { reason: string; message: string } | undefined => {
+    const raw = (kube.getObject('ingresses', 'shop', name)?.metadata?.annotations as Record<string, string> | undefined)?.[RECONCILE_STATUS_ANNOTATION];
+    return raw ? JSON.parse(raw) as { reason: string; message: string } : undefined;
+  };
+
+  beforeEach(async () => {
+    // these tests run the real SDK middleware over a fake HTTP handler: undo any class-level
+    // aws-sdk-client-mock another test file left in place (those files re-stub in their own beforeEach)
+    for (const C of [EC2Client, ElasticLoadBalancingV2Client]) (C.prototype.send as { restore?: () => void }).restore?.();
+    kube = new FakeKube();
+    kube.put('ingressclasses', { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } });
+    kube.put('namespaces', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } } });
+    kube.put('services', { metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'NodePort', ports: [{ port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }] } });
+    kube.put('ingresses', member('a'));
+    kube.put('ingresses', member('b'));
+    informers = createInformers({ rest: kube, clock: new ManualClock() });
+    informers.startAll();
+    await informers.waitForSync();
+    http = new FakeHttp(emptyAccount);
+    aws = createAwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS, requestHandler: http, retryDelayMs: 1, maxRetries: 0 });
+  });
+
+  afterEach(async () => {
+    await informers.stopAll();
+    aws.destroy();
+  });
+
+  it('reports a discovery failure (IAM AccessDenied) on every member, then rethrows for a retry', async () => {
+    const denied = accessDenied();
+    const c = controller({ discoverFacts: () => Promise.reject(denied) });
+    await assert.rejects(c.reconcile('shop'), (e) => e === denied);
+    for (const name of ['a', 'b']) {
+      const events = eventsOf(name);
+      assert.equal(events.length, 1, `one Event on ${name}`);
+      assert.equal(events[0]?.type, 'Warning');
+      assert.equal(events[0]?.reason, 'FailedDeployModel');
+      assert.match(events[0]?.message ?? '', /AccessDenied: User: arn:aws:iam::123456789012:role\/lbc is not authorized to perform: ec2:DescribeSubnets/);
+      assert.equal(statusOf(name)?.reason, 'FailedDeployModel');
+      assert.match(statusOf(name)?.message ?? '', /^discovering AWS resources failed: AccessDenied: /);
+      assert.deepEqual(kube.getObject('ingresses', 'shop', name)?.metadata?.finalizers, ['group.ingress.k8s.aws/shop'], 'finalizer added before the failure');
+    }
+    assert.equal(http.seen.length, 0, 'nothing was sent to AWS');
+  });
+
+  it('reports a failure to read the stack from AWS (observe) the same way', async () => {
+    http = new FakeHttp(() => elbError('AccessDenied', 'not authorized to perform: elasticloadbalancing:DescribeLoadBalancers'));
+    aws.destroy();
+    aws = createAwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS, requestHandler: http, retryDelayMs: 1, maxRetries: 0 });
+    const c = controller({ discoverFacts: () => Promise.resolve(FACTS) });
+    await assert.rejects(c.reconcile('shop'));
+    for (const name of ['a', 'b']) {
+      assert.deepEqual(eventsOf(name).map((e) => e.reason), ['FailedDeployModel']);
+      assert.match(statusOf(name)?.message ?? '', /^reading the load balancer from AWS failed: .*AccessDenied: not authorized to perform: elasticloadbalancing:DescribeLoadBalancers/);
+    }
+  });
+
+  it('once the leadership signal aborts: apply writes nothing, and nothing is reported', async () => {
+    const leadership = new AbortController();
+    // leadership is lost while the reconcile is under way
+    const c = controller({ discoverFacts: () => { leadership.abort(); return Promise.resolve(FACTS); } });
+    await assert.rejects(c.reconcile('shop', undefined, leadership.signal), (e) => e instanceof ApplyError && e.code === 'Aborted');
+    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'no write reached AWS');
+    assert.ok(http.seen.length > 0, 'the stack was observed');
+    for (const name of ['a', 'b']) {
+      assert.deepEqual(eventsOf(name), []);
+      assert.equal(statusOf(name), undefined);
+    }
+
+    const stopped = new AbortController();
+    stopped.abort();
+    const failing = controller({ discoverFacts: () => Promise.reject(accessDenied()) });
+    await assert.rejects(failing.reconcile('shop', undefined, stopped.signal), /not authorized/);
+    assert.deepEqual(eventsOf('a'), [], 'a failure after the signal aborted is not reported either');
+  });
+
+  it('formats failures as "<code>: <message>"', () => {
+    assert.equal(failureText(accessDenied()), 'AccessDenied: User: arn:aws:iam::123456789012:role/lbc is not authorized to perform: ec2:DescribeSubnets');
+    assert.equal(failureText(new ApplyError('IncompletePlan', 'plan is incomplete')), 'IncompletePlan: plan is incomplete');
+    assert.equal(failureText(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })), 'ETIMEDOUT: connect ETIMEDOUT');
+    assert.equal(failureText(new Error('boom')), 'boom');
+  });
+});
