@@ -309,7 +309,7 @@ function tokenize(argv: readonly string[]): { assignments: Assignment[]; errors:
     }
     const eq = arg.indexOf('=');
     const flag = arg.slice(2, eq < 0 ? undefined : eq);
-    const spec = FLAGS[flag];
+    const spec = Object.hasOwn(FLAGS, flag) ? FLAGS[flag] : undefined;
     if (!spec) {
       errors.push(`unknown flag --${flag}${suggest(flag)}`);
       if (eq < 0 && i + 1 < argv.length && !(argv[i + 1] ?? '').startsWith('--')) i++;

@@ -8,7 +8,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
-import { observeStack } from '../deploy/observe.ts';
+import { observeStack, OwnershipCache } from '../deploy/observe.ts';
 import { buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { EventRecorder } from '../k8s/events.ts';
@@ -98,6 +98,8 @@ const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.meta
 export class IngressGroupController {
   readonly #d: IngressGroupDeps;
   readonly #log: Logger;
+  /** which stack each load balancer / target group ARN belongs to, shared by every group's observe */
+  readonly #ownership = new OwnershipCache();
 
   constructor(deps: IngressGroupDeps) {
     this.#d = deps;
@@ -239,7 +241,7 @@ export class IngressGroupController {
 
     // 3. observe, plan, apply
     const observed = await step('reading the load balancer from AWS', outcome.members,
-      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key }));
+      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key, cache: this.#ownership }));
     const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
     const plan = await step('planning', outcome.members,
       async () => planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings }));

@@ -92,6 +92,8 @@ describe('config: parseConfig', () => {
     oneError(['run'], /unexpected argument "run"/);
     oneError(['--aws-region'], /flag --aws-region needs a value/);
     oneError(['--aws-region', '--ingress-class=a'], /flag --aws-region needs a value/);
+    oneError(['--constructor=x'], /unknown flag --constructor/);
+    oneError(['--toString=x'], /unknown flag --toString/);
   });
 
   describe('boolean flags, Go style', () => {
