@@ -256,13 +256,3 @@ export class Discovery {
     };
   }
 }
-
-/**
- * The EC2 instance ID in a Node's spec.providerID: "aws:///us-east-1a/i-0123456789abcdef0" (or without the
- * zone). Undefined for anything else, e.g. Fargate nodes ("aws:///us-east-1a/fargate-ip-…") or other clouds.
- */
-export function instanceIdFromProviderId(providerId: string | undefined): string | undefined {
-  if (!providerId) return undefined;
-  const m = /^aws:\/\/\/(?:[^/]+\/)?(i-[0-9a-f]{8,17})$/.exec(providerId.trim());
-  return m?.[1];
-}

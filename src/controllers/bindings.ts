@@ -68,19 +68,51 @@ export function belongsToStack(tgb: TargetGroupBinding, group: GroupId): boolean
   return Object.entries(stackLabels(group)).every(([k, v]) => labels[k] === v);
 }
 
+/**
+ * a binding cannot be written yet because its previous incarnation is still being deleted (its finalizer is
+ * deregistering targets). Retryable: the group reconcile fails and is re-queued with backoff, and creates a
+ * fresh binding once the old one is gone.
+ */
+export class BindingTerminatingError extends Error {
+  readonly retryable = true;
+  readonly code = 'BindingTerminating';
+  constructor(namespace: string, name: string) {
+    super(`TargetGroupBinding ${namespace}/${name} is still being deleted (its targets are being deregistered); it will be created again once it is gone`);
+    this.name = 'BindingTerminatingError';
+  }
+}
+
 /** creates, updates (merge patch of labels and spec) and deletes bindings through the apiserver */
 export class KubeBindingWriter implements BindingWriter {
   readonly #client: ResourceClient<TargetGroupBinding>;
   /** bindings written, for logs and tests */
   readonly written: string[] = [];
+  readonly #waitMs: number;
+  readonly #pollMs: number;
+  readonly #sleep: (ms: number) => Promise<void>;
 
-  constructor(client: ResourceClient<TargetGroupBinding>) {
+  /**
+   * terminatingWaitMs: how long upsert waits for a binding that is being deleted to go before giving up with a
+   * retryable BindingTerminatingError (10 s; upstream waits up to 60 s), polling every pollMs (200 ms)
+   */
+  constructor(client: ResourceClient<TargetGroupBinding>, opts: { terminatingWaitMs?: number; pollMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
     this.#client = client;
+    this.#waitMs = opts.terminatingWaitMs ?? 10_000;
+    this.#pollMs = Math.max(1, opts.pollMs ?? 200);
+    this.#sleep = opts.sleep ?? ((ms) => new Promise((resolve) => { setTimeout(resolve, ms); }));
   }
 
   async upsert(spec: ResolvedBindingSpec): Promise<void> {
     const wire = toWireSpec(spec);
-    const existing = await this.#client.get(spec.name, spec.namespace);
+    let existing = await this.#client.get(spec.name, spec.namespace);
+    // the old binding (a replacement's delete half) is still deregistering its targets: patching it would hand
+    // the new target group to its cleanup, which would empty it and let the binding go. Wait a little for it to
+    // go, then give up with a retryable error: the group reconcile is re-queued and creates a fresh binding.
+    for (let waited = 0; existing?.metadata?.deletionTimestamp; waited += this.#pollMs) {
+      if (waited >= this.#waitMs) throw new BindingTerminatingError(spec.namespace, spec.name);
+      await this.#sleep(this.#pollMs);
+      existing = await this.#client.get(spec.name, spec.namespace);
+    }
     this.written.push(`${spec.namespace}/${spec.name}`);
     if (!existing) {
       await this.#client.create({

@@ -1,17 +1,18 @@
 // Node and pod security groups take rules from every binding at once (one node group serves many target
 // groups), so their rules are reconciled in one cluster-wide pass over all bindings. Binding reconciles
 // only ask for a pass; a burst of them costs one pass. A binding that is going away gets a pass without it
-// before its finalizer is removed, so the rules it needed are revoked first.
+// before its finalizer is removed, so the rules it needed are revoked first; deletions that arrive while a
+// pass runs share the next pass.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { errorMessage, type Logger } from '../server/log.ts';
-import { InstanceEniCache, reconcileNetworking, type NetworkingBinding, type ReconcileNetworkingResult } from '../targets/networking.ts';
+import { InstanceEniCache, reconcileNetworking, type NetworkingBinding, type ReconcileNetworkingInput, type ReconcileNetworkingResult } from '../targets/networking.ts';
 
 export interface NetworkingSyncDeps {
   readonly ec2: EC2Client;
   readonly clusterName: string;
   readonly vpcId?: string;
-  /** every binding with networking rules, except the one given (a binding being deleted) */
-  readonly bindings: (except?: string) => NetworkingBinding[];
+  /** every binding with networking rules, except the ones given (bindings being deleted) */
+  readonly bindings: (except: ReadonlySet<string>) => NetworkingBinding[];
   /** a problem that belongs to one binding, for an Event on it */
   readonly report: (bindingKey: string, message: string) => void;
   readonly log: Logger;
@@ -19,6 +20,8 @@ export interface NetworkingSyncDeps {
   readonly debounceMs?: number;
   /** how soon a pass that met errors runs again (15 s, upstream's requeue) */
   readonly retryMs?: number;
+  /** the pass itself (tests); reconcileNetworking by default */
+  readonly reconcile?: (input: ReconcileNetworkingInput) => Promise<ReconcileNetworkingResult>;
 }
 
 export class NetworkingSync {
@@ -26,6 +29,8 @@ export class NetworkingSync {
   readonly #instances = new InstanceEniCache();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #chain: Promise<unknown> = Promise.resolve();
+  /** the next pass for deleted bindings, not started yet: later deletions join it */
+  #nextWithout: { readonly keys: Set<string>; readonly result: Promise<ReconcileNetworkingResult | undefined> } | undefined;
   #stopped = false;
 
   constructor(deps: NetworkingSyncDeps) {
@@ -35,15 +40,29 @@ export class NetworkingSync {
   /** ask for a pass soon; requests close together share one */
   request(delayMs = this.#d.debounceMs ?? 200): void {
     if (this.#stopped || this.#timer) return;
-    this.#timer = setTimeout(() => { this.#timer = undefined; void this.#serialised(() => this.#pass()); }, delayMs);
+    this.#timer = setTimeout(() => { this.#timer = undefined; void this.#serialised(() => this.#pass(new Set())); }, delayMs);
     this.#timer.unref?.();
   }
 
-  /** a pass without this binding, before its finalizer goes; throws when a security group could not be written */
+  /**
+   * a pass without this binding, before its finalizer goes. Throws when a labelled rule could not be revoked
+   * (the binding's rules may still be there) or the security groups could not be read; failures to authorize
+   * rules for other bindings, or a group that no longer exists, do not hold the deletion back.
+   */
   async without(bindingKey: string): Promise<void> {
-    const r = await this.#serialised(() => this.#pass(bindingKey));
-    const failedWrites = r?.errors.filter((e) => e.securityGroupId !== undefined && e.binding === undefined) ?? [];
-    if (failedWrites.length > 0) throw new Error(`revoking the rules of ${bindingKey}: ${failedWrites.map((e) => e.message).join('; ')}`);
+    if (!this.#nextWithout) {
+      const keys = new Set<string>();
+      const result = this.#serialised(() => {
+        // from here on, a new deletion waits for the pass after this one
+        if (this.#nextWithout?.keys === keys) this.#nextWithout = undefined;
+        return this.#pass(keys);
+      });
+      this.#nextWithout = { keys, result };
+    }
+    this.#nextWithout.keys.add(bindingKey);
+    const r = await this.#nextWithout.result;
+    const failedRevokes = r?.errors.filter((e) => e.operation === 'revoke') ?? [];
+    if (failedRevokes.length > 0) throw new Error(`revoking the rules of ${bindingKey}: ${failedRevokes.map((e) => e.message).join('; ')}`);
   }
 
   stop(): void {
@@ -59,10 +78,11 @@ export class NetworkingSync {
     return run;
   }
 
-  async #pass(except?: string): Promise<ReconcileNetworkingResult | undefined> {
+  async #pass(except: ReadonlySet<string>): Promise<ReconcileNetworkingResult | undefined> {
     const { ec2, clusterName, vpcId, log } = this.#d;
+    const reconcile = this.#d.reconcile ?? reconcileNetworking;
     try {
-      const r = await reconcileNetworking({ ec2, clusterName, bindings: this.#d.bindings(except), instanceCache: this.#instances, ...(vpcId ? { vpcId } : {}) });
+      const r = await reconcile({ ec2, clusterName, bindings: this.#d.bindings(except), instanceCache: this.#instances, ...(vpcId ? { vpcId } : {}) });
       if (r.writeCalls > 0) log.info('security group rules reconciled', { authorized: r.authorized, revoked: r.revoked, groups: r.changes.length });
       for (const e of r.errors) {
         log.warn('security group rules', { ...e });
@@ -73,7 +93,7 @@ export class NetworkingSync {
     } catch (err) {
       log.warn('security group rules could not be read', { error: errorMessage(err) });
       this.request(this.#d.retryMs ?? 15_000);
-      if (except !== undefined) throw err;
+      if (except.size > 0) throw err;
       return undefined;
     }
   }

@@ -3,10 +3,12 @@
 // desired targets from the caches and registers / deregisters the difference in batches. It never reads or
 // writes the load balancer, its listeners or rules. Also: finalizer elbv2.k8s.aws/resources (targets are
 // deregistered before a binding goes) and pod readiness-gate conditions from target health.
+// A binding with multiClusterTargetGroup is refused (Warning Event, no AWS call) until target ownership is tracked:
+// reconciling it would deregister the targets other clusters registered in the same target group.
 import { createHash } from 'node:crypto';
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsErrorCodeOf } from '../aws/errors.ts';
+import { isAwsError, toAwsError } from '../aws/errors.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { Informers } from '../k8s/informer.ts';
@@ -19,7 +21,7 @@ import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
 import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { NetworkingSync } from './networking-sync.ts';
+import { NetworkingSync, type NetworkingSyncDeps } from './networking-sync.ts';
 
 /** the readiness-gate condition type of a binding, as upstream */
 export const READINESS_GATE_PREFIX = 'target-health.elbv2.k8s.aws/';
@@ -38,7 +40,8 @@ export interface TargetGroupBindingDeps {
   /** how soon to look again while a gated pod's target is not yet healthy (5 s) */
   readonly readinessRequeueMs?: number;
   /** keep node/pod security-group rules from the bindings' networking; off when absent */
-  readonly networking?: { readonly ec2: EC2Client; readonly clusterName: string; readonly vpcId?: string };
+  readonly networking?: { readonly ec2: EC2Client; readonly clusterName: string; readonly vpcId?: string }
+    & Partial<Pick<NetworkingSyncDeps, 'debounceMs' | 'retryMs' | 'reconcile'>>;
 }
 
 /** whether a pod counts as a target although its endpoint is not ready: only its readiness gates hold it back */
@@ -67,8 +70,28 @@ export function gateCondition(type: string, health: TargetHealthReport | undefin
   return { type, status: 'False', ...(health.reason ? { reason: health.reason } : {}), ...(health.description ? { message: health.description } : {}) };
 }
 
-const checkpointOf = (arn: string, targets: readonly DesiredTarget[]): string =>
-  createHash('sha256').update(JSON.stringify([arn, targets])).digest('hex');
+const checkpointOf = (arn: string, targets: readonly DesiredTarget[], networking: unknown): string =>
+  createHash('sha256').update(JSON.stringify([arn, targets, networking ?? null])).digest('hex');
+
+const hasNetworkingRules = (t: TargetGroupBinding): boolean => (t.spec.networking?.ingress?.length ?? 0) > 0;
+
+/** the field that makes a binding refused, named in its Event */
+export const MULTI_CLUSTER_FIELD = 'spec.multiClusterTargetGroup';
+const multiClusterMessage = `${MULTI_CLUSTER_FIELD}: true is not supported yet (targets registered by other clusters would be deregistered); `
+  + 'this binding is left alone: no target is registered or deregistered and no security group rule is kept for it';
+
+/** an error as an Event shows it: "<AWS code>: <message>" for AWS errors, the message otherwise */
+export function failureMessage(err: unknown): string {
+  if (isAwsError(err)) return err.message;
+  const sdkLike = typeof err === 'object' && err !== null && ('$metadata' in err || 'Code' in err || '$fault' in err);
+  return sdkLike ? toAwsError(err).message : errorMessage(err);
+}
+
+/** errors that, while a binding is being deleted, mean nothing is registered: the target group is gone, or its ARN is malformed */
+export function meansNothingRegistered(err: unknown): boolean {
+  const e = toAwsError(err);
+  return e.code === 'NotFound' || e.awsCode === 'ValidationError';
+}
 
 export class TargetGroupBindingController {
   readonly #d: TargetGroupBindingDeps;
@@ -76,6 +99,10 @@ export class TargetGroupBindingController {
   /** key → checkpoint of the last reconcile that left every target in place and every gate settled */
   readonly #checkpoints = new Map<string, string>();
   readonly #networking: NetworkingSync | undefined;
+  /** bindings whose networking rules the last pass request included: losing them (edit or delete) needs one more pass */
+  readonly #hadNetworking = new Set<string>();
+  /** whether a networking pass was asked for since start (the first catches rules left by bindings deleted meanwhile) */
+  #networkingPrimed = false;
 
   constructor(deps: TargetGroupBindingDeps) {
     this.#d = deps;
@@ -95,10 +122,13 @@ export class TargetGroupBindingController {
     this.#networking?.stop();
   }
 
-  /** every live binding with networking rules (but `except`), with its desired targets; named ports become the targets' ports */
-  networkingBindings(except?: string): NetworkingBinding[] {
+  /**
+   * every live binding with networking rules (but those in `except`, and refused multi-cluster ones), with its
+   * desired targets; named ports become the targets' ports
+   */
+  networkingBindings(except: ReadonlySet<string> = new Set()): NetworkingBinding[] {
     return this.#d.informers.targetGroupBindings.list()
-      .filter((t) => !t.metadata?.deletionTimestamp && objectKey(t) !== except && (t.spec.networking?.ingress?.length ?? 0) > 0)
+      .filter((t) => !t.metadata?.deletionTimestamp && !except.has(objectKey(t)) && !t.spec.multiClusterTargetGroup && hasNetworkingRules(t))
       .map((t) => {
         const targets = this.#desired(t).targets;
         const targetPorts = [...new Set(targets.map((x) => x.port))];
@@ -128,7 +158,12 @@ export class TargetGroupBindingController {
         const sig = (x: TargetGroupBinding): string => JSON.stringify([x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? []]);
         if (sig(t) !== sig(old)) add([objectKey(t)]);
       },
-      delete: (t) => { this.#checkpoints.delete(objectKey(t)); },
+      delete: (t) => {
+        const key = objectKey(t);
+        this.#checkpoints.delete(key);
+        // gone without our cleanup (finalizer removed by hand): its rules still go
+        if (this.#hadNetworking.delete(key)) this.#networking?.request();
+      },
     });
     const onService = (s: Service): void => add(forService(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
     i.services.addHandlers({
@@ -186,6 +221,7 @@ export class TargetGroupBindingController {
     const cached = this.#d.informers.targetGroupBindings.getByKey(key);
     if (!cached) { this.#checkpoints.delete(key); return; }
     if (cached.metadata?.deletionTimestamp) return this.#cleanup(cached);
+    if (cached.spec.multiClusterTargetGroup) return this.#refuseMultiCluster(key, cached);
     let tgb: TargetGroupBinding | undefined = cached;
     if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) {
       tgb = await addFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
@@ -201,21 +237,55 @@ export class TargetGroupBindingController {
       this.#log.warn('cannot compute targets', { binding: key, problem: desired.problem });
       await this.#d.events.warning(tgb, 'BackendNotFound', desired.problem);
     }
-    const checkpoint = checkpointOf(arn, desired.targets);
+    const checkpoint = checkpointOf(arn, desired.targets, tgb.spec.networking);
     // a user-driven change with nothing new for this binding costs no AWS call; the periodic resync always checks
     if (item?.priority !== 'resync' && this.#checkpoints.get(key) === checkpoint) return;
     this.#checkpoints.delete(key);
-    const result = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets });
+    let result: Awaited<ReturnType<typeof reconcileTargets>>;
+    try {
+      result = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets });
+    } catch (err) {
+      const message = `reconciling the targets of ${arn}: ${failureMessage(err)}`;
+      this.#log.warn('targets not reconciled', { binding: key, error: message });
+      await this.#d.events.warning(tgb, 'FailedReconcile', message);
+      throw err;
+    }
     if (result.registered) this.#d.metrics.targetChanges.inc({ operation: 'register' }, result.registered);
     if (result.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, result.deregistered);
     if (result.registered || result.deregistered) {
       this.#log.info('targets reconciled', { binding: key, registered: result.registered, deregistered: result.deregistered, targets: desired.targets.length });
     }
-    this.#networking?.request();
+    this.#requestNetworking(key, hasNetworkingRules(tgb), item?.priority === 'resync');
     const pending = await this.#updateGates(tgb, result.health);
     if (pending > 0) return { requeueAfterMs: this.#d.readinessRequeueMs ?? 5_000 };
     // the writes succeeded, so AWS now holds exactly the desired set: no confirming read is needed
     this.#checkpoints.set(key, checkpoint);
+  }
+
+  /**
+   * a networking pass only when it can change something for this binding: it has rules, or just lost them.
+   * The first reconcile after start and the periodic resync also ask (one shared pass), so rules of bindings
+   * that went while the controller was away are revoked.
+   */
+  #requestNetworking(key: string, hasRules: boolean, resync: boolean): void {
+    if (!this.#networking) return;
+    const lost = !hasRules && this.#hadNetworking.delete(key);
+    if (hasRules) this.#hadNetworking.add(key);
+    if (hasRules || lost || resync || !this.#networkingPrimed) {
+      this.#networkingPrimed = true;
+      this.#networking.request();
+    }
+  }
+
+  /** multiClusterTargetGroup: a Warning Event once per generation, no finalizer, no AWS call */
+  async #refuseMultiCluster(key: string, tgb: TargetGroupBinding): Promise<ReconcileResult> {
+    const mark = `refused:${tgb.metadata?.generation ?? ''}`;
+    if (this.#checkpoints.get(key) === mark) return;
+    this.#log.warn('binding refused', { binding: key, field: MULTI_CLUSTER_FIELD });
+    await this.#d.events.warning(tgb, 'UnsupportedMultiClusterTargetGroup', multiClusterMessage);
+    this.#checkpoints.set(key, mark);
+    // had it rules before the field was set, they are no longer kept
+    if (this.#hadNetworking.delete(key)) this.#networking?.request();
   }
 
   #desired(tgb: TargetGroupBinding): DesiredTargets {
@@ -239,7 +309,7 @@ export class TargetGroupBindingController {
       service: svc as unknown as V1Service,
       servicePort: tgb.spec.serviceRef.port,
       nodes: i.nodes.list() as unknown as V1Node[],
-      ...(tgb.spec.nodeSelector?.matchLabels ? { nodeSelector: { matchLabels: tgb.spec.nodeSelector.matchLabels } } : {}),
+      ...(tgb.spec.nodeSelector ? { nodeSelector: tgb.spec.nodeSelector } : {}),
     });
   }
 
@@ -264,24 +334,46 @@ export class TargetGroupBindingController {
     return pending;
   }
 
-  /** a binding being deleted: deregister every target it registered, open its gates, then let it go */
+  /**
+   * a binding being deleted: deregister every target it registered, revoke the rules it needed, open its gates,
+   * then let it go. A target group that is gone or an ARN AWS rejects as malformed means nothing is registered, so
+   * a broken binding can always be deleted. A refused multi-cluster binding goes without any AWS call.
+   */
   async #cleanup(tgb: TargetGroupBinding): Promise<ReconcileResult> {
     const key = objectKey(tgb);
     this.#checkpoints.delete(key);
-    if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) return;
-    const arn = tgb.spec.targetGroupARN;
-    if (arn) {
-      try {
-        const r = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [] });
-        if (r.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, r.deregistered);
-      } catch (err) {
-        // the target group is gone already: nothing is registered any more
-        if (awsErrorCodeOf(err).replace(/Exception$/, '') !== 'TargetGroupNotFound') throw err;
-      }
+    const needsPass = this.#hadNetworking.has(key) || hasNetworkingRules(tgb);
+    if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) {
+      if (this.#hadNetworking.delete(key)) this.#networking?.request();
+      return;
     }
-    await this.#networking?.without(key);
-    await this.#updateGates(tgb, 'allTrue');
-    await removeFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
+    const arn = tgb.spec.targetGroupARN;
+    try {
+      if (tgb.spec.multiClusterTargetGroup) {
+        this.#log.info('refused multi-cluster binding released without deregistering', { binding: key });
+      } else {
+        if (arn) await this.#deregisterAll(key, arn);
+        if (needsPass) await this.#networking?.without(key);
+      }
+      await this.#updateGates(tgb, 'allTrue');
+      await removeFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
+      this.#hadNetworking.delete(key);
+    } catch (err) {
+      const message = `cleaning up${arn ? ` the targets of ${arn}` : ''}: ${failureMessage(err)}`;
+      this.#log.warn('binding not cleaned up', { binding: key, error: message });
+      await this.#d.events.warning(tgb, 'FailedCleanup', message);
+      throw err;
+    }
     this.#log.info('binding cleaned up', { binding: key });
+  }
+
+  async #deregisterAll(key: string, arn: string): Promise<void> {
+    try {
+      const r = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [] });
+      if (r.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, r.deregistered);
+    } catch (err) {
+      if (!meansNothingRegistered(err)) throw err;
+      this.#log.info('nothing to deregister', { binding: key, reason: failureMessage(err) });
+    }
   }
 }

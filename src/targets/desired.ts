@@ -2,6 +2,7 @@
 // - ip mode: ready endpoints of the Service's EndpointSlices, on the slice port that matches the ServicePort;
 // - instance mode: eligible, Ready nodes, each as its EC2 instance ID on the Service's NodePort.
 import type { V1EndpointSlice, V1Node, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import { selectorMatches } from '../ingress/class-match.ts';
 import type { DesiredTarget } from './reconcile.ts';
 
 export interface DesiredTargets {
@@ -55,8 +56,14 @@ export interface InstanceTargetsInput {
   readonly service: V1Service;
   readonly servicePort: number | string;
   readonly nodes: readonly V1Node[];
-  /** TargetGroupBinding spec.nodeSelector (matchLabels only) */
-  readonly nodeSelector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+  /** TargetGroupBinding spec.nodeSelector: a full LabelSelector, ANDed with the default node selector */
+  readonly nodeSelector?: NodeSelector;
+}
+
+/** a Kubernetes LabelSelector: every matchLabels entry and every matchExpressions requirement must hold */
+export interface NodeSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
 }
 
 export function instanceTargets(input: InstanceTargetsInput): DesiredTargets {
@@ -67,7 +74,7 @@ export function instanceTargets(input: InstanceTargetsInput): DesiredTargets {
   if ((type !== 'NodePort' && type !== 'LoadBalancer') || !svcPort.nodePort) {
     return { targets: [], problem: `Service ${service.metadata?.name} port ${input.servicePort} has no NodePort (type ${type}); instance targets need one` };
   }
-  const eligible = input.nodes.filter((n) => isEligibleNode(n) && matchesLabels(n, input.nodeSelector?.matchLabels));
+  const eligible = input.nodes.filter((n) => isEligibleNode(n) && nodeMatches(n, input.nodeSelector));
   // fail open: when no node is Ready, nodes whose readiness is Unknown still serve
   let chosen = eligible.filter((n) => nodeReady(n) === 'True');
   if (chosen.length === 0) chosen = eligible.filter((n) => nodeReady(n) === 'Unknown');
@@ -96,14 +103,19 @@ export function isEligibleNode(node: V1Node): boolean {
   return !(node.spec?.taints ?? []).some((t) => DELETION_TAINTS.includes(t.key) && (t.key !== 'karpenter.sh/disrupted' || t.effect === 'NoSchedule'));
 }
 
-const matchesLabels = (node: V1Node, want: Readonly<Record<string, string>> | undefined): boolean =>
-  Object.entries(want ?? {}).every(([k, v]) => node.metadata?.labels?.[k] === v);
+/** whether a node's labels satisfy the selector; an unknown operator matches nothing (as the apiserver would reject it) */
+export const nodeMatches = (node: V1Node, selector: NodeSelector | undefined): boolean =>
+  !selector || selectorMatches(selector as Parameters<typeof selectorMatches>[0], node.metadata?.labels ?? {});
 
 const nodeReady = (node: V1Node): string | undefined => node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
-/** "aws:///us-east-1a/i-0abc…" → "i-0abc…"; undefined for anything else (hybrid, Fargate, malformed). */
+/**
+ * The EC2 instance ID in a Node's spec.providerID: "aws:///us-east-1a/i-0abc…" or, without the zone,
+ * "aws:///i-0abc…". Undefined for anything else: hybrid ("eks-hybrid://…", "mi-…"), Fargate
+ * ("aws:///us-east-1a/fargate-ip-…"), other clouds, malformed.
+ */
 export function instanceIdFromProviderId(providerId: string | undefined): string | undefined {
-  const m = /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/.exec(providerId ?? '');
+  const m = /^aws:\/\/\/(?:[^/]+\/)?(i-[0-9a-f]+)$/.exec(providerId?.trim() ?? '');
   return m?.[1];
 }
 

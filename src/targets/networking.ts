@@ -259,6 +259,8 @@ export interface NetworkingError {
   readonly target?: string;
   readonly networkInterfaceId?: string;
   readonly securityGroupId?: string;
+  /** set when an EC2 write to securityGroupId failed: which one */
+  readonly operation?: 'authorize' | 'revoke';
   readonly message: string;
 }
 
@@ -360,13 +362,20 @@ export async function reconcileNetworking(input: ReconcileNetworkingInput): Prom
     const diff = diffPermissions(desired.get(groupId) ?? [], observedPermissions(sg));
     const revoke = diff.revoke.filter(sureStale);
     if (diff.authorize.length === 0 && revoke.length === 0) continue;
-    try {
-      if (diff.authorize.length > 0) writeCalls += await writeIdempotent(ec2, 'authorize', groupId, diff.authorize);
-      if (revoke.length > 0) writeCalls += await writeIdempotent(ec2, 'revoke', groupId, revoke);
-      changes.push({ groupId, authorized: diff.authorize, revoked: revoke });
-    } catch (err) {
-      errors.push({ securityGroupId: groupId, message: `${groupId}: ${awsErrorCodeOf(err)}: ${err instanceof Error ? err.message : String(err)}` });
-    }
+    // the two writes are independent: a failed authorize does not hold back the revocation of stale rules
+    const write = async (operation: 'authorize' | 'revoke', perms: readonly IngressPermission[]): Promise<readonly IngressPermission[]> => {
+      if (perms.length === 0) return [];
+      try {
+        writeCalls += await writeIdempotent(ec2, operation, groupId, perms);
+        return perms;
+      } catch (err) {
+        errors.push({ securityGroupId: groupId, operation, message: `${groupId}: ${operation}: ${awsErrorCodeOf(err)}: ${err instanceof Error ? err.message : String(err)}` });
+        return [];
+      }
+    };
+    const authorized = await write('authorize', diff.authorize);
+    const revoked = await write('revoke', revoke);
+    if (authorized.length > 0 || revoked.length > 0) changes.push({ groupId, authorized, revoked });
   }
   return {
     securityGroups: [...groups.keys()].sort(),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Discovery, instanceIdFromProviderId, TtlCache } from '../../../src/aws/discovery.ts';
+import { Discovery, TtlCache } from '../../../src/aws/discovery.ts';
 
 const region = 'us-east-1';
 const IMPORTED = 'arn:aws:acm:us-east-1:123456789012:certificate/imported';
@@ -143,15 +143,6 @@ describe('aws/discovery', () => {
       CertificateArn: AMAZON, DomainName: '*.example.com', SubjectAlternativeNames: ['*.example.com'], Type: 'PRIVATE', CertificateAuthorityArn: 'arn:ca:1' } });
     const certs = await discovery({ allowedCertificateAuthorityArns: ['arn:ca:1'] }).certificates();
     assert.deepEqual(certs.map((c) => c.arn), [AMAZON]);
-  });
-
-  it('parses instance IDs from Node providerIDs', () => {
-    assert.equal(instanceIdFromProviderId('aws:///us-east-1a/i-0123456789abcdef0'), 'i-0123456789abcdef0');
-    assert.equal(instanceIdFromProviderId('aws:///i-0abc1234'), 'i-0abc1234');
-    assert.equal(instanceIdFromProviderId('aws:///us-east-1a/fargate-ip-10-0-1-2.ec2.internal'), undefined);
-    assert.equal(instanceIdFromProviderId('gce://project/zone/vm'), undefined);
-    assert.equal(instanceIdFromProviderId(''), undefined);
-    assert.equal(instanceIdFromProviderId(undefined), undefined);
   });
 });
 

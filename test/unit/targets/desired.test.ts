@@ -77,6 +77,28 @@ describe('targets/desired', () => {
       assert.deepEqual(res.targets, [{ id: 'i-0b1', port: 30080 }]);
     });
 
+    it('takes instance IDs from zoneless provider IDs too', () => {
+      const res = instanceTargets({ service: service(), servicePort: 80, nodes: [node('d1', { providerID: 'aws:///i-0d1' })] });
+      assert.deepEqual(res.targets, [{ id: 'i-0d1', port: 30080 }]);
+    });
+
+    it('honours nodeSelector.matchExpressions (In, NotIn, Exists, DoesNotExist) ANDed with matchLabels', () => {
+      const nodes = [
+        node('c1', { labels: { pool: 'web', zone: 'a' } }),
+        node('c2', { labels: { pool: 'web', zone: 'b' } }),
+        node('c3', { labels: { pool: 'web', zone: 'a', spot: 'true' } }),
+        node('c4', { labels: { pool: 'web', zone: 'c', gpu: 'yes' } }),
+        node('c5', { labels: { pool: 'batch', zone: 'a' } }),
+      ];
+      const ids = (nodeSelector: Parameters<typeof instanceTargets>[0]['nodeSelector']): string[] =>
+        instanceTargets({ service: service(), servicePort: 80, nodes, ...(nodeSelector ? { nodeSelector } : {}) }).targets.map((t) => t.id);
+      assert.deepEqual(ids({ matchLabels: { pool: 'web' }, matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'c'] }, { key: 'spot', operator: 'DoesNotExist' }] }), ['i-0c1', 'i-0c4']);
+      assert.deepEqual(ids({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }), ['i-0c2', 'i-0c4']);
+      assert.deepEqual(ids({ matchExpressions: [{ key: 'gpu', operator: 'Exists' }] }), ['i-0c4']);
+      assert.deepEqual(ids({ matchExpressions: [{ key: 'zone', operator: 'Bogus', values: ['a'] }] }), [], 'an unknown operator matches nothing');
+      assert.deepEqual(ids({}), ['i-0c1', 'i-0c2', 'i-0c3', 'i-0c4', 'i-0c5'], 'an empty selector matches every eligible node');
+    });
+
     it('needs a NodePort', () => {
       const res = instanceTargets({ service: service({ type: 'ClusterIP', ports: [{ name: 'http', port: 80 }] }), servicePort: 80, nodes: [node('c1')] });
       assert.match(res.problem ?? '', /NodePort/);
@@ -85,7 +107,12 @@ describe('targets/desired', () => {
 
   it('helpers', () => {
     assert.equal(instanceIdFromProviderId('aws:///us-east-1a/i-0123456789abcdef0'), 'i-0123456789abcdef0');
+    assert.equal(instanceIdFromProviderId('aws:///i-0abc1234'), 'i-0abc1234', 'the zone is optional');
     assert.equal(instanceIdFromProviderId('aws:///us-east-1a/mi-1'), undefined);
+    assert.equal(instanceIdFromProviderId('eks-hybrid:///x/mi-1'), undefined);
+    assert.equal(instanceIdFromProviderId('aws:///us-east-1a/fargate-ip-10-0-1-2.ec2.internal'), undefined);
+    assert.equal(instanceIdFromProviderId('gce://project/zone/vm'), undefined);
+    assert.equal(instanceIdFromProviderId(''), undefined);
     assert.equal(instanceIdFromProviderId(undefined), undefined);
     assert.ok(ipv4InCidr('10.0.255.1', '10.0.0.0/16'));
     assert.ok(!ipv4InCidr('10.1.0.1', '10.0.0.0/16'));

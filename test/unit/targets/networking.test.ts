@@ -371,7 +371,19 @@ describe('targets/networking: reconcileNetworking', () => {
     assert.equal(r.errors.length, 1);
     assert.equal(r.errors[0]?.securityGroupId, 'sg-a');
     assert.match(r.errors[0]?.message ?? '', /RulesPerSecurityGroupLimitExceeded/);
+    assert.equal(r.errors[0]?.operation, 'authorize');
     assert.deepEqual(fake.rules('sg-b'), [labelled('sg:sg-lb', 8080)]);
+  });
+
+  it('marks a failed write with its operation; a failed authorize does not hold back the revocation on that group', async () => {
+    fake.sg('sg-a', { tagged: true, rules: [labelled('sg:sg-gone', 80)] }).sg('sg-b', { tagged: true, rules: [labelled('sg:sg-gone', 81)] })
+      .instance('i-1', 'eni-1', ['sg-a']);
+    mock.on(AuthorizeSecurityGroupIngressCommand, { GroupId: 'sg-a' }).rejects(awsErr('RulesPerSecurityGroupLimitExceeded'));
+    mock.on(RevokeSecurityGroupIngressCommand, { GroupId: 'sg-b' }).rejects(awsErr('UnauthorizedOperation'));
+    const r = await reconcileNetworking({ ec2, clusterName: CLUSTER, bindings: [instanceBinding('web/a', ['i-1'])] });
+    assert.deepEqual(r.errors.map((e) => [e.securityGroupId, e.operation]), [['sg-a', 'authorize'], ['sg-b', 'revoke']]);
+    assert.deepEqual(fake.rules('sg-a'), [], 'the stale rule on sg-a went although the authorize failed');
+    assert.deepEqual(r.changes, [{ groupId: 'sg-a', authorized: [], revoked: [{ protocol: 'tcp', fromPort: 80, toPort: 80, source: { groupId: 'sg-gone', userId: '123456789012' }, description: LABEL }] }]);
   });
 
   it('read failures throw', async () => {

@@ -1,0 +1,264 @@
+// The TargetGroupBinding loop against an in-memory apiserver and a mocked ELBv2: refused multi-cluster bindings,
+// failures surfaced as Events, deletions that always go through for broken bindings, the full node selector,
+// and networking passes only for bindings that have (or just lost) rules. Also the binding writer's handling
+// of a binding still being deleted (a replacement's delete half).
+import assert from 'node:assert/strict';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { BindingTerminatingError, KubeBindingWriter } from '../../../src/controllers/bindings.ts';
+import { MULTI_CLUSTER_FIELD, TargetGroupBindingController, type TargetGroupBindingDeps } from '../../../src/controllers/target-group-binding.ts';
+import { kubeClientsFor, type KubeClients } from '../../../src/k8s/client.ts';
+import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
+import type { EventRecorder } from '../../../src/k8s/events.ts';
+import { createInformers, type InformerSet } from '../../../src/k8s/informer.ts';
+import { ControllerMetrics } from '../../../src/server/metrics.ts';
+import { silentLogger } from '../../../src/server/log.ts';
+import type { ReconcileNetworkingInput, ReconcileNetworkingResult } from '../../../src/targets/networking.ts';
+import { FakeKube } from '../k8s/fake-kube.ts';
+
+const FINALIZER = 'elbv2.k8s.aws/resources';
+const ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
+const NEW_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web2/fedcba9876543210';
+const awsErr = (code: string, message = code): Error => Object.assign(new Error(message), { name: code, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+const binding = (name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): Record<string, unknown> => ({
+  apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'TargetGroupBinding',
+  metadata: { name, namespace: 'shop', ...meta },
+  spec: { targetGroupARN: ARN, targetType: 'instance', serviceRef: { name: 'web', port: 80 }, ...spec },
+});
+
+const node = (name: string, labels: Record<string, string>): Record<string, unknown> => ({
+  metadata: { name, labels },
+  spec: { providerID: `aws:///us-east-1a/i-0${name}` },
+  status: { conditions: [{ type: 'Ready', status: 'True' }] },
+});
+
+describe('controllers: TargetGroupBinding', () => {
+  const elbv2 = new ElasticLoadBalancingV2Client({ region: 'us-east-1' });
+  const elbMock = mockClient(ElasticLoadBalancingV2Client);
+  let kube: FakeKube;
+  let clients: KubeClients;
+  let informers: InformerSet;
+  let events: { reason: string; message: string; name: string }[];
+  let passes: string[][];
+  let controller: TargetGroupBindingController;
+
+  const tgbObject = (name: string) => kube.getObject('targetgroupbindings', 'shop', name) as { metadata: { finalizers?: string[] }; spec: { targetGroupARN: string } } | undefined;
+
+  beforeEach(async () => {
+    elbMock.reset();
+    elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+    elbMock.on(RegisterTargetsCommand).resolves({});
+    elbMock.on(DeregisterTargetsCommand).resolves({});
+    kube = new FakeKube();
+    kube.put('services', { metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }] } });
+    kube.put('nodes', node('a1', { zone: 'a' }));
+    kube.put('nodes', node('b1', { zone: 'b' }));
+    kube.put('nodes', node('c1', { zone: 'c', spot: 'true' }));
+    clients = kubeClientsFor(kube);
+    informers = createInformers({ rest: kube, clock: new ManualClock() });
+    events = [];
+    passes = [];
+    const recorder = {
+      warning: async (obj: { metadata?: { name?: string } }, reason: string, message: string) => { events.push({ reason, message, name: obj.metadata?.name ?? '' }); },
+      normal: async () => undefined,
+    } as unknown as EventRecorder;
+    const reconcile = async (input: ReconcileNetworkingInput): Promise<ReconcileNetworkingResult> => {
+      passes.push(input.bindings.map((b) => b.key));
+      return { securityGroups: [], changes: [], authorized: 0, revoked: 0, writeCalls: 0, errors: [], revocationsHeld: false };
+    };
+    controller = new TargetGroupBindingController({
+      informers, kube: clients, elbv2, events: recorder, metrics: new ControllerMetrics(), log: silentLogger,
+      networking: { ec2: new EC2Client({ region: 'us-east-1' }), clusterName: 'unit', debounceMs: 1, reconcile },
+    } as TargetGroupBindingDeps);
+    informers.startAll();
+    await informers.waitForSync();
+  });
+
+  afterEach(async () => {
+    controller.stop();
+    await informers.stopAll();
+  });
+  after(() => elbMock.restore());
+
+  const settle = async (): Promise<void> => { await flushMicrotasks(); };
+  const put = async (obj: Record<string, unknown>): Promise<void> => { kube.put('targetgroupbindings', obj); await settle(); };
+  const registered = (): string[] => elbMock.commandCalls(RegisterTargetsCommand).flatMap((c) => (c.args[0].input.Targets ?? []).map((t) => `${t.Id}:${t.Port}`)).sort();
+
+  describe('multiClusterTargetGroup', () => {
+    it('is refused: a Warning Event naming the field, no finalizer, no AWS call; once per generation', async () => {
+      await put(binding('shared', { multiClusterTargetGroup: true }));
+      await controller.reconcile('shop/shared');
+      await controller.reconcile('shop/shared', { key: 'shop/shared', priority: 'resync', readyAt: 0 });
+      assert.equal(elbMock.calls().length, 0);
+      assert.equal(events.length, 1);
+      assert.equal(events[0]?.reason, 'UnsupportedMultiClusterTargetGroup');
+      assert.ok(events[0]?.message.includes(MULTI_CLUSTER_FIELD));
+      assert.equal(tgbObject('shared')?.metadata.finalizers, undefined);
+      await settle();
+      assert.deepEqual(passes, [], 'no security-group pass for it either');
+    });
+
+    it('is released on deletion without deregistering anything', async () => {
+      await put(binding('shared', { multiClusterTargetGroup: true }, { finalizers: [FINALIZER] }));
+      await clients.targetGroupBindings.delete('shared', 'shop');
+      await settle();
+      await controller.reconcile('shop/shared');
+      assert.equal(elbMock.calls().length, 0);
+      assert.equal(tgbObject('shared'), undefined, 'the finalizer went, so the binding is gone');
+    });
+
+    it('is left out of the networking pass', () => {
+      kube.put('targetgroupbindings', binding('shared', { multiClusterTargetGroup: true, networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
+      kube.put('targetgroupbindings', binding('own', { networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
+      return settle().then(() => assert.deepEqual(controller.networkingBindings().map((b) => b.key), ['shop/own']));
+    });
+  });
+
+  describe('failures', () => {
+    it('a failed reconcile leaves a FailedReconcile Event with the AWS code, and throws for backoff', async () => {
+      elbMock.on(RegisterTargetsCommand).rejects(awsErr('AccessDenied', 'User is not authorized to perform: elasticloadbalancing:RegisterTargets'));
+      await put(binding('web'));
+      await assert.rejects(controller.reconcile('shop/web'), /not authorized/);
+      assert.deepEqual(events.map((e) => e.reason), ['FailedReconcile']);
+      assert.match(events[0]?.message ?? '', new RegExp(`${ARN}: AccessDenied: User is not authorized`));
+    });
+
+    it('a modelled ELBv2 error (TooManyTargetsException) is reported by its SDK name and message', async () => {
+      elbMock.on(RegisterTargetsCommand).rejects(Object.assign(new Error('too many'), { name: 'TooManyTargetsException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+      await put(binding('web'));
+      await assert.rejects(controller.reconcile('shop/web'));
+      assert.match(events[0]?.message ?? '', /TooManyTargetsException: too many/);
+    });
+
+    for (const [code, name] of [['TargetGroupNotFound', 'a target group that is gone'], ['ValidationError', 'a malformed ARN']] as const) {
+      it(`cleanup treats ${name} (${code}) as nothing registered, so the binding can be deleted`, async () => {
+        elbMock.on(DescribeTargetHealthCommand).rejects(awsErr(code));
+        await put(binding('broken', { targetGroupARN: 'arn:typo' }, { finalizers: [FINALIZER] }));
+        await clients.targetGroupBindings.delete('broken', 'shop');
+        await settle();
+        await controller.reconcile('shop/broken');
+        assert.equal(tgbObject('broken'), undefined);
+        assert.deepEqual(events, []);
+      });
+    }
+
+    it('cleanup accepts the modelled TargetGroupNotFoundException too', async () => {
+      elbMock.on(DescribeTargetHealthCommand).rejects(Object.assign(new Error('gone'), { name: 'TargetGroupNotFoundException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+      await put(binding('gone', {}, { finalizers: [FINALIZER] }));
+      await clients.targetGroupBindings.delete('gone', 'shop');
+      await settle();
+      await controller.reconcile('shop/gone');
+      assert.equal(tgbObject('gone'), undefined);
+    });
+
+    it('any other cleanup failure leaves a FailedCleanup Event, keeps the finalizer and throws', async () => {
+      elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ Target: { Id: 'i-0a1', Port: 30080 }, TargetHealth: { State: 'healthy' } }] });
+      elbMock.on(DeregisterTargetsCommand).rejects(awsErr('AccessDenied', 'not allowed to deregister'));
+      await put(binding('web', {}, { finalizers: [FINALIZER] }));
+      await clients.targetGroupBindings.delete('web', 'shop');
+      await settle();
+      await assert.rejects(controller.reconcile('shop/web'), /not allowed/);
+      assert.deepEqual(events.map((e) => e.reason), ['FailedCleanup']);
+      assert.match(events[0]?.message ?? '', /AccessDenied: not allowed to deregister/);
+      assert.deepEqual(tgbObject('web')?.metadata.finalizers, [FINALIZER]);
+    });
+  });
+
+  it('honours nodeSelector.matchExpressions in instance mode', async () => {
+    await put(binding('web', { nodeSelector: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'c'] }, { key: 'spot', operator: 'DoesNotExist' }] } }));
+    await controller.reconcile('shop/web');
+    assert.deepEqual(registered(), ['i-0a1:30080']);
+  });
+
+  describe('networking passes', () => {
+    const rules = { ingress: [{ from: [{ securityGroup: { groupID: 'sg-lb' } }], ports: [{ protocol: 'TCP', port: 80 }] }] };
+
+    it('after the first reconcile, only bindings with (or just without) rules ask for a pass', async () => {
+      await put(binding('plain'));
+      await controller.reconcile('shop/plain');
+      await sleep(10);
+      assert.equal(passes.length, 1, 'the first reconcile after start primes one pass');
+
+      kube.put('nodes', node('d1', { zone: 'd' }));
+      await settle();
+      await controller.reconcile('shop/plain');
+      await sleep(10);
+      assert.equal(passes.length, 1, 'a target change of a binding without rules costs no pass');
+
+      await put(binding('plain', { networking: rules }));
+      await controller.reconcile('shop/plain');
+      await sleep(10);
+      assert.equal(passes.length, 2, 'rules added: a pass');
+      assert.deepEqual(passes[1], ['shop/plain']);
+
+      await put(binding('plain'));
+      await controller.reconcile('shop/plain');
+      await sleep(10);
+      assert.equal(passes.length, 3, 'rules removed: one more pass, without them');
+      assert.deepEqual(passes[2], []);
+
+      kube.put('nodes', node('e1', { zone: 'e' }));
+      await settle();
+      await controller.reconcile('shop/plain');
+      await sleep(10);
+      assert.equal(passes.length, 3);
+    });
+
+    it('deleting a binding without rules runs no pass; with rules, one without it', async () => {
+      await put(binding('plain', {}, { finalizers: [FINALIZER] }));
+      await put(binding('ruled', { networking: rules }, { finalizers: [FINALIZER] }));
+      await clients.targetGroupBindings.delete('plain', 'shop');
+      await settle();
+      await controller.reconcile('shop/plain');
+      assert.deepEqual(passes, []);
+      assert.equal(tgbObject('plain'), undefined);
+      await clients.targetGroupBindings.delete('ruled', 'shop');
+      await settle();
+      await controller.reconcile('shop/ruled');
+      assert.deepEqual(passes, [[]]);
+      assert.equal(tgbObject('ruled'), undefined);
+    });
+  });
+});
+
+describe('controllers: KubeBindingWriter and a binding still being deleted', () => {
+  const spec = (arn: string) => ({
+    name: 'k8s-shop-web', namespace: 'shop', labels: { 'ingress.k8s.aws/stack-namespace': 'shop', 'ingress.k8s.aws/stack-name': 'web' },
+    targetGroupARN: arn, targetType: 'ip' as const, serviceRef: { name: 'web', port: 80 }, ipAddressType: 'ipv4' as const,
+  });
+  let kube: FakeKube;
+  let clients: KubeClients;
+
+  beforeEach(async () => {
+    kube = new FakeKube();
+    clients = kubeClientsFor(kube);
+    await new KubeBindingWriter(clients.targetGroupBindings).upsert(spec(ARN));
+  });
+
+  const stored = () => kube.getObject('targetgroupbindings', 'shop', 'k8s-shop-web') as { metadata: { finalizers?: string[]; deletionTimestamp?: string }; spec: { targetGroupARN: string } } | undefined;
+
+  it('a replace (delete, then upsert) never patches the new ARN onto the terminating binding: it fails, retryably', async () => {
+    let slept = 0;
+    const writer = new KubeBindingWriter(clients.targetGroupBindings, { terminatingWaitMs: 1_000, pollMs: 200, sleep: async () => { slept++; } });
+    await writer.delete('shop', 'k8s-shop-web');
+    assert.ok(stored()?.metadata.deletionTimestamp, 'the finalizer holds it');
+    await assert.rejects(writer.upsert(spec(NEW_ARN)), (err: unknown) => err instanceof BindingTerminatingError && err.retryable && /still being deleted/.test(err.message));
+    assert.equal(slept, 5, 'it waited terminatingWaitMs for the binding to go');
+    assert.equal(stored()?.spec.targetGroupARN, ARN, 'the terminating binding keeps the ARN its cleanup must deregister from');
+  });
+
+  it('creates a fresh binding once the old one is gone (while waiting, or on the retry)', async () => {
+    const remove = async (): Promise<void> => { await clients.targetGroupBindings.mergePatch('k8s-shop-web', 'shop', { metadata: { finalizers: null } }); };
+    const writer = new KubeBindingWriter(clients.targetGroupBindings, { terminatingWaitMs: 1_000, pollMs: 200, sleep: remove });
+    await writer.delete('shop', 'k8s-shop-web');
+    await writer.upsert(spec(NEW_ARN));
+    assert.equal(stored()?.spec.targetGroupARN, NEW_ARN);
+    assert.deepEqual(stored()?.metadata.finalizers, [FINALIZER]);
+    assert.equal(stored()?.metadata.deletionTimestamp, undefined);
+  });
+});
