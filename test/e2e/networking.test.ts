@@ -94,7 +94,12 @@ describe('targets/networking on moto', function () {
     });
     const run = (bindings: NetworkingBinding[]) => counted(() => reconcileNetworking({ ec2: aws.ec2, clusterName, vpcId, bindings, instanceCache: cache }));
 
-    before(async () => { lbSg = await sourceGroup('e2e-net-lb'); });
+    before(async () => {
+      lbSg = await sourceGroup('e2e-net-lb');
+      // start from a node group without our rules: suites that ran earlier may have left some behind
+      const clean = await run([]);
+      assert.deepEqual(clean.value.errors, []);
+    });
 
     it('puts exactly one labelled rule per port on the node security group', async () => {
       const { value: r, writes, reads } = await run([binding()]);
