@@ -1,17 +1,22 @@
-// Listeners (one per merged listen port) and listener rules (priorities dense from 1 per listener).
-import { type Action, type Listener, type ListenerRule, ref, stackTags } from '../model/index.ts';
+// Listeners (one per merged listen port) and listener rules: per listener, the rules of its members in group
+// order, less those the rule optimizer leaves out, then priorities dense from 1.
+import { type Action, type Listener, type ListenerRule, type Note, ref, stackTags } from '../model/index.ts';
 import { fixed404 } from './build-rules.ts';
 import type { BuildContext } from './context.ts';
 import type { GroupState } from './merge.ts';
 import { LOAD_BALANCER_ID } from './naming.ts';
+import { optimizeRules } from './rule-optimizer.ts';
 
 const redirectToHttps = (port: number): Action => ({
   type: 'redirect', redirectConfig: { port: String(port), protocol: 'HTTPS', statusCode: 'HTTP_301' },
 });
 
-export function buildListeners(ctx: BuildContext, state: GroupState, userTags: Readonly<Record<string, string>>): { listeners: Listener[]; rules: ListenerRule[] } {
+/** `userTags`: the group's tags (for listeners); each rule gets the default tags and its own Ingress's tags. */
+export function buildListeners(ctx: BuildContext, state: GroupState, userTags: Readonly<Record<string, string>>):
+  { listeners: Listener[]; rules: ListenerRule[]; notes: Note[] } {
   const listeners: Listener[] = [];
   const rules: ListenerRule[] = [];
+  const notes: Note[] = [];
   const sslRedirect = state.sslRedirect?.excl.value;
   for (const port of [...state.ports.keys()].sort((a, b) => a - b)) {
     const mp = state.ports.get(port);
@@ -30,21 +35,28 @@ export function buildListeners(ctx: BuildContext, state: GroupState, userTags: R
       },
     });
     if (redirect) continue;
-    let priority = 0;
-    for (const c of state.accepted) {
-      if (!c.ports.has(port)) continue;
-      for (const r of c.rules) {
-        priority += 1;
-        const rid = `${port}:${priority}`;
-        rules.push({
-          kind: 'ListenerRule', id: rid,
-          spec: {
-            listener: ref('Listener', id), priority, conditions: r.conditions, actions: r.actions,
-            tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, rid) },
-          },
-        });
-      }
+    const wanted = state.accepted.filter((c) => c.ports.has(port)).flatMap((c) => c.rules.map((r) => ({ ...r, member: c })));
+    const { kept, dropped } = optimizeRules(port, mp.protocol, wanted);
+    for (const d of dropped) {
+      notes.push({
+        object: d.rule.member.member.ref, subject: `${d.rule.source} on listener ${port}`,
+        message: d.why === 'redirect-loop'
+          ? `left out: its redirect leads back to this ${mp.protocol}:${port} listener`
+          : `left out: the redirect rule from ${d.by?.member.member.key ?? ''} ${d.by?.source ?? ''} already takes all its requests`,
+      });
     }
+    kept.forEach((r, i) => {
+      const priority = i + 1;
+      const rid = `${port}:${priority}`;
+      rules.push({
+        kind: 'ListenerRule', id: rid,
+        spec: {
+          listener: ref('Listener', id), priority, conditions: r.conditions, actions: r.actions,
+          // like upstream: the default tags and the tags of the Ingress the rule comes from, not the whole group's
+          tags: { ...r.member.tags, ...ctx.config.defaultTags, ...stackTags(ctx.config.clusterName, ctx.stackId, rid) },
+        },
+      });
+    });
   }
-  return { listeners, rules };
+  return { listeners, rules, notes };
 }

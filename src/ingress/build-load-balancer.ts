@@ -2,6 +2,7 @@
 import {
   type ArnOrRef, type IpAddressType, type Known, type LoadBalancer, type SecurityGroup, type SecurityGroupRule, isUnknown, ref, stackTags, unknown,
 } from '../model/index.ts';
+import { DEFAULTS } from './annotations/index.ts';
 import type { BuildContext } from './context.ts';
 import type { GroupState } from './merge.ts';
 import { LOAD_BALANCER_ID, MANAGED_SG_DESCRIPTION, MANAGED_SG_ID, loadBalancerName, managedSecurityGroupName } from './naming.ts';
@@ -64,7 +65,7 @@ export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets:
       name: state.loadBalancerName?.excl.value ?? loadBalancerName(ctx.config.clusterName, ctx.group, scheme),
       type: 'application',
       scheme,
-      ipAddressType: state.ipAddressType?.excl.value ?? 'ipv4',
+      ipAddressType: state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType,
       subnets: isUnknown(subnets) ? subnets : [...subnets].sort(compareStrings),
       securityGroups,
       attributes: Object.fromEntries([...state.lbAttributes.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => [k, v.value])),

@@ -2,11 +2,11 @@
 // alone is judged here, so that a broken Ingress is found before it touches the group.
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
-import { DEFAULTS, type ListenPort, PREFIX } from './annotations/index.ts';
+import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX } from './annotations/index.ts';
 import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { chooseCertificate } from './certificates.ts';
-import type { BuildContext, Sink } from './context.ts';
+import { type BuildContext, type Sink, keyValueMap } from './context.ts';
 import type { Member } from './group.ts';
 import { issue, sortedUnique } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
@@ -47,7 +47,6 @@ export interface MemberContribution {
 
 const paramsField = (m: Member, path: string): string => `IngressClassParams(${m.params?.metadata.name ?? ''}).spec.${path}`;
 const excl = <T>(value: T, field: string, canonical: string = JSON.stringify(value)): Excl<T> => ({ value, canonical, field });
-const kv = (xs: readonly { key: string; value: string }[] | undefined): Record<string, string> => Object.fromEntries((xs ?? []).map((x) => [x.key, x.value]));
 
 /** Compiles a member; returns undefined when it has Issues (they are in `sink`). */
 export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberContribution | undefined {
@@ -62,9 +61,9 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     : a.ipAddressType !== undefined ? excl(a.ipAddressType, `${PREFIX}ip-address-type`) : undefined;
   let loadBalancerName: Excl<string> | undefined;
   if (p?.loadBalancerName !== undefined) {
-    if (p.loadBalancerName.length > 32 || !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(p.loadBalancerName)) {
+    if (p.loadBalancerName.length > LB_NAME_MAX || !LB_NAME.test(p.loadBalancerName)) {
       sink.issues.push(issue(ref, paramsField(m, 'loadBalancerName'), 'InvalidIngressClassParams',
-        `load balancer name "${p.loadBalancerName}" must be 1-32 letters, digits or hyphens, not starting or ending with a hyphen`));
+        `load balancer name "${p.loadBalancerName}" is not valid: expected ${LB_NAME_RULE}`));
     } else loadBalancerName = excl(p.loadBalancerName, paramsField(m, 'loadBalancerName'));
   } else if (a.loadBalancerName !== undefined) loadBalancerName = excl(a.loadBalancerName, `${PREFIX}load-balancer-name`);
 
@@ -125,8 +124,8 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   return {
     member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, sslRedirect, ports,
     prefixLists: sortedUnique(p?.prefixListsIDs ?? []),
-    tags: { ...(a.tags ?? {}), ...kv(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
-    lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...kv(p?.loadBalancerAttributes) },
+    tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
+    lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
     lbAttributesField: p?.loadBalancerAttributes?.length ? paramsField(m, 'loadBalancerAttributes') : `${PREFIX}load-balancer-attributes`,
     rules, ...(defaultActions ? { defaultActions } : {}), targetGroups: [...tgs.values()],
   };

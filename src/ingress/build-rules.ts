@@ -1,8 +1,8 @@
 // Ingress rules and backends → listener rule conditions and actions (one listener rule per path).
 import type { V1IngressBackend } from '@kubernetes/client-node';
-import type { Action, ForwardTarget, Note, RuleCondition } from '../model/index.ts';
+import { type Action, type ForwardTarget, type Note, type RuleCondition, ref } from '../model/index.ts';
 import { type ActionConfig, PREFIX, parseAction, parseConditions } from './annotations/index.ts';
-import { type TargetGroupPlan, buildTargetGroup } from './build-target-groups.ts';
+import { buildTargetGroup } from './build-target-groups.ts';
 import type { MemberScope } from './context.ts';
 import type { Member } from './group.ts';
 import { issue, sortedUnique } from './snapshot.ts';
@@ -27,8 +27,6 @@ const forwardTo = (targets: readonly ForwardTarget[], stickiness?: { enabled: bo
   type: 'forward',
   forwardConfig: { targetGroups: targets, ...(stickiness ? { targetGroupStickinessConfig: { ...stickiness } } : {}) },
 });
-
-const tgRef = (tg: TargetGroupPlan) => ({ $ref: { kind: 'TargetGroup' as const, id: tg.id }, field: 'arn' as const });
 
 /** The actions for one backend (a Service port, or `use-annotation`). Problems go to `sink`. */
 export function backendActions(s: MemberScope, backend: V1IngressBackend, field: string): Action[] {
@@ -60,7 +58,7 @@ export function backendActions(s: MemberScope, backend: V1IngressBackend, field:
     sink.notes.push(note(m, field, `Service ${m.ref.namespace}/${svc.name} does not exist: responding 503 "${MISSING_SERVICE_BODY}"`));
     return [fixed503(MISSING_SERVICE_BODY)];
   }
-  return [forwardTo([{ targetGroupArn: tgRef(r.tg) }])];
+  return [forwardTo([{ targetGroupArn: ref('TargetGroup', r.tg.id) }])];
 }
 
 const note = (m: Member, subject: string, message: string): Note => ({ object: m.ref, subject, message });
@@ -112,7 +110,7 @@ function annotationAction(s: MemberScope, a: ActionConfig, name: string): Action
       sink.notes.push(note(m, field, `forward target Service ${m.ref.namespace}/${t.serviceName} does not exist: left out of the forward action`));
       return;
     }
-    targets.push({ targetGroupArn: tgRef(r.tg), ...w });
+    targets.push({ targetGroupArn: ref('TargetGroup', r.tg.id), ...w });
   });
   if (failed) return [];
   if (targets.length === 0) {

@@ -2,11 +2,12 @@
 import type { V1Service, V1ServicePort } from '@kubernetes/client-node';
 import {
   type HealthCheck, LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE, type TargetGroupBindingSpec, type TargetGroupSpec, type TargetType,
-  stackTags, unknown,
+  ref, stackTags, unknown,
 } from '../model/index.ts';
 import { type BackendAnnotations, DEFAULTS, PREFIX, parseBackendAnnotations } from './annotations/index.ts';
-import { type MemberScope, mergeTags } from './context.ts';
+import { type MemberScope, keyValueMap, mergeTags } from './context.ts';
 import { targetGroupId, targetGroupName } from './naming.ts';
+import { problems } from './normalize.ts';
 import { annotatedService, issue } from './snapshot.ts';
 
 export interface TargetGroupPlan {
@@ -40,6 +41,11 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
   if (done) return { kind: 'ok', tg: done };
   const svc = ctx.services.get(`${ns}/${svcName}`);
   if (!svc) return { kind: 'missing-service' };
+  const broken = problems(svc);
+  if (broken.length > 0) {
+    for (const p of broken) sink.issues.push(issue(m.ref, field, 'InvalidService', `Service ${ns}/${svcName}: ${p.field}: ${p.reason}`));
+    return { kind: 'error' };
+  }
   const svcPort = findPort(svc, port);
   if (!svcPort) {
     sink.issues.push(issue(m.ref, field, 'ServicePortNotFound', `Service ${ns}/${svcName} has no port ${typeof port === 'number' ? port : `named "${port}"`}`));
@@ -97,7 +103,7 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
     serviceNamespace: ns, serviceName: svcName, serviceUid: svc.metadata?.uid ?? '', servicePort: port,
     targetGroupPort: tgPort, targetType, protocol, protocolVersion,
   });
-  const paramsTags = Object.fromEntries((m.params?.spec.tags ?? []).map((t) => [t.key, t.value]));
+  const paramsTags = keyValueMap(m.params?.spec.tags);
   const spec: TargetGroupSpec = {
     name, targetType, port: tgPort, protocol, protocolVersion, ipAddressType: ipv6 ? 'ipv6' : 'ipv4',
     vpcId: ctx.facts.vpcId ?? unknown('discovery:vpc'),
@@ -110,7 +116,7 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
     : { [LABEL_STACK_NAMESPACE]: ctx.group.namespace, [LABEL_STACK_NAME]: ctx.group.name };
   const binding: Omit<TargetGroupBindingSpec, 'networking'> = {
     name, namespace: ns, labels,
-    targetGroupARN: { $ref: { kind: 'TargetGroup', id }, field: 'arn' },
+    targetGroupARN: ref('TargetGroup', id),
     targetType,
     serviceRef: { name: svcName, port },
     ...(targetType === 'instance' && b.targetNodeLabels && Object.keys(b.targetNodeLabels).length > 0

@@ -3,7 +3,7 @@ import {
   type ArnOrRef, type DiscoveredFacts, type Issue, type Known, type Note, type Resource, type Stack, type TargetGroup,
   type TargetGroupBinding, type TargetGroupBindingSpec,
 } from '../model/index.ts';
-import { PREFIX } from './annotations/index.ts';
+import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { buildListeners } from './build-listeners.ts';
 import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, resolveSecurityGroups } from './build-load-balancer.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
@@ -11,11 +11,13 @@ import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices } from './context.ts';
 import { type IngressGroup, groupMembers } from './group.ts';
 import { emptyState, type GroupState, tryAdd, validateGroup } from './merge.ts';
+import { normalizeSnapshot } from './normalize.ts';
 import type { BuildConfig, BuildResult, GroupOutcome, Snapshot } from './snapshot.ts';
-import { compareStrings, issue } from './snapshot.ts';
+import { compareStrings, dedupe, issue } from './snapshot.ts';
 import { resolveSubnets } from './subnets.ts';
 
-export function buildStacks(snapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): BuildResult {
+export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): BuildResult {
+  const snapshot = normalizeSnapshot(rawSnapshot);
   const grouping = groupMembers(snapshot, config);
   const services = indexServices(snapshot.services);
   const stacks: Stack[] = [];
@@ -42,7 +44,9 @@ interface GroupBuild {
 }
 
 /** Builds one group's stack; members with Issues are left out, the rest are planned. */
-export function buildGroup(ctx: BuildContext, g: IngressGroup): GroupBuild {
+export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
+  const snapshot = normalizeSnapshot(rawCtx.snapshot);
+  const ctx = snapshot === rawCtx.snapshot ? rawCtx : { ...rawCtx, snapshot, services: indexServices(snapshot.services) };
   const issues: Issue[] = [];
   const notes: Note[] = [];
   const outcome = (members: readonly string[], blocked: boolean): GroupOutcome => ({
@@ -101,12 +105,13 @@ export function buildGroup(ctx: BuildContext, g: IngressGroup): GroupBuild {
 
   // 4. resources
   const userTags = { ...Object.fromEntries([...state.tags.entries()].map(([k, v]) => [k, v.value])), ...ctx.config.defaultTags };
-  const ipAddressType = state.ipAddressType?.excl.value ?? 'ipv4';
+  const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
   resources.push(buildLoadBalancer(ctx, state, subnets.subnets, securityGroups, userTags));
-  const { listeners, rules } = buildListeners(ctx, state, userTags);
-  resources.push(...listeners, ...rules);
+  const built = buildListeners(ctx, state, userTags);
+  resources.push(...built.listeners, ...built.rules);
+  notes.push(...built.notes);
   const tgs = new Map<string, TargetGroupPlan>();
   for (const c of state.accepted) for (const tg of c.targetGroups) tgs.set(tg.id, tg);
   const sorted = [...tgs.values()].sort((a, b) => compareStrings(a.id, b.id));
@@ -126,14 +131,4 @@ function bindingSpec(tg: TargetGroupPlan, managedSg: boolean): TargetGroupBindin
       })),
     },
   };
-}
-
-function dedupe<T>(xs: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return xs.filter((x) => {
-    const k = JSON.stringify(x);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

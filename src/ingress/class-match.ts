@@ -1,6 +1,7 @@
 // Which Ingresses this controller manages, and with which IngressClassParams.
 import type { V1Ingress, V1IngressClass } from '@kubernetes/client-node';
 import type { Issue } from '../model/index.ts';
+import { normalizeIngress, normalizeSnapshot, usedObjectIssues } from './normalize.ts';
 import { type BuildConfig, type IngressClassParamsObject, type Snapshot, ingressNamespace, ingressRef, issue } from './snapshot.ts';
 
 export const ALB_CONTROLLER = 'ingress.k8s.aws/alb';
@@ -20,7 +21,10 @@ export type ClassMatch =
 
 const notOurs = (why: string): ClassMatch => ({ ours: false, why });
 
-export function matchIngressClass(ing: V1Ingress, snapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): ClassMatch {
+export function matchIngressClass(rawIng: V1Ingress, rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): ClassMatch {
+  const ing = normalizeIngress(rawIng);
+  if (!ing) return notOurs('not an Ingress object');
+  const snapshot = normalizeSnapshot(rawSnapshot);
   const legacy = ing.metadata?.annotations?.[ANNOTATION_LEGACY_CLASS];
   if (legacy !== undefined) {
     const wanted = config.ingressClass === '' ? 'alb' : config.ingressClass;
@@ -50,6 +54,8 @@ function matchClass(ing: V1Ingress, cls: V1IngressClass, snapshot: Snapshot, fie
   const className = cls.metadata?.name ?? '';
   if (cls.spec?.controller !== ALB_CONTROLLER) return notOurs(`IngressClass ${className} belongs to ${cls.spec?.controller ?? 'no controller'}`);
   const ref = ingressRef(ing);
+  const broken = usedObjectIssues(ing, cls, `IngressClass(${className})`, 'InvalidIngressClass');
+  if (broken.length > 0) return { ours: true, className, issues: broken };
   const p = cls.spec?.parameters;
   if (!p) return { ours: true, className, issues: [] };
   if ((p.apiGroup ?? '') !== PARAMS_API_GROUP || p.kind !== PARAMS_KIND) {
@@ -62,6 +68,8 @@ function matchClass(ing: V1Ingress, cls: V1IngressClass, snapshot: Snapshot, fie
   if (!params) {
     return { ours: true, className, issues: [issue(ref, field, 'InvalidIngressClass', `IngressClassParams ${p.name} (of IngressClass ${className}) not found`)] };
   }
+  const paramsBroken = usedObjectIssues(ing, params, `IngressClassParams(${p.name})`, 'InvalidIngressClassParams');
+  if (paramsBroken.length > 0) return { ours: true, className, params, issues: paramsBroken };
   const sel = params.spec.namespaceSelector;
   if (sel && !selectorMatches(sel, namespaceLabels(snapshot, ingressNamespace(ing)))) {
     return {

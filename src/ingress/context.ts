@@ -39,3 +39,7 @@ export function indexServices(services: readonly V1Service[]): Map<string, V1Ser
 
 /** Later maps win; undefined maps are skipped. */
 export const mergeTags = (...maps: readonly (Tags | undefined)[]): Record<string, string> => Object.assign({}, ...maps.filter(Boolean));
+
+/** IngressClassParams' `[{key, value}]` lists as a map; later entries win. */
+export const keyValueMap = (xs: readonly { readonly key: string; readonly value: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((xs ?? []).map((x) => [x.key, x.value]));

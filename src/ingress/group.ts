@@ -1,15 +1,17 @@
 // IngressGroups: which Ingresses share one ALB, in which order, and which ones are leaving.
 import type { V1Ingress } from '@kubernetes/client-node';
 import { FINALIZER_IMPLICIT_GROUP, finalizerForExplicitGroup, type Issue, type ObjectRef } from '../model/index.ts';
-import { type AnnotatedObject, DEFAULTS, type IngressAnnotations, PREFIX, parseIngressAnnotations } from './annotations/index.ts';
+import {
+  type AnnotatedObject, DEFAULTS, GROUP_NAME, GROUP_NAME_MAX, GROUP_NAME_RULE, type IngressAnnotations, PREFIX, parseIngressAnnotations,
+} from './annotations/index.ts';
 import { matchIngressClass } from './class-match.ts';
 import { type GroupId, groupIdString } from './naming.ts';
+import { ingressShapeIssues, normalizeIngress, normalizeSnapshot } from './normalize.ts';
 import {
   type BuildConfig, type IngressClassParamsObject, type Snapshot, annotatedIngress, compareStrings, ingressKey, ingressName,
   ingressNamespace, ingressRef, isDeleting, issue,
 } from './snapshot.ts';
 
-const GROUP_NAME_RE = /^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$/;
 const EXPLICIT_FINALIZER_PREFIX = finalizerForExplicitGroup('');
 
 /** An active Ingress of ours, parsed once. `issues` non-empty = broken: reported and left out of its stack. */
@@ -45,8 +47,10 @@ export interface Grouping {
 export const finalizerFor = (g: GroupId): string => (g.explicit ? finalizerForExplicitGroup(g.name) : FINALIZER_IMPLICIT_GROUP);
 
 /** Groups an Ingress still holds a finalizer for (so it must stay until that group is reconciled without it). */
-export function groupsOfFinalizers(ing: V1Ingress): GroupId[] {
+export function groupsOfFinalizers(rawIng: V1Ingress): GroupId[] {
   const out: GroupId[] = [];
+  const ing = normalizeIngress(rawIng);
+  if (!ing) return out;
   for (const f of ing.metadata?.finalizers ?? []) {
     if (f === FINALIZER_IMPLICIT_GROUP) out.push({ explicit: false, namespace: ingressNamespace(ing), name: ingressName(ing) });
     else if (f.startsWith(EXPLICIT_FINALIZER_PREFIX) && f.length > EXPLICIT_FINALIZER_PREFIX.length) {
@@ -62,20 +66,23 @@ export type Classified =
   | { readonly ours: true; readonly deleting: false; readonly member: Member; readonly group: GroupId | undefined };
 
 /** Class match, annotation parse and group of one Ingress. */
-export function classifyIngress(ing: V1Ingress, snapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Classified {
+export function classifyIngress(rawIng: V1Ingress, rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Classified {
+  const ing = normalizeIngress(rawIng);
+  if (!ing) return { ours: false, why: 'not an Ingress object' };
+  const snapshot = normalizeSnapshot(rawSnapshot);
   const cm = matchIngressClass(ing, snapshot, config);
   if (!cm.ours) return cm;
   if (isDeleting(ing)) return { ours: true, deleting: true };
   const obj = annotatedIngress(ing);
   const ref = ingressRef(ing);
   const parsed = parseIngressAnnotations(obj);
-  const issues: Issue[] = [...cm.issues, ...parsed.issues];
+  const issues: Issue[] = [...ingressShapeIssues(ing), ...cm.issues, ...parsed.issues];
   const a = parsed.value;
   let group: GroupId | undefined;
   const paramsGroup = cm.params?.spec.group?.name;
   if (paramsGroup !== undefined) {
-    if (paramsGroup.length <= 63 && GROUP_NAME_RE.test(paramsGroup)) group = { explicit: true, namespace: '', name: paramsGroup };
-    else issues.push(issue(ref, 'spec.ingressClassName', 'InvalidGroupName', `IngressClassParams ${cm.params?.metadata.name ?? ''} spec.group.name "${paramsGroup}" is not a valid group name`));
+    if (paramsGroup.length <= GROUP_NAME_MAX && GROUP_NAME.test(paramsGroup)) group = { explicit: true, namespace: '', name: paramsGroup };
+    else issues.push(issue(ref, 'spec.ingressClassName', 'InvalidGroupName', `IngressClassParams ${cm.params?.metadata.name ?? ''} spec.group.name "${paramsGroup}" is not a valid group name: ${GROUP_NAME_RULE}`));
   } else if (a.groupName !== undefined) {
     group = { explicit: true, namespace: '', name: a.groupName };
   } else if (!parsed.issues.some((i) => i.field === `${PREFIX}group.name`)) {
@@ -91,7 +98,8 @@ export function classifyIngress(ing: V1Ingress, snapshot: Snapshot, config: Pick
 export const compareMembers = (a: Member, b: Member): number => a.order - b.order || compareStrings(a.key, b.key);
 
 /** Every IngressGroup that has active members or Ingresses still holding its finalizer. */
-export function groupMembers(snapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Grouping {
+export function groupMembers(rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Grouping {
+  const snapshot = normalizeSnapshot(rawSnapshot);
   const byKey = new Map<string, { id: GroupId; members: Member[]; inactive: V1Ingress[] }>();
   const slot = (id: GroupId) => {
     const k = groupIdString(id);
@@ -123,7 +131,10 @@ export function groupMembers(snapshot: Snapshot, config: Pick<BuildConfig, 'ingr
 }
 
 /** The group keys an Ingress is relevant to: its own group (if ours and active) and every group it holds a finalizer for. */
-export function groupKeysOfIngress(ing: V1Ingress, snapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): string[] {
+export function groupKeysOfIngress(rawIng: V1Ingress, rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): string[] {
+  const ing = normalizeIngress(rawIng);
+  if (!ing) return [];
+  const snapshot = normalizeSnapshot(rawSnapshot);
   const keys = new Set<string>();
   const c = classifyIngress(ing, snapshot, config);
   if (c.ours && !c.deleting && c.group) keys.add(groupIdString(c.group));

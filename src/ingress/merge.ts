@@ -3,7 +3,7 @@
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
 import type { Excl, MemberContribution } from './build-member.ts';
-import { issue } from './snapshot.ts';
+import { dedupe, issue } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 
 interface Owned<T> { readonly excl: Excl<T>; readonly by: string }
@@ -132,14 +132,4 @@ export function validateGroup(state: GroupState): Map<string, Issue[]> {
     }
   }
   return out;
-}
-
-function dedupe(issues: Issue[]): Issue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const k = JSON.stringify(i);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

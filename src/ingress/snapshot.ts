@@ -75,3 +75,14 @@ export const issue = (object: ObjectRef, field: string, code: string, reason: st
 export const sortedUnique = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
 
 export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Copy without repeats (deep equality by JSON), first occurrence kept. */
+export function dedupe<T>(xs: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = JSON.stringify(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

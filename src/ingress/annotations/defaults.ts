@@ -1,20 +1,15 @@
 // Upstream's defaults, applied by the builder after group merging (an Exclusive value conflicts only
 // between members that set it, so "not set" must stay distinguishable from "set to the default").
-import type { IpAddressType, ProtocolVersion, Scheme, TargetType } from '../../model/index.ts';
+import type { IpAddressType, ProtocolVersion } from '../../model/index.ts';
 
 export const DEFAULTS = {
-  /** the controller's --default-load-balancer-scheme */
-  scheme: 'internal' as Scheme,
+  // scheme, SSL policy and target type default to the controller's flags (BuildConfig), not to constants here
   ipAddressType: 'ipv4' as IpAddressType,
   groupOrder: 0,
   /** listen-ports when no certificate is configured ... */
   listenPortsHttp: [{ protocol: 'HTTP', port: 80 }] as readonly { readonly protocol: 'HTTP' | 'HTTPS'; readonly port: number }[],
   /** ... and when certificate-arn is set */
   listenPortsHttps: [{ protocol: 'HTTPS', port: 443 }] as readonly { readonly protocol: 'HTTP' | 'HTTPS'; readonly port: number }[],
-  /** the controller's --default-ssl-policy */
-  sslPolicy: 'ELBSecurityPolicy-2016-08',
-  /** the controller's --default-target-type */
-  targetType: 'instance' as TargetType,
   backendProtocol: 'HTTP' as 'HTTP' | 'HTTPS',
   backendProtocolVersion: 'HTTP1' as ProtocolVersion,
   healthcheckPort: 'traffic-port',

@@ -6,7 +6,9 @@ import type { Issue, ObjectRef, ProtocolVersion, IpAddressType, Scheme, TargetTy
 
 export { PREFIX } from './values.ts';
 export { DEFAULTS } from './defaults.ts';
-export { parseIngressAnnotations, INGRESS_TABLE } from './load-balancer.ts';
+export {
+  parseIngressAnnotations, INGRESS_TABLE, GROUP_NAME, GROUP_NAME_MAX, GROUP_NAME_RULE, LB_NAME, LB_NAME_MAX, LB_NAME_RULE,
+} from './load-balancer.ts';
 export { parseBackendAnnotations, BACKEND_TABLE } from './backend.ts';
 export { parseAction } from './actions.ts';
 export { parseConditions } from './conditions.ts';

@@ -7,7 +7,7 @@ import { arn, cidr, has, int32, matching, oneOf, port, readTable, stringList, st
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
-/** `[{"HTTP": 80}, {"HTTPS": 443}]`: one protocol/port pair per object; a port keeps one protocol */
+/** `[{"HTTP": 80}, {"HTTPS": 443}]` (or `[{"HTTP": 80, "HTTPS": 443}]`): every protocol/port pair of every object; a port keeps one protocol */
 const listenPorts = json((v): ListenPort[] => {
   const items = array(v, '', `a JSON array such as ${LISTEN_PORTS_EXAMPLE}`);
   if (items.length === 0) fault('', `expected at least one port, such as ${LISTEN_PORTS_EXAMPLE}`);
@@ -15,24 +15,31 @@ const listenPorts = json((v): ListenPort[] => {
   items.forEach((item, i) => {
     const path = at('', i);
     const entries = Object.entries(object(item, path, 'an object such as {"HTTPS": 443}').fields);
-    if (entries.length !== 1) fault(path, `expected exactly one "PROTOCOL": port pair, got ${entries.length}`);
-    const [protocol, p] = entries[0] as [string, unknown];
-    if (protocol !== 'HTTP' && protocol !== 'HTTPS') expected(path, 'protocol HTTP or HTTPS', protocol);
-    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) expected(at(path, protocol), 'a port in [1, 65535]', p);
-    const clash = out.find((l) => l.port === p);
-    if (clash !== undefined && clash.protocol !== protocol) fault(path, `port ${p} is listed as both ${clash.protocol} and ${protocol}`);
-    if (clash === undefined) out.push({ protocol, port: p as number });
+    if (entries.length === 0) fault(path, 'expected at least one "PROTOCOL": port pair, got an empty object');
+    for (const [protocol, p] of entries) {
+      if (protocol !== 'HTTP' && protocol !== 'HTTPS') expected(path, 'protocol HTTP or HTTPS', protocol);
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) expected(at(path, protocol), 'a port in [1, 65535]', p);
+      const clash = out.find((l) => l.port === p);
+      if (clash !== undefined && clash.protocol !== protocol) fault(path, `port ${p} is listed as both ${clash.protocol} and ${protocol}`);
+      if (clash === undefined) out.push({ protocol, port: p as number });
+    }
   });
   return out;
 });
 
-const GROUP_NAME = /^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$/;
-const LB_NAME = /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+/** an IngressGroup name (also IngressClassParams spec.group.name), at most GROUP_NAME_MAX characters */
+export const GROUP_NAME = /^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$/;
+export const GROUP_NAME_MAX = 63;
+export const GROUP_NAME_RULE = 'at most 63 lower-case letters, digits, "-" and ".", starting and ending with a letter or digit';
+/** an explicit load balancer name (also IngressClassParams spec.loadBalancerName), at most LB_NAME_MAX characters */
+export const LB_NAME = /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+export const LB_NAME_MAX = 32;
+export const LB_NAME_RULE = 'at most 32 letters, digits and hyphens, not starting or ending with a hyphen, nor starting with "internal-"';
 
 export const INGRESS_TABLE: Table<IngressAnnotations> = {
-  groupName: ['group.name', matching(GROUP_NAME, 'at most 63 lower-case letters, digits, "-" and ".", starting and ending with a letter or digit', 63)],
+  groupName: ['group.name', matching(GROUP_NAME, GROUP_NAME_RULE, GROUP_NAME_MAX)],
   groupOrder: ['group.order', int32(-1000, 1000)],
-  loadBalancerName: ['load-balancer-name', matching(LB_NAME, 'at most 32 letters, digits and hyphens, not starting or ending with a hyphen, nor starting with "internal-"', 32)],
+  loadBalancerName: ['load-balancer-name', matching(LB_NAME, LB_NAME_RULE, LB_NAME_MAX)],
   scheme: ['scheme', oneOf(['internal', 'internet-facing'] as const)],
   ipAddressType: ['ip-address-type', oneOf(['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] as const)],
   subnets: ['subnets', stringList()],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildStacks } from '../../../src/ingress/index.ts';
 import { type DiscoveredCertificate, findResource } from '../../../src/model/index.ts';
-import { A, CONFIG, FACTS, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
+import { A, CONFIG, FACTS, albClass, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
 
 const grouped = (name: string, order: number, annotations: Record<string, string> = {}, host = `${name}.example.com`) =>
   ingress(name, { annotations: { [A('group.name')]: 'shop', [A('group.order')]: String(order), ...annotations }, rules: [rule(host, path('/', 'svc'))] });
@@ -227,6 +227,34 @@ describe('ingress builder: listeners and certificates', () => {
     const lb = findResource(one(r.stacks), 'LoadBalancer', 'LoadBalancer');
     assert.equal(lb?.spec.tags['team'], 'shop');
     assert.equal(lb?.spec.tags['env'], 'prod');
+  });
+
+  it('a listener rule carries the default tags and its own Ingress\'s tags only; the load balancer the whole group\'s', () => {
+    const ings = [
+      grouped('a', 1, { [A('tags')]: 'team=a,env=dev' }),
+      grouped('b', 2, { [A('tags')]: 'owner=b' }),
+      grouped('c', 3),
+    ];
+    const r = buildStacks(snapshot({ ingresses: ings, services: [svc] }), FACTS, { ...CONFIG, defaultTags: { env: 'prod' } });
+    assert.deepEqual(r.issues, []);
+    const stack = one(r.stacks);
+    const stackTags = (id: string) => ({ 'elbv2.k8s.aws/cluster': 'demo', 'ingress.k8s.aws/stack': 'shop', 'ingress.k8s.aws/resource': id });
+    assert.deepEqual(byKind(stack, 'ListenerRule').map((x) => x.spec.tags), [
+      { team: 'a', env: 'prod', ...stackTags('80:1') },
+      { owner: 'b', env: 'prod', ...stackTags('80:2') },
+      { env: 'prod', ...stackTags('80:3') },
+    ]);
+    assert.deepEqual(findResource(stack, 'LoadBalancer', 'LoadBalancer')?.spec.tags, { team: 'a', owner: 'b', env: 'prod', ...stackTags('LoadBalancer') });
+  });
+
+  it('IngressClassParams tags win over the tags annotation on that Ingress\'s rules', () => {
+    const cls = albClass('alb', { parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: 'p' } });
+    const ing = ingress('web', { annotations: { [A('tags')]: 'team=ann,x=1' }, rules: [rule(undefined, path('/', 'svc'))] });
+    const r = buildStacks(snapshot({ ingresses: [ing], services: [svc], ingressClasses: [cls], ingressClassParams: [{ metadata: { name: 'p' }, spec: { tags: [{ key: 'team', value: 'params' }] } }] }), FACTS, CONFIG);
+    assert.deepEqual(r.issues, []);
+    const tags = one(byKind(one(r.stacks), 'ListenerRule')).spec.tags;
+    assert.equal(tags['team'], 'params');
+    assert.equal(tags['x'], '1');
   });
 
   it('user security groups by ID or Name tag replace the managed group; bindings then carry no networking', () => {

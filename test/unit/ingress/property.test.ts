@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { V1HTTPIngressPath, V1Ingress } from '@kubernetes/client-node';
-import { buildStacks } from '../../../src/ingress/index.ts';
+import { buildStacks, groupKeysOfIngress, groupMembers, type Snapshot } from '../../../src/ingress/index.ts';
 import type { DiscoveredFacts } from '../../../src/model/index.ts';
 import { A, CONFIG, FACTS, service, snapshot } from './fixtures.ts';
 
@@ -89,6 +89,48 @@ const CERTS = [
   { arn: 'arn:aws:acm:us-east-1:1:certificate/wild', domainName: '*.example.com', subjectAlternativeNames: ['*.example.com'], status: 'ISSUED', notAfter: '2030-01-01T00:00:00Z' },
   { arn: 'arn:aws:acm:us-east-1:1:certificate/shop', domainName: 'shop.example.com', subjectAlternativeNames: [], status: 'ISSUED' },
 ];
+// ---- wrongly shaped input: any field (but an object's name and namespace) replaced by a value of another type
+
+const JUNK: unknown[] = [null, undefined, 'x', '', 5, -1, true, {}, { a: 1 }, [], ['x'], [null], [[]], { paths: {} }];
+type Path = readonly (string | number)[];
+const KEEP = new Set(['metadata', 'metadata.name', 'metadata.namespace']);
+
+/** every path into `v` (objects and arrays, not Dates) */
+function pathsOf(v: unknown, at: Path = [], out: Path[] = []): Path[] {
+  if (typeof v !== 'object' || v === null || v instanceof Date) return out;
+  for (const [k, x] of Object.entries(v)) {
+    const p = [...at, Array.isArray(v) ? Number(k) : k];
+    if (!KEEP.has(p.join('.'))) out.push(p);
+    pathsOf(x, p, out);
+  }
+  return out;
+}
+
+function replaced<T>(v: T, path: Path, junk: unknown): T {
+  const [head, ...rest] = path;
+  if (head === undefined) return junk as T;
+  if (typeof v !== 'object' || v === null) return v;
+  const copy = (Array.isArray(v) ? [...(v as unknown[])] : { ...(v as object) }) as Record<string | number, unknown>;
+  copy[head] = replaced(copy[head], rest, junk);
+  return copy as T;
+}
+
+/** up to two fields of `v` (chosen by index) replaced by junk */
+const corrupted = <T>(arb: fc.Arbitrary<T>, weight = 1): fc.Arbitrary<T> => fc.oneof(
+  { weight: 3, arbitrary: arb },
+  {
+    weight, arbitrary: fc.tuple(arb, fc.array(fc.tuple(fc.nat(), fc.constantFrom(...JUNK)), { minLength: 1, maxLength: 2 })).map(([v, hits]) => {
+      let out = v;
+      for (const [n, junk] of hits) {
+        const ps = pathsOf(out);
+        const p = ps[n % Math.max(ps.length, 1)];
+        if (p) out = replaced(out, p, junk);
+      }
+      return out;
+    }),
+  },
+);
+
 const factsArb: fc.Arbitrary<DiscoveredFacts> = fc.constantFrom<DiscoveredFacts>({}, { ...FACTS, certificates: CERTS }, { ...FACTS, subnets: [] });
 
 describe('ingress builder: property', function () {
@@ -99,26 +141,47 @@ describe('ingress builder: property', function () {
       // Kubernetes keys are unique: keep the first Ingress of each namespace/name
       const unique = [...new Map(ingresses.map((i) => [`${i.metadata?.namespace}/${i.metadata?.name}`, i])).values()];
       const snap = snapshot({ ingresses: unique, services, ingressClasses: classes, ingressClassParams: params });
-      const r = buildStacks(snap, facts, CONFIG);
-      for (const i of r.issues) {
-        assert.equal(i.object.kind, 'Ingress', JSON.stringify(i));
-        assert.ok(i.object.name !== '' && i.field !== '' && i.reason !== '' && i.code !== '', JSON.stringify(i));
-      }
-      const withIssues = new Set(r.issues.map((i) => `${i.object.namespace}/${i.object.name}`));
-      const planned = new Set(r.stacks.flatMap((s) => s.members));
-      for (const s of r.stacks) {
-        for (const m of s.members) assert.ok(!withIssues.has(m), `${m} is planned but has issues`);
-        const ids = s.resources.map((x) => `${x.kind}/${x.id}`);
-        assert.equal(new Set(ids).size, ids.length, 'resource IDs are unique');
-        const byListener = new Map<string, number[]>();
-        for (const x of s.resources) if (x.kind === 'ListenerRule') byListener.set(x.id.split(':')[0] as string, [...(byListener.get(x.id.split(':')[0] as string) ?? []), x.spec.priority]);
-        for (const ps of byListener.values()) assert.deepEqual(ps, ps.map((_, k) => k + 1), 'priorities are dense from 1');
-      }
-      for (const g of r.groups) {
-        for (const m of g.excluded) assert.ok(withIssues.has(m), `${m} excluded without issue`);
-        if (!g.blocked) for (const m of g.members) assert.ok(planned.has(m));
-        else for (const m of [...g.members, ...g.excluded]) assert.ok(withIssues.has(m), `${m} in a blocked group without issue`);
-      }
+      checkBuild(snap, facts);
     }), { numRuns: 10_000 });
   });
+
+  it('the same with wrongly typed values anywhere: objects, strings and numbers where arrays go, missing or null specs', () => {
+    const snapArb = fc.record({
+      ingresses: fc.array(corrupted(ingressArb), { minLength: 1, maxLength: 4 }),
+      services: fc.array(corrupted(fc.constantFrom(...services), 1), { maxLength: 4 }),
+      classes: corrupted(fc.constant(classes), 1),
+      params: corrupted(fc.constant(params), 2),
+    });
+    fc.assert(fc.property(snapArb, factsArb, ({ ingresses, services: svcs, classes: cls, params: ps }, facts) => {
+      const unique = [...new Map(ingresses.map((i) => [`${i.metadata?.namespace}/${i.metadata?.name}`, i])).values()];
+      const snap = snapshot({ ingresses: unique, services: svcs, ingressClasses: cls, ingressClassParams: ps });
+      checkBuild(snap, facts);
+      groupMembers(snap, CONFIG);
+      for (const i of unique) groupKeysOfIngress(i, snap, CONFIG);
+    }), { numRuns: 5_000 });
+  });
 });
+
+function checkBuild(snap: Snapshot, facts: DiscoveredFacts): void {
+  const r = buildStacks(snap, facts, CONFIG);
+  for (const i of r.issues) {
+    // a bad Service annotation is told on the Service too (and on each Ingress using it)
+    assert.ok(i.object.kind === 'Ingress' || i.object.kind === 'Service', JSON.stringify(i));
+    assert.ok(i.object.name !== '' && i.field !== '' && i.reason !== '' && i.code !== '', JSON.stringify(i));
+  }
+  const withIssues = new Set(r.issues.filter((i) => i.object.kind === 'Ingress').map((i) => `${i.object.namespace}/${i.object.name}`));
+  const planned = new Set(r.stacks.flatMap((s) => s.members));
+  for (const s of r.stacks) {
+    for (const m of s.members) assert.ok(!withIssues.has(m), `${m} is planned but has issues`);
+    const ids = s.resources.map((x) => `${x.kind}/${x.id}`);
+    assert.equal(new Set(ids).size, ids.length, 'resource IDs are unique');
+    const byListener = new Map<string, number[]>();
+    for (const x of s.resources) if (x.kind === 'ListenerRule') byListener.set(x.id.split(':')[0] as string, [...(byListener.get(x.id.split(':')[0] as string) ?? []), x.spec.priority]);
+    for (const ps of byListener.values()) assert.deepEqual(ps, ps.map((_, k) => k + 1), 'priorities are dense from 1');
+  }
+  for (const g of r.groups) {
+    for (const m of g.excluded) assert.ok(withIssues.has(m), `${m} excluded without issue`);
+    if (!g.blocked) for (const m of g.members) assert.ok(planned.has(m));
+    else for (const m of [...g.members, ...g.excluded]) assert.ok(withIssues.has(m), `${m} in a blocked group without issue`);
+  }
+}

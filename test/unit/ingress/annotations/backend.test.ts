@@ -7,7 +7,8 @@ const HC_PATH = 'expected a path starting with "/", without spaces, at most 1024
 
 const ROWS: Row[] = [
   {
-    key: 'target-type', field: 'targetType', default: 'instance',
+    // no default here: the target type defaults to the controller's --default-target-type (BuildConfig)
+    key: 'target-type', field: 'targetType',
     valid: [['instance', 'instance'], ['ip', 'ip']],
     invalid: [['pod', 'expected one of instance, ip, got "pod"']],
   },

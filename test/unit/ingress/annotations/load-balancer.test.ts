@@ -36,7 +36,8 @@ const ROWS: Row[] = [
     ],
   },
   {
-    key: 'scheme', field: 'scheme', default: 'internal',
+    // no default here: the scheme defaults to the controller's --default-load-balancer-scheme (BuildConfig)
+    key: 'scheme', field: 'scheme',
     valid: [['internal', 'internal'], ['internet-facing', 'internet-facing']],
     invalid: [['public', 'expected one of internal, internet-facing, got "public"'], ['Internal', 'expected one of internal, internet-facing, got "Internal"']],
   },
@@ -70,13 +71,20 @@ const ROWS: Row[] = [
     valid: [
       ['[{"HTTP": 80}, {"HTTPS": 443}]', [{ protocol: 'HTTP', port: 80 }, { protocol: 'HTTPS', port: 443 }]],
       ['[{"HTTPS": 8443}, {"HTTPS": 8443}]', [{ protocol: 'HTTPS', port: 8443 }]],
+      // upstream reads every pair of every object
+      ['[{"HTTP": 80, "HTTPS": 443}]', [{ protocol: 'HTTP', port: 80 }, { protocol: 'HTTPS', port: 443 }]],
+      ['[{"HTTP": 80, "HTTPS": 443}, {"HTTP": 8080}]', [{ protocol: 'HTTP', port: 80 }, { protocol: 'HTTPS', port: 443 }, { protocol: 'HTTP', port: 8080 }]],
+      ['[{"HTTPS": 443, "HTTP": 80}, {"HTTPS": 443}]', [{ protocol: 'HTTPS', port: 443 }, { protocol: 'HTTP', port: 80 }]],
     ],
     invalid: [
       ['{"HTTP": 80}', 'expected a JSON array such as [{"HTTP": 80}, {"HTTPS": 443}], got an object'],
       ['[{"HTTP": 80}', 'expected JSON, got "[{\\"HTTP\\": 80}"'],
       ['[]', 'expected at least one port, such as [{"HTTP": 80}, {"HTTPS": 443}]'],
       ['[{"TCP": 80}]', '[0]: expected protocol HTTP or HTTPS, got "TCP"'],
-      ['[{"HTTP": 80, "HTTPS": 443}]', '[0]: expected exactly one "PROTOCOL": port pair, got 2'],
+      ['[{}]', '[0]: expected at least one "PROTOCOL": port pair, got an empty object'],
+      ['[{"HTTP": 80, "TCP": 81}]', '[0]: expected protocol HTTP or HTTPS, got "TCP"'],
+      ['[{"HTTP": 80, "HTTPS": 80}]', '[0]: port 80 is listed as both HTTP and HTTPS'],
+      ['[{"HTTP": 80, "HTTPS": 0}]', '[0].HTTPS: expected a port in [1, 65535], got 0'],
       ['[{"HTTP": 80}, {"HTTPS": 0}]', '[1].HTTPS: expected a port in [1, 65535], got 0'],
       ['[{"HTTP": "80"}]', '[0].HTTP: expected a port in [1, 65535], got "80"'],
       ['[{"HTTP": 80}, {"HTTPS": 80}]', '[1]: port 80 is listed as both HTTP and HTTPS'],
@@ -94,7 +102,8 @@ const ROWS: Row[] = [
     invalid: [[`${ARN},cert-1`, 'item 2: expected an ARN such as arn:aws:acm:us-east-1:123456789012:certificate/..., got "cert-1"']],
   },
   {
-    key: 'ssl-policy', field: 'sslPolicy', default: 'ELBSecurityPolicy-2016-08',
+    // no default here: the SSL policy defaults to the controller's --default-ssl-policy (BuildConfig)
+    key: 'ssl-policy', field: 'sslPolicy',
     valid: [['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-2-2021-06']],
     invalid: [['', 'expected a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06, got ""']],
   },
