@@ -1,7 +1,7 @@
 // `aws-lb-controller plan`: manifests (+ optional facts and observed state) → the plans the controller would
 // apply, per IngressGroup, with every Ingress error and decision. Exit 0 = no changes, 2 = changes, 1 = errors.
 import { parseArgs } from 'node:util';
-import { CONFIG_DEFAULTS, parseConfigFlags, type Config } from '../config/config.ts';
+import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, type Config } from '../config/config.ts';
 import { buildStacks, type BuildConfig, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
 import { formatIssue, objectName, type Issue, type Note } from '../model/issues.ts';
 import { emptyObservedState } from '../model/observed.ts';
@@ -124,16 +124,6 @@ function parseShared(values: Readonly<Record<string, string | undefined>>, env: 
 }
 
 /** the builder's settings from the controller's, as the controller derives them */
-function buildConfigOf(c: Config): BuildConfig {
-  return Object.freeze({
-    clusterName: c.clusterName,
-    ingressClass: c.ingressClass,
-    defaultScheme: c.defaultLoadBalancerScheme,
-    defaultTargetType: c.defaultTargetType,
-    defaultSslPolicy: c.defaultSslPolicy,
-    defaultTags: c.defaultTags,
-  });
-}
 
 export function parsePlanFlags(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): PlanFlags {
   let parsed: Record<string, string | boolean | undefined>;
@@ -171,7 +161,7 @@ export function parsePlanFlags(args: readonly string[], env: Readonly<Record<str
     ...(values.facts ? { facts: values.facts } : {}),
     ...(values.observed ? { observed: values.observed } : {}),
     externalManagedTags: config.externalManagedTags,
-    config: buildConfigOf(config),
+    config: builderSettings(config),
   };
 }
 

@@ -403,3 +403,18 @@ function configOf(assignments: readonly Assignment[], errors: string[], env: Rea
 export function describeConfig(config: Config): Record<string, unknown> {
   return { ...config, syncPeriod: formatGoDuration(config.syncPeriodMs) };
 }
+
+/** the part of the Config the Ingress builder reads; `run` and `plan` both take it from here, so they build alike */
+export function builderSettings(c: Config): {
+  readonly clusterName: string; readonly ingressClass: string; readonly defaultScheme: Config['defaultLoadBalancerScheme'];
+  readonly defaultTargetType: Config['defaultTargetType']; readonly defaultSslPolicy: string; readonly defaultTags: Readonly<Record<string, string>>;
+} {
+  return Object.freeze({
+    clusterName: c.clusterName,
+    ingressClass: c.ingressClass,
+    defaultScheme: c.defaultLoadBalancerScheme,
+    defaultTargetType: c.defaultTargetType,
+    defaultSslPolicy: c.defaultSslPolicy,
+    defaultTags: c.defaultTags,
+  });
+}

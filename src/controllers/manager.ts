@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import { Discovery } from '../aws/discovery.ts';
-import type { Config } from '../config/config.ts';
+import { builderSettings, type Config } from '../config/config.ts';
 import { createKubeClients, type KubeClients } from '../k8s/client.ts';
 import { EventRecorder } from '../k8s/events.ts';
 import { createInformers, every, type InformerSet } from '../k8s/informer.ts';
@@ -73,11 +73,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
 
   let vpcCidrs: readonly string[] | undefined;
   const ingress = new IngressGroupController({
-    config: {
-      clusterName: config.clusterName, ingressClass: config.ingressClass, defaultScheme: config.defaultLoadBalancerScheme,
-      defaultTargetType: config.defaultTargetType, defaultSslPolicy: config.defaultSslPolicy, defaultTags: config.defaultTags,
-      externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId,
-    },
+    config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
   });
   const tgb = new TargetGroupBindingController({
