@@ -33,6 +33,7 @@ import { isWriteOperation } from '../../src/aws/metrics.ts';
 import { parseMetrics, type Sample } from '../../src/server/metrics.ts';
 import { TAG_CLUSTER } from '../../src/model/tags.ts';
 import { startStandIns, MOTO_VERSION, type StandIns, type SeededFacts } from '../../src/stand-ins/index.ts';
+import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
 
 const USAGE = `Usage: npm run bench -- [--ingresses N] [--group-size G] [--pods P] [--quiet S] [--timeout S] [--no-pod-enis] [--json FILE]
 
@@ -52,7 +53,6 @@ const HC_PATH = '/bench-healthz';
 const POLL_MS = 1_000;
 const SETTLE_MS = 3_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const say = (m: string): void => { process.stderr.write(`bench: ${m}\n`); };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -200,19 +200,6 @@ function phaseResult(name: string, t0: number, timings: Record<string, number>, 
   };
 }
 
-/** polls fn until it returns a value (not undefined/false), at most timeoutMs */
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = POLL_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 /** waits until the AWS call total has not moved for SETTLE_MS and the work queue is empty; returns the final snapshot */
 async function settle(ctrl: ControllerProcess, timeoutMs: number): Promise<Snapshot> {

@@ -17,21 +17,9 @@ import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress, Service } from '../../src/k8s/types.ts';
 import { parseMetrics } from '../../src/server/metrics.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
+import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 300): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 const WRITE_OPS_LB = /^(Create|Delete|Modify|Set|Add|Remove)/;
 

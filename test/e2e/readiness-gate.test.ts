@@ -15,21 +15,9 @@ import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress, Pod, Service } from '../../src/k8s/types.ts';
 import { makeApiserverPki } from '../../src/stand-ins/certs.ts';
 import { running, seeded, standIns } from './support/stand-ins.ts';
+import { waitFor } from '../../src/stand-ins/wait.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 const INJECT_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
 const TEAM_LABEL = 'e2e.example.com/team';
