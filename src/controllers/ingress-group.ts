@@ -16,7 +16,7 @@ import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
 import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
 import {
-  loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
+  clearLoadBalancerStatusIfShowing, loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
   type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
 import { objectKey, type Ingress, type KubeObject, type Namespace, type Service } from '../k8s/types.ts';
@@ -262,12 +262,14 @@ export class IngressGroupController {
 
     // 4. write back
     await this.#writeBack(members, stack, plan, result);
+    // what this group's status entries show: its load balancer now, or the one it just deleted
+    const shownHostname = result.dnsName ?? observed.loadBalancers[0]?.dnsName;
     for (const ingKey of outcome.inactive) {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
       if (!ing) continue;
       try {
         await removeFinalizer(kube.ingresses, ing, group.finalizer);
-        if (!deleting(ing)) await updateIngressLoadBalancerStatus(kube.ingresses, ing, []);
+        if (!deleting(ing) && shownHostname) await clearLoadBalancerStatusIfShowing(kube.ingresses, ing, shownHostname);
       } catch (err) {
         void events.warning(ing, 'FailedRemoveFinalizer', `removing finalizer ${group.finalizer}: ${errorMessage(err)}`);
         throw err;

@@ -2,7 +2,7 @@
 // signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md), and pod readiness-gate conditions.
 // Every writer reads the current value first and writes nothing when it already matches.
 import { systemClock, type Clock } from './clock.ts';
-import type { ResourceClient } from './client.ts';
+import { isConflict, isInvalid, isNotFound, type ResourceClient } from './client.ts';
 import type { Ingress, KubeObject, Pod } from './types.ts';
 
 export interface PortStatus {
@@ -56,6 +56,26 @@ export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<
   const meta = ingress.metadata ?? {};
   await ingresses.mergePatch(meta.name ?? '', meta.namespace, { status: { loadBalancer: { ingress: entries.length ? entries : null } } }, 'status');
   return true;
+}
+
+/**
+ * Removes an Ingress's load-balancer status only while it still shows this hostname. A group that an Ingress
+ * left must not erase what the group it joined has written meanwhile; the JSON-patch test makes the check and
+ * the removal one atomic step. Returns whether the status was removed.
+ */
+export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<Ingress>, ingress: Ingress, hostname: string): Promise<boolean> {
+  const meta = ingress.metadata ?? {};
+  try {
+    await ingresses.jsonPatch(meta.name ?? '', meta.namespace, [
+      { op: 'test', path: '/status/loadBalancer/ingress/0/hostname', value: hostname.toLowerCase() },
+      { op: 'remove', path: '/status/loadBalancer/ingress' },
+    ], 'status');
+    return true;
+  } catch (err) {
+    // a failed test (another hostname, or no status at all) is refused as an invalid patch
+    if (isInvalid(err) || isConflict(err) || isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 /** the annotation holding the last reconcile outcome as JSON (see ReconcileStatus) */

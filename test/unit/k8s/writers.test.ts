@@ -5,7 +5,7 @@ import { EVENT_REASONS, EventRecorder, MAX_EVENT_MESSAGE } from '../../../src/k8
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../../src/k8s/finalizers.ts';
 import {
   changedBeyondStatus, loadBalancerEntry, portError, readReconcileStatus, RECONCILE_STATUS_ANNOTATION, setPodCondition,
-  updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
+  clearLoadBalancerStatusIfShowing, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
 } from '../../../src/k8s/status.ts';
 import type { Ingress, Pod } from '../../../src/k8s/types.ts';
 import { FINALIZER_IMPLICIT_GROUP, finalizerForExplicitGroup } from '../../../src/model/tags.ts';
@@ -95,6 +95,17 @@ describe('k8s/status: Ingress load balancer status', () => {
     assert.deepEqual(ing.status?.loadBalancer?.ingress, entries);
     assert.equal(await updateIngressLoadBalancerStatus(api.ingresses, ing, [loadBalancerEntry('LB-1.elb.amazonaws.com', [443, 80])]), false);
     assert.equal(writes().length, 1, 'no second write');
+  });
+
+  it('removes the status of an Ingress that left a group only while it still shows that group\'s load balancer', async () => {
+    const ing = putIngress();
+    assert.equal(await clearLoadBalancerStatusIfShowing(api.ingresses, ing, 'old-group.elb.amazonaws.com'), false, 'no status yet');
+    // the group it joined wrote its own load balancer first; the old group's clean-up must leave that alone
+    await updateIngressLoadBalancerStatus(api.ingresses, ing, [loadBalancerEntry('own.elb.amazonaws.com', [80])]);
+    assert.equal(await clearLoadBalancerStatusIfShowing(api.ingresses, ing, 'old-group.elb.amazonaws.com'), false);
+    assert.equal((await api.ingresses.get('web', 'shop'))?.status?.loadBalancer?.ingress?.[0]?.hostname, 'own.elb.amazonaws.com');
+    assert.equal(await clearLoadBalancerStatusIfShowing(api.ingresses, ing, 'OWN.elb.amazonaws.com'), true);
+    assert.equal((await api.ingresses.get('web', 'shop'))?.status?.loadBalancer?.ingress, undefined);
   });
 
   it('puts a reason code on every port error and clears it again', async () => {
