@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 describe('demo --exit', function () {
   it('converges both seed Ingresses and prints the topology, the status and the AWS calls', async function () {
+    // SKIP_E2E=1 is for a person without Go or Python, who cannot build the stand-ins; CI never skips (README, Tests)
     if (process.env['SKIP_E2E'] === '1' && process.env['CI'] !== 'true') this.skip();
     this.timeout(45 * 60_000);
     const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.ts'), 'demo', '--exit'], { stdio: ['ignore', 'pipe', 'pipe'] });
