@@ -80,19 +80,42 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
-/** serves the webhook over TLS with tls.crt / tls.key from certDir */
-export async function startWebhookServer(opts: { readonly port: number; readonly host?: string; readonly certDir: string; readonly lookup: GateLookup; readonly log?: Logger }): Promise<RunningWebhook> {
-  const cert = readFileSync(join(opts.certDir, 'tls.crt'));
-  const key = readFileSync(join(opts.certDir, 'tls.key'));
-  const server = createHttpsServer({ cert, key }, webhookHandler(opts.lookup, opts.log));
+/** how often the certificate files are checked for a rotation (cert-manager renews them in place) */
+export const CERT_RELOAD_INTERVAL_MS = 60_000;
+
+/**
+ * Serves the webhook over TLS with tls.crt / tls.key from certDir. The files are read again every
+ * CERT_RELOAD_INTERVAL_MS and a changed pair is used for new connections, so a renewed certificate is
+ * picked up without a restart (an expired one would make the API server skip the webhook silently).
+ */
+export async function startWebhookServer(opts: {
+  readonly port: number; readonly host?: string; readonly certDir: string; readonly lookup: GateLookup; readonly log?: Logger;
+  readonly reloadIntervalMs?: number;
+}): Promise<RunningWebhook> {
+  const read = (): { cert: Buffer; key: Buffer } => ({ cert: readFileSync(join(opts.certDir, 'tls.crt')), key: readFileSync(join(opts.certDir, 'tls.key')) });
+  let current = read();
+  const server = createHttpsServer(current, webhookHandler(opts.lookup, opts.log));
+  const reload = setInterval(() => {
+    try {
+      const next = read();
+      if (next.cert.equals(current.cert) && next.key.equals(current.key)) return;
+      server.setSecureContext(next);
+      current = next;
+      opts.log?.info('webhook certificate reloaded', { certDir: opts.certDir });
+    } catch (err) {
+      // a half-written pair during a rotation: keep serving the old one and look again next time
+      opts.log?.warn('could not reload the webhook certificate', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }, opts.reloadIntervalMs ?? CERT_RELOAD_INTERVAL_MS);
+  reload.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(); });
-  });
+  }).catch((err: unknown) => { clearInterval(reload); throw err; });
   return {
     server,
     port: (server.address() as AddressInfo).port,
     listening: () => server.listening,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () => new Promise<void>((resolve) => { clearInterval(reload); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

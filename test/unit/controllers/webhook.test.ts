@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readinessGatePatch, gatesFor, type GateLookup } from '../../../src/webhook/pod-readiness-gate.ts';
-import { reviewPod, webhookHandler, MUTATE_POD_PATH } from '../../../src/webhook/server.ts';
+import { reviewPod, startWebhookServer, webhookHandler, MUTATE_POD_PATH } from '../../../src/webhook/server.ts';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { makeDomainCert, type PemPair } from '../../../src/stand-ins/certs.ts';
 import type { Pod, Service, TargetGroupBinding } from '../../../src/k8s/types.ts';
 
 const tgb = (name: string, service: string, targetType: 'ip' | 'instance' = 'ip'): TargetGroupBinding => ({
@@ -93,5 +99,44 @@ describe('webhook: pod readiness gates', () => {
       assert.equal((await fetch(`${base}/other`, { method: 'POST', body: '{}' })).status, 404);
       assert.equal((await fetch(base + MUTATE_POD_PATH)).status, 405);
     });
+  });
+});
+
+describe('webhook: TLS certificate rotation', () => {
+  const emptyLookup: GateLookup = { bindings: () => [], service: () => undefined };
+  const peerFingerprint = (port: number): Promise<string> => new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const fp = socket.getPeerCertificate().fingerprint256;
+      socket.end();
+      resolve(fp);
+    });
+    socket.on('error', reject);
+  });
+  const install = (dir: string, pair: PemPair): void => {
+    writeFileSync(join(dir, 'tls.crt'), pair.certificate);
+    writeFileSync(join(dir, 'tls.key'), pair.privateKey);
+  };
+
+  it('serves a renewed certificate to new connections without a restart', async function () {
+    this.timeout(30_000);
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-certs-'));
+    const first = makeDomainCert(dir, 'first', ['webhook.local']);
+    const second = makeDomainCert(dir, 'second', ['webhook.local']);
+    install(dir, first);
+    const running = await startWebhookServer({ port: 0, host: '127.0.0.1', certDir: dir, lookup: emptyLookup, reloadIntervalMs: 50 });
+    try {
+      const before = await peerFingerprint(running.port);
+      install(dir, second);
+      let after = before;
+      for (let i = 0; i < 100 && after === before; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = await peerFingerprint(running.port);
+      }
+      assert.notEqual(after, before, 'the renewed certificate is served');
+      assert.equal(after, new X509Certificate(second.certificate).fingerprint256);
+    } finally {
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
