@@ -69,15 +69,14 @@ export function belongsToStack(tgb: TargetGroupBinding, group: GroupId): boolean
 }
 
 /**
- * a binding cannot be written yet because its previous incarnation is still being deleted (its finalizer is
- * deregistering targets). Retryable: the group reconcile fails and is re-queued with backoff, and creates a
- * fresh binding once the old one is gone.
+ * a binding is still being deleted (its finalizer is deregistering targets and revoking its security-group rules)
+ * after the wait. Retryable: the group reconcile fails and is re-queued with backoff.
  */
 export class BindingTerminatingError extends Error {
   readonly retryable = true;
   readonly code = 'BindingTerminating';
-  constructor(namespace: string, name: string) {
-    super(`TargetGroupBinding ${namespace}/${name} is still being deleted (its targets are being deregistered); it will be created again once it is gone`);
+  constructor(namespace: string, name: string, waitedMs: number) {
+    super(`TargetGroupBinding ${namespace}/${name} is still being deleted after ${Math.round(waitedMs / 1000)} s (its targets are being deregistered); the group reconcile will retry`);
     this.name = 'BindingTerminatingError';
   }
 }
@@ -92,12 +91,13 @@ export class KubeBindingWriter implements BindingWriter {
   readonly #sleep: (ms: number) => Promise<void>;
 
   /**
-   * terminatingWaitMs: how long upsert waits for a binding that is being deleted to go before giving up with a
-   * retryable BindingTerminatingError (10 s; upstream waits up to 60 s), polling every pollMs (200 ms)
+   * terminatingWaitMs: how long delete (and an upsert that meets a binding being deleted) waits for the binding to
+   * be gone before giving up with a retryable BindingTerminatingError (60 s, as upstream), polling every pollMs
+   * (200 ms, as upstream)
    */
   constructor(client: ResourceClient<TargetGroupBinding>, opts: { terminatingWaitMs?: number; pollMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
     this.#client = client;
-    this.#waitMs = opts.terminatingWaitMs ?? 10_000;
+    this.#waitMs = opts.terminatingWaitMs ?? 60_000;
     this.#pollMs = Math.max(1, opts.pollMs ?? 200);
     this.#sleep = opts.sleep ?? ((ms) => new Promise((resolve) => { setTimeout(resolve, ms); }));
   }
@@ -106,13 +106,8 @@ export class KubeBindingWriter implements BindingWriter {
     const wire = toWireSpec(spec);
     let existing = await this.#client.get(spec.name, spec.namespace);
     // the old binding (a replacement's delete half) is still deregistering its targets: patching it would hand
-    // the new target group to its cleanup, which would empty it and let the binding go. Wait a little for it to
-    // go, then give up with a retryable error: the group reconcile is re-queued and creates a fresh binding.
-    for (let waited = 0; existing?.metadata?.deletionTimestamp; waited += this.#pollMs) {
-      if (waited >= this.#waitMs) throw new BindingTerminatingError(spec.namespace, spec.name);
-      await this.#sleep(this.#pollMs);
-      existing = await this.#client.get(spec.name, spec.namespace);
-    }
+    // the new target group to its cleanup, which would empty it and let the binding go
+    if (existing?.metadata?.deletionTimestamp) existing = await this.#waitGone(spec.namespace, spec.name);
     this.written.push(`${spec.namespace}/${spec.name}`);
     if (!existing) {
       await this.#client.create({
@@ -129,12 +124,29 @@ export class KubeBindingWriter implements BindingWriter {
     await this.#client.mergePatch(spec.name, spec.namespace, { metadata: { labels: { ...spec.labels } }, spec: spec_ });
   }
 
+  /**
+   * deletes the binding and waits until it is gone, as upstream does: its finalizer deregisters the targets and
+   * revokes the node/pod security-group rules it needed while the target group and the load balancer's security
+   * group still exist, so the deletes that follow in the plan never race the cleanup (no call on a deleted group)
+   */
   async delete(namespace: string, name: string): Promise<void> {
     try {
       await this.#client.delete(name, namespace);
       this.written.push(`-${namespace}/${name}`);
     } catch (err) {
       if (!isNotFound(err)) throw err;
+      return;
+    }
+    await this.#waitGone(namespace, name);
+  }
+
+  /** polls until the binding is gone; a binding still there after the wait is a retryable BindingTerminatingError */
+  async #waitGone(namespace: string, name: string): Promise<undefined> {
+    for (let waited = 0; ; waited += this.#pollMs) {
+      const existing = await this.#client.get(name, namespace);
+      if (!existing) return undefined;
+      if (waited >= this.#waitMs) throw new BindingTerminatingError(namespace, name, waited);
+      await this.#sleep(this.#pollMs);
     }
   }
 }

@@ -12,7 +12,7 @@ import type { ApplyChange } from './apply-types.ts';
 import type { ApplyContext } from './apply-context.ts';
 import { existingArn, keyOf, observedBefore, remember, resolvedAfter, tagDiff } from './apply-context.ts';
 import {
-  assertAdoptable, assertOwned, differsFor, fromSdkTags, isAwsError, isEmptyTagDiff, sameSet, toSdkTags,
+  assertAdoptable, assertOwned, differsFor, fromSdkTags, isAwsError, isEmptyTagDiff, sameSet, toSdkTags, unless,
 } from './apply-support.ts';
 import type { Differs, Resolved, TagDiff } from './apply-support.ts';
 
@@ -116,7 +116,7 @@ async function deleteLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
   if (before.attributes['deletion_protection.enabled'] === 'true') {
     throw new ApplyError('InvalidChange', `${key}: deletion protection is enabled on ${arn}; turn it off before deleting`, { resource: key });
   }
-  await ctx.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+  await unless(() => ctx.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })), 'LoadBalancerNotFound');
   if (ctx.resources.get(key)?.arn === arn) ctx.resources.delete(key);
 }
 

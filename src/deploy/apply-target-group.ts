@@ -10,7 +10,7 @@ import { ApplyError } from './apply-types.ts';
 import type { ApplyChange } from './apply-types.ts';
 import type { ApplyContext } from './apply-context.ts';
 import { existingArn, keyOf, observedBefore, remember, resolvedAfter, tagDiff } from './apply-context.ts';
-import { assertAdoptable, assertOwned, differsFor, fromSdkTags, isAwsError, retryWhile, sameValue, toSdkTags } from './apply-support.ts';
+import { assertAdoptable, assertOwned, differsFor, fromSdkTags, isAwsError, retryWhile, sameValue, toSdkTags, unless } from './apply-support.ts';
 import type { Differs, Resolved } from './apply-support.ts';
 import { differingAttributes, syncElbTags } from './apply-load-balancer.ts';
 import { toSdkHealthCheck } from './sdk-shapes.ts';
@@ -129,7 +129,8 @@ async function deleteTargetGroup(change: ApplyChange, ctx: ApplyContext, arn: st
   const key = keyOf(change);
   const before = observedBefore<TargetGroupSpec>(change);
   assertOwned(before.tags, ctx.clusterName, key, 'delete it');
-  await retryWhile(() => ctx.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), ['ResourceInUse'], ctx.timing.targetGroupDeleteTimeoutMs, ctx.timing, key);
+  // already gone (deleted by hand, or by an apply that stopped after the call) is what was asked for
+  await unless(() => retryWhile(() => ctx.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), ['ResourceInUse'], ctx.timing.targetGroupDeleteTimeoutMs, ctx.timing, key), 'TargetGroupNotFound');
   if (ctx.resources.get(key)?.arn === arn) ctx.resources.delete(key);
 }
 

@@ -28,10 +28,13 @@ function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+/** the Kubernetes version of the stand-in kube-apiserver (and the one Helm renders the chart for in tests) */
+export const standInKubernetesVersion = (): string => process.env['K8S_VERSION'] ?? 'v1.34.4';
+
 /** Checks the tools the stand-ins need before anything long-running starts. */
 export function checkPrerequisites(): void {
   const missing: string[] = [];
-  const k8s = process.env['K8S_VERSION'] ?? 'v1.34.4';
+  const k8s = standInKubernetesVersion();
   const etcd = process.env['ETCD_VERSION'] ?? 'v3.6.16';
   const built = existsSync(join(cacheDir(), `k8s-${k8s}`, 'kube-apiserver')) && existsSync(join(cacheDir(), `etcd-${etcd}`, 'etcd'));
   if (!built && !onPath('go')) missing.push('Go >= 1.24 (https://go.dev/dl), to build kube-apiserver and etcd');

@@ -418,11 +418,12 @@ async function ipEnis(ec2: EC2Client, ips: readonly string[], vpcId: string | un
 
 /**
  * One Authorize/Revoke call for all the permissions of a group. EC2 rejects the whole call when one permission
- * is already there (InvalidPermission.Duplicate) or already gone (InvalidPermission.NotFound); then each
- * permission is sent alone and that error counts as success. Returns the number of calls made.
+ * is already there (InvalidPermission.Duplicate) or already gone (InvalidPermission.NotFound, or
+ * InvalidGroup.NotFound: the group, or the source group of the rule, no longer exists); then each permission is
+ * sent alone and that error counts as success. Returns the number of calls made.
  */
 async function writeIdempotent(ec2: EC2Client, op: 'authorize' | 'revoke', groupId: string, perms: readonly IngressPermission[]): Promise<number> {
-  const benign = op === 'authorize' ? 'InvalidPermission.Duplicate' : 'InvalidPermission.NotFound';
+  const benign = new Set(op === 'authorize' ? ['InvalidPermission.Duplicate'] : ['InvalidPermission.NotFound', 'InvalidGroup.NotFound']);
   const send = (ps: readonly IngressPermission[]) => {
     const input = { GroupId: groupId, IpPermissions: toIpPermissions(ps) };
     return op === 'authorize'
@@ -433,7 +434,7 @@ async function writeIdempotent(ec2: EC2Client, op: 'authorize' | 'revoke', group
     await send(perms);
     return 1;
   } catch (err) {
-    if (awsErrorCodeOf(err) !== benign) throw err;
+    if (!benign.has(awsErrorCodeOf(err))) throw err;
     if (perms.length === 1) return 1;
   }
   let calls = 1;
@@ -442,7 +443,7 @@ async function writeIdempotent(ec2: EC2Client, op: 'authorize' | 'revoke', group
     try {
       await send([p]);
     } catch (err) {
-      if (awsErrorCodeOf(err) !== benign) throw err;
+      if (!benign.has(awsErrorCodeOf(err))) throw err;
     }
   }
   return calls;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CONTROLLER_CLUSTERROLE } from '../../src/stand-ins/index.ts';
+import { standInKubernetesVersion } from '../../src/stand-ins/provision.ts';
 import { standIns, kube, freshNamespace } from './support/stand-ins.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -20,7 +21,7 @@ const THIRD_PARTY_GROUPS = new Set(['cert-manager.io', 'monitoring.coreos.com'])
 let helm = '';
 
 function render(namespace: string, release: string, ...extra: string[]): k8s.KubernetesObject[] {
-  const r = spawnSync(helm, ['template', release, CHART, '--namespace', namespace, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(helm, ['template', release, CHART, '--namespace', namespace, '--kube-version', standInKubernetesVersion(), ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   assert.equal(r.status, 0, `helm template failed:\n${r.stderr}`);
   return loadObjects(r.stdout);
 }

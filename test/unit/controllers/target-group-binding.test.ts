@@ -242,20 +242,35 @@ describe('controllers: KubeBindingWriter and a binding still being deleted', () 
 
   const stored = () => kube.getObject('targetgroupbindings', 'shop', 'k8s-shop-web') as { metadata: { finalizers?: string[]; deletionTimestamp?: string }; spec: { targetGroupARN: string } } | undefined;
 
-  it('a replace (delete, then upsert) never patches the new ARN onto the terminating binding: it fails, retryably', async () => {
+  const deleteBehindOurBack = async (): Promise<void> => { await clients.targetGroupBindings.delete('k8s-shop-web', 'shop'); };
+  const releaseFinalizer = async (): Promise<void> => { await clients.targetGroupBindings.mergePatch('k8s-shop-web', 'shop', { metadata: { finalizers: null } }); };
+
+  it('delete waits until the finalizer has let the binding go (the plan deletes the target group only after)', async () => {
+    let slept = 0;
+    const writer = new KubeBindingWriter(clients.targetGroupBindings, { terminatingWaitMs: 1_000, pollMs: 200, sleep: async () => { slept++; if (slept === 3) await releaseFinalizer(); } });
+    await writer.delete('shop', 'k8s-shop-web');
+    assert.equal(stored(), undefined);
+    assert.equal(slept, 3, 'it polled until the binding was gone, and no longer');
+  });
+
+  it('delete gives up after the wait with a retryable error, leaving the binding to its finalizer', async () => {
     let slept = 0;
     const writer = new KubeBindingWriter(clients.targetGroupBindings, { terminatingWaitMs: 1_000, pollMs: 200, sleep: async () => { slept++; } });
-    await writer.delete('shop', 'k8s-shop-web');
-    assert.ok(stored()?.metadata.deletionTimestamp, 'the finalizer holds it');
-    await assert.rejects(writer.upsert(spec(NEW_ARN)), (err: unknown) => err instanceof BindingTerminatingError && err.retryable && /still being deleted/.test(err.message));
+    await assert.rejects(writer.delete('shop', 'k8s-shop-web'), (err: unknown) => err instanceof BindingTerminatingError && err.retryable && /still being deleted/.test(err.message));
     assert.equal(slept, 5, 'it waited terminatingWaitMs for the binding to go');
+    assert.ok(stored()?.metadata.deletionTimestamp, 'the finalizer holds it');
+  });
+
+  it('an upsert never patches the new ARN onto a binding being deleted: it waits, then fails retryably', async () => {
+    await deleteBehindOurBack();
+    const writer = new KubeBindingWriter(clients.targetGroupBindings, { terminatingWaitMs: 1_000, pollMs: 200, sleep: async () => undefined });
+    await assert.rejects(writer.upsert(spec(NEW_ARN)), (err: unknown) => err instanceof BindingTerminatingError && err.retryable);
     assert.equal(stored()?.spec.targetGroupARN, ARN, 'the terminating binding keeps the ARN its cleanup must deregister from');
   });
 
-  it('creates a fresh binding once the old one is gone (while waiting, or on the retry)', async () => {
-    const remove = async (): Promise<void> => { await clients.targetGroupBindings.mergePatch('k8s-shop-web', 'shop', { metadata: { finalizers: null } }); };
-    const writer = new KubeBindingWriter(clients.targetGroupBindings, { terminatingWaitMs: 1_000, pollMs: 200, sleep: remove });
-    await writer.delete('shop', 'k8s-shop-web');
+  it('an upsert creates a fresh binding once the old one is gone', async () => {
+    await deleteBehindOurBack();
+    const writer = new KubeBindingWriter(clients.targetGroupBindings, { terminatingWaitMs: 1_000, pollMs: 200, sleep: releaseFinalizer });
     await writer.upsert(spec(NEW_ARN));
     assert.equal(stored()?.spec.targetGroupARN, NEW_ARN);
     assert.deepEqual(stored()?.metadata.finalizers, [FINALIZER]);

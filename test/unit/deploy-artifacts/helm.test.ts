@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../../src/config/index.ts';
+import { standInKubernetesVersion } from '../../../src/stand-ins/provision.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CHART = path.join(ROOT, 'helm/aws-lb-controller');
@@ -22,8 +23,13 @@ type Obj = Record<string, any>;
 
 let helm = '';
 
+// the chart requires a Kubernetes version, and the one helm assumes depends on how it was built (a plain
+// `go install` assumes v1.20): say which one, the stand-ins' own
+const KUBE_VERSION = ['--kube-version', standInKubernetesVersion()];
+
 function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(helm, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const withVersion = args[0] === 'template' || args[0] === 'lint' ? [...args, ...KUBE_VERSION] : args;
+  const r = spawnSync(helm, withVersion, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -259,6 +259,17 @@ describe('deploy/apply', () => {
       assert.ok(timing.slept.reduce((a, b) => a + b, 0) <= 5_000);
     });
 
+    it('a target group or load balancer already gone counts as deleted', async () => {
+      elb.on(DeleteTargetGroupCommand).rejects(Object.assign(new Error('gone'), { name: 'TargetGroupNotFoundException' }));
+      elb.on(DeleteLoadBalancerCommand).rejects(Object.assign(new Error('gone'), { name: 'LoadBalancerNotFoundException' }));
+      const res = await applyPlan(plan([
+        { action: 'delete', kind: 'LoadBalancer', id: 'lb', arn: ARN.lb, before: lbSpec(), reason: 't' },
+        { action: 'delete', kind: 'TargetGroup', id: 'x', arn: ARN.tg, before: tgSpec(), reason: 't' },
+      ]), deps({ timing: fastTiming() }));
+      assert.equal(res.errors, undefined);
+      assert.equal(elb.commandCalls(DeleteTargetGroupCommand).length, 1, 'not retried');
+    });
+
     it('revokes the labelled node-group rules that reference the managed group before deleting it', async () => {
       const nodeSg = {
         GroupId: 'sg-node', IpPermissions: [

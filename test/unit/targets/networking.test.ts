@@ -364,6 +364,15 @@ describe('targets/networking: reconcileNetworking', () => {
     assert.equal(r.revoked, 1);
   });
 
+  it('treats InvalidGroup.NotFound on revoke as success: the group, or the source of the rule, is already gone', async () => {
+    fake.sg('sg-node', { tagged: true, rules: [labelled('sg:sg-deleted', 80), labelled('sg:sg-deleted', 443)] });
+    mock.on(RevokeSecurityGroupIngressCommand).rejects(awsErr('InvalidGroup.NotFound'));
+    const r = await reconcileNetworking({ ec2, clusterName: CLUSTER, bindings: [] });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.revoked, 2);
+    assert.equal(r.writeCalls, 3, 'the batch, then each permission alone');
+  });
+
   it('a failed write is an error value for that group; the other groups are still reconciled', async () => {
     fake.sg('sg-a', { tagged: true }).sg('sg-b', { tagged: true }).instance('i-1', 'eni-1', ['sg-a']).instance('i-2', 'eni-2', ['sg-b']);
     mock.on(AuthorizeSecurityGroupIngressCommand, { GroupId: 'sg-a' }).rejects(awsErr('RulesPerSecurityGroupLimitExceeded'));
