@@ -228,8 +228,16 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
       defaultTargetType: CONFIG_DEFAULTS.defaultTargetType,
       defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
       defaultTags: CONFIG_DEFAULTS.defaultTags,
+      featureGates: CONFIG_DEFAULTS.featureGates,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
+  });
+
+  it('takes --feature-gates as run does: consulted gates reach the builder, refused values are errors', () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--feature-gates', 'SubnetsClusterTagCheck=false'], {});
+    assert.equal(flags.config.featureGates?.SubnetsClusterTagCheck, false);
+    assert.throws(() => parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--feature-gates', 'ListenerRulesTagging=false'], {}),
+      /ListenerRulesTagging=false is not supported/);
   });
 
   it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {
