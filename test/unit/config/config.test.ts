@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { FLAG_KEYS, GATE_KEYS, isHarmless, parseGoBool } from '../../../src/model/upstream-keys.ts';
 import { CONFIG_DEFAULTS, flagUsage, parseConfig, type Config } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
 import { formatGoDuration, parseGoDuration } from '../../../src/config/duration.ts';
@@ -240,6 +242,33 @@ describe('config: parseConfig', () => {
         '--tolerate-non-existent-backend-action=TRUE', '--webhook-key-file=tls.key', '--max-targets-per-target-group', '0', '--backend-security-group=',
         '--load-balancer-class=service.k8s.aws/nlb', '--ingress-class=web']);
       assert.deepEqual({ ...c, ingressClass: 'alb' }, ok([]));
+    });
+  });
+
+  describe('properties of the upstream keys in the flag parser', () => {
+    const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
+    const value = fc.oneof(fc.constantFrom(...GO_BOOLS, '', 'tls.crt', 'service.k8s.aws/nlb', '0', 'x'), fc.string({ maxLength: 12 }));
+    const refusedFlags = FLAG_KEYS.filter((k) => k.status === 'refused');
+
+    it('a refused upstream flag is accepted exactly when its value is harmless, and then changes nothing', () => {
+      fc.assert(fc.property(fc.constantFrom(...refusedFlags), value, (k, v) => {
+        const r = parseConfig([...base, `--${k.key}=${v}`]);
+        if (isHarmless(k, v)) assert.deepEqual('config' in r ? r.config : r.errors, ok([]));
+        else {
+          assert.ok('errors' in r && r.errors.length === 1, `--${k.key}=${v}`);
+          assert.ok(r.errors[0]?.startsWith(`--${k.key}`) && r.errors[0].includes(k.why ?? '?'), r.errors[0]);
+        }
+      }), { numRuns: 2000 });
+    });
+
+    it('a gate is accepted at any Go boolean when both values are honoured, else only at upstream\'s default; anything else is an error naming it', () => {
+      fc.assert(fc.property(fc.constantFrom(...GATE_KEYS), fc.oneof(fc.constantFrom(...GO_BOOLS), fc.string({ maxLength: 6 })), (g, v) => {
+        const r = parseConfig([...base, `--feature-gates=${g.key}=${v}`]);
+        const b = parseGoBool(v.trim());
+        const accepted = b !== undefined && (g.status === 'implemented' || b === g.default) && !v.includes(',');
+        if (accepted) assert.equal('config' in r && (r.config.featureGates as Record<string, boolean>)[g.key], b);
+        else if (!v.includes(',')) assert.ok('errors' in r && r.errors.some((e) => e.includes(g.key)), `${g.key}=${v}`);
+      }), { numRuns: 2000 });
     });
   });
 
