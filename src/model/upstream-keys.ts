@@ -162,7 +162,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('nlb-gateway-max-concurrent-reconciles', NO_GATEWAY),
   noFlag('globalaccelerator-max-concurrent-reconciles', NO_AGA),
   noFlag('globalaccelerator-max-exponential-backoff-delay', NO_AGA),
-  noFlag('targetgroupbinding-max-exponential-backoff-delay', 'the retry back-off of bindings is fixed here'),
+  noFlag('targetgroupbinding-max-exponential-backoff-delay', 'the retry back-off of bindings is capped at upstream\'s default, 1000s', ['1000s', '16m40s']),
   noFlag('targetgroupbinding-requeue-duration', 'the re-check interval of bindings whose pods wait on a readiness gate is fixed here (5s)'),
   noFlag('lb-stabilization-monitor-interval', 'capacity reservations are not implemented'),
   noFlag('enable-backend-security-group', NO_BACKEND_SG, ['false'], true),
@@ -172,9 +172,9 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),
   noFlag('max-targets-per-target-group', 'every target is registered; a cap is not implemented', ['0']),
-  noFlag('enable-waf', WAF1, ['true', 'false'], true),
-  noFlag('enable-wafv2', WAF2, ['true', 'false'], true),
-  noFlag('enable-shield', 'Shield Advanced protection is not implemented', ['true', 'false'], true),
+  noFlag('enable-waf', 'no effect either way: WAF Classic is not implemented, and its annotations are refused', ['true', 'false'], true),
+  noFlag('enable-wafv2', 'no effect either way: WAFv2 is not implemented, and its annotations and IngressClassParams fields are refused', ['true', 'false'], true),
+  noFlag('enable-shield', 'no effect either way: Shield Advanced is not implemented, and its annotation is refused', ['true', 'false'], true),
   noFlag('tolerate-non-existent-backend-service', 'a missing Service always answers 503', ['true'], true),
   noFlag('tolerate-non-existent-backend-action', 'a missing action always answers 503', ['true'], true),
   noFlag('allowed-certificate-authority-arns', 'certificate discovery considers every ISSUED certificate', ['']),
@@ -185,8 +185,8 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('kube-ca-pem-filepath', 'the cluster CA comes from the kubeconfig or the service account', ['']),
   noFlag('quic-environment-variable-name', 'QUIC server-ID injection into pods is not implemented', ['AWS_LBC_QUIC_SERVER_ID']),
   // being added by the group-tenancy work package (issue 9, point 2)
-  noFlag('disable-ingress-class-annotation', 'not implemented yet', ['false'], true),
-  noFlag('disable-ingress-group-name-annotation', 'not implemented yet', ['false'], true),
+  noFlag('disable-ingress-class-annotation', 'refusing new uses of the kubernetes.io/ingress.class annotation is not implemented yet', ['false'], true),
+  noFlag('disable-ingress-group-name-annotation', 'refusing new uses of the group.name annotation is not implemented yet', ['false'], true),
 ];
 
 // ---- feature gates -----------------------------------------------------------------------------------
@@ -242,9 +242,12 @@ export function keyMatches(key: string, actual: string): boolean {
   return actual.length > open + tail.length && actual.startsWith(key.slice(0, open)) && actual.endsWith(tail);
 }
 
+const EXACT_ANNOTATIONS = new Map(ANNOTATION_KEYS.filter((k) => !k.key.includes('<')).map((k) => [k.key, k]));
+const PATTERN_ANNOTATIONS = ANNOTATION_KEYS.filter((k) => k.key.includes('<'));
+
 /** the registry entry of an annotation key, an exact entry before a pattern */
 export function annotationKey(actual: string): UpstreamKey | undefined {
-  return ANNOTATION_KEYS.find((k) => k.key === actual) ?? ANNOTATION_KEYS.find((k) => keyMatches(k.key, actual));
+  return EXACT_ANNOTATIONS.get(actual) ?? PATTERN_ANNOTATIONS.find((k) => keyMatches(k.key, actual));
 }
 
 export const fieldKey = (source: 'IngressClassParams' | 'TargetGroupBinding', field: string): UpstreamKey | undefined =>

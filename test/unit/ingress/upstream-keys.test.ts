@@ -79,6 +79,24 @@ describe('ingress builder: IngressClassParams fields not implemented', () => {
     });
   }
 
+  it('property: any non-empty value of a refused field refuses the class\'s Ingresses, whatever the other fields say', () => {
+    const refused = ['wafv2AclArn', 'wafv2AclName', 'listeners', 'minimumLoadBalancerCapacity', 'ipamConfiguration'];
+    const valueOf: Record<string, fc.Arbitrary<unknown>> = {
+      wafv2AclArn: fc.string({ minLength: 1, maxLength: 40 }),
+      wafv2AclName: fc.string({ minLength: 1, maxLength: 40 }),
+      listeners: fc.array(fc.record({ protocol: fc.constantFrom('HTTP', 'HTTPS'), port: fc.integer({ min: 1, max: 65535 }) }), { minLength: 1, maxLength: 3 }),
+      minimumLoadBalancerCapacity: fc.record({ capacityUnits: fc.integer({ min: 0, max: 1000 }) }),
+      ipamConfiguration: fc.record({ ipv4IPAMPoolId: fc.string({ minLength: 1, maxLength: 20 }) }),
+    };
+    const spec = fc.record(Object.fromEntries(refused.map((f) => [f, fc.option(valueOf[f] as fc.Arbitrary<unknown>, { nil: undefined })])), { requiredKeys: [] })
+      .map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)));
+    fc.assert(fc.property(spec, fc.constantFrom<IngressClassParamsObject['spec']>({}, { scheme: 'internet-facing' }, { PrefixListsIDs: ['pl-63a5400a'] }), (set, other) => {
+      const r = buildStacks(snapshot({ ingresses: [web()], services: [service('api')], ...withParams({ ...other, ...set }) }), FACTS, CONFIG);
+      assert.deepEqual(r.issues.map((i) => i.field).sort(), Object.keys(set).map((f) => `IngressClassParams(p).spec.${f}`).sort());
+      assert.equal(r.stacks.length, Object.keys(set).length === 0 ? 1 : 0);
+    }), { numRuns: 300 });
+  });
+
   it('empty values ask for nothing (upstream omits them)', () => {
     const spec = { wafv2AclArn: '', wafv2AclName: '', listeners: [], ipamConfiguration: {} };
     const r = buildStacks(snapshot({ ingresses: [web()], services: [service('api')], ...withParams(spec) }), FACTS, CONFIG);
