@@ -235,6 +235,7 @@ export class IngressGroupController {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
       if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
     }
+    await this.#reportServices(built.issues);
     if (!outcome || outcome.blocked || !stack) {
       return { key, members: [], excluded, changes: 0 };
     }
@@ -307,6 +308,20 @@ export class IngressGroupController {
     this.#log.warn('ingress has errors', { ingress: `${ns}/${name}`, reason, message });
     await this.#d.events.warning(ing, reason, message);
     await this.#signal(ing, reason, message);
+  }
+
+  /**
+   * A bad or refused annotation on a backend Service: a Warning Event on the Service too (reason: the Issue's
+   * code), so its owner sees it; the Ingresses that route to it got theirs, naming the Service.
+   */
+  async #reportServices(issues: readonly Issue[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const i of issues) {
+      if (i.object.kind !== 'Service' || seen.has(formatIssue(i))) continue;
+      seen.add(formatIssue(i));
+      const svc = this.#d.informers.services.get(i.object.name, i.object.namespace);
+      if (svc) await this.#d.events.warning(svc, i.code, `${i.field}: ${i.reason}`);
+    }
   }
 
   async #reportDeployFailure(members: readonly Ingress[], message: string): Promise<void> {

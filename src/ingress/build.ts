@@ -8,13 +8,13 @@ import { buildListeners } from './build-listeners.ts';
 import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, resolveSecurityGroups } from './build-load-balancer.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
-import { type BuildContext, type Sink, indexServices } from './context.ts';
+import { type BuildContext, type Sink, indexServices, withDefaultTags } from './context.ts';
 import { type IngressGroup, groupMembers } from './group.ts';
 import { emptyState, type GroupState, tryAdd, validateGroup } from './merge.ts';
 import { normalizeSnapshot } from './normalize.ts';
 import type { BuildConfig, BuildResult, GroupOutcome, Snapshot } from './snapshot.ts';
-import { compareStrings, dedupe, issue } from './snapshot.ts';
-import { resolveSubnets } from './subnets.ts';
+import { compareStrings, dedupe, gateOn, issue } from './snapshot.ts';
+import { MIN_AZS, resolveSubnets } from './subnets.ts';
 
 export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): BuildResult {
   const snapshot = normalizeSnapshot(rawSnapshot);
@@ -93,7 +93,11 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   };
   const scheme = state.scheme?.excl.value ?? ctx.config.defaultScheme;
   const subnetSource = state.subnets?.excl.value ?? { kind: 'discover' as const };
-  const subnets = resolveSubnets(subnetSource, scheme, ctx.config.clusterName, ctx.facts.subnets);
+  const subnets = resolveSubnets(subnetSource, scheme, ctx.facts.subnets, {
+    clusterName: ctx.config.clusterName,
+    clusterTagCheck: gateOn(ctx.config, 'SubnetsClusterTagCheck'),
+    minZones: gateOn(ctx.config, 'ALBSingleSubnet') ? 1 : MIN_AZS,
+  });
   if (!subnets.ok) return blockAll(state.subnets?.excl.field ?? `${PREFIX}subnets`, 'SubnetsNotFound', `group ${g.key}: ${subnets.reason}`);
   let securityGroups: Known<ArnOrRef>[];
   const managed = !state.securityGroups;
@@ -104,7 +108,7 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   } else securityGroups = [managedSecurityGroupRef()];
 
   // 4. resources
-  const userTags = { ...Object.fromEntries([...state.tags.entries()].map(([k, v]) => [k, v.value])), ...ctx.config.defaultTags };
+  const userTags = withDefaultTags(ctx.config, Object.fromEntries([...state.tags.entries()].map(([k, v]) => [k, v.value])));
   const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));

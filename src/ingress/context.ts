@@ -4,7 +4,7 @@ import type { DiscoveredFacts, Issue, Note, Tags } from '../model/index.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import type { Member } from './group.ts';
 import type { GroupId } from './naming.ts';
-import type { BuildConfig, Snapshot } from './snapshot.ts';
+import { type BuildConfig, type Snapshot, gateOn } from './snapshot.ts';
 
 export interface BuildContext {
   readonly config: BuildConfig;
@@ -36,6 +36,10 @@ export function indexServices(services: readonly V1Service[]): Map<string, V1Ser
   for (const s of services) m.set(`${s.metadata?.namespace || 'default'}/${s.metadata?.name ?? ''}`, s);
   return m;
 }
+
+/** the user's tags with --default-tags: the default tags win, unless EnableDefaultTagsLowPriority lets the user's win */
+export const withDefaultTags = (config: BuildConfig, user: Tags): Record<string, string> =>
+  (gateOn(config, 'EnableDefaultTagsLowPriority') ? { ...config.defaultTags, ...user } : { ...user, ...config.defaultTags });
 
 /** Later maps win; undefined maps are skipped. */
 export const mergeTags = (...maps: readonly (Tags | undefined)[]): Record<string, string> => Object.assign({}, ...maps.filter(Boolean));

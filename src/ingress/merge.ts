@@ -14,6 +14,7 @@ export interface MergedPort {
   readonly protocolBy: string;
   sslPolicy?: Owned<string>;
   inboundCidrs?: Owned<readonly string[]>;
+  prefixLists?: Owned<readonly string[]>;
   readonly certificates: Known<string>[];
   defaultActions?: { readonly actions: readonly Action[]; readonly by: string };
 }
@@ -29,10 +30,9 @@ export interface GroupState {
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
   readonly lbAttributes: Map<string, { value: string; by: string }>;
-  readonly prefixLists: Set<string>;
 }
 
-export const emptyState = (): GroupState => ({ accepted: [], ports: new Map(), tags: new Map(), lbAttributes: new Map(), prefixLists: new Set() });
+export const emptyState = (): GroupState => ({ accepted: [], ports: new Map(), tags: new Map(), lbAttributes: new Map() });
 
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
@@ -68,6 +68,9 @@ export function tryAdd(state: GroupState, c: MemberContribution, groupKey: strin
     if (pc.inboundCidrs && mp.inboundCidrs && pc.inboundCidrs.canonical !== mp.inboundCidrs.excl.canonical) {
       issues.push(issue(ref, pc.inboundCidrs.field, 'ConflictingValue', `inbound CIDRs ${show(pc.inboundCidrs.value)} for port ${port} conflict with ${show(mp.inboundCidrs.excl.value)} ${earlier(mp.inboundCidrs.by)}`));
     }
+    if (pc.prefixLists && mp.prefixLists && pc.prefixLists.canonical !== mp.prefixLists.excl.canonical) {
+      issues.push(issue(ref, pc.prefixLists.field, 'ConflictingValue', `prefix lists ${show(pc.prefixLists.value)} for port ${port} conflict with ${show(mp.prefixLists.excl.value)} ${earlier(mp.prefixLists.by)}`));
+    }
     if (c.defaultActions && mp.defaultActions) {
       issues.push(issue(ref, 'spec.defaultBackend', 'ConflictingDefaultBackend', `port ${port} already has the default backend of Ingress ${mp.defaultActions.by}; a listener takes one default backend`));
     }
@@ -92,12 +95,12 @@ export function tryAdd(state: GroupState, c: MemberContribution, groupKey: strin
     if (!mp) state.ports.set(port, (mp = { port, protocol: pc.protocol, protocolBy: by, certificates: [] }));
     if (pc.sslPolicy && !mp.sslPolicy) mp.sslPolicy = { excl: pc.sslPolicy, by };
     if (pc.inboundCidrs && !mp.inboundCidrs) mp.inboundCidrs = { excl: pc.inboundCidrs, by };
+    if (pc.prefixLists && !mp.prefixLists) mp.prefixLists = { excl: pc.prefixLists, by };
     for (const cert of pc.certificates) if (!mp.certificates.some((x) => JSON.stringify(x) === JSON.stringify(cert))) mp.certificates.push(cert);
     if (c.defaultActions) mp.defaultActions = { actions: c.defaultActions, by };
   }
   for (const [key, value] of Object.entries(c.tags)) if (!state.tags.has(key)) state.tags.set(key, { value, by });
   for (const [key, value] of Object.entries(c.lbAttributes)) if (!state.lbAttributes.has(key)) state.lbAttributes.set(key, { value, by });
-  for (const pl of c.prefixLists) state.prefixLists.add(pl);
   state.accepted.push(c);
   return [];
 }

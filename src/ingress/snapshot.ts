@@ -2,6 +2,7 @@
 // Kubernetes types are imported as types only: the builder never talks to the API server.
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { IngressClassParamsSpec, Issue, Note, ObjectRef, Scheme, Stack, TargetType } from '../model/index.ts';
+import { type FeatureGateName, gateKey } from '../model/upstream-keys.ts';
 import type { AnnotatedObject } from './annotations/index.ts';
 
 export interface IngressClassParamsObject {
@@ -27,7 +28,12 @@ export interface BuildConfig {
   readonly defaultTargetType: TargetType;
   readonly defaultSslPolicy: string;
   readonly defaultTags: Readonly<Record<string, string>>;
+  /** --feature-gates; a gate not given has upstream's default */
+  readonly featureGates?: Readonly<Partial<Record<FeatureGateName, boolean>>>;
 }
+
+/** a feature gate's value for this build */
+export const gateOn = (config: BuildConfig, name: FeatureGateName): boolean => config.featureGates?.[name] ?? gateKey(name)?.default ?? false;
 
 /** What happened to one IngressGroup in this build; the controller uses it for finalizers and status. */
 export interface GroupOutcome {

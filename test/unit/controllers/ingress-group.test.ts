@@ -18,6 +18,7 @@ import { silentLogger } from '../../../src/server/log.ts';
 import { ControllerMetrics } from '../../../src/server/metrics.ts';
 import { action, ec2Ok, elbError, elbOk, FakeHttp, TEST_CREDENTIALS, type FakeReply, type SeenRequest } from '../aws/fake-http.ts';
 import { FakeKube } from '../k8s/fake-kube.ts';
+import { waitFor } from '../../../src/stand-ins/wait.ts';
 
 const config = {
   clusterName: 'demo', ingressClass: 'alb', defaultScheme: 'internal' as const, defaultTargetType: 'instance' as const,
@@ -145,6 +146,24 @@ describe('controllers: IngressGroup failure reporting', () => {
     const failing = controller({ discoverFacts: () => Promise.reject(accessDenied()) });
     await assert.rejects(failing.reconcile('shop', undefined, stopped.signal), /not authorized/);
     assert.deepEqual(eventsOf('a'), [], 'a failure after the signal aborted is not reported either');
+  });
+
+  it('a backend Service asking for authentication: FailedBuildModel on each Ingress routing to it, one Warning Event on the Service, nothing in AWS', async () => {
+    kube.put('services', {
+      metadata: { name: 'web', namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/auth-type': 'cognito' } },
+      spec: { type: 'NodePort', ports: [{ port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }] },
+    });
+    await waitFor('the informer sees the annotation', async () => informers.services.get('web', 'shop')?.metadata?.annotations?.['alb.ingress.kubernetes.io/auth-type']);
+    const c = controller({ discoverFacts: async () => FACTS });
+    await c.reconcile('shop');
+    for (const name of ['a', 'b']) {
+      assert.deepEqual(eventsOf(name).map((e) => [e.type, e.reason]), [['Warning', 'FailedBuildModel']]);
+      assert.match(eventsOf(name)[0]?.message ?? '', /Service shop\/web: alb\.ingress\.kubernetes\.io\/auth-type: authentication/);
+    }
+    assert.deepEqual(eventsOf('web').map((e) => [e.type, e.reason, e.message]), [['Warning', 'UnsupportedAnnotation',
+      'alb.ingress.kubernetes.io/auth-type: authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; '
+      + 'without it the backends would be served unauthenticated; remove it, or keep the Ingresses that route to this Service on the upstream controller']]);
+    assert.equal(http.seen.length, 0, 'nothing was sent to AWS');
   });
 
   it('formats failures as "<code>: <message>"', () => {

@@ -312,7 +312,7 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'default-target-type'), 'ip');
       assert.equal(flag(objs, 'default-load-balancer-scheme'), 'internet-facing');
       assert.equal(flag(objs, 'default-ssl-policy'), values.defaultSSLPolicy);
-      assert.equal(flag(objs, 'feature-gates'), 'ListenerRulesTagging=true,WeightedTargetGroups=false');
+      assert.equal(flag(objs, 'feature-gates'), 'ListenerRulesTagging=true,SubnetsClusterTagCheck=false');
       assert.equal(flag(objs, 'sync-period'), '1h');
       assert.equal(flag(objs, 'watch-namespace'), 'apps');
       assert.equal(flag(objs, 'log-level'), 'debug');
@@ -322,7 +322,7 @@ describe('deploy artifacts: Helm chart', function () {
       const parsed = parseConfig(args(objs).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
       assert.ok('config' in parsed, 'errors' in parsed ? parsed.errors.join('; ') : '');
       assert.deepEqual(parsed.config.defaultTags, values.defaultTags);
-      assert.equal(parsed.config.featureGates.WeightedTargetGroups, false);
+      assert.equal(parsed.config.featureGates.SubnetsClusterTagCheck, false);
       assert.equal(one(objs, 'Deployment').spec.replicas, 3);
       assert.ok(container(objs).env.some((e: Obj) => e.name === 'AWS_STS_REGIONAL_ENDPOINTS' && e.value === 'regional'));
     });
