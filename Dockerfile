@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# aws-lb-controller image (ADR 0004). The controller runs as one bundled file, dist/controller.mjs, built from
+# aws-lb-controller image (ADR 0005). The controller runs as one bundled file, dist/controller.mjs, built from
 # src/controller.ts with esbuild: only the code `run` reaches, the AWS SDK tree-shaken to the operations it sends.
 # The final image holds Node and that file, nothing else.
 #

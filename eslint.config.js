@@ -1,5 +1,5 @@
 // Lint guards the design: the pure core (model, ingress, plan) imports no I/O layer, and the code the controller
-// bundle reaches imports client-node by module path, never through its package entry (ADR 0004).
+// bundle reaches imports client-node by module path, never through its package entry (ADR 0005).
 import tseslint from 'typescript-eslint';
 
 const ioLayers = ['**/aws/**', '**/k8s/**', '**/deploy/**', '**/targets/**', '**/controllers/**', '**/cli/**',
@@ -22,7 +22,7 @@ export default tseslint.config(
     ignores: ['src/stand-ins/**', 'src/cli/demo-command.ts'],
     rules: {
       'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: '@kubernetes/client-node', message: 'import the module you need (@kubernetes/client-node/dist/…): the package entry brings every generated API into the bundle (ADR 0004)', allowTypeImports: true }] }],
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: '@kubernetes/client-node', message: 'import the module you need (@kubernetes/client-node/dist/…): the package entry brings every generated API into the bundle (ADR 0005)', allowTypeImports: true }] }],
     },
   },
   {

@@ -1,4 +1,4 @@
-// Composition root of the container image (ADR 0004): the `run` command alone, bundled into dist/controller.mjs so
+// Composition root of the container image (ADR 0005): the `run` command alone, bundled into dist/controller.mjs so
 // the controller loads only the code it runs. Takes the same arguments as `aws-lb-controller run` (the chart passes
 // `run` first, as for the full CLI).
 import { invoke, processIo } from './cli/io.ts';

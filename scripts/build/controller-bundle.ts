@@ -1,4 +1,4 @@
-// Bundles the controller's image entry (src/controller.ts) into one file, dist/controller.mjs (ADR 0004). Only what
+// Bundles the controller's image entry (src/controller.ts) into one file, dist/controller.mjs (ADR 0005). Only what
 // `run` reaches is kept: the SDK's ES builds are tree-shaken down to the operations we send, and client-node to the
 // kubeconfig, HTTP and watch modules. Usable as a script (`npm run build`) and as a function (tests, the demo and the
 // benchmark start the controller from the bundle, so what they exercise is what ships).

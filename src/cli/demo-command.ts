@@ -84,7 +84,7 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
   const [mPort, hPort] = [await freePort(), await freePort()];
   mkdirSync(dirname(o.logFile), { recursive: true });
   const fd = openSync(o.logFile, 'a');
-  // the image's entry, bundled as the image bundles it (ADR 0004): what the demo, the tests and the benchmark run
+  // the image's entry, bundled as the image bundles it (ADR 0005): what the demo, the tests and the benchmark run
   const args = [...CONTROLLER_NODE_FLAGS, await controllerBundle(), 'run',
     `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`, `--aws-region=${o.region}`, `--aws-vpc-id=${o.vpcId}`,
     `--aws-api-endpoints=elasticloadbalancing=${o.awsEndpoint},ec2=${o.awsEndpoint},acm=${o.awsEndpoint},tagging=${o.awsEndpoint}`,

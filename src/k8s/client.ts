@@ -2,7 +2,7 @@
 // and out), so unit tests substitute an in-memory fake and the real one is a thin layer over client-node's
 // authentication and HTTP. Typed per-resource handles sit on top.
 // Deep imports, not the package's barrel: the barrel re-exports every generated API and model, and a bundle of
-// the controller (ADR 0004) keeps only what these modules reach.
+// the controller (ADR 0005) keeps only what these modules reach.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
 import { RequestContext, type HttpMethod } from '@kubernetes/client-node/dist/gen/http/http.js';
