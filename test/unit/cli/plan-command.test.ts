@@ -228,8 +228,20 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
       defaultTargetType: CONFIG_DEFAULTS.defaultTargetType,
       defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
       defaultTags: CONFIG_DEFAULTS.defaultTags,
+      disableIngressClassAnnotation: CONFIG_DEFAULTS.disableIngressClassAnnotation,
+      disableIngressGroupNameAnnotation: CONFIG_DEFAULTS.disableIngressGroupNameAnnotation,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
+  });
+
+  it('takes --disable-ingress-class-annotation and --disable-ingress-group-name-annotation as run does (bare = true, =false)', () => {
+    const on = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation=true'], {});
+    assert.equal(on.config.disableIngressClassAnnotation, true);
+    assert.equal(on.config.disableIngressGroupNameAnnotation, true);
+    const off = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-group-name-annotation=false'], {});
+    assert.equal(off.config.disableIngressGroupNameAnnotation, false);
+    assert.throws(() => parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-class-annotation=maybe'], {}),
+      /--disable-ingress-class-annotation must be true or false, got "maybe"/);
   });
 
   it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {
