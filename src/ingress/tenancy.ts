@@ -106,12 +106,26 @@ export function refusedUses(m: Member, deployed: boolean, config: TenancyConfig,
 
 const MAX_PATTERN_PRODUCT = 1_000_000;
 
+/** index of the first `*` or `?`, or -1 */
+function firstWildcard(x: string): number {
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i);
+    if (c === 42 || c === 63) return i;
+  }
+  return -1;
+}
+
 /**
  * Does ALB pattern `p` match every string that pattern `s` matches? (`*`: any run of characters, `?`: one.)
  * Sound: true only when it holds; `p` may cover `s` in rare cases this does not see (then no conflict is found).
  */
 export function globCovers(p: string, s: string): boolean {
-  if (p === s) return true;
+  if (p === s || p === '*') return true;
+  // a literal covers only itself; p's literal head and tail must be s's (cheap, and most pairs end here)
+  const first = firstWildcard(p);
+  if (first < 0) return false;
+  const last = Math.max(p.lastIndexOf('*'), p.lastIndexOf('?'));
+  if (!s.startsWith(p.slice(0, first)) || !s.endsWith(p.slice(last + 1))) return false;
   if (p.length * s.length > MAX_PATTERN_PRODUCT) return false;
   // next[j]: p[i+1..] covers s[j..]; row[j]: p[i..] covers s[j..]
   let next: boolean[] = Array.from({ length: s.length + 1 }, (_, j) => j === s.length);
@@ -128,7 +142,7 @@ export function globCovers(p: string, s: string): boolean {
   return next[0] ?? false;
 }
 
-const isPattern = (x: string): boolean => x.includes('*') || x.includes('?');
+const isPattern = (x: string): boolean => firstWildcard(x) >= 0;
 
 interface HeldRule {
   readonly member: string;
@@ -171,19 +185,45 @@ export interface TakenHostPath {
   readonly holder: string;
 }
 
+/** The literal part of a pattern before its first wildcard (the whole of a literal). */
+const literalHead = (x: string): string => {
+  const i = firstWildcard(x);
+  return i < 0 ? x : x.slice(0, i);
+};
+
+interface PortClaims {
+  /** rules by each literal host they name */
+  readonly byHost: Map<string, HeldRule[]>;
+  /** every path of every rule, sorted by path: a pattern covers only paths that start with its literal head */
+  readonly byPath: { readonly path: string; readonly rule: HeldRule }[];
+  readonly all: HeldRule[];
+}
+
+/** index of the first entry whose path is not below `x` */
+function lowerBound(entries: readonly { readonly path: string }[], x: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareStrings((entries[mid] as { path: string }).path, x) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
- * The accepted members' rules by listener port, indexed by literal host. Rules from one namespace never conflict
- * (upstream's behaviour: both are kept and priority decides); across namespaces a newcomer's rule that would take
- * every request of a host + path a held rule serves is refused, whatever its group.order.
+ * The accepted members' rules by listener port, indexed by literal host and by path. Rules from one namespace
+ * never conflict (upstream's behaviour: both are kept and priority decides); across namespaces a newcomer's
+ * rule that would take every request of a host + path a held rule serves is refused, whatever its group.order.
  */
 export class HostPathClaims {
-  readonly #ports = new Map<number, { byHost: Map<string, HeldRule[]>; all: HeldRule[] }>();
+  readonly #ports = new Map<number, PortClaims>();
 
   add(c: MemberContribution): void {
     const rules = c.rules.map((r) => heldRule(c, r));
     for (const port of c.ports.keys()) {
       let slot = this.#ports.get(port);
-      if (!slot) this.#ports.set(port, (slot = { byHost: new Map(), all: [] }));
+      if (!slot) this.#ports.set(port, (slot = { byHost: new Map(), byPath: [], all: [] }));
       for (const h of rules) {
         slot.all.push(h);
         for (const host of new Set(h.hosts)) {
@@ -192,6 +232,7 @@ export class HostPathClaims {
           if (list) list.push(h);
           else slot.byHost.set(host, [h]);
         }
+        for (const path of new Set(h.paths)) slot.byPath.splice(lowerBound(slot.byPath, path), 0, { path, rule: h });
       }
     }
   }
@@ -205,9 +246,7 @@ export class HostPathClaims {
       for (const port of c.ports.keys()) {
         const slot = this.#ports.get(port);
         if (!slot) continue;
-        // a literal host covers only itself: look it up; a pattern may cover anything: scan the port
-        const candidates = mine.hosts.some(isPattern) ? slot.all : mine.hosts.flatMap((h) => slot.byHost.get(h) ?? []);
-        for (const held of candidates) {
+        for (const held of candidates(mine, slot)) {
           if (held.namespace === namespace) continue;
           const hit = takenFrom(mine, held);
           if (hit) { out.push({ source: r.source, port, ...hit, holder: held.member }); break; }
@@ -216,4 +255,30 @@ export class HostPathClaims {
     }
     return out;
   }
+}
+
+/** [from, to) of the paths that start with `head` */
+function prefixRange(byPath: PortClaims['byPath'], head: string): [number, number] {
+  const from = lowerBound(byPath, head);
+  let to = lowerBound(byPath, `${head}\uffff`);
+  while (to < byPath.length && (byPath[to] as { path: string }).path.startsWith(head)) to++;
+  return [from, to];
+}
+
+/**
+ * Held rules `mine` may cover, from the smaller of two indexes: by host when all its hosts are literal (a literal
+ * covers only itself), by path when no path starts with a wildcard (a pattern covers only paths that start with
+ * its literal head). A rule with neither (e.g. no host, path `*`) is checked against every held rule.
+ */
+function candidates(mine: HeldRule, slot: PortClaims): Iterable<HeldRule> {
+  const byHost = mine.hosts.some(isPattern) ? undefined : mine.hosts.map((h) => slot.byHost.get(h) ?? []);
+  const heads = mine.paths.map(literalHead);
+  const byPath = heads.includes('') ? undefined : heads.map((h) => prefixRange(slot.byPath, h));
+  const hostCount = byHost?.reduce((n, l) => n + l.length, 0) ?? Infinity;
+  const pathCount = byPath?.reduce((n, [from, to]) => n + to - from, 0) ?? Infinity;
+  if (byHost && hostCount <= pathCount) return byHost.flat();
+  if (!byPath) return slot.all;
+  const out = new Set<HeldRule>();
+  for (const [from, to] of byPath) for (let i = from; i < to; i++) out.add((slot.byPath[i] as { rule: HeldRule }).rule);
+  return out;
 }

@@ -287,6 +287,25 @@ describe('group tenancy: globCovers (ALB patterns)', () => {
     ['*a', '*b', false],
   ];
   for (const [p, s, want] of table) it(`${JSON.stringify(p)} ${want ? 'covers' : 'does not cover'} ${JSON.stringify(s)}`, () => assert.equal(globCovers(p, s), want));
+
+  const matches = (pattern: string, x: string): boolean =>
+    new RegExp(`^${pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('')}$`, 's').test(x);
+  const pattern = fc.stringMatching(/^[ab/*?]{0,7}$/);
+  const literal = fc.stringMatching(/^[ab/]{0,7}$/);
+
+  it('is sound: when p covers s, every string s matches, p matches too', () => {
+    fc.assert(fc.property(pattern, pattern, fc.array(literal, { minLength: 8, maxLength: 8 }), (p, s, fills) => {
+      if (!globCovers(p, s)) return;
+      // strings s matches: each * filled with a sample, each ? with one character of it
+      let k = 0;
+      const x = s.split('').map((ch) => (ch === '*' ? fills[k++ % 8] : ch === '?' ? (fills[k++ % 8] ?? '')[0] ?? 'a' : ch)).join('');
+      assert.ok(matches(p, x), `${p} covers ${s} but does not match ${x}`);
+    }), { numRuns: 5_000 });
+  });
+
+  it('is exact for a literal s: it covers it exactly when it matches it', () => {
+    fc.assert(fc.property(pattern, literal, (p, x) => assert.equal(globCovers(p, x), matches(p, x), `${p} vs ${x}`)), { numRuns: 5_000 });
+  });
 });
 
 describe('group tenancy: the legacy class annotation never bypasses IngressClassParams', () => {
