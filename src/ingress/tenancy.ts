@@ -7,7 +7,7 @@
 //  - New uses of the annotations that upstream's --disable-ingress-{group-name,class}-annotation switch off, and
 //    joining a group that an IngressClassParams pins by annotation instead of through it, are refused; a member
 //    deployed already keeps working.
-import type { Issue, ObjectRef } from '../model/index.ts';
+import type { Issue } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
 import type { MemberContribution } from './build-member.ts';
 import type { MemberRule } from './build-rules.ts';
@@ -147,7 +147,6 @@ const isPattern = (x: string): boolean => firstWildcard(x) >= 0;
 interface HeldRule {
   readonly member: string;
   readonly namespace: string;
-  readonly ref: ObjectRef;
   /** lower-case host patterns; "*" when the rule has no host condition */
   readonly hosts: readonly string[];
   /** path patterns; "/*" when the rule has no path condition */
@@ -158,11 +157,11 @@ function heldRule(c: MemberContribution, r: MemberRule): HeldRule {
   const hosts: string[] = [];
   const paths: string[] = [];
   for (const cond of r.conditions) {
-    if (cond.field === 'host-header') hosts.push(...cond.hostHeaderConfig.values.map((h) => h.toLowerCase()));
-    else if (cond.field === 'path-pattern') paths.push(...cond.pathPatternConfig.values);
+    if (cond.field === 'host-header') for (const h of cond.hostHeaderConfig.values) hosts.push(h.toLowerCase());
+    else if (cond.field === 'path-pattern') for (const p of cond.pathPatternConfig.values) paths.push(p);
   }
   return {
-    member: c.member.key, namespace: c.member.ref.namespace ?? '', ref: c.member.ref,
+    member: c.member.key, namespace: c.member.ref.namespace ?? '',
     hosts: hosts.length > 0 ? hosts : ['*'], paths: paths.length > 0 ? paths : ['/*'],
   };
 }
