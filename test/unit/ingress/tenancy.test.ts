@@ -262,7 +262,8 @@ describe('group tenancy: upstream flags and pinned groups', () => {
   });
 });
 
-describe('group tenancy: globCovers (ALB patterns)', () => {
+describe('group tenancy: globCovers (ALB patterns)', function () {
+  this.timeout(120_000);
   const table: [string, string, boolean][] = [
     ['pay.example.com', 'pay.example.com', true],
     ['*.example.com', 'pay.example.com', true],
@@ -348,7 +349,9 @@ describe('group tenancy: the legacy class annotation never bypasses IngressClass
   });
 });
 
-describe('group tenancy: properties over random member sets', () => {
+describe('group tenancy: properties over random member sets', function () {
+  // 1,000 random groups per property, each built two or three times: seconds alone, longer on a shared machine
+  this.timeout(300_000);
   interface Spec {
     readonly name: string; readonly ns: string; readonly order: number; readonly created?: string; readonly deployed: boolean;
     readonly scheme?: string; readonly host?: string; readonly path: string; readonly tag?: string;
