@@ -54,6 +54,8 @@ const membersOf = (r: BuildResult): readonly string[] => r.groups.find((g) => g.
 const codesOf = (r: BuildResult): string[][] => r.issues.map((i) => [`${i.object.namespace}/${i.object.name}`, i.field, i.code]);
 
 const A_FIRST = { ns: 'team-a', created: '2024-01-01T00:00:00Z' };
+const PL1 = 'pl-0123456789abcdef0';
+const PL2 = 'pl-63a5400a';
 const B_LATER = { ns: 'team-b', created: '2024-06-01T00:00:00Z', order: -1000 };
 
 describe('group tenancy: who was in the group first', () => {
@@ -128,6 +130,7 @@ describe('group tenancy: who was in the group first', () => {
       ['listen-ports protocol', { [A('listen-ports')]: '[{"HTTP":8080}]' }, { ...https, [A('listen-ports')]: '[{"HTTPS":8080}]' }, A('listen-ports')],
       ['ssl-policy', { ...https, [A('ssl-policy')]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' }, { ...https, [A('ssl-policy')]: 'ELBSecurityPolicy-2016-08' }, A('ssl-policy')],
       ['inbound-cidrs', { [A('inbound-cidrs')]: '10.0.0.0/8' }, { [A('inbound-cidrs')]: '0.0.0.0/0' }, A('inbound-cidrs')],
+      ['security-group-prefix-lists', { [A('security-group-prefix-lists')]: PL1 }, { [A('security-group-prefix-lists')]: PL2 }, A('security-group-prefix-lists')],
       ['tags', { [A('tags')]: 'team=a' }, { [A('tags')]: 'team=b' }, A('tags')],
       ['load-balancer-attributes', { [A('load-balancer-attributes')]: 'access_logs.s3.enabled=false' },
         { [A('load-balancer-attributes')]: 'access_logs.s3.enabled=true' }, A('load-balancer-attributes')],
@@ -152,6 +155,21 @@ describe('group tenancy: who was in the group first', () => {
     const r = build([b, a], { params, classes });
     assert.deepEqual(membersOf(r), ['team-a/pay']);
     assert.deepEqual(codesOf(r), [['team-b/evil', 'IngressClassParams(public).spec.scheme', 'ConflictingValue']]);
+  });
+
+  it('prefix lists from IngressClassParams (the legacy spelling PrefixListsIDs too) are held per port by the first member', () => {
+    const params: IngressClassParamsObject[] = [{ metadata: { name: 'listed' }, spec: { PrefixListsIDs: [PL2] } }];
+    const classes = [albClass(), albClass('listed', { parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: 'listed' } })];
+    const a = member('pay', { ...A_FIRST, annotations: { [A('security-group-prefix-lists')]: PL1 } });
+    const b = member('evil', { ...B_LATER, className: 'listed', rules: [rule('evil.example.com', path('/', 'svc'))] });
+    const r = build([b, a], { params, classes });
+    assert.deepEqual(membersOf(r), ['team-a/pay']);
+    assert.deepEqual(codesOf(r), [['team-b/evil', 'IngressClassParams(listed).spec.PrefixListsIDs', 'ConflictingValue']]);
+    assert.match(r.issues[0]?.reason ?? '', /prefix lists \["pl-63a5400a"\] for port 80 conflict with \["pl-0123456789abcdef0"\] set by Ingress team-a\/pay, in group shared first \(created 2024-01-01T00:00:00\.000Z\)/);
+    assert.deepEqual(r.groups[0]?.contests, [{ newcomer: 'team-b/evil', holder: 'team-a/pay', what: 'prefix lists ["pl-63a5400a"] for port 80' }]);
+    // on another listen port the newcomer's prefix lists are its own: no conflict
+    const other = member('evil', { ...B_LATER, className: 'listed', annotations: { [A('listen-ports')]: '[{"HTTP":8080}]' }, rules: [rule('evil.example.com', path('/', 'svc'))] });
+    assert.deepEqual([...membersOf(build([other, a], { params, classes }))].sort(), ['team-a/pay', 'team-b/evil']);
   });
 
   it('a second default backend for a port: the first member keeps the listener default action', () => {
@@ -354,7 +372,7 @@ describe('group tenancy: properties over random member sets', function () {
   this.timeout(300_000);
   interface Spec {
     readonly name: string; readonly ns: string; readonly order: number; readonly created?: string; readonly deployed: boolean;
-    readonly scheme?: string; readonly host?: string; readonly path: string; readonly tag?: string;
+    readonly scheme?: string; readonly host?: string; readonly path: string; readonly tag?: string; readonly prefixList?: string;
   }
   const spec: fc.Arbitrary<Spec> = fc.record({
     name: fc.constantFrom('pay', 'shop', 'api', 'web'),
@@ -366,11 +384,15 @@ describe('group tenancy: properties over random member sets', function () {
     host: fc.option(fc.constantFrom('pay.example.com', 'shop.example.com', '*.example.com'), { nil: undefined }),
     path: fc.constantFrom('/', '/api'),
     tag: fc.option(fc.constantFrom('a', 'b'), { nil: undefined }),
+    prefixList: fc.option(fc.constantFrom(PL1, PL2), { nil: undefined }),
   }, { requiredKeys: ['name', 'ns', 'order', 'deployed', 'path'] });
   const specs = fc.uniqueArray(spec, { minLength: 1, maxLength: 6, selector: (s) => `${s.ns}/${s.name}` });
   const toIngress = (s: Spec): V1Ingress => member(s.name, {
     ns: s.ns, order: s.order, deployed: s.deployed, ...(s.created ? { created: s.created } : {}),
-    annotations: { ...(s.scheme ? { [A('scheme')]: s.scheme } : {}), ...(s.tag ? { [A('tags')]: `team=${s.tag}` } : {}) },
+    annotations: {
+      ...(s.scheme ? { [A('scheme')]: s.scheme } : {}), ...(s.tag ? { [A('tags')]: `team=${s.tag}` } : {}),
+      ...(s.prefixList ? { [A('security-group-prefix-lists')]: s.prefixList } : {}),
+    },
     rules: [rule(s.host, path(s.path, 'svc'))],
   });
   /** what the outcome is, apart from rule priorities */
@@ -409,11 +431,12 @@ describe('group tenancy: properties over random member sets', function () {
         const newcomer = byKey.get(c.newcomer);
         assert.ok(holder && newcomer && before(holder, newcomer), `${c.holder} holds against ${c.newcomer}`);
       }
-      // every accepted pair agrees on scheme and never shares a host+path across namespaces
+      // every accepted pair agrees on scheme and prefix lists (port 80) and never shares a host+path across namespaces
       const accepted = ss.filter((s) => base.groups[0]?.members.includes(`${s.ns}/${s.name}`));
       for (const a of accepted) {
         for (const b of accepted) {
           if (a.scheme && b.scheme) assert.equal(a.scheme, b.scheme);
+          if (a.prefixList && b.prefixList) assert.equal(a.prefixList, b.prefixList);
           if (a.ns !== b.ns && a !== b) assert.ok(!(a.host === b.host && a.path === b.path), `${a.ns}/${a.name} and ${b.ns}/${b.name} share ${a.host ?? '*'}${a.path}`);
         }
       }
