@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
+  DeregisterTargetsCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { BindingTerminatingError, KubeBindingWriter } from '../../../src/controllers/bindings.ts';
@@ -25,10 +25,16 @@ const NEW_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup
 const awsErr = (code: string, message = code): Error => Object.assign(new Error(message), { name: code, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
 
+const CLAIM = 'elbv2.k8s.aws/claim-target-group';
+/** a binding that claims its hand-made target group (the mocked target groups carry no owner tags unless a test says so) */
 const binding = (name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): Record<string, unknown> => ({
   apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'TargetGroupBinding',
-  metadata: { name, namespace: 'shop', ...meta },
+  metadata: { name, namespace: 'shop', annotations: { [CLAIM]: 'true' }, ...meta },
   spec: { targetGroupARN: ARN, targetType: 'instance', serviceRef: { name: 'web', port: 80 }, ...spec },
+});
+/** DescribeTargetGroups answers: every ARN is an instance target group in vpc-0a; `tags` by ARN */
+const targetGroup = (arn: string, over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  TargetGroupArn: arn, TargetGroupName: arn.split('/')[1], TargetType: 'instance', IpAddressType: 'ipv4', VpcId: 'vpc-0a1b2c3d', Protocol: 'HTTP', HealthCheckPort: 'traffic-port', ...over,
 });
 
 const node = (name: string, labels: Record<string, string>): Record<string, unknown> => ({
@@ -49,8 +55,20 @@ describe('controllers: TargetGroupBinding', () => {
 
   const tgbObject = (name: string) => kube.getObject('targetgroupbindings', 'shop', name) as { metadata: { finalizers?: string[] }; spec: { targetGroupARN: string } } | undefined;
 
+  let tgTags: Record<string, Record<string, string>>;
+  let tgOverrides: Record<string, Record<string, unknown>>;
+
   beforeEach(async () => {
     elbMock.reset();
+    tgTags = {};
+    tgOverrides = {};
+    elbMock.on(DescribeTargetGroupsCommand).callsFake((input: { TargetGroupArns?: string[]; Names?: string[] }) => ({
+      TargetGroups: (input.TargetGroupArns ?? input.Names?.map((n) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`) ?? [])
+        .map((arn) => targetGroup(arn, tgOverrides[arn])),
+    }));
+    elbMock.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
+      TagDescriptions: input.ResourceArns.map((arn) => ({ ResourceArn: arn, Tags: Object.entries(tgTags[arn] ?? {}).map(([Key, Value]) => ({ Key, Value })) })),
+    }));
     elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
     elbMock.on(RegisterTargetsCommand).resolves({});
     elbMock.on(DeregisterTargetsCommand).resolves({});
@@ -72,7 +90,7 @@ describe('controllers: TargetGroupBinding', () => {
       return { securityGroups: [], changes: [], authorized: 0, revoked: 0, writeCalls: 0, errors: [], revocationsHeld: false };
     };
     controller = new TargetGroupBindingController({
-      informers, kube: clients, elbv2, events: recorder, metrics: new ControllerMetrics(), log: silentLogger,
+      informers, kube: clients, elbv2, events: recorder, metrics: new ControllerMetrics(), log: silentLogger, clusterName: 'unit',
       networking: { ec2: new EC2Client({ region: 'us-east-1' }), clusterName: 'unit', debounceMs: 1, reconcile },
     } as TargetGroupBindingDeps);
     informers.startAll();
@@ -115,7 +133,7 @@ describe('controllers: TargetGroupBinding', () => {
     it('is left out of the networking pass', () => {
       kube.put('targetgroupbindings', binding('shared', { multiClusterTargetGroup: true, networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
       kube.put('targetgroupbindings', binding('own', { networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
-      return settle().then(() => assert.deepEqual(controller.networkingBindings().map((b) => b.key), ['shop/own']));
+      return settle().then(async () => assert.deepEqual((await controller.networkingBindings()).map((b) => b.key), ['shop/own']));
     });
   });
 
