@@ -98,16 +98,6 @@ export class TargetGroupDirectory {
     }
   }
 
-  /** forget one target group (e.g. after an owner-tag refusal the user may retag it), or all */
-  invalidate(arn?: string): void {
-    if (arn === undefined) {
-      this.#byArn.clear();
-      this.#byName.clear();
-    } else {
-      this.#byArn.delete(arn);
-    }
-  }
-
   readonly #ttl = (v: TargetGroupFacts | undefined): number => (v ? this.#ttlMs : this.#notFoundTtlMs);
 
   async #load(by: { arns?: string[]; names?: string[] }, storeByArn = false): Promise<TargetGroupFacts | undefined> {

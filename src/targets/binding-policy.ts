@@ -88,7 +88,8 @@ export function arnChangeRefusal(b: TargetGroupBinding): Refusal | undefined {
 export function stackClaim(b: TargetGroupBinding): { readonly kind: 'ingress' | 'service'; readonly stack: string }[] {
   const l = b.metadata?.labels ?? {};
   const out: { kind: 'ingress' | 'service'; stack: string }[] = [];
-  if (l[LABEL_STACK]) out.push({ kind: 'ingress', stack: l[LABEL_STACK] });
+  // an explicit group's name has no "/" (an implicit group's stack ID is "<namespace>/<name>")
+  if (l[LABEL_STACK] && !l[LABEL_STACK].includes('/')) out.push({ kind: 'ingress', stack: l[LABEL_STACK] });
   if (l[LABEL_STACK_NAMESPACE] && l[LABEL_STACK_NAME]) out.push({ kind: 'ingress', stack: `${l[LABEL_STACK_NAMESPACE]}/${l[LABEL_STACK_NAME]}` });
   if (l[LABEL_SERVICE_STACK_NAMESPACE] && l[LABEL_SERVICE_STACK_NAME]) out.push({ kind: 'service', stack: `${l[LABEL_SERVICE_STACK_NAMESPACE]}/${l[LABEL_SERVICE_STACK_NAME]}` });
   return out;
@@ -303,11 +304,15 @@ function otherHolder(b: TargetGroupBinding, tg: Pick<TargetGroupFacts, 'arn' | '
 }
 
 /**
- * steps 3-5 for a binding whose spec passed steps 1-2: allowed with the effective spec (defaults from the target
- * group), or refused. A refusal for ownership or an existing holder comes alone; mismatches are all listed.
+ * the five steps: allowed with the effective spec (defaults from the target group), or refused. Refusals of the
+ * spec alone are all listed, as are mismatches; a refusal for ownership or an existing holder comes alone.
  */
 export function admit(input: AdmissionInput): Admission {
   const { binding: b, targetGroup: tg, clusterName } = input;
+  const early = specRefusals(b.spec);
+  const changed = arnChangeRefusal(b);
+  if (changed) early.push(changed);
+  if (early.length > 0) return { ok: false, refusals: early };
   const owner = ownerRefusal(b, tg, clusterName);
   if (owner) return { ok: false, refusals: [owner] };
   const holder = otherHolder(b, tg, clusterName, input.bindings);
@@ -320,10 +325,12 @@ export function admit(input: AdmissionInput): Admission {
 }
 
 /**
- * whether a binding being deleted may deregister its targets from the target group: the owner tags allow it, it
- * claimed a target group made by hand, and it holds the target group (no other binding's targets are there)
+ * whether a binding being deleted may deregister its targets from the target group: it is the one its targets are
+ * in (recorded, else the spec's), the owner tags allow it, it claimed a target group made by hand, and it holds
+ * the target group (no other binding's targets are there)
  */
 export function mayCleanUp(b: TargetGroupBinding, tg: Pick<TargetGroupFacts, 'arn' | 'tags'>, clusterName: string, bindings: readonly TargetGroupBinding[]): boolean {
+  if ((recordedArn(b) ?? b.spec.targetGroupARN) !== tg.arn) return false;
   if (b.spec.multiClusterTargetGroup || ownershipRefusal(b, tg, clusterName)) return false;
   return otherHolder(b, tg, clusterName, bindings) === undefined;
 }

@@ -75,8 +75,8 @@ export async function validateBinding(body: unknown, deps: BindingAdmissionDeps)
   const req = requestOf<TargetGroupBinding>(body);
   const uid = req.uid ?? '';
   const b = req.object;
-  if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return allow(uid);
-  if (!b?.spec) return deny(uid, 'the request carries no TargetGroupBinding', 400);
+  if (req.operation === 'DELETE' || req.operation === 'CONNECT') return allow(uid);
+  if ((req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !b?.spec) return deny(uid, 'not an AdmissionReview of a TargetGroupBinding create or update', 400);
 
   if (req.operation === 'UPDATE') {
     const old = req.oldObject;
