@@ -3,7 +3,7 @@
 // MutatingWebhookConfiguration (url + caBundle, failurePolicy Ignore), against moto.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -86,7 +86,7 @@ describe('controller: Namespace labels and the pod readiness gate (own process, 
       extraArgs: ['--sync-period=1h', '--enable-leader-election=false', `--webhook-cert-dir=${certDir}`, `--webhook-bind-port=${port}`],
     });
     await waitFor('controller ready (caches synced, webhook listening)', () => (ctrl as ControllerProcess).ready(), 60_000);
-    assert.match(readFileSync(logFile, 'utf8'), /"msg":"pod webhook listening"/);
+    assert.match(readFileSync(logFile, 'utf8'), /"msg":"webhook listening"/);
 
     webhookName = `e2e-readiness-gate-${suffix}`;
     await admin.rest.request({
@@ -210,8 +210,13 @@ describe('controller: Namespace labels and the pod readiness gate (own process, 
     assert.deepEqual(gatesOf(p), []);
   });
 
-  it('does not serve the webhook with --enable-pod-readiness-gate-inject=false, even with certificates at hand', async () => {
+  it('with --enable-pod-readiness-gate-inject=false the pod webhook mutates nothing (the server stays up for the binding webhooks)', async () => {
     const s = running();
+    // an ip binding whose Service selects app=web: with injection on, a pod app=web here would get its gate
+    await admin.targetGroupBindings.create({
+      apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'TargetGroupBinding', metadata: { name: 'would-gate', namespace: gatedNs },
+      spec: { targetGroupARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/none/0000000000000000', targetType: 'ip', serviceRef: { name: 'web', port: 80 } },
+    }, gatedNs);
     const port = await freePort();
     const offLog = join(tmpdir(), `aws-lb-controller-e2e-${process.pid}`, 'readiness-gate-off.log');
     const off = await startControllerProcess({
@@ -221,13 +226,24 @@ describe('controller: Namespace labels and the pod readiness gate (own process, 
     try {
       await waitFor('controller ready', () => off.ready(), 60_000);
       assert.match(readFileSync(offLog, 'utf8'), /pod webhook disabled by --enable-pod-readiness-gate-inject=false/);
-      const reached = await new Promise<boolean>((resolve) => {
-        const sock = connect(port, '127.0.0.1', () => { sock.destroy(); resolve(true); });
-        sock.once('error', () => resolve(false));
-      });
-      assert.equal(reached, false, `nothing listens on the webhook port ${port}`);
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: gatedNs, labels: { app: 'web' } }, spec: { containers: [] } };
+      const answer = await postTls(port, '/mutate-v1-pod', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'off-1', kind: { kind: 'Pod' }, operation: 'CREATE', namespace: gatedNs, object: pod } });
+      assert.deepEqual(answer.response, { uid: 'off-1', allowed: true }, 'allowed, no patch');
     } finally {
       await off.stop(5_000);
+      await admin.targetGroupBindings.delete('would-gate', gatedNs).catch(() => undefined);
     }
+  });
+
+  /** POSTs JSON to the webhook over TLS, trusting the suite's CA */
+  const postTls = (port: number, path: string, body: unknown): Promise<{ response: unknown }> => new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', ca: readFileSync(join(certDir, 'ca.crt')), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => { try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { response: unknown }); } catch (err) { reject(err); } });
+    });
+    req.on('error', reject);
+    req.end(data);
   });
 });
