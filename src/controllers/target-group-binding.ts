@@ -27,7 +27,7 @@ import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
 import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, resolveNetworkingPorts, type TargetHealthReport } from '../targets/index.ts';
-import { admit, arnChangeRefusal, mayCleanUp, recordedArn, refusalText, specRefusals, type Refusal } from '../targets/binding-policy.ts';
+import { admit, earlyRefusals, mayCleanUp, recordedArn, refusalText, type Refusal } from '../targets/binding-policy.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { NetworkingSync, type NetworkingSyncDeps } from './networking-sync.ts';
 
@@ -88,9 +88,6 @@ const checkpointOf = (arn: string, targets: readonly DesiredTarget[], networking
   createHash('sha256').update(JSON.stringify([arn, targets, networking ?? null])).digest('hex');
 
 const hasNetworkingRules = (t: TargetGroupBinding): boolean => (t.spec.networking?.ingress?.length ?? 0) > 0;
-
-/** a multi-cluster binding is refused (targets registered by other clusters would be deregistered) */
-export const MULTI_CLUSTER_FIELD = 'spec.multiClusterTargetGroup';
 
 /** the admission of a binding: served with its effective spec (defaults from the target group), or refused */
 type Verdict =
@@ -334,9 +331,8 @@ export class TargetGroupBindingController {
    * ARN, or by spec.targetGroupName). Throws only when AWS could not be read.
    */
   async #admission(tgb: TargetGroupBinding): Promise<Verdict> {
-    const early = specRefusals(tgb.spec);
-    const changed = arnChangeRefusal(tgb);
-    if (changed) early.push(changed);
+    // refused without reading AWS (a role to assume: the target group is not even in this account)
+    const early = earlyRefusals(tgb);
     if (early.length > 0) return { ok: false, refusals: early };
     const retry = this.#d.notFoundRequeueMs ?? 60_000;
     let tg: TargetGroupFacts | undefined;
@@ -461,7 +457,7 @@ export class TargetGroupBindingController {
       if (tgb.spec.multiClusterTargetGroup) {
         this.#log.info('refused multi-cluster binding released without deregistering', { binding: key });
       } else {
-        if (arn && await this.#mayCleanUp(key, tgb, arn)) await this.#deregisterAll(key, arn);
+        if (arn && await this.#cleanUpAllowed(key, tgb, arn)) await this.#deregisterAll(key, arn);
         if (needsPass) await this.#networking?.without(key);
       }
       await this.#updateGates(tgb, 'allTrue');
@@ -477,7 +473,7 @@ export class TargetGroupBindingController {
   }
 
   /** whether a binding being deleted may deregister from the target group (it exists, and the binding holds it) */
-  async #mayCleanUp(key: string, tgb: TargetGroupBinding, arn: string): Promise<boolean> {
+  async #cleanUpAllowed(key: string, tgb: TargetGroupBinding, arn: string): Promise<boolean> {
     let tg: TargetGroupFacts | undefined;
     try {
       tg = await this.#targetGroups.byArn(arn);

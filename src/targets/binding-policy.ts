@@ -29,6 +29,7 @@ export interface Refusal {
 export const refusalText = (refusals: readonly Refusal[]): string => refusals.map((r) => `${r.field}: ${r.message}`).join('; ');
 
 const FIELD_ARN = 'spec.targetGroupARN';
+export const MULTI_CLUSTER_FIELD = 'spec.multiClusterTargetGroup';
 const CLAIM_FIELD = `metadata.annotations[${CLAIM_ANNOTATION}]`;
 /** upstream's VPC ID format check */
 const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17}|[0-9a-f]{32})$/;
@@ -48,7 +49,7 @@ export function specRefusals(spec: TargetGroupBindingWireSpec): Refusal[] {
   }
   if (spec.multiClusterTargetGroup) {
     out.push({
-      field: 'spec.multiClusterTargetGroup', code: 'UnsupportedMultiClusterTargetGroup',
+      field: MULTI_CLUSTER_FIELD, code: 'UnsupportedMultiClusterTargetGroup',
       message: 'true is not supported yet (targets registered by other clusters would be deregistered); '
         + 'this binding is left alone: no target is registered or deregistered and no security group rule is kept for it',
     });
@@ -79,6 +80,14 @@ export function arnChangeRefusal(b: TargetGroupBinding): Refusal | undefined {
     field: FIELD_ARN, code: 'ImmutableField',
     message: `changed from ${recorded} to ${spec}; the target group of a binding cannot change: delete the binding (its targets are deregistered) and create a new one`,
   };
+}
+
+/** steps 1 and 2: what refuses a binding before its target group is read */
+export function earlyRefusals(b: TargetGroupBinding): Refusal[] {
+  const out = specRefusals(b.spec);
+  const changed = arnChangeRefusal(b);
+  if (changed) out.push(changed);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -268,11 +277,16 @@ export function targetGroupMismatches(spec: TargetGroupBindingWireSpec, tg: Targ
   if (targetType === 'instance' && QUIC.has(spec.targetGroupProtocol ?? tg.protocol ?? '')) {
     out.push({ field: 'spec.targetGroupProtocol', code: 'UnsupportedProtocol', message: `${spec.targetGroupProtocol ?? tg.protocol ?? ''} target groups take ip targets only` });
   }
-  if (targetType === 'ip' && spec.nodeSelector) {
-    out.push({ field: 'spec.nodeSelector', code: 'InvalidNodeSelector', message: 'applies to instance targets only; remove it for an ip binding' });
-  }
+  const selector = nodeSelectorRefusal(targetType, spec);
+  if (selector) out.push(selector);
   return out;
 }
+
+/** upstream: a node selector only for instance targets */
+export const nodeSelectorRefusal = (targetType: string | undefined, spec: TargetGroupBindingWireSpec): Refusal | undefined =>
+  (targetType === 'ip' && spec.nodeSelector
+    ? { field: 'spec.nodeSelector', code: 'InvalidNodeSelector', message: 'applies to instance targets only; remove it for an ip binding' }
+    : undefined);
 
 // ---------------------------------------------------------------------------------------------------------
 // The whole decision
@@ -309,9 +323,7 @@ function otherHolder(b: TargetGroupBinding, tg: Pick<TargetGroupFacts, 'arn' | '
  */
 export function admit(input: AdmissionInput): Admission {
   const { binding: b, targetGroup: tg, clusterName } = input;
-  const early = specRefusals(b.spec);
-  const changed = arnChangeRefusal(b);
-  if (changed) early.push(changed);
+  const early = earlyRefusals(b);
   if (early.length > 0) return { ok: false, refusals: early };
   const owner = ownerRefusal(b, tg, clusterName);
   if (owner) return { ok: false, refusals: [owner] };

@@ -16,7 +16,7 @@ import type { JsonPatchOp } from '../k8s/client.ts';
 import type { TargetGroupBinding, TargetGroupBindingWireSpec } from '../k8s/types.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import {
-  admit, defaultsFromTargetGroup, immutableChanges, refusalText, specRefusals, type Refusal,
+  admit, defaultsFromTargetGroup, immutableChanges, nodeSelectorRefusal, refusalText, specRefusals, type Refusal,
 } from '../targets/binding-policy.ts';
 import { allow, allowPatched, deny, requestOf, type AdmissionReview } from './admission.ts';
 
@@ -103,6 +103,7 @@ export async function validateBinding(body: unknown, deps: BindingAdmissionDeps)
 function requiredOnUpdate(spec: TargetGroupBindingWireSpec): Refusal[] {
   const out: Refusal[] = [];
   if (!spec.targetType) out.push({ field: 'spec.targetType', code: 'MissingTargetType', message: 'required' });
-  if (spec.targetType === 'ip' && spec.nodeSelector) out.push({ field: 'spec.nodeSelector', code: 'InvalidNodeSelector', message: 'applies to instance targets only; remove it for an ip binding' });
+  const selector = nodeSelectorRefusal(spec.targetType, spec);
+  if (selector) out.push(selector);
   return out;
 }

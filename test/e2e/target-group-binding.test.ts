@@ -12,21 +12,21 @@
 //   4. the mutating webhook resolves targetGroupName and fills the defaults; a second binding of the same target
 //      group and a change of targetType are denied.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsCallCounts, freePort, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import { awsCallCounts, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import type { Service, TargetGroupBinding } from '../../src/k8s/types.ts';
-import { makeApiserverPki } from '../../src/stand-ins/certs.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { CLAIM_ANNOTATION } from '../../src/targets/binding-policy.ts';
 import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
 import { running, seeded, standIns } from './support/stand-ins.ts';
+import { startWebhookController, webhookCerts } from './support/webhook.ts';
 
 const GUARD_LABEL = 'e2e.aws-lb-controller/tgb-webhook';
 const MUTATING = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
@@ -92,21 +92,16 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
     elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
     ec2 = new EC2Client({ ...s.aws });
 
-    certDir = mkdtempSync(join(tmpdir(), 'alb-webhook-certs-'));
-    const pki = makeApiserverPki(certDir);
-    copyFileSync(pki.servingCert, join(certDir, 'tls.crt'));
-    copyFileSync(pki.servingKey, join(certDir, 'tls.key'));
-    const port = await freePort();
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId, awsEndpoint: s.motoUrl, logFile,
-      extraArgs: ['--sync-period=1h', '--enable-leader-election=false', `--webhook-cert-dir=${certDir}`, `--webhook-bind-port=${port}`],
-    });
-    await waitFor('controller ready (caches synced, webhook listening)', () => (ctrl as ControllerProcess).ready(), 60_000);
+    const certs = webhookCerts();
+    certDir = certs.dir;
+    const started = await startWebhookController({ certDir, logFile });
+    ctrl = started.ctrl;
+    const port = started.port;
 
     webhookName = `e2e-tgb-${suffix}`;
     const hook = (name: string, path: string) => ({
       name, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 10,
-      clientConfig: { url: `https://127.0.0.1:${port}${path}`, caBundle: readFileSync(pki.caCert).toString('base64') },
+      clientConfig: { url: `https://127.0.0.1:${port}${path}`, caBundle: certs.caBundle },
       namespaceSelector: { matchLabels: { [GUARD_LABEL]: suffix } },
       rules: [{ apiGroups: ['elbv2.k8s.aws'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], resources: ['targetgroupbindings'], scope: 'Namespaced' }],
     });

@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { BindingTerminatingError, KubeBindingWriter } from '../../../src/controllers/bindings.ts';
-import { MULTI_CLUSTER_FIELD, TargetGroupBindingController, type TargetGroupBindingDeps } from '../../../src/controllers/target-group-binding.ts';
+import { TargetGroupBindingController, type TargetGroupBindingDeps } from '../../../src/controllers/target-group-binding.ts';
+import { MULTI_CLUSTER_FIELD } from '../../../src/targets/binding-policy.ts';
 import { kubeClientsFor, type KubeClients } from '../../../src/k8s/client.ts';
 import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
 import type { EventRecorder } from '../../../src/k8s/events.ts';
