@@ -127,6 +127,8 @@ describe('deploy artifacts: Helm chart', function () {
       const plain = show('--set', 'clusterName=demo');
       assert.match(plain, /rollout status deployment\/aws-lb-controller/);
       assert.match(plain, /create-pod-identity-association --cluster-name demo/);
+      assert.match(plain, /kubectl annotate targetgroupbinding -n <ns> <name> elbv2\.k8s\.aws\/claim-target-group=true/);
+      assert.match(plain, /webhooks fail closed \(failurePolicy Fail\)/);
       assert.match(show('-f', ALL_FEATURES), /IRSA role: arn:aws:iam::111122223333:role\//);
     } finally {
       rmSync(dir, { recursive: true, force: true });
