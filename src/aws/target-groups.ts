@@ -27,7 +27,7 @@ export interface TargetGroupFacts {
 export interface TargetGroupDirectoryOptions {
   /** how long facts are trusted (10 minutes): tags that say who owns a target group change by hand only */
   readonly ttlMs?: number;
-  /** how long "no such target group" is remembered (1 minute) */
+  /** how long "no such target group" is remembered (10 s: one created meanwhile is soon seen) */
   readonly notFoundTtlMs?: number;
   readonly now?: () => number;
 }
@@ -59,7 +59,7 @@ export class TargetGroupDirectory {
   constructor(elbv2: ElasticLoadBalancingV2Client, opts: TargetGroupDirectoryOptions = {}) {
     this.#elbv2 = elbv2;
     this.#ttlMs = opts.ttlMs ?? 10 * 60_000;
-    this.#notFoundTtlMs = opts.notFoundTtlMs ?? 60_000;
+    this.#notFoundTtlMs = opts.notFoundTtlMs ?? 10_000;
     const now = opts.now ?? Date.now;
     this.#byArn = new TtlCache(now);
     this.#byName = new TtlCache(now);

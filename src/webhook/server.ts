@@ -18,8 +18,6 @@ import { MUTATE_TGB_PATH, mutateBinding, VALIDATE_TGB_PATH, validateBinding, typ
 export const MUTATE_POD_PATH = '/mutate-v1-pod';
 const MAX_BODY = 4 * 1024 * 1024;
 
-export type AdmissionResponse = AdmissionReview;
-
 /** the AdmissionReview answer for one request body; pure apart from `lookup`. No lookup: injection is off, no patch. */
 export function reviewPod(body: unknown, lookup: GateLookup | undefined, log?: Logger): AdmissionReview {
   const req = requestOf<Pod>(body);
