@@ -5,10 +5,7 @@
 // (connect, relist, error, restart) are emitted for metrics and logs; the informer logs nothing itself.
 import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { isGone, statusOf, type KubeRest, type WatchHandle } from './client.ts';
-import {
-  objectKey, RESOURCES, resourcePath, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams, type KubeObject,
-  type Namespace, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
-} from './types.ts';
+import { objectKey, RESOURCES, resourcePath, type ObjectOf, type ResourceKey, type ResourceType } from './types.ts';
 
 export type InformerEvent =
   | { readonly type: 'connect'; readonly resource: string }
@@ -24,9 +21,10 @@ export interface ResourceHandlers<T> {
   delete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<K extends ResourceKey = ResourceKey> {
   readonly rest: KubeRest;
-  readonly resource: ResourceType;
+  /** the resource to list and watch (the RBAC test reads it from the type: Informer<'ingress'>) */
+  readonly resource: K;
   /** watch one namespace only (ignored for cluster-scoped kinds) */
   readonly namespace?: string | undefined;
   readonly labelSelector?: string;
@@ -43,14 +41,14 @@ export interface InformerOptions {
   readonly random?: () => number;
 }
 
-export class Informer<T extends KubeObject> {
+export class Informer<K extends ResourceKey> {
   readonly resource: ResourceType;
-  readonly #opts: InformerOptions;
+  readonly #opts: InformerOptions<K>;
   readonly #clock: Clock;
-  readonly #cache = new Map<string, T>();
-  readonly #handlers: ResourceHandlers<T>[] = [];
+  readonly #cache = new Map<string, ObjectOf<K>>();
+  readonly #handlers: ResourceHandlers<ObjectOf<K>>[] = [];
   readonly #listeners: ((e: InformerEvent) => void)[] = [];
-  readonly #indexers = new Map<string, (obj: T) => readonly string[]>();
+  readonly #indexers = new Map<string, (obj: ObjectOf<K>) => readonly string[]>();
   #resourceVersion = '';
   #synced = false;
   #syncWaiters: (() => void)[] = [];
@@ -58,9 +56,9 @@ export class Informer<T extends KubeObject> {
   #watch: WatchHandle | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(opts: InformerOptions) {
+  constructor(opts: InformerOptions<K>) {
     this.#opts = opts;
-    this.resource = opts.resource;
+    this.resource = RESOURCES[opts.resource];
     this.#clock = opts.clock ?? systemClock;
   }
 
@@ -69,7 +67,7 @@ export class Informer<T extends KubeObject> {
   }
 
   /** registers change handlers; objects already cached are replayed as adds when added after sync */
-  addHandlers(handlers: ResourceHandlers<T>): void {
+  addHandlers(handlers: ResourceHandlers<ObjectOf<K>>): void {
     this.#handlers.push(handlers);
     if (this.#synced && handlers.add) for (const obj of this.#cache.values()) this.#call(() => handlers.add?.(obj));
   }
@@ -79,11 +77,11 @@ export class Informer<T extends KubeObject> {
   }
 
   /** a named index: byIndex(name, value) returns cached objects whose fn(obj) includes value */
-  addIndex(name: string, fn: (obj: T) => readonly string[]): void {
+  addIndex(name: string, fn: (obj: ObjectOf<K>) => readonly string[]): void {
     this.#indexers.set(name, fn);
   }
 
-  byIndex(name: string, value: string): T[] {
+  byIndex(name: string, value: string): ObjectOf<K>[] {
     const fn = this.#indexers.get(name);
     if (!fn) throw new Error(`informer ${this.name}: no index named ${name}`);
     return [...this.#cache.values()].filter((o) => fn(o).includes(value));
@@ -99,16 +97,16 @@ export class Informer<T extends KubeObject> {
     return new Promise((resolve) => this.#syncWaiters.push(resolve));
   }
 
-  list(namespace?: string): T[] {
+  list(namespace?: string): ObjectOf<K>[] {
     const all = [...this.#cache.values()];
     return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
-  get(name: string, namespace?: string): T | undefined {
+  get(name: string, namespace?: string): ObjectOf<K> | undefined {
     return this.#cache.get(namespace ? `${namespace}/${name}` : name);
   }
 
-  getByKey(key: string): T | undefined {
+  getByKey(key: string): ObjectOf<K> | undefined {
     return this.#cache.get(key);
   }
 
@@ -177,7 +175,7 @@ export class Informer<T extends KubeObject> {
   }
 
   async #relist(reason: 'initial' | 'gone' | 'error'): Promise<void> {
-    const body = await this.#opts.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
+    const body = await this.#opts.rest.request<{ items?: ObjectOf<K>[]; metadata?: { resourceVersion?: string } }>({
       method: 'GET',
       path: this.#collectionPath(),
       query: { labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector },
@@ -186,7 +184,7 @@ export class Informer<T extends KubeObject> {
     const items = body?.items ?? [];
     const kind = this.resource.kind;
     const apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
-    const fresh = new Map<string, T>();
+    const fresh = new Map<string, ObjectOf<K>>();
     for (const item of items) fresh.set(objectKey(item), { apiVersion, kind, ...item });
     for (const [key, old] of this.#cache) {
       if (!fresh.has(key)) { this.#cache.delete(key); this.#dispatch('delete', old); }
@@ -229,7 +227,7 @@ export class Informer<T extends KubeObject> {
           this.#watch?.abort();
           return;
         }
-        this.#apply(type, object as T);
+        this.#apply(type, object as ObjectOf<K>);
       };
       const query = {
         resourceVersion: this.#resourceVersion || undefined,
@@ -251,7 +249,7 @@ export class Informer<T extends KubeObject> {
     });
   }
 
-  #apply(type: string, obj: T): void {
+  #apply(type: string, obj: ObjectOf<K>): void {
     const rv = obj?.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (type === 'BOOKMARK' || !obj?.metadata) return;
@@ -268,10 +266,10 @@ export class Informer<T extends KubeObject> {
     else this.#dispatch('add', obj);
   }
 
-  #dispatch(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+  #dispatch(kind: 'add' | 'update' | 'delete', obj: ObjectOf<K>, old?: ObjectOf<K>): void {
     for (const h of this.#handlers) {
       if (kind === 'add') this.#call(() => h.add?.(obj));
-      else if (kind === 'update') this.#call(() => h.update?.(obj, old as T));
+      else if (kind === 'update') this.#call(() => h.update?.(obj, old as ObjectOf<K>));
       else this.#call(() => h.delete?.(obj));
     }
   }
@@ -300,20 +298,20 @@ function describeStatus(obj: unknown): string {
 
 /** every informer the controllers need, scoped to --watch-namespace where the kind is namespaced */
 export interface Informers {
-  readonly ingresses: Informer<Ingress>;
-  readonly ingressClasses: Informer<IngressClass>;
-  readonly ingressClassParams: Informer<IngressClassParams>;
-  readonly services: Informer<Service>;
-  readonly endpointSlices: Informer<EndpointSlice>;
-  readonly pods: Informer<Pod>;
-  readonly nodes: Informer<Node>;
-  readonly targetGroupBindings: Informer<TargetGroupBinding>;
+  readonly ingresses: Informer<'ingress'>;
+  readonly ingressClasses: Informer<'ingressClass'>;
+  readonly ingressClassParams: Informer<'ingressClassParams'>;
+  readonly services: Informer<'service'>;
+  readonly endpointSlices: Informer<'endpointSlice'>;
+  readonly pods: Informer<'pod'>;
+  readonly nodes: Informer<'node'>;
+  readonly targetGroupBindings: Informer<'targetGroupBinding'>;
   /** namespace labels (IngressClassParams namespaceSelector); with --watch-namespace only that namespace */
-  readonly namespaces: Informer<Namespace>;
+  readonly namespaces: Informer<'namespace'>;
 }
 
 export interface InformerSet extends Informers {
-  all(): readonly Informer<KubeObject>[];
+  all(): readonly Informer<ResourceKey>[];
   startAll(): void;
   stopAll(): Promise<void>;
   waitForSync(): Promise<void>;
@@ -321,21 +319,21 @@ export interface InformerSet extends Informers {
   onLifecycle(listener: (e: InformerEvent) => void): void;
 }
 
-export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>, types = RESOURCES): InformerSet {
-  const make = <T extends KubeObject>(resource: ResourceType): Informer<T> => new Informer<T>({ ...opts, resource });
+export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>): InformerSet {
+  const make = <K extends ResourceKey>(resource: K): Informer<K> => new Informer({ ...opts, resource });
   const set: Informers = {
-    ingresses: make(types.ingress),
-    ingressClasses: make(types.ingressClass),
-    ingressClassParams: make(types.ingressClassParams),
-    services: make(types.service),
-    endpointSlices: make(types.endpointSlice),
-    pods: make(types.pod),
-    nodes: make(types.node),
-    targetGroupBindings: make(types.targetGroupBinding),
+    ingresses: make('ingress'),
+    ingressClasses: make('ingressClass'),
+    ingressClassParams: make('ingressClassParams'),
+    services: make('service'),
+    endpointSlices: make('endpointSlice'),
+    pods: make('pod'),
+    nodes: make('node'),
+    targetGroupBindings: make('targetGroupBinding'),
     // cluster-scoped: narrowed to the watched namespace by name, so a single-namespace controller caches one object
-    namespaces: new Informer<Namespace>({ ...opts, resource: types.namespace, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
+    namespaces: new Informer({ ...opts, resource: 'namespace', ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
   };
-  const all = Object.values(set) as Informer<KubeObject>[];
+  const all = Object.values(set) as Informer<ResourceKey>[];
   return {
     ...set,
     all: () => all,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createKubeRest, kubeClientsFor, type KubeClients, type KubeRest, type WatchHandle } from '../../src/k8s/client.ts';
 import { Informer, type InformerEvent } from '../../src/k8s/informer.ts';
 import { LeaderElector } from '../../src/k8s/leader.ts';
-import { RESOURCES, type Ingress } from '../../src/k8s/types.ts';
+import type { Ingress } from '../../src/k8s/types.ts';
 import { freshNamespace, kube, standIns } from './support/stand-ins.ts';
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -41,7 +41,7 @@ describe('k8s against a real apiserver', function () {
         return h;
       },
     };
-    const inf = new Informer<Ingress>({ rest, resource: RESOURCES.ingress, namespace: ns, backoffBaseMs: 50 });
+    const inf = new Informer<'ingress'>({ rest, resource: 'ingress', namespace: ns, backoffBaseMs: 50 });
     const log: string[] = [];
     const events: InformerEvent[] = [];
     inf.addHandlers({
