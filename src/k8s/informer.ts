@@ -4,7 +4,7 @@
 // relist reconciles the cache (deletes missed while disconnected become delete events). Lifecycle events
 // (connect, relist, error, restart) are emitted for metrics and logs; the informer logs nothing itself.
 import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from './clock.ts';
-import { isGone, statusOf, type KubeRest, type WatchHandle } from './client.ts';
+import { isGone, statusOf, type KubeRest, type RbacVerb, type WatchHandle } from './client.ts';
 import { objectKey, RESOURCES, resourcePath, type ObjectOf, type ResourceKey, type ResourceType } from './types.ts';
 
 export type InformerEvent =
@@ -40,6 +40,9 @@ export interface InformerOptions<K extends ResourceKey = ResourceKey> {
   readonly watchTimeoutSeconds?: number;
   readonly random?: () => number;
 }
+
+/** what an informer sends: a GET of the collection and a watch on it (the RBAC test counts each Informer as both) */
+export const INFORMER_VERBS: readonly RbacVerb[] = Object.freeze(['list', 'watch']);
 
 export class Informer<K extends ResourceKey> {
   readonly resource: ResourceType;
