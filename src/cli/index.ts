@@ -3,6 +3,7 @@ import { EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
 import { planCommand, PLAN_USAGE } from './plan-command.ts';
 import { runCommand, RUN_USAGE } from './run-command.ts';
 import { demoCommand, DEMO_USAGE } from './demo-command.ts';
+import { iamPolicyCommand, IAM_POLICY_USAGE } from './iam-policy-command.ts';
 
 export interface Command {
   readonly summary: string;
@@ -15,6 +16,7 @@ export const commands: Record<string, Command> = {
   plan: { summary: 'print the AWS changes the controller would make for a set of manifests', usage: PLAN_USAGE, run: planCommand },
   run: { summary: 'run the controller (the default command)', usage: RUN_USAGE, run: runCommand },
   demo: { summary: 'run the controller against local stand-ins (moto + kube-apiserver) and print the result', usage: DEMO_USAGE, run: demoCommand },
+  'iam-policy': { summary: "print the IAM policy for one cluster's controller (tag conditions name the cluster)", usage: IAM_POLICY_USAGE, run: iamPolicyCommand },
 };
 
 function help(): string {
