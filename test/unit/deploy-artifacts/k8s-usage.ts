@@ -46,8 +46,8 @@ export function programFor(entries: readonly string[], oldProgram?: ts.Program):
   return ts.createProgram({ rootNames: [...entries], options: { ...parsed.options, noEmit: true }, ...(oldProgram ? { oldProgram } : {}) });
 }
 
-/** scans the program's own source files under `under` (default: the repository's src/ and test/fixtures/) */
-export function scanKubeUsage(program: ts.Program, under: readonly string[] = [path.join(ROOT, 'src'), path.join(ROOT, 'test/fixtures')]): KubeScan {
+/** scans the program's source files under the folders `under` (the program may hold more: libraries, other roots) */
+export function scanKubeUsage(program: ts.Program, under: readonly string[]): KubeScan {
   const checker = program.getTypeChecker();
   const files = program.getSourceFiles().filter((f) => !f.isDeclarationFile && under.some((d) => path.resolve(f.fileName).startsWith(d + path.sep)));
   const uses: KubeUse[] = [];
