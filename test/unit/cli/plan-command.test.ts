@@ -44,7 +44,9 @@ spec:
   defaultBackend: { service: { name: api-service, port: { number: 80 } } }
 `;
 
-describe('aws-lb-controller plan (child process)', () => {
+describe('aws-lb-controller plan (child process)', function () {
+  // each test starts node on every module of the CLI: 15-20 s on two busy cores, so mocha's 20 s default is too tight
+  this.timeout(180_000);
   it('exits 2 and prints the plan when there are changes', () => {
     const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo']);
     assert.equal(r.code, 2, r.stderr);
@@ -256,7 +258,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
   });
 });
 
-describe('plan: unexpected failures', () => {
+describe('plan: unexpected failures', function () {
+  this.timeout(180_000); // some tests start the CLI as a child process (see above)
   const boom = (): never => { throw new TypeError('Cannot read properties of undefined (reading \'namespaceSelector\')'); };
 
   it('prints one "error: …" line and exits 1 instead of a stack trace', async () => {
