@@ -166,7 +166,8 @@ async function withDeps(args: string[], deps: NonNullable<Parameters<typeof plan
   return { code, stdout, stderr };
 }
 
-describe('plan parses the flags it shares with run as run does (src/config)', () => {
+describe('plan parses the flags it shares with run as run does (src/config)', function () {
+  this.timeout(180_000); // one test starts the CLI as a child process (see above)
   /** what `run` prints for these flags (with --cluster-name=demo): the same text must come out of `plan` */
   const runMessage = (flags: string[]): string => {
     const r = parseConfig(['--cluster-name=demo', ...flags]);
