@@ -108,6 +108,8 @@ describe('cli: aws-lb-controller iam-policy', () => {
       assert.equal(o.code, 1, n);
       assert.match(o.stderr, re, n);
     }
+    assert.equal((await run('--cluster-name=-dash')).code, 0, 'a leading dash, given with =');
+    assert.match((await run('--cluster-name', '-dash')).stderr, /--cluster-name=-XYZ/, 'without =, node says how to pass it');
     for (const ok of ['prod', 'team-a_eu.1', 'x'.repeat(106), 'prod/eu:1=2+3@4', 'prüfung clúster']) {
       assert.equal(clusterNameProblem(ok), undefined, ok);
       assert.equal((await run('--cluster-name', ok)).code, 0, ok);
@@ -115,8 +117,9 @@ describe('cli: aws-lb-controller iam-policy', () => {
   });
 
   it('prints, for any name it accepts, JSON in which every cluster condition names exactly that name (property)', async () => {
+    // `--cluster-name=VALUE`: a value that starts with "-" (or is "--") cannot follow the flag as a separate argument
     await fc.assert(fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 110 }), async (n) => {
-      const o = await run('--cluster-name', n);
+      const o = await run(`--cluster-name=${n}`);
       if (clusterNameProblem(n) !== undefined) return o.code === 1 && o.stdout === '';
       if (o.code !== 0) return false;
       const conds = clusterConditions(statements(o));
