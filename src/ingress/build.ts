@@ -6,6 +6,7 @@ import {
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { buildListeners } from './build-listeners.ts';
 import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, resolveSecurityGroups } from './build-load-balancer.ts';
+import { groupLimitIssues } from './aws-limits.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices } from './context.ts';
@@ -69,7 +70,8 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
     if (c) compiled.push(c);
   }
 
-  // 2. merge in group order; whole-group checks may reject more members, then merge again without them
+  // 2. merge in group order; whole-group checks (then AWS's limits on the load balancer) may reject more
+  //    members, then merge again without them
   const rejected = new Set<string>();
   let state: GroupState = emptyState();
   for (let round = 0; round <= compiled.length; round++) {
@@ -79,7 +81,8 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
       const conflicts = tryAdd(state, c, g.key);
       if (conflicts.length > 0) { issues.push(...conflicts); rejected.add(c.member.key); }
     }
-    const late = validateGroup(state);
+    const invalid = validateGroup(state);
+    const late = invalid.size > 0 ? invalid : groupLimitIssues(ctx, state);
     if (late.size === 0) break;
     for (const [key, found] of late) { issues.push(...found); rejected.add(key); }
   }

@@ -3,6 +3,7 @@
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { IngressClassParamsSpec, Issue, Note, ObjectRef, Scheme, Stack, TargetType } from '../model/index.ts';
 import type { AnnotatedObject } from './annotations/index.ts';
+import type { AwsQuotas } from './aws-limits.ts';
 
 export interface IngressClassParamsObject {
   readonly metadata: { readonly name: string };
@@ -27,6 +28,8 @@ export interface BuildConfig {
   readonly defaultTargetType: TargetType;
   readonly defaultSslPolicy: string;
   readonly defaultTags: Readonly<Record<string, string>>;
+  /** quotas of the account that AWS lets raise (--max-rules-per-load-balancer, …); absent: AWS's defaults */
+  readonly quotas?: AwsQuotas;
 }
 
 /** What happened to one IngressGroup in this build; the controller uses it for finalizers and status. */
