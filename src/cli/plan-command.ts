@@ -33,6 +33,9 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --default-ssl-policy P      default SSL policy of HTTPS listeners (default ${D.defaultSslPolicy})
       --default-tags K=V,...      tags added to every AWS resource
       --external-managed-tags K,… tag keys managed outside the controller (never added or removed)
+      --max-rules-per-load-balancer N, --max-listeners-per-load-balancer N, --max-certificates-per-load-balancer N,
+      --max-inbound-rules-per-security-group N
+                                  AWS quotas raised for the account (defaults: AWS's, ${D.awsQuotas.rulesPerLoadBalancer}, ${D.awsQuotas.listenersPerLoadBalancer}, ${D.awsQuotas.certificatesPerLoadBalancer}, ${D.awsQuotas.inboundRulesPerSecurityGroup})
 
 Live (read-only: only Describe/List calls; the calls made are counted and printed at the end):
       --live                      discover the facts and read the observed state from AWS (not with --facts/--observed)
@@ -80,6 +83,10 @@ const OPTIONS = {
   'default-ssl-policy': { type: 'string' },
   'default-tags': { type: 'string' },
   'external-managed-tags': { type: 'string' },
+  'max-rules-per-load-balancer': { type: 'string' },
+  'max-listeners-per-load-balancer': { type: 'string' },
+  'max-certificates-per-load-balancer': { type: 'string' },
+  'max-inbound-rules-per-security-group': { type: 'string' },
   live: { type: 'boolean', default: false },
   'aws-region': { type: 'string' },
   'aws-vpc-id': { type: 'string' },
@@ -90,7 +97,8 @@ const OPTIONS = {
 
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
-  'default-tags', 'external-managed-tags', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
+  'default-tags', 'external-managed-tags', 'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer',
+  'max-inbound-rules-per-security-group', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 /** plan's older names for `run`'s flags */
 const ALIASES: Readonly<Record<string, (typeof SHARED)[number]>> = { 'default-scheme': 'default-load-balancer-scheme' };

@@ -180,6 +180,7 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
     ['a bad default target type', ['--default-target-type=pod']],
     ['a bad default scheme', ['--default-load-balancer-scheme=public']],
     ['an empty default SSL policy', ['--default-ssl-policy=']],
+    ['a quota of zero', ['--max-listeners-per-load-balancer=0']],
   ];
   for (const [what, flags] of refused) {
     it(`exits 1 with run's message for ${what}`, async () => {
@@ -228,8 +229,14 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
       defaultTargetType: CONFIG_DEFAULTS.defaultTargetType,
       defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
       defaultTags: CONFIG_DEFAULTS.defaultTags,
+      quotas: CONFIG_DEFAULTS.awsQuotas,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
+  });
+
+  it('passes the AWS quota flags to the builder as run does', () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--max-rules-per-load-balancer', '200', '--max-inbound-rules-per-security-group=120'], {});
+    assert.deepEqual(flags.config.quotas, { ...CONFIG_DEFAULTS.awsQuotas, rulesPerLoadBalancer: 200, inboundRulesPerSecurityGroup: 120 });
   });
 
   it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {
