@@ -22,7 +22,7 @@
 // balancer) are met by leaving members out, never the whole group: members are admitted in group order (the
 // order that already decides rule priority), and a member whose contribution would take a total over its
 // limit is left out with an Issue naming that limit; the members after it are still considered. So the group
-// keeps serving everything that fits, and the member refused is the first one that does not (docs/adr/0004).
+// keeps serving everything that fits, and the member refused is the first one that does not (docs/adr/0006).
 import type { Action, ForwardTarget, Issue, ListenerProtocol, RuleCondition } from '../model/index.ts';
 import { isRef } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
