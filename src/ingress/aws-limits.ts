@@ -66,7 +66,7 @@ interface Limit {
   readonly flag?: string;
 }
 
-/** "ALB listener rules: at most 100 per load balancer (AWS quota, --max-rules-per-load-balancer)" */
+/** e.g. "ALB listeners: at most 50 per load balancer (AWS quota, --max-listeners-per-load-balancer)" */
 export const describeLimit = (l: Limit): string => `${l.what}: at most ${l.max} per ${l.per} (${l.flag ? `AWS quota, --${l.flag}` : 'AWS limit'})`;
 
 const quota = (q: AwsQuotas, key: keyof AwsQuotas, what: string, per: string): Limit => ({ what, per, max: q[key], flag: QUOTA_FLAGS[key] });
