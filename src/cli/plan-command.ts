@@ -37,6 +37,9 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --disable-ingress-class-annotation[=true|false]
       --disable-ingress-group-name-annotation[=true|false]
                                   refuse new uses of these annotations, as \`run\` does (default false)
+      --max-rules-per-load-balancer N, --max-listeners-per-load-balancer N, --max-certificates-per-load-balancer N,
+      --max-inbound-rules-per-security-group N
+                                  AWS quotas raised for the account (defaults: AWS's, ${D.awsQuotas.rulesPerLoadBalancer}, ${D.awsQuotas.listenersPerLoadBalancer}, ${D.awsQuotas.certificatesPerLoadBalancer}, ${D.awsQuotas.inboundRulesPerSecurityGroup})
 
 Live (read-only: only Describe/List calls; the calls made are counted and printed at the end):
       --live                      discover the facts and read the observed state from AWS (not with --facts/--observed)
@@ -87,6 +90,10 @@ const OPTIONS = {
   'feature-gates': { type: 'string' },
   'disable-ingress-class-annotation': { type: 'string' },
   'disable-ingress-group-name-annotation': { type: 'string' },
+  'max-rules-per-load-balancer': { type: 'string' },
+  'max-listeners-per-load-balancer': { type: 'string' },
+  'max-certificates-per-load-balancer': { type: 'string' },
+  'max-inbound-rules-per-security-group': { type: 'string' },
   live: { type: 'boolean', default: false },
   'aws-region': { type: 'string' },
   'aws-vpc-id': { type: 'string' },
@@ -98,6 +105,7 @@ const OPTIONS = {
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
   'default-tags', 'external-managed-tags', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+  'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
   'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 /** shared boolean flags: alone they mean true (as for `run`); `=false` turns them off */

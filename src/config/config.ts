@@ -1,5 +1,7 @@
 // Flags (and a few environment variables) become one frozen, typed Config at startup. Nothing else in the
 // program reads process.env: the caller passes `env` in, so tests need no global state.
+import { AWS_DEFAULT_QUOTAS, type AwsQuotas, QUOTA_FLAGS } from '../ingress/aws-limits.ts';
+import { sslPolicy, tagProblem } from '../ingress/annotations/values.ts';
 import { RESERVED_TAG_KEYS } from '../model/tags.ts';
 import { flagKey, isHarmless } from '../model/upstream-keys.ts';
 import { formatGoDuration, parseGoDuration } from './duration.ts';
@@ -74,6 +76,12 @@ export interface Config {
   readonly ingressMaxConcurrentReconciles: number;
   /** --targetgroupbinding-max-concurrent-reconciles (3) */
   readonly targetGroupBindingMaxConcurrentReconciles: number;
+  /**
+   * AWS quotas an account can have raised, checked before anything is planned: --max-rules-per-load-balancer (100),
+   * --max-listeners-per-load-balancer (50), --max-certificates-per-load-balancer (25),
+   * --max-inbound-rules-per-security-group (60); AWS's defaults unless given
+   */
+  readonly awsQuotas: AwsQuotas;
   /** --feature-gates Name=bool,…: upstream's gates and defaults (see feature-gates.ts) */
   readonly featureGates: FeatureGates;
   /** --log-level (info): debug | info | warn | error */
@@ -112,6 +120,7 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   enablePodReadinessGateInject: true,
   ingressMaxConcurrentReconciles: 3,
   targetGroupBindingMaxConcurrentReconciles: 3,
+  awsQuotas: AWS_DEFAULT_QUOTAS,
   featureGates: FEATURE_GATE_DEFAULTS,
   logLevel: 'info',
 };
@@ -188,6 +197,10 @@ const applyDefaultTags: Apply = (v, d) => {
   if (reserved.length) return `--default-tags: ${reserved.join(', ')} ${reserved.length > 1 ? 'are reserved tag keys' : 'is a reserved tag key'} set by the controller itself`;
   const awsKeys = Object.keys(parsed.map).filter((k) => k.toLowerCase().startsWith('aws:'));
   if (awsKeys.length) return `--default-tags: keys starting with "aws:" are reserved by AWS (${awsKeys.join(', ')})`;
+  for (const [key, value] of Object.entries(parsed.map)) {
+    const reason = tagProblem(key, value);
+    if (reason) return `--default-tags: ${reason}`;
+  }
   d.defaultTags = parsed.map;
   return undefined;
 };
@@ -235,6 +248,22 @@ const applyDuration = (flag: string, set: (ms: number, d: Draft) => void): Apply
   return undefined;
 };
 
+/** the AWS quota flags: each sets one of Config.awsQuotas, an integer from 1 up to `max` */
+function quotaFlags(): Record<string, FlagSpec> {
+  const spec: Readonly<Record<keyof AwsQuotas, { what: string; max: number }>> = {
+    rulesPerLoadBalancer: { what: 'listener rules per load balancer, default rules not counted', max: 10_000 },
+    listenersPerLoadBalancer: { what: 'listeners per load balancer', max: 10_000 },
+    certificatesPerLoadBalancer: { what: 'certificates per load balancer, default certificates not counted', max: 10_000 },
+    inboundRulesPerSecurityGroup: { what: 'inbound rules per security group and IP version', max: 1_000 },
+  };
+  return Object.fromEntries(Object.entries(spec).map(([key, { what, max }]) => {
+    const k = key as keyof AwsQuotas;
+    const flag = QUOTA_FLAGS[k];
+    return [flag, { kind: 'value', usage: `AWS quota: ${what} (${AWS_DEFAULT_QUOTAS[k]})`,
+      apply: integer(flag, 1, max, (n, d) => { d.awsQuotas = { ...d.awsQuotas, [k]: n }; }) }];
+  }));
+}
+
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'cluster-name': { kind: 'value', usage: 'EKS cluster name (required)', apply: nonEmpty('cluster-name', (v, d) => { d.clusterName = v; }) },
   kubeconfig: { kind: 'value', usage: 'path to a kubeconfig; default $KUBECONFIG, else in-cluster', apply: nonEmpty('kubeconfig', (v, d) => { d.kubeconfig = v; }) },
@@ -270,7 +299,11 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'default-load-balancer-scheme': { kind: 'value', usage: 'internal | internet-facing (internal)',
     apply: oneOf('default-load-balancer-scheme', ['internal', 'internet-facing'], (v, d) => { d.defaultLoadBalancerScheme = v; }) },
   'default-ssl-policy': { kind: 'value', usage: 'SSL policy for HTTPS listeners (ELBSecurityPolicy-2016-08)',
-    apply: nonEmpty('default-ssl-policy', (v, d) => { d.defaultSslPolicy = v; }) },
+    apply: (v, d) => {
+      const reason = v.trim() === '' ? 'must not be empty' : sslPolicy(v.trim());
+      if (reason) return `--default-ssl-policy ${reason}`;
+      d.defaultSslPolicy = v.trim(); return undefined;
+    } },
   'sync-period': { kind: 'value', usage: 'full resync interval, Go duration (10h)', apply: applyDuration('sync-period', (ms, d) => { d.syncPeriodMs = ms; }) },
   'enable-leader-election': { kind: 'bool', usage: 'elect one active replica through a Lease (true)',
     apply: boolean('enable-leader-election', (b, d) => { d.enableLeaderElection = b; }) },
@@ -293,6 +326,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     apply: integer('ingress-max-concurrent-reconciles', 1, 1000, (n, d) => { d.ingressMaxConcurrentReconciles = n; }) },
   'targetgroupbinding-max-concurrent-reconciles': { kind: 'value', usage: 'parallel TargetGroupBinding reconciles (3)',
     apply: integer('targetgroupbinding-max-concurrent-reconciles', 1, 1000, (n, d) => { d.targetGroupBindingMaxConcurrentReconciles = n; }) },
+  ...quotaFlags(),
   'feature-gates': { kind: 'value', usage: 'Name=bool,… (upstream gate names; see docs/flags.md)', apply: (v, d) => {
     const r = parseFeatureGates(v);
     if ('errors' in r) return r.errors.join('; ');
@@ -415,7 +449,7 @@ export function parseConfigFlags(values: Readonly<Record<string, string>>, env: 
 }
 
 function configOf(assignments: readonly Assignment[], errors: string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
-  const draft: Draft = { clusterName: '', ...DEFAULTS, awsApiEndpoints: {}, defaultTags: {}, featureGates: { ...FEATURE_GATE_DEFAULTS } };
+  const draft: Draft = { clusterName: '', ...DEFAULTS, awsApiEndpoints: {}, defaultTags: {}, awsQuotas: { ...AWS_DEFAULT_QUOTAS }, featureGates: { ...FEATURE_GATE_DEFAULTS } };
   fromEnv(env, draft);
   const given = new Set<string>();
   for (const { flag, value } of assignments) {
@@ -439,6 +473,7 @@ export function builderSettings(c: Config): {
   readonly defaultTargetType: Config['defaultTargetType']; readonly defaultSslPolicy: string; readonly defaultTags: Readonly<Record<string, string>>;
   readonly featureGates: FeatureGates;
   readonly disableIngressClassAnnotation: boolean; readonly disableIngressGroupNameAnnotation: boolean;
+  readonly quotas: AwsQuotas;
 } {
   return Object.freeze({
     clusterName: c.clusterName,
@@ -450,5 +485,6 @@ export function builderSettings(c: Config): {
     defaultSslPolicy: c.defaultSslPolicy,
     defaultTags: c.defaultTags,
     featureGates: c.featureGates,
+    quotas: c.awsQuotas,
   });
 }

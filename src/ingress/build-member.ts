@@ -3,7 +3,9 @@
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
 import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX } from './annotations/index.ts';
+import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { prefixListId } from './annotations/values.ts';
+import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { chooseCertificate } from './certificates.ts';
@@ -36,6 +38,8 @@ export interface MemberContribution {
   readonly securityGroups?: Excl<readonly string[]>;
   readonly sslRedirect?: Excl<number>;
   readonly ports: ReadonlyMap<number, PortContribution>;
+  /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
+  readonly certificatesField: string;
   /** group-level user tags (IngressClassParams tags over annotation tags) */
   readonly tags: Readonly<Record<string, string>>;
   readonly tagsField: string;
@@ -88,7 +92,9 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     } else sslRedirect = excl(n, paramsField(m, 'sslRedirectPort'));
   } else if (a.sslRedirect !== undefined) sslRedirect = excl(a.sslRedirect, `${PREFIX}ssl-redirect`);
 
-  const explicitCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0 ? [...p.certificateArn] : a.certificateArns;
+  const paramsCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0;
+  const explicitCerts = paramsCerts ? [...p.certificateArn] : a.certificateArns;
+  const certificatesField = paramsCerts ? paramsField(m, 'certificateArn') : a.certificateArns ? `${PREFIX}certificate-arn` : m.ing.spec?.tls?.length ? 'spec.tls' : 'spec.rules';
   const listenPorts: readonly ListenPort[] = a.listenPorts
     ?? (explicitCerts && explicitCerts.length > 0 ? DEFAULTS.listenPortsHttps : DEFAULTS.listenPortsHttp);
   const hasHttps = listenPorts.some((lp) => lp.protocol === 'HTTPS');
@@ -124,13 +130,19 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const defaultActions = db ? backendActions(scope, db, 'spec.defaultBackend') : undefined;
 
   if (sink.issues.length > 0) return undefined;
-  return {
+  const c: MemberContribution = {
     member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, sslRedirect, ports,
+    certificatesField,
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
     lbAttributesField: p?.loadBalancerAttributes?.length ? paramsField(m, 'loadBalancerAttributes') : `${PREFIX}load-balancer-attributes`,
     rules, ...(defaultActions ? { defaultActions } : {}), targetGroups: [...tgs.values()],
   };
+  const attributes = loadBalancerAttributesProblem(c.lbAttributes);
+  const limits = memberLimitIssues(ctx, c);
+  if (attributes) limits.push(issue(ref, c.lbAttributesField, p?.loadBalancerAttributes?.length ? 'InvalidIngressClassParams' : 'InvalidAnnotation', attributes));
+  if (limits.length > 0) { sink.issues.push(...limits); return undefined; }
+  return c;
 }
 
 /**

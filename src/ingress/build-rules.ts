@@ -2,6 +2,9 @@
 import type { V1IngressBackend } from '@kubernetes/client-node';
 import { type Action, type ForwardTarget, type Note, type RuleCondition, ref } from '../model/index.ts';
 import { type ActionConfig, PREFIX, parseAction, parseConditions } from './annotations/index.ts';
+import { hostHeaderValue, pathPatternValue } from './annotations/conditions.ts';
+import { show } from './annotations/values.ts';
+import { forwardTargetsProblem, LIMIT_CODE, ruleConditionsProblem } from './aws-limits.ts';
 import { buildTargetGroup } from './build-target-groups.ts';
 import type { MemberScope } from './context.ts';
 import type { Member } from './group.ts';
@@ -113,6 +116,11 @@ function annotationAction(s: MemberScope, a: ActionConfig, name: string): Action
     targets.push({ targetGroupArn: ref('TargetGroup', r.tg.id), ...w });
   });
   if (failed) return [];
+  const twice = forwardTargetsProblem(targets);
+  if (twice) {
+    sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', twice));
+    return [];
+  }
   if (targets.length === 0) {
     sink.notes.push(note(m, field, `no forward target exists: responding 503 "${MISSING_SERVICE_BODY}"`));
     return [fixed503(MISSING_SERVICE_BODY)];
@@ -187,12 +195,18 @@ export function memberRules(s: MemberScope): MemberRule[] {
   const { m, sink } = s;
   const out: MemberRule[] = [];
   (m.ing.spec?.rules ?? []).forEach((rule, ri) => {
+    const hostProblem = rule.host ? hostHeaderValue(rule.host) : undefined;
+    if (hostProblem) {
+      sink.issues.push(issue(m.ref, `spec.rules[${ri}].host`, 'InvalidHost', `ALB host-header: ${hostProblem}`));
+      return;
+    }
     const paths = rule.http?.paths ?? [];
     for (const { path, index } of sortPaths(paths)) {
       const source = `spec.rules[${ri}].http.paths[${index}]`;
       const patterns = pathPatterns(path.path, path.pathType);
-      if (patterns && 'error' in patterns) {
-        sink.issues.push(issue(m.ref, `${source}.path`, 'InvalidPath', patterns.error));
+      const patternProblem = patterns && !('error' in patterns) ? patternsProblem(patterns, path.path ?? '') : undefined;
+      if ((patterns && 'error' in patterns) || patternProblem) {
+        sink.issues.push(issue(m.ref, `${source}.path`, 'InvalidPath', patternProblem ?? (patterns as { error: string }).error));
         continue;
       }
       const svcName = path.backend?.service?.name;
@@ -204,8 +218,23 @@ export function memberRules(s: MemberScope): MemberRule[] {
       }
       const actions = backendActions(s, path.backend ?? {}, `${source}.backend`);
       if (actions.length === 0) continue;
-      out.push({ conditions: ruleConditions(rule.host, patterns, extra), actions, source });
+      const conditions = ruleConditions(rule.host, patterns, extra);
+      const tooMany = ruleConditionsProblem(conditions);
+      if (tooMany) {
+        sink.issues.push(issue(m.ref, extra.length > 0 ? `${PREFIX}conditions.${svcName ?? ''}` : source, LIMIT_CODE, `${source}: ${tooMany}`));
+        continue;
+      }
+      out.push({ conditions, actions, source });
     }
   });
   return out;
+}
+
+/** The path patterns made from an Ingress path, checked as ALB checks a path-pattern value. */
+function patternsProblem(patterns: readonly string[], path: string): string | undefined {
+  for (const p of patterns) {
+    const reason = pathPatternValue(p);
+    if (reason !== undefined) return `ALB path-pattern ${show(p)}${p === path ? '' : ' (made from this path)'}: ${reason}`;
+  }
+  return undefined;
 }

@@ -6,6 +6,7 @@ import {
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { buildListeners } from './build-listeners.ts';
 import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, resolveSecurityGroups } from './build-load-balancer.ts';
+import { groupLimitIssues } from './aws-limits.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices, withDefaultTags } from './context.ts';
@@ -78,7 +79,8 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   }
 
   // 2. who joins is decided in order of seniority, never by group.order: the member in the group first keeps a
-  //    contested value or host. Whole-group checks may reject more members, then the merge runs again without them.
+  //    contested value or host. Whole-group checks (then AWS's limits on the load balancer) may reject more
+  //    members, then the merge runs again without them.
   const senior = (c: MemberContribution): Seniority => seniority.get(c.member.key) ?? { key: c.member.key, deployed: false };
   const bySeniority = [...compiled].sort((a, b) => compareSeniority(senior(a), senior(b)));
   const rejected = new Set<string>();
@@ -97,7 +99,8 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
       contests.push(...conflicts.map((x) => ({ newcomer: c.member.key, holder: x.holder, what: x.what })));
       rejected.add(c.member.key);
     }
-    const late = validateGroup(state);
+    const invalid = validateGroup(state);
+    const late = invalid.size > 0 ? invalid : groupLimitIssues(ctx, state);
     if (late.size === 0) break;
     for (const [key, found] of late) { issues.push(...found); rejected.add(key); }
   }

@@ -9,6 +9,7 @@
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { Issue } from '../model/index.ts';
 import { show } from './annotations/values.ts';
+import { paramsValueProblems } from './class-params.ts';
 import { type IngressClassParamsObject, type Snapshot, ingressRef, issue } from './snapshot.ts';
 
 /** one wrongly shaped field: its path inside the object and what was expected there */
@@ -160,6 +161,7 @@ function normalizeParams(raw: unknown): IngressClassParamsObject | undefined {
   if (!isObject(o) || !isObject(o['metadata']) || typeof o['metadata']['name'] !== 'string') return undefined;
   const spec = o['spec'] === undefined || o['spec'] === null ? {} : PARAMS_SPEC(o['spec'], 'spec', ps);
   const out = { ...o, metadata: o['metadata'], spec: spec === BAD ? {} : spec } as unknown as IngressClassParamsObject;
+  ps.push(...paramsValueProblems(out.spec));
   normalised.add(out);
   if (ps.length > 0) problemsOf.set(out, ps);
   return out;

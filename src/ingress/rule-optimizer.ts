@@ -70,15 +70,30 @@ export function covers(earlier: readonly RuleCondition[], later: readonly RuleCo
   return hostsCovered && pathsCovered;
 }
 
+/**
+ * Why `rule` is left out after the rules kept before it on this listener, or undefined when it is kept.
+ * Only the kept redirect rules can shadow a rule, so that is all it needs to see. Exported so that the
+ * group's limits (aws-limits.ts) count the rules the optimizer keeps, member by member.
+ */
+export function dropReason<R extends OptimizableRule>(port: number, protocol: ListenerProtocol, keptRedirects: readonly R[], rule: R):
+  { readonly why: DropReason; readonly by?: R } | undefined {
+  if (redirectsToItself(port, protocol, rule)) return { why: 'redirect-loop' };
+  const by = keptRedirects.find((k) => covers(k.conditions, rule.conditions));
+  return by ? { why: 'shadowed', by } : undefined;
+}
+
+export const isRedirectRule = (rule: OptimizableRule): boolean => redirectOf(rule.actions) !== undefined;
+
 /** Pure; keeps the order of the rules it keeps. */
 export function optimizeRules<R extends OptimizableRule>(port: number, protocol: ListenerProtocol, rules: readonly R[]): Optimized<R> {
   const kept: R[] = [];
+  const keptRedirects: R[] = [];
   const dropped: { rule: R; why: DropReason; by?: R }[] = [];
   for (const rule of rules) {
-    if (redirectsToItself(port, protocol, rule)) { dropped.push({ rule, why: 'redirect-loop' }); continue; }
-    const by = kept.find((k) => redirectOf(k.actions) !== undefined && covers(k.conditions, rule.conditions));
-    if (by) { dropped.push({ rule, why: 'shadowed', by }); continue; }
+    const drop = dropReason(port, protocol, keptRedirects, rule);
+    if (drop) { dropped.push({ rule, ...drop }); continue; }
     kept.push(rule);
+    if (isRedirectRule(rule)) keptRedirects.push(rule);
   }
   return { kept, dropped };
 }

@@ -4,6 +4,7 @@ import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kuberne
 import type { IngressClassParamsSpec, Issue, Note, ObjectRef, Scheme, Stack, TargetType } from '../model/index.ts';
 import { type FeatureGateName, gateKey } from '../model/upstream-keys.ts';
 import type { AnnotatedObject } from './annotations/index.ts';
+import type { AwsQuotas } from './aws-limits.ts';
 
 export interface IngressClassParamsObject {
   readonly metadata: { readonly name: string };
@@ -34,6 +35,8 @@ export interface BuildConfig {
   readonly disableIngressGroupNameAnnotation?: boolean;
   /** --disable-ingress-class-annotation: new uses of `kubernetes.io/ingress.class` are refused (likewise) */
   readonly disableIngressClassAnnotation?: boolean;
+  /** quotas of the account that AWS lets raise (--max-rules-per-load-balancer, …); absent: AWS's defaults */
+  readonly quotas?: AwsQuotas;
 }
 
 /**

@@ -3,7 +3,10 @@
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { arn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
+import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
+import {
+  arn, certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
+} from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
@@ -48,9 +51,9 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   prefixLists: ['security-group-prefix-lists', stringList(prefixListId)],
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],
-  certificateArns: ['certificate-arn', stringList(arn)],
-  sslPolicy: ['ssl-policy', text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06')],
-  loadBalancerAttributes: ['load-balancer-attributes', stringMap()],
+  certificateArns: ['certificate-arn', stringList(certificateArn)],
+  sslPolicy: ['ssl-policy', refine(text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06'), sslPolicy)],
+  loadBalancerAttributes: ['load-balancer-attributes', refine(stringMap(loadBalancerAttributeProblem), loadBalancerAttributesProblem)],
   tags: ['tags', tags],
 };
 

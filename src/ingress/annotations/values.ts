@@ -154,6 +154,22 @@ export const cidr: Check<string> = (s) => (isCidr(s) ? undefined : `expected a C
 export const arn: Check<string> = (s) =>
   /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d*:\S+$/.test(s) ? undefined : `expected an ARN such as arn:aws:acm:us-east-1:123456789012:certificate/..., got ${show(s)}`;
 
+/**
+ * A listener certificate: an ACM certificate or an IAM server certificate, the two kinds a listener takes
+ * (ELBv2 API reference, Certificate: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Certificate.html).
+ */
+export const certificateArn: Check<string> = (s) => arn(s) ?? (
+  /^arn:[a-z0-9-]+:acm:[a-z0-9-]+:\d*:certificate\/\S+$/.test(s) || /^arn:[a-z0-9-]+:iam::\d*:server-certificate\/\S+$/.test(s)
+    ? undefined : `expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/...) or an IAM server certificate ARN, got ${show(s)}`);
+
+/**
+ * ALB listeners take only AWS's predefined security policies, all named ELBSecurityPolicy-... (no custom
+ * policies: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
+ */
+export const SSL_POLICY = /^ELBSecurityPolicy-[A-Za-z0-9-]{1,100}$/;
+export const sslPolicy: Check<string> = (s) =>
+  SSL_POLICY.test(s) ? undefined : `expected a predefined security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06, got ${show(s)}`;
+
 /** an EC2 managed prefix list ID: "pl-" and 8 or 17 hex digits */
 export const PREFIX_LIST_ID = /^pl-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 export const prefixListId: Check<string> = (s) =>
@@ -205,11 +221,38 @@ export function readTable<V>(table: Table<V>, source: (key: string) => Annotated
 
 // ---- shapes shared by both families ---------------------------------------------------------
 
-/** AWS tag limits, and keys the controller itself owns */
-export const tags: Shape<Record<string, string>> = stringMap((key, value) => {
+/**
+ * Letters, numbers and spaces (Unicode) and _ . : / = + - @: the pattern of an ELBv2 tag key and value
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Tag.html). Control characters,
+ * tabs and newlines are not among them.
+ */
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const TAG_KEY_MAX = 128;
+const TAG_VALUE_MAX = 256;
+
+/** the first character of `s` that `allowed` refuses, shown for people ("U+0009" for invisible ones) */
+function badChar(s: string, allowed: RegExp): string {
+  const c = [...s].find((ch) => !allowed.test(ch)) ?? '';
+  return /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(c) ? `"${c}"` : `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Why AWS (or the controller) would refuse the tag `key=value`, or undefined. Lengths and characters are
+ * the ELBv2 Tag's; leading and trailing spaces are refused as the ALB guide asks
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-tags.html).
+ */
+export function tagProblem(key: string, value: string): string | undefined {
+  if (key === '') return 'a tag key must not be empty';
   if (RESERVED_TAG_KEYS.includes(key)) return `tag key ${show(key)} is reserved for the controller`;
   if (key.toLowerCase().startsWith('aws:')) return `tag key ${show(key)} uses the prefix "aws:", which AWS reserves`;
-  if (key.length > 128) return `tag key ${show(key)} is ${key.length} characters long; at most 128 are allowed`;
-  if (value.length > 256) return `the value of tag ${show(key)} is ${value.length} characters long; at most 256 are allowed`;
+  if (key.length > TAG_KEY_MAX) return `tag key ${show(key)} is ${key.length} characters long; at most ${TAG_KEY_MAX} are allowed`;
+  if (value.length > TAG_VALUE_MAX) return `the value of tag ${show(key)} is ${value.length} characters long; at most ${TAG_VALUE_MAX} are allowed`;
+  const chars = 'AWS allows letters, numbers, spaces and _ . : / = + - @';
+  if (!TAG_CHARS.test(key)) return `tag key ${show(key)} contains ${badChar(key, TAG_CHARS)}; ${chars}`;
+  if (!TAG_CHARS.test(value)) return `the value of tag ${show(key)} contains ${badChar(value, TAG_CHARS)}; ${chars}`;
+  if (key !== key.trim() || value !== value.trim()) return `tag ${show(key)} has a leading or trailing space, which AWS does not allow`;
   return undefined;
-});
+}
+
+/** AWS tag limits, and keys the controller itself owns */
+export const tags: Shape<Record<string, string>> = stringMap(tagProblem);

@@ -188,6 +188,7 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     ['a bad default target type', ['--default-target-type=pod']],
     ['a bad default scheme', ['--default-load-balancer-scheme=public']],
     ['an empty default SSL policy', ['--default-ssl-policy=']],
+    ['a quota of zero', ['--max-listeners-per-load-balancer=0']],
   ];
   for (const [what, flags] of refused) {
     it(`exits 1 with run's message for ${what}`, async () => {
@@ -239,6 +240,7 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
       featureGates: CONFIG_DEFAULTS.featureGates,
       disableIngressClassAnnotation: CONFIG_DEFAULTS.disableIngressClassAnnotation,
       disableIngressGroupNameAnnotation: CONFIG_DEFAULTS.disableIngressGroupNameAnnotation,
+      quotas: CONFIG_DEFAULTS.awsQuotas,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
   });
@@ -258,6 +260,11 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     assert.equal(off.config.disableIngressGroupNameAnnotation, false);
     assert.throws(() => parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-class-annotation=maybe'], {}),
       /--disable-ingress-class-annotation must be true or false, got "maybe"/);
+  });
+
+  it('passes the AWS quota flags to the builder as run does', () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--max-rules-per-load-balancer', '200', '--max-inbound-rules-per-security-group=120'], {});
+    assert.deepEqual(flags.config.quotas, { ...CONFIG_DEFAULTS.awsQuotas, rulesPerLoadBalancer: 200, inboundRulesPerSecurityGroup: 120 });
   });
 
   it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {

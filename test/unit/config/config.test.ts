@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { FLAG_KEYS, GATE_KEYS, isHarmless, parseGoBool } from '../../../src/model/upstream-keys.ts';
 import { CONFIG_DEFAULTS, flagUsage, parseConfig, type Config } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
+import { AWS_DEFAULT_QUOTAS } from '../../../src/ingress/aws-limits.ts';
 import { formatGoDuration, parseGoDuration } from '../../../src/config/duration.ts';
 
 const base = ['--cluster-name=demo'];
@@ -54,6 +55,7 @@ describe('config: parseConfig', () => {
     assert.equal(c.ingressMaxConcurrentReconciles, 3);
     assert.equal(c.targetGroupBindingMaxConcurrentReconciles, 3);
     assert.deepEqual(c.featureGates, FEATURE_GATE_DEFAULTS);
+    assert.deepEqual(c.awsQuotas, { rulesPerLoadBalancer: 100, listenersPerLoadBalancer: 50, certificatesPerLoadBalancer: 25, inboundRulesPerSecurityGroup: 60 });
     assert.equal(c.logLevel, 'info');
     assert.equal(CONFIG_DEFAULTS.syncPeriodMs, 36_000_000);
   });
@@ -133,12 +135,33 @@ describe('config: parseConfig', () => {
     { flag: 'watch-namespace', field: 'watchNamespace', valid: [['team-a', 'team-a'], ['', undefined]], invalid: [['Team_A', /--watch-namespace must be a namespace name/]] },
     {
       flag: 'default-tags', field: 'defaultTags', valid: [['team=a,env=prod=1', { team: 'a', env: 'prod=1' }], ['empty=', { empty: '' }]],
-      invalid: [['elbv2.k8s.aws/cluster=x', /elbv2\.k8s\.aws\/cluster is a reserved tag key/], ['ingress.k8s.aws/stack=a,ingress.k8s.aws/resource=b', /are reserved tag keys/], ['aws:foo=1', /reserved by AWS/], ['novalue', /"novalue" must be key=value/]],
+      invalid: [['elbv2.k8s.aws/cluster=x', /elbv2\.k8s\.aws\/cluster is a reserved tag key/], ['ingress.k8s.aws/stack=a,ingress.k8s.aws/resource=b', /are reserved tag keys/], ['aws:foo=1', /reserved by AWS/], ['novalue', /"novalue" must be key=value/],
+        ['team=a;b', /--default-tags: the value of tag "team" contains ";"; AWS allows letters, numbers, spaces and _ \. : \/ = \+ - @/],
+        [`k=${'v'.repeat(257)}`, /the value of tag "k" is 257 characters long; at most 256 are allowed/]],
     },
     { flag: 'external-managed-tags', field: 'externalManagedTags', valid: [['Owner, CostCenter', ['Owner', 'CostCenter']]], invalid: [['elbv2.k8s.aws/cluster', /cannot be externally managed/]] },
     { flag: 'default-target-type', field: 'defaultTargetType', valid: [['ip', 'ip'], ['instance', 'instance']], invalid: [['lambda', /must be one of instance, ip, got "lambda"/]] },
     { flag: 'default-load-balancer-scheme', field: 'defaultLoadBalancerScheme', valid: [['internet-facing', 'internet-facing']], invalid: [['public', /must be one of internal, internet-facing/]] },
-    { flag: 'default-ssl-policy', field: 'defaultSslPolicy', valid: [['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-2-2021-06']], invalid: [['', /must not be empty/]] },
+    {
+      flag: 'default-ssl-policy', field: 'defaultSslPolicy', valid: [['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-2-2021-06']],
+      invalid: [['', /must not be empty/], ['my-policy', /--default-ssl-policy expected a predefined security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06, got "my-policy"/]],
+    },
+    {
+      flag: 'max-rules-per-load-balancer', field: 'awsQuotas', valid: [['200', { ...AWS_DEFAULT_QUOTAS, rulesPerLoadBalancer: 200 }]],
+      invalid: [['0', /--max-rules-per-load-balancer must be between 1 and 10000, got 0/], ['lots', /must be an integer/]],
+    },
+    {
+      flag: 'max-listeners-per-load-balancer', field: 'awsQuotas', valid: [['60', { ...AWS_DEFAULT_QUOTAS, listenersPerLoadBalancer: 60 }]],
+      invalid: [['-1', /between 1 and 10000/]],
+    },
+    {
+      flag: 'max-certificates-per-load-balancer', field: 'awsQuotas', valid: [['100', { ...AWS_DEFAULT_QUOTAS, certificatesPerLoadBalancer: 100 }]],
+      invalid: [['1.5', /must be an integer/]],
+    },
+    {
+      flag: 'max-inbound-rules-per-security-group', field: 'awsQuotas', valid: [['200', { ...AWS_DEFAULT_QUOTAS, inboundRulesPerSecurityGroup: 200 }]],
+      invalid: [['1001', /between 1 and 1000, got 1001/]],
+    },
     {
       flag: 'sync-period', field: 'syncPeriodMs', valid: [['30m', 1_800_000], ['90s', 90_000], ['1h30m', 5_400_000], ['1.5h', 5_400_000]],
       invalid: [['10', /missing unit in duration "10"/], ['ten', /invalid duration "ten"/], ['0', /must be positive/], ['-1h', /must be positive/]],

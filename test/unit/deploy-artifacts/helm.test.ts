@@ -222,7 +222,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.ok(a.includes('--ingress-class=alb'));
       assert.ok(a.includes('--enable-leader-election=true'));
       for (const unset of ['aws-region', 'aws-vpc-id', 'default-tags', 'feature-gates', 'sync-period', 'watch-namespace', 'aws-api-endpoints', 'default-ssl-policy', 'enable-pod-readiness-gate-inject',
-        'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation']) {
+        'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+        'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group']) {
         assert.equal(flag(objs, unset), undefined, `--${unset} only when set`);
       }
       const parsed = parseConfig(a.slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
@@ -368,6 +369,10 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'log-level'), 'debug');
       assert.equal(flag(objs, 'ingress-max-concurrent-reconciles'), '5');
       assert.equal(flag(objs, 'targetgroupbinding-max-concurrent-reconciles'), '4');
+      assert.equal(flag(objs, 'max-rules-per-load-balancer'), '200');
+      assert.equal(flag(objs, 'max-listeners-per-load-balancer'), '60');
+      assert.equal(flag(objs, 'max-certificates-per-load-balancer'), '50');
+      assert.equal(flag(objs, 'max-inbound-rules-per-security-group'), '120');
       assert.equal(args(objs).at(-1), values.extraArgs[0], 'extra args come last');
       const parsed = parseConfig(args(objs).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
       assert.ok('config' in parsed, 'errors' in parsed ? parsed.errors.join('; ') : '');
@@ -375,6 +380,7 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(parsed.config.featureGates.SubnetsClusterTagCheck, false);
       assert.equal(parsed.config.disableIngressClassAnnotation, true);
       assert.equal(parsed.config.disableIngressGroupNameAnnotation, false);
+      assert.deepEqual(parsed.config.awsQuotas, { rulesPerLoadBalancer: 200, listenersPerLoadBalancer: 60, certificatesPerLoadBalancer: 50, inboundRulesPerSecurityGroup: 120 });
       assert.equal(one(objs, 'Deployment').spec.replicas, 3);
       assert.ok(container(objs).env.some((e: Obj) => e.name === 'AWS_STS_REGIONAL_ENDPOINTS' && e.value === 'regional'));
     });
