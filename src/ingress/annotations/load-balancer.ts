@@ -5,7 +5,7 @@ import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
 import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
-  arn, certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
+  certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
 } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
