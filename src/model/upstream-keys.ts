@@ -185,6 +185,12 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('quic-environment-variable-name', 'QUIC server-ID injection into pods is not implemented', ['AWS_LBC_QUIC_SERVER_ID']),
 ];
 
+/** flags of this controller that upstream does not have (documented in docs/flags.md, not in the tables above) */
+export const OWN_FLAGS: readonly string[] = [
+  // AWS quotas an account can raise, checked at build time (ADR 9)
+  'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
+];
+
 // ---- feature gates -----------------------------------------------------------------------------------
 
 /** a gate; `only` set: the one value this controller honours, any other is refused at start-up with `why` */

@@ -7,7 +7,7 @@ import { flagUsage } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
 import { BACKEND_TABLE, INGRESS_TABLE } from '../../../src/ingress/annotations/index.ts';
 import {
-  ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, UPSTREAM_KEYS, annotationKey, isHarmless, keyMatches, refuses,
+  ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, OWN_FLAGS, UPSTREAM_KEYS, annotationKey, isHarmless, keyMatches, refuses,
 } from '../../../src/model/upstream-keys.ts';
 import { GENERATED, generatedPart, withGeneratedPart } from './registry-docs.ts';
 
@@ -78,8 +78,10 @@ describe('registry of upstream keys', () => {
     for (const k of implemented) assert.equal(k.source === 'Service, Ingress', fromService.has(k.key), k.key);
   });
 
-  it('lists as implemented exactly the flags the flag parser accepts', () => {
-    assert.deepEqual(FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => `--${k.key}`).sort(), flagUsage().map((f) => f.flag).sort());
+  it('lists as implemented exactly the flags the flag parser accepts (upstream\'s, and our own)', () => {
+    const upstream = FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => k.key);
+    assert.deepEqual([...upstream, ...OWN_FLAGS].map((k) => `--${k}`).sort(), flagUsage().map((f) => f.flag).sort());
+    for (const own of OWN_FLAGS) assert.ok(!FLAG_KEYS.some((k) => k.key === own), `--${own} is upstream's too`);
   });
 
   it('gives every gate upstream\'s default, and the config the same gates', () => {
