@@ -4,7 +4,6 @@ import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
 import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX } from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
-import { prefixListId } from './annotations/values.ts';
 import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
@@ -106,7 +105,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const cidrs = p?.inboundCIDRs !== undefined && p.inboundCIDRs.length > 0
     ? excl<readonly string[]>(sortedUnique(p.inboundCIDRs), paramsField(m, 'inboundCIDRs'))
     : a.inboundCidrs !== undefined ? excl<readonly string[]>(sortedUnique(a.inboundCidrs), `${PREFIX}inbound-cidrs`) : undefined;
-  const prefixLists = memberPrefixLists(m, sink);
+  const prefixLists = memberPrefixLists(m);
   const ports = new Map<number, PortContribution>();
   for (const lp of listenPorts) {
     const prev = ports.get(lp.port);
@@ -148,9 +147,9 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 /**
  * Managed prefix lists allowed in on the member's listen ports, as upstream picks them: IngressClassParams
  * prefixListsIDs, else its legacy spelling PrefixListsIDs, else the security-group-prefix-lists annotation
- * (already checked by the annotation parser).
+ * (the values are checked where the IngressClassParams and the annotation are read).
  */
-function memberPrefixLists(m: Member, sink: Sink): Excl<readonly string[]> | undefined {
+function memberPrefixLists(m: Member): Excl<readonly string[]> | undefined {
   const p = m.params?.spec;
   const [field, ids] = p?.prefixListsIDs?.length ? ['prefixListsIDs', p.prefixListsIDs]
     : p?.PrefixListsIDs?.length ? ['PrefixListsIDs', p.PrefixListsIDs] : [undefined, undefined];
@@ -158,10 +157,7 @@ function memberPrefixLists(m: Member, sink: Sink): Excl<readonly string[]> | und
     const a = m.annotations.prefixLists;
     return a !== undefined ? excl<readonly string[]>(sortedUnique(a), `${PREFIX}security-group-prefix-lists`) : undefined;
   }
-  const at = paramsField(m, field);
-  const bad = ids.map((id, i) => [i, prefixListId(id)] as const).filter(([, reason]) => reason !== undefined);
-  for (const [i, reason] of bad) sink.issues.push(issue(m.ref, `${at}[${i}]`, 'InvalidIngressClassParams', `IngressClassParams ${m.params?.metadata.name ?? ''}: spec.${field}[${i}]: ${reason}`));
-  return bad.length > 0 ? undefined : excl<readonly string[]>(sortedUnique(ids), at);
+  return excl<readonly string[]>(sortedUnique(ids), paramsField(m, field));
 }
 
 /** Hosts of the Ingress, each with where it is written. */

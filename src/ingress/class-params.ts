@@ -23,6 +23,7 @@ export function paramsValueProblems(spec: IngressClassParamsSpec): ValueProblem[
   });
   each('inboundCIDRs', spec.inboundCIDRs, cidr);
   each('prefixListsIDs', spec.prefixListsIDs, prefixListId);
+  each('PrefixListsIDs', spec.PrefixListsIDs, prefixListId);
   each('certificateArn', spec.certificateArn, certificateArn);
   each('subnets.ids', spec.subnets?.ids, nonEmpty);
   if (spec.sslPolicy !== undefined) {

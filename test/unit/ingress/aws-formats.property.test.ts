@@ -66,10 +66,10 @@ describe('AWS formats: properties', () => {
         assert.notEqual(sslPolicy(`ELBSecurityPolicy-${suffix} `), undefined);
       }), RUNS);
     });
-    it('takes pl- followed by hex digits', () => {
-      fc.assert(fc.property(chars('0123456789abcdef', 1, 17), fc.string({ maxLength: 20 }), (hex, other) => {
+    it('takes pl- followed by 8 or 17 hex digits (the two lengths of EC2 IDs)', () => {
+      fc.assert(fc.property(fc.oneof(chars('0123456789abcdef', 8, 8), chars('0123456789abcdef', 17, 17)), fc.string({ maxLength: 20 }), (hex, other) => {
         assert.equal(prefixListId(`pl-${hex}`), undefined);
-        if (!/^pl-[0-9a-f]{1,17}$/.test(other)) assert.notEqual(prefixListId(other), undefined);
+        if (!/^pl-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(other)) assert.notEqual(prefixListId(other), undefined);
       }), RUNS);
     });
   });

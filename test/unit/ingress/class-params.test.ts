@@ -28,7 +28,7 @@ describe('IngressClassParams values', () => {
   });
 
   const rows: [string, IngressClassParamsSpec, string, RegExp][] = [
-    ['a prefix list that is no ID', { prefixListsIDs: ['my-list'] }, 'spec.prefixListsIDs[0]', /expected a prefix list ID such as pl-0123abcd, got "my-list"/],
+    ['a prefix list that is no ID', { prefixListsIDs: ['my-list'] }, 'spec.prefixListsIDs[0]', /expected a managed prefix list ID such as pl-0123456789abcdef0, got "my-list"/],
     ['a certificate that is no ACM or IAM ARN', { certificateArn: ['arn:aws:s3:::bucket/x'] }, 'spec.certificateArn[0]', /expected an ACM certificate ARN/],
     ['a custom SSL policy', { sslPolicy: 'my-policy' }, 'spec.sslPolicy', /expected a predefined security policy/],
     ['a tag value with a newline', { tags: [{ key: 'team', value: 'a\nb' }] }, 'spec.tags[0]', /the value of tag "team" contains U\+000A/],

@@ -150,7 +150,7 @@ describe('ingress builder: prefix lists on the managed security group', () => {
   it('a bad ID in IngressClassParams is an Issue naming the field and the item', () => {
     const r = buildStacks(snapshot({ ingresses: [web()], services: [service('api')], ...withParams({ PrefixListsIDs: [PL1, 'sg-123'] }) }), FACTS, CONFIG);
     assert.deepEqual(r.issues.map((i) => [i.field, i.code, i.reason]), [['IngressClassParams(p).spec.PrefixListsIDs[1]', 'InvalidIngressClassParams',
-      'IngressClassParams p: spec.PrefixListsIDs[1]: expected a managed prefix list ID such as pl-0123456789abcdef0, got "sg-123"']]);
+      'IngressClassParams(p): spec.PrefixListsIDs[1]: expected a managed prefix list ID such as pl-0123456789abcdef0, got "sg-123"']]);
   });
 
   const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
