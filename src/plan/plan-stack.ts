@@ -57,7 +57,8 @@ class Planner {
   }
 
   addDelete(change: Change, when: 'early' | 'late', ownKeys: readonly string[], alsoNeeds: readonly string[] = []): void {
-    const needs = [...stringsIn(change.before), ...alsoNeeds].filter((s) => !ownKeys.includes(s));
+    const own = new Set(ownKeys);
+    const needs = [...stringsIn(change.before), ...alsoNeeds].filter((s) => !own.has(s));
     (when === 'early' ? this.early : this.late).push({ change, rank: RANK[change.kind], provides: ownKeys, needs });
   }
 
@@ -69,7 +70,7 @@ class Planner {
         this.warnings.push(`${mod.kind} ${o.arn} carries this stack's tags but no ${TAG_INGRESS_RESOURCE} tag; left alone`);
         continue;
       }
-      byId.set(id, [...(byId.get(id) ?? []), o]);
+      appendTo(byId, id, o);
     }
     for (const d of this.desiredOf(mod.kind as Resource['kind'])) {
       const [o, ...dups] = byId.get(d.id) ?? [];
@@ -123,11 +124,14 @@ class Planner {
 
   planListeners(): void {
     const matched = new Set<ObservedListener>();
+    // observed listeners by load balancer and port, in observed order (the first unmatched one is taken)
+    const byPort = new Map<string, ObservedListener[]>();
+    for (const l of this.observed.listeners) appendTo(byPort, `${l.loadBalancerArn} ${l.spec.port}`, l);
+    const rulesOf = new Map<string, ObservedListenerRule[]>();
+    for (const r of this.observed.rules) appendTo(rulesOf, r.listenerArn, r);
     for (const d of this.desiredOf('Listener')) {
       const lbArn = resolveRefs(d.spec.loadBalancer, this.resolve);
-      const o = typeof lbArn === 'string'
-        ? this.observed.listeners.find((l) => l.loadBalancerArn === lbArn && l.spec.port === d.spec.port && !matched.has(l))
-        : undefined;
+      const o = typeof lbArn === 'string' ? byPort.get(`${lbArn} ${d.spec.port}`)?.find((l) => !matched.has(l)) : undefined;
       if (!o) {
         this.addForward({ action: 'create', kind: 'Listener', id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no listener on port ${d.spec.port}` }, d.spec);
         continue;
@@ -140,7 +144,7 @@ class Planner {
     for (const o of this.observed.listeners) {
       if (matched.has(o) || this.cascading.has(o.loadBalancerArn)) continue;
       this.cascading.add(o.arn);
-      const rules = this.observed.rules.filter((r) => r.listenerArn === o.arn);
+      const rules = rulesOf.get(o.arn) ?? [];
       const reason = `no listener is desired on port ${o.spec.port}` + (rules.length ? ` (its ${rules.length} rule(s) go with it)` : '');
       const change: Change = { action: 'delete', kind: 'Listener', id: String(o.spec.port), arn: o.arn, before: observedListenerSpec(o), reason };
       // what its rules refer to counts as its own references: it must go before the target groups they forward to
@@ -156,13 +160,15 @@ class Planner {
         this.addForward({ action: 'create', kind: 'ListenerRule', id: d.id, after: resolveRefs(d.spec, this.resolve), reason: 'its listener is created by this plan' }, d.spec);
         continue;
       }
-      desiredByListener.set(arn, [...(desiredByListener.get(arn) ?? []), d]);
+      appendTo(desiredByListener, arn, d);
     }
     const observedByListener = new Map<string, ObservedListenerRule[]>();
-    for (const o of this.observed.rules) observedByListener.set(o.listenerArn, [...(observedByListener.get(o.listenerArn) ?? []), o]);
+    for (const o of this.observed.rules) appendTo(observedByListener, o.listenerArn, o);
     const listenerArns = [...new Set([...desiredByListener.keys(), ...observedByListener.keys()])];
+    const listeners = new Map<string, ObservedListener>();
+    for (const l of this.observed.listeners) if (!listeners.has(l.arn)) listeners.set(l.arn, l);
     for (const arn of listenerArns) {
-      const listener = this.observed.listeners.find((l) => l.arn === arn);
+      const listener = listeners.get(arn);
       if (!listener || this.cascading.has(arn) || this.cascading.has(listener.loadBalancerArn)) {
         // rules of a listener being deleted go with it; desired rules here cannot happen (their listener is kept)
         continue;
@@ -231,6 +237,13 @@ class Planner {
     const complete = !changes.some((c) => (c.unknownFields?.length ?? 0) > 0 || containsUnknown(c.after));
     return { formatVersion: '1', stackId: this.stack.id, changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}) };
   }
+}
+
+/** adds `value` to the list under `key` (no copy of the list) */
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function refValues<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>, o: O): string[] {
