@@ -13,7 +13,7 @@ import { type IngressGroup, groupMembers } from './group.ts';
 import { emptyState, type GroupState, tryAdd, validateGroup } from './merge.ts';
 import { normalizeSnapshot } from './normalize.ts';
 import type { BuildConfig, BuildResult, GroupOutcome, Snapshot } from './snapshot.ts';
-import { compareStrings, dedupe, issue } from './snapshot.ts';
+import { append, compareStrings, dedupe, issue } from './snapshot.ts';
 import { resolveSubnets } from './subnets.ts';
 
 export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): BuildResult {
@@ -24,12 +24,12 @@ export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, confi
   const issues: Issue[] = [];
   const notes: Note[] = [];
   const groups: GroupOutcome[] = [];
-  for (const m of grouping.ungrouped) issues.push(...m.issues);
+  for (const m of grouping.ungrouped) append(issues, m.issues);
   for (const g of grouping.groups) {
     const ctx: BuildContext = { config, facts, snapshot, group: g.id, stackId: g.key, services };
     const r = buildGroup(ctx, g);
-    issues.push(...r.issues);
-    notes.push(...r.notes);
+    append(issues, r.issues);
+    append(notes, r.notes);
     if (r.stack) stacks.push(r.stack);
     groups.push(r.outcome);
   }
@@ -51,7 +51,7 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   const notes: Note[] = [];
   const outcome = (members: readonly string[], blocked: boolean): GroupOutcome => ({
     id: g.key, explicit: g.id.explicit, finalizer: g.finalizer, members,
-    excluded: g.members.map((m) => m.key).filter((k) => !members.includes(k)),
+    excluded: excludedKeys(g, members),
     inactive: g.inactive.map((i) => `${i.metadata?.namespace || 'default'}/${i.metadata?.name ?? ''}`),
     blocked,
   });
@@ -64,8 +64,8 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   for (const m of g.members) {
     const sink: Sink = { issues: [], notes: [] };
     const c = compileMember(ctx, m, sink);
-    issues.push(...sink.issues);
-    notes.push(...sink.notes);
+    append(issues, sink.issues);
+    append(notes, sink.notes);
     if (c) compiled.push(c);
   }
 
@@ -77,11 +77,11 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
     for (const c of compiled) {
       if (rejected.has(c.member.key)) continue;
       const conflicts = tryAdd(state, c, g.key);
-      if (conflicts.length > 0) { issues.push(...conflicts); rejected.add(c.member.key); }
+      if (conflicts.length > 0) { append(issues, conflicts); rejected.add(c.member.key); }
     }
     const late = validateGroup(state);
     if (late.size === 0) break;
-    for (const [key, found] of late) { issues.push(...found); rejected.add(key); }
+    for (const [key, found] of late) { append(issues, found); rejected.add(key); }
   }
   const members = state.accepted.map((c) => c.member.key);
   if (members.length === 0) return { issues, notes, outcome: outcome([], true) };
@@ -110,14 +110,21 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
   resources.push(buildLoadBalancer(ctx, state, subnets.subnets, securityGroups, userTags));
   const built = buildListeners(ctx, state, userTags);
-  resources.push(...built.listeners, ...built.rules);
-  notes.push(...built.notes);
+  append(resources, built.listeners);
+  append(resources, built.rules);
+  append(notes, built.notes);
   const tgs = new Map<string, TargetGroupPlan>();
   for (const c of state.accepted) for (const tg of c.targetGroups) tgs.set(tg.id, tg);
   const sorted = [...tgs.values()].sort((a, b) => compareStrings(a.id, b.id));
-  resources.push(...sorted.map((tg): TargetGroup => ({ kind: 'TargetGroup', id: tg.id, spec: tg.spec })));
-  resources.push(...sorted.map((tg): TargetGroupBinding => ({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, managed) })));
+  for (const tg of sorted) resources.push({ kind: 'TargetGroup', id: tg.id, spec: tg.spec } satisfies TargetGroup);
+  for (const tg of sorted) resources.push({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, managed) } satisfies TargetGroupBinding);
   return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false) };
+}
+
+/** active members left out of the stack, in group order */
+function excludedKeys(g: IngressGroup, members: readonly string[]): string[] {
+  const planned = new Set(members);
+  return g.members.map((m) => m.key).filter((k) => !planned.has(k));
 }
 
 function bindingSpec(tg: TargetGroupPlan, managedSg: boolean): TargetGroupBindingSpec {

@@ -60,25 +60,62 @@ export function redirectsToItself(port: number, protocol: ListenerProtocol, rule
 
 const isSubset = (small: ReadonlySet<string>, big: ReadonlySet<string>): boolean => [...small].every((x) => big.has(x));
 
-/** Does every request that `later` matches also match `earlier` (judged on host and path only)? */
-export function covers(earlier: readonly RuleCondition[], later: readonly RuleCondition[]): boolean {
-  const e = hostsAndPaths(earlier);
+function coversParts(e: HostsAndPaths, l: HostsAndPaths): boolean {
   if (e.other) return false;
-  const l = hostsAndPaths(later);
   const hostsCovered = e.hosts.size === 0 || (l.hosts.size > 0 && isSubset(l.hosts, e.hosts));
   const pathsCovered = e.paths.size === 0 || e.paths.has('/*') || (l.paths.size > 0 && isSubset(l.paths, e.paths));
   return hostsCovered && pathsCovered;
+}
+
+/** Does every request that `later` matches also match `earlier` (judged on host and path only)? */
+export function covers(earlier: readonly RuleCondition[], later: readonly RuleCondition[]): boolean {
+  return coversParts(hostsAndPaths(earlier), hostsAndPaths(later));
+}
+
+/**
+ * The kept redirect rules, indexed so that finding the first one that covers a rule looks only at those that
+ * can: a redirect with hosts covers a rule only if it holds every host of the rule, so one host of the rule
+ * picks the list to search (plus the redirects without hosts, which may cover anything).
+ */
+class Redirects<R> {
+  readonly #anyHost: { rule: R; parts: HostsAndPaths; at: number }[] = [];
+  readonly #byHost = new Map<string, { rule: R; parts: HostsAndPaths; at: number }[]>();
+  #count = 0;
+
+  add(rule: R, parts: HostsAndPaths): void {
+    if (parts.other) return; // shadows nothing
+    const entry = { rule, parts, at: this.#count++ };
+    if (parts.hosts.size === 0) this.#anyHost.push(entry);
+    for (const h of parts.hosts) {
+      const list = this.#byHost.get(h);
+      if (list) list.push(entry);
+      else this.#byHost.set(h, [entry]);
+    }
+  }
+
+  /** the earliest kept redirect that covers a rule with these hosts and paths */
+  firstCovering(l: HostsAndPaths): R | undefined {
+    const first = (list: readonly { rule: R; parts: HostsAndPaths; at: number }[] | undefined) => list?.find((e) => coversParts(e.parts, l));
+    const a = first(this.#anyHost);
+    const [oneHost] = l.hosts;
+    const b = oneHost === undefined ? undefined : first(this.#byHost.get(oneHost));
+    if (a && b) return (a.at < b.at ? a : b).rule;
+    return (a ?? b)?.rule;
+  }
 }
 
 /** Pure; keeps the order of the rules it keeps. */
 export function optimizeRules<R extends OptimizableRule>(port: number, protocol: ListenerProtocol, rules: readonly R[]): Optimized<R> {
   const kept: R[] = [];
   const dropped: { rule: R; why: DropReason; by?: R }[] = [];
+  const redirects = new Redirects<R>();
   for (const rule of rules) {
     if (redirectsToItself(port, protocol, rule)) { dropped.push({ rule, why: 'redirect-loop' }); continue; }
-    const by = kept.find((k) => redirectOf(k.actions) !== undefined && covers(k.conditions, rule.conditions));
+    const parts = hostsAndPaths(rule.conditions);
+    const by = redirects.firstCovering(parts);
     if (by) { dropped.push({ rule, why: 'shadowed', by }); continue; }
     kept.push(rule);
+    if (redirectOf(rule.actions) !== undefined) redirects.add(rule, parts);
   }
   return { kept, dropped };
 }
