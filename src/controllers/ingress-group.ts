@@ -9,7 +9,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
 import { observeStack, OwnershipCache } from '../deploy/observe.ts';
-import { buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
+import { buildStacksSteps, groupMembersSteps, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
@@ -22,10 +22,11 @@ import {
 import { objectKey, type Ingress, type KubeObject, type Namespace, type Service } from '../k8s/types.ts';
 import type { DiscoveredFacts, Issue, Stack } from '../model/index.ts';
 import { formatIssue } from '../model/issues.ts';
-import { hasChanges, planStack, summarize, type Plan } from '../plan/index.ts';
+import { hasChanges, planStackSteps, summarize, type Plan } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
 import { belongsToStack, fromWire, KubeBindingWriter } from './bindings.ts';
+import { runInSlices } from './time-slices.ts';
 
 export interface IngressControllerConfig extends BuildConfig {
   readonly externalManagedTags: readonly string[];
@@ -66,7 +67,7 @@ export function servicesOfIngress(ing: Ingress): string[] {
   if (dflt) names.add(dflt);
   for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend?.service?.name) names.add(p.backend.service.name);
   for (const [k, v] of Object.entries(ing.metadata?.annotations ?? {})) {
-    if (!k.startsWith(ACTIONS_ANNOTATION_PREFIX)) continue;
+    if (!k.startsWith(ACTIONS_ANNOTATION_PREFIX) || typeof v !== 'string') continue; // a malformed value is reported by the build
     for (const m of v.matchAll(/"serviceName"\s*:\s*"([^"]+)"/g)) names.add(m[1] as string);
   }
   return [...names].sort().map((n) => `${ns}/${n}`);
@@ -180,7 +181,8 @@ export class IngressGroupController {
   async reconcile(key: string, _item?: QueueItem, signal?: AbortSignal): Promise<ReconcileResult> {
     const started = Date.now();
     const snapshot = this.snapshot();
-    const grouping = groupMembers(snapshot, this.#d.config);
+    // the pure steps run in time slices: a large cluster or group never holds the event loop (ADR 4)
+    const grouping = await runInSlices(groupMembersSteps(snapshot, this.#d.config));
     for (const m of grouping.ungrouped.filter((x) => x.key === key)) await this.#reportBroken(m.ing as unknown as Ingress, m.issues, 'FailedBuildModel');
     const group = grouping.groups.find((g) => g.key === key);
     if (!group) return;
@@ -191,10 +193,10 @@ export class IngressGroupController {
   /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
   async #buildWithFacts(snapshot: Snapshot): Promise<BuildResult> {
     const { discovery, config } = this.#d;
-    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config);
+    const first = await runInSlices(buildStacksSteps(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config));
     const need = optionalFactsNeeded(first.stacks);
     if (!need.certificates && !need.securityGroups) return first;
-    return buildStacks(snapshot, await discovery.discoverFacts(need), config);
+    return runInSlices(buildStacksSteps(snapshot, await discovery.discoverFacts(need), config));
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -226,10 +228,16 @@ export class IngressGroupController {
     const built = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
-    const issuesOf = (ingKey: string): Issue[] => {
-      const own = built.issues.filter((i) => i.object.kind === 'Ingress' && `${i.object.namespace}/${i.object.name}` === ingKey);
-      return own.length > 0 ? own : built.issues.filter((i) => i.object.kind !== 'Ingress');
-    };
+    const byIngress = new Map<string, Issue[]>();
+    const others: Issue[] = [];
+    for (const i of built.issues) {
+      if (i.object.kind !== 'Ingress') { others.push(i); continue; }
+      const k = `${i.object.namespace}/${i.object.name}`;
+      const list = byIngress.get(k);
+      if (list) list.push(i);
+      else byIngress.set(k, [i]);
+    }
+    const issuesOf = (ingKey: string): Issue[] => byIngress.get(ingKey) ?? others;
     const excluded = outcome?.excluded ?? group.members.map((m) => m.key);
     for (const ingKey of excluded) {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
@@ -244,7 +252,7 @@ export class IngressGroupController {
       () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key, cache: this.#ownership }));
     const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
     const plan = await step('planning', outcome.members,
-      async () => planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings }));
+      () => runInSlices(planStackSteps(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings })));
     const changes = plan.changes.filter((c) => c.action !== 'noop').length;
     if (hasChanges(plan)) this.#log.info('applying plan', { group: key, ...summarize(plan), changes: plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action}${c.phase ? `(${c.phase})` : ''} ${c.kind}/${c.id}`) });
     const result = await step('applying the plan', outcome.members, () => applyPlan(plan, {

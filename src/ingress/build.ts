@@ -1,7 +1,7 @@
 // Snapshot + discovered facts → one Stack per IngressGroup. Pure: no I/O, no clock, no exceptions for user input.
 import {
-  type ArnOrRef, type DiscoveredFacts, type Issue, type Known, type Note, type Resource, type Stack, type TargetGroup,
-  type TargetGroupBinding, type TargetGroupBindingSpec,
+  type ArnOrRef, type DiscoveredFacts, type Issue, type Known, type Note, type Resource, type Stack, type Steps, type TargetGroup,
+  type TargetGroupBinding, type TargetGroupBindingSpec, runSteps,
 } from '../model/index.ts';
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { buildListeners } from './build-listeners.ts';
@@ -9,16 +9,20 @@ import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, 
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices } from './context.ts';
-import { type IngressGroup, groupMembers } from './group.ts';
+import { type IngressGroup, groupMembersSteps } from './group.ts';
 import { emptyState, type GroupState, tryAdd, validateGroup } from './merge.ts';
 import { normalizeSnapshot } from './normalize.ts';
 import type { BuildConfig, BuildResult, GroupOutcome, Snapshot } from './snapshot.ts';
 import { append, compareStrings, dedupe, issue } from './snapshot.ts';
 import { resolveSubnets } from './subnets.ts';
 
-export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): BuildResult {
+export const buildStacks = (snapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): BuildResult =>
+  runSteps(buildStacksSteps(snapshot, facts, config));
+
+/** `buildStacks` as steps (src/model/steps.ts): one per Ingress grouped, per member compiled and merged */
+export function* buildStacksSteps(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): Steps<BuildResult> {
   const snapshot = normalizeSnapshot(rawSnapshot);
-  const grouping = groupMembers(snapshot, config);
+  const grouping = yield* groupMembersSteps(snapshot, config);
   const services = indexServices(snapshot.services);
   const stacks: Stack[] = [];
   const issues: Issue[] = [];
@@ -27,7 +31,7 @@ export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, confi
   for (const m of grouping.ungrouped) append(issues, m.issues);
   for (const g of grouping.groups) {
     const ctx: BuildContext = { config, facts, snapshot, group: g.id, stackId: g.key, services };
-    const r = buildGroup(ctx, g);
+    const r = yield* buildGroupSteps(ctx, g);
     append(issues, r.issues);
     append(notes, r.notes);
     if (r.stack) stacks.push(r.stack);
@@ -44,7 +48,9 @@ interface GroupBuild {
 }
 
 /** Builds one group's stack; members with Issues are left out, the rest are planned. */
-export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
+export const buildGroup = (ctx: BuildContext, g: IngressGroup): GroupBuild => runSteps(buildGroupSteps(ctx, g));
+
+function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBuild> {
   const snapshot = normalizeSnapshot(rawCtx.snapshot);
   const ctx = snapshot === rawCtx.snapshot ? rawCtx : { ...rawCtx, snapshot, services: indexServices(snapshot.services) };
   const issues: Issue[] = [];
@@ -62,6 +68,7 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   // 1. each member on its own
   const compiled: MemberContribution[] = [];
   for (const m of g.members) {
+    yield;
     const sink: Sink = { issues: [], notes: [] };
     const c = compileMember(ctx, m, sink);
     append(issues, sink.issues);
@@ -75,6 +82,7 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   for (let round = 0; round <= compiled.length; round++) {
     state = emptyState();
     for (const c of compiled) {
+      yield;
       if (rejected.has(c.member.key)) continue;
       const conflicts = tryAdd(state, c, g.key);
       if (conflicts.length > 0) { append(issues, conflicts); rejected.add(c.member.key); }

@@ -1,6 +1,7 @@
 // Ordering derived from references: a node that needs what another provides comes after it (creates and
 // updates), or before it (deletes: dependents go first). Kind ranks only break ties, so that the order reads
 // like upstream's (security group, target groups, load balancer, listeners, rules, bindings).
+import { runSteps, type Steps } from '../model/steps.ts';
 import { Heap } from './heap.ts';
 import type { Change } from './types.ts';
 
@@ -20,7 +21,10 @@ export interface OrderNode {
  * Kahn's algorithm with a heap of ready nodes keyed by (rank, input position): each pick is the smallest ready
  * node, as a scan would find it, in O(log n). O((n + e) log n) for n nodes and e distinct edges.
  */
-export function orderNodes(nodes: readonly OrderNode[], direction: 'forward' | 'reverse'): Change[] {
+export const orderNodes = (nodes: readonly OrderNode[], direction: 'forward' | 'reverse'): Change[] => runSteps(orderNodesSteps(nodes, direction));
+
+/** `orderNodes` as steps (src/model/steps.ts): one per 256 picks */
+export function* orderNodesSteps(nodes: readonly OrderNode[], direction: 'forward' | 'reverse'): Steps<Change[]> {
   const providers = new Map<string, number[]>();
   nodes.forEach((n, i) => {
     for (const k of n.provides) {
@@ -59,6 +63,7 @@ export function orderNodes(nodes: readonly OrderNode[], direction: 'forward' | '
   const out: Change[] = [];
   const done = new Uint8Array(nodes.length);
   while (out.length < nodes.length) {
+    if (out.length % 256 === 255) yield;
     let next = ready.pop();
     if (next === undefined) {
       remaining ??= new Heap(before, nodes.map((_, i) => i));
