@@ -155,7 +155,7 @@ describe('plan --live (in process, fake AWS transport)', () => {
     const code = await planCommand([...BASE, '-f', SEED], out.io, { ...deps(emptyAccount(), new CallCounter()), buildStacks: () => { throw new RangeError('bad input'); } });
     assert.equal(code, 1);
     assert.equal(out.stdout, '');
-    assert.match(out.stderr, /^AWS API calls: 2 reads, 0 writes\n[^]*\nerror: plan failed unexpectedly: RangeError: bad input \(AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace\)\n$/);
+    assert.match(out.stderr, /^AWS API calls: 2 reads, 0 writes\n[^]*\nerror: plan failed unexpectedly on [^\n]*seed: RangeError: bad input \(AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace\)\n$/);
   });
 
   it('a VPC that does not exist is a usage error', async () => {
