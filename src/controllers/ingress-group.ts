@@ -110,16 +110,29 @@ export class IngressGroupController {
   snapshot(): Snapshot {
     const i = this.#d.informers;
     return {
+      ...this.#classSnapshot(),
       ingresses: i.ingresses.list().map(asV1),
+      services: i.services.list() as unknown as Snapshot['services'],
+    };
+  }
+
+  /**
+   * What telling an Ingress's group needs (classes, their parameters, namespace labels), without the
+   * Ingresses and Services: an informer event costs O(classes), not O(cluster).
+   */
+  #classSnapshot(): Snapshot {
+    const i = this.#d.informers;
+    return {
+      ingresses: [],
+      services: [],
       ingressClasses: i.ingressClasses.list() as unknown as Snapshot['ingressClasses'],
       ingressClassParams: i.ingressClassParams.list().map((p) => ({ metadata: { name: p.metadata?.name ?? '' }, spec: p.spec ?? {} })),
-      services: i.services.list() as unknown as Snapshot['services'],
       namespaces: i.namespaces.list() as unknown as Snapshot['namespaces'],
     };
   }
 
   /** group keys an Ingress is relevant to (its group and every group it still holds a finalizer for) */
-  keysForIngress(ing: Ingress, snapshot = this.snapshot()): string[] {
+  keysForIngress(ing: Ingress, snapshot = this.#classSnapshot()): string[] {
     const keys = groupKeysOfIngress(asV1(ing), snapshot, this.#d.config);
     // a broken Ingress whose group cannot be told is still reported under its own key
     return keys.length > 0 ? keys : [objectKey(ing)];
@@ -127,7 +140,7 @@ export class IngressGroupController {
 
   /** every group key known from the cache (for the periodic resync) */
   allKeys(): string[] {
-    const snapshot = this.snapshot();
+    const snapshot = this.#classSnapshot();
     const keys = new Set<string>();
     for (const ing of this.#d.informers.ingresses.list()) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
     return [...keys].sort();
@@ -147,7 +160,7 @@ export class IngressGroupController {
       delete: (ing) => enqueue(this.keysForIngress(ing)),
     });
     const viaService = (svc: Service): void => {
-      const snapshot = this.snapshot();
+      const snapshot = this.#classSnapshot();
       const keys = new Set<string>();
       for (const ing of i.ingresses.byIndex('service', objectKey(svc))) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
       enqueue(keys);
@@ -162,7 +175,7 @@ export class IngressGroupController {
       const name = n.metadata?.name;
       const ings = name ? i.ingresses.list(name) : [];
       if (ings.length === 0) return;
-      const snapshot = this.snapshot();
+      const snapshot = this.#classSnapshot();
       const keys = new Set<string>();
       for (const ing of ings) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
       enqueue(keys);
