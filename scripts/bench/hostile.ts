@@ -36,6 +36,8 @@ export interface HealthStats {
   readonly failed: number;
   /** samples slower than 1 s */
   readonly over1s: number;
+  /** when the samples slower than 1 s were sent, as ranges of seconds from the sampler's start ("27-31") */
+  readonly slowAt: string[];
 }
 
 export interface HostileResult {
@@ -59,26 +61,33 @@ const round = (s: number): number => Math.round(s * 10) / 10;
  */
 export class HealthSampler {
   readonly #latencies: number[] = [];
+  /** seconds from the start at which a sample slower than 1 s was sent */
+  readonly #slow: number[] = [];
   readonly #pending = new Set<Promise<void>>();
   #failed = 0;
   #answered = false;
   #timer: NodeJS.Timeout | undefined;
 
   start(healthUrl: string, everyMs = 100, timeoutMs = 10_000): void {
+    const started = performance.now();
     this.#timer = setInterval(() => {
       const t = performance.now();
+      const record = (ms: number): void => {
+        this.#latencies.push(ms);
+        if (ms > 1000) this.#slow.push((t - started) / 1000);
+      };
       const sentAfterFirstAnswer = this.#answered;
       const p = fetch(`${healthUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) })
         .then(async (r) => {
           await r.text();
           this.#answered = true;
           if (!r.ok) this.#failed++;
-          this.#latencies.push(performance.now() - t);
+          record(performance.now() - t);
         })
         .catch(() => {
           if (!sentAfterFirstAnswer) return;
           this.#failed++;
-          this.#latencies.push(performance.now() - t);
+          record(performance.now() - t);
         })
         .finally(() => this.#pending.delete(p));
       this.#pending.add(p);
@@ -92,9 +101,20 @@ export class HealthSampler {
     const at = (q: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
     return {
       samples: sorted.length, maxMs: Math.round(sorted.at(-1) ?? 0), p99Ms: at(0.99), p50Ms: at(0.5), failed: this.#failed,
-      over1s: sorted.filter((x) => x > 1000).length,
+      over1s: sorted.filter((x) => x > 1000).length, slowAt: ranges(this.#slow.sort((a, b) => a - b)),
     };
   }
+}
+
+/** seconds → "27-31" ranges, joining times less than 2 s apart */
+function ranges(times: readonly number[]): string[] {
+  const out: [number, number][] = [];
+  for (const t of times) {
+    const last = out.at(-1);
+    if (last && t - last[1] < 2) last[1] = t;
+    else out.push([t, t]);
+  }
+  return out.map(([a, b]) => (Math.round(a) === Math.round(b) ? `${Math.round(a)}` : `${Math.round(a)}-${Math.round(b)}`));
 }
 
 /** runs `fn` over `items` with at most `limit` at a time */

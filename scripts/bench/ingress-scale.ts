@@ -580,7 +580,7 @@ async function run(o: Options): Promise<void> {
       const after = await snapshot(r.ctrl);
       const timings = Object.fromEntries(Object.entries(r.timings).filter((e): e is [string, number] => e[1] !== null));
       const h = r.health;
-      const healthNote = `/healthz every 100 ms from the start: ${h.samples} samples, p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms, ${h.over1s} over 1 s, ${h.failed} failed or over 10 s`;
+      const healthNote = `/healthz every 100 ms from the start: ${h.samples} samples, p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms, ${h.over1s} over 1 s${h.slowAt.length ? ` (sent at ${h.slowAt.join(', ')} s)` : ''}, ${h.failed} failed or over 10 s`;
       const result = { ...phaseResult('7 hostile inputs', t0, timings, { before: EMPTY, after, ctrl: r.ctrl }, [healthNote, ...r.notes]), health: h };
       results.push(result);
       printPhase(result);

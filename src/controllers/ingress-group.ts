@@ -8,6 +8,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
+import { mapLimit } from '../aws/util.ts';
 import { observeStack, OwnershipCache } from '../deploy/observe.ts';
 import { buildStacksSteps, groupMembersSteps, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
@@ -58,6 +59,8 @@ export interface GroupReconcileReport {
 }
 
 const ACTIONS_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/actions.';
+/** writes to the members of one group (finalizers, status, Events) in flight at once: a 2,000-member group is not 2,000 round trips in a row */
+const MEMBER_WRITES = 8;
 
 /** Services an Ingress routes to: rule backends, the default backend, and forward actions in annotations */
 export function servicesOfIngress(ing: Ingress): string[] {
@@ -227,7 +230,7 @@ export class IngressGroupController {
       }
     };
     // 1. finalizer on every active member before anything is created for it
-    for (const m of group.members) {
+    await mapLimit(group.members, MEMBER_WRITES, async (m) => {
       const ing = m.ing as unknown as Ingress;
       try {
         await addFinalizer(kube.ingresses, ing, group.finalizer);
@@ -235,7 +238,7 @@ export class IngressGroupController {
         void events.warning(ing, 'FailedAddFinalizer', `adding finalizer ${group.finalizer}: ${errorMessage(err)}`);
         throw err;
       }
-    }
+    });
     // 2. build this group alone, from the members' and leavers' objects
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
     const built = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
@@ -252,10 +255,10 @@ export class IngressGroupController {
     }
     const issuesOf = (ingKey: string): Issue[] => byIngress.get(ingKey) ?? others;
     const excluded = outcome?.excluded ?? group.members.map((m) => m.key);
-    for (const ingKey of excluded) {
+    await mapLimit(excluded, MEMBER_WRITES, async (ingKey) => {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
       if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
-    }
+    });
     if (!outcome || outcome.blocked || !stack) {
       return { key, members: [], excluded, changes: 0 };
     }
@@ -303,7 +306,7 @@ export class IngressGroupController {
     const { kube, events, metrics } = this.#d;
     const ports = stack.resources.filter((r) => r.kind === 'Listener').map((r) => (r.kind === 'Listener' ? r.spec.port : 0));
     const entries: LoadBalancerIngressEntry[] = result.dnsName ? [loadBalancerEntry(result.dnsName, ports)] : [];
-    for (const ing of members) {
+    await mapLimit(members, MEMBER_WRITES, async (ing) => {
       const ns = ing.metadata?.namespace ?? 'default';
       const name = ing.metadata?.name ?? '';
       try {
@@ -316,7 +319,7 @@ export class IngressGroupController {
         void events.warning(ing, 'FailedUpdateStatus', `updating status: ${errorMessage(err)}`);
         throw err;
       }
-    }
+    });
   }
 
   async #reportBroken(ing: Ingress, issues: readonly Issue[], reason: string): Promise<void> {
@@ -331,12 +334,12 @@ export class IngressGroupController {
   }
 
   async #reportDeployFailure(members: readonly Ingress[], message: string): Promise<void> {
-    for (const ing of members) {
+    await mapLimit(members, MEMBER_WRITES, async (ing) => {
       this.#d.metrics.ingressErrors.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', reason: 'FailedDeployModel' });
       this.#d.metrics.ingressReconciles.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', outcome: 'error' });
       await this.#d.events.warning(ing, 'FailedDeployModel', message);
       await this.#signal(ing, 'FailedDeployModel', message);
-    }
+    });
   }
 
   /** the ADR 0002 signal: the status annotation, and the reason on every port of an existing status entry */

@@ -11,7 +11,7 @@ import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices } from './context.ts';
 import { type IngressGroup, groupMembersSteps } from './group.ts';
 import { emptyState, type GroupState, tryAdd, validateGroup } from './merge.ts';
-import { normalizeSnapshot } from './normalize.ts';
+import { normalizeSnapshot, normalizeSnapshotSteps } from './normalize.ts';
 import type { BuildConfig, BuildResult, GroupOutcome, Snapshot } from './snapshot.ts';
 import { append, compareStrings, dedupe, issue } from './snapshot.ts';
 import { resolveSubnets } from './subnets.ts';
@@ -21,7 +21,7 @@ export const buildStacks = (snapshot: Snapshot, facts: DiscoveredFacts, config: 
 
 /** `buildStacks` as steps (src/model/steps.ts): one per Ingress grouped, per member compiled and merged */
 export function* buildStacksSteps(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): Steps<BuildResult> {
-  const snapshot = normalizeSnapshot(rawSnapshot);
+  const snapshot = yield* normalizeSnapshotSteps(rawSnapshot);
   const grouping = yield* groupMembersSteps(snapshot, config);
   const services = indexServices(snapshot.services);
   const stacks: Stack[] = [];

@@ -6,7 +6,7 @@ import {
 } from './annotations/index.ts';
 import { matchIngressClass } from './class-match.ts';
 import { type GroupId, groupIdString } from './naming.ts';
-import { ingressShapeIssues, normalizeIngress, normalizeSnapshot } from './normalize.ts';
+import { ingressShapeIssues, normalizeIngress, normalizeSnapshot, normalizeSnapshotSteps } from './normalize.ts';
 import {
   type BuildConfig, type IngressClassParamsObject, type Snapshot, annotatedIngress, compareStrings, ingressKey, ingressName,
   ingressNamespace, ingressRef, isDeleting, issue,
@@ -103,7 +103,7 @@ export const groupMembers = (rawSnapshot: Snapshot, config: Pick<BuildConfig, 'i
 
 /** `groupMembers` as steps: one per Ingress of the snapshot */
 export function* groupMembersSteps(rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Steps<Grouping> {
-  const snapshot = normalizeSnapshot(rawSnapshot);
+  const snapshot = yield* normalizeSnapshotSteps(rawSnapshot);
   const byKey = new Map<string, { id: GroupId; members: Member[]; inactive: V1Ingress[] }>();
   const slot = (id: GroupId) => {
     const k = groupIdString(id);

@@ -7,7 +7,7 @@
 // IngressClassParams into Issues on each Ingress that uses it. `null` counts as "not set" (as for
 // Kubernetes' own decoding); unknown fields are kept as they are.
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
-import type { Issue } from '../model/index.ts';
+import { runSteps, type Issue, type Steps } from '../model/index.ts';
 import { show } from './annotations/values.ts';
 import { type IngressClassParamsObject, type Snapshot, ingressRef, issue } from './snapshot.ts';
 
@@ -186,25 +186,36 @@ function cleanParams(raw: unknown): IngressClassParamsObject | undefined {
   return out;
 }
 
-const list = <T>(raw: unknown, each: (x: unknown) => T | undefined): T[] =>
-  (Array.isArray(raw) ? raw : []).map(each).filter((x): x is T => x !== undefined);
+/** the cleaned items of a list, one step per item */
+function* list<T>(raw: unknown, each: (x: unknown) => T | undefined): Steps<T[]> {
+  const out: T[] = [];
+  for (const x of Array.isArray(raw) ? raw : []) {
+    yield;
+    const r = each(x);
+    if (r !== undefined) out.push(r);
+  }
+  return out;
+}
 
 /**
  * The snapshot with every object checked; objects that are not objects at all are left out.
  * The same (unchanged) snapshot object gives the same result, so entry points may call this freely.
  */
-export function normalizeSnapshot(raw: Snapshot): Snapshot {
+export const normalizeSnapshot = (raw: Snapshot): Snapshot => runSteps(normalizeSnapshotSteps(raw));
+
+/** `normalizeSnapshot` as steps (src/model/steps.ts): one per object checked */
+export function* normalizeSnapshotSteps(raw: Snapshot): Steps<Snapshot> {
   if (!isObject(raw)) return { ingresses: [], ingressClasses: [], ingressClassParams: [], services: [], namespaces: [] };
   if (normalised.has(raw)) return raw;
   const done = snapshots.get(raw);
   if (done) return done;
   const r = raw as unknown as Record<string, unknown>;
   const out: Snapshot = {
-    ingresses: list(r['ingresses'], normalizeIngress),
-    ingressClasses: list(r['ingressClasses'], (x) => clean<V1IngressClass>(x, INGRESS_CLASS)),
-    ingressClassParams: list(r['ingressClassParams'], normalizeParams),
-    services: list(r['services'], (x) => clean<V1Service>(x, SERVICE)),
-    ...(r['namespaces'] === undefined ? {} : { namespaces: list(r['namespaces'], (x) => clean<V1Namespace>(x, NAMESPACE)) }),
+    ingresses: yield* list(r['ingresses'], normalizeIngress),
+    ingressClasses: yield* list(r['ingressClasses'], (x) => clean<V1IngressClass>(x, INGRESS_CLASS)),
+    ingressClassParams: yield* list(r['ingressClassParams'], normalizeParams),
+    services: yield* list(r['services'], (x) => clean<V1Service>(x, SERVICE)),
+    ...(r['namespaces'] === undefined ? {} : { namespaces: yield* list(r['namespaces'], (x) => clean<V1Namespace>(x, NAMESPACE)) }),
   };
   normalised.add(out);
   snapshots.set(raw, out);
