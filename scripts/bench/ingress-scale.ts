@@ -415,157 +415,157 @@ async function run(o: Options): Promise<void> {
       admin: createKubeClients({ kubeconfig: s.adminKubeconfigPath }),
       nodes: backendNodes(seeded),
     };
+    const tSetup = Date.now();
     if (!o.hostileOnly) {
-      const tSetup = Date.now();
       say('creating the workload (before the controller starts)');
       await createWorkload(w);
       say(`workload created in ${secs(tSetup)} s`);
+    }
 
-      // 1. cold converge
-      {
-        say('phase 1: cold converge');
-        const t0 = Date.now();
-        ctrl = await startController(w, 'first');
-        const c = ctrl;
-        const timings: Record<string, number> = {};
-        await waitFor('controller ready', () => c.ready(), o.timeoutMs);
-        timings['ready'] = secs(t0);
-        await waitFor('all hostnames', async () => (await ingressesWithHostname(w)) === o.ingresses, o.timeoutMs);
-        timings['all hostnames'] = secs(t0);
-        const matched = new Set<string>();
-        await waitFor('all targets registered', async () => (await targetsMatching(w, matched)) === o.ingresses, o.timeoutMs, 2 * POLL_MS);
-        timings['all targets'] = secs(t0);
-        const after = await settle(c, o.timeoutMs);
-        timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-        const r = phaseResult('1 cold converge', t0, timings, { before: EMPTY, after, ctrl: c }, []);
-        r.notes.push(`${Math.round((r.reads + r.writes) / o.ingresses * 10) / 10} calls per Ingress (${Math.round(r.reads / o.ingresses * 10) / 10} reads, ${Math.round(r.writes / o.ingresses * 10) / 10} writes); ${Math.round((r.reads + r.writes) / groups * 10) / 10} per ALB`);
-        results.push(r);
-        printPhase(r);
-      }
-      const lbsBefore = (await ownedInMoto(w)).lbArns;
+    // 1. cold converge
+    if (!o.hostileOnly) {
+      say('phase 1: cold converge');
+      const t0 = Date.now();
+      ctrl = await startController(w, 'first');
+      const c = ctrl;
+      const timings: Record<string, number> = {};
+      await waitFor('controller ready', () => c.ready(), o.timeoutMs);
+      timings['ready'] = secs(t0);
+      await waitFor('all hostnames', async () => (await ingressesWithHostname(w)) === o.ingresses, o.timeoutMs);
+      timings['all hostnames'] = secs(t0);
+      const matched = new Set<string>();
+      await waitFor('all targets registered', async () => (await targetsMatching(w, matched)) === o.ingresses, o.timeoutMs, 2 * POLL_MS);
+      timings['all targets'] = secs(t0);
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('1 cold converge', t0, timings, { before: EMPTY, after, ctrl: c }, []);
+      r.notes.push(`${Math.round((r.reads + r.writes) / o.ingresses * 10) / 10} calls per Ingress (${Math.round(r.reads / o.ingresses * 10) / 10} reads, ${Math.round(r.writes / o.ingresses * 10) / 10} writes); ${Math.round((r.reads + r.writes) / groups * 10) / 10} per ALB`);
+      results.push(r);
+      printPhase(r);
+    }
+    const lbsBefore = ctrl ? (await ownedInMoto(w)).lbArns : [];
 
-      // 2. steady state
-      {
-        say(`phase 2: steady state (${o.quietMs / 1000} s, nothing changes)`);
-        const c = ctrl;
-        const before = await snapshot(c);
-        const t0 = Date.now();
-        await sleep(o.quietMs);
-        const after = await snapshot(c);
-        results.push(phaseResult('2 steady state', t0, { window: o.quietMs / 1000 }, { before, after, ctrl: c }, []));
-        printPhase(results.at(-1) as PhaseResult);
-      }
+    // 2. steady state
+    if (ctrl) {
+      say(`phase 2: steady state (${o.quietMs / 1000} s, nothing changes)`);
+      const c = ctrl;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      await sleep(o.quietMs);
+      const after = await snapshot(c);
+      results.push(phaseResult('2 steady state', t0, { window: o.quietMs / 1000 }, { before, after, ctrl: c }, []));
+      printPhase(results.at(-1) as PhaseResult);
+    }
 
-      // 3. restart
-      {
-        say('phase 3: controller restart (SIGTERM, start again)');
-        const old = ctrl;
-        const oldMem = memoryOf(old.pid);
-        const t0 = Date.now();
-        const code = await old.stop(30_000);
-        const timings: Record<string, number> = { stopped: secs(t0) };
-        ctrl = undefined;
-        const tStart = Date.now();
-        ctrl = await startController(w, 'second');
-        const c = ctrl;
-        await waitFor('controller ready', () => c.ready(), o.timeoutMs);
-        timings['ready'] = secs(t0);
-        await waitFor('leader', async () => (await snapshot(c)).leader === 1, o.timeoutMs, 250);
-        timings['leader'] = secs(t0);
-        await waitFor('every Ingress reconciled once', async () => (await snapshot(c)).ingressesReconciled.size >= o.ingresses, o.timeoutMs, 250);
-        timings['all Ingresses reconciled'] = secs(t0);
-        const after = await settle(c, o.timeoutMs);
-        timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-        const lbsAfter = (await ownedInMoto(w)).lbArns;
-        const notes = [`old process exited with ${String(code)} (VmHWM ${oldMem.hwmMiB} MiB); new process up ${secs(tStart)} s after start`,
-          `load balancers ${JSON.stringify(lbsAfter) === JSON.stringify(lbsBefore) ? 'unchanged' : 'CHANGED'} (${lbsAfter.length})`];
-        const r = phaseResult('3 restart', t0, timings, { before: EMPTY, after, ctrl: c }, notes);
-        results.push(r);
-        printPhase(r);
-      }
+    // 3. restart
+    if (ctrl) {
+      say('phase 3: controller restart (SIGTERM, start again)');
+      const old = ctrl;
+      const oldMem = memoryOf(old.pid);
+      const t0 = Date.now();
+      const code = await old.stop(30_000);
+      const timings: Record<string, number> = { stopped: secs(t0) };
+      ctrl = undefined;
+      const tStart = Date.now();
+      ctrl = await startController(w, 'second');
+      const c = ctrl;
+      await waitFor('controller ready', () => c.ready(), o.timeoutMs);
+      timings['ready'] = secs(t0);
+      await waitFor('leader', async () => (await snapshot(c)).leader === 1, o.timeoutMs, 250);
+      timings['leader'] = secs(t0);
+      await waitFor('every Ingress reconciled once', async () => (await snapshot(c)).ingressesReconciled.size >= o.ingresses, o.timeoutMs, 250);
+      timings['all Ingresses reconciled'] = secs(t0);
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const lbsAfter = (await ownedInMoto(w)).lbArns;
+      const notes = [`old process exited with ${String(code)} (VmHWM ${oldMem.hwmMiB} MiB); new process up ${secs(tStart)} s after start`,
+        `load balancers ${JSON.stringify(lbsAfter) === JSON.stringify(lbsBefore) ? 'unchanged' : 'CHANGED'} (${lbsAfter.length})`];
+      const r = phaseResult('3 restart', t0, timings, { before: EMPTY, after, ctrl: c }, notes);
+      results.push(r);
+      printPhase(r);
+    }
 
-      // 4. pod rollout
-      {
-        say('phase 4: pod rollout (new pods with new IPs for every Service)');
-        const c = ctrl;
-        const before = await snapshot(c);
-        const t0 = Date.now();
-        const timings: Record<string, number> = {};
-        const old = w.backends.map((b) => ({ pods: b.pods, enis: b.enis }));
-        const fresh: { pods: BackendPod[]; enis: string[] }[] = [];
-        for (const b of w.backends) {
-          const pods = await createBackendPods(w.admin, { namespace: NS, app: b.ingress, nodes: w.nodes, indices: [...Array(o.pods).keys()].map((i) => i + o.pods), ipBase: b.ipBase });
-          fresh.push({ pods, enis: await createEnis(w, pods) });
-        }
-        timings['new pods created'] = secs(t0);
-        const tSlices = Date.now();
-        for (const [i, b] of w.backends.entries()) {
-          const f = fresh[i] as { pods: BackendPod[]; enis: string[] };
-          b.pods = f.pods;
-          b.enis = f.enis;
-          await writeEndpointSlice(w.admin, { namespace: NS, service: b.service, pods: b.pods });
-        }
-        timings['EndpointSlices written'] = secs(t0);
-        for (const x of old) for (const p of x.pods) await w.admin.pods.delete(p.name, NS);
-        timings['old pods deleted'] = secs(t0);
-        const matched = new Set<string>();
-        await waitFor('targets match the new pods', async () => (await targetsMatching(w, matched)) === o.ingresses, o.timeoutMs, 2 * POLL_MS);
-        timings['all targets match'] = secs(t0);
-        const notes = [`targets matched ${secs(tSlices)} s after the first EndpointSlice write (bench polls every ${2 * POLL_MS / 1000} s)`];
-        for (const x of old) for (const id of x.enis) await w.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }));
-        const after = await settle(c, o.timeoutMs);
-        timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-        const r = phaseResult('4 pod rollout', t0, timings, { before, after, ctrl: c }, notes);
-        results.push(r);
-        printPhase(r);
+    // 4. pod rollout
+    if (ctrl) {
+      say('phase 4: pod rollout (new pods with new IPs for every Service)');
+      const c = ctrl;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      const timings: Record<string, number> = {};
+      const old = w.backends.map((b) => ({ pods: b.pods, enis: b.enis }));
+      const fresh: { pods: BackendPod[]; enis: string[] }[] = [];
+      for (const b of w.backends) {
+        const pods = await createBackendPods(w.admin, { namespace: NS, app: b.ingress, nodes: w.nodes, indices: [...Array(o.pods).keys()].map((i) => i + o.pods), ipBase: b.ipBase });
+        fresh.push({ pods, enis: await createEnis(w, pods) });
       }
+      timings['new pods created'] = secs(t0);
+      const tSlices = Date.now();
+      for (const [i, b] of w.backends.entries()) {
+        const f = fresh[i] as { pods: BackendPod[]; enis: string[] };
+        b.pods = f.pods;
+        b.enis = f.enis;
+        await writeEndpointSlice(w.admin, { namespace: NS, service: b.service, pods: b.pods });
+      }
+      timings['EndpointSlices written'] = secs(t0);
+      for (const x of old) for (const p of x.pods) await w.admin.pods.delete(p.name, NS);
+      timings['old pods deleted'] = secs(t0);
+      const matched = new Set<string>();
+      await waitFor('targets match the new pods', async () => (await targetsMatching(w, matched)) === o.ingresses, o.timeoutMs, 2 * POLL_MS);
+      timings['all targets match'] = secs(t0);
+      const notes = [`targets matched ${secs(tSlices)} s after the first EndpointSlice write (bench polls every ${2 * POLL_MS / 1000} s)`];
+      for (const x of old) for (const id of x.enis) await w.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }));
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('4 pod rollout', t0, timings, { before, after, ctrl: c }, notes);
+      results.push(r);
+      printPhase(r);
+    }
 
-      // 5. one annotation change
-      {
-        say('phase 5: one annotation change (healthcheck-path on one Ingress)');
-        const c = ctrl;
-        const target = w.backends[0] as Backend;
-        const before = await snapshot(c);
-        const t0 = Date.now();
-        await w.admin.ingresses.mergePatch(target.ingress, NS, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-path': HC_PATH } } });
-        const arn = (await targetGroupsByService(w)).get(target.ingress) as string;
-        await waitFor('health check path applied', async () =>
-          (await w.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0]?.HealthCheckPath === HC_PATH, o.timeoutMs, 250);
-        const timings: Record<string, number> = { applied: secs(t0) };
-        const after = await settle(c, o.timeoutMs);
-        timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-        const r = phaseResult('5 annotation change', t0, timings, { before, after, ctrl: c }, [`${target.ingress}: healthcheck-path ${HC_PATH}`]);
-        results.push(r);
-        printPhase(r);
-      }
+    // 5. one annotation change
+    if (ctrl) {
+      say('phase 5: one annotation change (healthcheck-path on one Ingress)');
+      const c = ctrl;
+      const target = w.backends[0] as Backend;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      await w.admin.ingresses.mergePatch(target.ingress, NS, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-path': HC_PATH } } });
+      const arn = (await targetGroupsByService(w)).get(target.ingress) as string;
+      await waitFor('health check path applied', async () =>
+        (await w.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0]?.HealthCheckPath === HC_PATH, o.timeoutMs, 250);
+      const timings: Record<string, number> = { applied: secs(t0) };
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('5 annotation change', t0, timings, { before, after, ctrl: c }, [`${target.ingress}: healthcheck-path ${HC_PATH}`]);
+      results.push(r);
+      printPhase(r);
+    }
 
-      // 6. delete everything
-      {
-        say('phase 6: delete all Ingresses');
-        const c = ctrl;
-        const before = await snapshot(c);
-        const t0 = Date.now();
-        for (const b of w.backends) await w.admin.ingresses.delete(b.ingress, NS);
-        const timings: Record<string, number> = { 'deletes sent': secs(t0) };
-        await waitFor('Ingresses gone (finalizers removed)', async () => (await w.admin.ingresses.list(NS)).items.length === 0, o.timeoutMs);
-        timings['finalizers gone'] = secs(t0);
-        let left = await ownedInMoto(w);
-        try {
-          await waitFor('nothing owned left in moto', async () => {
-            left = await ownedInMoto(w);
-            return left.lbs + left.tgs + left.sgs + left.labelledRules === 0 && (await w.admin.targetGroupBindings.list(NS)).items.length === 0;
-          }, o.timeoutMs, 2 * POLL_MS);
-          timings['moto empty'] = secs(t0);
-        } catch (err) {
-          say(`warning: ${(err as Error).message}`);
-        }
-        const after = await settle(c, o.timeoutMs);
-        timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-        const r = phaseResult('6 delete all', t0, timings, { before, after, ctrl: c },
-          [`left in moto: ${left.lbs} LBs, ${left.tgs} TGs, ${left.sgs} SGs, ${left.labelledRules} labelled node-SG rules`]);
-        results.push(r);
-        printPhase(r);
+    // 6. delete everything
+    if (ctrl) {
+      say('phase 6: delete all Ingresses');
+      const c = ctrl;
+      const before = await snapshot(c);
+      const t0 = Date.now();
+      for (const b of w.backends) await w.admin.ingresses.delete(b.ingress, NS);
+      const timings: Record<string, number> = { 'deletes sent': secs(t0) };
+      await waitFor('Ingresses gone (finalizers removed)', async () => (await w.admin.ingresses.list(NS)).items.length === 0, o.timeoutMs);
+      timings['finalizers gone'] = secs(t0);
+      let left = await ownedInMoto(w);
+      try {
+        await waitFor('nothing owned left in moto', async () => {
+          left = await ownedInMoto(w);
+          return left.lbs + left.tgs + left.sgs + left.labelledRules === 0 && (await w.admin.targetGroupBindings.list(NS)).items.length === 0;
+        }, o.timeoutMs, 2 * POLL_MS);
+        timings['moto empty'] = secs(t0);
+      } catch (err) {
+        say(`warning: ${(err as Error).message}`);
       }
+      const after = await settle(c, o.timeoutMs);
+      timings['settled'] = secs(t0) - SETTLE_MS / 1000;
+      const r = phaseResult('6 delete all', t0, timings, { before, after, ctrl: c },
+        [`left in moto: ${left.lbs} LBs, ${left.tgs} TGs, ${left.sgs} SGs, ${left.labelledRules} labelled node-SG rules`]);
+      results.push(r);
+      printPhase(r);
     }
 
     // 7. hostile inputs
