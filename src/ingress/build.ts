@@ -4,7 +4,7 @@ import {
   type TargetGroupBinding, type TargetGroupBindingSpec, runSteps,
 } from '../model/index.ts';
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
-import { buildListeners } from './build-listeners.ts';
+import { buildListenersSteps } from './build-listeners.ts';
 import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, resolveSecurityGroups } from './build-load-balancer.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
@@ -117,7 +117,7 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
   resources.push(buildLoadBalancer(ctx, state, subnets.subnets, securityGroups, userTags));
-  const built = buildListeners(ctx, state, userTags);
+  const built = yield* buildListenersSteps(ctx, state, userTags);
   append(resources, built.listeners);
   append(resources, built.rules);
   append(notes, built.notes);
@@ -125,7 +125,10 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   for (const c of state.accepted) for (const tg of c.targetGroups) tgs.set(tg.id, tg);
   const sorted = [...tgs.values()].sort((a, b) => compareStrings(a.id, b.id));
   for (const tg of sorted) resources.push({ kind: 'TargetGroup', id: tg.id, spec: tg.spec } satisfies TargetGroup);
-  for (const tg of sorted) resources.push({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, managed) } satisfies TargetGroupBinding);
+  for (const tg of sorted) {
+    yield;
+    resources.push({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, managed) } satisfies TargetGroupBinding);
+  }
   return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false) };
 }
 

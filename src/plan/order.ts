@@ -23,16 +23,17 @@ export interface OrderNode {
  */
 export const orderNodes = (nodes: readonly OrderNode[], direction: 'forward' | 'reverse'): Change[] => runSteps(orderNodesSteps(nodes, direction));
 
-/** `orderNodes` as steps (src/model/steps.ts): one per 256 picks */
+/** `orderNodes` as steps (src/model/steps.ts): one per 256 nodes indexed, linked or picked */
 export function* orderNodesSteps(nodes: readonly OrderNode[], direction: 'forward' | 'reverse'): Steps<Change[]> {
   const providers = new Map<string, number[]>();
-  nodes.forEach((n, i) => {
+  for (const [i, n] of nodes.entries()) {
+    if (i % 256 === 255) yield;
     for (const k of n.provides) {
       const list = providers.get(k);
       if (list) list.push(i);
       else providers.set(k, [i]);
     }
-  });
+  }
   const successors: Set<number>[] = nodes.map(() => new Set());
   const indegree = nodes.map(() => 0);
   const edge = (from: number, to: number): void => {
@@ -41,14 +42,15 @@ export function* orderNodesSteps(nodes: readonly OrderNode[], direction: 'forwar
     out.add(to);
     indegree[to] = (indegree[to] as number) + 1;
   };
-  nodes.forEach((n, i) => {
+  for (const [i, n] of nodes.entries()) {
+    if (i % 256 === 255) yield;
     for (const k of new Set(n.needs)) {
       for (const p of providers.get(k) ?? []) {
         if (direction === 'forward') edge(p, i);
         else edge(i, p);
       }
     }
-  });
+  }
   const sign = direction === 'forward' ? 1 : -1;
   const before = (a: number, b: number): boolean => {
     const ra = (nodes[a] as OrderNode).rank * sign;

@@ -243,7 +243,11 @@ class Planner {
     const changes = [
       ...yield* orderNodesSteps(this.early, 'reverse'), ...yield* orderNodesSteps(this.forward, 'forward'), ...yield* orderNodesSteps(this.late, 'reverse'),
     ];
-    const complete = !changes.some((c) => (c.unknownFields?.length ?? 0) > 0 || containsUnknown(c.after));
+    let complete = true;
+    for (const [i, c] of changes.entries()) {
+      if (i % 256 === 255) yield;
+      if ((c.unknownFields?.length ?? 0) > 0 || containsUnknown(c.after)) { complete = false; break; }
+    }
     return { formatVersion: '1', stackId: this.stack.id, changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}) };
   }
 }
