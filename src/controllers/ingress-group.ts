@@ -197,7 +197,7 @@ export class IngressGroupController {
   async reconcile(key: string, _item?: QueueItem, signal?: AbortSignal): Promise<ReconcileResult> {
     const started = Date.now();
     const snapshot = this.snapshot();
-    // the pure steps run in time slices: a large cluster or group never holds the event loop (ADR 4)
+    // the pure steps run in time slices: a large cluster or group never holds the event loop (ADR 6)
     const grouping = await runInSlices(groupMembersSteps(snapshot, this.#d.config));
     for (const m of grouping.ungrouped.filter((x) => x.key === key)) await this.#reportBroken(m.ing as unknown as Ingress, m.issues, 'FailedBuildModel');
     const group = grouping.groups.find((g) => g.key === key);
