@@ -11,8 +11,10 @@ const redirectToHttps = (port: number): Action => ({
   type: 'redirect', redirectConfig: { port: String(port), protocol: 'HTTPS', statusCode: 'HTTP_301' },
 });
 
-/** `userTags`: the group's tags (for listeners); each rule gets the default tags and its own Ingress's tags. */
-/** as steps (src/model/steps.ts): one per listener and per rule */
+/**
+ * `userTags`: the group's tags (for listeners); each rule gets the default tags and its own Ingress's tags.
+ * Steps (src/model/steps.ts): one per listener and per rule.
+ */
 export function* buildListenersSteps(ctx: BuildContext, state: GroupState, userTags: Readonly<Record<string, string>>):
   Steps<{ listeners: Listener[]; rules: ListenerRule[]; notes: Note[] }> {
   const listeners: Listener[] = [];

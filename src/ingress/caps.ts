@@ -33,6 +33,10 @@ export const CAP_CODE = 'InputTooLarge';
 /** "4000 listen ports: more than 50 (AWS quota "Listeners per Application Load Balancer", default 50)" */
 export const quotaReason = (count: number | string, what: string, q: Quota): string => `${count} ${what}: more than ${q.max} (${q.limit})`;
 
+/** a check of a list: at most `q.max` items (a reason when over, as the annotation shapes take it) */
+export const atMost = (q: Quota, what: string) => (items: readonly unknown[]): string | undefined =>
+  (items.length > q.max ? quotaReason(items.length, what, q) : undefined);
+
 export const capIssue = (object: ObjectRef, field: string, reason: string): Issue => ({ object, field, code: CAP_CODE, reason });
 
 /** whether the UTF-8 form of `s` is longer than `max` bytes; counts only when the length alone cannot tell */

@@ -1,10 +1,10 @@
 // Load-balancer and listener annotations, read from the Ingress only. Group merging (Exclusive /
 // Merge) and defaults happen in the builder; here each value is parsed and validated on its own.
-import { CAPS, quotaReason } from '../caps.ts';
+import { atMost, CAPS, quotaReason } from '../caps.ts';
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { arn, cidr, has, int32, matching, oneOf, port, readTable, refine, stringList, stringMap, tags, text, type Check, type Table } from './values.ts';
+import { arn, cidr, has, int32, matching, oneOf, port, readTable, refine, stringList, stringMap, tags, text, type Table } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
@@ -29,10 +29,6 @@ const listenPorts = json((v): ListenPort[] => {
   });
   return [...out.values()];
 });
-
-/** a list of at most `q.max` items, `q` being the AWS quota it would exceed */
-const atMost = (q: { max: number; limit: string }, what: string): Check<readonly unknown[]> => (items) =>
-  (items.length > q.max ? quotaReason(items.length, what, q) : undefined);
 
 /** an IngressGroup name (also IngressClassParams spec.group.name), at most GROUP_NAME_MAX characters */
 export const GROUP_NAME = /^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$/;
