@@ -1,6 +1,6 @@
 // Runs pure step generators (src/model/steps.ts) without holding the event loop: after each slice of
 // `sliceMs` the generator is paused until the event loop has served what is waiting (I/O callbacks such as
-// a /healthz request, other reconciles' responses), then resumed. See ADR 6.
+// a /healthz request, other reconciles' responses), then resumed. See ADR 10.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Steps } from '../model/steps.ts';
 

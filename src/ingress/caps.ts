@@ -72,7 +72,8 @@ export function ingressCapIssues(m: Member): Issue[] {
     out.push(capIssue(m.ref, 'spec', `over ${CAPS.hostsPerIngress} distinct hosts in spec.rules and spec.tls: more than this controller reads from one Ingress`));
   }
   const p = m.params;
-  for (const [field, list] of [['inboundCIDRs', p?.spec.inboundCIDRs], ['prefixListsIDs', p?.spec.prefixListsIDs]] as const) {
+  const fields = [['inboundCIDRs', p?.spec.inboundCIDRs], ['prefixListsIDs', p?.spec.prefixListsIDs], ['PrefixListsIDs', p?.spec.PrefixListsIDs]] as const;
+  for (const [field, list] of fields) {
     if ((list?.length ?? 0) > CAPS.sourcesPerSecurityGroup.max) {
       out.push(capIssue(m.ref, `IngressClassParams(${p?.metadata.name ?? ''}).spec.${field}`, quotaReason(list?.length ?? 0, field === 'inboundCIDRs' ? 'CIDRs' : 'prefix lists', CAPS.sourcesPerSecurityGroup)));
     }

@@ -4,7 +4,7 @@ import { atMost, CAPS, quotaReason } from '../caps.ts';
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { arn, cidr, has, int32, matching, oneOf, port, readTable, refine, stringList, stringMap, tags, text, type Table } from './values.ts';
+import { arn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, stringList, stringMap, tags, text, type Table } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
@@ -48,6 +48,7 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   subnets: ['subnets', stringList()],
   securityGroups: ['security-groups', stringList()],
   inboundCidrs: ['inbound-cidrs', refine(stringList(cidr), atMost(CAPS.sourcesPerSecurityGroup, 'CIDRs'))],
+  prefixLists: ['security-group-prefix-lists', refine(stringList(prefixListId), atMost(CAPS.sourcesPerSecurityGroup, 'prefix lists'))],
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],
   certificateArns: ['certificate-arn', stringList(arn)],

@@ -49,6 +49,23 @@ describe('input caps', () => {
       assert.deepEqual(one(r.groups).members, ['default/a', 'default/b', 'default/d']);
       assert.equal(byKind(one(r.stacks), 'Listener').length, 40);
     });
+
+    it('leaves out the newcomer, whatever its group.order: the member in the group first keeps its listen ports (ADR 6)', () => {
+      const member = (name: string, from: number, order: number, created: string): ReturnType<typeof ingress> => {
+        const ing = ingress(name, {
+          annotations: { [A('group.name')]: 'g', [A('group.order')]: String(order), [A('listen-ports')]: listenPorts(30, from) },
+          rules: [rule(undefined, path(`/${name}`, 'web'))],
+        });
+        return { ...ing, metadata: { ...ing.metadata, creationTimestamp: created as unknown as Date } };
+      };
+      const r = buildStacks(snapshot({
+        ingresses: [member('old', 1000, 1000, '2025-01-01T00:00:00Z'), member('new', 2000, -1000, '2025-06-01T00:00:00Z')], services: [svc],
+      }), FACTS, CONFIG);
+      const i = one(r.issues);
+      assert.deepEqual([i.object.name, i.field, i.code], ['new', A('listen-ports'), CAP_CODE]);
+      assert.deepEqual(one(r.groups).members, ['default/old']);
+      assert.deepEqual(one(r.groups).contests, [], 'a quota is no contest: no member holds it');
+    });
   });
 
   describe('annotation size', () => {
@@ -122,6 +139,25 @@ describe('input caps', () => {
       }), FACTS, CONFIG);
       assert.deepEqual(r.issues.map((i) => [i.object.name, i.field]), [['ann', A('inbound-cidrs')], ['par', 'IngressClassParams(p).spec.inboundCIDRs']]);
       for (const i of r.issues) assert.match(i.reason, /^1001 CIDRs: more than 1000 \(AWS quota "Inbound rules per security group", at most 1,000 even when raised\)$/);
+    });
+
+    it('refuses over 1,000 prefix lists on the annotation and on IngressClassParams (both spellings), naming the quota', () => {
+      const ids = Array.from({ length: 1_001 }, (_, i) => `pl-${i.toString(16).padStart(8, '0')}`);
+      const viaAnnotation = ingress('a-ann', { annotations: { [A('security-group-prefix-lists')]: ids.join(',') }, rules: [rule(undefined, path('/', 'web'))] });
+      const current: IngressClassParamsObject = { metadata: { name: 'p' }, spec: { prefixListsIDs: ids } };
+      const legacy: IngressClassParamsObject = { metadata: { name: 'q' }, spec: { PrefixListsIDs: ids } };
+      const viaParams = ingress('b-par', { className: 'alb-p', rules: [rule(undefined, path('/', 'web'))] });
+      const viaLegacy = ingress('c-leg', { className: 'alb-q', rules: [rule(undefined, path('/', 'web'))] });
+      const classOf = (name: string, params: string) => albClass(name, { parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: params } });
+      const r = buildStacks(snapshot({
+        ingresses: [viaAnnotation, viaParams, viaLegacy], services: [svc], ingressClassParams: [current, legacy],
+        ingressClasses: [albClass(), classOf('alb-p', 'p'), classOf('alb-q', 'q')],
+      }), FACTS, CONFIG);
+      assert.deepEqual(r.issues.map((i) => [i.object.name, i.field]), [
+        ['a-ann', A('security-group-prefix-lists')], ['b-par', 'IngressClassParams(p).spec.prefixListsIDs'], ['c-leg', 'IngressClassParams(q).spec.PrefixListsIDs'],
+      ]);
+      for (const i of r.issues) assert.match(i.reason, /^1001 prefix lists: more than 1000 \(AWS quota "Inbound rules per security group", at most 1,000 even when raised\)$/);
+      assert.equal(r.stacks.length, 0);
     });
   });
 
