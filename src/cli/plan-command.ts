@@ -259,19 +259,23 @@ export const DEBUG_ENV = 'AWS_LB_CONTROLLER_DEBUG';
 
 /**
  * `deps` is for tests (fake AWS transport, environment, apiserver, builder); the CLI passes none.
- * A UsageError propagates (runCli prints it); any other failure is a bug or an input the builder did not
- * expect: one `error: …` line and exit 1, the stack only with AWS_LB_CONTROLLER_DEBUG=1.
+ * A UsageError (bad flags, a manifest problem naming its place) propagates (runCli prints it); any other
+ * failure is a bug: one `error: …` line naming the input and exit 1, the stack only with
+ * AWS_LB_CONTROLLER_DEBUG=1.
  */
 export async function planCommand(args: readonly string[], io: Io, deps: PlanDeps = {}): Promise<number> {
   const env = deps.env ?? process.env;
+  let input = 'its input';
   try {
-    return await plan(parsePlanFlags(args, env), io, deps);
+    const flags = parsePlanFlags(args, env);
+    input = flags.filename === '-' ? 'stdin' : flags.filename ?? flags.live?.kubeconfig ?? input;
+    return await plan(flags, io, deps);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const e = err instanceof Error ? err : new Error(String(err));
     const firstLine = e.message.split('\n', 1)[0] ?? '';
     const debug = env[DEBUG_ENV] !== undefined && env[DEBUG_ENV] !== '' && env[DEBUG_ENV] !== '0';
-    io.stderr(`error: plan failed unexpectedly: ${e.name}: ${firstLine}${debug ? '' : ` (${DEBUG_ENV}=1 prints the stack trace)`}\n`);
+    io.stderr(`error: plan failed unexpectedly on ${input}: ${e.name}: ${firstLine}${debug ? '' : ` (${DEBUG_ENV}=1 prints the stack trace)`}\n`);
     if (debug) io.stderr(`${e.stack ?? String(err)}\n`);
     return EXIT_ERROR;
   }

@@ -31,7 +31,7 @@ import type { MemberRule } from './build-rules.ts';
 import type { MemberContribution } from './build-member.ts';
 import type { BuildContext } from './context.ts';
 import type { GroupState } from './merge.ts';
-import { dropReason, isRedirectRule } from './rule-optimizer.ts';
+import { dropReason, KeptRedirects } from './rule-optimizer.ts';
 import { issue } from './snapshot.ts';
 
 /** Quotas an account can have raised: controller flags, defaulting to AWS's defaults. */
@@ -176,7 +176,7 @@ interface PortTotals {
   readonly protocol: ListenerProtocol;
   /** listener rules the optimizer keeps, and the kept redirect rules (the only ones that shadow later rules) */
   rules: number;
-  readonly redirects: MemberRule[];
+  readonly redirects: KeptRedirects<MemberRule>;
   /** certificate keys (JSON, so that Unknowns compare too) */
   readonly certificates: Set<string>;
   cidrs?: readonly string[];
@@ -237,7 +237,7 @@ const extraCertificates = (t: Totals): number => [...t.ports.values()].reduce((n
  */
 function admit(t: Totals, c: MemberContribution, maxRules: number): Totals {
   const n: Totals = {
-    ports: new Map([...t.ports].map(([k, p]) => [k, { ...p, redirects: [...p.redirects], certificates: new Set(p.certificates) }])),
+    ports: new Map([...t.ports].map(([k, p]) => [k, { ...p, redirects: p.redirects.clone(), certificates: new Set(p.certificates) }])),
     targetGroups: new Set([...t.targetGroups, ...targetGroupsOf(c).map((tg) => tg.key)]),
     tags: new Set([...t.tags, ...Object.keys(c.tags)]),
     sslRedirect: t.sslRedirect || c.sslRedirect !== undefined,
@@ -245,7 +245,7 @@ function admit(t: Totals, c: MemberContribution, maxRules: number): Totals {
   };
   for (const [port, pc] of c.ports) {
     let p = n.ports.get(port);
-    if (!p) n.ports.set(port, (p = { protocol: pc.protocol, rules: 0, redirects: [], certificates: new Set() }));
+    if (!p) n.ports.set(port, (p = { protocol: pc.protocol, rules: 0, redirects: new KeptRedirects(), certificates: new Set() }));
     if (p.cidrs === undefined && pc.inboundCidrs) p.cidrs = pc.inboundCidrs.value;
     if (p.prefixLists === undefined && pc.prefixLists) p.prefixLists = pc.prefixLists.value;
     for (const cert of pc.certificates) p.certificates.add(JSON.stringify(cert));
@@ -254,7 +254,7 @@ function admit(t: Totals, c: MemberContribution, maxRules: number): Totals {
       if (p.rules > maxRules) break;
       if (dropReason(port, p.protocol, p.redirects, rule)) continue;
       p.rules++;
-      if (isRedirectRule(rule)) p.redirects.push(rule);
+      p.redirects.keep(rule);
     }
   }
   return n;

@@ -7,10 +7,11 @@ import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
+import { ingressCapIssues } from './caps.ts';
 import { chooseCertificate } from './certificates.ts';
 import { type BuildContext, type Sink, keyValueMap } from './context.ts';
 import type { Member } from './group.ts';
-import { issue, sortedUnique } from './snapshot.ts';
+import { append, issue, sortedUnique } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 
 /** A value that all members setting it must agree on; `canonical` is what is compared, `field` where it was set. */
@@ -54,7 +55,12 @@ const excl = <T>(value: T, field: string, canonical: string = JSON.stringify(val
 
 /** Compiles a member; returns undefined when it has Issues (they are in `sink`). */
 export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberContribution | undefined {
-  sink.issues.push(...m.issues);
+  append(sink.issues, m.issues);
+  const tooLarge = ingressCapIssues(m);
+  if (tooLarge.length > 0) {
+    append(sink.issues, tooLarge);
+    return undefined;
+  }
   const a = m.annotations;
   const p = m.params?.spec;
   const ref = m.ref;

@@ -8,7 +8,7 @@ import { forwardTargetsProblem, LIMIT_CODE, ruleConditionsProblem } from './aws-
 import { buildTargetGroup } from './build-target-groups.ts';
 import type { MemberScope } from './context.ts';
 import type { Member } from './group.ts';
-import { issue, sortedUnique } from './snapshot.ts';
+import { append, issue, sortedUnique } from './snapshot.ts';
 
 export const USE_ANNOTATION = 'use-annotation';
 export const MISSING_SERVICE_BODY = 'Backend service does not exist';
@@ -47,7 +47,7 @@ export function backendActions(s: MemberScope, backend: V1IngressBackend, field:
   }
   if (port === USE_ANNOTATION) {
     const parsed = parseAction(m.obj, svc.name);
-    sink.issues.push(...parsed.issues);
+    append(sink.issues, parsed.issues);
     if (parsed.issues.length > 0) return [];
     if (!parsed.value) {
       sink.notes.push(note(m, field, `${PREFIX}actions.${svc.name} is not set: responding 503 "${MISSING_ACTION_BODY}"`));
@@ -164,14 +164,14 @@ export function ruleConditions(host: string | undefined, paths: readonly string[
   const pathValues = [...(paths ?? [])];
   const others: RuleCondition[] = [];
   for (const c of extra) {
-    if (c.field === 'host-header') hosts.push(...c.hostHeaderConfig.values);
-    else if (c.field === 'path-pattern') pathValues.push(...c.pathPatternConfig.values);
+    if (c.field === 'host-header') append(hosts, c.hostHeaderConfig.values);
+    else if (c.field === 'path-pattern') append(pathValues, c.pathPatternConfig.values);
     else others.push(sortCondition(c));
   }
   const out: RuleCondition[] = [];
   if (hosts.length > 0) out.push({ field: 'host-header', hostHeaderConfig: { values: sortedUnique(hosts) } });
   if (pathValues.length > 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: sortedUnique(pathValues) } });
-  out.push(...others);
+  append(out, others);
   if (out.length === 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: ['/*'] } });
   return out;
 }
@@ -213,7 +213,7 @@ export function memberRules(s: MemberScope): MemberRule[] {
       let extra: RuleCondition[] = [];
       if (svcName) {
         const parsed = parseConditions(m.obj, svcName);
-        sink.issues.push(...parsed.issues);
+        append(sink.issues, parsed.issues);
         extra = parsed.value;
       }
       const actions = backendActions(s, path.backend ?? {}, `${source}.backend`);

@@ -108,6 +108,11 @@ export const sortedUnique = (xs: readonly string[]): string[] => [...new Set(xs)
 
 export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Appends every item of `items` to `target`, one by one: `push(...items)` overflows the stack on long lists. */
+export function append<T>(target: T[], items: readonly T[]): void {
+  for (const x of items) target.push(x);
+}
+
 /** Copy without repeats (deep equality by JSON), first occurrence kept. */
 export function dedupe<T>(xs: readonly T[]): T[] {
   const seen = new Set<string>();

@@ -116,7 +116,8 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
     const key = `${c.kind}/${c.id}`;
     const step = c.action === 'replace' ? (steps.get(key) ?? 0) + 1 : 0;
     steps.set(key, step);
-    out.push(...renderChange(c, step), '');
+    for (const line of renderChange(c, step)) out.push(line); // a change may have many lines: no push(...spread)
+    out.push('');
   }
   for (const w of plan.warnings ?? []) out.push(`Warning: ${w}`, '');
   const s = summarize(plan);

@@ -264,6 +264,46 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     await waitFor('group has 2 rules', async () => (await rulesOf(lb.arn)).length === 2);
   });
 
+  it('refuses hostile inputs (size caps) on the Ingress that holds them: Event + status, nothing in AWS, the group served, /healthz answering', async () => {
+    const [lb] = await stackLbs(group);
+    assert.ok(lb);
+    const rulesBefore = await rulesOf(lb.arn);
+    // 4,000 listen ports (a 55 KB annotation) and 150 paths, both joining the group
+    const ports = JSON.stringify(Array.from({ length: 4_000 }, (_, i) => ({ HTTP: 1024 + i })));
+    await ingress('hostile-ports', { 'alb.ingress.kubernetes.io/group.name': group, 'alb.ingress.kubernetes.io/listen-ports': ports }, 'gamma', '/hostile-ports');
+    await admin.ingresses.create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+      metadata: { name: 'hostile-paths', namespace: ns, annotations: { 'alb.ingress.kubernetes.io/group.name': group } },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [{ http: { paths: Array.from({ length: 150 }, (_, i) => ({ path: `/p${i}`, pathType: 'Prefix', backend: { service: { name: 'gamma', port: { number: 80 } } } })) } }],
+      },
+    }, ns);
+    const reasons: Record<string, RegExp> = {
+      'hostile-ports': /alb\.ingress\.kubernetes\.io\/listen-ports: is over 32768 bytes long/,
+      'hostile-paths': /spec\.rules: 150 paths, each at least one listener rule: more than 100 \(AWS quota "Rules per Application Load Balancer", default 100\)/,
+    };
+    for (const [name, reason] of Object.entries(reasons)) {
+      const sig = await waitFor(`FailedBuildModel signal on ${name}`, async () => {
+        const st = readReconcileStatus((await admin.ingresses.get(name, ns)) as Ingress);
+        return st?.reason === 'FailedBuildModel' ? st : undefined;
+      });
+      assert.match(sig.message, reason);
+      const event = await waitFor(`Event on ${name}`, async () =>
+        (await admin.events.list(ns, { fieldSelector: `involvedObject.name=${name}` })).items.find((e) => e.reason === 'FailedBuildModel'));
+      assert.match(event.message ?? '', reason);
+    }
+    const health = await fetch(`${ctrl.healthUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(health.status, 200);
+    // nothing of theirs reached AWS: the group keeps its one listener and its rules
+    const listeners = (await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.arn }))).Listeners ?? [];
+    assert.deepEqual(listeners.map((l) => l.Port), [80]);
+    assert.deepEqual(await rulesOf(lb.arn), rulesBefore);
+    assert.equal(readReconcileStatus((await admin.ingresses.get('alpha', ns)) as Ingress)?.reason, 'SuccessfullyReconciled');
+    for (const name of Object.keys(reasons)) await admin.ingresses.delete(name, ns);
+    await waitFor('hostile Ingresses gone', async () => (await admin.ingresses.list(ns)).items.every((i) => !i.metadata?.name?.startsWith('hostile-')));
+  });
+
   it('refuses an Ingress whose backend Service asks for authentication: Warning Events name the Service and the key, no rule for it', async () => {
     const { svc } = await backend('secure');
     await admin.services.mergePatch('secure', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/auth-type': 'cognito' } } });

@@ -3,6 +3,7 @@
 // reason that says what was expected and shows what was given.
 import { RESERVED_TAG_KEYS, type Issue, type ObjectRef } from '../../model/index.ts';
 import { ANNOTATION_PREFIX, parseGoBool } from '../../model/upstream-keys.ts';
+import { CAPS, longerThanBytes } from '../caps.ts';
 import type { AnnotatedObject, Parsed } from './index.ts';
 
 export const PREFIX = ANNOTATION_PREFIX;
@@ -183,11 +184,18 @@ export const inRange = (min: number, max: number): Check<number> => (n) =>
 /** One row per annotation: key suffix (after the prefix) and the Shape of its value. */
 export type Table<V> = { readonly [K in keyof V]-?: readonly [suffix: string, shape: Shape<NonNullable<V[K]>>] };
 
-/** Reads one annotation of `obj` through `shape`; an unexpected exception becomes a reason. */
+/**
+ * Reads one annotation of `obj` through `shape`; an unexpected exception becomes a reason. A value over the
+ * size cap is refused before it is parsed.
+ */
 export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>): Result<T> {
   const raw: unknown = obj.annotations[PREFIX + suffix];
   try {
-    return typeof raw === 'string' ? shape(raw) : fail(`expected a string, got ${show(raw)}`);
+    if (typeof raw !== 'string') return fail(`expected a string, got ${show(raw)}`);
+    if (longerThanBytes(raw, CAPS.annotationValueBytes)) {
+      return fail(`is over ${CAPS.annotationValueBytes} bytes long (${raw.length} characters); this controller reads at most ${CAPS.annotationValueBytes} bytes of one annotation value`);
+    }
+    return shape(raw);
   } catch (e) {
     return fail(`could not be read: ${e instanceof Error ? e.message : show(e)}`);
   }

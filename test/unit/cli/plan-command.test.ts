@@ -112,7 +112,7 @@ describe('aws-lb-controller plan (child process)', function () {
     ['a bad default scheme', ['plan', '-f', SEED, '--cluster-name', 'demo', '--default-scheme', 'public'], /--default-scheme must be one of internal, internet-facing/],
     ['a reserved default tag', ['plan', '-f', SEED, '--cluster-name', 'demo', '--default-tags', 'elbv2.k8s.aws/cluster=x'], /reserved/],
     ['a missing manifest path', ['plan', '-f', join(tmp, 'nope.yaml'), '--cluster-name', 'demo'], /cannot read .*nope\.yaml/],
-    ['invalid YAML', ['plan', '-f', write('bad.yaml', 'kind: [unclosed\n'), '--cluster-name', 'demo'], /bad\.yaml: document 1: /],
+    ['invalid YAML', ['plan', '-f', write('bad.yaml', 'kind: [unclosed\n'), '--cluster-name', 'demo'], /bad\.yaml: document 1 \(line 2, column 1\): Flow sequence/],
     ['a facts file that is not JSON', ['plan', '-f', SEED, '--cluster-name', 'demo', '--facts', write('facts.json', '{nope')], /facts file .* is not valid JSON/],
     ['an observed file of the wrong shape', ['plan', '-f', SEED, '--cluster-name', 'demo', '--observed', write('observed.json', '{"loadBalancers": []}')], /expected \{"stacks"/],
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
@@ -299,7 +299,7 @@ describe('plan: unexpected failures', function () {
     const r = await withDeps(['-f', SEED, '--cluster-name', 'demo'], { env: {}, buildStacks: boom });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, 'error: plan failed unexpectedly: TypeError: Cannot read properties of undefined (reading \'namespaceSelector\')'
+    assert.equal(r.stderr, `error: plan failed unexpectedly on ${SEED}: TypeError: Cannot read properties of undefined (reading 'namespaceSelector')`
       + ' (AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace)\n');
   });
 
@@ -307,7 +307,7 @@ describe('plan: unexpected failures', function () {
     const r = await withDeps(['-f', SEED, '--cluster-name', 'demo'], { env: { AWS_LB_CONTROLLER_DEBUG: '1' }, buildStacks: boom });
     assert.equal(r.code, 1);
     const [first, ...stack] = r.stderr.split('\n');
-    assert.equal(first, 'error: plan failed unexpectedly: TypeError: Cannot read properties of undefined (reading \'namespaceSelector\')');
+    assert.equal(first, `error: plan failed unexpectedly on ${SEED}: TypeError: Cannot read properties of undefined (reading 'namespaceSelector')`);
     assert.match(stack.join('\n'), /^TypeError: .*\n\s+at boom /);
   });
 
@@ -342,7 +342,7 @@ spec:
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     if (r.stdout === '') {
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^error: plan failed unexpectedly: [^\n]+\n$/);
+      assert.match(r.stderr, /^error: plan failed unexpectedly on [^\n]+\n$/);
     } else {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stdout, /Stack "default\/web":/);

@@ -156,7 +156,7 @@ describe('plan --live (in process, fake AWS transport)', () => {
     assert.equal(code, 1);
     assert.equal(out.stdout, '');
     // the owned resources are observed first (3 reads: they tell members deployed already, ADR 6), then discovery (2)
-    assert.match(out.stderr, /^AWS API calls: 5 reads, 0 writes\n[^]*\nerror: plan failed unexpectedly: RangeError: bad input \(AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace\)\n$/);
+    assert.match(out.stderr, /^AWS API calls: 5 reads, 0 writes\n[^]*\nerror: plan failed unexpectedly on [^\n]*seed: RangeError: bad input \(AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace\)\n$/);
   });
 
   it('a VPC that does not exist is a usage error', async () => {

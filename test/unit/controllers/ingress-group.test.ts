@@ -17,7 +17,7 @@ import type { DiscoveredFacts } from '../../../src/model/index.ts';
 import { silentLogger } from '../../../src/server/log.ts';
 import { waitFor } from '../../../src/stand-ins/wait.ts';
 import { ControllerMetrics } from '../../../src/server/metrics.ts';
-import { action, ec2Ok, elbError, elbOk, FakeHttp, TEST_CREDENTIALS, type FakeReply, type SeenRequest } from '../aws/fake-http.ts';
+import { elbError, emptyAccount, FakeHttp, TEST_CREDENTIALS, writesSeen } from '../aws/fake-http.ts';
 import { FakeKube } from '../k8s/fake-kube.ts';
 
 const config = {
@@ -45,15 +45,6 @@ const member = (name: string): Record<string, unknown> => ({
   metadata: { name, namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/group.name': 'shop' } },
   spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: `/${name}`, pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
 });
-
-/** an account with nothing in it: every listing is empty, and any other call is a write */
-const emptyAccount = (req: SeenRequest): FakeReply => {
-  const a = action(req) ?? '';
-  if (a === 'DescribeLoadBalancers') return elbOk(a, '<LoadBalancers/>');
-  if (a === 'DescribeTargetGroups') return elbOk(a, '<TargetGroups/>');
-  if (a === 'DescribeSecurityGroups') return ec2Ok(a, '<securityGroupInfo/>');
-  return elbError('UnexpectedWrite', `unexpected call ${a}`);
-};
 
 describe('controllers: IngressGroup failure reporting', () => {
   let kube: FakeKube;
@@ -115,7 +106,7 @@ describe('controllers: IngressGroup failure reporting', () => {
       assert.deepEqual(kube.getObject('ingresses', 'shop', name)?.metadata?.finalizers, ['group.ingress.k8s.aws/shop'], 'finalizer added before the failure');
     }
     // the stack is observed before the build (which members are deployed decides conflicts, ADR 6): reads only
-    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'nothing but reads was sent to AWS');
+    assert.deepEqual(writesSeen(http), [], 'nothing but reads was sent to AWS');
   });
 
   it('reports a failure to read the stack from AWS (observe) the same way', async () => {
@@ -135,7 +126,7 @@ describe('controllers: IngressGroup failure reporting', () => {
     // leadership is lost while the reconcile is under way
     const c = controller({ discoverFacts: () => { leadership.abort(); return Promise.resolve(FACTS); } });
     await assert.rejects(c.reconcile('shop', undefined, leadership.signal), (e) => e instanceof ApplyError && e.code === 'Aborted');
-    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'no write reached AWS');
+    assert.deepEqual(writesSeen(http), [], 'no write reached AWS');
     assert.ok(http.seen.length > 0, 'the stack was observed');
     for (const name of ['a', 'b']) {
       assert.deepEqual(eventsOf(name), []);
@@ -165,7 +156,7 @@ describe('controllers: IngressGroup failure reporting', () => {
       'alb.ingress.kubernetes.io/auth-type: authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; '
       + 'without it the backends would be served unauthenticated; remove it, or keep the Ingresses that route to this Service on the upstream controller']]);
     // the stack is observed before the build (ADR 6): reads only
-    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'nothing but reads was sent to AWS');
+    assert.deepEqual(writesSeen(http), [], 'nothing but reads was sent to AWS');
   });
 
   it('a newcomer refused for a contested host + path: FailedBuildModel on it, ConflictingMemberRefused naming it on the holder', async () => {
