@@ -33,6 +33,11 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --default-ssl-policy P      default SSL policy of HTTPS listeners (default ${D.defaultSslPolicy})
       --default-tags K=V,...      tags added to every AWS resource
       --external-managed-tags K,… tag keys managed outside the controller (never added or removed)
+      --enable-backend-security-group=BOOL
+                                  attach the shared backend security group k8s-traffic-<cluster>-<hash> (default ${D.enableBackendSecurityGroup})
+      --backend-security-group SG use this group as the backend security group
+      --enable-manage-backend-security-group-rules=BOOL
+                                  with the security-groups annotation, still manage the target rules (default ${D.enableManageBackendSecurityGroupRules})
 
 Live (read-only: only Describe/List calls; the calls made are counted and printed at the end):
       --live                      discover the facts and read the observed state from AWS (not with --facts/--observed)
@@ -59,6 +64,8 @@ interface PlanFlags {
   readonly observed?: string;
   readonly config: BuildConfig;
   readonly externalManagedTags: readonly string[];
+  /** --backend-security-group: the backend group's ID as a given fact */
+  readonly backendSecurityGroup?: string;
   readonly live?: LiveFlags;
 }
 
@@ -80,6 +87,9 @@ const OPTIONS = {
   'default-ssl-policy': { type: 'string' },
   'default-tags': { type: 'string' },
   'external-managed-tags': { type: 'string' },
+  'enable-backend-security-group': { type: 'string' },
+  'backend-security-group': { type: 'string' },
+  'enable-manage-backend-security-group-rules': { type: 'string' },
   live: { type: 'boolean', default: false },
   'aws-region': { type: 'string' },
   'aws-vpc-id': { type: 'string' },
@@ -90,7 +100,7 @@ const OPTIONS = {
 
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
-  'default-tags', 'external-managed-tags', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
+  'default-tags', 'external-managed-tags', 'enable-backend-security-group', 'backend-security-group', 'enable-manage-backend-security-group-rules', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 /** plan's older names for `run`'s flags */
 const ALIASES: Readonly<Record<string, (typeof SHARED)[number]>> = { 'default-scheme': 'default-load-balancer-scheme' };
@@ -161,6 +171,7 @@ export function parsePlanFlags(args: readonly string[], env: Readonly<Record<str
     ...(values.facts ? { facts: values.facts } : {}),
     ...(values.observed ? { observed: values.observed } : {}),
     externalManagedTags: config.externalManagedTags,
+    ...(config.backendSecurityGroup ? { backendSecurityGroup: config.backendSecurityGroup } : {}),
     config: builderSettings(config),
   };
 }
@@ -203,7 +214,8 @@ interface PlanInputs {
 
 async function fileInputs(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   const snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
-  const facts = flags.facts ? await loadFacts(flags.facts) : {};
+  const loaded = flags.facts ? await loadFacts(flags.facts) : {};
+  const facts = flags.backendSecurityGroup ? { ...loaded, backendSecurityGroupId: flags.backendSecurityGroup } : loaded;
   const observed = flags.observed ? await loadObserved(flags.observed) : new Map<string, ObservedStack>();
   return { snapshot, built: (deps.buildStacks ?? buildStacks)(snapshot, facts, flags.config), observed };
 }
@@ -219,7 +231,8 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
     snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
   }
   const build = deps.buildStacks ?? buildStacks;
-  const { built } = await source.build((facts) => build(snapshot, facts, flags.config));
+  const { built } = await source.build((facts) => build(snapshot, facts, flags.config),
+    { clusterName: flags.config.clusterName, ...(flags.backendSecurityGroup ? { backendSecurityGroupId: flags.backendSecurityGroup } : {}) });
   const observed = await source.observe(flags.config.clusterName);
   return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }

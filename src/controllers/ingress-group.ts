@@ -25,6 +25,7 @@ import { formatIssue } from '../model/issues.ts';
 import { hasChanges, planStack, summarize, type Plan } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
+import { ingressStackKey, type BackendSecurityGroup } from './backend-security-group.ts';
 import { belongsToStack, fromWire, KubeBindingWriter } from './bindings.ts';
 
 export interface IngressControllerConfig extends BuildConfig {
@@ -42,6 +43,8 @@ export interface IngressGroupDeps {
   readonly kube: KubeClients;
   readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client };
   readonly discovery: FactsSource;
+  /** the shared backend security group; absent with --enable-backend-security-group=false */
+  readonly backendSecurityGroup?: BackendSecurityGroup;
   readonly events: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
@@ -188,13 +191,35 @@ export class IngressGroupController {
     this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
   }
 
-  /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
-  async #buildWithFacts(snapshot: Snapshot): Promise<BuildResult> {
+  /**
+   * build with the facts every group needs (and the backend security group's ID when it is known); fetch
+   * certificates or security-group names only if the stack asks
+   */
+  async #buildWithFacts(snapshot: Snapshot): Promise<{ built: BuildResult; facts: DiscoveredFacts }> {
     const { discovery, config } = this.#d;
-    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config);
+    const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
+      const id = this.#d.backendSecurityGroup?.known();
+      return id ? { ...f, backendSecurityGroupId: id } : f;
+    };
+    const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
+    const first = buildStacks(snapshot, facts, config);
     const need = optionalFactsNeeded(first.stacks);
-    if (!need.certificates && !need.securityGroups) return first;
-    return buildStacks(snapshot, await discovery.discoverFacts(need), config);
+    if (!need.certificates && !need.securityGroups) return { built: first, facts };
+    const more = withBackend(await discovery.discoverFacts({ certificates: need.certificates, securityGroups: need.securityGroups }));
+    return { built: buildStacks(snapshot, more, config), facts: more };
+  }
+
+  /**
+   * A group that uses the shared backend security group has it before its plan: acquire marks the group as using
+   * it (so it is not released meanwhile) and returns its ID, creating the group when there is none. A build made
+   * without that ID, or with one released since, is made again with it.
+   */
+  async #withBackendSecurityGroup(key: string, snapshot: Snapshot, first: { built: BuildResult; facts: DiscoveredFacts }): Promise<BuildResult> {
+    const backend = this.#d.backendSecurityGroup;
+    if (!backend || !first.built.groups.find((g) => g.id === key)?.backendSecurityGroup) return first.built;
+    const id = await backend.acquire(ingressStackKey(key));
+    if (id === first.facts.backendSecurityGroupId) return first.built;
+    return buildStacks(snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config);
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -223,7 +248,9 @@ export class IngressGroupController {
     }
     // 2. build this group alone, from the members' and leavers' objects
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
+    const discovered = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
+    const built = await step('finding or creating the shared backend security group', group.members.map((m) => m.key),
+      () => this.#withBackendSecurityGroup(key, restricted, discovered));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const issuesOf = (ingKey: string): Issue[] => {
@@ -260,8 +287,9 @@ export class IngressGroupController {
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
 
-    // 4. write back
+    // 4. write back; the backend security group learns whether this group still uses it (and goes when none does)
     await this.#writeBack(members, stack, plan, result);
+    this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.backendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
     const shownHostname = result.dnsName ?? observed.loadBalancers[0]?.dnsName;
     for (const ingKey of outcome.inactive) {

@@ -16,6 +16,10 @@ import { probeRoutes, metricsRoutes, startHttpServer, type RunningServer } from 
 import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
+import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName, groupIdString, groupsOfFinalizers } from '../ingress/index.ts';
+import { backendSecurityGroupTags } from '../model/tags.ts';
+import type { V1Ingress } from '@kubernetes/client-node';
+import { BackendSecurityGroup, ingressStackKey } from './backend-security-group.ts';
 import { IngressGroupController } from './ingress-group.ts';
 import { TargetGroupBindingController } from './target-group-binding.ts';
 
@@ -72,9 +76,22 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   });
 
   let vpcCidrs: readonly string[] | undefined;
+  const backendSecurityGroup = config.enableBackendSecurityGroup ? new BackendSecurityGroup({
+    ec2: awsClients.ec2, elbv2: awsClients.elbv2,
+    spec: {
+      clusterName: config.clusterName, vpcId: aws.vpcId, name: backendSecurityGroupName(config.clusterName), description: BACKEND_SG_DESCRIPTION,
+      tags: backendSecurityGroupTags(config.clusterName, config.defaultTags), externalManagedTags: config.externalManagedTags,
+    },
+    ...(config.backendSecurityGroup ? { userGroupId: config.backendSecurityGroup } : {}),
+    finalizedStacks: () => informers.ingresses.list().flatMap((ing) => groupsOfFinalizers(ing as unknown as V1Ingress).map((g) => ingressStackKey(groupIdString(g)))),
+    bindingSources: () => new Set(informers.targetGroupBindings.list().flatMap((t) => (t.spec.networking?.ingress ?? [])
+      .flatMap((r) => (r.from ?? []).flatMap((f) => ('securityGroup' in f && f.securityGroup?.groupID ? [f.securityGroup.groupID] : []))))),
+    log: log.child({ component: 'backend-security-group' }),
+  }) : undefined;
   const ingress = new IngressGroupController({
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
+    ...(backendSecurityGroup ? { backendSecurityGroup } : {}),
   });
   const tgb = new TargetGroupBindingController({
     informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, vpcCidrs: () => vpcCidrs,
@@ -102,6 +119,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     signal.addEventListener('abort', () => {
       for (const clear of timers) clear();
       tgb.stop();
+      backendSecurityGroup?.stop();
       void ingressQueue.shutdown();
       void tgbQueue.shutdown();
     }, { once: true });

@@ -32,6 +32,7 @@ export interface MemberContribution {
   readonly loadBalancerName?: Excl<string>;
   readonly subnets?: Excl<SubnetSource>;
   readonly securityGroups?: Excl<readonly string[]>;
+  readonly manageBackendSecurityGroupRules?: Excl<boolean>;
   readonly sslRedirect?: Excl<number>;
   readonly ports: ReadonlyMap<number, PortContribution>;
   readonly prefixLists: readonly string[];
@@ -78,6 +79,8 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   }
   const securityGroups = a.securityGroups !== undefined
     ? excl<readonly string[]>([...a.securityGroups], `${PREFIX}security-groups`, sortedUnique(a.securityGroups).join(',')) : undefined;
+  const manageBackendSecurityGroupRules = a.manageBackendSecurityGroupRules !== undefined
+    ? excl(a.manageBackendSecurityGroupRules, `${PREFIX}manage-backend-security-group-rules`) : undefined;
 
   let sslRedirect: Excl<number> | undefined;
   if (p?.sslRedirectPort !== undefined) {
@@ -122,7 +125,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 
   if (sink.issues.length > 0) return undefined;
   return {
-    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, sslRedirect, ports,
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, ports,
     prefixLists: sortedUnique(p?.prefixListsIDs ?? []),
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },

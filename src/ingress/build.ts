@@ -5,7 +5,7 @@ import {
 } from '../model/index.ts';
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { buildListeners } from './build-listeners.ts';
-import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, resolveSecurityGroups } from './build-load-balancer.ts';
+import { buildLoadBalancer, buildManagedSecurityGroup, loadBalancerSecurityGroups, resolveSecurityGroups } from './build-load-balancer.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices } from './context.ts';
@@ -49,11 +49,11 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   const ctx = snapshot === rawCtx.snapshot ? rawCtx : { ...rawCtx, snapshot, services: indexServices(snapshot.services) };
   const issues: Issue[] = [];
   const notes: Note[] = [];
-  const outcome = (members: readonly string[], blocked: boolean): GroupOutcome => ({
+  const outcome = (members: readonly string[], blocked: boolean, backendSecurityGroup = false): GroupOutcome => ({
     id: g.key, explicit: g.id.explicit, finalizer: g.finalizer, members,
     excluded: g.members.map((m) => m.key).filter((k) => !members.includes(k)),
     inactive: g.inactive.map((i) => `${i.metadata?.namespace || 'default'}/${i.metadata?.name ?? ''}`),
-    blocked,
+    blocked, backendSecurityGroup,
   });
   if (g.members.length === 0) {
     return { stack: { id: g.key, members: [], resources: [] }, issues, notes, outcome: outcome([], false) };
@@ -95,20 +95,22 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   const subnetSource = state.subnets?.excl.value ?? { kind: 'discover' as const };
   const subnets = resolveSubnets(subnetSource, scheme, ctx.config.clusterName, ctx.facts.subnets);
   if (!subnets.ok) return blockAll(state.subnets?.excl.field ?? `${PREFIX}subnets`, 'SubnetsNotFound', `group ${g.key}: ${subnets.reason}`);
-  let securityGroups: Known<ArnOrRef>[];
-  const managed = !state.securityGroups;
+  let userGroups: Known<ArnOrRef>[] | undefined;
   if (state.securityGroups) {
     const sgs = resolveSecurityGroups(ctx, state.securityGroups.excl.value);
     if (!sgs.ok) return blockAll(state.securityGroups.excl.field, 'SecurityGroupNotFound', `group ${g.key}: ${sgs.reason}`);
-    securityGroups = sgs.groups;
-  } else securityGroups = [managedSecurityGroupRef()];
+    userGroups = sgs.groups;
+  }
+  const sg = loadBalancerSecurityGroups(ctx, userGroups, state.manageBackendSecurityGroupRules?.excl.value);
+  if ('error' in sg) return blockAll(state.manageBackendSecurityGroupRules?.excl.field ?? `${PREFIX}security-groups`, 'BackendSecurityGroupDisabled', `group ${g.key}: ${sg.error}`);
+  const managed = userGroups === undefined;
 
   // 4. resources
   const userTags = { ...Object.fromEntries([...state.tags.entries()].map(([k, v]) => [k, v.value])), ...ctx.config.defaultTags };
   const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
-  resources.push(buildLoadBalancer(ctx, state, subnets.subnets, securityGroups, userTags));
+  resources.push(buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags));
   const built = buildListeners(ctx, state, userTags);
   resources.push(...built.listeners, ...built.rules);
   notes.push(...built.notes);
@@ -116,17 +118,18 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   for (const c of state.accepted) for (const tg of c.targetGroups) tgs.set(tg.id, tg);
   const sorted = [...tgs.values()].sort((a, b) => compareStrings(a.id, b.id));
   resources.push(...sorted.map((tg): TargetGroup => ({ kind: 'TargetGroup', id: tg.id, spec: tg.spec })));
-  resources.push(...sorted.map((tg): TargetGroupBinding => ({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, managed) })));
-  return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false) };
+  resources.push(...sorted.map((tg): TargetGroupBinding => ({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, sg.ruleSource) })));
+  return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false, sg.backend) };
 }
 
-function bindingSpec(tg: TargetGroupPlan, managedSg: boolean): TargetGroupBindingSpec {
-  if (!managedSg) return tg.binding;
+/** one rule per target port (traffic, health check), from the group the load balancer reaches its targets with */
+function bindingSpec(tg: TargetGroupPlan, source: Known<ArnOrRef> | undefined): TargetGroupBindingSpec {
+  if (source === undefined) return tg.binding;
   return {
     ...tg.binding,
     networking: {
       ingress: tg.targetPorts.map((port) => ({
-        from: [{ securityGroup: { groupID: managedSecurityGroupRef() } }],
+        from: [{ securityGroup: { groupID: source } }],
         ports: [{ protocol: 'TCP' as const, port }],
       })),
     },

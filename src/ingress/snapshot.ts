@@ -27,6 +27,16 @@ export interface BuildConfig {
   readonly defaultTargetType: TargetType;
   readonly defaultSslPolicy: string;
   readonly defaultTags: Readonly<Record<string, string>>;
+  /**
+   * --enable-backend-security-group (default true): load balancers whose security groups the controller manages
+   * also carry the cluster's shared backend group, and their bindings open the targets to that group
+   */
+  readonly enableBackendSecurityGroup?: boolean;
+  /**
+   * --enable-manage-backend-security-group-rules (default false): with user-given security-groups, still attach the
+   * backend group and manage the target rules; the annotation manage-backend-security-group-rules overrides it
+   */
+  readonly manageBackendSecurityGroupRules?: boolean;
 }
 
 /** What happened to one IngressGroup in this build; the controller uses it for finalizers and status. */
@@ -47,6 +57,8 @@ export interface GroupOutcome {
    * group-wide fact such as subnets failed): the controller must leave the group's AWS resources alone.
    */
   readonly blocked: boolean;
+  /** whether the group's stack uses the cluster's shared backend security group (so it must exist, and stay) */
+  readonly backendSecurityGroup: boolean;
 }
 
 export interface BuildResult {

@@ -3,7 +3,7 @@
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { arn, cidr, has, int32, matching, oneOf, port, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
+import { arn, bool, cidr, has, int32, matching, oneOf, port, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
@@ -44,6 +44,7 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   ipAddressType: ['ip-address-type', oneOf(['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] as const)],
   subnets: ['subnets', stringList()],
   securityGroups: ['security-groups', stringList()],
+  manageBackendSecurityGroupRules: ['manage-backend-security-group-rules', bool],
   inboundCidrs: ['inbound-cidrs', stringList(cidr)],
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],

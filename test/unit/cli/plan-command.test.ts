@@ -180,6 +180,7 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
     ['a bad default target type', ['--default-target-type=pod']],
     ['a bad default scheme', ['--default-load-balancer-scheme=public']],
     ['an empty default SSL policy', ['--default-ssl-policy=']],
+    ['a backend security group that is not an ID', ['--backend-security-group=k8s-traffic-demo']],
   ];
   for (const [what, flags] of refused) {
     it(`exits 1 with run's message for ${what}`, async () => {
@@ -228,8 +229,24 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
       defaultTargetType: CONFIG_DEFAULTS.defaultTargetType,
       defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
       defaultTags: CONFIG_DEFAULTS.defaultTags,
+      enableBackendSecurityGroup: CONFIG_DEFAULTS.enableBackendSecurityGroup,
+      manageBackendSecurityGroupRules: CONFIG_DEFAULTS.enableManageBackendSecurityGroupRules,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
+    assert.equal(flags.backendSecurityGroup, undefined);
+  });
+
+  it('takes the backend security group flags: --backend-security-group becomes the fact the build uses', async () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-manage-backend-security-group-rules=true', '--backend-security-group', 'sg-0abc'], {});
+    assert.equal(flags.config.manageBackendSecurityGroupRules, true);
+    assert.equal(flags.backendSecurityGroup, 'sg-0abc');
+    const given = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--backend-security-group', 'sg-0abc']);
+    assert.match(given.stdout, /securityGroups += \[\(known after apply: SecurityGroup "ManagedLBSecurityGroup" groupId\), "sg-0abc"\]/);
+    const offline = await inProcess(['-f', SEED, '--cluster-name', 'demo']);
+    assert.match(offline.stdout, /\(known after discovery: backend-security-group:k8s-traffic-demo-2a97516c35\)/);
+    const off = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--enable-backend-security-group=false']);
+    assert.doesNotMatch(off.stdout, /backend-security-group|k8s-traffic/);
+    assert.equal((await inProcess(['-f', SEED, '--cluster-name', 'demo', '--enable-backend-security-group=false', '--backend-security-group=sg-0abc'])).code, 1);
   });
 
   it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {
