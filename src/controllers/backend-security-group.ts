@@ -22,6 +22,9 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import {
   deleteBackendSecurityGroup, ensureBackendSecurityGroup, findBackendSecurityGroup, loadBalancersUsing, type BackendSecurityGroupSpec,
 } from '../deploy/backend-security-group.ts';
+import type { V1Ingress } from '@kubernetes/client-node';
+import { groupIdString, groupsOfFinalizers } from '../ingress/index.ts';
+import type { Ingress, TargetGroupBinding } from '../k8s/types.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 
 export interface BackendSecurityGroupDeps {
@@ -53,9 +56,20 @@ export type ReleaseOutcome =
 /** the stack key of an Ingress group, as acquire, settle and finalizedStacks spell it */
 export const ingressStackKey = (groupKey: string): string => `ingress:${groupKey}`;
 
+/** the stacks these Ingresses hold a finalizer for (a group they are in, or one they left and that must let them go) */
+export const stacksHeldBy = (ingresses: readonly Ingress[]): string[] =>
+  ingresses.flatMap((ing) => groupsOfFinalizers(ing as unknown as V1Ingress).map((g) => ingressStackKey(groupIdString(g))));
+
+/** the security groups these bindings name as rule sources */
+export const ruleSourcesOf = (bindings: readonly TargetGroupBinding[]): Set<string> =>
+  new Set(bindings.flatMap((t) => (t.spec.networking?.ingress ?? []).flatMap((r) => (r.from ?? [])
+    .flatMap((f) => ('securityGroup' in f && f.securityGroup?.groupID ? [f.securityGroup.groupID] : [])))));
+
 export class BackendSecurityGroup {
   readonly #d: BackendSecurityGroupDeps;
   #id: string | undefined;
+  /** false once a look found no group (and none was created since): a release then needs no call */
+  #mayExist = true;
   /** stack → whether it used the group when it was last acquired or settled, and when */
   readonly #uses = new Map<string, { readonly uses: boolean; readonly at: number }>();
   #lock: Promise<unknown> = Promise.resolve();
@@ -82,15 +96,20 @@ export class BackendSecurityGroup {
       if (this.#id) return this.#id;
       const { groupId, created } = await ensureBackendSecurityGroup(this.#d.ec2, this.#d.spec);
       this.#id = groupId;
+      this.#mayExist = true;
       this.#d.log.info(created ? 'created the shared backend security group' : 'found the shared backend security group', { groupId, name: this.#d.spec.name });
       return groupId;
     });
   }
 
-  /** after a stack was applied: whether it uses the group now; when it does not, a release is tried */
+  /**
+   * after a stack was applied: whether it uses the group now. A release is tried when it stopped using it (or was
+   * not known to use it); a stack that settles as before (a resync) changes nothing and costs nothing.
+   */
   settle(stack: string, uses: boolean): void {
+    const before = this.#uses.get(stack)?.uses;
     this.#mark(stack, uses);
-    if (!uses) this.requestRelease(0);
+    if (!uses && before !== false) this.requestRelease(0);
   }
 
   /** a release soon (debounced); tests and the retry timer use it */
@@ -121,15 +140,19 @@ export class BackendSecurityGroup {
       const heldNow = this.#heldByStack();
       if (heldNow) return this.#kept(heldNow, false);
       const { ec2, elbv2, spec } = this.#d;
-      // after a restart the ID is not cached yet: a group left unused meanwhile is found and released too
-      const id = this.#id ?? (await findBackendSecurityGroup(ec2, spec))?.groupId;
-      if (!id) return { kept: 'there is no shared backend security group' };
+      // after a restart the ID is not cached yet: a group left unused meanwhile is found (once) and released too
+      const id = this.#id ?? (this.#mayExist ? (await findBackendSecurityGroup(ec2, spec))?.groupId : undefined);
+      if (!id) {
+        this.#mayExist = false;
+        return { kept: 'there is no shared backend security group' };
+      }
       if (this.#d.bindingSources().has(id)) return this.#kept(`a TargetGroupBinding still names ${id} as a rule source`, true);
       const lbs = await loadBalancersUsing(elbv2, id, spec.vpcId);
       if (lbs.length > 0) return this.#kept(`${lbs.length} load balancer(s) still carry ${id}: ${lbs.join(', ')}`, true);
       const deletion = await deleteBackendSecurityGroup(ec2, id, spec.vpcId);
       if (deletion.outcome === 'in-use') return this.#kept(`EC2 refused to delete ${id}: ${deletion.message}`, true);
       this.#id = undefined;
+      this.#mayExist = false;
       this.#retryMs = this.#d.retryMs ?? 5_000;
       this.#d.log.info('deleted the shared backend security group: no load balancer uses it any more', { groupId: id, outcome: deletion.outcome });
       return { deleted: id };

@@ -216,7 +216,7 @@ export class IngressGroupController {
    */
   async #withBackendSecurityGroup(key: string, snapshot: Snapshot, first: { built: BuildResult; facts: DiscoveredFacts }): Promise<BuildResult> {
     const backend = this.#d.backendSecurityGroup;
-    if (!backend || !first.built.groups.find((g) => g.id === key)?.backendSecurityGroup) return first.built;
+    if (!backend || !first.built.groups.find((g) => g.id === key)?.usesBackendSecurityGroup) return first.built;
     const id = await backend.acquire(ingressStackKey(key));
     if (id === first.facts.backendSecurityGroupId) return first.built;
     return buildStacks(snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config);
@@ -289,7 +289,7 @@ export class IngressGroupController {
 
     // 4. write back; the backend security group learns whether this group still uses it (and goes when none does)
     await this.#writeBack(members, stack, plan, result);
-    this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.backendSecurityGroup);
+    this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
     const shownHostname = result.dnsName ?? observed.loadBalancers[0]?.dnsName;
     for (const ingKey of outcome.inactive) {

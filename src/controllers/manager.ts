@@ -16,10 +16,9 @@ import { probeRoutes, metricsRoutes, startHttpServer, type RunningServer } from 
 import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
-import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName, groupIdString, groupsOfFinalizers } from '../ingress/index.ts';
+import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../ingress/index.ts';
 import { backendSecurityGroupTags } from '../model/tags.ts';
-import type { V1Ingress } from '@kubernetes/client-node';
-import { BackendSecurityGroup, ingressStackKey } from './backend-security-group.ts';
+import { BackendSecurityGroup, ruleSourcesOf, stacksHeldBy } from './backend-security-group.ts';
 import { IngressGroupController } from './ingress-group.ts';
 import { TargetGroupBindingController } from './target-group-binding.ts';
 
@@ -83,9 +82,8 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
       tags: backendSecurityGroupTags(config.clusterName, config.defaultTags), externalManagedTags: config.externalManagedTags,
     },
     ...(config.backendSecurityGroup ? { userGroupId: config.backendSecurityGroup } : {}),
-    finalizedStacks: () => informers.ingresses.list().flatMap((ing) => groupsOfFinalizers(ing as unknown as V1Ingress).map((g) => ingressStackKey(groupIdString(g)))),
-    bindingSources: () => new Set(informers.targetGroupBindings.list().flatMap((t) => (t.spec.networking?.ingress ?? [])
-      .flatMap((r) => (r.from ?? []).flatMap((f) => ('securityGroup' in f && f.securityGroup?.groupID ? [f.securityGroup.groupID] : []))))),
+    finalizedStacks: () => stacksHeldBy(informers.ingresses.list()),
+    bindingSources: () => ruleSourcesOf(informers.targetGroupBindings.list()),
     log: log.child({ component: 'backend-security-group' }),
   }) : undefined;
   const ingress = new IngressGroupController({

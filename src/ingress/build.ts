@@ -49,11 +49,11 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   const ctx = snapshot === rawCtx.snapshot ? rawCtx : { ...rawCtx, snapshot, services: indexServices(snapshot.services) };
   const issues: Issue[] = [];
   const notes: Note[] = [];
-  const outcome = (members: readonly string[], blocked: boolean, backendSecurityGroup = false): GroupOutcome => ({
+  const outcome = (members: readonly string[], blocked: boolean, usesBackendSecurityGroup = false): GroupOutcome => ({
     id: g.key, explicit: g.id.explicit, finalizer: g.finalizer, members,
     excluded: g.members.map((m) => m.key).filter((k) => !members.includes(k)),
     inactive: g.inactive.map((i) => `${i.metadata?.namespace || 'default'}/${i.metadata?.name ?? ''}`),
-    blocked, backendSecurityGroup,
+    blocked, usesBackendSecurityGroup,
   });
   if (g.members.length === 0) {
     return { stack: { id: g.key, members: [], resources: [] }, issues, notes, outcome: outcome([], false) };

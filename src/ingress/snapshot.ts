@@ -58,7 +58,7 @@ export interface GroupOutcome {
    */
   readonly blocked: boolean;
   /** whether the group's stack uses the cluster's shared backend security group (so it must exist, and stay) */
-  readonly backendSecurityGroup: boolean;
+  readonly usesBackendSecurityGroup: boolean;
 }
 
 export interface BuildResult {

@@ -7,7 +7,7 @@ import {
   RevokeSecurityGroupIngressCommand, type Filter,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { BackendSecurityGroup, ingressStackKey, type BackendSecurityGroupDeps } from '../../../src/controllers/backend-security-group.ts';
+import { BackendSecurityGroup, ingressStackKey, ruleSourcesOf, stacksHeldBy, type BackendSecurityGroupDeps } from '../../../src/controllers/backend-security-group.ts';
 import { BackendSecurityGroupConflictError } from '../../../src/deploy/backend-security-group.ts';
 import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../../../src/ingress/index.ts';
 import { backendSecurityGroupTags } from '../../../src/model/index.ts';
@@ -24,6 +24,23 @@ const ID = 'sg-0bac0000000000001';
 const awsErr = (code: string): Error => Object.assign(new Error(`${code}: refused`), { name: code, Code: code, $metadata: { httpStatusCode: 400 } });
 const tagList = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 const ourTags = backendSecurityGroupTags(CLUSTER, { team: 'platform' });
+
+describe('controllers: what may hold the shared backend security group', () => {
+  it('stacks from Ingress finalizers: a lone Ingress, an explicit group, both while it moves between them', () => {
+    const ing = (name: string, finalizers: string[]) => ({ metadata: { name, namespace: 'shop', finalizers } });
+    assert.deepEqual(stacksHeldBy([
+      ing('web', ['ingress.k8s.aws/resources']), ing('api', ['group.ingress.k8s.aws/shared', 'ingress.k8s.aws/resources']), ing('x', ['other/finalizer']),
+    ]), ['ingress:shop/web', 'ingress:shared', 'ingress:shop/api']);
+  });
+
+  it('rule sources from TargetGroupBindings: security groups only, not CIDRs', () => {
+    const tgb = (from: unknown[]) => ({ metadata: { name: 'b', namespace: 'shop' }, spec: { targetGroupARN: 'arn', serviceRef: { name: 's', port: 80 }, networking: { ingress: [{ from }] } } });
+    assert.deepEqual(ruleSourcesOf([
+      tgb([{ securityGroup: { groupID: 'sg-1' } }, { ipBlock: { cidr: '10.0.0.0/8' } }]), tgb([{ securityGroup: { groupID: 'sg-2' } }]),
+      { metadata: { name: 'c' }, spec: { targetGroupARN: 'arn', serviceRef: { name: 's', port: 80 } } },
+    ] as never), new Set(['sg-1', 'sg-2']));
+  });
+});
 
 describe('controllers: the shared backend security group', () => {
   let stacks: string[];
@@ -191,7 +208,28 @@ describe('controllers: the shared backend security group', () => {
       const p = provider();
       p.settle('ingress:gone', false);
       assert.deepEqual(await p.release(), { deleted: ID });
+      ec2.resetHistory();
+      elbv2.resetHistory();
       assert.deepEqual(await p.release(), { kept: 'there is no shared backend security group' });
+      assert.deepEqual(sent(), [], 'once it is known to be gone, a release costs no call');
+      p.stop();
+    });
+
+    it('a stack settling as before (a resync) tries no release; one that stops using the group does', async () => {
+      const p = provider({ retryMs: 60_000 });
+      let requested = 0;
+      const request = p.requestRelease.bind(p);
+      p.requestRelease = (ms: number) => { requested++; request(ms); };
+      await p.acquire('ingress:a');
+      p.settle('ingress:a', true);
+      p.settle('ingress:a', true);
+      assert.equal(requested, 0);
+      p.settle('ingress:a', false);
+      assert.equal(requested, 1);
+      await waitFor('the release after a stopped using it', async () => p.known() === undefined, 1000, 5);
+      p.settle('ingress:a', false);
+      p.settle('ingress:b', false);
+      assert.equal(requested, 2, 'only b, seen for the first time');
       p.stop();
     });
 

@@ -276,7 +276,7 @@ describe('ingress builder: listeners and certificates', () => {
       const stack = r.stacks[0];
       return {
         issues: r.issues,
-        uses: r.groups[0]?.backendSecurityGroup,
+        uses: r.groups[0]?.usesBackendSecurityGroup,
         groups: stack && findResource(stack, 'LoadBalancer', 'LoadBalancer')?.spec.securityGroups,
         sources: stack && one(byKind(stack, 'TargetGroupBinding')).spec.networking?.ingress.flatMap((i) => i.from.map((f) => ('securityGroup' in f ? f.securityGroup.groupID : f))),
       };
@@ -323,7 +323,7 @@ describe('ingress builder: listeners and certificates', () => {
       const r = buildStacks(snapshot({ ingresses: [member('a', '1', 'true'), member('b', '2', 'false')], services: [svc] }), FACTS, CONFIG);
       assert.deepEqual(r.issues.map((i) => [i.object.name, i.field, i.code]), [['b', MANAGE, 'ConflictingValue']]);
       assert.deepEqual(r.groups[0]?.members, ['default/a']);
-      assert.equal(r.groups[0]?.backendSecurityGroup, true);
+      assert.equal(r.groups[0]?.usesBackendSecurityGroup, true);
     });
   });
 });
