@@ -104,19 +104,18 @@ export class LiveSource {
     Promise<{ facts: DiscoveredFacts; built: BuildResult }> {
     const given = backend.backendSecurityGroupId ? { backendSecurityGroupId: backend.backendSecurityGroupId } : {};
     let facts: DiscoveredFacts = { ...await this.#discover({ subnets: true, securityGroups: false, certificates: false }), ...given };
-    let built = build(facts);
-    const needs = optionalFactsNeeded(built.stacks);
-    const more: FactsToDiscover = { subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates };
-    if (more.securityGroups || more.certificates || needs.backendSecurityGroup) {
-      const found = needs.backendSecurityGroup ? await this.#aws('looking for the shared backend security group', () =>
-        findBackendSecurityGroup(this.clients.ec2, { clusterName: backend.clusterName, vpcId: this.#flags.vpcId, name: backendSecurityGroupName(backend.clusterName) })) : undefined;
-      facts = {
-        ...(more.securityGroups || more.certificates ? await this.#discover(more) : facts),
-        ...given, ...(found ? { backendSecurityGroupId: found.groupId } : {}),
-      };
-      built = build(facts);
+    const first = build(facts);
+    const needs = optionalFactsNeeded(first.stacks);
+    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup) return { facts, built: first };
+    if (needs.securityGroups || needs.certificates) {
+      facts = { ...await this.#discover({ subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates }), ...given };
     }
-    return { facts, built };
+    if (needs.backendSecurityGroup) {
+      const found = await this.#aws('looking for the shared backend security group', () => findBackendSecurityGroup(this.clients.ec2,
+        { clusterName: backend.clusterName, vpcId: this.#flags.vpcId, name: backendSecurityGroupName(backend.clusterName) }));
+      if (found) facts = { ...facts, backendSecurityGroupId: found.groupId };
+    }
+    return { facts, built: build(facts) };
   }
 
   /** every stack this cluster owns in the VPC, as deploy/observe reads it */

@@ -83,7 +83,7 @@ export interface LoadBalancerSecurityGroups {
   /** the group the bindings open the targets to; undefined when the user manages those rules */
   readonly ruleSource?: Known<ArnOrRef>;
   /** whether the shared backend group is used (it must then exist, and must not be released) */
-  readonly backend: boolean;
+  readonly usesBackendSecurityGroup: boolean;
 }
 
 /**
@@ -101,10 +101,10 @@ export function loadBalancerSecurityGroups(ctx: BuildContext, userGroups: readon
   const backend: Known<string> = ctx.facts.backendSecurityGroupId ?? unknown(backendSecurityGroupUnknown(ctx.config.clusterName));
   if (userGroups === undefined) {
     const managed = managedSecurityGroupRef();
-    return enabled ? { groups: [managed, backend], ruleSource: backend, backend: true } : { groups: [managed], ruleSource: managed, backend: false };
+    return enabled ? { groups: [managed, backend], ruleSource: backend, usesBackendSecurityGroup: true } : { groups: [managed], ruleSource: managed, usesBackendSecurityGroup: false };
   }
-  if (!(manageRulesAnnotation ?? ctx.config.manageBackendSecurityGroupRules ?? false)) return { groups: userGroups, backend: false };
+  if (!(manageRulesAnnotation ?? ctx.config.manageBackendSecurityGroupRules ?? false)) return { groups: userGroups, usesBackendSecurityGroup: false };
   if (!enabled) return { error: 'manage-backend-security-group-rules needs the shared backend security group, which --enable-backend-security-group=false turns off' };
   const listed = userGroups.some((g) => g === backend);
-  return { groups: listed ? userGroups : [...userGroups, backend], ruleSource: backend, backend: true };
+  return { groups: listed ? userGroups : [...userGroups, backend], ruleSource: backend, usesBackendSecurityGroup: true };
 }

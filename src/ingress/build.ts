@@ -119,7 +119,7 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   const sorted = [...tgs.values()].sort((a, b) => compareStrings(a.id, b.id));
   resources.push(...sorted.map((tg): TargetGroup => ({ kind: 'TargetGroup', id: tg.id, spec: tg.spec })));
   resources.push(...sorted.map((tg): TargetGroupBinding => ({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, sg.ruleSource) })));
-  return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false, sg.backend) };
+  return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false, sg.usesBackendSecurityGroup) };
 }
 
 /** one rule per target port (traffic, health check), from the group the load balancer reaches its targets with */
