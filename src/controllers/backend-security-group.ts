@@ -103,6 +103,16 @@ export class BackendSecurityGroup {
   }
 
   /**
+   * the cached ID may be stale (an apply met a security group that does not exist): the next acquire looks the group
+   * up again, and creates it if it is gone. A group given by flag is kept.
+   */
+  forget(): void {
+    if (this.#d.userGroupId) return;
+    this.#id = undefined;
+    this.#mayExist = true;
+  }
+
+  /**
    * after a stack was applied: whether it uses the group now. A release is tried when it stopped using it (or was
    * not known to use it); a stack that settles as before (a resync) changes nothing and costs nothing.
    */

@@ -95,6 +95,8 @@ export function failureText(err: unknown): string {
 }
 
 const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
+/** what ELBv2 and EC2 answer for a security group that does not exist */
+const BACKEND_GROUP_GONE = new Set(['InvalidSecurityGroup', 'InvalidGroup.NotFound']);
 const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
 const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -283,6 +285,8 @@ export class IngressGroupController {
     const members = current(outcome.members);
     if (result.errors?.length) {
       const f = result.errors[0];
+      // the backend group was deleted behind the controller's back: look it up again (or create it) next time
+      if (f && BACKEND_GROUP_GONE.has(f.code)) this.#d.backendSecurityGroup?.forget();
       if (!signal?.aborted) await this.#reportDeployFailure(members, f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed');
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }

@@ -115,6 +115,19 @@ describe('controllers: the shared backend security group', () => {
       });
     });
 
+    it('forget (an apply met a group that does not exist) makes the next acquire look again, and create one when it is gone', async () => {
+      const p = provider();
+      assert.equal(await p.acquire('ingress:a'), 'sg-0new0');
+      existing = [];
+      p.forget();
+      assert.equal(p.known(), undefined);
+      assert.equal(await p.acquire('ingress:a'), 'sg-0new0', 'a new group (the fake reuses the number)');
+      assert.equal(ec2.commandCalls(CreateSecurityGroupCommand).length, 2);
+      const given = provider({ userGroupId: 'sg-0given' });
+      given.forget();
+      assert.equal(given.known(), 'sg-0given');
+    });
+
     it('a group of that name without our tags is a conflict it reports, never adopts', async () => {
       existing = [{ GroupId: 'sg-0someone', GroupName: NAME, Tags: [] }];
       ec2.on(CreateSecurityGroupCommand).rejects(awsErr('InvalidGroup.Duplicate'));
