@@ -14,6 +14,12 @@ const SEED = join(root, 'test/fixtures/seed');
 const FACTS = join(root, 'test/fixtures/seed-facts/facts.json');
 const OBSERVED = join(root, 'test/fixtures/seed-observed/observed.json');
 
+/**
+ * a test that starts a Node process loading the AWS SDK: ~1 s on an idle machine, measured 28 s for `plan --help` on
+ * 2 cores at load average 20, beyond the suite's 20 s default
+ */
+const CHILD_PROCESS_MS = 120_000;
+
 function cli(args: string[], input?: string, entry = 'src/main.ts'): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(root, entry), ...args], { cwd: root, encoding: 'utf8', ...(input === undefined ? {} : { input }) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -44,7 +50,8 @@ spec:
   defaultBackend: { service: { name: api-service, port: { number: 80 } } }
 `;
 
-describe('aws-lb-controller plan (child process)', () => {
+describe('aws-lb-controller plan (child process)', function () {
+  this.timeout(CHILD_PROCESS_MS);
   it('exits 2 and prints the plan when there are changes', () => {
     const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo']);
     assert.equal(r.code, 2, r.stderr);
@@ -191,7 +198,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
     });
   }
 
-  it('refuses --default-tags aws:x=1 --external-managed-tags elbv2.k8s.aws/cluster in a real process, printing no plan', () => {
+  it('refuses --default-tags aws:x=1 --external-managed-tags elbv2.k8s.aws/cluster in a real process, printing no plan', function () {
+    this.timeout(CHILD_PROCESS_MS);
     const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo', '--default-tags', 'aws:x=1', '--external-managed-tags', 'elbv2.k8s.aws/cluster']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
@@ -299,7 +307,8 @@ describe('plan: unexpected failures', () => {
 
   // The input that used to crash the builder: an IngressClassParams without `spec`. The builder is being
   // made to accept it; until then this asserts the one-line error, after that the plan. Never a stack trace.
-  it('an IngressClassParams without spec gives a plan or one error line, never a stack trace (real process)', () => {
+  it('an IngressClassParams without spec gives a plan or one error line, never a stack trace (real process)', function () {
+    this.timeout(CHILD_PROCESS_MS);
     const manifests = write('params-no-spec.yaml', `
 apiVersion: elbv2.k8s.aws/v1beta1
 kind: IngressClassParams
