@@ -9,7 +9,9 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
 import { observeStack, OwnershipCache } from '../deploy/observe.ts';
-import { buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
+import {
+  buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
+} from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
@@ -60,6 +62,9 @@ export interface GroupReconcileReport {
 }
 
 const ACTIONS_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/actions.';
+
+/** Event reason on a member that kept a value or host another member asked for (ADR 6) */
+export const CONFLICTING_MEMBER_REFUSED = 'ConflictingMemberRefused';
 
 /** Services an Ingress routes to: rule backends, the default backend, and forward actions in annotations */
 export function servicesOfIngress(ing: Ingress): string[] {
@@ -197,18 +202,18 @@ export class IngressGroupController {
    * build with the facts every group needs (and the backend security group's ID when it is known); fetch
    * certificates or security-group names only if the stack asks
    */
-  async #buildWithFacts(snapshot: Snapshot): Promise<{ built: BuildResult; facts: DiscoveredFacts }> {
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<{ built: BuildResult; facts: DiscoveredFacts }> {
     const { discovery, config } = this.#d;
     const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
       const id = this.#d.backendSecurityGroup?.known();
       return id ? { ...f, backendSecurityGroupId: id } : f;
     };
     const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
-    const first = buildStacks(snapshot, facts, config);
+    const first = buildStacks(snapshot, facts, config, deployed);
     const need = optionalFactsNeeded(first.stacks);
     if (!need.certificates && !need.securityGroups) return { built: first, facts };
-    const more = withBackend(await discovery.discoverFacts({ certificates: need.certificates, securityGroups: need.securityGroups }));
-    return { built: buildStacks(snapshot, more, config), facts: more };
+    const more = withBackend(await discovery.discoverFacts(need));
+    return { built: buildStacks(snapshot, more, config, deployed), facts: more };
   }
 
   /**
@@ -216,12 +221,13 @@ export class IngressGroupController {
    * it (so it is not released meanwhile) and returns its ID, creating the group when there is none. A build made
    * without that ID, or with one released since, is made again with it.
    */
-  async #withBackendSecurityGroup(key: string, snapshot: Snapshot, first: { built: BuildResult; facts: DiscoveredFacts }): Promise<BuildResult> {
+  async #withBackendSecurityGroup(key: string, snapshot: Snapshot, deployed: DeployedLoadBalancers,
+    first: { built: BuildResult; facts: DiscoveredFacts }): Promise<BuildResult> {
     const backend = this.#d.backendSecurityGroup;
     if (!backend || !first.built.groups.find((g) => g.id === key)?.usesBackendSecurityGroup) return first.built;
     const id = await backend.acquire(ingressStackKey(key));
     if (id === first.facts.backendSecurityGroupId) return first.built;
-    return buildStacks(snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config);
+    return buildStacks(snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config, deployed);
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -248,11 +254,17 @@ export class IngressGroupController {
         throw err;
       }
     }
-    // 2. build this group alone, from the members' and leavers' objects
+    // 2. observe first: which members are deployed already (their status shows this load balancer) decides who
+    //    keeps a contested value (ADR 6); then build this group alone, from the members' and leavers' objects
+    const memberKeys = group.members.map((m) => m.key);
+    const observed = await step('reading the load balancer from AWS', memberKeys,
+      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key, cache: this.#ownership }));
+    const lbDnsName = observed.loadBalancers[0]?.dnsName;
+    const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const discovered = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
-    const built = await step('finding or creating the shared backend security group', group.members.map((m) => m.key),
-      () => this.#withBackendSecurityGroup(key, restricted, discovered));
+    const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    const built = await step('finding or creating the shared backend security group', memberKeys,
+      () => this.#withBackendSecurityGroup(key, restricted, deployed, discovered));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const issuesOf = (ingKey: string): Issue[] => {
@@ -264,13 +276,16 @@ export class IngressGroupController {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
       if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
     }
+    await this.#reportServices(built.issues);
+    for (const c of outcome?.contests ?? []) {
+      const holder = this.#d.informers.ingresses.getByKey(c.holder);
+      if (holder) await events.warning(holder, CONFLICTING_MEMBER_REFUSED, `Ingress ${c.newcomer} asked for ${c.what} in group ${key}; this Ingress was in the group first and keeps it, so ${c.newcomer} is left out`);
+    }
     if (!outcome || outcome.blocked || !stack) {
       return { key, members: [], excluded, changes: 0 };
     }
 
-    // 3. observe, plan, apply
-    const observed = await step('reading the load balancer from AWS', outcome.members,
-      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key, cache: this.#ownership }));
+    // 3. plan, apply
     const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
     const plan = await step('planning', outcome.members,
       async () => planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings }));
@@ -339,6 +354,20 @@ export class IngressGroupController {
     this.#log.warn('ingress has errors', { ingress: `${ns}/${name}`, reason, message });
     await this.#d.events.warning(ing, reason, message);
     await this.#signal(ing, reason, message);
+  }
+
+  /**
+   * A bad or refused annotation on a backend Service: a Warning Event on the Service too (reason: the Issue's
+   * code), so its owner sees it; the Ingresses that route to it got theirs, naming the Service.
+   */
+  async #reportServices(issues: readonly Issue[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const i of issues) {
+      if (i.object.kind !== 'Service' || seen.has(formatIssue(i))) continue;
+      seen.add(formatIssue(i));
+      const svc = this.#d.informers.services.get(i.object.name, i.object.namespace);
+      if (svc) await this.#d.events.warning(svc, i.code, `${i.field}: ${i.reason}`);
+    }
   }
 
   async #reportDeployFailure(members: readonly Ingress[], message: string): Promise<void> {
