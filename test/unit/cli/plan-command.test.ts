@@ -252,6 +252,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-manage-backend-security-group-rules=true', '--backend-security-group', 'sg-0abc'], {});
     assert.equal(flags.config.manageBackendSecurityGroupRules, true);
     assert.equal(flags.backendSecurityGroup, 'sg-0abc');
+    const bare = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-manage-backend-security-group-rules', '--enable-backend-security-group'], {});
+    assert.deepEqual([bare.config.manageBackendSecurityGroupRules, bare.config.enableBackendSecurityGroup], [true, true], 'a bare boolean flag means true, as for run');
     const given = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--backend-security-group', 'sg-0abc']);
     assert.match(given.stdout, /securityGroups += \[\(known after apply: SecurityGroup "ManagedLBSecurityGroup" groupId\), "sg-0abc"\]/);
     const offline = await inProcess(['-f', SEED, '--cluster-name', 'demo']);
