@@ -51,7 +51,7 @@ export function sameLoadBalancerStatus(a: readonly LoadBalancerIngressEntry[] | 
 }
 
 /** merge-patches status.loadBalancer.ingress when it differs; returns whether it wrote */
-export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<Ingress>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
+export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<'ingress'>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
   const current = ingress.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
   if (sameLoadBalancerStatus(current, entries)) return false;
   const meta = ingress.metadata ?? {};
@@ -64,7 +64,7 @@ export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<
  * left must not erase what the group it joined has written meanwhile; the JSON-patch test makes the check and
  * the removal one atomic step. Returns whether the status was removed.
  */
-export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<Ingress>, ingress: Ingress, hostname: string): Promise<boolean> {
+export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<'ingress'>, ingress: Ingress, hostname: string): Promise<boolean> {
   const meta = ingress.metadata ?? {};
   try {
     await ingresses.jsonPatch(meta.name ?? '', meta.namespace, [
@@ -104,7 +104,7 @@ export function readReconcileStatus(obj: KubeObject): ReconcileStatus | undefine
 
 /** writes the reconcile-status annotation when reason, message or generation changed; returns whether it wrote */
 export async function writeReconcileStatus(
-  ingresses: ResourceClient<Ingress>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
+  ingresses: ResourceClient<'ingress'>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
 ): Promise<boolean> {
   const meta = ingress.metadata ?? {};
   const generation = meta.generation ?? 0;
@@ -153,7 +153,7 @@ export interface PodCondition {
 }
 
 /** sets one pod status condition (strategic merge by type, so kubelet's conditions are untouched); returns whether it wrote */
-export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
+export async function setPodCondition(pods: ResourceClient<'pod'>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
   const existing = pod.status?.conditions?.find((c) => c.type === condition.type);
   if (existing && existing.status === condition.status && (existing.reason ?? '') === (condition.reason ?? '') && (existing.message ?? '') === (condition.message ?? '')) {
     return false;
@@ -174,7 +174,7 @@ export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condi
  * (a CRD without the field prunes it), true when written, undefined when nothing changed.
  */
 export async function setBindingStatus(
-  bindings: ResourceClient<TargetGroupBinding>, tgb: TargetGroupBinding,
+  bindings: ResourceClient<'targetGroupBinding'>, tgb: TargetGroupBinding,
   next: { readonly targetGroupARN?: string; readonly condition: Omit<BindingCondition, 'lastTransitionTime' | 'observedGeneration'> },
   clock: Clock = systemClock,
 ): Promise<boolean | undefined> {
