@@ -17,7 +17,8 @@ import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
-import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
+import { grantLeaderElection } from '../../src/stand-ins/index.ts';
+import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
 const HOST = 'pay.example.com';
@@ -42,9 +43,12 @@ describe('group tenancy (own process, two namespaces, kube-apiserver + moto)', f
     ec2 = new EC2Client({ ...s.aws });
     teamA = await freshNamespace('team-a');
     teamB = await freshNamespace('team-b');
+    // its own Lease, granted as the chart grants the release's (the controller may touch no other Lease)
+    const leaseNs = await freshNamespace('tenancy-lease');
+    await grantLeaderElection(kube().admin, leaseNs, 'tenancy-e2e');
     ctrl = await startControllerProcess({
       clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', '--leader-election-id=tenancy-e2e'],
+      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', '--leader-election-id=tenancy-e2e', `--leader-election-namespace=${leaseNs}`],
     });
     await waitFor('controller ready', () => ctrl.ready(), 60_000);
   });
