@@ -36,7 +36,9 @@ export async function loadFacts(path: string): Promise<DiscoveredFacts> {
   for (const key of ['vpcCidrs', 'subnets', 'securityGroups', 'certificates']) {
     if (v[key] !== undefined && !Array.isArray(v[key])) throw new UsageError(`facts file ${path}: ${key} must be an array`);
   }
-  if (v.vpcId !== undefined && typeof v.vpcId !== 'string') throw new UsageError(`facts file ${path}: vpcId must be a string`);
+  for (const key of ['vpcId', 'backendSecurityGroupId']) {
+    if (v[key] !== undefined && typeof v[key] !== 'string') throw new UsageError(`facts file ${path}: ${key} must be a string`);
+  }
   return v as DiscoveredFacts;
 }
 

@@ -33,6 +33,11 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --default-ssl-policy P      default SSL policy of HTTPS listeners (default ${D.defaultSslPolicy})
       --default-tags K=V,...      tags added to every AWS resource
       --external-managed-tags K,… tag keys managed outside the controller (never added or removed)
+      --enable-backend-security-group[=true|false]
+                                  attach the shared backend security group k8s-traffic-<cluster>-<hash> (default ${D.enableBackendSecurityGroup})
+      --backend-security-group SG use this group as the backend security group
+      --enable-manage-backend-security-group-rules[=true|false]
+                                  with the security-groups annotation, still manage the target rules (default ${D.enableManageBackendSecurityGroupRules})
       --feature-gates NAME=BOOL,… upstream's feature gates (docs/flags.md); the ones the build consults apply
       --disable-ingress-class-annotation[=true|false]
       --disable-ingress-group-name-annotation[=true|false]
@@ -66,6 +71,8 @@ interface PlanFlags {
   readonly observed?: string;
   readonly config: BuildConfig;
   readonly externalManagedTags: readonly string[];
+  /** --backend-security-group: the backend group's ID as a given fact */
+  readonly backendSecurityGroup?: string;
   readonly live?: LiveFlags;
 }
 
@@ -87,6 +94,9 @@ const OPTIONS = {
   'default-ssl-policy': { type: 'string' },
   'default-tags': { type: 'string' },
   'external-managed-tags': { type: 'string' },
+  'enable-backend-security-group': { type: 'string' },
+  'backend-security-group': { type: 'string' },
+  'enable-manage-backend-security-group-rules': { type: 'string' },
   'feature-gates': { type: 'string' },
   'disable-ingress-class-annotation': { type: 'string' },
   'disable-ingress-group-name-annotation': { type: 'string' },
@@ -104,12 +114,14 @@ const OPTIONS = {
 
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
-  'default-tags', 'external-managed-tags', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+  'default-tags', 'external-managed-tags', 'enable-backend-security-group', 'backend-security-group', 'enable-manage-backend-security-group-rules',
+  'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
   'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
   'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 /** shared boolean flags: alone they mean true (as for `run`); `=false` turns them off */
-const SHARED_BOOLEANS = new Set(['--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation']);
+const SHARED_BOOLEANS = new Set(['--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation',
+  '--enable-backend-security-group', '--enable-manage-backend-security-group-rules']);
 
 /** plan's older names for `run`'s flags */
 const ALIASES: Readonly<Record<string, (typeof SHARED)[number]>> = { 'default-scheme': 'default-load-balancer-scheme' };
@@ -181,6 +193,7 @@ export function parsePlanFlags(args: readonly string[], env: Readonly<Record<str
     ...(values.facts ? { facts: values.facts } : {}),
     ...(values.observed ? { observed: values.observed } : {}),
     externalManagedTags: config.externalManagedTags,
+    ...(config.backendSecurityGroup ? { backendSecurityGroup: config.backendSecurityGroup } : {}),
     config: builderSettings(config),
   };
 }
@@ -233,7 +246,8 @@ function deployedLoadBalancers(observed: ReadonlyMap<string, ObservedStack>): De
 
 async function fileInputs(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   const snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
-  const facts = flags.facts ? await loadFacts(flags.facts) : {};
+  const loaded = flags.facts ? await loadFacts(flags.facts) : {};
+  const facts = flags.backendSecurityGroup ? { ...loaded, backendSecurityGroupId: flags.backendSecurityGroup } : loaded;
   const observed = flags.observed ? await loadObserved(flags.observed) : new Map<string, ObservedStack>();
   return { snapshot, built: (deps.buildStacks ?? buildStacks)(snapshot, facts, flags.config, deployedLoadBalancers(observed)), observed };
 }
@@ -251,7 +265,8 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   const build = deps.buildStacks ?? buildStacks;
   const observed = await source.observe(flags.config.clusterName);
   const deployed = deployedLoadBalancers(observed);
-  const { built } = await source.build((facts) => build(snapshot, facts, flags.config, deployed));
+  const { built } = await source.build((facts) => build(snapshot, facts, flags.config, deployed),
+    { clusterName: flags.config.clusterName, ...(flags.backendSecurityGroup ? { backendSecurityGroupId: flags.backendSecurityGroup } : {}) });
   return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 

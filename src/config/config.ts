@@ -52,6 +52,12 @@ export interface Config {
   readonly defaultLoadBalancerScheme: 'internal' | 'internet-facing';
   /** --default-ssl-policy (ELBSecurityPolicy-2016-08) */
   readonly defaultSslPolicy: string;
+  /** --enable-backend-security-group (true): load balancers share one backend security group, the source of the target rules */
+  readonly enableBackendSecurityGroup: boolean;
+  /** --backend-security-group sg-…: use this group as the backend group (never created, modified or deleted) */
+  readonly backendSecurityGroup: string | undefined;
+  /** --enable-manage-backend-security-group-rules (false): with user-given security-groups, still manage the target rules */
+  readonly enableManageBackendSecurityGroupRules: boolean;
   /** --sync-period (10h, Go duration syntax): interval of the full low-priority resync, in ms */
   readonly syncPeriodMs: number;
   /** --enable-leader-election (true) */
@@ -108,6 +114,9 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   defaultTargetType: 'instance',
   defaultLoadBalancerScheme: 'internal',
   defaultSslPolicy: 'ELBSecurityPolicy-2016-08',
+  enableBackendSecurityGroup: true,
+  backendSecurityGroup: undefined,
+  enableManageBackendSecurityGroupRules: false,
   syncPeriodMs: 10 * 3_600_000,
   enableLeaderElection: true,
   leaderElectionId: 'aws-load-balancer-controller-leader',
@@ -137,6 +146,7 @@ interface FlagSpec {
   readonly apply: Apply;
 }
 
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -304,6 +314,15 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
       if (reason) return `--default-ssl-policy ${reason}`;
       d.defaultSslPolicy = v.trim(); return undefined;
     } },
+  'enable-backend-security-group': { kind: 'bool', usage: 'share one backend security group among load balancers (true)',
+    apply: boolean('enable-backend-security-group', (b, d) => { d.enableBackendSecurityGroup = b; }) },
+  'backend-security-group': { kind: 'value', usage: 'sg-… to use as the backend security group (default: k8s-traffic-<cluster>-<hash>, created)', apply: (v, d) => {
+    if (v === '') { d.backendSecurityGroup = undefined; return undefined; } // upstream's default: the controller's own group
+    if (!SECURITY_GROUP_ID.test(v)) return `--backend-security-group must be a security group ID such as sg-0123abcd, got "${v}"`;
+    d.backendSecurityGroup = v; return undefined;
+  } },
+  'enable-manage-backend-security-group-rules': { kind: 'bool', usage: 'with the security-groups annotation, still manage target rules (false)',
+    apply: boolean('enable-manage-backend-security-group-rules', (b, d) => { d.enableManageBackendSecurityGroupRules = b; }) },
   'sync-period': { kind: 'value', usage: 'full resync interval, Go duration (10h)', apply: applyDuration('sync-period', (ms, d) => { d.syncPeriodMs = ms; }) },
   'enable-leader-election': { kind: 'bool', usage: 'elect one active replica through a Lease (true)',
     apply: boolean('enable-leader-election', (b, d) => { d.enableLeaderElection = b; }) },
@@ -413,6 +432,11 @@ function crossCheck(d: Draft, given: ReadonlySet<string>): string[] {
   if (!given.has('cluster-name')) errors.push('--cluster-name is required');
   const overlap = Object.keys(d.defaultTags).filter((k) => d.externalManagedTags.includes(k));
   if (overlap.length) errors.push(`--default-tags and --external-managed-tags both name ${overlap.join(', ')}; a key is either set by the controller or managed outside it`);
+  if (!d.enableBackendSecurityGroup) {
+    // upstream refuses the first; the second it ignores silently, which hides a setting that does nothing
+    if (d.enableManageBackendSecurityGroupRules) errors.push('--enable-manage-backend-security-group-rules needs the backend security group: it cannot be used with --enable-backend-security-group=false');
+    if (d.backendSecurityGroup) errors.push(`--backend-security-group ${d.backendSecurityGroup} would not be used: --enable-backend-security-group=false turns the backend security group off`);
+  }
   return errors;
 }
 
@@ -471,6 +495,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
 export function builderSettings(c: Config): {
   readonly clusterName: string; readonly ingressClass: string; readonly defaultScheme: Config['defaultLoadBalancerScheme'];
   readonly defaultTargetType: Config['defaultTargetType']; readonly defaultSslPolicy: string; readonly defaultTags: Readonly<Record<string, string>>;
+  readonly enableBackendSecurityGroup: boolean; readonly manageBackendSecurityGroupRules: boolean;
   readonly featureGates: FeatureGates;
   readonly disableIngressClassAnnotation: boolean; readonly disableIngressGroupNameAnnotation: boolean;
   readonly quotas: AwsQuotas;
@@ -484,6 +509,8 @@ export function builderSettings(c: Config): {
     defaultTargetType: c.defaultTargetType,
     defaultSslPolicy: c.defaultSslPolicy,
     defaultTags: c.defaultTags,
+    enableBackendSecurityGroup: c.enableBackendSecurityGroup,
+    manageBackendSecurityGroupRules: c.enableManageBackendSecurityGroupRules,
     featureGates: c.featureGates,
     quotas: c.awsQuotas,
   });

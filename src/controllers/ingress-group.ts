@@ -28,6 +28,7 @@ import { formatIssue } from '../model/issues.ts';
 import { hasChanges, planStackSteps, summarize, type Plan } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
+import { ingressStackKey, type BackendSecurityGroup } from './backend-security-group.ts';
 import { belongsToStack, fromWire, KubeBindingWriter } from './bindings.ts';
 import { runInSlices } from './time-slices.ts';
 
@@ -46,6 +47,8 @@ export interface IngressGroupDeps {
   readonly kube: KubeClients;
   readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client };
   readonly discovery: FactsSource;
+  /** the shared backend security group; absent with --enable-backend-security-group=false */
+  readonly backendSecurityGroup?: BackendSecurityGroup;
   readonly events: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
@@ -101,6 +104,8 @@ export function failureText(err: unknown): string {
 }
 
 const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
+/** what ELBv2 and EC2 answer for a security group that does not exist */
+const BACKEND_GROUP_GONE = new Set(['InvalidSecurityGroup', 'InvalidGroup.NotFound']);
 const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
 const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -211,13 +216,36 @@ export class IngressGroupController {
     this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
   }
 
-  /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
-  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<BuildResult> {
+  /**
+   * build with the facts every group needs (and the backend security group's ID when it is known); fetch
+   * certificates or security-group names only if the stack asks
+   */
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<{ built: BuildResult; facts: DiscoveredFacts }> {
     const { discovery, config } = this.#d;
-    const first = await runInSlices(buildStacksSteps(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config, deployed));
+    const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
+      const id = this.#d.backendSecurityGroup?.known();
+      return id ? { ...f, backendSecurityGroupId: id } : f;
+    };
+    const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
+    const first = await runInSlices(buildStacksSteps(snapshot, facts, config, deployed));
     const need = optionalFactsNeeded(first.stacks);
-    if (!need.certificates && !need.securityGroups) return first;
-    return runInSlices(buildStacksSteps(snapshot, await discovery.discoverFacts(need), config, deployed));
+    if (!need.certificates && !need.securityGroups) return { built: first, facts };
+    const more = withBackend(await discovery.discoverFacts(need));
+    return { built: await runInSlices(buildStacksSteps(snapshot, more, config, deployed)), facts: more };
+  }
+
+  /**
+   * A group that uses the shared backend security group has it before its plan: acquire marks the group as using
+   * it (so it is not released meanwhile) and returns its ID, creating the group when there is none. A build made
+   * without that ID, or with one released since, is made again with it.
+   */
+  async #withBackendSecurityGroup(key: string, snapshot: Snapshot, deployed: DeployedLoadBalancers,
+    first: { built: BuildResult; facts: DiscoveredFacts }): Promise<BuildResult> {
+    const backend = this.#d.backendSecurityGroup;
+    if (!backend || !first.built.groups.find((g) => g.id === key)?.usesBackendSecurityGroup) return first.built;
+    const id = await backend.acquire(ingressStackKey(key));
+    if (id === first.facts.backendSecurityGroupId) return first.built;
+    return runInSlices(buildStacksSteps(snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config, deployed));
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -252,7 +280,9 @@ export class IngressGroupController {
     const lbDnsName = observed.loadBalancers[0]?.dnsName;
     const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    const built = await step('finding or creating the shared backend security group', memberKeys,
+      () => this.#withBackendSecurityGroup(key, restricted, deployed, discovered));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const byIngress = new Map<string, Issue[]>();
@@ -294,12 +324,15 @@ export class IngressGroupController {
     const members = current(outcome.members);
     if (result.errors?.length) {
       const f = result.errors[0];
+      // the backend group was deleted behind the controller's back: look it up again (or create it) next time
+      if (f && BACKEND_GROUP_GONE.has(f.code)) this.#d.backendSecurityGroup?.forget();
       if (!signal?.aborted) await this.#reportDeployFailure(members, f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed');
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
 
-    // 4. write back
+    // 4. write back; the backend security group learns whether this group still uses it (and goes when none does)
     await this.#writeBack(members, stack, plan, result);
+    this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
     const shownHostname = result.dnsName ?? observed.loadBalancers[0]?.dnsName;
     for (const ingKey of outcome.inactive) {

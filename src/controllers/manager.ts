@@ -17,6 +17,9 @@ import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { TargetGroupDirectory } from '../aws/target-groups.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
+import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../ingress/index.ts';
+import { backendSecurityGroupTags } from '../model/tags.ts';
+import { BackendSecurityGroup, ruleSourcesOf, stacksHeldBy } from './backend-security-group.ts';
 import { IngressGroupController } from './ingress-group.ts';
 import { TargetGroupBindingController } from './target-group-binding.ts';
 
@@ -73,6 +76,17 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   });
 
   let vpcCidrs: readonly string[] | undefined;
+  const backendSecurityGroup = config.enableBackendSecurityGroup ? new BackendSecurityGroup({
+    ec2: awsClients.ec2, elbv2: awsClients.elbv2,
+    spec: {
+      clusterName: config.clusterName, vpcId: aws.vpcId, name: backendSecurityGroupName(config.clusterName), description: BACKEND_SG_DESCRIPTION,
+      tags: backendSecurityGroupTags(config.clusterName, config.defaultTags), externalManagedTags: config.externalManagedTags,
+    },
+    ...(config.backendSecurityGroup ? { userGroupId: config.backendSecurityGroup } : {}),
+    finalizedStacks: () => stacksHeldBy(informers.ingresses.list()),
+    bindingSources: () => ruleSourcesOf(informers.targetGroupBindings.list()),
+    log: log.child({ component: 'backend-security-group' }),
+  }) : undefined;
   // a binding's target group may sit in a peered VPC: its CIDRs decide which pod IPs are "outside"
   const cidrsOf = async (vpcId: string | undefined): Promise<readonly string[] | undefined> =>
     (vpcId === undefined || vpcId === aws.vpcId ? vpcCidrs : (await discovery.vpc(vpcId))?.cidrs);
@@ -81,6 +95,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   const ingress = new IngressGroupController({
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
+    ...(backendSecurityGroup ? { backendSecurityGroup } : {}),
   });
   const tgb = new TargetGroupBindingController({
     informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, clusterName: config.clusterName, targetGroups, vpcCidrs: cidrsOf,
@@ -108,6 +123,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     signal.addEventListener('abort', () => {
       for (const clear of timers) clear();
       tgb.stop();
+      backendSecurityGroup?.stop();
       void ingressQueue.shutdown();
       void tgbQueue.shutdown();
     }, { once: true });

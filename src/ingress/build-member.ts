@@ -36,6 +36,7 @@ export interface MemberContribution {
   readonly loadBalancerName?: Excl<string>;
   readonly subnets?: Excl<SubnetSource>;
   readonly securityGroups?: Excl<readonly string[]>;
+  readonly manageBackendSecurityGroupRules?: Excl<boolean>;
   readonly sslRedirect?: Excl<number>;
   readonly ports: ReadonlyMap<number, PortContribution>;
   /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
@@ -88,6 +89,8 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   }
   const securityGroups = a.securityGroups !== undefined
     ? excl<readonly string[]>([...a.securityGroups], `${PREFIX}security-groups`, sortedUnique(a.securityGroups).join(',')) : undefined;
+  const manageBackendSecurityGroupRules = a.manageBackendSecurityGroupRules !== undefined
+    ? excl(a.manageBackendSecurityGroupRules, `${PREFIX}manage-backend-security-group-rules`) : undefined;
 
   let sslRedirect: Excl<number> | undefined;
   if (p?.sslRedirectPort !== undefined) {
@@ -136,7 +139,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 
   if (sink.issues.length > 0) return undefined;
   const c: MemberContribution = {
-    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, sslRedirect, ports,
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, ports,
     certificatesField,
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },

@@ -4,9 +4,9 @@ import {
   type TargetGroupBinding, type TargetGroupBindingSpec, runSteps,
 } from '../model/index.ts';
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
-import { buildListenersSteps } from './build-listeners.ts';
-import { buildLoadBalancer, buildManagedSecurityGroup, managedSecurityGroupRef, resolveSecurityGroups } from './build-load-balancer.ts';
 import { groupLimitIssues } from './aws-limits.ts';
+import { buildListenersSteps } from './build-listeners.ts';
+import { buildLoadBalancer, buildManagedSecurityGroup, loadBalancerSecurityGroups, resolveSecurityGroups } from './build-load-balancer.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices, withDefaultTags } from './context.ts';
@@ -60,11 +60,11 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   const issues: Issue[] = [];
   const notes: Note[] = [];
   const contests: Contest[] = [];
-  const outcome = (members: readonly string[], blocked: boolean): GroupOutcome => ({
+  const outcome = (members: readonly string[], blocked: boolean, usesBackendSecurityGroup = false): GroupOutcome => ({
     id: g.key, explicit: g.id.explicit, finalizer: g.finalizer, members,
     excluded: excludedKeys(g, members),
     inactive: g.inactive.map((i) => `${i.metadata?.namespace || 'default'}/${i.metadata?.name ?? ''}`),
-    blocked, contests: dedupe(contests),
+    blocked, usesBackendSecurityGroup, contests: dedupe(contests),
   });
   if (g.members.length === 0) {
     return { stack: { id: g.key, members: [], resources: [] }, issues, notes, outcome: outcome([], false) };
@@ -145,20 +145,22 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
     minZones: gateOn(ctx.config, 'ALBSingleSubnet') ? 1 : MIN_AZS,
   });
   if (!subnets.ok) return blockAll(state.subnets?.excl.field ?? `${PREFIX}subnets`, 'SubnetsNotFound', `group ${g.key}: ${subnets.reason}`);
-  let securityGroups: Known<ArnOrRef>[];
-  const managed = !state.securityGroups;
+  let userGroups: Known<ArnOrRef>[] | undefined;
   if (state.securityGroups) {
     const sgs = resolveSecurityGroups(ctx, state.securityGroups.excl.value);
     if (!sgs.ok) return blockAll(state.securityGroups.excl.field, 'SecurityGroupNotFound', `group ${g.key}: ${sgs.reason}`);
-    securityGroups = sgs.groups;
-  } else securityGroups = [managedSecurityGroupRef()];
+    userGroups = sgs.groups;
+  }
+  const sg = loadBalancerSecurityGroups(ctx, userGroups, state.manageBackendSecurityGroupRules?.excl.value);
+  if ('error' in sg) return blockAll(state.manageBackendSecurityGroupRules?.excl.field ?? `${PREFIX}security-groups`, 'BackendSecurityGroupDisabled', `group ${g.key}: ${sg.error}`);
+  const managed = userGroups === undefined;
 
   // 4. resources
   const userTags = withDefaultTags(ctx.config, Object.fromEntries([...state.tags.entries()].map(([k, v]) => [k, v.value])));
   const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
-  resources.push(buildLoadBalancer(ctx, state, subnets.subnets, securityGroups, userTags));
+  resources.push(buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags));
   const built = yield* buildListenersSteps(ctx, state, userTags);
   append(resources, built.listeners);
   append(resources, built.rules);
@@ -169,9 +171,9 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   for (const tg of sorted) resources.push({ kind: 'TargetGroup', id: tg.id, spec: tg.spec } satisfies TargetGroup);
   for (const tg of sorted) {
     yield;
-    resources.push({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, managed) } satisfies TargetGroupBinding);
+    resources.push({ kind: 'TargetGroupBinding', id: tg.id, spec: bindingSpec(tg, sg.ruleSource) } satisfies TargetGroupBinding);
   }
-  return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false) };
+  return { stack: { id: g.key, members, resources }, issues, notes, outcome: outcome(members, false, sg.usesBackendSecurityGroup) };
 }
 
 /** active members left out of the stack, in group order */
@@ -180,13 +182,14 @@ function excludedKeys(g: IngressGroup, members: readonly string[]): string[] {
   return g.members.map((m) => m.key).filter((k) => !planned.has(k));
 }
 
-function bindingSpec(tg: TargetGroupPlan, managedSg: boolean): TargetGroupBindingSpec {
-  if (!managedSg) return tg.binding;
+/** one rule per target port (traffic, health check), from the group the load balancer reaches its targets with */
+function bindingSpec(tg: TargetGroupPlan, source: Known<ArnOrRef> | undefined): TargetGroupBindingSpec {
+  if (source === undefined) return tg.binding;
   return {
     ...tg.binding,
     networking: {
       ingress: tg.targetPorts.map((port) => ({
-        from: [{ securityGroup: { groupID: managedSecurityGroupRef() } }],
+        from: [{ securityGroup: { groupID: source } }],
         ports: [{ protocol: 'TCP' as const, port }],
       })),
     },

@@ -6,7 +6,10 @@ export { matchIngressClass, selectorMatches, ALB_CONTROLLER, ANNOTATION_LEGACY_C
 export type { ClassMatch } from './class-match.ts';
 export { groupMembers, groupMembersSteps, classifyIngress, groupKeysOfIngress, groupsOfFinalizers, finalizerFor, compareMembers } from './group.ts';
 export type { Member, IngressGroup, Grouping, Classified } from './group.ts';
-export { loadBalancerName, managedSecurityGroupName, targetGroupName, targetGroupId, groupIdString, sanitize } from './naming.ts';
+export {
+  loadBalancerName, managedSecurityGroupName, backendSecurityGroupName, backendSecurityGroupUnknown, targetGroupName, targetGroupId, groupIdString, sanitize,
+  BACKEND_SG_DESCRIPTION,
+} from './naming.ts';
 export type { GroupId, TargetGroupNameInput } from './naming.ts';
 export { chooseCertificate, wildcardCovers } from './certificates.ts';
 export { resolveSubnets } from './subnets.ts';

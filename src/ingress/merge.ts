@@ -28,6 +28,7 @@ export interface GroupState {
   loadBalancerName?: Owned<string>;
   subnets?: Owned<SubnetSource>;
   securityGroups?: Owned<readonly string[]>;
+  manageBackendSecurityGroupRules?: Owned<boolean>;
   sslRedirect?: Owned<number>;
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
@@ -46,10 +47,10 @@ export interface Conflict {
 
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
-type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'sslRedirect';
+type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect';
 const EXCL_LABELS: Record<ExclKey, string> = {
   scheme: 'scheme', ipAddressType: 'IP address type', loadBalancerName: 'load balancer name', subnets: 'subnets',
-  securityGroups: 'security groups', sslRedirect: 'ssl-redirect port',
+  securityGroups: 'security groups', manageBackendSecurityGroupRules: 'manage-backend-security-group-rules', sslRedirect: 'ssl-redirect port',
 };
 
 /**

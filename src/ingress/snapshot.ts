@@ -29,6 +29,16 @@ export interface BuildConfig {
   readonly defaultTargetType: TargetType;
   readonly defaultSslPolicy: string;
   readonly defaultTags: Readonly<Record<string, string>>;
+  /**
+   * --enable-backend-security-group (default true): load balancers whose security groups the controller manages
+   * also carry the cluster's shared backend group, and their bindings open the targets to that group
+   */
+  readonly enableBackendSecurityGroup?: boolean;
+  /**
+   * --enable-manage-backend-security-group-rules (default false): with user-given security-groups, still attach the
+   * backend group and manage the target rules; the annotation manage-backend-security-group-rules overrides it
+   */
+  readonly manageBackendSecurityGroupRules?: boolean;
   /** --feature-gates; a gate not given has upstream's default */
   readonly featureGates?: Readonly<Partial<Record<FeatureGateName, boolean>>>;
   /** --disable-ingress-group-name-annotation: new uses of `group.name` are refused (members deployed already keep working) */
@@ -77,6 +87,8 @@ export interface GroupOutcome {
    * group-wide fact such as subnets failed): the controller must leave the group's AWS resources alone.
    */
   readonly blocked: boolean;
+  /** whether the group's stack uses the cluster's shared backend security group (so it must exist, and stay) */
+  readonly usesBackendSecurityGroup: boolean;
   /** members left out because another member was in the group first; the controller tells both (Events) */
   readonly contests: readonly Contest[];
 }

@@ -39,4 +39,9 @@ export interface DiscoveredFacts {
   readonly securityGroups?: readonly DiscoveredSecurityGroup[];
   /** ISSUED ACM certificates */
   readonly certificates?: readonly DiscoveredCertificate[];
+  /**
+   * the cluster's shared backend security group (k8s-traffic-<cluster>-<hash>, or --backend-security-group):
+   * absent while it does not exist yet (the controller creates it before the first apply that needs it)
+   */
+  readonly backendSecurityGroupId?: string;
 }

@@ -52,6 +52,19 @@ export function isIgnoredTagKey(key: string, clusterName: string, externalManage
     || externalManaged.includes(key);
 }
 
+/** `elbv2.k8s.aws/resource` value of the cluster's shared backend security group (upstream's) */
+export const BACKEND_SG_RESOURCE = 'backend-sg';
+
+/**
+ * Tags of the shared backend security group, as upstream sets them: --default-tags, then the cluster tag and
+ * `elbv2.k8s.aws/resource=backend-sg`. It has no stack tag: it belongs to the cluster, not to one stack.
+ */
+export const backendSecurityGroupTags = (clusterName: string, defaultTags: Readonly<Record<string, string>> = {}): Record<string, string> => ({
+  ...defaultTags,
+  [TAG_CLUSTER]: clusterName,
+  [TAG_SHARED_RESOURCE]: BACKEND_SG_RESOURCE,
+});
+
 export const stackTags = (clusterName: string, stackId: string, resourceId: string): Record<string, string> => ({
   [TAG_CLUSTER]: clusterName,
   [TAG_INGRESS_STACK]: stackId,

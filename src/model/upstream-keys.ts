@@ -72,6 +72,7 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   // load balancer and listeners: the Ingress only
   ingress('group.name'), ingress('group.order'), ingress('load-balancer-name'), ingress('scheme'), ingress('ip-address-type'),
   ingress('subnets'), ingress('security-groups'), ingress('inbound-cidrs'), ingress('security-group-prefix-lists'),
+  ingress('manage-backend-security-group-rules'),
   ingress('listen-ports'), ingress('ssl-redirect'), ingress('certificate-arn'), ingress('ssl-policy'), ingress('load-balancer-attributes'),
   ingress('actions.<name>'), ingress('conditions.<name>'),
   // target groups: the backend Service first, then the Ingress
@@ -101,8 +102,6 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
   ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),
   ingress('minimum-load-balancer-capacity', 'refused', 'capacity reservations are not implemented'),
-  ingress('manage-backend-security-group-rules', 'refused',
-    'a shared backend security group is not implemented: with security-groups set, no rule is added to node or pod security groups', ['false']),
   ingress('dry-run-plan', 'ignored', 'upstream writes it (feature gate IngressPlanAnnotation) and never reads it as input; use aws-lb-controller plan'),
 ];
 
@@ -143,7 +142,6 @@ const noFlag = (key: string, why: string, harmless?: readonly string[], bool?: t
 const NO_SERVICES = 'Services of type LoadBalancer (NLB) are not managed by this controller yet';
 const NO_GATEWAY = 'the Gateway API is not implemented';
 const NO_AGA = 'Global Accelerator is not implemented';
-const NO_BACKEND_SG = 'a shared backend security group is not implemented: each ALB\'s own security group is the source of the node and pod rules';
 
 export const FLAG_KEYS: readonly UpstreamKey[] = [
   ...['cluster-name', 'kubeconfig', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-api-throttle', 'aws-max-retries', 'ingress-class',
@@ -151,7 +149,8 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
     'sync-period', 'enable-leader-election', 'leader-election-id', 'leader-election-namespace', 'metrics-bind-addr', 'health-probe-bind-addr',
     'webhook-bind-port', 'webhook-cert-dir', 'enable-pod-readiness-gate-inject', 'ingress-max-concurrent-reconciles',
     'targetgroupbinding-max-concurrent-reconciles', 'feature-gates', 'log-level', 'disable-ingress-class-annotation',
-    'disable-ingress-group-name-annotation'].map(flag),
+    'disable-ingress-group-name-annotation', 'enable-backend-security-group', 'backend-security-group',
+    'enable-manage-backend-security-group-rules'].map(flag),
   noFlag('aws-vpc-tags', 'finding the VPC by tags is not implemented; give --aws-vpc-id'),
   noFlag('aws-vpc-tag-key', 'deprecated upstream, where it has no effect either'),
   noFlag('load-balancer-class', NO_SERVICES, ['service.k8s.aws/nlb']),
@@ -164,9 +163,6 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('targetgroupbinding-max-exponential-backoff-delay', 'the retry back-off of bindings is capped at upstream\'s default, 1000s', ['1000s', '16m40s']),
   noFlag('targetgroupbinding-requeue-duration', 'the re-check interval of bindings whose pods wait on a readiness gate is fixed here (5s)'),
   noFlag('lb-stabilization-monitor-interval', 'capacity reservations are not implemented'),
-  noFlag('enable-backend-security-group', NO_BACKEND_SG, ['false'], true),
-  noFlag('backend-security-group', NO_BACKEND_SG, ['']),
-  noFlag('enable-manage-backend-security-group-rules', NO_BACKEND_SG, ['false'], true),
   noFlag('disable-restricted-sg-rules', 'node and pod security-group rules always open only the target ports', ['false'], true),
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),

@@ -23,7 +23,7 @@ import { bindingDiffs, bindingKey } from './kinds/target-group-binding.ts';
 import { targetGroupKind } from './kinds/target-group.ts';
 import { orderNodesSteps, stringsIn, type OrderNode } from './order.ts';
 import type { Change, ObservedBinding, Plan, PlanOptions, Spec } from './types.ts';
-import { collectRefs, containsUnknown, resolveRefs, type Resolver } from './values.ts';
+import { canonicalJson, collectRefs, containsUnknown, resolveRefs, type Resolver } from './values.ts';
 
 class Planner {
   readonly stack: Stack;
@@ -197,12 +197,13 @@ class Planner {
       const after = resolveRefs(d.spec, this.resolve);
       const o = byKey.get(bindingKey(d.spec));
       byKey.delete(bindingKey(d.spec));
+      const chain = this.afterSourcesAttached(d);
       if (observed === undefined) {
-        this.planBindingUnobserved(d, after);
+        this.planBindingUnobserved(d, after, chain);
       } else if (!o) {
-        this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: `no TargetGroupBinding ${bindingKey(d.spec)}` }, d.spec);
+        this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: `no TargetGroupBinding ${bindingKey(d.spec)}` }, d.spec, chain);
       } else {
-        this.matchBinding(d, o, after);
+        this.matchBinding(d, o, after, chain);
       }
     }
     for (const o of byKey.values()) {
@@ -211,26 +212,54 @@ class Planner {
     }
   }
 
-  planBindingUnobserved(d: TargetGroupBinding, after: TargetGroupBinding['spec']): void {
+  planBindingUnobserved(d: TargetGroupBinding, after: TargetGroupBinding['spec'], chain: readonly string[]): void {
     if (typeof after.targetGroupARN === 'string') {
-      this.addForward({ action: 'noop', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group exists; assumed in place (no observed bindings given)' }, d.spec);
+      this.addForward({ action: 'noop', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group exists; assumed in place (no observed bindings given)' }, d.spec, chain);
     } else {
-      this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group is created by this plan' }, d.spec);
+      this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group is created by this plan' }, d.spec, chain);
     }
   }
 
-  matchBinding(d: TargetGroupBinding, o: ObservedBinding, after: TargetGroupBinding['spec']): void {
+  matchBinding(d: TargetGroupBinding, o: ObservedBinding, after: TargetGroupBinding['spec'], chain: readonly string[]): void {
     const diffs = bindingDiffs(d.spec, o.spec, this.resolve);
     const replaceFields = diffs.filter((x) => x.status === 'changed' && x.forcesReplacement).map((x) => x.path);
     const base = { kind: 'TargetGroupBinding' as const, id: d.id, before: o.spec, after };
     if (replaceFields.length === 0) {
-      this.addForward(inPlaceChange(base, diffs), d.spec);
+      const attached = chain.length > 0 ? this.attachedBy(d) : undefined;
+      this.addForward(inPlaceChange(base, diffs, (fields) => `${fields.join(', ')} differ`
+        + (attached && fields.includes('networking') ? `; applied after the LoadBalancer update attaches ${attached.join(', ')}, and node/pod `
+          + 'rules from it are authorized before the old ones are revoked: the targets admit the load balancer throughout' : '')), d.spec, chain);
       return;
     }
     const fields = diffs.filter((x) => x.status === 'changed').map((x) => x.path);
     const common = { action: 'replace' as const, ...base, reason: `${replaceFields.join(', ')} cannot change in place`, replaceFields, fields, diffs };
     this.addDelete({ ...common, phase: 'delete' }, 'early', [bindingKey(o)]);
-    this.addForward({ ...common, phase: 'create' }, d.spec);
+    this.addForward({ ...common, phase: 'create' }, d.spec, chain);
+  }
+
+  /** the binding's rule sources (resolved where they can be) */
+  bindingSources(d: TargetGroupBinding): unknown[] {
+    return (d.spec.networking?.ingress ?? []).flatMap((r) => r.from.flatMap((f) => ('securityGroup' in f ? [resolveRefs(f.securityGroup.groupID, this.resolve)] : [])));
+  }
+
+  /**
+   * A binding whose rule source is one of the load balancer's security groups comes after the load balancer's
+   * change: a new source (the shared backend group, on migration) is on the load balancer before the targets'
+   * rules move to it, so there is no moment when the targets admit none of the load balancer's groups.
+   */
+  afterSourcesAttached(d: TargetGroupBinding): string[] {
+    const lb = this.desiredOf('LoadBalancer')[0];
+    if (!lb) return [];
+    const lbGroups = lb.spec.securityGroups.map((g) => canonicalJson(resolveRefs(g, this.resolve)));
+    return this.bindingSources(d).some((s) => lbGroups.includes(canonicalJson(s))) ? [resourceKey(lb)] : [];
+  }
+
+  /** the binding's rule sources that the load balancer's update adds to it */
+  attachedBy(d: TargetGroupBinding): string[] | undefined {
+    const lbChange = this.forward.find((n) => n.change.kind === 'LoadBalancer' && n.change.action === 'update')?.change;
+    const before = (lbChange?.before as { securityGroups?: readonly unknown[] } | undefined)?.securityGroups ?? [];
+    const added = this.bindingSources(d).filter((s) => typeof s === 'string' && !before.includes(s)) as string[];
+    return lbChange?.fields?.includes('securityGroups') && added.length > 0 ? added : undefined;
   }
 
   *steps(): Steps<Plan> {

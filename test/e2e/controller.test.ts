@@ -142,8 +142,13 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     return (sg?.IpPermissions ?? []).flatMap((p) => (p.UserIdGroupPairs ?? [])
       .filter((g) => g.Description === NETWORKING_RULE_DESCRIPTION).map((g) => `${g.GroupId}→${p.FromPort}`)).sort();
   }
-  const managedSgOf = async (lbArn: string): Promise<string | undefined> =>
-    (await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0]?.SecurityGroups?.[0];
+  const lbGroupsOf = async (lbArn: string): Promise<string[]> =>
+    (await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0]?.SecurityGroups ?? [];
+  /** the ALB's own managed group: the one of its groups that is not the shared backend group */
+  const managedSgOf = async (lbArn: string): Promise<string | undefined> => {
+    const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: await lbGroupsOf(lbArn) }))).SecurityGroups ?? [];
+    return groups.find((g) => !(g.Tags ?? []).some((t) => t.Key === 'elbv2.k8s.aws/resource' && t.Value === 'backend-sg'))?.GroupId;
+  };
 
   let webPods: BackendPod[] = [];
   let webSvc: Service;
@@ -167,10 +172,10 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const tgbs = await admin.targetGroupBindings.list(ns);
     assert.equal(tgbs.items.length, 1);
     assert.deepEqual(tgbs.items[0]?.metadata?.finalizers, ['elbv2.k8s.aws/resources']);
-    // the pods' security group (the node group) lets the ALB's managed group reach the target port
-    const lbSg = await managedSgOf(lbs[0]?.arn ?? '');
-    assert.ok(lbSg);
-    await waitFor('node security group opened to the ALB', async () => (await nodeSgRules()).includes(`${lbSg}→8080`), 30_000);
+    // the pods' security group (the node group) lets the ALB (through the shared backend group it carries) reach the target port
+    const lbGroups = await lbGroupsOf(lbs[0]?.arn ?? '');
+    assert.equal(lbGroups.length, 2, 'the managed group and the shared backend group');
+    await waitFor('node security group opened to the ALB', async () => (await nodeSgRules()).some((r) => lbGroups.some((g) => r === `${g}→8080`)), 30_000);
   });
 
   it('follows pods added and removed with Register/DeregisterTargets only, never touching the load balancer', async () => {

@@ -6,7 +6,7 @@ import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
 import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
-  certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
+  bool, certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
 } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
@@ -50,6 +50,7 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   ipAddressType: ['ip-address-type', oneOf(['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] as const)],
   subnets: ['subnets', stringList()],
   securityGroups: ['security-groups', stringList()],
+  manageBackendSecurityGroupRules: ['manage-backend-security-group-rules', bool],
   inboundCidrs: ['inbound-cidrs', refine(stringList(cidr), atMost(CAPS.sourcesPerSecurityGroup, 'CIDRs'))],
   prefixLists: ['security-group-prefix-lists', refine(stringList(prefixListId), atMost(CAPS.sourcesPerSecurityGroup, 'prefix lists'))],
   listenPorts: ['listen-ports', listenPorts],

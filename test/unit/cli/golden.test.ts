@@ -17,7 +17,10 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 const VARIANTS: { name: string; args: string[]; code: number }[] = [
   { name: 'seed', args: [], code: 2 },
   { name: 'seed-facts', args: ['--facts', fixture('seed-facts/facts.json')], code: 2 },
+  // as the upstream controller leaves them (the shared backend security group on every ALB): adopted, nothing changes
   { name: 'seed-observed', args: ['--facts', fixture('seed-facts/facts.json'), '--observed', fixture('seed-observed/observed.json')], code: 0 },
+  // as this controller left them before the shared backend security group: the ALBs get it first, then the bindings move to it
+  { name: 'seed-migrate', args: ['--facts', fixture('seed-facts/facts.json'), '--observed', fixture('seed-migrate/observed.json')], code: 2 },
 ];
 
 describe('golden plans (test/golden)', () => {

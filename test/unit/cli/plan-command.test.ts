@@ -189,6 +189,7 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     ['a bad default scheme', ['--default-load-balancer-scheme=public']],
     ['an empty default SSL policy', ['--default-ssl-policy=']],
     ['a quota of zero', ['--max-listeners-per-load-balancer=0']],
+    ['a backend security group that is not an ID', ['--backend-security-group=k8s-traffic-demo']],
   ];
   for (const [what, flags] of refused) {
     it(`exits 1 with run's message for ${what}`, async () => {
@@ -199,7 +200,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     });
   }
 
-  it('refuses --default-tags aws:x=1 --external-managed-tags elbv2.k8s.aws/cluster in a real process, printing no plan', () => {
+  it('refuses --default-tags aws:x=1 --external-managed-tags elbv2.k8s.aws/cluster in a real process, printing no plan', function () {
+    this.timeout(CHILD_PROCESS_TIMEOUT_MS);
     const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo', '--default-tags', 'aws:x=1', '--external-managed-tags', 'elbv2.k8s.aws/cluster']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
@@ -237,12 +239,30 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
       defaultTargetType: CONFIG_DEFAULTS.defaultTargetType,
       defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
       defaultTags: CONFIG_DEFAULTS.defaultTags,
+      enableBackendSecurityGroup: CONFIG_DEFAULTS.enableBackendSecurityGroup,
+      manageBackendSecurityGroupRules: CONFIG_DEFAULTS.enableManageBackendSecurityGroupRules,
       featureGates: CONFIG_DEFAULTS.featureGates,
       disableIngressClassAnnotation: CONFIG_DEFAULTS.disableIngressClassAnnotation,
       disableIngressGroupNameAnnotation: CONFIG_DEFAULTS.disableIngressGroupNameAnnotation,
       quotas: CONFIG_DEFAULTS.awsQuotas,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
+    assert.equal(flags.backendSecurityGroup, undefined);
+  });
+
+  it('takes the backend security group flags: --backend-security-group becomes the fact the build uses', async () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-manage-backend-security-group-rules=true', '--backend-security-group', 'sg-0abc'], {});
+    assert.equal(flags.config.manageBackendSecurityGroupRules, true);
+    assert.equal(flags.backendSecurityGroup, 'sg-0abc');
+    const bare = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-manage-backend-security-group-rules', '--enable-backend-security-group'], {});
+    assert.deepEqual([bare.config.manageBackendSecurityGroupRules, bare.config.enableBackendSecurityGroup], [true, true], 'a bare boolean flag means true, as for run');
+    const given = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--backend-security-group', 'sg-0abc']);
+    assert.match(given.stdout, /securityGroups += \[\(known after apply: SecurityGroup "ManagedLBSecurityGroup" groupId\), "sg-0abc"\]/);
+    const offline = await inProcess(['-f', SEED, '--cluster-name', 'demo']);
+    assert.match(offline.stdout, /\(known after discovery: backend-security-group:k8s-traffic-demo-2a97516c35\)/);
+    const off = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--enable-backend-security-group=false']);
+    assert.doesNotMatch(off.stdout, /backend-security-group|k8s-traffic/);
+    assert.equal((await inProcess(['-f', SEED, '--cluster-name', 'demo', '--enable-backend-security-group=false', '--backend-security-group=sg-0abc'])).code, 1);
   });
 
   it('takes --feature-gates as run does: consulted gates reach the builder, refused values are errors', () => {
@@ -318,7 +338,8 @@ describe('plan: unexpected failures', function () {
 
   // The input that used to crash the builder: an IngressClassParams without `spec`. The builder is being
   // made to accept it; until then this asserts the one-line error, after that the plan. Never a stack trace.
-  it('an IngressClassParams without spec gives a plan or one error line, never a stack trace (real process)', () => {
+  it('an IngressClassParams without spec gives a plan or one error line, never a stack trace (real process)', function () {
+    this.timeout(CHILD_PROCESS_TIMEOUT_MS);
     const manifests = write('params-no-spec.yaml', `
 apiVersion: elbv2.k8s.aws/v1beta1
 kind: IngressClassParams

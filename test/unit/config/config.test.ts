@@ -43,6 +43,9 @@ describe('config: parseConfig', () => {
     assert.equal(c.defaultTargetType, 'instance');
     assert.equal(c.defaultLoadBalancerScheme, 'internal');
     assert.equal(c.defaultSslPolicy, 'ELBSecurityPolicy-2016-08');
+    assert.equal(c.enableBackendSecurityGroup, true);
+    assert.equal(c.backendSecurityGroup, undefined);
+    assert.equal(c.enableManageBackendSecurityGroupRules, false);
     assert.equal(c.syncPeriodMs, 36_000_000);
     assert.equal(c.enableLeaderElection, true);
     assert.equal(c.leaderElectionId, 'aws-load-balancer-controller-leader');
@@ -166,6 +169,15 @@ describe('config: parseConfig', () => {
       flag: 'sync-period', field: 'syncPeriodMs', valid: [['30m', 1_800_000], ['90s', 90_000], ['1h30m', 5_400_000], ['1.5h', 5_400_000]],
       invalid: [['10', /missing unit in duration "10"/], ['ten', /invalid duration "ten"/], ['0', /must be positive/], ['-1h', /must be positive/]],
     },
+    { flag: 'enable-backend-security-group', field: 'enableBackendSecurityGroup', valid: [['false', false], ['true', true]], invalid: [['no', /must be true or false, got "no"/]] },
+    {
+      flag: 'backend-security-group', field: 'backendSecurityGroup', valid: [['sg-0123456789abcdef0', 'sg-0123456789abcdef0'], ['sg-1a2b3c4d', 'sg-1a2b3c4d']],
+      invalid: [['k8s-traffic-demo', /must be a security group ID such as sg-0123abcd, got "k8s-traffic-demo"/], ['sg-', /security group ID/], ['SG-0ABC', /security group ID/]],
+    },
+    {
+      flag: 'enable-manage-backend-security-group-rules', field: 'enableManageBackendSecurityGroupRules', valid: [['true', true], ['0', false]],
+      invalid: [['maybe', /must be true or false/]],
+    },
     { flag: 'leader-election-id', field: 'leaderElectionId', valid: [['my.lease', 'my.lease']], invalid: [['My_Lease', /must be a lower-case DNS subdomain/]] },
     { flag: 'leader-election-namespace', field: 'leaderElectionNamespace', valid: [['kube-system', 'kube-system']], invalid: [['a.b', /must be a namespace name/]] },
     {
@@ -256,7 +268,7 @@ describe('config: parseConfig', () => {
   describe('upstream flags this controller does not implement', () => {
     const refused: readonly [string[], RegExp][] = [
       [['--aws-vpc-tags=Name=main'], /^--aws-vpc-tags=Name=main is an upstream flag this controller does not support: finding the VPC by tags is not implemented; give --aws-vpc-id; remove it$/],
-      [['--enable-backend-security-group'], /^--enable-backend-security-group=true is an upstream flag .*shared backend security group.* \("false" is accepted, as it changes nothing\)$/],
+      [['--disable-restricted-sg-rules'], /^--disable-restricted-sg-rules=true is an upstream flag .*only the target ports.* \("false" is accepted, as it changes nothing\)$/],
       [['--enable-endpoint-slices=false'], /^--enable-endpoint-slices=false .*EndpointSlices are always used/],
       [['--tolerate-non-existent-backend-service', 'false'], /write --tolerate-non-existent-backend-service=false/],
       [['--load-balancer-class', 'example.com/nlb'], /^--load-balancer-class=example.com\/nlb .*Services of type LoadBalancer.* \("service.k8s.aws\/nlb" is accepted/],
@@ -301,6 +313,28 @@ describe('config: parseConfig', () => {
         else if (!v.includes(',')) assert.ok('errors' in r && r.errors.some((e) => e.includes(g.key)), `${g.key}=${v}`);
       }), { numRuns: 2000 });
     });
+  });
+
+  it('refuses backend security group settings that --enable-backend-security-group=false would make useless', () => {
+    oneError(['--enable-backend-security-group=false', '--enable-manage-backend-security-group-rules'], /--enable-manage-backend-security-group-rules needs the backend security group/);
+    oneError(['--enable-backend-security-group=false', '--backend-security-group=sg-0abc'], /--backend-security-group sg-0abc would not be used/);
+    assert.equal(ok(['--enable-backend-security-group=false']).enableBackendSecurityGroup, false);
+  });
+
+  it('property: any --backend-security-group value is kept exactly when it is an sg- ID, empty means the default, else one error naming the flag', () => {
+    const id = fc.stringMatching(/^sg-[0-9a-f]{1,17}$/);
+    const value = fc.oneof(id, fc.string({ maxLength: 24 }), id.map((v) => ` ${v}`), id.map((v) => v.toUpperCase()), id.map((v) => `${v},sg-0ab`));
+    fc.assert(fc.property(value, (v) => {
+      const r = parseConfig([...base, `--backend-security-group=${v}`]);
+      if (v === '' || /^sg-[0-9a-f]+$/.test(v)) {
+        assert.ok('config' in r, `rejected "${v}"`);
+        assert.equal(r.config.backendSecurityGroup, v === '' ? undefined : v);
+      } else {
+        assert.ok('errors' in r, `accepted "${v}"`);
+        assert.equal(r.errors.length, 1);
+        assert.match(r.errors[0] ?? '', /^--backend-security-group /);
+      }
+    }), { numRuns: 2000 });
   });
 
   it('rejects a key in both --default-tags and --external-managed-tags', () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createAwsClients, type AwsClients } from '../../../src/aws/clients.ts';
+import { BackendSecurityGroup } from '../../../src/controllers/backend-security-group.ts';
 import { CONFLICTING_MEMBER_REFUSED, IngressGroupController, failureText, type FactsSource } from '../../../src/controllers/ingress-group.ts';
 import { ApplyError } from '../../../src/deploy/apply.ts';
 import { kubeClientsFor } from '../../../src/k8s/client.ts';
@@ -22,7 +23,7 @@ import { FakeKube } from '../k8s/fake-kube.ts';
 
 const config = {
   clusterName: 'demo', ingressClass: 'alb', defaultScheme: 'internal' as const, defaultTargetType: 'instance' as const,
-  defaultSslPolicy: 'ELBSecurityPolicy-2016-08', defaultTags: {}, externalManagedTags: [], vpcId: 'vpc-1',
+  defaultSslPolicy: 'ELBSecurityPolicy-2016-08', defaultTags: {}, externalManagedTags: [], vpcId: 'vpc-1', enableBackendSecurityGroup: true,
 };
 
 const FACTS: DiscoveredFacts = {
@@ -52,13 +53,19 @@ describe('controllers: IngressGroup failure reporting', () => {
   let aws: AwsClients;
   let http: FakeHttp;
 
-  const controller = (discovery: FactsSource): IngressGroupController => {
+  /** backend: the shared backend security group; none means a config with it turned off */
+  const controller = (discovery: FactsSource, backend?: BackendSecurityGroup): IngressGroupController => {
     const clients = kubeClientsFor(kube);
     return new IngressGroupController({
-      config, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery,
+      config: { ...config, enableBackendSecurityGroup: backend !== undefined }, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery,
       events: new EventRecorder({ events: clients.events, component: 'ingress' }), metrics: new ControllerMetrics(), log: silentLogger,
+      ...(backend ? { backendSecurityGroup: backend } : {}),
     });
   };
+  const backendGroup = (): BackendSecurityGroup => new BackendSecurityGroup({
+    ec2: aws.ec2, elbv2: aws.elbv2, log: silentLogger, finalizedStacks: () => [], bindingSources: () => new Set(),
+    spec: { clusterName: 'demo', vpcId: 'vpc-1', name: 'k8s-traffic-demo-2a97516c35', description: 'd', tags: { 'elbv2.k8s.aws/cluster': 'demo', 'elbv2.k8s.aws/resource': 'backend-sg' } },
+  });
   const eventsOf = (name: string): { type: string; reason: string; message: string }[] =>
     [...kube.store.values()]
       .filter((o) => o.kind === 'Event' || (o as { involvedObject?: unknown }).involvedObject)
@@ -138,6 +145,37 @@ describe('controllers: IngressGroup failure reporting', () => {
     const failing = controller({ discoverFacts: () => Promise.reject(accessDenied()) });
     await assert.rejects(failing.reconcile('shop', undefined, stopped.signal), /not authorized/);
     assert.deepEqual(eventsOf('a'), [], 'a failure after the signal aborted is not reported either');
+  });
+
+  it('reports a failure to create the shared backend security group on every member, before anything else is written', async () => {
+    // the account has no backend group, and refuses the create (emptyAccount answers every write with an error)
+    const c = controller({ discoverFacts: () => Promise.resolve(FACTS) }, backendGroup());
+    await assert.rejects(c.reconcile('shop'), /UnexpectedWrite/);
+    for (const name of ['a', 'b']) {
+      assert.equal(statusOf(name)?.reason, 'FailedDeployModel');
+      assert.match(statusOf(name)?.message ?? '', /^finding or creating the shared backend security group failed: UnexpectedWrite: unexpected call CreateSecurityGroup/);
+    }
+    // the stack is observed first (reads, ADR 6); then the group is looked up by its tags and created, and nothing else is sent
+    const seen = http.seen.map(action);
+    assert.deepEqual(seen.slice(-2), ['DescribeSecurityGroups', 'CreateSecurityGroup'], 'looked up by its tags, then created');
+    assert.deepEqual(seen.filter((a) => !a?.startsWith('Describe')), ['CreateSecurityGroup'], 'nothing else but reads');
+  });
+
+  it('acquires the backend group for a group that uses it and builds again with its ID (the plan is then complete)', async () => {
+    const acquired: string[] = [];
+    const settled: string[] = [];
+    const backend = {
+      known: () => undefined,
+      acquire: (stack: string) => { acquired.push(stack); return Promise.resolve('sg-0bac0000000000001'); },
+      settle: (stack: string, uses: boolean) => { settled.push(`${stack}=${uses}`); },
+    } as unknown as BackendSecurityGroup;
+    const leadership = new AbortController();
+    const c = controller({ discoverFacts: () => Promise.resolve(FACTS) }, backend);
+    // apply refuses an incomplete plan before it looks at the signal: Aborted shows the plan held no Unknown
+    const reconcile = c.reconcile('shop', undefined, leadership.signal);
+    leadership.abort();
+    await assert.rejects(reconcile, (e) => e instanceof ApplyError && e.code === 'Aborted');
+    assert.deepEqual([acquired, settled], [['ingress:shop'], []]);
   });
 
   it('a backend Service asking for authentication: FailedBuildModel on each Ingress routing to it, one Warning Event on the Service, nothing in AWS', async () => {

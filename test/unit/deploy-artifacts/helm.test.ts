@@ -361,6 +361,9 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'default-target-type'), 'ip');
       assert.equal(flag(objs, 'default-load-balancer-scheme'), 'internet-facing');
       assert.equal(flag(objs, 'default-ssl-policy'), values.defaultSSLPolicy);
+      assert.equal(flag(objs, 'enable-backend-security-group'), 'true');
+      assert.equal(flag(objs, 'backend-security-group'), 'sg-0123456789abcdef0');
+      assert.equal(flag(objs, 'enable-manage-backend-security-group-rules'), 'true');
       assert.equal(flag(objs, 'feature-gates'), 'ListenerRulesTagging=true,SubnetsClusterTagCheck=false');
       assert.equal(flag(objs, 'sync-period'), '1h');
       assert.equal(flag(objs, 'watch-namespace'), 'apps');

@@ -57,6 +57,12 @@ const ROWS: Row[] = [
     invalid: [],
   },
   {
+    // Go's strconv.ParseBool spellings, as upstream
+    key: 'manage-backend-security-group-rules', field: 'manageBackendSecurityGroupRules',
+    valid: [['true', true], ['False', false], ['1', true], ['0', false], ['T', true], ['f', false]],
+    invalid: [['yes', 'expected true or false, got "yes"'], ['', 'expected true or false, got ""']],
+  },
+  {
     key: 'inbound-cidrs', field: 'inboundCidrs',
     valid: [['10.0.0.0/8, 2001:db8::/32', ['10.0.0.0/8', '2001:db8::/32']], ['0.0.0.0/0,::/0', ['0.0.0.0/0', '::/0']], ['::ffff:10.0.0.0/104', ['::ffff:10.0.0.0/104']]],
     invalid: [
