@@ -34,14 +34,6 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-/** the VPC and region the controller needs; say plainly what is missing */
-export function requireAwsSettings(config: Config): { region: string; vpcId: string } | { errors: string[] } {
-  const errors: string[] = [];
-  if (!config.awsRegion) errors.push('--aws-region is required (or set AWS_REGION): reading it from EC2 instance metadata is not supported yet');
-  if (!config.awsVpcId) errors.push('--aws-vpc-id is required: discovering the VPC from EC2 instance metadata is not supported yet');
-  return errors.length ? { errors } : { region: config.awsRegion as string, vpcId: config.awsVpcId as string };
-}
-
 function leaseNamespace(config: Config): string {
   if (config.leaderElectionNamespace) return config.leaderElectionNamespace;
   try { return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || 'kube-system'; } catch { return 'kube-system'; }
