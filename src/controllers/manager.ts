@@ -70,6 +70,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   });
   const tgb = new TargetGroupBindingController({
     informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, vpcCidrs: () => vpcCidrs,
+    endpointsFailOpen: config.featureGates.EndpointsFailOpen,
     networking: { ec2: awsClients.ec2, clusterName: config.clusterName, vpcId: aws.vpcId },
   });
 

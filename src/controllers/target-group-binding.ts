@@ -19,7 +19,7 @@ import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type 
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
-import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
+import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type IpTargetsInput, type NetworkingBinding, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { NetworkingSync, type NetworkingSyncDeps } from './networking-sync.ts';
 
@@ -37,6 +37,8 @@ export interface TargetGroupBindingDeps {
   readonly log: Logger;
   /** VPC CIDRs: an IP outside them is registered with AvailabilityZone "all" */
   readonly vpcCidrs?: () => readonly string[] | undefined;
+  /** feature gate EndpointsFailOpen (default true): with no ready target, register those on nodes whose readiness is Unknown */
+  readonly endpointsFailOpen?: boolean;
   /** how soon to look again while a gated pod's target is not yet healthy (5 s) */
   readonly readinessRequeueMs?: number;
   /** keep node/pod security-group rules from the bindings' networking; off when absent */
@@ -61,6 +63,20 @@ export function withGatedEndpointsReady(slices: readonly EndpointSlice[], podOf:
       return podReadyButForGates(pod, nodeReady) ? { ...ep, conditions: { ...ep.conditions, ready: true } } : ep;
     }),
   }));
+}
+
+/**
+ * ip targets: ready endpoints, and those held back only by readiness gates. With none and `failOpen`
+ * (EndpointsFailOpen), also those whose containers are ready on nodes whose readiness is Unknown, as upstream.
+ */
+export function ipTargetsFailingOpen(
+  input: Omit<IpTargetsInput, 'endpointSlices'>, slices: readonly EndpointSlice[], podOf: (ns: string, name: string) => Pod | undefined,
+  nodeReady: (name: string) => string | undefined, failOpen: boolean,
+): DesiredTargets {
+  const ready = ipTargets({ ...input, endpointSlices: withGatedEndpointsReady(slices, podOf, nodeReady) as unknown as V1EndpointSlice[] });
+  if (ready.targets.length > 0 || ready.problem || !failOpen) return ready;
+  const unknownAsReady = (name: string): string | undefined => (nodeReady(name) === 'Unknown' ? 'True' : nodeReady(name));
+  return ipTargets({ ...input, endpointSlices: withGatedEndpointsReady(slices, podOf, unknownAsReady) as unknown as V1EndpointSlice[] });
 }
 
 /** the pod condition a target's health gives: True healthy, False any other known state, Unknown not yet seen */
@@ -297,19 +313,19 @@ export class TargetGroupBindingController {
     if (tgb.spec.targetType === 'ip') {
       const slices = i.endpointSlices.list(ns).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === svc.metadata?.name);
       const cidrs = this.#d.vpcCidrs?.();
-      return ipTargets({
+      return ipTargetsFailingOpen({
         service: svc as unknown as V1Service,
         servicePort: tgb.spec.serviceRef.port,
-        endpointSlices: withGatedEndpointsReady(slices, (pns, pname) => i.pods.get(pname, pns), nodeReady) as unknown as V1EndpointSlice[],
         ipAddressType: tgb.spec.ipAddressType ?? 'ipv4',
         ...(cidrs ? { vpcCidrs: cidrs } : {}),
-      });
+      }, slices, (pns, pname) => i.pods.get(pname, pns), nodeReady, this.#d.endpointsFailOpen ?? true);
     }
     return instanceTargets({
       service: svc as unknown as V1Service,
       servicePort: tgb.spec.serviceRef.port,
       nodes: i.nodes.list() as unknown as V1Node[],
       ...(tgb.spec.nodeSelector ? { nodeSelector: tgb.spec.nodeSelector } : {}),
+      failOpen: this.#d.endpointsFailOpen ?? true,
     });
   }
 

@@ -5,7 +5,7 @@ import { type ActionConfig, PREFIX, parseAction, parseConditions } from './annot
 import { buildTargetGroup } from './build-target-groups.ts';
 import type { MemberScope } from './context.ts';
 import type { Member } from './group.ts';
-import { issue, sortedUnique } from './snapshot.ts';
+import { gateOn, issue, sortedUnique } from './snapshot.ts';
 
 export const USE_ANNOTATION = 'use-annotation';
 export const MISSING_SERVICE_BODY = 'Backend service does not exist';
@@ -113,6 +113,10 @@ function annotationAction(s: MemberScope, a: ActionConfig, name: string): Action
     targets.push({ targetGroupArn: ref('TargetGroup', r.tg.id), ...w });
   });
   if (failed) return [];
+  if (targets.length > 1 && !gateOn(s.ctx.config, 'WeightedTargetGroups')) {
+    sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', `forwards to ${targets.length} target groups, which the feature gate WeightedTargetGroups=false turns off; forward to one`));
+    return [];
+  }
   if (targets.length === 0) {
     sink.notes.push(note(m, field, `no forward target exists: responding 503 "${MISSING_SERVICE_BODY}"`));
     return [fixed503(MISSING_SERVICE_BODY)];

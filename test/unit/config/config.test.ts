@@ -209,11 +209,8 @@ describe('config: parseConfig', () => {
     });
     const refused: readonly [string, RegExp][] = [
       ['ListenerRulesTagging=false', /ListenerRulesTagging=false is not supported \(upstream's default is true\): listeners and listener rules are always tagged; remove it/],
-      ['WeightedTargetGroups=0', /WeightedTargetGroups=false is not supported .*forward actions always use the weighted form/],
       ['EnableRGTAPI=true', /EnableRGTAPI=true is not supported .*DescribeTags/],
-      ['EndpointsFailOpen=false', /EndpointsFailOpen=false is not supported .*readiness is Unknown/],
       ['NLBSecurityGroup=false', /NLBSecurityGroup=false is not supported .*Services of type LoadBalancer/],
-      ['EnableIPTargetType=False', /EnableIPTargetType=false is not supported .*Services of type LoadBalancer/],
       ['GlobalAcceleratorController=true', /GlobalAcceleratorController=true is not supported .*Global Accelerator/],
       ['EnableCertificateManagement=T', /EnableCertificateManagement=true is not supported .*ACM certificates/],
       ['IngressPlanAnnotation=1', /IngressPlanAnnotation=true is not supported .*aws-lb-controller plan/],
@@ -224,7 +221,7 @@ describe('config: parseConfig', () => {
     }
     it('accepts either value of the gates it consults or whose both values it honours', () => {
       for (const g of ['SubnetsClusterTagCheck', 'ALBSingleSubnet', 'EnableDefaultTagsLowPriority', 'EnableServiceController', 'LBCapacityReservation',
-        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet']) {
+        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'WeightedTargetGroups', 'EnableIPTargetType', 'EndpointsFailOpen']) {
         for (const v of [true, false]) assert.equal((ok([`--feature-gates=${g}=${v}`]).featureGates as Record<string, boolean>)[g], v);
       }
     });
