@@ -26,7 +26,7 @@ describe('feature gates (own process, kube-apiserver + moto)', function () {
     const s = running();
     return startControllerProcess({
       clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId, awsEndpoint: s.motoUrl,
-      logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h', '--leader-election-id=gates-e2e', `--feature-gates=${gates}`],
+      logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h', '--enable-leader-election=false', `--feature-gates=${gates}`],
     }).then((p) => { procs.push(p); return p; });
   };
   const logOf = (name: string): string => { try { return readFileSync(join(logDir, `${name}.log`), 'utf8'); } catch { return ''; } };

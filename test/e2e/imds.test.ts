@@ -28,7 +28,7 @@ describe('start-up with --cluster-name alone (region and VPC from the IMDS stand
     const s = running();
     const p = await startControllerProcess({
       clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, awsEndpoint: s.motoUrl, logFile: join(logDir, `${name}.log`),
-      extraArgs: ['--sync-period=1h', '--leader-election-id=imds-e2e'],
+      extraArgs: ['--sync-period=1h', '--enable-leader-election=false'],
       env: { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url },
     });
     procs.push(p);
