@@ -47,8 +47,9 @@ Flags:
 export interface ControllerProcessOptions {
   readonly clusterName: string;
   readonly kubeconfig: string;
-  readonly region: string;
-  readonly vpcId: string;
+  /** omitted: not given, so read from instance metadata (point AWS_EC2_METADATA_SERVICE_ENDPOINT in `env` at a stand-in) */
+  readonly region?: string;
+  readonly vpcId?: string;
   readonly awsEndpoint: string;
   readonly logFile: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -86,7 +87,8 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
   const fd = openSync(o.logFile, 'a');
   // the image's entry, bundled as the image bundles it (ADR 0005): what the demo, the tests and the benchmark run
   const args = [...CONTROLLER_NODE_FLAGS, await controllerBundle(), 'run',
-    `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`, `--aws-region=${o.region}`, `--aws-vpc-id=${o.vpcId}`,
+    `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`,
+    ...(o.region === undefined ? [] : [`--aws-region=${o.region}`]), ...(o.vpcId === undefined ? [] : [`--aws-vpc-id=${o.vpcId}`]),
     `--aws-api-endpoints=elasticloadbalancing=${o.awsEndpoint},ec2=${o.awsEndpoint},acm=${o.awsEndpoint},tagging=${o.awsEndpoint}`,
     `--metrics-bind-addr=127.0.0.1:${mPort}`, `--health-probe-bind-addr=127.0.0.1:${hPort}`,
     `--leader-election-namespace=${o.leaseNamespace ?? 'default'}`, `--webhook-cert-dir=${join(dirname(o.logFile), 'no-webhook-certs')}`,

@@ -7,6 +7,15 @@ import { flagKey, isHarmless } from '../model/upstream-keys.ts';
 import { formatGoDuration, parseGoDuration } from './duration.ts';
 import { FEATURE_GATE_DEFAULTS, type FeatureGates, parseFeatureGates, parseGoBool } from './feature-gates.ts';
 
+/** the instance metadata service's addresses on EC2 */
+export const IMDS_IPV4_ENDPOINT = 'http://169.254.169.254';
+export const IMDS_IPV6_ENDPOINT = 'http://[fd00:ec2::254]';
+/** upstream's --aws-api-endpoints service ID for instance metadata (the Go SDK's imds.ServiceID) */
+const IMDS_SERVICE_ID = 'ec2imds';
+
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z0-9]+)+-\d+$/;
+export const VPC_ID_PATTERN = /^vpc-[0-9a-f]+$/;
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** one --aws-api-throttle entry: calls of `serviceId` whose operation matches `operationPattern` */
@@ -28,6 +37,14 @@ export interface Config {
   readonly awsRegion: string | undefined;
   /** --aws-vpc-id; undefined means ask instance metadata */
   readonly awsVpcId: string | undefined;
+  /**
+   * where instance metadata is read when the region or the VPC is not given: --aws-api-endpoints ec2imds=URL
+   * (upstream's service ID), else $AWS_EC2_METADATA_SERVICE_ENDPOINT, else by $AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE
+   * (IPv4, the default, or IPv6), as the SDKs do
+   */
+  readonly imdsEndpoint: string;
+  /** $AWS_EC2_METADATA_DISABLED=true: instance metadata is never read, as the SDKs honour it */
+  readonly imdsDisabled: boolean;
   /** --aws-api-endpoints serviceID=URL,…: endpoint overrides, keys lower-cased (e.g. ec2, elasticloadbalancing) */
   readonly awsApiEndpoints: Readonly<Record<string, string>>;
   /** --aws-max-retries (10): SDK retry attempts per call */
@@ -102,6 +119,8 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   kubeconfig: undefined,
   awsRegion: undefined,
   awsVpcId: undefined,
+  imdsEndpoint: IMDS_IPV4_ENDPOINT,
+  imdsDisabled: false,
   awsApiEndpoints: {},
   awsMaxRetries: 10,
   awsApiThrottle: [],
@@ -223,7 +242,8 @@ const applyEndpoints: Apply = (v, d) => {
     let ok = false;
     try { ok = ['http:', 'https:'].includes(new URL(url).protocol); } catch { ok = false; }
     if (!ok) return `--aws-api-endpoints: the endpoint for ${service} must be an http(s) URL, got "${url}"`;
-    out[service.toLowerCase()] = url;
+    if (service.toLowerCase() === IMDS_SERVICE_ID) d.imdsEndpoint = url;
+    else out[service.toLowerCase()] = url;
   }
   d.awsApiEndpoints = out;
   return undefined;
@@ -278,11 +298,11 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'cluster-name': { kind: 'value', usage: 'EKS cluster name (required)', apply: nonEmpty('cluster-name', (v, d) => { d.clusterName = v; }) },
   kubeconfig: { kind: 'value', usage: 'path to a kubeconfig; default $KUBECONFIG, else in-cluster', apply: nonEmpty('kubeconfig', (v, d) => { d.kubeconfig = v; }) },
   'aws-region': { kind: 'value', usage: 'AWS region; default $AWS_REGION or instance metadata', apply: (v, d) => {
-    if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(v)) return `--aws-region must look like us-east-1, got "${v}"`;
+    if (!AWS_REGION_PATTERN.test(v)) return `--aws-region must look like us-east-1, got "${v}"`;
     d.awsRegion = v; return undefined;
   } },
   'aws-vpc-id': { kind: 'value', usage: 'VPC ID; default from instance metadata', apply: (v, d) => {
-    if (!/^vpc-[0-9a-f]+$/.test(v)) return `--aws-vpc-id must look like vpc-0123abcd, got "${v}"`;
+    if (!VPC_ID_PATTERN.test(v)) return `--aws-vpc-id must look like vpc-0123abcd, got "${v}"`;
     d.awsVpcId = v; return undefined;
   } },
   'aws-api-endpoints': { kind: 'value', usage: 'serviceID=URL,… endpoint overrides', apply: applyEndpoints },
@@ -425,6 +445,9 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>, d: Draft): v
   d.awsRegion = pick('AWS_REGION', 'AWS_DEFAULT_REGION');
   d.leaderElectionNamespace = pick('POD_NAMESPACE');
   d.podName = pick('POD_NAME', 'HOSTNAME');
+  const ipv6 = pick('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE')?.toLowerCase() === 'ipv6';
+  d.imdsEndpoint = pick('AWS_EC2_METADATA_SERVICE_ENDPOINT') ?? (ipv6 ? IMDS_IPV6_ENDPOINT : IMDS_IPV4_ENDPOINT);
+  d.imdsDisabled = pick('AWS_EC2_METADATA_DISABLED')?.toLowerCase() === 'true';
 }
 
 function crossCheck(d: Draft, given: ReadonlySet<string>): string[] {

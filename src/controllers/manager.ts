@@ -38,14 +38,6 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-/** the VPC and region the controller needs; say plainly what is missing */
-export function requireAwsSettings(config: Config): { region: string; vpcId: string } | { errors: string[] } {
-  const errors: string[] = [];
-  if (!config.awsRegion) errors.push('--aws-region is required (or set AWS_REGION): reading it from EC2 instance metadata is not supported yet');
-  if (!config.awsVpcId) errors.push('--aws-vpc-id is required: discovering the VPC from EC2 instance metadata is not supported yet');
-  return errors.length ? { errors } : { region: config.awsRegion as string, vpcId: config.awsVpcId as string };
-}
-
 function leaseNamespace(config: Config): string {
   if (config.leaderElectionNamespace) return config.leaderElectionNamespace;
   try { return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || 'kube-system'; } catch { return 'kube-system'; }
@@ -99,6 +91,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   });
   const tgb = new TargetGroupBindingController({
     informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, clusterName: config.clusterName, targetGroups, vpcCidrs: cidrsOf,
+    endpointsFailOpen: config.featureGates.EndpointsFailOpen,
     networking: { ec2: awsClients.ec2, clusterName: config.clusterName, vpcId: aws.vpcId },
   });
 

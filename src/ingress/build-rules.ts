@@ -8,7 +8,7 @@ import { forwardTargetsProblem, LIMIT_CODE, ruleConditionsProblem } from './aws-
 import { buildTargetGroup } from './build-target-groups.ts';
 import type { MemberScope } from './context.ts';
 import type { Member } from './group.ts';
-import { append, issue, sortedUnique } from './snapshot.ts';
+import { append, gateOn, issue, sortedUnique } from './snapshot.ts';
 
 export const USE_ANNOTATION = 'use-annotation';
 export const MISSING_SERVICE_BODY = 'Backend service does not exist';
@@ -116,6 +116,10 @@ function annotationAction(s: MemberScope, a: ActionConfig, name: string): Action
     targets.push({ targetGroupArn: ref('TargetGroup', r.tg.id), ...w });
   });
   if (failed) return [];
+  if (targets.length > 1 && !gateOn(s.ctx.config, 'WeightedTargetGroups')) {
+    sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', `forwards to ${targets.length} target groups, which the feature gate WeightedTargetGroups=false turns off; forward to one`));
+    return [];
+  }
   const twice = forwardTargetsProblem(targets);
   if (twice) {
     sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', twice));

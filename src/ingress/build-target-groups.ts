@@ -10,7 +10,7 @@ import { LIMIT_CODE, tagCountProblem } from './aws-limits.ts';
 import { type MemberScope, keyValueMap, mergeTags, withDefaultTags } from './context.ts';
 import { targetGroupId, targetGroupName } from './naming.ts';
 import { problems } from './normalize.ts';
-import { annotatedService, issue } from './snapshot.ts';
+import { annotatedService, gateOn, issue } from './snapshot.ts';
 
 export interface TargetGroupPlan {
   readonly id: string;
@@ -66,6 +66,11 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
   }
   const b = parsed.value;
   const targetType: TargetType = m.params?.spec.targetType ?? b.targetType ?? ctx.config.defaultTargetType;
+  if (targetType === 'ip' && !gateOn(ctx.config, 'EnableIPTargetType')) {
+    const from = m.params?.spec.targetType ? `IngressClassParams ${m.params.metadata.name} targetType` : b.targetType ? `${PREFIX}target-type` : '--default-target-type';
+    sink.issues.push(issue(m.ref, field, 'InvalidTargetType', `target type ip (from ${from}) is turned off by the feature gate EnableIPTargetType=false; use instance targets`));
+    return { kind: 'error' };
+  }
   const protocol = b.backendProtocol ?? DEFAULTS.backendProtocol;
   const protocolVersion = b.backendProtocolVersion ?? DEFAULTS.backendProtocolVersion;
   let tgPort: number;

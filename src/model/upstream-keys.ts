@@ -201,11 +201,11 @@ const SERVICE_GATE = 'it governs Services of type LoadBalancer (NLB), which this
 
 export const GATE_KEYS = [
   gate('ListenerRulesTagging', true, 'listeners and listener rules are always tagged', true),
-  gate('WeightedTargetGroups', true, 'forward actions always use the weighted form', true),
+  gate('WeightedTargetGroups', true, 'consulted by the rule build: false refuses a forward action to more than one target group'),
   gate('ServiceTypeLoadBalancerOnly', false, SERVICE_GATE, false),
-  gate('EndpointsFailOpen', true, 'instance targets always fall back to nodes whose readiness is Unknown when no node is Ready', true),
+  gate('EndpointsFailOpen', true, 'consulted by target registration: with no ready target, true registers the nodes (instance) or the pods with ready containers (ip) on nodes whose readiness is Unknown; false registers none'),
   gate('EnableServiceController', true, `either value: ${NO_SERVICES}`),
-  gate('EnableIPTargetType', true, SERVICE_GATE, true),
+  gate('EnableIPTargetType', true, 'consulted by the target-group build: false refuses target type ip (annotation, IngressClassParams or --default-target-type)'),
   gate('EnableRGTAPI', false, 'owned resources are found with DescribeTags, never the Resource Groups Tagging API', false),
   gate('SubnetsClusterTagCheck', true, 'consulted by subnet discovery: false keeps subnets tagged for other clusters'),
   gate('NLBHealthCheckAdvancedConfig', true, SERVICE_GATE, true),

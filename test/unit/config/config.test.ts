@@ -244,11 +244,8 @@ describe('config: parseConfig', () => {
     });
     const refused: readonly [string, RegExp][] = [
       ['ListenerRulesTagging=false', /ListenerRulesTagging=false is not supported \(upstream's default is true\): listeners and listener rules are always tagged; remove it/],
-      ['WeightedTargetGroups=0', /WeightedTargetGroups=false is not supported .*forward actions always use the weighted form/],
       ['EnableRGTAPI=true', /EnableRGTAPI=true is not supported .*DescribeTags/],
-      ['EndpointsFailOpen=false', /EndpointsFailOpen=false is not supported .*readiness is Unknown/],
       ['NLBSecurityGroup=false', /NLBSecurityGroup=false is not supported .*Services of type LoadBalancer/],
-      ['EnableIPTargetType=False', /EnableIPTargetType=false is not supported .*Services of type LoadBalancer/],
       ['GlobalAcceleratorController=true', /GlobalAcceleratorController=true is not supported .*Global Accelerator/],
       ['EnableCertificateManagement=T', /EnableCertificateManagement=true is not supported .*ACM certificates/],
       ['IngressPlanAnnotation=1', /IngressPlanAnnotation=true is not supported .*aws-lb-controller plan/],
@@ -259,7 +256,7 @@ describe('config: parseConfig', () => {
     }
     it('accepts either value of the gates it consults or whose both values it honours', () => {
       for (const g of ['SubnetsClusterTagCheck', 'ALBSingleSubnet', 'EnableDefaultTagsLowPriority', 'EnableServiceController', 'LBCapacityReservation',
-        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet']) {
+        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'WeightedTargetGroups', 'EnableIPTargetType', 'EndpointsFailOpen']) {
         for (const v of [true, false]) assert.equal((ok([`--feature-gates=${g}=${v}`]).featureGates as Record<string, boolean>)[g], v);
       }
     });
@@ -356,6 +353,34 @@ describe('config: parseConfig', () => {
       assert.equal(c.kubeconfig, '/flag');
       assert.equal(c.awsRegion, 'ap-south-1');
       assert.equal(c.leaderElectionNamespace, 'lb');
+    });
+  });
+
+  describe('instance metadata endpoint', () => {
+    it('is the IPv4 address by default, IPv6 by AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, and enabled', () => {
+      assert.equal(ok([]).imdsEndpoint, 'http://169.254.169.254');
+      assert.equal(ok([], { AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv6' }).imdsEndpoint, 'http://[fd00:ec2::254]');
+      assert.equal(ok([]).imdsDisabled, false);
+      assert.equal(ok([], { AWS_EC2_METADATA_DISABLED: 'TRUE' }).imdsDisabled, true);
+      assert.equal(ok([], { AWS_EC2_METADATA_DISABLED: 'false' }).imdsDisabled, false);
+    });
+    it('takes upstream\'s ec2imds service ID out of --aws-api-endpoints (not an API client)', () => {
+      const c = ok(['--aws-api-endpoints=ec2=http://127.0.0.1:5000,EC2IMDS=http://127.0.0.1:1338']);
+      assert.equal(c.imdsEndpoint, 'http://127.0.0.1:1338');
+      assert.deepEqual(c.awsApiEndpoints, { ec2: 'http://127.0.0.1:5000' });
+    });
+    it('property: --aws-api-endpoints ec2imds, else AWS_EC2_METADATA_SERVICE_ENDPOINT, else the mode decides', () => {
+      const url = fc.constantFrom('http://127.0.0.1:1', 'http://10.0.0.1', 'https://imds.example.com:8443');
+      fc.assert(fc.property(fc.option(url, { nil: undefined }), fc.option(url, { nil: undefined }), fc.constantFrom(undefined, 'IPv4', 'IPv6', 'ipv6'),
+        (flag, envEndpoint, mode) => {
+          const env: Record<string, string> = {};
+          if (envEndpoint !== undefined) env.AWS_EC2_METADATA_SERVICE_ENDPOINT = envEndpoint;
+          if (mode !== undefined) env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE = mode;
+          const c = ok(flag === undefined ? [] : [`--aws-api-endpoints=ec2imds=${flag}`], env);
+          const byMode = mode?.toLowerCase() === 'ipv6' ? 'http://[fd00:ec2::254]' : 'http://169.254.169.254';
+          assert.equal(c.imdsEndpoint, flag ?? envEndpoint ?? byMode);
+          assert.equal('ec2imds' in c.awsApiEndpoints, false);
+        }));
     });
   });
 

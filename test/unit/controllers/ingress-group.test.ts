@@ -18,7 +18,7 @@ import type { DiscoveredFacts } from '../../../src/model/index.ts';
 import { silentLogger } from '../../../src/server/log.ts';
 import { waitFor } from '../../../src/stand-ins/wait.ts';
 import { ControllerMetrics } from '../../../src/server/metrics.ts';
-import { elbError, emptyAccount, FakeHttp, TEST_CREDENTIALS, writesSeen } from '../aws/fake-http.ts';
+import { action, elbError, emptyAccount, FakeHttp, TEST_CREDENTIALS, writesSeen } from '../aws/fake-http.ts';
 import { FakeKube } from '../k8s/fake-kube.ts';
 
 const config = {
