@@ -1,4 +1,4 @@
-// Lint guards the design: the pure core (model, ingress, plan) imports no I/O layer.
+// Lint guards the design: the pure core (model, ingress, service, plan) imports no I/O layer.
 import tseslint from 'typescript-eslint';
 
 const ioLayers = ['**/aws/**', '**/k8s/**', '**/deploy/**', '**/targets/**', '**/controllers/**', '**/cli/**',
@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/model/**/*.ts', 'src/ingress/**/*.ts', 'src/plan/**/*.ts'],
+    files: ['src/model/**/*.ts', 'src/ingress/**/*.ts', 'src/service/**/*.ts', 'src/plan/**/*.ts'],
     rules: {
       // type-only imports (e.g. V1Ingress from @kubernetes/client-node) are erased at runtime, so they are allowed
       'no-restricted-imports': 'off',

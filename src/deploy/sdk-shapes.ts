@@ -51,7 +51,7 @@ export function toSdkCondition(c: RuleCondition): SdkCondition {
 
 export const toSdkConditions = (cs: readonly RuleCondition[]): SdkCondition[] => cs.map(toSdkCondition);
 
-export const toSdkMatcher = (m: HealthCheck['matcher']): Matcher => ({
+export const toSdkMatcher = (m: NonNullable<HealthCheck['matcher']>): Matcher => ({
   ...(m.httpCode === undefined ? {} : { HttpCode: m.httpCode }),
   ...(m.grpcCode === undefined ? {} : { GrpcCode: m.grpcCode }),
 });
@@ -60,16 +60,17 @@ type HealthCheckFields = Pick<CreateTargetGroupInput & ModifyTargetGroupInput,
   'HealthCheckEnabled' | 'HealthCheckProtocol' | 'HealthCheckPort' | 'HealthCheckPath' | 'HealthCheckIntervalSeconds'
   | 'HealthCheckTimeoutSeconds' | 'HealthyThresholdCount' | 'UnhealthyThresholdCount' | 'Matcher'>;
 
+/** path and matcher only when the model sets them: a TCP health check takes neither */
 export const toSdkHealthCheck = (h: HealthCheck): HealthCheckFields => ({
   HealthCheckEnabled: h.enabled,
   HealthCheckProtocol: h.protocol as ProtocolEnum,
   HealthCheckPort: h.port,
-  HealthCheckPath: h.path,
+  ...(h.path === undefined ? {} : { HealthCheckPath: h.path }),
   HealthCheckIntervalSeconds: h.intervalSeconds,
   HealthCheckTimeoutSeconds: h.timeoutSeconds,
   HealthyThresholdCount: h.healthyThresholdCount,
   UnhealthyThresholdCount: h.unhealthyThresholdCount,
-  Matcher: toSdkMatcher(h.matcher),
+  ...(h.matcher === undefined ? {} : { Matcher: toSdkMatcher(h.matcher) }),
 });
 
 /** One IpPermission per rule, so that authorize and revoke work rule by rule. */

@@ -1,4 +1,4 @@
-// Subnets for an ALB: explicit (IDs or Name tags), tag-filtered (IngressClassParams), or auto-discovered by role tag.
+// Subnets for a load balancer: explicit (IDs or Name tags), tag-filtered (IngressClassParams), or auto-discovered by role tag.
 import { type DiscoveredSubnet, type Known, type Scheme, unknown } from '../model/index.ts';
 import { compareStrings } from './snapshot.ts';
 
@@ -16,8 +16,14 @@ export type SubnetSource =
 /** ok: sorted subnet IDs (or Unknown when discovery facts are missing); error: why none fit. */
 export type SubnetResult = { readonly ok: true; readonly subnets: Known<readonly string[]> } | { readonly ok: false; readonly reason: string };
 
-export function resolveSubnets(source: SubnetSource, scheme: Scheme, clusterName: string, facts: readonly DiscoveredSubnet[] | undefined): SubnetResult {
-  if (source.kind === 'explicit') return resolveExplicit(source.nameOrIds, facts);
+/** how many availability zones a load balancer needs: an ALB two, an NLB one */
+export interface SubnetNeeds { readonly minAzs: number; readonly what: string }
+export const ALB_SUBNETS: SubnetNeeds = { minAzs: MIN_AZS, what: 'an ALB' };
+export const NLB_SUBNETS: SubnetNeeds = { minAzs: 1, what: 'an NLB' };
+
+export function resolveSubnets(source: SubnetSource, scheme: Scheme, clusterName: string, facts: readonly DiscoveredSubnet[] | undefined,
+  needs: SubnetNeeds = ALB_SUBNETS): SubnetResult {
+  if (source.kind === 'explicit') return resolveExplicit(source.nameOrIds, facts, needs);
   if (!facts) return { ok: true, subnets: unknown('discovery:subnets') };
   let candidates: readonly DiscoveredSubnet[];
   let what: string;
@@ -40,8 +46,8 @@ export function resolveSubnets(source: SubnetSource, scheme: Scheme, clusterName
     const cur = byAz.get(s.availabilityZone);
     if (!cur || better(s, cur, ownTag)) byAz.set(s.availabilityZone, s);
   }
-  if (byAz.size < MIN_AZS) {
-    return { ok: false, reason: `found ${byAz.size} availability zone(s) with usable ${what} (need at least ${MIN_AZS}; subnets tagged for other clusters or with fewer than ${MIN_FREE_IPS} free IPs are skipped)` };
+  if (byAz.size < needs.minAzs) {
+    return { ok: false, reason: `found ${byAz.size} availability zone(s) with usable ${what} (need at least ${needs.minAzs}; subnets tagged for other clusters or with fewer than ${MIN_FREE_IPS} free IPs are skipped)` };
   }
   return { ok: true, subnets: [...byAz.values()].map((s) => s.id).sort(compareStrings) };
 }
@@ -54,7 +60,7 @@ function better(a: DiscoveredSubnet, b: DiscoveredSubnet, ownTag: string): boole
   return a.id < b.id;
 }
 
-function resolveExplicit(nameOrIds: readonly string[], facts: readonly DiscoveredSubnet[] | undefined): SubnetResult {
+function resolveExplicit(nameOrIds: readonly string[], facts: readonly DiscoveredSubnet[] | undefined, needs: SubnetNeeds): SubnetResult {
   if (!facts) {
     if (nameOrIds.every((x) => x.startsWith('subnet-'))) return { ok: true, subnets: [...new Set(nameOrIds)].sort(compareStrings) };
     return { ok: true, subnets: unknown('discovery:subnets') };
@@ -71,6 +77,6 @@ function resolveExplicit(nameOrIds: readonly string[], facts: readonly Discovere
     if (other) return { ok: false, reason: `subnets ${other} and ${s.id} are both in ${s.availabilityZone}; give one subnet per availability zone` };
     azs.set(s.availabilityZone, s.id);
   }
-  if (azs.size < MIN_AZS) return { ok: false, reason: `an ALB needs subnets in at least ${MIN_AZS} availability zones, got ${azs.size}` };
+  if (azs.size < needs.minAzs) return { ok: false, reason: `${needs.what} needs subnets in at least ${needs.minAzs} availability zone${needs.minAzs === 1 ? '' : 's'}, got ${azs.size}` };
   return { ok: true, subnets: found.map((s) => s.id).sort(compareStrings) };
 }

@@ -28,7 +28,8 @@ export function show(v: unknown): string {
   return String(v);
 }
 
-export const issue = (object: ObjectRef, suffix: string, reason: string): Issue => ({ object, field: PREFIX + suffix, code: INVALID, reason });
+/** `prefix`: the annotation family (alb.ingress.kubernetes.io/ by default; service.beta.kubernetes.io/ for Services) */
+export const issue = (object: ObjectRef, suffix: string, reason: string, prefix = PREFIX): Issue => ({ object, field: prefix + suffix, code: INVALID, reason });
 
 export const has = (o: AnnotatedObject | undefined, key: string): boolean =>
   o !== undefined && typeof o.annotations === 'object' && o.annotations !== null && Object.hasOwn(o.annotations, key);
@@ -163,8 +164,8 @@ export const inRange = (min: number, max: number): Check<number> => (n) =>
 export type Table<V> = { readonly [K in keyof V]-?: readonly [suffix: string, shape: Shape<NonNullable<V[K]>>] };
 
 /** Reads one annotation of `obj` through `shape`; an unexpected exception becomes a reason. */
-export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>): Result<T> {
-  const raw: unknown = obj.annotations[PREFIX + suffix];
+export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>, prefix = PREFIX): Result<T> {
+  const raw: unknown = obj.annotations[prefix + suffix];
   try {
     return typeof raw === 'string' ? shape(raw) : fail(`expected a string, got ${show(raw)}`);
   } catch (e) {
@@ -180,16 +181,16 @@ const isEmpty = (v: unknown): boolean =>
  * Reads every row of `table`. `source` picks the object a key is read from (the Service before the
  * Ingress for backend annotations), so an issue names the object that holds the bad value.
  */
-export function readTable<V>(table: Table<V>, source: (key: string) => AnnotatedObject | undefined): Parsed<Partial<V>> & { from: Partial<Record<keyof V, AnnotatedObject>> } {
+export function readTable<V>(table: Table<V>, source: (key: string) => AnnotatedObject | undefined, prefix = PREFIX): Parsed<Partial<V>> & { from: Partial<Record<keyof V, AnnotatedObject>> } {
   const value: Partial<V> = {};
   const from: Partial<Record<keyof V, AnnotatedObject>> = {};
   const issues: Issue[] = [];
   for (const field of Object.keys(table) as (keyof V)[]) {
     const [suffix, shape] = table[field];
-    const obj = source(PREFIX + suffix);
+    const obj = source(prefix + suffix);
     if (obj === undefined) continue;
-    const r = readOne(obj, suffix, shape);
-    if (!r.ok) issues.push(issue(obj.ref, suffix, r.reason));
+    const r = readOne(obj, suffix, shape, prefix);
+    if (!r.ok) issues.push(issue(obj.ref, suffix, r.reason, prefix));
     else if (!isEmpty(r.value)) {
       value[field] = r.value;
       from[field] = obj;
