@@ -1,11 +1,12 @@
-// Wiring of a running controller: clients → informers (on every replica) → leader election → the two loops
-// (leader only) → HTTP servers (probes, metrics) and the pod webhook (every replica). `startManager` returns a
+// Wiring of a running controller: clients → informers (on every replica) → leader election → the loops
+// (leader only: IngressGroups, Services unless switched off, TargetGroupBindings) → HTTP servers (probes,
+// metrics) and the webhooks (every replica). `startManager` returns a
 // handle whose `stop()` shuts everything down in reverse order: the loops drain first, then the Lease is released.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import { Discovery } from '../aws/discovery.ts';
-import { builderSettings, type Config } from '../config/config.ts';
+import { builderSettings, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../config/config.ts';
 import { createKubeClients, type KubeClients } from '../k8s/client.ts';
 import { EventRecorder } from '../k8s/events.ts';
 import { createInformers, every, type InformerSet } from '../k8s/informer.ts';
@@ -17,6 +18,7 @@ import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
 import { IngressGroupController } from './ingress-group.ts';
+import { ServiceController } from './service.ts';
 import { TargetGroupBindingController } from './target-group-binding.ts';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -64,6 +66,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   const onEventError = (err: unknown): void => log.warn('could not record an Event', { error: errorMessage(err) });
   const ingressEvents = new EventRecorder({ events: kube.events, component: 'ingress', ...(host ? { host } : {}), onError: onEventError });
   const tgbEvents = new EventRecorder({ events: kube.events, component: 'targetGroupBinding', ...(host ? { host } : {}), onError: onEventError });
+  const serviceEvents = new EventRecorder({ events: kube.events, component: 'service', ...(host ? { host } : {}), onError: onEventError });
 
   informers.onLifecycle((e) => {
     if (e.type === 'error') log.warn('informer error', { resource: e.resource, phase: e.phase, error: errorMessage(e.error) });
@@ -76,6 +79,11 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
   });
+  const services = serviceControllerEnabled(config) ? new ServiceController({
+    config: { ...serviceBuilderSettings(config), vpcId: aws.vpcId },
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: serviceEvents, metrics, log,
+  }) : undefined;
+  if (!services) log.info('Service controller disabled (--enable-service-controller=false or gate EnableServiceController=false)');
   const tgb = new TargetGroupBindingController({
     informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, vpcCidrs: () => vpcCidrs,
     networking: { ec2: awsClients.ec2, clusterName: config.clusterName, vpcId: aws.vpcId },
@@ -88,8 +96,10 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     if (e.outcome === 'error') log.warn('reconcile failed; will retry', { controller, key: e.key, error: errorMessage(e.error) });
   };
   const ingressQueue = new WorkQueue({});
+  const serviceQueue = new WorkQueue({});
   const tgbQueue = new WorkQueue({});
   ingress.register(ingressQueue);
+  services?.register(serviceQueue);
   tgb.register(tgbQueue);
   informers.startAll();
 
@@ -103,6 +113,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
       for (const clear of timers) clear();
       tgb.stop();
       void ingressQueue.shutdown();
+      void serviceQueue.shutdown();
       void tgbQueue.shutdown();
     }, { once: true });
     await Promise.race([informers.waitForSync(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
@@ -110,14 +121,16 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     try { vpcCidrs = (await discovery.vpc())?.cidrs; } catch (err) { log.warn('could not read the VPC CIDRs', { error: errorMessage(err) }); }
     if (signal.aborted) return;
     log.info('starting controllers', { ingresses: informers.ingresses.list().length, targetGroupBindings: informers.targetGroupBindings.list().length });
-    for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
-    for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
-    every(systemClock, config.syncPeriodMs, () => {
+    const resync = (): void => {
       for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
+      for (const k of services?.allKeys() ?? []) serviceQueue.add(k, 'resync');
       for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
-    }, signal);
+    };
+    resync();
+    every(systemClock, config.syncPeriodMs, resync, signal);
     const depth = setInterval(() => {
       metrics.queueDepth.set({ controller: 'ingress' }, ingressQueue.depth().user + ingressQueue.depth().resync);
+      if (services) metrics.queueDepth.set({ controller: 'service' }, serviceQueue.depth().user + serviceQueue.depth().resync);
       metrics.queueDepth.set({ controller: 'targetGroupBinding' }, tgbQueue.depth().user + tgbQueue.depth().resync);
     }, 1000);
     depth.unref();
@@ -126,6 +139,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     const reconcileTgb: Reconciler = (key, item) => tgb.reconcile(key, item);
     await Promise.all([
       runWorkers(ingressQueue, config.ingressMaxConcurrentReconciles, reconcileIngress, { onEvent: queueEvents('ingress') }),
+      ...(services ? [runWorkers(serviceQueue, config.serviceMaxConcurrentReconciles, (key, item) => services.reconcile(key, item, signal), { onEvent: queueEvents('service') })] : []),
       runWorkers(tgbQueue, config.targetGroupBindingMaxConcurrentReconciles, reconcileTgb, { onEvent: queueEvents('targetGroupBinding') }),
     ]);
   };
@@ -180,19 +194,24 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   // servers
   const certDir = config.webhookCertDir;
   let webhook: RunningWebhook | undefined;
-  if (!config.enablePodReadinessGateInject) {
-    log.info('pod webhook disabled by --enable-pod-readiness-gate-inject=false');
+  const serveServices = config.enableServiceMutatorWebhook && services !== undefined;
+  if (!config.enablePodReadinessGateInject) log.info('pod webhook disabled by --enable-pod-readiness-gate-inject=false');
+  if (!serveServices) log.info('Service webhook disabled (--enable-service-mutator-webhook=false, or the Service controller is off)');
+  if (!config.enablePodReadinessGateInject && !serveServices) {
+    // nothing to serve
   } else if (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'))) {
     webhook = await startWebhookServer({
       port: config.webhookBindPort, certDir, log,
-      lookup: {
-        bindings: (ns) => informers.targetGroupBindings.list(ns),
-        service: (ns, name) => informers.services.get(name, ns),
+      routes: {
+        ...(config.enablePodReadinessGateInject ? {
+          pods: { bindings: (ns) => informers.targetGroupBindings.list(ns), service: (ns, name) => informers.services.get(name, ns) },
+        } : {}),
+        ...(serveServices ? { serviceClass: config.loadBalancerClass } : {}),
       },
     });
-    log.info('pod webhook listening', { port: webhook.port });
+    log.info('webhooks listening', { port: webhook.port, pods: config.enablePodReadinessGateInject, services: serveServices });
   } else {
-    log.info('pod webhook disabled: no tls.crt and tls.key in --webhook-cert-dir', { dir: certDir });
+    log.info('webhooks disabled: no tls.crt and tls.key in --webhook-cert-dir', { dir: certDir });
   }
   const probes = probeRoutes({
     ready: {

@@ -85,12 +85,14 @@ export function toIpPermission(r: SecurityGroupRule): IpPermission {
   };
 }
 
+const MODEL_PROTOCOLS: readonly string[] = ['tcp', 'udp', 'icmp', 'icmpv6'] satisfies readonly SecurityGroupRule['ipProtocol'][];
+
 /** The inverse for reading back a group during adoption: one rule per source range. */
 export function fromIpPermissions(perms: readonly IpPermission[] | undefined): SecurityGroupRule[] {
   const out: SecurityGroupRule[] = [];
   for (const p of perms ?? []) {
-    if (p.IpProtocol !== 'tcp' || p.FromPort === undefined || p.ToPort === undefined) continue;
-    const base = { ipProtocol: 'tcp' as const, fromPort: p.FromPort, toPort: p.ToPort };
+    if (!MODEL_PROTOCOLS.includes(p.IpProtocol ?? '') || p.FromPort === undefined || p.ToPort === undefined) continue;
+    const base = { ipProtocol: p.IpProtocol as SecurityGroupRule['ipProtocol'], fromPort: p.FromPort, toPort: p.ToPort };
     for (const r of p.IpRanges ?? []) if (r.CidrIp) out.push({ ...base, cidrIpv4: r.CidrIp });
     for (const r of p.Ipv6Ranges ?? []) if (r.CidrIpv6) out.push({ ...base, cidrIpv6: r.CidrIpv6 });
     for (const r of p.PrefixListIds ?? []) if (r.PrefixListId) out.push({ ...base, prefixListId: r.PrefixListId });

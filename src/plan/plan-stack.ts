@@ -11,7 +11,7 @@ import type { Observed, ObservedListener, ObservedListenerRule, ObservedState } 
 import type { Ref } from '../model/refs.ts';
 import type { ListenerRule, Resource, Stack, TargetGroupBinding } from '../model/stack.ts';
 import { resourceKey } from '../model/stack.ts';
-import { TAG_INGRESS_RESOURCE } from '../model/tags.ts';
+import { resourceTagKey } from '../model/tags.ts';
 import { inPlaceChange, type TagContext } from './compare.ts';
 import { RANK, type TaggedKind } from './kinds/kind.ts';
 import { loadBalancerKind } from './kinds/load-balancer.ts';
@@ -63,10 +63,11 @@ class Planner {
 
   planTagged<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>): void {
     const byId = new Map<string, O[]>();
+    const resourceTag = resourceTagKey(this.stack.family);
     for (const o of [...mod.observed(this.observed)].sort((a, b) => a.arn.localeCompare(b.arn))) {
-      const id = o.tags[TAG_INGRESS_RESOURCE];
+      const id = o.tags[resourceTag];
       if (id === undefined) {
-        this.warnings.push(`${mod.kind} ${o.arn} carries this stack's tags but no ${TAG_INGRESS_RESOURCE} tag; left alone`);
+        this.warnings.push(`${mod.kind} ${o.arn} carries this stack's tags but no ${resourceTag} tag; left alone`);
         continue;
       }
       byId.set(id, [...(byId.get(id) ?? []), o]);
@@ -76,7 +77,7 @@ class Planner {
       byId.delete(d.id);
       dups.forEach((x) => this.deleteTagged(mod, d.id, x, `another ${mod.kind} (${o?.arn}) carries the same resource tag`));
       if (!o) {
-        this.addForward({ action: 'create', kind: mod.kind, id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no ${mod.kind} tagged ${TAG_INGRESS_RESOURCE}=${d.id}` }, d.spec);
+        this.addForward({ action: 'create', kind: mod.kind, id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no ${mod.kind} tagged ${resourceTag}=${d.id}` }, d.spec);
         continue;
       }
       this.matchTagged(mod, d.id, d.spec as S, o);
@@ -229,7 +230,10 @@ class Planner {
     this.planBindings();
     const changes = [...orderNodes(this.early, 'reverse'), ...orderNodes(this.forward, 'forward'), ...orderNodes(this.late, 'reverse')];
     const complete = !changes.some((c) => (c.unknownFields?.length ?? 0) > 0 || containsUnknown(c.after));
-    return { formatVersion: '1', stackId: this.stack.id, changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}) };
+    return {
+      formatVersion: '1', stackId: this.stack.id, ...(this.stack.family === 'service' ? { family: 'service' as const } : {}),
+      changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}),
+    };
   }
 }
 
@@ -246,5 +250,5 @@ export function planStack(desired: Stack, observed: ObservedState, opts: PlanOpt
 }
 
 /** the desired stack of a group with no members left: planning it deletes everything the stack owns */
-export const emptyStack = (id: string): Stack => ({ id, members: [], resources: [] });
+export const emptyStack = (id: string, family?: Stack['family']): Stack => ({ id, ...(family ? { family } : {}), members: [], resources: [] });
 

@@ -16,7 +16,7 @@ import {
 import { serviceManagement } from './match.ts';
 import { type ServiceId, serviceStackId } from './naming.ts';
 import { targetTypeOf } from './target-groups.ts';
-import type { ExistingLoadBalancer, ServiceBuildInput, ServiceBuildResult } from './types.ts';
+import type { ExistingLoadBalancer, ServiceBuildConfig, ServiceBuildInput, ServiceBuildResult } from './types.ts';
 
 export const serviceIdOf = (svc: V1Service): ServiceId => ({
   namespace: svc.metadata?.namespace || 'default', name: svc.metadata?.name ?? '', uid: svc.metadata?.uid ?? '',
@@ -37,6 +37,15 @@ export function buildServiceStack(input: ServiceBuildInput): ServiceBuildResult 
   const ctx = ctxOrIssues;
   const stack = build(ctx);
   return ctx.issues.length > 0 ? { action: 'build', issues: ctx.issues, notes: ctx.notes } : { action: 'build', stack, issues: [], notes: ctx.notes };
+}
+
+/**
+ * The Issues a managed Service has whatever AWS holds (its annotations' values, its own shape): the controller asks
+ * this first and reports them without reading AWS at all. buildServiceStack finds the same ones and more.
+ */
+export function serviceInputIssues(svc: V1Service, config: ServiceBuildConfig): readonly Issue[] {
+  const r = context({ service: svc, config, facts: {} });
+  return 'svc' in r ? [] : r.issues;
 }
 
 /** deletion protection in aws-load-balancer-attributes holds the teardown (as upstream): the NLB stays, and says why */

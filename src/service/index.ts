@@ -1,5 +1,5 @@
 // The Service → NLB builder (pure). Annotation parsing and the registry of upstream Service annotations live in ./annotations.ts.
-export { buildServiceStack, emptyServiceStack, existingLoadBalancerOf, serviceIdOf, serviceRef } from './build.ts';
+export { buildServiceStack, emptyServiceStack, existingLoadBalancerOf, serviceIdOf, serviceInputIssues, serviceRef } from './build.ts';
 export { serviceManagement, hasServiceFinalizer, DEFAULT_LOAD_BALANCER_CLASS, LOAD_BALANCER_TYPE_KEY, TARGET_TYPE_KEY } from './match.ts';
 export type { ServiceManagement, MatchConfig } from './match.ts';
 export { SERVICE_PREFIX, SERVICE_ANNOTATION_KEYS, SERVICE_TABLE, parseServiceAnnotations } from './annotations.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CONFIG_DEFAULTS, flagUsage, parseConfig, type Config } from '../../../src/config/config.ts';
+import { CONFIG_DEFAULTS, flagUsage, parseConfig, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
 import { formatGoDuration, parseGoDuration } from '../../../src/config/duration.ts';
 
@@ -51,9 +51,22 @@ describe('config: parseConfig', () => {
     assert.equal(c.enablePodReadinessGateInject, true);
     assert.equal(c.ingressMaxConcurrentReconciles, 3);
     assert.equal(c.targetGroupBindingMaxConcurrentReconciles, 3);
+    assert.equal(c.serviceMaxConcurrentReconciles, 3);
+    assert.equal(c.loadBalancerClass, 'service.k8s.aws/nlb');
+    assert.equal(c.enableServiceController, true);
+    assert.equal(c.enableServiceMutatorWebhook, true);
     assert.deepEqual(c.featureGates, FEATURE_GATE_DEFAULTS);
     assert.equal(c.logLevel, 'info');
     assert.equal(CONFIG_DEFAULTS.syncPeriodMs, 36_000_000);
+  });
+
+  it('runs the Service path only when both --enable-service-controller and the gate EnableServiceController allow it', () => {
+    assert.equal(serviceControllerEnabled(ok([])), true);
+    assert.equal(serviceControllerEnabled(ok(['--enable-service-controller=false'])), false);
+    assert.equal(serviceControllerEnabled(ok(['--feature-gates=EnableServiceController=false'])), false);
+    const s = serviceBuilderSettings(ok(['--load-balancer-class=example.com/nlb', '--feature-gates=NLBSecurityGroup=false,EnableTCPUDPListener=true']));
+    assert.equal(s.loadBalancerClass, 'example.com/nlb');
+    assert.deepEqual([s.gates.nlbSecurityGroup, s.gates.enableTCPUDPListener, s.gates.enableIPTargetType], [false, true, true]);
   });
 
   it('returns a deeply frozen config', () => {
@@ -156,6 +169,13 @@ describe('config: parseConfig', () => {
     },
     { flag: 'ingress-max-concurrent-reconciles', field: 'ingressMaxConcurrentReconciles', valid: [['10', 10]], invalid: [['0', /between 1 and 1000, got 0/]] },
     { flag: 'targetgroupbinding-max-concurrent-reconciles', field: 'targetGroupBindingMaxConcurrentReconciles', valid: [['7', 7]], invalid: [['many', /must be an integer/]] },
+    { flag: 'service-max-concurrent-reconciles', field: 'serviceMaxConcurrentReconciles', valid: [['5', 5]], invalid: [['0', /between 1 and 1000, got 0/]] },
+    {
+      flag: 'load-balancer-class', field: 'loadBalancerClass', valid: [['service.k8s.aws/nlb', 'service.k8s.aws/nlb'], ['example.com/internal-nlb', 'example.com/internal-nlb']],
+      invalid: [['', /--load-balancer-class must be a label-style name/], ['a b', /label-style name/]],
+    },
+    { flag: 'enable-service-controller', field: 'enableServiceController', valid: [['false', false], ['true', true]], invalid: [['off', /must be true or false/]] },
+    { flag: 'enable-service-mutator-webhook', field: 'enableServiceMutatorWebhook', valid: [['false', false]], invalid: [['no', /must be true or false/]] },
     { flag: 'log-level', field: 'logLevel', valid: [['debug', 'debug'], ['error', 'error']], invalid: [['trace', /must be one of debug, info, warn, error, got "trace"/]] },
   ];
 
