@@ -141,14 +141,31 @@ export class OwnershipCache {
 
 /** observed state of one stack (empty when it owns nothing) */
 export async function observeStack(clients: ObserveClients, opts: ObserveOptions & { readonly stackId: string }): Promise<ObservedState> {
-  const all = await observe(clients, opts, opts.stackId);
-  return all.get(opts.stackId) ?? emptyState();
+  const family = opts.family ?? 'ingress';
+  const all = await observe(clients, opts, [family], opts.stackId);
+  return all.get(familyKey(family, opts.stackId)) ?? emptyState();
 }
 
-/** observed state of every stack this cluster owns something for, keyed by stack ID */
-export function observeAllStacks(clients: ObserveClients, opts: ObserveOptions): Promise<Map<string, ObservedState>> {
-  return observe(clients, opts, undefined);
+/** observed state of every stack of one family (IngressGroups by default) this cluster owns something for, keyed by stack ID */
+export async function observeAllStacks(clients: ObserveClients, opts: ObserveOptions): Promise<Map<string, ObservedState>> {
+  return (await observeEveryFamily(clients, opts, [opts.family ?? 'ingress'])).get(opts.family ?? 'ingress') ?? new Map();
 }
+
+/** every stack of the given families, in one pass (one listing serves them all), by family and stack ID */
+export async function observeEveryFamily(clients: ObserveClients, opts: Omit<ObserveOptions, 'family'>,
+  families: readonly StackFamily[] = ['ingress', 'service']): Promise<Map<StackFamily, Map<string, ObservedState>>> {
+  const all = await observe(clients, opts, families, undefined);
+  const out = new Map<StackFamily, Map<string, ObservedState>>(families.map((f) => [f, new Map()]));
+  for (const [key, state] of all) {
+    const [family, stack] = key.split(FAMILY_SEPARATOR) as [StackFamily, string];
+    out.get(family)?.set(stack, state);
+  }
+  return out;
+}
+
+const FAMILY_SEPARATOR = '\u0000';
+/** stacks of two families may share an ID ("namespace/name"): internal maps key by both */
+const familyKey = (family: StackFamily, stack: string): string => `${family}${FAMILY_SEPARATOR}${stack}`;
 
 interface MutableState {
   loadBalancers: ObservedLoadBalancer[];
@@ -172,16 +189,26 @@ interface LoadBalancerRead {
   readonly listeners: ListenerRead[];
 }
 
-async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack: string | undefined): Promise<Map<string, ObservedState>> {
+/** observed states keyed by familyKey */
+async function observe(clients: ObserveClients, opts: Omit<ObserveOptions, 'family'>, families: readonly StackFamily[],
+  onlyStack: string | undefined): Promise<Map<string, ObservedState>> {
   const { elbv2, ec2 } = clients;
   const concurrency = opts.concurrency ?? 8;
   const inVpc = (vpcId: string | undefined): boolean => opts.vpcId === undefined || vpcId === opts.vpcId;
-  const wanted = (stack: string | undefined): stack is string => stack !== undefined && (onlyStack === undefined || stack === onlyStack);
+  /** the familyKey of the stack a resource with these tags belongs to, among the wanted ones */
+  const ownerOf = (tags: Readonly<Record<string, string>>): string | undefined => {
+    for (const f of families) {
+      const stack = owningStack(tags, opts.clusterName, f);
+      if (stack !== undefined && (onlyStack === undefined || stack === onlyStack)) return familyKey(f, stack);
+    }
+    return undefined;
+  };
+  const wanted = (key: string | undefined): key is string => key !== undefined;
 
   const [allLbs, allTgs, sgs] = await Promise.all([
     describeLoadBalancers(elbv2),
     describeTargetGroups(elbv2),
-    describeSecurityGroups(ec2, { filters: securityGroupFilters(opts, onlyStack) }),
+    describeSecurityGroups(ec2, { filters: securityGroupFilters(opts, families, onlyStack) }),
   ]);
   const lbs = allLbs.filter((lb) => lb.LoadBalancerArn && inVpc(lb.VpcId));
   const tgs = allTgs.filter((tg) => tg.TargetGroupArn && tg.VpcId !== undefined && inVpc(tg.VpcId));
@@ -204,12 +231,11 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
   }
   const ownershipOf = (arn: string): Readonly<Record<string, string>> => fresh.get(arn) ?? known.get(arn) ?? {};
 
-  const family = opts.family ?? 'ingress';
   const ownedLbs = lbs
-    .map((lb) => ({ lb, stack: owningStack(ownershipOf(lb.LoadBalancerArn as string), opts.clusterName, family) }))
+    .map((lb) => ({ lb, stack: ownerOf(ownershipOf(lb.LoadBalancerArn as string)) }))
     .filter((x): x is { lb: LoadBalancer; stack: string } => wanted(x.stack));
   const ownedTgs = tgs
-    .map((tg) => ({ tg, stack: owningStack(ownershipOf(tg.TargetGroupArn as string), opts.clusterName, family) }))
+    .map((tg) => ({ tg, stack: ownerOf(ownershipOf(tg.TargetGroupArn as string)) }))
     .filter((x): x is { tg: TargetGroup; stack: string } => wanted(x.stack));
 
   const [lbReads, tgAttributes] = await Promise.all([
@@ -234,7 +260,7 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
   const tagsOf = (arn: string): Record<string, string> => fresh.get(arn) ?? more.get(arn) ?? {};
   // a cached verdict the fresh tags no longer support (retagged by hand) drops the resource
   const stillOwned = (arn: string): string | undefined => {
-    const stack = owningStack(tagsOf(arn), opts.clusterName, family);
+    const stack = ownerOf(tagsOf(arn));
     if (cache && !fresh.has(arn)) cache.set(arn, tagsOf(arn));
     return wanted(stack) ? stack : undefined;
   };
@@ -260,7 +286,7 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
   });
   for (const sg of sgs) {
     const t = tagMap(sg.Tags);
-    const stack = owningStack(t, opts.clusterName, family);
+    const stack = ownerOf(t);
     if (!sg.GroupId || !wanted(stack) || !inVpc(sg.VpcId)) continue;
     stateOf(stack).securityGroups.push({ arn: sg.GroupId, groupId: sg.GroupId, tags: t, spec: toSecurityGroupSpec(sg, t) });
   }
@@ -302,11 +328,12 @@ function addLoadBalancer(state: MutableState, r: LoadBalancerRead, tags: Record<
   }
 }
 
-function securityGroupFilters(opts: ObserveOptions, onlyStack: string | undefined): Filter[] {
-  const stackTag = stackTagKey(opts.family);
+function securityGroupFilters(opts: Omit<ObserveOptions, 'family'>, families: readonly StackFamily[], onlyStack: string | undefined): Filter[] {
+  const stackTags = families.map(stackTagKey);
   return [
     { Name: `tag:${TAG_CLUSTER}`, Values: [opts.clusterName] },
-    onlyStack !== undefined ? { Name: `tag:${stackTag}`, Values: [onlyStack] } : { Name: 'tag-key', Values: [stackTag] },
+    // one family when a single stack is asked for
+    onlyStack !== undefined ? { Name: `tag:${stackTags[0]}`, Values: [onlyStack] } : { Name: 'tag-key', Values: stackTags },
     ...(opts.vpcId !== undefined ? [{ Name: 'vpc-id', Values: [opts.vpcId] }] : []),
   ];
 }

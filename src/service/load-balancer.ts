@@ -204,7 +204,10 @@ export function managedSecurityGroupOf(ctx: ServiceContext, ipType: IpAddressTyp
   const cidrs = sourceRanges.length > 0 ? sourceRanges
     : prefixLists.length > 0 ? [] : ipType === 'dualstack' ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0'];
   const rules = new Map<string, SecurityGroupRule>();
-  const add = (r: SecurityGroupRule): void => { rules.set(JSON.stringify([r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4, r.cidrIpv6, r.prefixListId]), r); };
+  // keyed (and so sorted) by port, protocol, then source
+  const add = (r: SecurityGroupRule): void => {
+    rules.set([String(r.fromPort).padStart(5, '0'), String(r.toPort).padStart(5, '0'), r.ipProtocol, r.cidrIpv4 ?? '', r.cidrIpv6 ?? '', r.prefixListId ?? ''].join('|'), r);
+  };
   for (const p of servicePorts(ctx.svc)) {
     const ipProtocol = portProtocol(p).toLowerCase() === 'udp' ? 'udp' : 'tcp';
     for (const cidr of cidrs) {

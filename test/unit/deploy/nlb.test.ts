@@ -9,7 +9,7 @@ import {
   DescribeTagsCommand, DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ModifyCapacityReservationCommand,
   ModifyListenerAttributesCommand, ModifyListenerCommand, ModifyTargetGroupAttributesCommand, SetSecurityGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { applyPlan } from '../../../src/deploy/apply.ts';
 import { observeExtras, observeStack } from '../../../src/deploy/observe.ts';
 import { toTargetGroupSpec } from '../../../src/deploy/convert.ts';
@@ -26,8 +26,10 @@ const tags = (id: string) => Object.entries(stackTags('prod', 'shop/echo', id, '
 describe('deploy: network load balancers', () => {
   const elbv2 = new ElasticLoadBalancingV2Client({ region: 'us-east-1' });
   const ec2 = new EC2Client({ region: 'us-east-1' });
-  const elb = mockClient(ElasticLoadBalancingV2Client);
-  const ec2Mock = mockClient(EC2Client);
+  // class-level mocks, made when this suite runs and undone after it (other files use the real SDK)
+  let elb: AwsClientStub<ElasticLoadBalancingV2Client>;
+  let ec2Mock: AwsClientStub<EC2Client>;
+  before(() => { elb = mockClient(ElasticLoadBalancingV2Client); ec2Mock = mockClient(EC2Client); });
   after(() => { elb.restore(); ec2Mock.restore(); });
   beforeEach(() => { elb.reset(); ec2Mock.reset(); });
 
@@ -61,7 +63,7 @@ describe('deploy: network load balancers', () => {
       assert.deepEqual([tls?.protocol, tls?.sslPolicy, tls?.certificates, tls?.alpnPolicy], ['TLS', 'ELBSecurityPolicy-2016-08', [CERT], ['HTTP2Only']]);
       assert.equal(elb.commandCalls(DescribeRulesCommand).length, 0);
       const sgFilter = ec2Mock.commandCalls(DescribeSecurityGroupsCommand).at(-1)?.args[0].input.Filters;
-      assert.ok(sgFilter?.some((f) => f.Name === 'tag:service.k8s.aws/stack'));
+      assert.ok(sgFilter?.some((f: { Name?: string }) => f.Name === 'tag:service.k8s.aws/stack'));
       // a TCP target group has no protocol version, path or matcher
       const tgSpec = o.targetGroups[0]?.spec;
       assert.deepEqual([tgSpec?.protocolVersion, tgSpec?.healthCheck.path, tgSpec?.healthCheck.matcher], [undefined, undefined, undefined]);
