@@ -209,7 +209,8 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
         ...(serveServices ? { serviceClass: config.loadBalancerClass } : {}),
       },
     });
-    log.info('webhooks listening', { port: webhook.port, pods: config.enablePodReadinessGateInject, services: serveServices });
+    if (config.enablePodReadinessGateInject) log.info('pod webhook listening', { port: webhook.port });
+    if (serveServices) log.info('service webhook listening', { port: webhook.port });
   } else {
     log.info('webhooks disabled: no tls.crt and tls.key in --webhook-cert-dir', { dir: certDir });
   }

@@ -49,6 +49,12 @@ const PORT_ERROR_DOMAIN = 'service.k8s.aws';
 export const belongsToService = (tgb: TargetGroupBinding, namespace: string, name: string): boolean =>
   tgb.metadata?.labels?.[LABEL_SERVICE_STACK_NAMESPACE] === namespace && tgb.metadata?.labels?.[LABEL_SERVICE_STACK_NAME] === name;
 
+/** an update worth a reconcile: more than status, resourceVersion, managed fields, finalizers or our status annotation (our own writes) */
+export function serviceChanged(old: Service, next: Service): boolean {
+  const strip = (s: Service): Service => ({ ...s, metadata: { ...s.metadata, finalizers: [] } });
+  return changedBeyondStatus(strip(old), strip(next), SERVICE_RECONCILE_STATUS_ANNOTATION);
+}
+
 export class ServiceController {
   readonly #d: ServiceControllerDeps;
   readonly #log: Logger;
@@ -74,11 +80,7 @@ export class ServiceController {
     const enqueue = (svc: Service): void => { if (this.relevant(svc)) queue.add(objectKey(svc), 'user'); };
     this.#d.informers.services.addHandlers({
       add: enqueue,
-      // our own status and annotation writes change nothing a reconcile reads
-      update: (svc, old) => {
-        const changed = changedBeyondStatus(old as never, svc as never, SERVICE_RECONCILE_STATUS_ANNOTATION);
-        if (changed && (this.relevant(svc) || this.relevant(old))) queue.add(objectKey(svc), 'user');
-      },
+      update: (svc, old) => { if (serviceChanged(old, svc) && (this.relevant(svc) || this.relevant(old))) queue.add(objectKey(svc), 'user'); },
     });
   }
 

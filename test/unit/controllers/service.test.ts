@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createAwsClients, type AwsClients } from '../../../src/aws/clients.ts';
-import { ServiceController } from '../../../src/controllers/service.ts';
+import { ServiceController, serviceChanged } from '../../../src/controllers/service.ts';
 import type { FactsSource } from '../../../src/controllers/ingress-group.ts';
 import { kubeClientsFor } from '../../../src/k8s/client.ts';
 import { ManualClock } from '../../../src/k8s/clock.ts';
@@ -79,6 +79,18 @@ describe('controllers: Service', () => {
     await controller().reconcile('shop/foreign');
     assert.equal(http.seen.length, 0);
     assert.equal(finalizersOf('foreign'), undefined);
+  });
+
+  it('re-queues on a change a reconcile reads, not on its own finalizer, status or status annotation', () => {
+    const base = service('web', { [`${S}aws-load-balancer-scheme`]: 'internal' }) as unknown as Service;
+    const own = {
+      ...base, status: { loadBalancer: { ingress: [{ hostname: 'x' }] } },
+      metadata: { ...base.metadata, finalizers: ['service.k8s.aws/resources'], resourceVersion: '9', annotations: { ...base.metadata?.annotations, [SERVICE_RECONCILE_STATUS_ANNOTATION]: '{}' } },
+    } as Service;
+    assert.equal(serviceChanged(base, own), false);
+    assert.equal(serviceChanged(base, { ...base, metadata: { ...base.metadata, annotations: { [`${S}aws-load-balancer-scheme`]: 'internet-facing' } } }), true);
+    assert.equal(serviceChanged(own, { ...own, metadata: { ...own.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }), true);
+    assert.equal(serviceChanged(base, { ...base, spec: { ...base.spec, ports: [] } }), true);
   });
 
   it('reports bad annotations on the Service (Event + status annotation) without any AWS call', async () => {
