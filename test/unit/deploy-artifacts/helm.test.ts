@@ -214,7 +214,7 @@ describe('deploy artifacts: Helm chart', function () {
 
     it('serves the pod readiness-gate webhook over chart-generated TLS', () => {
       const hook = one(objs, 'MutatingWebhookConfiguration');
-      assert.equal(hook.webhooks.length, 1);
+      assert.deepEqual(hook.webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws', 'mservice.elbv2.k8s.aws']);
       const w = hook.webhooks[0];
       assert.equal(w.name, 'mpod.elbv2.k8s.aws');
       assert.equal(w.failurePolicy, 'Ignore');
@@ -251,6 +251,28 @@ describe('deploy artifacts: Helm chart', function () {
       assert.match(pem(secret.data['tls.key']), /PRIVATE KEY/);
     });
 
+    it('serves the Service webhook: sets the class on LoadBalancer Services, fails open, never its own Services', () => {
+      const w = one(objs, 'MutatingWebhookConfiguration').webhooks.find((x: Obj) => x.name === 'mservice.elbv2.k8s.aws');
+      assert.equal(w.clientConfig.service.path, '/mutate-v1-service');
+      assert.equal(w.failurePolicy, 'Ignore');
+      assert.deepEqual(w.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'], scope: 'Namespaced' }]);
+      assert.ok(!selects(w.objectSelector, one(objs, 'Deployment').spec.template.metadata.labels));
+      assert.equal(w.clientConfig.caBundle, one(objs, 'MutatingWebhookConfiguration').webhooks[0].clientConfig.caBundle);
+      assert.equal(flag(objs, 'enable-service-mutator-webhook'), undefined, 'on by default in the controller too');
+      const off = template('--set', 'clusterName=demo', '--set', 'enableServiceMutatorWebhook=false');
+      assert.equal(flag(off, 'enable-service-mutator-webhook'), 'false');
+      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws']);
+      const noServices = template('--set', 'clusterName=demo', '--set', 'enableServiceController=false');
+      assert.equal(flag(noServices, 'enable-service-controller'), 'false');
+      assert.deepEqual(one(noServices, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws'], 'no webhook for a controller that does not serve it');
+    });
+
+    it('lets the controller manage Services: patch on services and services/status', () => {
+      const rules = one(objs, 'ClusterRole').rules as Obj[];
+      const can = (resource: string, verb: string): boolean => rules.some((r) => r.apiGroups.includes('') && r.resources.includes(resource) && r.verbs.includes(verb));
+      for (const [resource, verb] of [['services', 'watch'], ['services', 'patch'], ['services/status', 'patch']]) assert.ok(can(resource as string, verb as string), `${verb} ${resource}`);
+    });
+
     it('creates the IngressClass alb, not default, without parameters', () => {
       const ic = one(objs, 'IngressClass');
       assert.equal(ic.metadata.name, 'alb');
@@ -267,9 +289,11 @@ describe('deploy artifacts: Helm chart', function () {
     });
 
     it('passes enablePodReadinessGateInject=false to the controller and then leaves out the webhook configuration', () => {
-      const off = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=false');
+      const off = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=false', '--set', 'enableServiceMutatorWebhook=false');
       assert.equal(flag(off, 'enable-pod-readiness-gate-inject'), 'false');
       assert.equal(all(off, 'MutatingWebhookConfiguration').length, 0, 'no webhook configuration pointing at a server that is not started');
+      const podsOff = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=false');
+      assert.deepEqual(one(podsOff, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mservice.elbv2.k8s.aws']);
       const parsed = parseConfig(args(off).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
       assert.ok('config' in parsed && parsed.config.enablePodReadinessGateInject === false);
       const on = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=true');
@@ -318,6 +342,9 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'log-level'), 'debug');
       assert.equal(flag(objs, 'ingress-max-concurrent-reconciles'), '5');
       assert.equal(flag(objs, 'targetgroupbinding-max-concurrent-reconciles'), '4');
+      assert.equal(flag(objs, 'service-max-concurrent-reconciles'), '2');
+      assert.equal(flag(objs, 'load-balancer-class'), 'example.com/nlb');
+      assert.equal(flag(objs, 'enable-service-controller'), 'true');
       assert.equal(args(objs).at(-1), values.extraArgs[0], 'extra args come last');
       const parsed = parseConfig(args(objs).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
       assert.ok('config' in parsed, 'errors' in parsed ? parsed.errors.join('; ') : '');
@@ -358,6 +385,8 @@ describe('deploy artifacts: Helm chart', function () {
     });
 
     it('applies the webhook failure policy and the extra selectors, still excluding its own pods', () => {
+      const service = one(objs, 'MutatingWebhookConfiguration').webhooks[1];
+      assert.deepEqual([service.failurePolicy, service.timeoutSeconds, service.rules[0].operations], ['Fail', 3, ['CREATE']]);
       const w = one(objs, 'MutatingWebhookConfiguration').webhooks[0];
       assert.equal(w.failurePolicy, 'Fail');
       assert.equal(w.timeoutSeconds, 5);
