@@ -1,6 +1,7 @@
 // Flags (and a few environment variables) become one frozen, typed Config at startup. Nothing else in the
 // program reads process.env: the caller passes `env` in, so tests need no global state.
 import { RESERVED_TAG_KEYS } from '../model/tags.ts';
+import { flagKey, isHarmless } from '../model/upstream-keys.ts';
 import type { ServiceBuildConfig } from '../service/index.ts';
 import { formatGoDuration, parseGoDuration } from './duration.ts';
 import { FEATURE_GATE_DEFAULTS, type FeatureGates, parseFeatureGates, parseGoBool } from './feature-gates.ts';
@@ -34,6 +35,10 @@ export interface Config {
   readonly awsApiThrottle: readonly ApiThrottleRule[];
   /** --ingress-class (alb): the legacy kubernetes.io/ingress.class value we manage; "" also manages class-less Ingresses */
   readonly ingressClass: string;
+  /** --disable-ingress-class-annotation (false): new uses of the legacy kubernetes.io/ingress.class annotation are refused */
+  readonly disableIngressClassAnnotation: boolean;
+  /** --disable-ingress-group-name-annotation (false): new uses of alb.ingress.kubernetes.io/group.name are refused */
+  readonly disableIngressGroupNameAnnotation: boolean;
   /** --watch-namespace: a single namespace; undefined (the default) watches all namespaces */
   readonly watchNamespace: string | undefined;
   /** --default-tags k=v,…: added to every AWS resource created; reserved keys are rejected */
@@ -96,6 +101,8 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   awsMaxRetries: 10,
   awsApiThrottle: [],
   ingressClass: 'alb',
+  disableIngressClassAnnotation: false,
+  disableIngressGroupNameAnnotation: false,
   watchNamespace: undefined,
   defaultTags: {},
   externalManagedTags: [],
@@ -256,6 +263,10 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'aws-max-retries': { kind: 'value', usage: 'SDK retries per call (10)', apply: integer('aws-max-retries', 0, 100, (n, d) => { d.awsMaxRetries = n; }) },
   'aws-api-throttle': { kind: 'value', usage: 'serviceID:operationRegex=rate:burst,… client-side limits', apply: applyThrottle },
   'ingress-class': { kind: 'value', usage: 'ingress class this controller manages (alb)', apply: (v, d) => { d.ingressClass = v.trim(); return undefined; } },
+  'disable-ingress-class-annotation': { kind: 'bool', usage: 'refuse new uses of the kubernetes.io/ingress.class annotation (false)',
+    apply: boolean('disable-ingress-class-annotation', (b, d) => { d.disableIngressClassAnnotation = b; }) },
+  'disable-ingress-group-name-annotation': { kind: 'bool', usage: 'refuse new uses of the group.name annotation (false)',
+    apply: boolean('disable-ingress-group-name-annotation', (b, d) => { d.disableIngressGroupNameAnnotation = b; }) },
   'watch-namespace': { kind: 'value', usage: 'a single namespace to watch (default all)', apply: (v, d) => {
     if (v === '') { d.watchNamespace = undefined; return undefined; }
     if (!DNS_LABEL.test(v) || v.length > 63) return `--watch-namespace must be a namespace name (lower-case DNS label), got "${v}"`;
@@ -307,7 +318,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     apply: integer('service-max-concurrent-reconciles', 1, 1000, (n, d) => { d.serviceMaxConcurrentReconciles = n; }) },
   'targetgroupbinding-max-concurrent-reconciles': { kind: 'value', usage: 'parallel TargetGroupBinding reconciles (3)',
     apply: integer('targetgroupbinding-max-concurrent-reconciles', 1, 1000, (n, d) => { d.targetGroupBindingMaxConcurrentReconciles = n; }) },
-  'feature-gates': { kind: 'value', usage: 'Name=bool,… (upstream gate names)', apply: (v, d) => {
+  'feature-gates': { kind: 'value', usage: 'Name=bool,… (upstream gate names; see docs/flags.md)', apply: (v, d) => {
     const r = parseFeatureGates(v);
     if ('errors' in r) return r.errors.join('; ');
     d.featureGates = r.gates; return undefined;
@@ -315,12 +326,31 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'log-level': { kind: 'value', usage: 'debug | info | warn | error (info)', apply: oneOf('log-level', ['debug', 'info', 'warn', 'error'], (v, d) => { d.logLevel = v; }) },
 };
 
+/**
+ * Flags of this controller that upstream does not have, so they are not in the registry of upstream keys: upstream
+ * switches its Service path with the gate EnableServiceController and its Service webhook with a chart value only.
+ */
+export const OWN_FLAGS: readonly string[] = ['enable-service-controller', 'enable-service-mutator-webhook'];
+
 /** flag names (without dashes) with usage and default, for --help */
 export function flagUsage(): readonly { readonly flag: string; readonly usage: string; readonly bool: boolean }[] {
   return Object.entries(FLAGS).map(([flag, spec]) => ({ flag: `--${flag}`, usage: spec.usage, bool: spec.kind === 'bool' }));
 }
 
 interface Assignment { readonly flag: string; readonly value: string }
+
+/**
+ * An upstream flag this controller does not implement (see the registry of upstream keys): undefined when its
+ * value asks for nothing this controller lacks (it is accepted and changes nothing), else the error.
+ */
+function notImplemented(flag: string, value: string): string | undefined {
+  const k = flagKey(flag);
+  if (!k || k.status !== 'refused') return `unknown flag --${flag}${suggest(flag)}`;
+  if (isHarmless(k, value)) return undefined;
+  const accepted = (k.harmless ?? []).map((h) => (h === '' ? 'an empty value' : `"${h}"`));
+  return `--${flag}${value === '' ? '' : `=${value}`} is an upstream flag this controller does not support: ${k.why}; remove it`
+    + (accepted.length ? ` (${accepted.join(' or ')} is accepted, as it changes nothing)` : '');
+}
 
 /** splits argv into flag assignments, Go/pflag style: --f=v, --f v, bare --bool means true */
 function tokenize(argv: readonly string[]): { assignments: Assignment[]; errors: string[] } {
@@ -335,26 +365,28 @@ function tokenize(argv: readonly string[]): { assignments: Assignment[]; errors:
     const eq = arg.indexOf('=');
     const flag = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = Object.hasOwn(FLAGS, flag) ? FLAGS[flag] : undefined;
-    if (!spec) {
-      errors.push(`unknown flag --${flag}${suggest(flag)}`);
-      if (eq < 0 && i + 1 < argv.length && !(argv[i + 1] ?? '').startsWith('--')) i++;
-      continue;
-    }
-    if (eq >= 0) { assignments.push({ flag, value: arg.slice(eq + 1) }); continue; }
-    if (spec.kind === 'bool') {
+    const kind = spec?.kind ?? (flagKey(flag)?.bool ? 'bool' : 'value');
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (kind === 'bool') {
       const next = argv[i + 1];
       if (next !== undefined && parseGoBool(next) !== undefined) {
         errors.push(`--${flag} is a boolean flag: write --${flag}=${next}, not "--${flag} ${next}"`);
         i++;
         continue;
       }
-      assignments.push({ flag, value: 'true' });
+      value = 'true';
+    } else {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) { value = next; i++; }
+    }
+    if (!spec) {
+      const error = notImplemented(flag, value ?? '');
+      if (error) errors.push(error);
       continue;
     }
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) { errors.push(`flag --${flag} needs a value`); continue; }
-    assignments.push({ flag, value: next });
-    i++;
+    if (value === undefined) { errors.push(`flag --${flag} needs a value`); continue; }
+    assignments.push({ flag, value });
   }
   return { assignments, errors };
 }
@@ -405,7 +437,10 @@ export function parseConfigFlags(values: Readonly<Record<string, string>>, env: 
   const assignments: Assignment[] = [];
   for (const [flag, value] of Object.entries(values)) {
     if (Object.hasOwn(FLAGS, flag)) assignments.push({ flag, value });
-    else errors.push(`unknown flag --${flag}${suggest(flag)}`);
+    else {
+      const error = notImplemented(flag, value);
+      if (error) errors.push(error);
+    }
   }
   return configOf(assignments, errors, env);
 }
@@ -433,14 +468,19 @@ export function describeConfig(config: Config): Record<string, unknown> {
 export function builderSettings(c: Config): {
   readonly clusterName: string; readonly ingressClass: string; readonly defaultScheme: Config['defaultLoadBalancerScheme'];
   readonly defaultTargetType: Config['defaultTargetType']; readonly defaultSslPolicy: string; readonly defaultTags: Readonly<Record<string, string>>;
+  readonly featureGates: FeatureGates;
+  readonly disableIngressClassAnnotation: boolean; readonly disableIngressGroupNameAnnotation: boolean;
 } {
   return Object.freeze({
     clusterName: c.clusterName,
     ingressClass: c.ingressClass,
+    disableIngressClassAnnotation: c.disableIngressClassAnnotation,
+    disableIngressGroupNameAnnotation: c.disableIngressGroupNameAnnotation,
     defaultScheme: c.defaultLoadBalancerScheme,
     defaultTargetType: c.defaultTargetType,
     defaultSslPolicy: c.defaultSslPolicy,
     defaultTags: c.defaultTags,
+    featureGates: c.featureGates,
   });
 }
 
@@ -466,6 +506,7 @@ export function serviceBuilderSettings(c: Config): ServiceBuildConfig {
       enableTCPUDPListener: g.EnableTCPUDPListener,
       lbCapacityReservation: g.LBCapacityReservation,
       enableDefaultTagsLowPriority: g.EnableDefaultTagsLowPriority,
+      subnetsClusterTagCheck: g.SubnetsClusterTagCheck,
     }),
   });
 }

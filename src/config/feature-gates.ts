@@ -1,41 +1,18 @@
-// Upstream's feature gates (pkg/config/feature_gates.go) with upstream's defaults. Gateway API, AGA and
-// target-control gates exist upstream but cover features this controller does not implement, so naming
-// one is an error rather than a silent no-op.
+// --feature-gates: upstream's gate names and defaults, from the registry of upstream keys. A gate either changes
+// what this controller does (consulted where it applies), or asks for behaviour this controller does not have
+// for one of its values, which is then refused at start-up naming the gate. An unknown gate name is an error,
+// as upstream.
+import { GATE_KEYS, type FeatureGateName, parseGoBool, refuses } from '../model/upstream-keys.ts';
 
-export const FEATURE_GATE_DEFAULTS = {
-  ListenerRulesTagging: true,
-  WeightedTargetGroups: true,
-  ServiceTypeLoadBalancerOnly: false,
-  EndpointsFailOpen: true,
-  EnableServiceController: true,
-  EnableIPTargetType: true,
-  EnableRGTAPI: false,
-  SubnetsClusterTagCheck: true,
-  NLBHealthCheckAdvancedConfig: true,
-  NLBSecurityGroup: true,
-  ALBSingleSubnet: false,
-  LBCapacityReservation: true,
-  SubnetDiscoveryByReachability: true,
-  EnableTCPUDPListener: false,
-  EnhancedDefaultBehavior: false,
-  EnableDefaultTagsLowPriority: false,
-  EnableCertificateManagement: false,
-  IngressPlanAnnotation: false,
-} as const satisfies Record<string, boolean>;
+export { parseGoBool, type FeatureGateName };
 
-export type FeatureGateName = keyof typeof FEATURE_GATE_DEFAULTS;
 export type FeatureGates = Readonly<Record<FeatureGateName, boolean>>;
 
-export const FEATURE_GATE_NAMES = Object.keys(FEATURE_GATE_DEFAULTS) as readonly FeatureGateName[];
+export const FEATURE_GATE_DEFAULTS: FeatureGates = Object.freeze(Object.fromEntries(GATE_KEYS.map((g) => [g.key, g.default])) as Record<FeatureGateName, boolean>);
 
-const isGateName = (name: string): name is FeatureGateName => Object.hasOwn(FEATURE_GATE_DEFAULTS, name);
+export const FEATURE_GATE_NAMES: readonly FeatureGateName[] = GATE_KEYS.map((g) => g.key);
 
-/** parses Go's strconv.ParseBool spellings */
-export function parseGoBool(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
-}
+const gateOf = (name: string) => GATE_KEYS.find((g) => g.key === name);
 
 /** "Name=bool,Name=bool" over the defaults; every bad entry is reported */
 export function parseFeatureGates(text: string): { gates: FeatureGates } | { errors: string[] } {
@@ -51,10 +28,13 @@ export function parseFeatureGates(text: string): { gates: FeatureGates } | { err
     }
     const name = entry.slice(0, eq).trim();
     const value = parseGoBool(entry.slice(eq + 1).trim());
-    if (!isGateName(name)) {
+    const gate = gateOf(name);
+    if (!gate) {
       errors.push(`--feature-gates: unknown feature gate "${name}"; known gates: ${FEATURE_GATE_NAMES.join(', ')}`);
     } else if (value === undefined) {
       errors.push(`--feature-gates: ${name} needs a boolean value, got "${entry.slice(eq + 1)}"`);
+    } else if (refuses(gate, String(value))) {
+      errors.push(`--feature-gates: ${name}=${value} is not supported (upstream's default is ${gate.default}): ${gate.why}; remove it`);
     } else {
       gates[name] = value;
     }

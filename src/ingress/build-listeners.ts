@@ -2,7 +2,7 @@
 // order, less those the rule optimizer leaves out, then priorities dense from 1.
 import { type Action, type Listener, type ListenerRule, type Note, ref, stackTags } from '../model/index.ts';
 import { fixed404 } from './build-rules.ts';
-import type { BuildContext } from './context.ts';
+import { type BuildContext, withDefaultTags } from './context.ts';
 import type { GroupState } from './merge.ts';
 import { LOAD_BALANCER_ID } from './naming.ts';
 import { optimizeRules } from './rule-optimizer.ts';
@@ -53,7 +53,7 @@ export function buildListeners(ctx: BuildContext, state: GroupState, userTags: R
         spec: {
           listener: ref('Listener', id), priority, conditions: r.conditions, actions: r.actions,
           // like upstream: the default tags and the tags of the Ingress the rule comes from, not the whole group's
-          tags: { ...r.member.tags, ...ctx.config.defaultTags, ...stackTags(ctx.config.clusterName, ctx.stackId, rid) },
+          tags: { ...withDefaultTags(ctx.config, r.member.tags), ...stackTags(ctx.config.clusterName, ctx.stackId, rid) },
         },
       });
     });

@@ -35,12 +35,14 @@ export function buildManagedSecurityGroup(ctx: BuildContext, state: GroupState, 
   const ports = [...state.ports.keys()].sort((a, b) => a - b);
   for (const port of ports) {
     const mp = state.ports.get(port);
-    const cidrs = mp?.inboundCidrs?.excl.value ?? (state.prefixLists.size > 0 ? [] : dual ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0']);
+    const prefixLists = mp?.prefixLists?.excl.value ?? [];
+    // like upstream: open to everyone only when neither CIDRs nor prefix lists are given for the port
+    const cidrs = mp?.inboundCidrs?.excl.value ?? (prefixLists.length > 0 ? [] : dual ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0']);
     for (const cidr of cidrs) {
       if (cidr.includes(':')) { if (dual) rules.push({ ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv6: cidr }); }
       else rules.push({ ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr });
     }
-    for (const pl of [...state.prefixLists].sort()) rules.push({ ipProtocol: 'tcp', fromPort: port, toPort: port, prefixListId: pl });
+    for (const pl of prefixLists) rules.push({ ipProtocol: 'tcp', fromPort: port, toPort: port, prefixListId: pl });
   }
   const key = (r: SecurityGroupRule) => [String(r.fromPort).padStart(5, '0'), r.cidrIpv4 ?? '', r.cidrIpv6 ?? '', r.prefixListId ?? ''].join('|');
   rules.sort((a, b) => compareStrings(key(a), key(b)));

@@ -3,6 +3,7 @@
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
 import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX } from './annotations/index.ts';
+import { prefixListId } from './annotations/values.ts';
 import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { chooseCertificate } from './certificates.ts';
@@ -22,6 +23,7 @@ export interface PortContribution {
   readonly protocol: 'HTTP' | 'HTTPS';
   readonly sslPolicy?: Excl<string>;
   readonly inboundCidrs?: Excl<readonly string[]>;
+  readonly prefixLists?: Excl<readonly string[]>;
   readonly certificates: readonly Known<string>[];
 }
 
@@ -34,7 +36,6 @@ export interface MemberContribution {
   readonly securityGroups?: Excl<readonly string[]>;
   readonly sslRedirect?: Excl<number>;
   readonly ports: ReadonlyMap<number, PortContribution>;
-  readonly prefixLists: readonly string[];
   /** group-level user tags (IngressClassParams tags over annotation tags) */
   readonly tags: Readonly<Record<string, string>>;
   readonly tagsField: string;
@@ -99,6 +100,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const cidrs = p?.inboundCIDRs !== undefined && p.inboundCIDRs.length > 0
     ? excl<readonly string[]>(sortedUnique(p.inboundCIDRs), paramsField(m, 'inboundCIDRs'))
     : a.inboundCidrs !== undefined ? excl<readonly string[]>(sortedUnique(a.inboundCidrs), `${PREFIX}inbound-cidrs`) : undefined;
+  const prefixLists = memberPrefixLists(m, sink);
   const ports = new Map<number, PortContribution>();
   for (const lp of listenPorts) {
     const prev = ports.get(lp.port);
@@ -110,6 +112,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
       protocol: lp.protocol,
       ...(lp.protocol === 'HTTPS' && sslPolicy ? { sslPolicy } : {}),
       ...(cidrs ? { inboundCidrs: cidrs } : {}),
+      ...(prefixLists ? { prefixLists } : {}),
       certificates: lp.protocol === 'HTTPS' ? certificates : [],
     });
   }
@@ -123,12 +126,30 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   if (sink.issues.length > 0) return undefined;
   return {
     member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, sslRedirect, ports,
-    prefixLists: sortedUnique(p?.prefixListsIDs ?? []),
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
     lbAttributesField: p?.loadBalancerAttributes?.length ? paramsField(m, 'loadBalancerAttributes') : `${PREFIX}load-balancer-attributes`,
     rules, ...(defaultActions ? { defaultActions } : {}), targetGroups: [...tgs.values()],
   };
+}
+
+/**
+ * Managed prefix lists allowed in on the member's listen ports, as upstream picks them: IngressClassParams
+ * prefixListsIDs, else its legacy spelling PrefixListsIDs, else the security-group-prefix-lists annotation
+ * (already checked by the annotation parser).
+ */
+function memberPrefixLists(m: Member, sink: Sink): Excl<readonly string[]> | undefined {
+  const p = m.params?.spec;
+  const [field, ids] = p?.prefixListsIDs?.length ? ['prefixListsIDs', p.prefixListsIDs]
+    : p?.PrefixListsIDs?.length ? ['PrefixListsIDs', p.PrefixListsIDs] : [undefined, undefined];
+  if (field === undefined || ids === undefined) {
+    const a = m.annotations.prefixLists;
+    return a !== undefined ? excl<readonly string[]>(sortedUnique(a), `${PREFIX}security-group-prefix-lists`) : undefined;
+  }
+  const at = paramsField(m, field);
+  const bad = ids.map((id, i) => [i, prefixListId(id)] as const).filter(([, reason]) => reason !== undefined);
+  for (const [i, reason] of bad) sink.issues.push(issue(m.ref, `${at}[${i}]`, 'InvalidIngressClassParams', `IngressClassParams ${m.params?.metadata.name ?? ''}: spec.${field}[${i}]: ${reason}`));
+  return bad.length > 0 ? undefined : excl<readonly string[]>(sortedUnique(ids), at);
 }
 
 /** Hosts of the Ingress, each with where it is written. */

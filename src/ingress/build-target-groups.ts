@@ -5,7 +5,8 @@ import {
   ref, stackTags, unknown,
 } from '../model/index.ts';
 import { type BackendAnnotations, DEFAULTS, PREFIX, parseBackendAnnotations } from './annotations/index.ts';
-import { type MemberScope, keyValueMap, mergeTags } from './context.ts';
+import { UNSUPPORTED } from './annotations/unsupported.ts';
+import { type MemberScope, keyValueMap, mergeTags, withDefaultTags } from './context.ts';
 import { targetGroupId, targetGroupName } from './naming.ts';
 import { problems } from './normalize.ts';
 import { annotatedService, issue } from './snapshot.ts';
@@ -56,7 +57,8 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
   for (const i of parsed.issues) {
     sink.issues.push(i);
     if (i.object.kind !== 'Ingress') {
-      sink.issues.push(issue(m.ref, field, 'InvalidServiceAnnotation', `Service ${ns}/${svcName}: ${i.field}: ${i.reason}`));
+      const code = i.code === UNSUPPORTED ? 'UnsupportedServiceAnnotation' : 'InvalidServiceAnnotation';
+      sink.issues.push(issue(m.ref, field, code, `Service ${ns}/${svcName}: ${i.field}: ${i.reason}`));
     }
   }
   const b = parsed.value;
@@ -109,7 +111,7 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
     vpcId: ctx.facts.vpcId ?? unknown('discovery:vpc'),
     healthCheck,
     attributes: { ...(b.targetGroupAttributes ?? {}) },
-    tags: mergeTags(b.tags, paramsTags, ctx.config.defaultTags, stackTags(ctx.config.clusterName, ctx.stackId, id)),
+    tags: { ...withDefaultTags(ctx.config, mergeTags(b.tags, paramsTags)), ...stackTags(ctx.config.clusterName, ctx.stackId, id) },
   };
   const labels: Record<string, string> = ctx.group.explicit
     ? { [LABEL_STACK]: ctx.group.name }

@@ -1,6 +1,7 @@
 // Which Ingresses this controller manages, and with which IngressClassParams.
 import type { V1Ingress, V1IngressClass } from '@kubernetes/client-node';
-import type { Issue } from '../model/index.ts';
+import type { Issue, ObjectRef } from '../model/index.ts';
+import { fieldKey } from '../model/upstream-keys.ts';
 import { normalizeIngress, normalizeSnapshot, usedObjectIssues } from './normalize.ts';
 import { type BuildConfig, type IngressClassParamsObject, type Snapshot, ingressNamespace, ingressRef, issue } from './snapshot.ts';
 
@@ -28,7 +29,11 @@ export function matchIngressClass(rawIng: V1Ingress, rawSnapshot: Snapshot, conf
   const legacy = ing.metadata?.annotations?.[ANNOTATION_LEGACY_CLASS];
   if (legacy !== undefined) {
     const wanted = config.ingressClass === '' ? 'alb' : config.ingressClass;
-    return legacy === wanted ? { ours: true, issues: [] } : notOurs(`annotation ${ANNOTATION_LEGACY_CLASS}=${legacy}`);
+    if (legacy !== wanted) return notOurs(`annotation ${ANNOTATION_LEGACY_CLASS}=${legacy}`);
+    // the legacy annotation never bypasses IngressClassParams: an IngressClass of ours by that name applies in full;
+    // without one it matches with no parameters, as upstream
+    const cls = snapshot.ingressClasses.find((c) => c.metadata?.name === legacy);
+    return cls?.spec?.controller === ALB_CONTROLLER ? matchClass(ing, cls, snapshot, ANNOTATION_LEGACY_CLASS) : { ours: true, issues: [] };
   }
   const className = ing.spec?.ingressClassName;
   if (className !== undefined && className !== '') {
@@ -77,7 +82,22 @@ function matchClass(ing: V1Ingress, cls: V1IngressClass, snapshot: Snapshot, fie
         `IngressClassParams ${p.name} does not allow namespace ${ingressNamespace(ing)} (namespaceSelector does not match)`)],
     };
   }
-  return { ours: true, className, params, issues: [] };
+  return { ours: true, className, params, issues: unsupportedParams(ref, params) };
+}
+
+/** a value that asks for something: not an empty string, list or object (upstream's omitempty) */
+const isSet = (v: unknown): boolean =>
+  v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && Object.keys(v).length === 0);
+
+/** IngressClassParams fields this controller refuses (see the registry of upstream keys), each an Issue on the Ingress */
+function unsupportedParams(ref: ObjectRef, params: IngressClassParamsObject): Issue[] {
+  const name = params.metadata.name;
+  return Object.entries(params.spec).flatMap(([field, value]) => {
+    const k = fieldKey('IngressClassParams', field);
+    if (!k || k.status !== 'refused' || !isSet(value)) return [];
+    return [issue(ref, `IngressClassParams(${name}).spec.${field}`, 'UnsupportedIngressClassParams',
+      `IngressClassParams ${name}: spec.${field}: ${k.why}; remove it, or keep this class's Ingresses on the upstream controller`)];
+  });
 }
 
 function namespaceLabels(snapshot: Snapshot, ns: string): Readonly<Record<string, string>> {

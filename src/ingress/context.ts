@@ -4,7 +4,7 @@ import type { DiscoveredFacts, Issue, Note, Tags } from '../model/index.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import type { Member } from './group.ts';
 import type { GroupId } from './naming.ts';
-import type { BuildConfig, Snapshot } from './snapshot.ts';
+import { type BuildConfig, type Snapshot, gateOn } from './snapshot.ts';
 
 export interface BuildContext {
   readonly config: BuildConfig;
@@ -15,6 +15,8 @@ export interface BuildContext {
   readonly stackId: string;
   /** Services by "namespace/name" */
   readonly services: ReadonlyMap<string, V1Service>;
+  /** the DNS name of the group's load balancer as AWS reports it; absent when none is known (ADR 6) */
+  readonly loadBalancerDnsName?: string;
 }
 
 /** Collects a member's Issues and Notes while it is compiled. */
@@ -36,6 +38,10 @@ export function indexServices(services: readonly V1Service[]): Map<string, V1Ser
   for (const s of services) m.set(`${s.metadata?.namespace || 'default'}/${s.metadata?.name ?? ''}`, s);
   return m;
 }
+
+/** the user's tags with --default-tags: the default tags win, unless EnableDefaultTagsLowPriority lets the user's win */
+export const withDefaultTags = (config: BuildConfig, user: Tags): Record<string, string> =>
+  (gateOn(config, 'EnableDefaultTagsLowPriority') ? { ...config.defaultTags, ...user } : { ...user, ...config.defaultTags });
 
 /** Later maps win; undefined maps are skipped. */
 export const mergeTags = (...maps: readonly (Tags | undefined)[]): Record<string, string> => Object.assign({}, ...maps.filter(Boolean));

@@ -116,12 +116,18 @@ const PARAMS_SPEC = obj({
   subnets: obj({ ids: arrayOf(str), tags: mapOf(arrayOf(str)) }),
   inboundCIDRs: arrayOf(str),
   prefixListsIDs: arrayOf(str),
+  PrefixListsIDs: arrayOf(str),
   certificateArn: arrayOf(str),
   sslPolicy: str,
   sslRedirectPort: str,
   targetType: oneOf('instance', 'ip'),
   tags: keyValues,
   loadBalancerAttributes: keyValues,
+  listeners: arrayOf(obj({ protocol: str, port: int, listenerAttributes: keyValues })),
+  minimumLoadBalancerCapacity: obj({ capacityUnits: int }),
+  ipamConfiguration: obj({ ipv4IPAMPoolId: str }),
+  wafv2AclArn: str,
+  wafv2AclName: str,
 });
 
 // ---- the cleaned copies and their problems --------------------------------------------------

@@ -2,6 +2,7 @@
 // Kubernetes types are imported as types only: the builder never talks to the API server.
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { IngressClassParamsSpec, Issue, Note, ObjectRef, Scheme, Stack, TargetType } from '../model/index.ts';
+import { type FeatureGateName, gateKey } from '../model/upstream-keys.ts';
 import type { AnnotatedObject } from './annotations/index.ts';
 
 export interface IngressClassParamsObject {
@@ -27,7 +28,33 @@ export interface BuildConfig {
   readonly defaultTargetType: TargetType;
   readonly defaultSslPolicy: string;
   readonly defaultTags: Readonly<Record<string, string>>;
+  /** --feature-gates; a gate not given has upstream's default */
+  readonly featureGates?: Readonly<Partial<Record<FeatureGateName, boolean>>>;
+  /** --disable-ingress-group-name-annotation: new uses of `group.name` are refused (members deployed already keep working) */
+  readonly disableIngressGroupNameAnnotation?: boolean;
+  /** --disable-ingress-class-annotation: new uses of `kubernetes.io/ingress.class` are refused (likewise) */
+  readonly disableIngressClassAnnotation?: boolean;
 }
+
+/**
+ * What AWS shows of each group today, for telling which members are deployed already (ADR 6): the DNS name of
+ * each stack's load balancer, by stack ID. The controller and `plan --live` take it from observe; offline
+ * `plan` from `--observed`. Empty: no member counts as deployed.
+ */
+export type DeployedLoadBalancers = ReadonlyMap<string, string>;
+
+/** A member left out because another member was in the group first and holds what it asked for (ADR 6). */
+export interface Contest {
+  /** the member left out ("namespace/name") */
+  readonly newcomer: string;
+  /** the member that keeps the value or host */
+  readonly holder: string;
+  /** what the newcomer asked for, e.g. `scheme "internet-facing"` or `host pay.example.com path /* on port 80` */
+  readonly what: string;
+}
+
+/** a feature gate's value for this build */
+export const gateOn = (config: BuildConfig, name: FeatureGateName): boolean => config.featureGates?.[name] ?? gateKey(name)?.default ?? false;
 
 /** What happened to one IngressGroup in this build; the controller uses it for finalizers and status. */
 export interface GroupOutcome {
@@ -47,6 +74,8 @@ export interface GroupOutcome {
    * group-wide fact such as subnets failed): the controller must leave the group's AWS resources alone.
    */
   readonly blocked: boolean;
+  /** members left out because another member was in the group first; the controller tells both (Events) */
+  readonly contests: readonly Contest[];
 }
 
 export interface BuildResult {

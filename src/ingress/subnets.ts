@@ -1,4 +1,4 @@
-// Subnets for a load balancer: explicit (IDs or Name tags), tag-filtered (IngressClassParams), or auto-discovered by role tag.
+// Subnets for an ALB or an NLB: explicit (IDs or Name tags), tag-filtered (IngressClassParams), or auto-discovered by role tag.
 import { type DiscoveredSubnet, type Known, type Scheme, unknown } from '../model/index.ts';
 import { compareStrings } from './snapshot.ts';
 
@@ -8,6 +8,17 @@ export const CLUSTER_TAG_PREFIX = 'kubernetes.io/cluster/';
 export const MIN_FREE_IPS = 8;
 export const MIN_AZS = 2;
 
+/** the checks subnets must pass; two are switched by upstream's feature gates */
+export interface SubnetRules {
+  readonly clusterName: string;
+  /** SubnetsClusterTagCheck: skip discovered subnets tagged only for other clusters */
+  readonly clusterTagCheck: boolean;
+  /** availability zones the load balancer needs: an ALB MIN_AZS (1 with ALBSingleSubnet), an NLB 1 */
+  readonly minZones: number;
+  /** what the subnets are for, in messages: 'an ALB' unless said */
+  readonly loadBalancer?: string;
+}
+
 export type SubnetSource =
   | { readonly kind: 'discover' }
   | { readonly kind: 'explicit'; readonly nameOrIds: readonly string[] }
@@ -16,14 +27,8 @@ export type SubnetSource =
 /** ok: sorted subnet IDs (or Unknown when discovery facts are missing); error: why none fit. */
 export type SubnetResult = { readonly ok: true; readonly subnets: Known<readonly string[]> } | { readonly ok: false; readonly reason: string };
 
-/** how many availability zones a load balancer needs: an ALB two, an NLB one */
-export interface SubnetNeeds { readonly minAzs: number; readonly what: string }
-export const ALB_SUBNETS: SubnetNeeds = { minAzs: MIN_AZS, what: 'an ALB' };
-export const NLB_SUBNETS: SubnetNeeds = { minAzs: 1, what: 'an NLB' };
-
-export function resolveSubnets(source: SubnetSource, scheme: Scheme, clusterName: string, facts: readonly DiscoveredSubnet[] | undefined,
-  needs: SubnetNeeds = ALB_SUBNETS): SubnetResult {
-  if (source.kind === 'explicit') return resolveExplicit(source.nameOrIds, facts, needs);
+export function resolveSubnets(source: SubnetSource, scheme: Scheme, facts: readonly DiscoveredSubnet[] | undefined, rules: SubnetRules): SubnetResult {
+  if (source.kind === 'explicit') return resolveExplicit(source.nameOrIds, facts, rules.minZones, rules.loadBalancer ?? 'an ALB');
   if (!facts) return { ok: true, subnets: unknown('discovery:subnets') };
   let candidates: readonly DiscoveredSubnet[];
   let what: string;
@@ -35,10 +40,10 @@ export function resolveSubnets(source: SubnetSource, scheme: Scheme, clusterName
     candidates = facts.filter((s) => s.tags[role] === '' || s.tags[role] === '1');
     what = `subnets tagged ${role} (value "" or "1") for a ${scheme} load balancer`;
   }
-  const ownTag = CLUSTER_TAG_PREFIX + clusterName;
+  const ownTag = CLUSTER_TAG_PREFIX + rules.clusterName;
   const usable = candidates.filter((s) => {
     const clusterTags = Object.keys(s.tags).filter((k) => k.startsWith(CLUSTER_TAG_PREFIX));
-    if (clusterTags.length > 0 && !clusterTags.includes(ownTag)) return false;
+    if (rules.clusterTagCheck && clusterTags.length > 0 && !clusterTags.includes(ownTag)) return false;
     return s.availableIpAddressCount >= MIN_FREE_IPS;
   });
   const byAz = new Map<string, DiscoveredSubnet>();
@@ -46,8 +51,9 @@ export function resolveSubnets(source: SubnetSource, scheme: Scheme, clusterName
     const cur = byAz.get(s.availabilityZone);
     if (!cur || better(s, cur, ownTag)) byAz.set(s.availabilityZone, s);
   }
-  if (byAz.size < needs.minAzs) {
-    return { ok: false, reason: `found ${byAz.size} availability zone(s) with usable ${what} (need at least ${needs.minAzs}; subnets tagged for other clusters or with fewer than ${MIN_FREE_IPS} free IPs are skipped)` };
+  if (byAz.size < rules.minZones) {
+    const skipped = rules.clusterTagCheck ? 'subnets tagged for other clusters or with fewer than' : 'subnets with fewer than';
+    return { ok: false, reason: `found ${byAz.size} availability zone(s) with usable ${what} (need at least ${rules.minZones}; ${skipped} ${MIN_FREE_IPS} free IPs are skipped)` };
   }
   return { ok: true, subnets: [...byAz.values()].map((s) => s.id).sort(compareStrings) };
 }
@@ -60,7 +66,7 @@ function better(a: DiscoveredSubnet, b: DiscoveredSubnet, ownTag: string): boole
   return a.id < b.id;
 }
 
-function resolveExplicit(nameOrIds: readonly string[], facts: readonly DiscoveredSubnet[] | undefined, needs: SubnetNeeds): SubnetResult {
+function resolveExplicit(nameOrIds: readonly string[], facts: readonly DiscoveredSubnet[] | undefined, minZones: number, loadBalancer: string): SubnetResult {
   if (!facts) {
     if (nameOrIds.every((x) => x.startsWith('subnet-'))) return { ok: true, subnets: [...new Set(nameOrIds)].sort(compareStrings) };
     return { ok: true, subnets: unknown('discovery:subnets') };
@@ -77,6 +83,6 @@ function resolveExplicit(nameOrIds: readonly string[], facts: readonly Discovere
     if (other) return { ok: false, reason: `subnets ${other} and ${s.id} are both in ${s.availabilityZone}; give one subnet per availability zone` };
     azs.set(s.availabilityZone, s.id);
   }
-  if (azs.size < needs.minAzs) return { ok: false, reason: `${needs.what} needs subnets in at least ${needs.minAzs} availability zone${needs.minAzs === 1 ? '' : 's'}, got ${azs.size}` };
+  if (azs.size < minZones) return { ok: false, reason: `${loadBalancer} needs subnets in at least ${minZones} availability zone${minZones === 1 ? '' : 's'}, got ${azs.size}` };
   return { ok: true, subnets: found.map((s) => s.id).sort(compareStrings) };
 }

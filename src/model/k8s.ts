@@ -25,7 +25,7 @@ export interface TargetGroupBindingSpec {
   };
 }
 
-/** elbv2.k8s.aws/v1beta1 IngressClassParams spec (cluster-scoped); fields as upstream names them */
+/** elbv2.k8s.aws/v1beta1 IngressClassParams spec (cluster-scoped); fields as upstream names them (their status: upstream-keys.ts) */
 export interface IngressClassParamsSpec {
   readonly loadBalancerName?: string;
   readonly namespaceSelector?: { readonly matchLabels?: Readonly<Record<string, string>>; readonly matchExpressions?: readonly { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[] };
@@ -35,10 +35,18 @@ export interface IngressClassParamsSpec {
   readonly subnets?: { readonly ids?: readonly string[]; readonly tags?: Readonly<Record<string, readonly string[]>> };
   readonly inboundCIDRs?: readonly string[];
   readonly prefixListsIDs?: readonly string[];
+  /** the legacy spelling of prefixListsIDs, read when that is empty (the CRD refuses both together) */
+  readonly PrefixListsIDs?: readonly string[];
   readonly certificateArn?: readonly string[];
   readonly sslPolicy?: string;
   readonly sslRedirectPort?: string;
   readonly targetType?: TargetType;
   readonly tags?: readonly { readonly key: string; readonly value: string }[];
   readonly loadBalancerAttributes?: readonly { readonly key: string; readonly value: string }[];
+  // refused while not implemented (an Issue on every Ingress of the class), typed here so their shape is checked
+  readonly listeners?: readonly { readonly protocol?: string; readonly port?: number; readonly listenerAttributes?: readonly { readonly key: string; readonly value: string }[] }[];
+  readonly minimumLoadBalancerCapacity?: { readonly capacityUnits?: number };
+  readonly ipamConfiguration?: { readonly ipv4IPAMPoolId?: string };
+  readonly wafv2AclArn?: string;
+  readonly wafv2AclName?: string;
 }

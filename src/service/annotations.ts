@@ -1,7 +1,7 @@
-// Every upstream `service.beta.kubernetes.io/*` annotation, in one place: how each value is parsed (the Table,
-// one small parser per value, shared with the Ingress annotations where the format is the same) and what this
-// controller does with each key (SERVICE_ANNOTATION_KEYS: implemented, refused with the reason the Issue gives,
-// or ignored because upstream never reads it on a Service). docs/service-annotations.md is checked against it.
+// How each upstream `service.beta.kubernetes.io/*` annotation is parsed: the Table, one small parser per value,
+// shared with the Ingress annotations where the format is the same. What this controller does with each key
+// (implemented, refused with the reason the Issue gives, ignored) is the registry of upstream keys
+// (src/model/upstream-keys.ts, SERVICE_KEYS); a test checks the Table against it.
 //
 // Formats are upstream's (pkg/annotations/parser.go): stringList splits on commas and drops empty items,
 // stringMap is key=value pairs, booleans are Go's ParseBool spellings. Stricter than upstream on purpose: a
@@ -14,8 +14,9 @@ import {
   type Check, type Shape, type Table,
 } from '../ingress/annotations/values.ts';
 import type { Issue, Scheme } from '../model/index.ts';
+import { refuses, SERVICE_ANNOTATION_PREFIX, serviceAnnotationKey } from '../model/upstream-keys.ts';
 
-export const SERVICE_PREFIX = 'service.beta.kubernetes.io/';
+export const SERVICE_PREFIX = SERVICE_ANNOTATION_PREFIX;
 
 export type AlpnPolicy = 'None' | 'HTTP1Only' | 'HTTP2Only' | 'HTTP2Optional' | 'HTTP2Preferred';
 
@@ -196,66 +197,15 @@ export const SERVICE_TABLE: Table<ServiceAnnotations> = {
   additionalResourceTags: ['aws-load-balancer-additional-resource-tags', tags],
 };
 
-// ---- the registry ------------------------------------------------------------------------------
-
-export type KeyStatus = 'implemented' | 'refused' | 'ignored';
-
-export interface ServiceAnnotationKey {
-  /** the full key; `<…>` stands for a variable part */
-  readonly key: string;
-  readonly status: KeyStatus;
-  /** refused / ignored: why (the Issue's reason for refused keys); implemented: where it differs from upstream */
-  readonly why?: string;
-  /** refused: values accepted all the same because they ask for nothing (Go booleans compared as booleans) */
-  readonly harmless?: readonly string[];
-}
-
-const WEIGHTED = 'weighted forwarding to several target groups (actions.<PROTOCOL>-<port>) is not implemented for Services; '
-  + 'without it all traffic would go to this Service alone';
-const MULTI_CLUSTER = 'multi-cluster target groups are not implemented yet: this controller would deregister the targets other '
-  + 'clusters registered in the same target group';
-
-/** keys of the table that are parsed (so a bad value is still named) but refused */
-const REFUSED_IN_TABLE: Readonly<Record<string, Pick<ServiceAnnotationKey, 'why' | 'harmless'>>> = {
-  'aws-load-balancer-multi-cluster-target-group': { why: MULTI_CLUSTER, harmless: ['false'] },
-};
-
-/** Every upstream Service annotation (pkg/annotations/constants.go and pkg/service), with its status here. */
-export const SERVICE_ANNOTATION_KEYS: readonly ServiceAnnotationKey[] = [
-  ...Object.values(SERVICE_TABLE).map(([suffix]): ServiceAnnotationKey => {
-    const refused = REFUSED_IN_TABLE[suffix];
-    return refused ? { key: SERVICE_PREFIX + suffix, status: 'refused', ...refused } : { key: SERVICE_PREFIX + suffix, status: 'implemented' };
-  }),
-  { key: `${SERVICE_PREFIX}${TEMPLATED.targetGroupAttributesPerPort}<port>`, status: 'implemented' },
-  { key: `${SERVICE_PREFIX}${TEMPLATED.listenerAttributes}<PROTOCOL>-<port>`, status: 'implemented',
-    why: 'a key for a TLS listener is refused: upstream never applies listener attributes to TLS listeners' },
-  { key: `${SERVICE_PREFIX}${TEMPLATED.actions}<PROTOCOL>-<port>`, status: 'refused', why: WEIGHTED },
-  { key: `${SERVICE_PREFIX}aws-load-balancer-quic-enabled-containers`, status: 'ignored',
-    why: 'a Pod annotation (QUIC server IDs injected by upstream\'s pod webhook); upstream never reads it on a Service' },
-];
-
-/** one issue per refused key whose value asks for something */
+/** one issue per refused key (the registry of upstream keys) whose value asks for something */
 function refusedKeys(obj: AnnotatedObject): Issue[] {
   const out: Issue[] = [];
   for (const [key, raw] of Object.entries(obj.annotations)) {
-    const k = SERVICE_ANNOTATION_KEYS.find((x) => x.status === 'refused' && matchesKey(x.key, key));
-    if (!k) continue;
-    if (k.harmless?.some((h) => sameValue(h, String(raw).trim()))) continue;
+    const k = serviceAnnotationKey(key);
+    if (!k || !refuses(k, String(raw))) continue;
     out.push({ object: obj.ref, field: key, code: 'UnsupportedAnnotation', reason: `${k.why ?? 'not supported'}; remove it, or keep this Service on the upstream controller` });
   }
   return out;
-}
-
-/** equal as text, or as Go booleans ("false" and "0" ask for the same) */
-function sameValue(harmless: string, raw: string): boolean {
-  const [h, r] = [bool(harmless), bool(raw)];
-  return harmless === raw || (h.ok && r.ok && h.value === r.value);
-}
-
-/** `key` against a registry key that may hold a `<…>` part */
-export function matchesKey(pattern: string, key: string): boolean {
-  const at = pattern.indexOf('<');
-  return at < 0 ? pattern === key : key.startsWith(pattern.slice(0, at)) && key.length > at;
 }
 
 /** annotations `<prefix><tail>`: tail → raw value */

@@ -7,7 +7,7 @@ import {
 import { resolveSecurityGroups } from '../ingress/build-load-balancer.ts';
 import { LOAD_BALANCER_ID, MANAGED_SG_DESCRIPTION, MANAGED_SG_ID } from '../ingress/naming.ts';
 import { compareStrings } from '../ingress/snapshot.ts';
-import { NLB_SUBNETS, resolveSubnets } from '../ingress/subnets.ts';
+import { resolveSubnets } from '../ingress/subnets.ts';
 import { isCidr } from '../ingress/annotations/values.ts';
 import { ipInCidr } from './addresses.ts';
 import { type ServiceContext, portProtocol, report, servicePorts } from './context.ts';
@@ -35,7 +35,7 @@ export function subnetsOf(ctx: ServiceContext, scheme: Scheme): ChosenSubnets | 
   const source = a.subnets !== undefined ? { kind: 'explicit' as const, nameOrIds: a.subnets }
     : existing && existing.scheme === scheme && existing.subnets.length > 0 ? { kind: 'explicit' as const, nameOrIds: existing.subnets }
       : { kind: 'discover' as const };
-  const r = resolveSubnets(source, scheme, config.clusterName, facts.subnets, NLB_SUBNETS);
+  const r = resolveSubnets(source, scheme, facts.subnets, { clusterName: config.clusterName, clusterTagCheck: config.gates.subnetsClusterTagCheck, minZones: 1, loadBalancer: 'an NLB' });
   if (!r.ok) {
     report(ctx, 'aws-load-balancer-subnets', 'SubnetsNotFound', r.reason);
     return undefined;

@@ -11,6 +11,8 @@ export interface ServiceGates {
   readonly enableTCPUDPListener: boolean;
   readonly lbCapacityReservation: boolean;
   readonly enableDefaultTagsLowPriority: boolean;
+  /** discovered subnets tagged only for other clusters are skipped */
+  readonly subnetsClusterTagCheck: boolean;
 }
 
 export const DEFAULT_SERVICE_GATES: ServiceGates = Object.freeze({
@@ -21,6 +23,7 @@ export const DEFAULT_SERVICE_GATES: ServiceGates = Object.freeze({
   enableTCPUDPListener: false,
   lbCapacityReservation: true,
   enableDefaultTagsLowPriority: false,
+  subnetsClusterTagCheck: true,
 });
 
 export interface ServiceBuildConfig {

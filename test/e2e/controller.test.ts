@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsCallCounts, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice, type BackendNode, type BackendPod } from '../../src/stand-ins/backends.ts';
-import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateManagedPrefixListCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
@@ -264,6 +264,65 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     await waitFor('group has 2 rules', async () => (await rulesOf(lb.arn)).length === 2);
   });
 
+  it('refuses an Ingress whose backend Service asks for authentication: Warning Events name the Service and the key, no rule for it', async () => {
+    const { svc } = await backend('secure');
+    await admin.services.mergePatch('secure', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/auth-type': 'cognito' } } });
+    const [lb] = await stackLbs(group);
+    assert.ok(lb);
+    const rulesBefore = await rulesOf(lb.arn);
+    await ingress('secure', { 'alb.ingress.kubernetes.io/group.name': group, 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'secure', '/secure');
+    const onIngress = await waitFor('Warning Event on the Ingress', async () =>
+      (await admin.events.list(ns, { fieldSelector: 'involvedObject.name=secure,involvedObject.kind=Ingress' })).items.find((e) => e.reason === 'FailedBuildModel'));
+    assert.equal(onIngress.type, 'Warning');
+    assert.match(onIngress.message ?? '', new RegExp(`Service ${ns}/secure: alb\\.ingress\\.kubernetes\\.io/auth-type: authentication .* is not implemented`));
+    const onService = await waitFor('Warning Event on the Service', async () =>
+      (await admin.events.list(ns, { fieldSelector: 'involvedObject.name=secure,involvedObject.kind=Service' })).items.find((e) => e.reason === 'UnsupportedAnnotation'));
+    assert.equal(onService.type, 'Warning');
+    assert.equal(onService.involvedObject.uid, svc.metadata?.uid);
+    assert.match(onService.message ?? '', /^alb\.ingress\.kubernetes\.io\/auth-type: authentication .*keep the Ingresses that route to this Service on the upstream controller$/);
+    assert.equal(readReconcileStatus((await admin.ingresses.get('secure', ns)) as Ingress)?.reason, 'FailedBuildModel');
+    // nothing in AWS for it: the group's rules are as they were, no target group, no hostname
+    assert.deepEqual(await rulesOf(lb.arn), rulesBefore);
+    assert.ok(!(await rulesOf(lb.arn)).some((r) => r.includes('/secure')));
+    const bindings = (await admin.targetGroupBindings.list(ns)).items.map((b) => b.spec.serviceRef.name);
+    assert.ok(!bindings.includes('secure'), `no binding for the Service: ${bindings.join(', ')}`);
+    assert.equal(await hostnameOf('secure'), undefined);
+  });
+
+  it('opens the managed security group to IngressClassParams PrefixListsIDs (the legacy spelling), not to 0.0.0.0/0', async () => {
+    const pl = (await ec2.send(new CreateManagedPrefixListCommand({
+      PrefixListName: `e2e-${ns}`, AddressFamily: 'IPv4', MaxEntries: 5, Entries: [{ Cidr: '192.0.2.0/24', Description: 'office' }],
+    }))).PrefixList?.PrefixListId;
+    assert.ok(pl);
+    const cls = `${ns}-listed`;
+    await admin.ingressClassParams.create({ apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'IngressClassParams', metadata: { name: cls }, spec: { PrefixListsIDs: [pl] } });
+    await admin.ingressClasses.create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: cls },
+      spec: { controller: 'ingress.k8s.aws/alb', parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: cls } },
+    });
+    await backend('listed');
+    await admin.ingresses.create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+      metadata: { name: 'listed', namespace: ns, annotations: { 'alb.ingress.kubernetes.io/target-type': 'ip' } },
+      spec: { ingressClassName: cls, rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'listed', port: { number: 80 } } } }] } }] },
+    }, ns);
+    await waitFor('listed served', () => hostnameOf('listed'));
+    const [lb] = await stackLbs(`${ns}/listed`);
+    const sgId = await managedSgOf(lb?.arn ?? '');
+    assert.ok(sgId);
+    const perms = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sgId] }))).SecurityGroups?.[0]?.IpPermissions ?? [];
+    assert.deepEqual(perms.map((p) => ({ port: p.FromPort, lists: (p.PrefixListIds ?? []).map((x) => x.PrefixListId), cidrs: (p.IpRanges ?? []).map((r) => r.CidrIp) })),
+      [{ port: 80, lists: [pl], cidrs: [] }]);
+    // converged: the next reconcile of the group plans no change (the prefix-list rule is read back as planned)
+    const log = join(logDir, 'main.log');
+    const offset = readFileSync(log, 'utf8').length;
+    await admin.ingresses.mergePatch('listed', ns, { metadata: { labels: { resync: '1' } } });
+    const line = await waitFor('the group reconciled again', async () => readFileSync(log, 'utf8').slice(offset).split('\n')
+      .map((l) => { try { return JSON.parse(l) as { msg?: string; group?: string; changes?: number }; } catch { return undefined; } })
+      .find((l) => l?.msg === 'reconciled group' && l.group === `${ns}/listed`));
+    assert.equal(line.changes, 0);
+  });
+
   it('survives a SIGKILL in the middle of a reconcile without duplicates', async () => {
     await backend('delta');
     const log = join(logDir, 'main.log');
@@ -282,8 +341,8 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
   });
 
   it('deletes everything for deleted Ingresses and then lets them go', async () => {
-    const stacks = [`${ns}/web`, `${ns}/beta`, `${ns}/delta`, group];
-    for (const n of ['web', 'alpha', 'beta', 'gamma', 'delta']) await admin.ingresses.delete(n, ns);
+    const stacks = [`${ns}/web`, `${ns}/beta`, `${ns}/delta`, `${ns}/listed`, group];
+    for (const n of ['web', 'alpha', 'beta', 'gamma', 'delta', 'secure', 'listed']) await admin.ingresses.delete(n, ns);
     await waitFor('Ingresses gone (finalizers removed)', async () => (await admin.ingresses.list(ns)).items.length === 0, 120_000);
     for (const s of stacks) {
       assert.deepEqual(await stackLbs(s), [], `no load balancer left for ${s}`);

@@ -1,4 +1,4 @@
-// Services of type LoadBalancer → NLBs, end to end: the controller as its own process (`node src/main.ts run`)
+// Services of type LoadBalancer → NLBs, end to end: the controller as its own process (the bundle, dist/controller.mjs)
 // under the chart's RBAC, against the real kube-apiserver and moto of the shared stand-ins. Prints the AWS calls by
 // operation for the create, the no-op resync and the delete.
 import assert from 'node:assert/strict';

@@ -3,6 +3,7 @@
 // Services with different health checks.
 import type { Issue } from '../../model/index.ts';
 import { DEFAULTS, type AnnotatedObject, type BackendAnnotations, type Parsed } from './index.ts';
+import { unsupportedAnnotations } from './unsupported.ts';
 import { fail, has, int32, issue, matching, ok, oneOf, port, readTable, show, stringMap, tags, type Shape, type Table } from './values.ts';
 
 /** an IANA service name, as a Service port name must be */
@@ -47,9 +48,13 @@ export const BACKEND_TABLE: Table<BackendAnnotations> = {
   tags: ['tags', tags],
 };
 
+/**
+ * The target-group annotations of a backend, each from the Service when it has the key, else from the Ingress;
+ * also the Service's refused annotations (auth-*, …), which upstream reads from the Service too.
+ */
 export function parseBackendAnnotations(ing: AnnotatedObject, svc: AnnotatedObject | undefined): Parsed<BackendAnnotations> {
   const { value, issues, from } = readTable(BACKEND_TABLE, (key) => (has(svc, key) ? svc : has(ing, key) ? ing : undefined));
-  const more: Issue[] = [];
+  const more: Issue[] = svc ? unsupportedAnnotations(svc, true) : [];
 
   // success codes mean gRPC status codes once the target group speaks gRPC
   if (value.successCodes !== undefined && from.successCodes !== undefined) {

@@ -3,7 +3,7 @@
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { arn, cidr, has, int32, matching, oneOf, port, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
+import { arn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
@@ -45,6 +45,7 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   subnets: ['subnets', stringList()],
   securityGroups: ['security-groups', stringList()],
   inboundCidrs: ['inbound-cidrs', stringList(cidr)],
+  prefixLists: ['security-group-prefix-lists', stringList(prefixListId)],
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],
   certificateArns: ['certificate-arn', stringList(arn)],

@@ -2,9 +2,10 @@
 // annotation is one table row naming its key suffix and its Shape. Shapes never throw; they return a
 // reason that says what was expected and shows what was given.
 import { RESERVED_TAG_KEYS, type Issue, type ObjectRef } from '../../model/index.ts';
+import { ANNOTATION_PREFIX, parseGoBool } from '../../model/upstream-keys.ts';
 import type { AnnotatedObject, Parsed } from './index.ts';
 
-export const PREFIX = 'alb.ingress.kubernetes.io/';
+export const PREFIX = ANNOTATION_PREFIX;
 export const INVALID = 'InvalidAnnotation';
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -58,9 +59,8 @@ export const oneOf = <T extends string>(values: readonly T[]): Shape<T> => (raw)
 
 /** Go's strconv.ParseBool spellings */
 export const bool: Shape<boolean> = (raw) => {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return ok(true);
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return ok(false);
-  return fail(`expected true or false, got ${show(raw)}`);
+  const b = parseGoBool(raw);
+  return b === undefined ? fail(`expected true or false, got ${show(raw)}`) : ok(b);
 };
 
 const INT32_MIN = -2147483648;
@@ -154,6 +154,11 @@ export const cidr: Check<string> = (s) => (isCidr(s) ? undefined : `expected a C
 
 export const arn: Check<string> = (s) =>
   /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d*:\S+$/.test(s) ? undefined : `expected an ARN such as arn:aws:acm:us-east-1:123456789012:certificate/..., got ${show(s)}`;
+
+/** an EC2 managed prefix list ID: "pl-" and 8 or 17 hex digits */
+export const PREFIX_LIST_ID = /^pl-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+export const prefixListId: Check<string> = (s) =>
+  (PREFIX_LIST_ID.test(s) ? undefined : `expected a managed prefix list ID such as pl-0123456789abcdef0, got ${show(s)}`);
 
 export const inRange = (min: number, max: number): Check<number> => (n) =>
   n >= min && n <= max ? undefined : `expected an integer in [${min}, ${max}], got ${n}`;

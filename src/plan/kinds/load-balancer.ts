@@ -1,7 +1,7 @@
 // Load balancer: type and scheme force a new one (as upstream). Subnets, security groups, IP address type,
 // the attributes the user set and tags change in place. An ALB's name is immutable in AWS and is not compared:
 // matching is by resource tag, so a load balancer upstream named differently is adopted, not replaced. An NLB's
-// name is compared (docs/adr/0004-service-nlb-stacks.md). Subnet mappings (Elastic IPs, private addresses) take
+// name is compared (docs/adr/0012-service-nlb-stacks.md). Subnet mappings (Elastic IPs, private addresses) take
 // effect at creation only, as upstream; the source-NAT prefix flag, private-link enforcement and capacity compare.
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
 import type { LoadBalancerSpec } from '../../model/elbv2.ts';

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { FLAG_KEYS, GATE_KEYS, isHarmless, parseGoBool } from '../../../src/model/upstream-keys.ts';
 import { CONFIG_DEFAULTS, flagUsage, parseConfig, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
 import { formatGoDuration, parseGoDuration } from '../../../src/config/duration.ts';
@@ -167,6 +169,14 @@ describe('config: parseConfig', () => {
       flag: 'enable-pod-readiness-gate-inject', field: 'enablePodReadinessGateInject', valid: [['false', false], ['0', false], ['true', true], ['T', true]],
       invalid: [['off', /--enable-pod-readiness-gate-inject must be true or false, got "off"/]],
     },
+    {
+      flag: 'disable-ingress-class-annotation', field: 'disableIngressClassAnnotation', valid: [['true', true], ['false', false], ['1', true]],
+      invalid: [['yes', /--disable-ingress-class-annotation must be true or false, got "yes"/]],
+    },
+    {
+      flag: 'disable-ingress-group-name-annotation', field: 'disableIngressGroupNameAnnotation', valid: [['true', true], ['F', false]],
+      invalid: [['on', /--disable-ingress-group-name-annotation must be true or false, got "on"/]],
+    },
     { flag: 'ingress-max-concurrent-reconciles', field: 'ingressMaxConcurrentReconciles', valid: [['10', 10]], invalid: [['0', /between 1 and 1000, got 0/]] },
     { flag: 'targetgroupbinding-max-concurrent-reconciles', field: 'targetGroupBindingMaxConcurrentReconciles', valid: [['7', 7]], invalid: [['many', /must be an integer/]] },
     { flag: 'service-max-concurrent-reconciles', field: 'serviceMaxConcurrentReconciles', valid: [['5', 5]], invalid: [['0', /between 1 and 1000, got 0/]] },
@@ -199,10 +209,16 @@ describe('config: parseConfig', () => {
 
   describe('--feature-gates', () => {
     it('overrides named gates and keeps the other defaults', () => {
-      const g = ok(['--feature-gates=EnableRGTAPI=true, ListenerRulesTagging=false']).featureGates;
-      assert.equal(g.EnableRGTAPI, true);
-      assert.equal(g.ListenerRulesTagging, false);
+      const g = ok(['--feature-gates=SubnetsClusterTagCheck=false, ALBSingleSubnet=true,EnableServiceController=false']).featureGates;
+      assert.equal(g.SubnetsClusterTagCheck, false);
+      assert.equal(g.ALBSingleSubnet, true);
+      assert.equal(g.EnableServiceController, false);
       assert.equal(g.WeightedTargetGroups, true);
+    });
+    it('accepts every gate at upstream\'s default, Gateway and Global Accelerator gates included', () => {
+      const all = Object.entries(FEATURE_GATE_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(',');
+      assert.deepEqual(ok([`--feature-gates=${all}`]).featureGates, FEATURE_GATE_DEFAULTS);
+      assert.equal(FEATURE_GATE_DEFAULTS.ALBGatewayAPI, true);
     });
     it('rejects unknown gates, missing and non-boolean values, each reported', () => {
       const e = errors(['--feature-gates=Nope=true,EnableRGTAPI,ALBSingleSubnet=maybe']);
@@ -210,6 +226,76 @@ describe('config: parseConfig', () => {
       assert.match(e[0] ?? '', /unknown feature gate "Nope"; known gates: ListenerRulesTagging/);
       assert.match(e[0] ?? '', /"EnableRGTAPI" must be Name=true or Name=false/);
       assert.match(e[0] ?? '', /ALBSingleSubnet needs a boolean value, got "maybe"/);
+    });
+    const refused: readonly [string, RegExp][] = [
+      ['ListenerRulesTagging=false', /ListenerRulesTagging=false is not supported \(upstream's default is true\): listeners and listener rules are always tagged; remove it/],
+      ['WeightedTargetGroups=0', /WeightedTargetGroups=false is not supported .*forward actions always use the weighted form/],
+      ['EnableRGTAPI=true', /EnableRGTAPI=true is not supported .*DescribeTags/],
+      ['EndpointsFailOpen=false', /EndpointsFailOpen=false is not supported .*readiness is Unknown/],
+      ['EnableIPTargetType=False', /EnableIPTargetType=false is not supported .*not implemented for Ingresses/],
+      ['GlobalAcceleratorController=true', /GlobalAcceleratorController=true is not supported .*Global Accelerator/],
+      ['EnableCertificateManagement=T', /EnableCertificateManagement=true is not supported .*ACM certificates/],
+      ['IngressPlanAnnotation=1', /IngressPlanAnnotation=true is not supported .*aws-lb-controller plan/],
+      ['EnhancedDefaultBehavior=true', /EnhancedDefaultBehavior=true is not supported .*mTLS, ALPN/],
+    ];
+    for (const [gates, message] of refused) {
+      it(`refuses ${gates}, a value whose behaviour this controller does not have`, () => oneError([`--feature-gates=${gates}`], message));
+    }
+    it('accepts either value of the gates it consults or whose both values it honours', () => {
+      for (const g of ['SubnetsClusterTagCheck', 'ALBSingleSubnet', 'EnableDefaultTagsLowPriority', 'EnableServiceController', 'LBCapacityReservation',
+        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'ServiceTypeLoadBalancerOnly', 'NLBSecurityGroup',
+        'NLBHealthCheckAdvancedConfig', 'EnableTCPUDPListener']) {
+        for (const v of [true, false]) assert.equal((ok([`--feature-gates=${g}=${v}`]).featureGates as Record<string, boolean>)[g], v);
+      }
+    });
+  });
+
+  describe('upstream flags this controller does not implement', () => {
+    const refused: readonly [string[], RegExp][] = [
+      [['--aws-vpc-tags=Name=main'], /^--aws-vpc-tags=Name=main is an upstream flag this controller does not support: finding the VPC by tags is not implemented; give --aws-vpc-id; remove it$/],
+      [['--enable-backend-security-group'], /^--enable-backend-security-group=true is an upstream flag .*shared backend security group.* \("false" is accepted, as it changes nothing\)$/],
+      [['--enable-endpoint-slices=false'], /^--enable-endpoint-slices=false .*EndpointSlices are always used/],
+      [['--tolerate-non-existent-backend-service', 'false'], /write --tolerate-non-existent-backend-service=false/],
+      [['--max-targets-per-target-group=10'], /a cap is not implemented; remove it \("0" is accepted/],
+      [['--webhook-cert-file=cert.pem'], /tls.crt in --webhook-cert-dir; remove it \(an empty value or "tls.crt" is accepted/],
+      [['--lb-stabilization-monitor-interval=1m'], /capacity reservation is set and not watched/],
+      [['--gateway-class-max-concurrent-reconciles', '2'], /the Gateway API is not implemented/],
+      [['--aws-vpc-tags'], /^--aws-vpc-tags is an upstream flag/],
+    ];
+    for (const [argv, message] of refused) it(`refuses ${argv.join(' ')} at start-up, naming it`, () => oneError(argv, message));
+
+    it('accepts values that ask for nothing this controller lacks, and changes nothing for them', () => {
+      const c = ok(['--enable-endpoint-slices', '--enable-waf=false', '--enable-wafv2=true', '--enable-shield=0', '--disable-restricted-sg-rules=false',
+        '--tolerate-non-existent-backend-action=TRUE', '--webhook-key-file=tls.key', '--max-targets-per-target-group', '0', '--backend-security-group=',
+        '--ingress-class=web']);
+      assert.deepEqual({ ...c, ingressClass: 'alb' }, ok([]));
+    });
+  });
+
+  describe('properties of the upstream keys in the flag parser', () => {
+    const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
+    const value = fc.oneof(fc.constantFrom(...GO_BOOLS, '', 'tls.crt', 'service.k8s.aws/nlb', '0', 'x'), fc.string({ maxLength: 12 }));
+    const refusedFlags = FLAG_KEYS.filter((k) => k.status === 'refused');
+
+    it('a refused upstream flag is accepted exactly when its value is harmless, and then changes nothing', () => {
+      fc.assert(fc.property(fc.constantFrom(...refusedFlags), value, (k, v) => {
+        const r = parseConfig([...base, `--${k.key}=${v}`]);
+        if (isHarmless(k, v)) assert.deepEqual('config' in r ? r.config : r.errors, ok([]));
+        else {
+          assert.ok('errors' in r && r.errors.length === 1, `--${k.key}=${v}`);
+          assert.ok(r.errors[0]?.startsWith(`--${k.key}`) && r.errors[0].includes(k.why ?? '?'), r.errors[0]);
+        }
+      }), { numRuns: 2000 });
+    });
+
+    it('a gate is accepted at any Go boolean when both values are honoured, else only at upstream\'s default; anything else is an error naming it', () => {
+      fc.assert(fc.property(fc.constantFrom(...GATE_KEYS), fc.oneof(fc.constantFrom(...GO_BOOLS), fc.string({ maxLength: 6 })), (g, v) => {
+        const r = parseConfig([...base, `--feature-gates=${g.key}=${v}`]);
+        const b = parseGoBool(v.trim());
+        const accepted = b !== undefined && (g.status === 'implemented' || b === g.default) && !v.includes(',');
+        if (accepted) assert.equal('config' in r && (r.config.featureGates as Record<string, boolean>)[g.key], b);
+        else if (!v.includes(',')) assert.ok('errors' in r && r.errors.some((e) => e.includes(g.key)), `${g.key}=${v}`);
+      }), { numRuns: 2000 });
     });
   });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { SERVICE_ANNOTATION_KEYS, SERVICE_PREFIX, SERVICE_TABLE, parseServiceAnnotations } from '../../../src/service/index.ts';
+import { SERVICE_KEYS } from '../../../src/model/upstream-keys.ts';
+import { SERVICE_PREFIX, SERVICE_TABLE, parseServiceAnnotations } from '../../../src/service/index.ts';
 import { S, build, svc } from './fixtures.ts';
 
 const parse = (a: Record<string, string>) => parseServiceAnnotations({ ref: { kind: 'Service', namespace: 'shop', name: 'echo' }, annotations: a });
@@ -96,18 +97,26 @@ describe('service/annotations: the registry of upstream keys', () => {
   ];
 
   it('lists every upstream Service annotation once, and nothing else', () => {
-    const keys = SERVICE_ANNOTATION_KEYS.map((k) => k.key);
+    const keys = SERVICE_KEYS.map((k) => k.key);
     assert.equal(new Set(keys).size, keys.length);
     assert.deepEqual([...keys].sort(), upstream.map((s) => SERVICE_PREFIX + s).sort());
   });
 
   it('a refused or ignored key says why', () => {
-    for (const k of SERVICE_ANNOTATION_KEYS.filter((x) => x.status !== 'implemented')) assert.ok(k.why && k.why.length > 20, k.key);
+    for (const k of SERVICE_KEYS.filter((x) => x.status !== 'implemented')) assert.ok(k.why && k.why.length > 20, k.key);
+  });
+
+  it('the Table parses every key the registry calls implemented, and the refused ones it parses still refuse', () => {
+    const parsed = new Set(Object.values(SERVICE_TABLE).map(([suffix]) => SERVICE_PREFIX + suffix));
+    const exact = SERVICE_KEYS.filter((k) => !k.key.includes('<'));
+    for (const k of exact.filter((x) => x.status === 'implemented')) assert.ok(parsed.has(k.key), `${k.key} is implemented but not parsed`);
+    for (const key of parsed) assert.notEqual(exact.find((k) => k.key === key)?.status, 'ignored', key);
+    for (const key of parsed) assert.ok(exact.some((k) => k.key === key), `${key} is parsed but not in the registry`);
   });
 
   it('docs/service-annotations.md names every key with its status', () => {
     const doc = readFileSync(new URL('../../../docs/service-annotations.md', import.meta.url), 'utf8');
-    for (const k of SERVICE_ANNOTATION_KEYS) {
+    for (const k of SERVICE_KEYS) {
       const suffix = k.key.slice(SERVICE_PREFIX.length);
       const row = doc.split('\n').find((l) => l.startsWith(`| \`${suffix}\``));
       assert.ok(row, `docs/service-annotations.md has no row for ${suffix}`);

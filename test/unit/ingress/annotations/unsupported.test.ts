@@ -1,22 +1,73 @@
 import assert from 'node:assert/strict';
-import { parseIngressAnnotations } from '../../../../src/ingress/annotations/index.ts';
-import { P, ingress } from './helpers.ts';
+import { parseBackendAnnotations, parseIngressAnnotations } from '../../../../src/ingress/annotations/index.ts';
+import { ANNOTATION_KEYS, ANNOTATION_PREFIX, type UpstreamKey } from '../../../../src/model/upstream-keys.ts';
+import { P, ingress, service } from './helpers.ts';
 
-describe('ingress annotations: upstream features not supported yet', () => {
-  for (const [key, value] of [['auth-type', 'oidc'], ['wafv2-acl-arn', 'arn:aws:wafv2:us-east-1:1:regional/webacl/x/y'],
-    ['jwt-validation', '{}'], ['transforms.api', '[]'], ['listener-attributes.HTTPS-443', 'a=b'], ['shield-advanced-protection', 'true']] as const) {
-    it(`rejects ${key}=${value} on the Ingress that sets it`, () => {
-      const { issues } = parseIngressAnnotations(ingress({ [key]: value }));
-      assert.equal(issues.length, 1);
-      assert.deepEqual({ ...issues[0], reason: undefined },
-        { object: { kind: 'Ingress', namespace: 'shop', name: 'web' }, field: P + key, code: 'UnsupportedAnnotation', reason: undefined });
-      assert.match(issues[0]?.reason ?? '', /is not supported by this controller yet/);
+/** a concrete key for a registry key (`actions.<name>` → `actions.x`) */
+const concrete = (k: UpstreamKey): string => k.key.replace(/<[^>]*>/g, 'x').slice(ANNOTATION_PREFIX.length);
+/** a value that asks for something: not one of the harmless ones */
+const asking = (k: UpstreamKey): string => (k.harmless?.includes('false') ? 'true' : 'cognito');
+
+const refusedAlb = ANNOTATION_KEYS.filter((k) => k.status === 'refused' && k.key.startsWith(ANNOTATION_PREFIX));
+
+describe('ingress annotations: upstream keys refused (from the registry)', () => {
+  it('refuses every refused upstream annotation on the Ingress that sets it, with the registry\'s reason', () => {
+    assert.ok(refusedAlb.length >= 40, `${refusedAlb.length} refused annotations`);
+    for (const k of refusedAlb) {
+      const { issues } = parseIngressAnnotations(ingress({ [concrete(k)]: asking(k) }));
+      assert.deepEqual(issues, [{
+        object: { kind: 'Ingress', namespace: 'shop', name: 'web' }, field: P + concrete(k), code: 'UnsupportedAnnotation',
+        reason: `${k.why}; remove it, or keep this Ingress on the upstream controller`,
+      }], k.key);
+    }
+  });
+
+  // the words people read, pinned for a few keys
+  const messages: readonly [key: string, value: string, reason: string][] = [
+    ['auth-type', 'cognito', 'authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; without it the backends would be served unauthenticated; remove it, or keep this Ingress on the upstream controller'],
+    ['wafv2-acl-arn', 'arn:aws:wafv2:us-east-1:1:regional/webacl/x/y', 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL; remove it, or keep this Ingress on the upstream controller'],
+    ['transforms.api', '[]', 'rule transforms (URL and host-header rewrites) are not implemented; without them requests would reach the backend unrewritten; remove it, or keep this Ingress on the upstream controller'],
+    ['listener-attributes.HTTPS-443', 'a=b', 'listener attributes are not implemented for ALBs (NLBs have them); remove it, or keep this Ingress on the upstream controller'],
+    ['frontend-nlb-scheme', 'internal', 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented; remove it, or keep this Ingress on the upstream controller'],
+    ['target-control-port.api.80', '3000', 'the ALB target control agent port is not implemented; remove it, or keep this Ingress on the upstream controller'],
+    ['acm-pca-arn', 'arn:aws:acm-pca:us-east-1:1:certificate-authority/x', 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate; remove it, or keep this Ingress on the upstream controller'],
+    ['manage-backend-security-group-rules', 'true', 'a shared backend security group is not implemented: with security-groups set, no rule is added to node or pod security groups; remove it, or keep this Ingress on the upstream controller'],
+  ];
+  for (const [key, value, reason] of messages) {
+    it(`says why ${key} is refused`, () => {
+      assert.deepEqual(parseIngressAnnotations(ingress({ [key]: value })).issues.map((i) => i.reason), [reason]);
     });
   }
 
-  for (const [key, value] of [['auth-type', 'none'], ['shield-advanced-protection', 'false'], ['use-regex-path-match', 'False']] as const) {
-    it(`accepts ${key}=${value}, which asks for nothing`, () => {
+  for (const [key, value] of [['auth-type', 'none'], ['shield-advanced-protection', 'false'], ['use-regex-path-match', 'False'], ['create-acm-cert', '0'],
+    ['enable-frontend-nlb', 'f'], ['multi-cluster-target-group', 'FALSE'], ['manage-backend-security-group-rules', 'false'], ['dry-run-plan', '{"stack":1}']] as const) {
+    it(`accepts ${key}=${value}, which asks for nothing this controller lacks`, () => {
       assert.deepEqual(parseIngressAnnotations(ingress({ [key]: value })).issues, []);
     });
   }
+
+  it('refuses auth-type with a value other than none, whatever its case (upstream compares exactly)', () => {
+    assert.equal(parseIngressAnnotations(ingress({ 'auth-type': 'None' })).issues.length, 1);
+  });
+});
+
+describe('backend Service annotations: upstream keys refused on the Service', () => {
+  const serviceKeys = refusedAlb.filter((k) => k.source === 'Service, Ingress');
+
+  it('refuses auth-*, multi-cluster-target-group and target-control-port.* on a backend Service, as an Issue on the Service', () => {
+    assert.deepEqual(serviceKeys.map(concrete).sort(), ['auth-idp-cognito', 'auth-idp-oidc', 'auth-on-unauthenticated-request', 'auth-scope',
+      'auth-session-cookie', 'auth-session-timeout', 'auth-type', 'multi-cluster-target-group', 'target-control-port.x.x']);
+    for (const k of serviceKeys) {
+      const { issues } = parseBackendAnnotations(ingress({}), service({ [concrete(k)]: asking(k) }));
+      assert.deepEqual(issues, [{
+        object: { kind: 'Service', namespace: 'shop', name: 'api' }, field: P + concrete(k), code: 'UnsupportedAnnotation',
+        reason: `${k.why}; remove it, or keep the Ingresses that route to this Service on the upstream controller`,
+      }], k.key);
+    }
+  });
+
+  it('leaves alone keys upstream never reads from a Service, and harmless values', () => {
+    const svc = service({ 'wafv2-acl-arn': 'arn:aws:wafv2:us-east-1:1:regional/webacl/x/y', 'jwt-validation': '{}', 'auth-type': 'none', 'multi-cluster-target-group': 'false' });
+    assert.deepEqual(parseBackendAnnotations(ingress({}), svc).issues, []);
+  });
 });
