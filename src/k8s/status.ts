@@ -1,10 +1,10 @@
 // Status write-back: status.loadBalancer of an Ingress (the ALB's DNS name and listener ports) or a Service (the
 // NLB's), the reconcile-status signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md; Services
-// carry it as service.k8s.aws/status), and pod readiness-gate conditions.
+// carry it as service.k8s.aws/status), pod readiness-gate conditions, and the status of TargetGroupBindings.
 // Every writer reads the current value first and writes nothing when it already matches.
 import { systemClock, type Clock } from './clock.ts';
 import { isConflict, isInvalid, isNotFound, type ResourceClient } from './client.ts';
-import type { Ingress, KubeObject, Pod } from './types.ts';
+import type { BindingCondition, Ingress, KubeObject, ObjectOf, Pod, TargetGroupBinding, TargetGroupBindingStatus } from './types.ts';
 
 export interface PortStatus {
   readonly port: number;
@@ -50,13 +50,8 @@ export function sameLoadBalancerStatus(a: readonly LoadBalancerIngressEntry[] | 
   return normalEntries(a) === normalEntries(b);
 }
 
-/** an Ingress or a Service: both report their load balancer in status.loadBalancer.ingress */
-export interface WithLoadBalancerStatus extends KubeObject {
-  readonly status?: { readonly loadBalancer?: { readonly ingress?: readonly unknown[] } };
-}
-
-/** merge-patches status.loadBalancer.ingress when it differs; returns whether it wrote */
-export async function updateLoadBalancerStatus<T extends WithLoadBalancerStatus>(client: ResourceClient<T>, obj: T, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
+/** merge-patches status.loadBalancer.ingress of an Ingress or a Service when it differs; returns whether it wrote */
+export async function updateLoadBalancerStatus<K extends 'ingress' | 'service'>(client: ResourceClient<K>, obj: ObjectOf<K>, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
   const current = obj.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
   if (sameLoadBalancerStatus(current, entries)) return false;
   const meta = obj.metadata ?? {};
@@ -64,15 +59,12 @@ export async function updateLoadBalancerStatus<T extends WithLoadBalancerStatus>
   return true;
 }
 
-export const updateIngressLoadBalancerStatus = (ingresses: ResourceClient<Ingress>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> =>
-  updateLoadBalancerStatus(ingresses, ingress, entries);
-
 /**
  * Removes an Ingress's load-balancer status only while it still shows this hostname. A group that an Ingress
  * left must not erase what the group it joined has written meanwhile; the JSON-patch test makes the check and
  * the removal one atomic step. Returns whether the status was removed.
  */
-export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<Ingress>, ingress: Ingress, hostname: string): Promise<boolean> {
+export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<'ingress'>, ingress: Ingress, hostname: string): Promise<boolean> {
   const meta = ingress.metadata ?? {};
   try {
     await ingresses.jsonPatch(meta.name ?? '', meta.namespace, [
@@ -113,8 +105,8 @@ export function readReconcileStatus(obj: KubeObject, annotation = RECONCILE_STAT
 }
 
 /** writes the reconcile-status annotation when reason, message or generation changed; returns whether it wrote */
-export async function writeReconcileStatus<T extends KubeObject>(
-  client: ResourceClient<T>, obj: T, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
+export async function writeReconcileStatus<K extends 'ingress' | 'service'>(
+  client: ResourceClient<K>, obj: ObjectOf<K>, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
   annotation = RECONCILE_STATUS_ANNOTATION,
 ): Promise<boolean> {
   const meta = obj.metadata ?? {};
@@ -164,7 +156,7 @@ export interface PodCondition {
 }
 
 /** sets one pod status condition (strategic merge by type, so kubelet's conditions are untouched); returns whether it wrote */
-export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
+export async function setPodCondition(pods: ResourceClient<'pod'>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
   const existing = pod.status?.conditions?.find((c) => c.type === condition.type);
   if (existing && existing.status === condition.status && (existing.reason ?? '') === (condition.reason ?? '') && (existing.message ?? '') === (condition.message ?? '')) {
     return false;
@@ -176,4 +168,38 @@ export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condi
     status: { conditions: [{ type: condition.type, status: condition.status, reason: condition.reason ?? null, message: condition.message ?? null, lastProbeTime: null, lastTransitionTime }] },
   }, 'status');
   return true;
+}
+
+/**
+ * the status of a TargetGroupBinding: the recorded target group (left as it is when not given), observedGeneration
+ * and one condition by type (lastTransitionTime kept while its status holds; other conditions kept). One merge patch
+ * of the status subresource, only when something changes. Returns false when a given targetGroupARN did not stick
+ * (a CRD without the field prunes it), true when written, undefined when nothing changed.
+ */
+export async function setBindingStatus(
+  bindings: ResourceClient<'targetGroupBinding'>, tgb: TargetGroupBinding,
+  next: { readonly targetGroupARN?: string; readonly condition: Omit<BindingCondition, 'lastTransitionTime' | 'observedGeneration'> },
+  clock: Clock = systemClock,
+): Promise<boolean | undefined> {
+  const current = tgb.status ?? {};
+  const generation = tgb.metadata?.generation;
+  const existing = current.conditions?.find((c) => c.type === next.condition.type);
+  const sameCondition = existing !== undefined && existing.status === next.condition.status && existing.reason === next.condition.reason
+    && existing.message === next.condition.message && existing.observedGeneration === generation;
+  const arn = next.targetGroupARN ?? current.targetGroupARN;
+  if (sameCondition && arn === current.targetGroupARN && current.observedGeneration === generation) return undefined;
+  const now = new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const condition: BindingCondition = {
+    ...next.condition,
+    lastTransitionTime: existing && existing.status === next.condition.status ? existing.lastTransitionTime : now,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+  const status: TargetGroupBindingStatus = {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    ...(arn ? { targetGroupARN: arn } : {}),
+    conditions: [...(current.conditions ?? []).filter((c) => c.type !== condition.type), condition],
+  };
+  const meta = tgb.metadata ?? {};
+  const written = await bindings.mergePatch(meta.name ?? '', meta.namespace, { status }, 'status');
+  return next.targetGroupARN === undefined || written?.status?.targetGroupARN === next.targetGroupARN;
 }

@@ -1,75 +1,72 @@
-// The mutating admission webhooks (HTTPS, AdmissionReview v1): POST /mutate-v1-pod adds readiness gates,
-// POST /mutate-v1-service sets the load balancer class on new LoadBalancer Services. Each is served only when
-// enabled. They never fail closed: any internal error answers "allowed" without a patch, and the reason is logged.
+// The admission webhook server (HTTPS, AdmissionReview v1):
+//   POST /mutate-v1-pod                                        adds readiness gates; never fails closed: any
+//        internal error answers "allowed" without a patch (the chart registers it with failurePolicy Ignore);
+//   POST /mutate-v1-service                                    sets the load balancer class on LoadBalancer Services
+//        when enabled; fails open like the pod webhook;
+//   POST /mutate-elbv2-k8s-aws-v1beta1-targetgroupbinding      TargetGroupBinding defaults from the target group;
+//   POST /validate-elbv2-k8s-aws-v1beta1-targetgroupbinding    TargetGroupBinding admission rules; an internal error
+//        is a denial (failurePolicy Fail): see webhook/target-group-binding.ts.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { JsonPatchOp } from '../k8s/client.ts';
 import type { Pod, Service } from '../k8s/types.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
+import { allow, allowPatched, deny, requestOf, type AdmissionReview } from './admission.ts';
 import { readinessGatePatch, type GateLookup } from './pod-readiness-gate.ts';
 import { serviceClassPatch } from './service-mutator.ts';
+import { MUTATE_TGB_PATH, mutateBinding, VALIDATE_TGB_PATH, validateBinding, type BindingAdmissionDeps } from './target-group-binding.ts';
 
 export const MUTATE_POD_PATH = '/mutate-v1-pod';
 export const MUTATE_SERVICE_PATH = '/mutate-v1-service';
 const MAX_BODY = 4 * 1024 * 1024;
 
-interface AdmissionRequest<T = Pod> {
-  uid?: string;
-  kind?: { kind?: string };
-  namespace?: string;
-  operation?: string;
-  object?: T;
-  oldObject?: T;
-}
-
-export interface AdmissionResponse {
-  apiVersion: 'admission.k8s.io/v1';
-  kind: 'AdmissionReview';
-  response: { uid: string; allowed: true; patchType?: 'JSONPatch'; patch?: string; warnings?: string[] };
-}
-
-/** allowed, with the patch when there is one; any error allows without a patch */
-function review<T>(body: unknown, what: string, patch: (req: AdmissionRequest<T>) => JsonPatchOp[], log?: Logger): AdmissionResponse {
-  const req = ((body ?? {}) as { request?: AdmissionRequest<T> }).request ?? {};
+/** the AdmissionReview answer for one request body; pure apart from `lookup`. No lookup: injection is off, no patch. */
+export function reviewPod(body: unknown, lookup: GateLookup | undefined, log?: Logger): AdmissionReview {
+  const req = requestOf<Pod>(body);
   const uid = req.uid ?? '';
-  const allow: AdmissionResponse = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } };
   try {
-    const ops = patch(req);
-    if (ops.length === 0) return allow;
-    return { ...allow, response: { uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64') } };
+    const pod = req.object;
+    if (!lookup || !pod || (req.kind?.kind && req.kind.kind !== 'Pod') || (req.operation && req.operation !== 'CREATE')) return allow(uid);
+    const namespace = req.namespace || pod.metadata?.namespace || 'default';
+    return allowPatched(uid, readinessGatePatch(pod, namespace, lookup));
   } catch (err) {
-    log?.warn(`${what} webhook: allowing without mutation`, { uid, error: errorMessage(err) });
-    return allow;
+    log?.warn('pod webhook: allowing without mutation', { uid, error: errorMessage(err) });
+    return allow(uid);
   }
 }
 
-/** the AdmissionReview answer for one pod request body; pure apart from `lookup` */
-export function reviewPod(body: unknown, lookup: GateLookup, log?: Logger): AdmissionResponse {
-  return review<Pod>(body, 'pod', (req) => {
-    const pod = req.object;
-    if (!pod || (req.kind?.kind && req.kind.kind !== 'Pod') || (req.operation && req.operation !== 'CREATE')) return [];
-    return readinessGatePatch(pod, req.namespace || pod.metadata?.namespace || 'default', lookup);
-  }, log);
-}
-
-/** the AdmissionReview answer for one Service request body (CREATE and UPDATE) */
-export function reviewService(body: unknown, loadBalancerClass: string, log?: Logger): AdmissionResponse {
-  return review<Service>(body, 'service', (req) => {
+/** the AdmissionReview answer for one Service request body (CREATE and UPDATE); any error allows without a patch */
+export function reviewService(body: unknown, loadBalancerClass: string, log?: Logger): AdmissionReview {
+  const req = requestOf<Service>(body);
+  const uid = req.uid ?? '';
+  try {
     const svc = req.object;
-    if (!svc || (req.kind?.kind && req.kind.kind !== 'Service')) return [];
-    return serviceClassPatch(req.operation, svc, req.oldObject, loadBalancerClass);
-  }, log);
+    if (!svc || (req.kind?.kind && req.kind.kind !== 'Service')) return allow(uid);
+    return allowPatched(uid, serviceClassPatch(req.operation, svc, req.oldObject, loadBalancerClass));
+  } catch (err) {
+    log?.warn('service webhook: allowing without mutation', { uid, error: errorMessage(err) });
+    return allow(uid);
+  }
 }
 
-/** what the webhook server serves: each path only when given */
+/** what the server answers: the pod webhook (absent: injection off), the Service webhook and the TargetGroupBinding webhooks */
 export interface WebhookRoutes {
-  /** /mutate-v1-pod */
   readonly pods?: GateLookup;
-  /** /mutate-v1-service: the class to set */
+  /** /mutate-v1-service: the class to set; absent: not served */
   readonly serviceClass?: string;
+  readonly bindings: BindingAdmissionDeps;
+}
+
+/** a TargetGroupBinding review; an exception is a denial naming it */
+async function reviewBinding(path: string, body: unknown, routes: WebhookRoutes, log?: Logger): Promise<AdmissionReview> {
+  try {
+    return await (path === MUTATE_TGB_PATH ? mutateBinding(body, routes.bindings) : validateBinding(body, routes.bindings));
+  } catch (err) {
+    log?.warn('binding webhook: denying after an internal error', { path, error: errorMessage(err) });
+    return deny(requestOf(body).uid ?? '', `the TargetGroupBinding webhook failed: ${errorMessage(err)}`, 500);
+  }
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
@@ -78,18 +75,18 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** request handler usable by any node:http(s) server; a bare GateLookup serves the pod webhook only */
-export function webhookHandler(routesOrLookup: WebhookRoutes | GateLookup, log?: Logger): (req: IncomingMessage, res: ServerResponse) => void {
-  const routes: WebhookRoutes = 'bindings' in routesOrLookup ? { pods: routesOrLookup } : routesOrLookup;
-  const answer = (path: string | undefined): ((body: unknown) => AdmissionResponse) | undefined => {
-    if (path === MUTATE_POD_PATH && routes.pods) { const pods = routes.pods; return (body) => reviewPod(body, pods, log); }
-    if (path === MUTATE_SERVICE_PATH && routes.serviceClass !== undefined) { const cls = routes.serviceClass; return (body) => reviewService(body, cls, log); }
-    return undefined;
-  };
+/** request handler usable by any node:http(s) server */
+export function webhookHandler(routes: WebhookRoutes, log?: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const reviewer = answer((req.url ?? '').split('?')[0]);
-    if (!reviewer) return reply(res, 404, 'not found');
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const serviceClass = path === MUTATE_SERVICE_PATH ? routes.serviceClass : undefined;
+    if (path !== MUTATE_POD_PATH && serviceClass === undefined && path !== MUTATE_TGB_PATH && path !== VALIDATE_TGB_PATH) return reply(res, 404, 'not found');
     if (req.method !== 'POST') return reply(res, 405, 'method not allowed');
+    const answer = (body: unknown): void => {
+      if (path === MUTATE_POD_PATH) return reply(res, 200, reviewPod(body, routes.pods, log));
+      if (serviceClass !== undefined) return reply(res, 200, reviewService(body, serviceClass, log));
+      void reviewBinding(path, body, routes, log).then((r) => reply(res, 200, r));
+    };
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => { size += c.length; if (size <= MAX_BODY) chunks.push(c); });
@@ -98,12 +95,12 @@ export function webhookHandler(routesOrLookup: WebhookRoutes | GateLookup, log?:
       try {
         body = size > MAX_BODY ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch (err) {
-        log?.warn('webhook: unreadable AdmissionReview', { error: errorMessage(err) });
+        log?.warn('webhook: unreadable AdmissionReview', { path, error: errorMessage(err) });
         body = {};
       }
-      reply(res, 200, reviewer(body));
+      answer(body);
     });
-    req.on('error', () => reply(res, 200, reviewer({})));
+    req.on('error', () => answer({}));
   };
 }
 
@@ -123,16 +120,12 @@ export const CERT_RELOAD_INTERVAL_MS = 60_000;
  * picked up without a restart (an expired one would make the API server skip the webhook silently).
  */
 export async function startWebhookServer(opts: {
-  readonly port: number; readonly host?: string; readonly certDir: string; readonly log?: Logger;
-  /** the pod webhook's lookups (`routes.pods`), kept for callers that serve the pod webhook only */
-  readonly lookup?: GateLookup;
-  readonly routes?: WebhookRoutes;
+  readonly port: number; readonly host?: string; readonly certDir: string; readonly routes: WebhookRoutes; readonly log?: Logger;
   readonly reloadIntervalMs?: number;
 }): Promise<RunningWebhook> {
   const read = (): { cert: Buffer; key: Buffer } => ({ cert: readFileSync(join(opts.certDir, 'tls.crt')), key: readFileSync(join(opts.certDir, 'tls.key')) });
   let current = read();
-  const routes: WebhookRoutes = { ...(opts.lookup ? { pods: opts.lookup } : {}), ...opts.routes };
-  const server = createHttpsServer(current, webhookHandler(routes, opts.log));
+  const server = createHttpsServer(current, webhookHandler(opts.routes, opts.log));
   const reload = setInterval(() => {
     try {
       const next = read();
