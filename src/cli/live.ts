@@ -5,8 +5,9 @@
 // Calls for a cold run: DescribeVpcs 1 + DescribeSubnets 1 (always); DescribeSecurityGroups 1 and
 // ListCertificates 1 + DescribeCertificate per ISSUED certificate only when an Ingress needs them (a
 // security group named in an annotation, a host whose certificate is discovered); DescribeSecurityGroups 1 for
-// the shared backend security group when a load balancer uses it (not with --backend-security-group); then deploy/observe's
-// bulk read of every stack this cluster owns in the VPC (see the header of src/deploy/observe.ts).
+// the shared backend security group when a load balancer uses it (not with --backend-security-group); then
+// deploy/observe's bulk read of every stack this cluster owns in the VPC, IngressGroups and Services in one pass
+// (see the header of src/deploy/observe.ts).
 import { createAwsClients, type AwsClients, type AwsClientsConfig } from '../aws/clients.ts';
 import { Discovery, type FactsToDiscover } from '../aws/discovery.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
@@ -14,16 +15,17 @@ import { FlagError, normalizeEndpoints } from '../aws/flags.ts';
 import type { CallCounter } from '../aws/metrics.ts';
 import { isWriteOperation } from '../aws/metrics.ts';
 import { fromWire } from '../controllers/bindings.ts';
-import { observeAllStacks } from '../deploy/observe.ts';
+import { observeEveryFamily } from '../deploy/observe.ts';
+import type { StackFamily } from '../model/stack.ts';
 import type { Config } from '../config/config.ts';
 import { backendSecurityGroupName, optionalFactsNeeded, type BuildResult, type IngressClassParamsObject, type Snapshot } from '../ingress/index.ts';
 import { findBackendSecurityGroup } from '../deploy/backend-security-group.ts';
 import { createKubeRest, isNotFound, loadKubeConfig, statusOf, type KubeRest } from '../k8s/client.ts';
 import { RESOURCES, resourcePath, type TargetGroupBinding } from '../k8s/types.ts';
 import type { DiscoveredFacts } from '../model/discovery.ts';
-import { LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE } from '../model/tags.ts';
+import { LABEL_SERVICE_STACK_NAME, LABEL_SERVICE_STACK_NAMESPACE, LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE } from '../model/tags.ts';
 import type { ObservedBinding } from '../plan/index.ts';
-import type { ObservedStack } from './inputs.ts';
+import type { ObservedStack, ObservedStacks } from './inputs.ts';
 import { UsageError } from './io.ts';
 
 export const DEFAULT_LIVE_MAX_RETRIES = 3;
@@ -118,11 +120,16 @@ export class LiveSource {
     return { facts, built: build(facts) };
   }
 
-  /** every stack this cluster owns in the VPC, as deploy/observe reads it */
-  async observe(clusterName: string): Promise<Map<string, ObservedStack>> {
-    const states = await this.#aws('observing the owned AWS resources', () =>
-      observeAllStacks(this.clients, { clusterName, vpcId: this.#flags.vpcId }));
-    return new Map([...states].map(([id, state]) => [id, { state }]));
+  /** every stack this cluster owns in the VPC, IngressGroups and Services, as deploy/observe reads them (one pass) */
+  async observe(clusterName: string): Promise<ObservedStacks> {
+    const all = await this.#aws('observing the owned AWS resources', () => observeEveryFamily(this.clients, { clusterName, vpcId: this.#flags.vpcId }));
+    const of = (family: StackFamily): Map<string, ObservedStack> => new Map([...(all.get(family) ?? [])].map(([id, state]) => [id, { state }]));
+    return { ingress: of('ingress'), service: of('service') };
+  }
+
+  /** discovery as `build` runs it (cached: facts already read cost no call) */
+  discover(what: FactsToDiscover): Promise<DiscoveredFacts> {
+    return this.#discover(what);
   }
 
   destroy(): void {
@@ -225,10 +232,14 @@ export async function readCluster(rest: KubeRest): Promise<ClusterObjects> {
   return { snapshot: { ingresses, ingressClasses, ingressClassParams, services, namespaces }, bindings };
 }
 
-/** the bindings labelled for a stack (upstream's labels: explicit group name, or namespace + name) */
-export function bindingsOfStack(bindings: readonly TargetGroupBinding[], stackId: string): ObservedBinding[] {
+/**
+ * the bindings labelled for a stack (upstream's labels: explicit group name, or namespace + name; a Service's with
+ * the service.k8s.aws/ prefix)
+ */
+export function bindingsOfStack(bindings: readonly TargetGroupBinding[], stackId: string, family: StackFamily = 'ingress'): ObservedBinding[] {
+  const [nsKey, nameKey] = family === 'service' ? [LABEL_SERVICE_STACK_NAMESPACE, LABEL_SERVICE_STACK_NAME] : [LABEL_STACK_NAMESPACE, LABEL_STACK_NAME];
   return bindings.filter((b) => {
     const l = b.metadata?.labels ?? {};
-    return l[LABEL_STACK] === stackId || (l[LABEL_STACK_NAMESPACE] !== undefined && `${l[LABEL_STACK_NAMESPACE]}/${l[LABEL_STACK_NAME] ?? ''}` === stackId);
+    return (family === 'ingress' && l[LABEL_STACK] === stackId) || (l[nsKey] !== undefined && `${l[nsKey]}/${l[nameKey] ?? ''}` === stackId);
   }).map(fromWire);
 }

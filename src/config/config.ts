@@ -4,6 +4,7 @@ import { AWS_DEFAULT_QUOTAS, type AwsQuotas, QUOTA_FLAGS } from '../ingress/aws-
 import { sslPolicy, tagProblem } from '../ingress/annotations/values.ts';
 import { RESERVED_TAG_KEYS } from '../model/tags.ts';
 import { flagKey, isHarmless } from '../model/upstream-keys.ts';
+import type { ServiceBuildConfig } from '../service/index.ts';
 import { formatGoDuration, parseGoDuration } from './duration.ts';
 import { FEATURE_GATE_DEFAULTS, type FeatureGates, parseFeatureGates, parseGoBool } from './feature-gates.ts';
 
@@ -97,6 +98,14 @@ export interface Config {
   readonly enablePodReadinessGateInject: boolean;
   /** --ingress-max-concurrent-reconciles (3) */
   readonly ingressMaxConcurrentReconciles: number;
+  /** --load-balancer-class (service.k8s.aws/nlb): the spec.loadBalancerClass of the Services this controller manages */
+  readonly loadBalancerClass: string;
+  /** --enable-service-controller (true): Services of type LoadBalancer → NLBs; also off when gate EnableServiceController is */
+  readonly enableServiceController: boolean;
+  /** --enable-service-mutator-webhook (true): serve /mutate-v1-service, which stamps the class on new LoadBalancer Services */
+  readonly enableServiceMutatorWebhook: boolean;
+  /** --service-max-concurrent-reconciles (3) */
+  readonly serviceMaxConcurrentReconciles: number;
   /** --targetgroupbinding-max-concurrent-reconciles (3) */
   readonly targetGroupBindingMaxConcurrentReconciles: number;
   /**
@@ -147,6 +156,10 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   webhookCertDir: '/tmp/k8s-webhook-server/serving-certs',
   enablePodReadinessGateInject: true,
   ingressMaxConcurrentReconciles: 3,
+  loadBalancerClass: 'service.k8s.aws/nlb',
+  enableServiceController: true,
+  enableServiceMutatorWebhook: true,
+  serviceMaxConcurrentReconciles: 3,
   targetGroupBindingMaxConcurrentReconciles: 3,
   awsQuotas: AWS_DEFAULT_QUOTAS,
   featureGates: FEATURE_GATE_DEFAULTS,
@@ -363,6 +376,18 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     apply: boolean('enable-pod-readiness-gate-inject', (b, d) => { d.enablePodReadinessGateInject = b; }) },
   'ingress-max-concurrent-reconciles': { kind: 'value', usage: 'parallel IngressGroup reconciles (3)',
     apply: integer('ingress-max-concurrent-reconciles', 1, 1000, (n, d) => { d.ingressMaxConcurrentReconciles = n; }) },
+  'load-balancer-class': { kind: 'value', usage: 'spec.loadBalancerClass of the Services to manage (service.k8s.aws/nlb)', apply: (v, d) => {
+    if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v) || v.length > 253) {
+      return `--load-balancer-class must be a label-style name such as service.k8s.aws/nlb, got "${v}"`;
+    }
+    d.loadBalancerClass = v; return undefined;
+  } },
+  'enable-service-controller': { kind: 'bool', usage: 'reconcile Services of type LoadBalancer into NLBs (true)',
+    apply: boolean('enable-service-controller', (b, d) => { d.enableServiceController = b; }) },
+  'enable-service-mutator-webhook': { kind: 'bool', usage: 'serve the Service webhook that sets the load balancer class (true)',
+    apply: boolean('enable-service-mutator-webhook', (b, d) => { d.enableServiceMutatorWebhook = b; }) },
+  'service-max-concurrent-reconciles': { kind: 'value', usage: 'parallel Service reconciles (3)',
+    apply: integer('service-max-concurrent-reconciles', 1, 1000, (n, d) => { d.serviceMaxConcurrentReconciles = n; }) },
   'targetgroupbinding-max-concurrent-reconciles': { kind: 'value', usage: 'parallel TargetGroupBinding reconciles (3)',
     apply: integer('targetgroupbinding-max-concurrent-reconciles', 1, 1000, (n, d) => { d.targetGroupBindingMaxConcurrentReconciles = n; }) },
   ...quotaFlags(),
@@ -374,6 +399,10 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'log-level': { kind: 'value', usage: 'debug | info | warn | error (info)', apply: oneOf('log-level', ['debug', 'info', 'warn', 'error'], (v, d) => { d.logLevel = v; }) },
 };
 
+/**
+ * Flags of this controller that upstream does not have, so they are not in the registry of upstream keys: upstream
+ * switches its Service path with the gate EnableServiceController and its Service webhook with a chart value only.
+ */
 /** flag names (without dashes) with usage and default, for --help */
 export function flagUsage(): readonly { readonly flag: string; readonly usage: string; readonly bool: boolean }[] {
   return Object.entries(FLAGS).map(([flag, spec]) => ({ flag: `--${flag}`, usage: spec.usage, bool: spec.kind === 'bool' }));
@@ -536,5 +565,32 @@ export function builderSettings(c: Config): {
     manageBackendSecurityGroupRules: c.enableManageBackendSecurityGroupRules,
     featureGates: c.featureGates,
     quotas: c.awsQuotas,
+  });
+}
+
+/** whether Services become NLBs: the flag and upstream's gate EnableServiceController must both allow it */
+export const serviceControllerEnabled = (c: Config): boolean => c.enableServiceController && c.featureGates.EnableServiceController;
+
+/** the part of the Config the Service builder reads; `run` and `plan` both take it from here */
+export function serviceBuilderSettings(c: Config): ServiceBuildConfig {
+  const g = c.featureGates;
+  return Object.freeze({
+    clusterName: c.clusterName,
+    loadBalancerClass: c.loadBalancerClass,
+    defaultScheme: c.defaultLoadBalancerScheme,
+    defaultTargetType: c.defaultTargetType,
+    defaultSslPolicy: c.defaultSslPolicy,
+    defaultTags: c.defaultTags,
+    externalManagedTags: c.externalManagedTags,
+    gates: Object.freeze({
+      serviceTypeLoadBalancerOnly: g.ServiceTypeLoadBalancerOnly,
+      enableIPTargetType: g.EnableIPTargetType,
+      nlbSecurityGroup: g.NLBSecurityGroup,
+      nlbHealthCheckAdvancedConfig: g.NLBHealthCheckAdvancedConfig,
+      enableTCPUDPListener: g.EnableTCPUDPListener,
+      lbCapacityReservation: g.LBCapacityReservation,
+      enableDefaultTagsLowPriority: g.EnableDefaultTagsLowPriority,
+      subnetsClusterTagCheck: g.SubnetsClusterTagCheck,
+    }),
   });
 }

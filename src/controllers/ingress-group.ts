@@ -19,7 +19,7 @@ import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
 import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
 import {
-  clearLoadBalancerStatusIfShowing, loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
+  clearLoadBalancerStatusIfShowing, loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateLoadBalancerStatus, withPortError, writeReconcileStatus,
   type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
 import { objectKey, type Ingress, type KubeObject, type Namespace, type Service } from '../k8s/types.ts';
@@ -357,7 +357,7 @@ export class IngressGroupController {
       const ns = ing.metadata?.namespace ?? 'default';
       const name = ing.metadata?.name ?? '';
       try {
-        const statusChanged = entries.length > 0 && await updateIngressLoadBalancerStatus(kube.ingresses, ing, entries);
+        const statusChanged = entries.length > 0 && await updateLoadBalancerStatus(kube.ingresses, ing, entries);
         const signalChanged = await writeReconcileStatus(kube.ingresses, ing, { reason: 'SuccessfullyReconciled', message: '' });
         if (statusChanged || signalChanged || hasChanges(plan)) void events.normal(ing, 'SuccessfullyReconciled', 'Successfully reconciled');
         metrics.ingressReconciles.inc({ namespace: ns, ingress: name, outcome: 'success' });
@@ -408,7 +408,7 @@ export class IngressGroupController {
     try {
       await writeReconcileStatus(this.#d.kube.ingresses, ing, { reason, message });
       const current = ing.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
-      if (current?.length) await updateIngressLoadBalancerStatus(this.#d.kube.ingresses, ing, withPortError(current, portError(reason)));
+      if (current?.length) await updateLoadBalancerStatus(this.#d.kube.ingresses, ing, withPortError(current, portError(reason)));
     } catch (err) {
       this.#log.warn('could not write the status signal', { ingress: objectKey(ing), error: errorMessage(err) });
     }

@@ -12,7 +12,7 @@ import { compareStrings } from './snapshot.ts';
 export const isDualstack = (t: IpAddressType): boolean => t !== 'ipv4';
 
 /** ok: the LB's security groups; error: a name that does not resolve. */
-export function resolveSecurityGroups(ctx: BuildContext, nameOrIds: readonly string[]):
+export function resolveSecurityGroups(ctx: Pick<BuildContext, 'facts'>, nameOrIds: readonly string[]):
   { ok: true; groups: Known<ArnOrRef>[] } | { ok: false; reason: string } {
   const ids = new Set<string>();
   const unknowns: Known<ArnOrRef>[] = [];

@@ -13,7 +13,8 @@ export interface GroupId {
 /** "name" for an explicit group, "namespace/name" for an implicit one: the stack ID. */
 export const groupIdString = (g: GroupId): string => (g.explicit ? g.name : `${g.namespace}/${g.name}`);
 
-const hash10 = (...parts: readonly string[]): string => {
+/** SHA-256 of the concatenated parts, hex, first 10 characters (upstream's name hash) */
+export const hash10 = (...parts: readonly string[]): string => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p, 'utf8');
   return h.digest('hex').slice(0, 10);

@@ -7,6 +7,8 @@ export interface DiscoveredSubnet {
   readonly availabilityZone: string;
   readonly availabilityZoneId?: string;
   readonly cidrBlock: string;
+  /** associated IPv6 CIDR blocks (network load balancers: IPv6 addresses and source-NAT prefixes must fall in one) */
+  readonly ipv6CidrBlocks?: readonly string[];
   readonly vpcId: string;
   readonly availableIpAddressCount: number;
   readonly tags: Readonly<Record<string, string>>;

@@ -12,7 +12,7 @@ import type { Ref } from '../model/refs.ts';
 import type { ListenerRule, Resource, Stack, TargetGroupBinding } from '../model/stack.ts';
 import { resourceKey } from '../model/stack.ts';
 import { runSteps, type Steps } from '../model/steps.ts';
-import { TAG_INGRESS_RESOURCE } from '../model/tags.ts';
+import { resourceTagKey } from '../model/tags.ts';
 import { inPlaceChange, type TagContext } from './compare.ts';
 import { RANK, type TaggedKind } from './kinds/kind.ts';
 import { loadBalancerKind } from './kinds/load-balancer.ts';
@@ -65,10 +65,11 @@ class Planner {
 
   *planTagged<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>): Steps<void> {
     const byId = new Map<string, O[]>();
+    const resourceTag = resourceTagKey(this.stack.family);
     for (const o of [...mod.observed(this.observed)].sort((a, b) => a.arn.localeCompare(b.arn))) {
-      const id = o.tags[TAG_INGRESS_RESOURCE];
+      const id = o.tags[resourceTag];
       if (id === undefined) {
-        this.warnings.push(`${mod.kind} ${o.arn} carries this stack's tags but no ${TAG_INGRESS_RESOURCE} tag; left alone`);
+        this.warnings.push(`${mod.kind} ${o.arn} carries this stack's tags but no ${resourceTag} tag; left alone`);
         continue;
       }
       appendTo(byId, id, o);
@@ -79,7 +80,7 @@ class Planner {
       byId.delete(d.id);
       dups.forEach((x) => this.deleteTagged(mod, d.id, x, `another ${mod.kind} (${o?.arn}) carries the same resource tag`));
       if (!o) {
-        this.addForward({ action: 'create', kind: mod.kind, id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no ${mod.kind} tagged ${TAG_INGRESS_RESOURCE}=${d.id}` }, d.spec);
+        this.addForward({ action: 'create', kind: mod.kind, id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no ${mod.kind} tagged ${resourceTag}=${d.id}` }, d.spec);
         continue;
       }
       this.matchTagged(mod, d.id, d.spec as S, o);
@@ -277,7 +278,10 @@ class Planner {
       if (i % 256 === 255) yield;
       if ((c.unknownFields?.length ?? 0) > 0 || containsUnknown(c.after)) { complete = false; break; }
     }
-    return { formatVersion: '1', stackId: this.stack.id, changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}) };
+    return {
+      formatVersion: '1', stackId: this.stack.id, ...(this.stack.family === 'service' ? { family: 'service' as const } : {}),
+      changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}),
+    };
   }
 }
 
@@ -302,5 +306,5 @@ export const planStack = (desired: Stack, observed: ObservedState, opts: PlanOpt
 export const planStackSteps = (desired: Stack, observed: ObservedState, opts: PlanOptions): Steps<Plan> => new Planner(desired, observed, opts).steps();
 
 /** the desired stack of a group with no members left: planning it deletes everything the stack owns */
-export const emptyStack = (id: string): Stack => ({ id, members: [], resources: [] });
+export const emptyStack = (id: string, family?: Stack['family']): Stack => ({ id, ...(family ? { family } : {}), members: [], resources: [] });
 

@@ -30,7 +30,8 @@ export function show(v: unknown): string {
   return String(v);
 }
 
-export const issue = (object: ObjectRef, suffix: string, reason: string): Issue => ({ object, field: PREFIX + suffix, code: INVALID, reason });
+/** `prefix`: the annotation family (alb.ingress.kubernetes.io/ by default; service.beta.kubernetes.io/ for Services) */
+export const issue = (object: ObjectRef, suffix: string, reason: string, prefix = PREFIX): Issue => ({ object, field: prefix + suffix, code: INVALID, reason });
 
 export const has = (o: AnnotatedObject | undefined, key: string): boolean =>
   o !== undefined && typeof o.annotations === 'object' && o.annotations !== null && Object.hasOwn(o.annotations, key);
@@ -188,8 +189,8 @@ export type Table<V> = { readonly [K in keyof V]-?: readonly [suffix: string, sh
  * Reads one annotation of `obj` through `shape`; an unexpected exception becomes a reason. A value over the
  * size cap is refused before it is parsed.
  */
-export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>): Result<T> {
-  const raw: unknown = obj.annotations[PREFIX + suffix];
+export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>, prefix = PREFIX): Result<T> {
+  const raw: unknown = obj.annotations[prefix + suffix];
   try {
     if (typeof raw !== 'string') return fail(`expected a string, got ${show(raw)}`);
     if (longerThanBytes(raw, CAPS.annotationValueBytes)) {
@@ -209,16 +210,16 @@ const isEmpty = (v: unknown): boolean =>
  * Reads every row of `table`. `source` picks the object a key is read from (the Service before the
  * Ingress for backend annotations), so an issue names the object that holds the bad value.
  */
-export function readTable<V>(table: Table<V>, source: (key: string) => AnnotatedObject | undefined): Parsed<Partial<V>> & { from: Partial<Record<keyof V, AnnotatedObject>> } {
+export function readTable<V>(table: Table<V>, source: (key: string) => AnnotatedObject | undefined, prefix = PREFIX): Parsed<Partial<V>> & { from: Partial<Record<keyof V, AnnotatedObject>> } {
   const value: Partial<V> = {};
   const from: Partial<Record<keyof V, AnnotatedObject>> = {};
   const issues: Issue[] = [];
   for (const field of Object.keys(table) as (keyof V)[]) {
     const [suffix, shape] = table[field];
-    const obj = source(PREFIX + suffix);
+    const obj = source(prefix + suffix);
     if (obj === undefined) continue;
-    const r = readOne(obj, suffix, shape);
-    if (!r.ok) issues.push(issue(obj.ref, suffix, r.reason));
+    const r = readOne(obj, suffix, shape, prefix);
+    if (!r.ok) issues.push(issue(obj.ref, suffix, r.reason, prefix));
     else if (!isEmpty(r.value)) {
       value[field] = r.value;
       from[field] = obj;

@@ -101,7 +101,7 @@ describe('aws-lb-controller plan (child process)', function () {
   it('ignores kinds it does not read and still plans the others', () => {
     const r = cli(['plan', '-f', join(SEED, 'services.yaml'), '--cluster-name', 'demo']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /No Ingresses for this controller in the input\./);
+    assert.match(r.stdout, /No Ingresses or Services for this controller in the input\./);
   });
 
   const usage: [string, string[], RegExp][] = [

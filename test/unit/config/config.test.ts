@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FLAG_KEYS, GATE_KEYS, isHarmless, parseGoBool } from '../../../src/model/upstream-keys.ts';
-import { CONFIG_DEFAULTS, flagUsage, parseConfig, type Config } from '../../../src/config/config.ts';
+import { CONFIG_DEFAULTS, flagUsage, parseConfig, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
 import { AWS_DEFAULT_QUOTAS } from '../../../src/ingress/aws-limits.ts';
 import { formatGoDuration, parseGoDuration } from '../../../src/config/duration.ts';
@@ -57,10 +57,23 @@ describe('config: parseConfig', () => {
     assert.equal(c.enablePodReadinessGateInject, true);
     assert.equal(c.ingressMaxConcurrentReconciles, 3);
     assert.equal(c.targetGroupBindingMaxConcurrentReconciles, 3);
+    assert.equal(c.serviceMaxConcurrentReconciles, 3);
+    assert.equal(c.loadBalancerClass, 'service.k8s.aws/nlb');
+    assert.equal(c.enableServiceController, true);
+    assert.equal(c.enableServiceMutatorWebhook, true);
     assert.deepEqual(c.featureGates, FEATURE_GATE_DEFAULTS);
     assert.deepEqual(c.awsQuotas, { rulesPerLoadBalancer: 100, listenersPerLoadBalancer: 50, certificatesPerLoadBalancer: 25, inboundRulesPerSecurityGroup: 60 });
     assert.equal(c.logLevel, 'info');
     assert.equal(CONFIG_DEFAULTS.syncPeriodMs, 36_000_000);
+  });
+
+  it('runs the Service path only when both --enable-service-controller and the gate EnableServiceController allow it', () => {
+    assert.equal(serviceControllerEnabled(ok([])), true);
+    assert.equal(serviceControllerEnabled(ok(['--enable-service-controller=false'])), false);
+    assert.equal(serviceControllerEnabled(ok(['--feature-gates=EnableServiceController=false'])), false);
+    const s = serviceBuilderSettings(ok(['--load-balancer-class=example.com/nlb', '--feature-gates=NLBSecurityGroup=false,EnableTCPUDPListener=true']));
+    assert.equal(s.loadBalancerClass, 'example.com/nlb');
+    assert.deepEqual([s.gates.nlbSecurityGroup, s.gates.enableTCPUDPListener, s.gates.enableIPTargetType], [false, true, true]);
   });
 
   it('returns a deeply frozen config', () => {
@@ -201,6 +214,13 @@ describe('config: parseConfig', () => {
     },
     { flag: 'ingress-max-concurrent-reconciles', field: 'ingressMaxConcurrentReconciles', valid: [['10', 10]], invalid: [['0', /between 1 and 1000, got 0/]] },
     { flag: 'targetgroupbinding-max-concurrent-reconciles', field: 'targetGroupBindingMaxConcurrentReconciles', valid: [['7', 7]], invalid: [['many', /must be an integer/]] },
+    { flag: 'service-max-concurrent-reconciles', field: 'serviceMaxConcurrentReconciles', valid: [['5', 5]], invalid: [['0', /between 1 and 1000, got 0/]] },
+    {
+      flag: 'load-balancer-class', field: 'loadBalancerClass', valid: [['service.k8s.aws/nlb', 'service.k8s.aws/nlb'], ['example.com/internal-nlb', 'example.com/internal-nlb']],
+      invalid: [['', /--load-balancer-class must be a label-style name/], ['a b', /label-style name/]],
+    },
+    { flag: 'enable-service-controller', field: 'enableServiceController', valid: [['false', false], ['true', true]], invalid: [['off', /must be true or false/]] },
+    { flag: 'enable-service-mutator-webhook', field: 'enableServiceMutatorWebhook', valid: [['false', false]], invalid: [['no', /must be true or false/]] },
     { flag: 'log-level', field: 'logLevel', valid: [['debug', 'debug'], ['error', 'error']], invalid: [['trace', /must be one of debug, info, warn, error, got "trace"/]] },
   ];
 
@@ -245,7 +265,6 @@ describe('config: parseConfig', () => {
     const refused: readonly [string, RegExp][] = [
       ['ListenerRulesTagging=false', /ListenerRulesTagging=false is not supported \(upstream's default is true\): listeners and listener rules are always tagged; remove it/],
       ['EnableRGTAPI=true', /EnableRGTAPI=true is not supported .*DescribeTags/],
-      ['NLBSecurityGroup=false', /NLBSecurityGroup=false is not supported .*Services of type LoadBalancer/],
       ['GlobalAcceleratorController=true', /GlobalAcceleratorController=true is not supported .*Global Accelerator/],
       ['EnableCertificateManagement=T', /EnableCertificateManagement=true is not supported .*ACM certificates/],
       ['IngressPlanAnnotation=1', /IngressPlanAnnotation=true is not supported .*aws-lb-controller plan/],
@@ -256,7 +275,8 @@ describe('config: parseConfig', () => {
     }
     it('accepts either value of the gates it consults or whose both values it honours', () => {
       for (const g of ['SubnetsClusterTagCheck', 'ALBSingleSubnet', 'EnableDefaultTagsLowPriority', 'EnableServiceController', 'LBCapacityReservation',
-        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'WeightedTargetGroups', 'EnableIPTargetType', 'EndpointsFailOpen']) {
+        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'WeightedTargetGroups', 'EnableIPTargetType', 'EndpointsFailOpen',
+        'ServiceTypeLoadBalancerOnly', 'NLBSecurityGroup', 'NLBHealthCheckAdvancedConfig', 'EnableTCPUDPListener']) {
         for (const v of [true, false]) assert.equal((ok([`--feature-gates=${g}=${v}`]).featureGates as Record<string, boolean>)[g], v);
       }
     });
@@ -268,10 +288,9 @@ describe('config: parseConfig', () => {
       [['--disable-restricted-sg-rules'], /^--disable-restricted-sg-rules=true is an upstream flag .*only the target ports.* \("false" is accepted, as it changes nothing\)$/],
       [['--enable-endpoint-slices=false'], /^--enable-endpoint-slices=false .*EndpointSlices are always used/],
       [['--tolerate-non-existent-backend-service', 'false'], /write --tolerate-non-existent-backend-service=false/],
-      [['--load-balancer-class', 'example.com/nlb'], /^--load-balancer-class=example.com\/nlb .*Services of type LoadBalancer.* \("service.k8s.aws\/nlb" is accepted/],
       [['--max-targets-per-target-group=10'], /a cap is not implemented; remove it \("0" is accepted/],
       [['--webhook-cert-file=cert.pem'], /tls.crt in --webhook-cert-dir; remove it \(an empty value or "tls.crt" is accepted/],
-      [['--service-max-concurrent-reconciles=2'], /Services of type LoadBalancer \(NLB\) are not managed/],
+      [['--lb-stabilization-monitor-interval=1m'], /capacity reservation is set and not watched/],
       [['--gateway-class-max-concurrent-reconciles', '2'], /the Gateway API is not implemented/],
       [['--aws-vpc-tags'], /^--aws-vpc-tags is an upstream flag/],
     ];
@@ -280,7 +299,7 @@ describe('config: parseConfig', () => {
     it('accepts values that ask for nothing this controller lacks, and changes nothing for them', () => {
       const c = ok(['--enable-endpoint-slices', '--enable-waf=false', '--enable-wafv2=true', '--enable-shield=0', '--disable-restricted-sg-rules=false',
         '--tolerate-non-existent-backend-action=TRUE', '--webhook-key-file=tls.key', '--max-targets-per-target-group', '0', '--backend-security-group=',
-        '--load-balancer-class=service.k8s.aws/nlb', '--ingress-class=web']);
+        '--ingress-class=web']);
       assert.deepEqual({ ...c, ingressClass: 'alb' }, ok([]));
     });
   });
