@@ -1,6 +1,6 @@
 // Flags (and a few environment variables) become one frozen, typed Config at startup. Nothing else in the
 // program reads process.env: the caller passes `env` in, so tests need no global state.
-import { AWS_DEFAULT_QUOTAS, type AwsQuotas, QUOTA_FLAGS } from '../ingress/aws-limits.ts';
+import { AWS_DEFAULT_QUOTAS, type AwsQuotas, QUOTA_FLAG_MAX, QUOTA_FLAGS } from '../ingress/aws-limits.ts';
 import { sslPolicy, tagProblem } from '../ingress/annotations/values.ts';
 import { RESERVED_TAG_KEYS } from '../model/tags.ts';
 import { flagKey, isHarmless } from '../model/upstream-keys.ts';
@@ -291,19 +291,19 @@ const applyDuration = (flag: string, set: (ms: number, d: Draft) => void): Apply
   return undefined;
 };
 
-/** the AWS quota flags: each sets one of Config.awsQuotas, an integer from 1 up to `max` */
+/** the AWS quota flags: each sets one of Config.awsQuotas, an integer from 1 up to QUOTA_FLAG_MAX */
 function quotaFlags(): Record<string, FlagSpec> {
-  const spec: Readonly<Record<keyof AwsQuotas, { what: string; max: number }>> = {
-    rulesPerLoadBalancer: { what: 'listener rules per load balancer, default rules not counted', max: 10_000 },
-    listenersPerLoadBalancer: { what: 'listeners per load balancer', max: 10_000 },
-    certificatesPerLoadBalancer: { what: 'certificates per load balancer, default certificates not counted', max: 10_000 },
-    inboundRulesPerSecurityGroup: { what: 'inbound rules per security group and IP version', max: 1_000 },
+  const what: Readonly<Record<keyof AwsQuotas, string>> = {
+    rulesPerLoadBalancer: 'listener rules per load balancer, default rules not counted',
+    listenersPerLoadBalancer: 'listeners per load balancer',
+    certificatesPerLoadBalancer: 'certificates per load balancer, default certificates not counted',
+    inboundRulesPerSecurityGroup: 'inbound rules per security group and IP version',
   };
-  return Object.fromEntries(Object.entries(spec).map(([key, { what, max }]) => {
+  return Object.fromEntries(Object.entries(what).map(([key, text]) => {
     const k = key as keyof AwsQuotas;
     const flag = QUOTA_FLAGS[k];
-    return [flag, { kind: 'value', usage: `AWS quota: ${what} (${AWS_DEFAULT_QUOTAS[k]})`,
-      apply: integer(flag, 1, max, (n, d) => { d.awsQuotas = { ...d.awsQuotas, [k]: n }; }) }];
+    return [flag, { kind: 'value', usage: `AWS quota: ${text} (${AWS_DEFAULT_QUOTAS[k]})`,
+      apply: integer(flag, 1, QUOTA_FLAG_MAX[k], (n, d) => { d.awsQuotas = { ...d.awsQuotas, [k]: n }; }) }];
   }));
 }
 

@@ -26,7 +26,8 @@
 // the first one that does not (ADR 9).
 import type { Action, ForwardTarget, Issue, ListenerProtocol, RuleCondition } from '../model/index.ts';
 import { isRef } from '../model/index.ts';
-import { PREFIX } from './annotations/index.ts';
+// from model, not annotations/: caps.ts, which annotations/ read, imports this module
+import { ANNOTATION_PREFIX as PREFIX } from '../model/upstream-keys.ts';
 import type { MemberRule } from './build-rules.ts';
 import type { MemberContribution } from './build-member.ts';
 import type { BuildContext } from './context.ts';
@@ -55,6 +56,17 @@ export const QUOTA_FLAGS: Readonly<Record<keyof AwsQuotas, string>> = {
   listenersPerLoadBalancer: 'max-listeners-per-load-balancer',
   certificatesPerLoadBalancer: 'max-certificates-per-load-balancer',
   inboundRulesPerSecurityGroup: 'max-inbound-rules-per-security-group',
+};
+
+/**
+ * the highest value each quota flag accepts. The input caps on listen ports and paths (caps.ts) sit at these:
+ * no quota the flags can set takes input beyond them.
+ */
+export const QUOTA_FLAG_MAX: Readonly<Record<keyof AwsQuotas, number>> = {
+  rulesPerLoadBalancer: 10_000,
+  listenersPerLoadBalancer: 10_000,
+  certificatesPerLoadBalancer: 10_000,
+  inboundRulesPerSecurityGroup: 1_000,
 };
 
 export const LIMIT_CODE = 'AwsLimitExceeded';

@@ -11,7 +11,7 @@ import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices, withDefaultTags } from './context.ts';
 import { type IngressGroup, groupMembersSteps } from './group.ts';
-import { addMember, conflictsOf, emptyState, type GroupState, overListenerQuota, validateGroup } from './merge.ts';
+import { addMember, conflictsOf, emptyState, type GroupState, validateGroup } from './merge.ts';
 import { normalizeSnapshot, normalizeSnapshotSteps } from './normalize.ts';
 import type { BuildConfig, BuildResult, Contest, DeployedLoadBalancers, GroupOutcome, Snapshot } from './snapshot.ts';
 import { append, compareStrings, dedupe, gateOn, issue } from './snapshot.ts';
@@ -101,11 +101,8 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
         const first = seniority.get(key) ?? { key, deployed: false };
         return `Ingress ${key}, in group ${g.key} first (${firstBecause(first, senior(c))})`;
       };
-      // the group-wide listener quota is no contest: no one member holds it, the newcomer is left out
-      const over = overListenerQuota(state, c, g.key);
       const conflicts = conflictsOf(state, c, holder);
-      if (!over && conflicts.length === 0) { addMember(state, c); continue; }
-      if (over) issues.push(over);
+      if (conflicts.length === 0) { addMember(state, c); continue; }
       for (const x of conflicts) {
         issues.push(x.issue);
         contests.push({ newcomer: c.member.key, holder: x.holder, what: x.what });

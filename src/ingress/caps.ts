@@ -1,16 +1,20 @@
-// Input caps: cheap guards, checked before any work that grows with the input, so that one pathological
-// Ingress (4,000 listen ports, 100,000 paths, a megabyte of CIDRs) costs a count and an Issue, not seconds of
-// CPU. Each cap is either an AWS quota the input can never fit (named in the reason), or far above anything
-// legitimate. AWS limits checked on the built stack (rules per load balancer, condition values, tags, ...)
-// are a separate, later check; these only stop the input early.
+// Input caps: cheap guards against abuse, checked before any work that grows with the input, so that one
+// pathological Ingress (100,000 paths, a megabyte of CIDRs) costs a count and an Issue, not seconds of CPU.
+// Each cap is fixed and far above legitimate input: the highest value the quota flags accept, an AWS limit no
+// account can raise, or a size nothing legitimate reaches. AWS's quotas themselves, default or raised with the
+// flags, are not checked here but on the built member and group (aws-limits.ts, AwsLimitExceeded, ADR 9).
 import type { Issue, ObjectRef } from '../model/index.ts';
+import { type AwsQuotas, QUOTA_FLAG_MAX, QUOTA_FLAGS } from './aws-limits.ts';
 import type { Member } from './group.ts';
 
-/** an AWS quota the input can never fit: the count, and the quota as AWS's documentation names it */
-interface Quota {
+/** the most the controller reads of something, and why, as the reason names it */
+interface Cap {
   readonly max: number;
   readonly limit: string;
 }
+
+/** a cap at the highest value a quota flag accepts: beyond it no account's quota could fit the input */
+const flagCeiling = (key: keyof AwsQuotas): Cap => ({ max: QUOTA_FLAG_MAX[key], limit: `the highest value --${QUOTA_FLAGS[key]} accepts` });
 
 export const CAPS = {
   /**
@@ -18,24 +22,24 @@ export const CAPS = {
    * value, 50 tags at AWS's longest keys (128) and values (256), is under 20 KiB.
    */
   annotationValueBytes: 32 * 1024,
-  /** listen ports of one load balancer (one Ingress, or a whole group): each is a listener */
-  listeners: { max: 50, limit: 'AWS quota "Listeners per Application Load Balancer", default 50' } satisfies Quota,
+  /** listen ports of one Ingress: each is a listener */
+  listeners: flagCeiling('listenersPerLoadBalancer'),
   /** paths of one Ingress: each becomes at least one listener rule */
-  pathsPerIngress: { max: 100, limit: 'AWS quota "Rules per Application Load Balancer", default 100' } satisfies Quota,
+  pathsPerIngress: flagCeiling('rulesPerLoadBalancer'),
   /** inbound CIDRs or prefix lists of one Ingress: each opens every listen port, one security group rule each */
-  sourcesPerSecurityGroup: { max: 1000, limit: 'AWS quota "Inbound rules per security group", at most 1,000 even when raised' } satisfies Quota,
+  sourcesPerSecurityGroup: { max: 1000, limit: 'AWS quota "Inbound rules per security group", at most 1,000 even when raised' } satisfies Cap,
   /** distinct hosts one Ingress names (spec.rules and spec.tls): each is looked up among the certificates. Not an AWS limit. */
   hostsPerIngress: 1000,
 } as const;
 
 export const CAP_CODE = 'InputTooLarge';
 
-/** "4000 listen ports: more than 50 (AWS quota "Listeners per Application Load Balancer", default 50)" */
-export const quotaReason = (count: number | string, what: string, q: Quota): string => `${count} ${what}: more than ${q.max} (${q.limit})`;
+/** "10001 paths, each at least one listener rule: more than 10000 (the highest value --max-rules-per-load-balancer accepts)" */
+export const capReason = (count: number | string, what: string, q: Cap): string => `${count} ${what}: more than ${q.max} (${q.limit})`;
 
 /** a check of a list: at most `q.max` items (a reason when over, as the annotation shapes take it) */
-export const atMost = (q: Quota, what: string) => (items: readonly unknown[]): string | undefined =>
-  (items.length > q.max ? quotaReason(items.length, what, q) : undefined);
+export const atMost = (q: Cap, what: string) => (items: readonly unknown[]): string | undefined =>
+  (items.length > q.max ? capReason(items.length, what, q) : undefined);
 
 export const capIssue = (object: ObjectRef, field: string, reason: string): Issue => ({ object, field, code: CAP_CODE, reason });
 
@@ -63,7 +67,7 @@ export function ingressCapIssues(m: Member): Issue[] {
   const rules = m.ing.spec?.rules ?? [];
   let paths = 0;
   for (const r of rules) paths += r.http?.paths?.length ?? 0;
-  if (paths > CAPS.pathsPerIngress.max) out.push(capIssue(m.ref, 'spec.rules', quotaReason(paths, 'paths, each at least one listener rule', CAPS.pathsPerIngress)));
+  if (paths > CAPS.pathsPerIngress.max) out.push(capIssue(m.ref, 'spec.rules', capReason(paths, 'paths, each at least one listener rule', CAPS.pathsPerIngress)));
   const hosts = new Set<string>();
   const count = (h: string | undefined): void => { if (h && hosts.size <= CAPS.hostsPerIngress) hosts.add(h.toLowerCase()); };
   for (const r of rules) count(r.host);
@@ -75,7 +79,7 @@ export function ingressCapIssues(m: Member): Issue[] {
   const fields = [['inboundCIDRs', p?.spec.inboundCIDRs], ['prefixListsIDs', p?.spec.prefixListsIDs], ['PrefixListsIDs', p?.spec.PrefixListsIDs]] as const;
   for (const [field, list] of fields) {
     if ((list?.length ?? 0) > CAPS.sourcesPerSecurityGroup.max) {
-      out.push(capIssue(m.ref, `IngressClassParams(${p?.metadata.name ?? ''}).spec.${field}`, quotaReason(list?.length ?? 0, field === 'inboundCIDRs' ? 'CIDRs' : 'prefix lists', CAPS.sourcesPerSecurityGroup)));
+      out.push(capIssue(m.ref, `IngressClassParams(${p?.metadata.name ?? ''}).spec.${field}`, capReason(list?.length ?? 0, field === 'inboundCIDRs' ? 'CIDRs' : 'prefix lists', CAPS.sourcesPerSecurityGroup)));
     }
   }
   return out;

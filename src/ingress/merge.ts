@@ -3,7 +3,6 @@
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
 import type { Excl, MemberContribution } from './build-member.ts';
-import { CAPS, capIssue, quotaReason } from './caps.ts';
 import { issue } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 import { HostPathClaims } from './tenancy.ts';
@@ -106,15 +105,6 @@ export function conflictsOf(state: GroupState, c: MemberContribution, holder: (k
       (h) => `is served by ${h}; a rule from another namespace cannot take it over`);
   }
   return out;
-}
-
-/** The Issue when `c`'s new listen ports would take the group over the listener quota (a cap, caps.ts); else undefined. */
-export function overListenerQuota(state: GroupState, c: MemberContribution, groupKey: string): Issue | undefined {
-  let added = 0;
-  for (const port of c.ports.keys()) if (!state.ports.has(port)) added++;
-  if (state.ports.size + added <= CAPS.listeners.max) return undefined;
-  return capIssue(c.member.ref, `${PREFIX}listen-ports`, quotaReason(state.ports.size + added,
-    `listen ports in group ${groupKey} with this Ingress's ${added} new one(s)`, CAPS.listeners));
 }
 
 /** Adds a member that has no conflicts with the accepted ones (see conflictsOf). */

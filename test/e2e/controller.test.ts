@@ -269,11 +269,11 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     await waitFor('group has 2 rules', async () => (await rulesOf(lb.arn)).length === 2);
   });
 
-  it('refuses hostile inputs (size caps) on the Ingress that holds them: Event + status, nothing in AWS, the group served, /healthz answering', async () => {
+  it('refuses hostile inputs (a size cap, an AWS quota) on the Ingress that holds them: Event + status, nothing in AWS, the group served, /healthz answering', async () => {
     const [lb] = await stackLbs(group);
     assert.ok(lb);
     const rulesBefore = await rulesOf(lb.arn);
-    // 4,000 listen ports (a 55 KB annotation) and 150 paths, both joining the group
+    // 4,000 listen ports (a 55 KB annotation, over the size cap) and 150 paths (over the rule quota), both joining the group
     const ports = JSON.stringify(Array.from({ length: 4_000 }, (_, i) => ({ HTTP: 1024 + i })));
     await ingress('hostile-ports', { 'alb.ingress.kubernetes.io/group.name': group, 'alb.ingress.kubernetes.io/listen-ports': ports }, 'gamma', '/hostile-ports');
     await admin.ingresses.create({
@@ -286,7 +286,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     }, ns);
     const reasons: Record<string, RegExp> = {
       'hostile-ports': /alb\.ingress\.kubernetes\.io\/listen-ports: is over 32768 bytes long/,
-      'hostile-paths': /spec\.rules: 150 paths, each at least one listener rule: more than 100 \(AWS quota "Rules per Application Load Balancer", default 100\)/,
+      'hostile-paths': /spec\.rules: with this Ingress the load balancer of group \S+ would have listener rules: \d+; ALB listener rules \(default rules not counted\): at most 100 per load balancer \(AWS quota, --max-rules-per-load-balancer\)/,
     };
     for (const [name, reason] of Object.entries(reasons)) {
       const sig = await waitFor(`FailedBuildModel signal on ${name}`, async () => {

@@ -1,6 +1,6 @@
 // Load-balancer and listener annotations, read from the Ingress only. Group merging (Exclusive /
 // Merge) and defaults happen in the builder; here each value is parsed and validated on its own.
-import { atMost, CAPS, quotaReason } from '../caps.ts';
+import { atMost, CAPS, capReason } from '../caps.ts';
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
@@ -27,7 +27,7 @@ const listenPorts = json((v): ListenPort[] => {
       if (clash !== undefined && clash.protocol !== protocol) fault(path, `port ${p} is listed as both ${clash.protocol} and ${protocol}`);
       if (clash === undefined) out.set(p, { protocol, port: p });
       // stop at the first port too many: each is a listener
-      if (out.size > CAPS.listeners.max) fault('', quotaReason(`over ${CAPS.listeners.max}`, 'listen ports', CAPS.listeners));
+      if (out.size > CAPS.listeners.max) fault('', capReason(`over ${CAPS.listeners.max}`, 'listen ports', CAPS.listeners));
     }
   });
   return [...out.values()];

@@ -88,7 +88,8 @@ describe('controllers: hostile and malformed objects', () => {
   it('2,000 ports (under the size cap) are refused at the listener quota, on that Ingress', async () => {
     const c = await start([['ingresses', ingressIn(undefined, 'ports', { annotations: { 'alb.ingress.kubernetes.io/listen-ports': PORTS_2000 } })]]);
     await c.reconcile('shop/ports');
-    assert.match(statusOf('ports')?.message ?? '', /listen-ports: over 50 listen ports: more than 50 \(AWS quota "Listeners per Application Load Balancer", default 50\)/);
+    assert.equal(statusOf('ports')?.reason, 'FailedBuildModel');
+    assert.match(statusOf('ports')?.message ?? '', /listen-ports: this Ingress asks for listen ports: 2000; ALB listeners: at most 50 per load balancer \(AWS quota, --max-listeners-per-load-balancer\)/);
     assert.deepEqual(writesSeen(http), []);
   });
 

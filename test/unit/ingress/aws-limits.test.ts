@@ -59,6 +59,23 @@ describe('AWS limits: the whole load balancer, member by member in group order',
     assert.deepEqual(summary(two.issues), [['b', A('listen-ports'), 'AwsLimitExceeded']]);
   });
 
+  it('listeners: the newcomer is left out, whatever its group.order: the member in the group first keeps its listen ports (seniority, ADR 6)', () => {
+    const created = (ing: ReturnType<typeof ingress>, at: string): ReturnType<typeof ingress> => ({ ...ing, metadata: { ...ing.metadata, creationTimestamp: at as unknown as Date } });
+    const r = build([
+      created(member('old', 1000, { [A('listen-ports')]: ports(8000, 30) }), '2025-01-01T00:00:00Z'),
+      created(member('new', -1000, { [A('listen-ports')]: ports(9000, 30) }), '2025-06-01T00:00:00Z'),
+    ]);
+    assert.deepEqual(summary(r.issues), [['new', A('listen-ports'), 'AwsLimitExceeded']]);
+    assert.match(one(r.issues).reason, /would have listeners: 60; ALB listeners: at most 50 per load balancer \(AWS quota, --max-listeners-per-load-balancer\)/);
+    assert.deepEqual(one(r.groups).members, ['default/old']);
+    assert.deepEqual(one(r.groups).contests, [], 'a quota is no contest: no member holds it');
+    // raised with the flag, both fit
+    const raised = build([member('old', 1, { [A('listen-ports')]: ports(8000, 30) }), member('new', 2, { [A('listen-ports')]: ports(9000, 30) })],
+      { ...CONFIG, quotas: { ...AWS_DEFAULT_QUOTAS, listenersPerLoadBalancer: 60, inboundRulesPerSecurityGroup: 60 } });
+    assert.deepEqual(raised.issues, []);
+    assert.equal(byKind(one(raised.stacks), 'Listener').length, 60);
+  });
+
   it('target groups: past 100 per load balancer the member that adds the 101st is left out, naming its backend', () => {
     const services = Array.from({ length: 101 }, (_, i) => service(`s${i}`));
     const backends = (from: number, n: number) => Array.from({ length: n }, (_, i) => path(`/t${from + i}`, `s${from + i}`, 80, 'Exact'));

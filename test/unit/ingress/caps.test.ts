@@ -1,32 +1,41 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildStacks, type IngressClassParamsObject } from '../../../src/ingress/index.ts';
+import { AWS_DEFAULT_QUOTAS, type AwsQuotas, LIMIT_CODE, QUOTA_FLAG_MAX } from '../../../src/ingress/aws-limits.ts';
 import { CAP_CODE, CAPS, longerThanBytes } from '../../../src/ingress/caps.ts';
-import type { Issue } from '../../../src/model/index.ts';
+import { parseConfig } from '../../../src/config/config.ts';
+import { emptyObservedState } from '../../../src/model/observed.ts';
+import { planStack, toJsonDocument } from '../../../src/plan/index.ts';
+import { awsRuleViolations, DEFAULT_ACCOUNT } from '../cli/aws-rules.ts';
 import { A, CONFIG, FACTS, albClass, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
 
 const listenPorts = (n: number, from = 1000): string => JSON.stringify(Array.from({ length: n }, (_, i) => ({ HTTP: from + i })));
-const issuesOf = (issues: readonly Issue[], name: string): Issue[] => issues.filter((i) => i.object.name === name);
+const withQuotas = (q: Partial<AwsQuotas>) => ({ ...CONFIG, quotas: { ...AWS_DEFAULT_QUOTAS, ...q } });
 const svc = service('web');
 
 describe('input caps', () => {
-  describe('listen ports (AWS: 50 listeners per load balancer)', () => {
-    it('takes 50 ports', () => {
-      const r = buildStacks(snapshot({ ingresses: [ingress('ok', { annotations: { [A('listen-ports')]: listenPorts(50) }, rules: [rule(undefined, path('/', 'web'))] })], services: [svc] }), FACTS, CONFIG);
-      assert.deepEqual(r.issues, []);
-      assert.equal(byKind(one(r.stacks), 'Listener').length, 50);
+  describe('listen ports (cap: the highest --max-listeners-per-load-balancer accepts)', () => {
+    it('sits at the highest value the quota flag accepts, and says so', () => {
+      assert.equal(CAPS.listeners.max, 10_000);
+      const at = (n: number) => parseConfig(['--cluster-name=c', `--max-listeners-per-load-balancer=${n}`]);
+      const highest = at(10_000);
+      assert.ok('config' in highest && highest.config.awsQuotas.listenersPerLoadBalancer === 10_000);
+      assert.ok('errors' in at(10_001));
+      assert.equal(CAPS.listeners.limit, 'the highest value --max-listeners-per-load-balancer accepts');
     });
 
-    for (const n of [51, 2_000]) {
-      it(`refuses ${n} ports on the annotation, naming the quota, and builds none of them`, () => {
-        const r = buildStacks(snapshot({ ingresses: [ingress('many', { annotations: { [A('listen-ports')]: listenPorts(n) }, rules: [rule(undefined, path('/', 'web'))] })], services: [svc] }), FACTS, CONFIG);
-        const i = one(r.issues);
-        assert.equal(i.field, A('listen-ports'));
-        assert.match(i.reason, /over 50 listen ports: more than 50 \(AWS quota "Listeners per Application Load Balancer", default 50\)/);
-        assert.equal(r.stacks.length, 0);
-        assert.equal(one(r.groups).blocked, true);
-      });
-    }
+    it("leaves 900 ports to the account's quotas: refused at the default 50 listeners, built when the quotas are raised", () => {
+      const many = () => snapshot({ ingresses: [ingress('many', { annotations: { [A('listen-ports')]: listenPorts(900) }, rules: [rule(undefined, path('/', 'web'))] })], services: [svc] });
+      const refused = buildStacks(many(), FACTS, CONFIG);
+      const i = one(refused.issues);
+      assert.deepEqual([i.field, i.code], [A('listen-ports'), LIMIT_CODE]);
+      assert.match(i.reason, /listen ports: 900; ALB listeners: at most 50 per load balancer \(AWS quota, --max-listeners-per-load-balancer\)/);
+      assert.equal(refused.stacks.length, 0);
+      // each port is a listener with the one rule and an inbound rule of the managed security group
+      const raised = buildStacks(many(), FACTS, withQuotas({ listenersPerLoadBalancer: 900, rulesPerLoadBalancer: 900, inboundRulesPerSecurityGroup: 900 }));
+      assert.deepEqual(raised.issues, []);
+      assert.equal(byKind(one(raised.stacks), 'Listener').length, 900);
+    });
 
     it("refuses 4,000 ports (55 KB) and 100,000 ports (1.4 MB) at the size cap, without overflowing the stack", () => {
       for (const n of [4_000, 100_000]) {
@@ -35,36 +44,6 @@ describe('input caps', () => {
         assert.equal(i.field, A('listen-ports'));
         assert.match(i.reason, /^is over 32768 bytes long \(\d+ characters\); this controller reads at most 32768 bytes/);
       }
-    });
-
-    it('refuses the member that brings a group over 50 listen ports; the others are planned', () => {
-      const member = (name: string, from: number, order: number) => ingress(name, {
-        annotations: { [A('group.name')]: 'g', [A('group.order')]: String(order), [A('listen-ports')]: listenPorts(20, from) },
-        rules: [rule(undefined, path(`/${name}`, 'web'))],
-      });
-      const r = buildStacks(snapshot({ ingresses: [member('a', 1000, 1), member('b', 2000, 2), member('c', 3000, 3), member('d', 1000, 4)], services: [svc] }), FACTS, CONFIG);
-      const i = one(r.issues);
-      assert.deepEqual([i.object.name, i.field, i.code], ['c', A('listen-ports'), CAP_CODE]);
-      assert.match(i.reason, /^60 listen ports in group g with this Ingress's 20 new one\(s\): more than 50 \(AWS quota "Listeners per Application Load Balancer"/);
-      assert.deepEqual(one(r.groups).members, ['default/a', 'default/b', 'default/d']);
-      assert.equal(byKind(one(r.stacks), 'Listener').length, 40);
-    });
-
-    it('leaves out the newcomer, whatever its group.order: the member in the group first keeps its listen ports (ADR 6)', () => {
-      const member = (name: string, from: number, order: number, created: string): ReturnType<typeof ingress> => {
-        const ing = ingress(name, {
-          annotations: { [A('group.name')]: 'g', [A('group.order')]: String(order), [A('listen-ports')]: listenPorts(30, from) },
-          rules: [rule(undefined, path(`/${name}`, 'web'))],
-        });
-        return { ...ing, metadata: { ...ing.metadata, creationTimestamp: created as unknown as Date } };
-      };
-      const r = buildStacks(snapshot({
-        ingresses: [member('old', 1000, 1000, '2025-01-01T00:00:00Z'), member('new', 2000, -1000, '2025-06-01T00:00:00Z')], services: [svc],
-      }), FACTS, CONFIG);
-      const i = one(r.issues);
-      assert.deepEqual([i.object.name, i.field, i.code], ['new', A('listen-ports'), CAP_CODE]);
-      assert.deepEqual(one(r.groups).members, ['default/old']);
-      assert.deepEqual(one(r.groups).contests, [], 'a quota is no contest: no member holds it');
     });
   });
 
@@ -92,30 +71,33 @@ describe('input caps', () => {
     });
   });
 
-  describe('paths of one Ingress (AWS: 100 rules per load balancer)', () => {
+  describe('paths of one Ingress (cap: the highest --max-rules-per-load-balancer accepts)', () => {
     const withPaths = (name: string, n: number) => ingress(name, { rules: [rule(undefined, ...Array.from({ length: n }, (_, i) => path(`/p${i}`, 'web')))] });
+    const OVER = CAPS.pathsPerIngress.max + 1;
 
-    it('takes 100 paths', () => {
-      const r = buildStacks(snapshot({ ingresses: [withPaths('ok', 100)], services: [svc] }), FACTS, CONFIG);
-      assert.deepEqual(r.issues, []);
-      assert.equal(byKind(one(r.stacks), 'ListenerRule').length, 100);
+    it("leaves 101 paths to the account's rule quota: refused at the default 100, built when the quota is raised", () => {
+      const refused = buildStacks(snapshot({ ingresses: [withPaths('many', 101)], services: [svc] }), FACTS, CONFIG);
+      assert.deepEqual(refused.issues.map((i) => [i.object.name, i.field, i.code]), [['many', 'spec.rules', LIMIT_CODE]]);
+      const raised = buildStacks(snapshot({ ingresses: [withPaths('many', 101)], services: [svc] }), FACTS, withQuotas({ rulesPerLoadBalancer: 101 }));
+      assert.deepEqual(raised.issues, []);
+      assert.equal(byKind(one(raised.stacks), 'ListenerRule').length, 101);
     });
 
-    it('refuses 101 paths (across spec.rules) with one Issue, before building any rule or target group', () => {
-      const split = ingress('split', { rules: [rule('a.example.com', ...Array.from({ length: 60 }, (_, i) => path(`/a${i}`, 'web'))), rule('b.example.com', ...Array.from({ length: 41 }, (_, i) => path(`/b${i}`, 'ghost', 'nope')))] });
-      const r = buildStacks(snapshot({ ingresses: [split], services: [svc] }), FACTS, CONFIG);
+    it('refuses 10,001 paths (across spec.rules) with one Issue, before building any rule or target group', () => {
+      const split = ingress('split', { rules: [rule('a.example.com', ...Array.from({ length: 6_000 }, (_, i) => path(`/a${i}`, 'web'))), rule('b.example.com', ...Array.from({ length: OVER - 6_000 }, (_, i) => path(`/b${i}`, 'ghost', 'nope')))] });
+      const r = buildStacks(snapshot({ ingresses: [split], services: [svc] }), FACTS, withQuotas({ rulesPerLoadBalancer: 10_000 }));
       const i = one(r.issues); // the bad backends of the second rule are never looked at
       assert.deepEqual([i.object.name, i.field, i.code], ['split', 'spec.rules', CAP_CODE]);
-      assert.equal(i.reason, '101 paths, each at least one listener rule: more than 100 (AWS quota "Rules per Application Load Balancer", default 100)');
+      assert.equal(i.reason, '10001 paths, each at least one listener rule: more than 10000 (the highest value --max-rules-per-load-balancer accepts)');
       assert.deepEqual(r.notes, []);
     });
 
     it('keeps the rest of a group', () => {
       const ann = { [A('group.name')]: 'g' };
-      const big = { ...withPaths('big', 5_000), metadata: { name: 'big', namespace: 'default', annotations: ann } };
+      const big = { ...withPaths('big', OVER), metadata: { name: 'big', namespace: 'default', annotations: ann } };
       const small = { ...withPaths('small', 2), metadata: { name: 'small', namespace: 'default', annotations: ann } };
       const r = buildStacks(snapshot({ ingresses: [big, small], services: [svc] }), FACTS, CONFIG);
-      assert.deepEqual(r.issues.map((i) => i.object.name), ['big']);
+      assert.deepEqual(r.issues.map((i) => [i.object.name, i.code]), [['big', CAP_CODE]]);
       assert.deepEqual(one(r.groups).members, ['default/small']);
     });
   });
@@ -167,22 +149,32 @@ describe('input caps', () => {
     assert.deepEqual([r.issues, r.stacks, r.groups], [[], [], []]);
   });
 
-  it('property: any number of ports, paths and CIDRs is refused or built, every Issue naming its object and field', () => {
+  it("property: any number of ports, paths and CIDRs, under any quotas, is refused or built; every Issue names its object and field; input over a cap is refused; what is built AWS would take", () => {
     const sizes = fc.record({
       ports: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constantFrom(2_000, 4_000)),
-      paths: fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(3_000)),
+      paths: fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(CAPS.pathsPerIngress.max + 1)),
       cidrs: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom(999, 1_000, 1_001, 3_000)),
+      quotas: fc.record({
+        listenersPerLoadBalancer: fc.oneof(fc.constant(AWS_DEFAULT_QUOTAS.listenersPerLoadBalancer), fc.integer({ min: 1, max: QUOTA_FLAG_MAX.listenersPerLoadBalancer })),
+        rulesPerLoadBalancer: fc.oneof(fc.constant(AWS_DEFAULT_QUOTAS.rulesPerLoadBalancer), fc.integer({ min: 1, max: QUOTA_FLAG_MAX.rulesPerLoadBalancer })),
+        inboundRulesPerSecurityGroup: fc.oneof(fc.constant(AWS_DEFAULT_QUOTAS.inboundRulesPerSecurityGroup), fc.integer({ min: 1, max: QUOTA_FLAG_MAX.inboundRulesPerSecurityGroup })),
+      }),
     });
-    fc.assert(fc.property(sizes, ({ ports, paths, cidrs }) => {
+    fc.assert(fc.property(sizes, ({ ports, paths, cidrs, quotas }) => {
       const annotations: Record<string, string> = { [A('listen-ports')]: listenPorts(ports) };
       if (cidrs > 0) annotations[A('inbound-cidrs')] = Array.from({ length: cidrs }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`).join(',');
       const ing = ingress('i', { annotations, rules: [rule(undefined, ...Array.from({ length: paths }, (_, i) => path(`/p${i}`, 'web')))] });
-      const r = buildStacks(snapshot({ ingresses: [ing], services: [svc] }), FACTS, CONFIG);
-      for (const i of issuesOf(r.issues, 'i')) assert.ok(i.field !== '' && i.reason !== '');
-      const refused = ports > CAPS.listeners.max || paths > CAPS.pathsPerIngress.max || cidrs > CAPS.sourcesPerSecurityGroup.max
+      const config = withQuotas(quotas);
+      const r = buildStacks(snapshot({ ingresses: [ing], services: [svc] }), FACTS, config);
+      for (const i of r.issues) assert.ok(i.object.name === 'i' && i.field !== '' && i.reason !== '', JSON.stringify(i));
+      const overCap = ports > CAPS.listeners.max || paths > CAPS.pathsPerIngress.max || cidrs > CAPS.sourcesPerSecurityGroup.max
         || (cidrs > 0 && annotations[A('inbound-cidrs')]!.length > CAPS.annotationValueBytes) || listenPorts(ports).length > CAPS.annotationValueBytes;
-      assert.equal(r.issues.length > 0, refused);
-      if (!refused) assert.equal(byKind(one(r.stacks), 'Listener').length, ports);
+      if (overCap) assert.ok(r.issues.length > 0 && r.stacks.length === 0, 'input over a cap is refused');
+      const plans = r.stacks.map((stack) => planStack(stack, emptyObservedState(), { clusterName: 'demo' }));
+      const account = { ...DEFAULT_ACCOUNT, listeners: quotas.listenersPerLoadBalancer, rules: quotas.rulesPerLoadBalancer, inboundRules: quotas.inboundRulesPerSecurityGroup };
+      const broken = awsRuleViolations(toJsonDocument(plans), account);
+      assert.deepEqual(broken, [], 'AWS would take what is planned');
+      if (r.issues.length === 0) assert.equal(byKind(one(r.stacks), 'Listener').length, ports);
     }), { numRuns: 40 });
   });
 });
