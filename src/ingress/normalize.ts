@@ -7,7 +7,7 @@
 // IngressClassParams into Issues on each Ingress that uses it. `null` counts as "not set" (as for
 // Kubernetes' own decoding); unknown fields are kept as they are.
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
-import type { Issue } from '../model/index.ts';
+import type { Issue, OidcSecretInfo } from '../model/index.ts';
 import { show } from './annotations/values.ts';
 import { type IngressClassParamsObject, type Snapshot, ingressRef, issue } from './snapshot.ts';
 
@@ -165,6 +165,13 @@ function normalizeParams(raw: unknown): IngressClassParamsObject | undefined {
   return out;
 }
 
+/** made by the controller or the plan command, never by users: kept when its fields have their types */
+const oidcSecret = (x: unknown): OidcSecretInfo | undefined => {
+  if (!isObject(x) || typeof x['namespace'] !== 'string' || typeof x['name'] !== 'string') return undefined;
+  const optional = ['clientId', 'digest', 'problem'].every((k) => x[k] === undefined || typeof x[k] === 'string');
+  return optional ? x as unknown as OidcSecretInfo : undefined;
+};
+
 const list = <T>(raw: unknown, each: (x: unknown) => T | undefined): T[] =>
   (Array.isArray(raw) ? raw : []).map(each).filter((x): x is T => x !== undefined);
 
@@ -184,6 +191,7 @@ export function normalizeSnapshot(raw: Snapshot): Snapshot {
     ingressClassParams: list(r['ingressClassParams'], normalizeParams),
     services: list(r['services'], (x) => clean<V1Service>(x, SERVICE)),
     ...(r['namespaces'] === undefined ? {} : { namespaces: list(r['namespaces'], (x) => clean<V1Namespace>(x, NAMESPACE)) }),
+    ...(r['oidcSecrets'] === undefined ? {} : { oidcSecrets: list(r['oidcSecrets'], oidcSecret) }),
   };
   normalised.add(out);
   snapshots.set(raw, out);

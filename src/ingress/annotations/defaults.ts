@@ -22,4 +22,8 @@ export const DEFAULTS = {
   unhealthyThresholdCount: 2,
   successCodes: '200',
   successCodesGrpc: '12',
+  authScope: 'openid',
+  authSessionCookie: 'AWSELBAuthSessionCookie',
+  authSessionTimeout: 604800,
+  authOnUnauthenticatedRequest: 'authenticate',
 } as const;

@@ -3,7 +3,7 @@
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { arn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
+import { arn, bool, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
@@ -52,6 +52,7 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   sslPolicy: ['ssl-policy', text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06')],
   loadBalancerAttributes: ['load-balancer-attributes', stringMap()],
   tags: ['tags', tags],
+  useRegexPathMatch: ['use-regex-path-match', bool],
 };
 
 export function parseIngressAnnotations(ing: AnnotatedObject): Parsed<IngressAnnotations> {
