@@ -9,7 +9,9 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
 import { observeStack, OwnershipCache } from '../deploy/observe.ts';
-import { buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type IngressGroup, type Snapshot } from '../ingress/index.ts';
+import {
+  buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
+} from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
@@ -57,6 +59,9 @@ export interface GroupReconcileReport {
 }
 
 const ACTIONS_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/actions.';
+
+/** Event reason on a member that kept a value or host another member asked for (ADR 6) */
+export const CONFLICTING_MEMBER_REFUSED = 'ConflictingMemberRefused';
 
 /** Services an Ingress routes to: rule backends, the default backend, and forward actions in annotations */
 export function servicesOfIngress(ing: Ingress): string[] {
@@ -189,12 +194,12 @@ export class IngressGroupController {
   }
 
   /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
-  async #buildWithFacts(snapshot: Snapshot): Promise<BuildResult> {
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<BuildResult> {
     const { discovery, config } = this.#d;
-    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config);
+    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config, deployed);
     const need = optionalFactsNeeded(first.stacks);
     if (!need.certificates && !need.securityGroups) return first;
-    return buildStacks(snapshot, await discovery.discoverFacts(need), config);
+    return buildStacks(snapshot, await discovery.discoverFacts(need), config, deployed);
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -221,9 +226,15 @@ export class IngressGroupController {
         throw err;
       }
     }
-    // 2. build this group alone, from the members' and leavers' objects
+    // 2. observe first: which members are deployed already (their status shows this load balancer) decides who
+    //    keeps a contested value (ADR 6); then build this group alone, from the members' and leavers' objects
+    const memberKeys = group.members.map((m) => m.key);
+    const observed = await step('reading the load balancer from AWS', memberKeys,
+      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key, cache: this.#ownership }));
+    const lbDnsName = observed.loadBalancers[0]?.dnsName;
+    const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
+    const built = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const issuesOf = (ingKey: string): Issue[] => {
@@ -236,13 +247,15 @@ export class IngressGroupController {
       if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
     }
     await this.#reportServices(built.issues);
+    for (const c of outcome?.contests ?? []) {
+      const holder = this.#d.informers.ingresses.getByKey(c.holder);
+      if (holder) await events.warning(holder, CONFLICTING_MEMBER_REFUSED, `Ingress ${c.newcomer} asked for ${c.what} in group ${key}; this Ingress was in the group first and keeps it, so ${c.newcomer} is left out`);
+    }
     if (!outcome || outcome.blocked || !stack) {
       return { key, members: [], excluded, changes: 0 };
     }
 
-    // 3. observe, plan, apply
-    const observed = await step('reading the load balancer from AWS', outcome.members,
-      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key, cache: this.#ownership }));
+    // 3. plan, apply
     const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
     const plan = await step('planning', outcome.members,
       async () => planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings }));
