@@ -66,7 +66,7 @@ export type Action =
 export type OnUnauthenticatedRequest = 'authenticate' | 'allow' | 'deny';
 
 /** the settings an authenticate-oidc and an authenticate-cognito action share; the builder sets them all */
-interface AuthenticateCommon {
+export interface AuthenticateCommon {
   readonly scope: string;
   readonly sessionCookieName: string;
   readonly sessionTimeout: number;
