@@ -14,6 +14,7 @@ import { differsFor, isAwsError, sameValue, toSdkTags } from './apply-support.ts
 import { normalizeActions, normalizeCertificates } from '../plan/kinds/actions.ts';
 import type { Resolved } from './apply-support.ts';
 import { syncElbTags } from './apply-load-balancer.ts';
+import { oidcClientFor, recordOidcDigest } from './apply-oidc.ts';
 import { toSdkActions } from './sdk-shapes.ts';
 
 type Spec = Resolved<ListenerSpec>;
@@ -39,14 +40,16 @@ async function createListener(change: ApplyChange, ctx: ApplyContext): Promise<v
   const spec = resolvedAfter<ListenerSpec>(ctx, change);
   const https = spec.protocol === 'HTTPS';
   const [defaultCert] = spec.certificates;
+  const oidc = await oidcClientFor(ctx, spec.defaultActions, keyOf(change));
+  const tags = { ...spec.tags, ...oidc.tags };
   const out = await ctx.elbv2.send(new CreateListenerCommand({
     LoadBalancerArn: spec.loadBalancer,
     Protocol: spec.protocol as ProtocolEnum,
     Port: spec.port,
     ...(https && spec.sslPolicy ? { SslPolicy: spec.sslPolicy } : {}),
     ...(https && defaultCert ? { Certificates: [{ CertificateArn: defaultCert }] } : {}),
-    DefaultActions: toSdkActions(spec.defaultActions),
-    ...(Object.keys(spec.tags).length ? { Tags: toSdkTags(spec.tags) } : {}),
+    DefaultActions: toSdkActions(spec.defaultActions, oidc.client),
+    ...(Object.keys(tags).length ? { Tags: toSdkTags(tags) } : {}),
   }));
   const arn = out.Listeners?.[0]?.ListenerArn;
   if (!arn) throw new ApplyError('AwsError', `${keyOf(change)}: CreateListener returned no ARN`, { resource: keyOf(change) });
@@ -63,6 +66,8 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
   const protocolChanged = differs('protocol', () => before.protocol !== after.protocol);
   const certsChanged = differs('certificates', () => !sameValue(normalizeCertificates(before.certificates), normalizeCertificates(after.certificates)));
   const defaultChanged = https && certsChanged && before.certificates[0] !== after.certificates[0] && after.certificates[0] !== undefined;
+  const actionsChanged = differs('defaultActions', () => !sameValue(normalizeActions(before.defaultActions), normalizeActions(after.defaultActions)));
+  const oidc = actionsChanged ? await oidcClientFor(ctx, after.defaultActions, keyOf(change)) : { tags: {} };
   const input: ModifyListenerInput = {
     ListenerArn: arn,
     ...(before.port !== after.port ? { Port: after.port } : {}),
@@ -70,10 +75,10 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
     ...(https && after.sslPolicy && (protocolChanged || differs('sslPolicy', () => before.sslPolicy !== after.sslPolicy)) ? { SslPolicy: after.sslPolicy } : {}),
     // Only when the default changes: some implementations replace the whole certificate list.
     ...(defaultChanged ? { Certificates: [{ CertificateArn: after.certificates[0] }] } : {}),
-    ...(differs('defaultActions', () => !sameValue(normalizeActions(before.defaultActions), normalizeActions(after.defaultActions)))
-      ? { DefaultActions: toSdkActions(after.defaultActions) } : {}),
+    ...(actionsChanged ? { DefaultActions: toSdkActions(after.defaultActions, oidc.client) } : {}),
   };
   if (Object.keys(input).length > 1) await ctx.elbv2.send(new ModifyListenerCommand(input));
+  await recordOidcDigest(ctx, arn, oidc);
   if (https && certsChanged) {
     // After a default-certificate change the SNI list is read back rather than assumed.
     const current = defaultChanged ? await readSniCertificates(ctx, arn) : sniOf(before);
