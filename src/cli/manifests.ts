@@ -1,6 +1,7 @@
 // Reading Kubernetes manifests for the plan command: a file, a directory (its *.yaml and *.yml, sorted, not
 // recursive) or stdin ("-"); multi-document YAML; `kind: List` is unwrapped. Kinds the builder does not read
 // are ignored.
+import { oidcClientOf, oidcSecretInfo } from '../k8s/oidc-secrets.ts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -27,6 +28,7 @@ export async function readSources(path: string, io: Io): Promise<Source[]> {
   return Promise.all(names.map(async (n) => ({ name: join(path, n), text: await readFile(join(path, n), 'utf8') })));
 }
 
+type SecretManifest = Parameters<typeof oidcClientOf>[0];
 type K8sObject = Record<string, unknown> & { kind?: unknown };
 
 export function parseObjects(sources: readonly Source[]): K8sObject[] {
@@ -55,5 +57,7 @@ export function toSnapshot(objects: readonly K8sObject[]): Snapshot {
     ingressClassParams: of<IngressClassParamsObject>('IngressClassParams'),
     services: of<V1Service>('Service'),
     namespaces: of<V1Namespace>('Namespace'),
+    // Secrets in the manifests stand for the OIDC client Secrets; only their client ID and digest reach the build
+    oidcSecrets: of<SecretManifest>('Secret').map((s) => oidcSecretInfo(s.metadata?.namespace ?? 'default', s.metadata?.name ?? '', oidcClientOf(s))),
   };
 }

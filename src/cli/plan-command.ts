@@ -2,12 +2,13 @@
 // apply, per IngressGroup, with every Ingress error and decision. Exit 0 = no changes, 2 = changes, 1 = errors.
 import { parseArgs } from 'node:util';
 import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, type Config } from '../config/config.ts';
-import { buildStacks, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
+import { buildStacks, oidcSecretsNeeded, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
 import { formatIssue, objectName, type Issue, type Note } from '../model/issues.ts';
 import { emptyObservedState } from '../model/observed.ts';
 import { hasChanges, planStack, renderJson, renderLegend, renderText, type Plan } from '../plan/index.ts';
 import { loadFacts, loadObserved, type ObservedStack } from './inputs.ts';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
+import { readOidcSecretInfos } from '../k8s/oidc-secrets.ts';
 import { bindingsOfStack, DEFAULT_LIVE_MAX_RETRIES, formatCallSummary, kubeRestFor, liveFlagsFrom, LiveSource, readCluster, type LiveDeps, type LiveFlags } from './live.ts';
 import { parseObjects, readSources, toSnapshot } from './manifests.ts';
 
@@ -233,8 +234,9 @@ async function fileInputs(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<Pla
 async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   let snapshot: Snapshot;
   let bindingsOf: PlanInputs['bindingsOf'];
-  if (live.kubeconfig) {
-    const cluster = await readCluster(deps.kubeRest ?? kubeRestFor(live.kubeconfig));
+  const rest = live.kubeconfig ? deps.kubeRest ?? kubeRestFor(live.kubeconfig) : undefined;
+  if (rest) {
+    const cluster = await readCluster(rest);
     snapshot = cluster.snapshot;
     bindingsOf = (stackId) => bindingsOfStack(cluster.bindings, stackId);
   } else {
@@ -243,7 +245,13 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   const build = deps.buildStacks ?? buildStacks;
   const observed = await source.observe(flags.config.clusterName);
   const deployed = deployedLoadBalancers(observed);
-  const { built } = await source.build((facts) => build(snapshot, facts, flags.config, deployed));
+  let { facts, built } = await source.build((f) => build(snapshot, f, flags.config, deployed));
+  // OIDC client Secrets named by the Ingresses: a GET of each (ADR 0014); the plan shows only a digest
+  const secrets = oidcSecretsNeeded(built.stacks);
+  if (rest && secrets.length > 0) {
+    snapshot = { ...snapshot, oidcSecrets: await readOidcSecretInfos(rest, secrets) };
+    built = build(snapshot, facts, flags.config, deployed);
+  }
   return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 

@@ -10,9 +10,10 @@ import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
 import { observeStack, OwnershipCache } from '../deploy/observe.ts';
 import {
-  buildStacks, groupMembers, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
+  buildStacks, groupMembers, groupKeysOfIngress, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
+import { oidcClientReader, readOidcSecretInfos } from '../k8s/oidc-secrets.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
@@ -196,10 +197,14 @@ export class IngressGroupController {
   /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
   async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<BuildResult> {
     const { discovery, config } = this.#d;
-    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config, deployed);
+    const basic = { certificates: false, securityGroups: false };
+    const first = buildStacks(snapshot, await discovery.discoverFacts(basic), config, deployed);
     const need = optionalFactsNeeded(first.stacks);
-    if (!need.certificates && !need.securityGroups) return first;
-    return buildStacks(snapshot, await discovery.discoverFacts(need), config, deployed);
+    // OIDC client Secrets: a GET of each one named (ADR 0014), then a rebuild; the build never sees the secret
+    const secrets = oidcSecretsNeeded(first.stacks);
+    if (!need.certificates && !need.securityGroups && secrets.length === 0) return first;
+    const withSecrets = secrets.length > 0 ? { ...snapshot, oidcSecrets: await readOidcSecretInfos(this.#d.kube.rest, secrets) } : snapshot;
+    return buildStacks(withSecrets, await discovery.discoverFacts(need.certificates || need.securityGroups ? need : basic), config, deployed);
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -264,6 +269,7 @@ export class IngressGroupController {
     const result = await step('applying the plan', outcome.members, () => applyPlan(plan, {
       elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: this.#d.config.clusterName,
       externalManagedTags: this.#d.config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
+      oidcClients: oidcClientReader(kube.rest),
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
       ...(signal ? { signal } : {}),
     }));

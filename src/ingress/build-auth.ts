@@ -11,6 +11,8 @@ import { annotatedService, issue } from './snapshot.ts';
 
 /** the Unknown an OIDC action holds while its Secret has not been read; secretsNeeded() collects them */
 export const OIDC_SECRET_UNKNOWN = 'discovery:oidc-secret:';
+/** the suffix of the Unknown digest of a Secret read from a manifest that was never applied */
+export const METADATA_UID = ' (its metadata.uid)';
 
 const describe = (o: AnnotatedObject): string => `${o.ref.kind} ${o.ref.namespace ?? ''}/${o.ref.name}`;
 
@@ -86,5 +88,5 @@ function oidcClient(secrets: readonly OidcSecretInfo[] | undefined, namespace: s
   if (!info) return { clientId: notRead, clientSecret: { secret, digest: notRead } };
   if (info.problem !== undefined || info.clientId === undefined) return { problem: info.problem ?? 'has no client ID' };
   // without metadata.uid (a manifest that was never applied) the digest cannot be keyed as the controller keys it
-  return { clientId: info.clientId, clientSecret: { secret, digest: info.digest ?? unknown(`${OIDC_SECRET_UNKNOWN}${secret} (its metadata.uid)`) } };
+  return { clientId: info.clientId, clientSecret: { secret, digest: info.digest ?? unknown(`${OIDC_SECRET_UNKNOWN}${secret}${METADATA_UID}`) } };
 }

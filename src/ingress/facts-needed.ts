@@ -1,6 +1,7 @@
 // Which optional facts a build could not do without. The controller builds first with the facts every
 // group needs (VPC, subnets) and fetches certificates or security-group names only when the result
 // still holds an Unknown for them: an HTTP-only Ingress costs no ACM call.
+import { METADATA_UID, OIDC_SECRET_UNKNOWN } from './build-auth.ts';
 import { unknownsIn, type Stack } from '../model/index.ts';
 
 export interface OptionalFacts {
@@ -14,4 +15,12 @@ export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
     certificates: unknowns.some((u) => u.startsWith('discovery:certificate:')),
     securityGroups: unknowns.some((u) => u.startsWith('discovery:security-group:')),
   };
+}
+
+/** the OIDC client Secrets ("namespace/name") the stacks' authenticate-oidc actions wait for (build-auth.ts) */
+export function oidcSecretsNeeded(stacks: readonly Stack[]): string[] {
+  const secrets = stacks.flatMap((s) => unknownsIn(s.resources))
+    .filter((u) => u.startsWith(OIDC_SECRET_UNKNOWN) && !u.endsWith(METADATA_UID))
+    .map((u) => u.slice(OIDC_SECRET_UNKNOWN.length));
+  return [...new Set(secrets)].sort();
 }
