@@ -22,7 +22,8 @@ const IMPLIED: Readonly<Record<string, readonly string[]>> = {
   'elasticloadbalancing:CreateLoadBalancer': ['elasticloadbalancing:AddTags', 'iam:CreateServiceLinkedRole'],
   'elasticloadbalancing:CreateTargetGroup': ['elasticloadbalancing:AddTags'],
   'elasticloadbalancing:CreateListener': ['elasticloadbalancing:AddTags'],
-  'elasticloadbalancing:CreateRule': ['elasticloadbalancing:AddTags'],
+  // an authenticate-cognito action is checked against the user pool client with the caller's rights (as upstream's policy)
+  'elasticloadbalancing:CreateRule': ['elasticloadbalancing:AddTags', 'cognito-idp:DescribeUserPoolClient'],
   'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
 };
 
@@ -134,8 +135,8 @@ describe('deploy artifacts: iam/policy.json', function () {
       assert.ok(rawPolicy.replace(/\s/g, '').length <= 6144);
     });
 
-    it('only touches Elastic Load Balancing, EC2, ACM and the tagging API (+ the ELB service-linked role)', () => {
-      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag):/.test(a) || a === 'iam:CreateServiceLinkedRole', a);
+    it('only touches Elastic Load Balancing, EC2, ACM and the tagging API (+ the ELB service-linked role, and reading Cognito user pool clients)', () => {
+      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag):/.test(a) || ['iam:CreateServiceLinkedRole', 'cognito-idp:DescribeUserPoolClient'].includes(a), a);
       for (const s of granting('iam:CreateServiceLinkedRole')) {
         assert.deepEqual(stringEquals(s, 'iam:AWSServiceName'), ['elasticloadbalancing.amazonaws.com'], name(s));
       }
