@@ -245,12 +245,13 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   const build = deps.buildStacks ?? buildStacks;
   const observed = await source.observe(flags.config.clusterName);
   const deployed = deployedLoadBalancers(observed);
-  let { facts, built } = await source.build((f) => build(snapshot, f, flags.config, deployed));
+  const first = await source.build((f) => build(snapshot, f, flags.config, deployed));
+  let built = first.built;
   // OIDC client Secrets named by the Ingresses: a GET of each (ADR 0014); the plan shows only a digest
   const secrets = oidcSecretsNeeded(built.stacks);
   if (rest && secrets.length > 0) {
     snapshot = { ...snapshot, oidcSecrets: await readOidcSecretInfos(rest, secrets) };
-    built = build(snapshot, facts, flags.config, deployed);
+    built = build(snapshot, first.facts, flags.config, deployed);
   }
   return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }
