@@ -8,6 +8,7 @@ import { emptyObservedState } from '../model/observed.ts';
 import { hasChanges, planStack, renderJson, renderLegend, renderText, type Plan } from '../plan/index.ts';
 import { loadFacts, loadObserved, type ObservedStack } from './inputs.ts';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
+import { ResourceClient } from '../k8s/client.ts';
 import { readOidcSecretInfos } from '../k8s/oidc-secrets.ts';
 import { bindingsOfStack, DEFAULT_LIVE_MAX_RETRIES, formatCallSummary, kubeRestFor, liveFlagsFrom, LiveSource, readCluster, type LiveDeps, type LiveFlags } from './live.ts';
 import { parseObjects, readSources, toSnapshot } from './manifests.ts';
@@ -250,7 +251,7 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   // OIDC client Secrets named by the Ingresses: a GET of each (ADR 0014); the plan shows only a digest
   const secrets = oidcSecretsNeeded(built.stacks);
   if (rest && secrets.length > 0) {
-    snapshot = { ...snapshot, oidcSecrets: await readOidcSecretInfos(rest, secrets) };
+    snapshot = { ...snapshot, oidcSecrets: await readOidcSecretInfos(new ResourceClient(rest, 'secret'), secrets) };
     built = build(snapshot, first.facts, flags.config, deployed);
   }
   return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };

@@ -203,7 +203,7 @@ export class IngressGroupController {
     // OIDC client Secrets: a GET of each one named (ADR 0014), then a rebuild; the build never sees the secret
     const secrets = oidcSecretsNeeded(first.stacks);
     if (!need.certificates && !need.securityGroups && secrets.length === 0) return first;
-    const withSecrets = secrets.length > 0 ? { ...snapshot, oidcSecrets: await readOidcSecretInfos(this.#d.kube.rest, secrets) } : snapshot;
+    const withSecrets = secrets.length > 0 ? { ...snapshot, oidcSecrets: await readOidcSecretInfos(this.#d.kube.secrets, secrets) } : snapshot;
     return buildStacks(withSecrets, await discovery.discoverFacts(need.certificates || need.securityGroups ? need : basic), config, deployed);
   }
 
@@ -269,7 +269,7 @@ export class IngressGroupController {
     const result = await step('applying the plan', outcome.members, () => applyPlan(plan, {
       elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: this.#d.config.clusterName,
       externalManagedTags: this.#d.config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
-      oidcClients: oidcClientReader(kube.rest),
+      oidcClients: oidcClientReader(kube.secrets),
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
       ...(signal ? { signal } : {}),
     }));

@@ -4,12 +4,9 @@
 // relist reconciles the cache (deletes missed while disconnected become delete events). Lifecycle events
 // (connect, relist, error, restart) are emitted for metrics and logs; the informer logs nothing itself.
 import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from './clock.ts';
-import { isGone, statusOf, type KubeRest, type WatchHandle } from './client.ts';
+import { isGone, statusOf, type KubeRest, type RbacVerb, type WatchHandle } from './client.ts';
 import { slimNode, slimPod, withoutBookkeeping } from './slim.ts';
-import {
-  objectKey, RESOURCES, resourcePath, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams, type KubeObject,
-  type Namespace, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
-} from './types.ts';
+import { objectKey, RESOURCES, resourcePath, type KubeObject, type ObjectOf, type ResourceKey, type ResourceType } from './types.ts';
 
 export type InformerEvent =
   | { readonly type: 'connect'; readonly resource: string }
@@ -25,9 +22,10 @@ export interface ResourceHandlers<T> {
   delete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<K extends ResourceKey = ResourceKey> {
   readonly rest: KubeRest;
-  readonly resource: ResourceType;
+  /** the resource to list and watch (the RBAC test reads it from the type: Informer<'ingress'>) */
+  readonly resource: K;
   /** watch one namespace only (ignored for cluster-scoped kinds) */
   readonly namespace?: string | undefined;
   readonly labelSelector?: string;
@@ -48,14 +46,17 @@ export interface InformerOptions {
   readonly pageSize?: number;
 }
 
-export class Informer<T extends KubeObject> {
+/** what an informer sends: a GET of the collection and a watch on it (the RBAC test counts each Informer as both) */
+export const INFORMER_VERBS: readonly RbacVerb[] = Object.freeze(['list', 'watch']);
+
+export class Informer<K extends ResourceKey> {
   readonly resource: ResourceType;
-  readonly #opts: InformerOptions;
+  readonly #opts: InformerOptions<K>;
   readonly #clock: Clock;
-  readonly #cache = new Map<string, T>();
-  readonly #handlers: ResourceHandlers<T>[] = [];
+  readonly #cache = new Map<string, ObjectOf<K>>();
+  readonly #handlers: ResourceHandlers<ObjectOf<K>>[] = [];
   readonly #listeners: ((e: InformerEvent) => void)[] = [];
-  readonly #indexers = new Map<string, (obj: T) => readonly string[]>();
+  readonly #indexers = new Map<string, (obj: ObjectOf<K>) => readonly string[]>();
   #resourceVersion = '';
   #synced = false;
   #syncWaiters: (() => void)[] = [];
@@ -63,9 +64,9 @@ export class Informer<T extends KubeObject> {
   #watch: WatchHandle | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(opts: InformerOptions) {
+  constructor(opts: InformerOptions<K>) {
     this.#opts = opts;
-    this.resource = opts.resource;
+    this.resource = RESOURCES[opts.resource];
     this.#clock = opts.clock ?? systemClock;
   }
 
@@ -74,7 +75,7 @@ export class Informer<T extends KubeObject> {
   }
 
   /** registers change handlers; objects already cached are replayed as adds when added after sync */
-  addHandlers(handlers: ResourceHandlers<T>): void {
+  addHandlers(handlers: ResourceHandlers<ObjectOf<K>>): void {
     this.#handlers.push(handlers);
     if (this.#synced && handlers.add) for (const obj of this.#cache.values()) this.#call(() => handlers.add?.(obj));
   }
@@ -84,11 +85,11 @@ export class Informer<T extends KubeObject> {
   }
 
   /** a named index: byIndex(name, value) returns cached objects whose fn(obj) includes value */
-  addIndex(name: string, fn: (obj: T) => readonly string[]): void {
+  addIndex(name: string, fn: (obj: ObjectOf<K>) => readonly string[]): void {
     this.#indexers.set(name, fn);
   }
 
-  byIndex(name: string, value: string): T[] {
+  byIndex(name: string, value: string): ObjectOf<K>[] {
     const fn = this.#indexers.get(name);
     if (!fn) throw new Error(`informer ${this.name}: no index named ${name}`);
     return [...this.#cache.values()].filter((o) => fn(o).includes(value));
@@ -104,16 +105,16 @@ export class Informer<T extends KubeObject> {
     return new Promise((resolve) => this.#syncWaiters.push(resolve));
   }
 
-  list(namespace?: string): T[] {
+  list(namespace?: string): ObjectOf<K>[] {
     const all = [...this.#cache.values()];
     return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
-  get(name: string, namespace?: string): T | undefined {
+  get(name: string, namespace?: string): ObjectOf<K> | undefined {
     return this.#cache.get(namespace ? `${namespace}/${name}` : name);
   }
 
-  getByKey(key: string): T | undefined {
+  getByKey(key: string): ObjectOf<K> | undefined {
     return this.#cache.get(key);
   }
 
@@ -184,12 +185,12 @@ export class Informer<T extends KubeObject> {
   async #relist(reason: 'initial' | 'gone' | 'error'): Promise<void> {
     const kind = this.resource.kind;
     const apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
-    const fresh = new Map<string, T>();
+    const fresh = new Map<string, ObjectOf<K>>();
     let resourceVersion = '';
     let count = 0;
     // pages of a consistent snapshot: every page answers at the first page's resourceVersion
     for (let next: string | undefined; ;) {
-      const body = await this.#opts.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>({
+      const body = await this.#opts.rest.request<{ items?: ObjectOf<K>[]; metadata?: { resourceVersion?: string; continue?: string } }>({
         method: 'GET',
         path: this.#collectionPath(),
         query: { labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector, limit: this.#opts.pageSize ?? 500, continue: next },
@@ -242,7 +243,7 @@ export class Informer<T extends KubeObject> {
           this.#watch?.abort();
           return;
         }
-        this.#apply(type, object as T);
+        this.#apply(type, object as ObjectOf<K>);
       };
       const query = {
         resourceVersion: this.#resourceVersion || undefined,
@@ -264,7 +265,7 @@ export class Informer<T extends KubeObject> {
     });
   }
 
-  #apply(type: string, obj: T): void {
+  #apply(type: string, obj: ObjectOf<K>): void {
     const rv = obj?.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (type === 'BOOKMARK' || !obj?.metadata) return;
@@ -282,14 +283,14 @@ export class Informer<T extends KubeObject> {
     else this.#dispatch('add', obj);
   }
 
-  #keep(obj: T): T {
-    return this.#opts.transform ? this.#opts.transform(obj) as T : obj;
+  #keep(obj: ObjectOf<K>): ObjectOf<K> {
+    return this.#opts.transform ? this.#opts.transform(obj) as ObjectOf<K> : obj;
   }
 
-  #dispatch(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+  #dispatch(kind: 'add' | 'update' | 'delete', obj: ObjectOf<K>, old?: ObjectOf<K>): void {
     for (const h of this.#handlers) {
       if (kind === 'add') this.#call(() => h.add?.(obj));
-      else if (kind === 'update') this.#call(() => h.update?.(obj, old as T));
+      else if (kind === 'update') this.#call(() => h.update?.(obj, old as ObjectOf<K>));
       else this.#call(() => h.delete?.(obj));
     }
   }
@@ -318,20 +319,20 @@ function describeStatus(obj: unknown): string {
 
 /** every informer the controllers need, scoped to --watch-namespace where the kind is namespaced */
 export interface Informers {
-  readonly ingresses: Informer<Ingress>;
-  readonly ingressClasses: Informer<IngressClass>;
-  readonly ingressClassParams: Informer<IngressClassParams>;
-  readonly services: Informer<Service>;
-  readonly endpointSlices: Informer<EndpointSlice>;
-  readonly pods: Informer<Pod>;
-  readonly nodes: Informer<Node>;
-  readonly targetGroupBindings: Informer<TargetGroupBinding>;
+  readonly ingresses: Informer<'ingress'>;
+  readonly ingressClasses: Informer<'ingressClass'>;
+  readonly ingressClassParams: Informer<'ingressClassParams'>;
+  readonly services: Informer<'service'>;
+  readonly endpointSlices: Informer<'endpointSlice'>;
+  readonly pods: Informer<'pod'>;
+  readonly nodes: Informer<'node'>;
+  readonly targetGroupBindings: Informer<'targetGroupBinding'>;
   /** namespace labels (IngressClassParams namespaceSelector); with --watch-namespace only that namespace */
-  readonly namespaces: Informer<Namespace>;
+  readonly namespaces: Informer<'namespace'>;
 }
 
 export interface InformerSet extends Informers {
-  all(): readonly Informer<KubeObject>[];
+  all(): readonly Informer<ResourceKey>[];
   startAll(): void;
   stopAll(): Promise<void>;
   waitForSync(): Promise<void>;
@@ -339,22 +340,22 @@ export interface InformerSet extends Informers {
   onLifecycle(listener: (e: InformerEvent) => void): void;
 }
 
-export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>, types = RESOURCES): InformerSet {
-  const make = <T extends KubeObject>(resource: ResourceType, transform: (o: KubeObject) => KubeObject = withoutBookkeeping): Informer<T> =>
-    new Informer<T>({ ...opts, resource, transform });
+export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>): InformerSet {
+  const make = <K extends ResourceKey>(resource: K, transform: (o: KubeObject) => KubeObject = withoutBookkeeping): Informer<K> =>
+    new Informer({ ...opts, resource, transform });
   const set: Informers = {
-    ingresses: make(types.ingress),
-    ingressClasses: make(types.ingressClass),
-    ingressClassParams: make(types.ingressClassParams),
-    services: make(types.service),
-    endpointSlices: make(types.endpointSlice),
-    pods: make(types.pod, (p) => slimPod(p as Pod)),
-    nodes: make(types.node, (n) => slimNode(n as Node)),
-    targetGroupBindings: make(types.targetGroupBinding),
+    ingresses: make('ingress'),
+    ingressClasses: make('ingressClass'),
+    ingressClassParams: make('ingressClassParams'),
+    services: make('service'),
+    endpointSlices: make('endpointSlice'),
+    pods: make('pod', (p) => slimPod(p as ObjectOf<'pod'>)),
+    nodes: make('node', (n) => slimNode(n as ObjectOf<'node'>)),
+    targetGroupBindings: make('targetGroupBinding'),
     // cluster-scoped: narrowed to the watched namespace by name, so a single-namespace controller caches one object
-    namespaces: new Informer<Namespace>({ ...opts, resource: types.namespace, transform: withoutBookkeeping, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
+    namespaces: new Informer({ ...opts, resource: 'namespace', transform: withoutBookkeeping, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
   };
-  const all = Object.values(set) as Informer<KubeObject>[];
+  const all = Object.values(set) as Informer<ResourceKey>[];
   return {
     ...set,
     all: () => all,

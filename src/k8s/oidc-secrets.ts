@@ -4,7 +4,7 @@
 // which reads it again right before it sends the action. Nothing here logs or returns the secret in a message.
 import { createHmac } from 'node:crypto';
 import type { OidcSecretInfo } from '../model/index.ts';
-import { isNotFound, statusOf, type KubeRest } from './client.ts';
+import { statusOf, type ResourceClient } from './client.ts';
 
 /** upstream's keys in the Secret's data */
 export const CLIENT_ID_KEY = 'clientID';
@@ -54,29 +54,28 @@ const split = (secret: string): [string, string] => {
 };
 
 /** GETs Secret "namespace/name"; a missing or forbidden Secret is a problem for the Ingress, not an exception */
-export async function readOidcClient(rest: KubeRest, secret: string): Promise<OidcClientRead> {
+export async function readOidcClient(secrets: ResourceClient<'secret'>, secret: string): Promise<OidcClientRead> {
   const [namespace, name] = split(secret);
   try {
-    const s = await rest.request<SecretObject>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}` });
-    return oidcClientOf(s);
+    const s = await secrets.get(name, namespace);
+    return s ? oidcClientOf(s) : { problem: 'does not exist' };
   } catch (err) {
-    if (isNotFound(err)) return { problem: 'does not exist' };
     if (statusOf(err) === 403) return { problem: 'cannot be read by the controller: grant it get on this Secret (chart value oidcSecrets, ADR 0014)' };
     throw err;
   }
 }
 
 /** the builder's view of each Secret named */
-export async function readOidcSecretInfos(rest: KubeRest, secrets: readonly string[]): Promise<OidcSecretInfo[]> {
+export async function readOidcSecretInfos(client: ResourceClient<'secret'>, secrets: readonly string[]): Promise<OidcSecretInfo[]> {
   return Promise.all(secrets.map(async (secret) => {
     const [namespace, name] = split(secret);
-    return oidcSecretInfo(namespace, name, await readOidcClient(rest, secret));
+    return oidcSecretInfo(namespace, name, await readOidcClient(client, secret));
   }));
 }
 
 /** apply's reader (ApplyDeps.oidcClients): the Secret as it is now, or an error that names only the problem */
-export const oidcClientReader = (rest: KubeRest) => async (secret: string): Promise<{ clientId: string; clientSecret: string; digest: string }> => {
-  const read = await readOidcClient(rest, secret);
+export const oidcClientReader = (secrets: ResourceClient<'secret'>) => async (secret: string): Promise<{ clientId: string; clientSecret: string; digest: string }> => {
+  const read = await readOidcClient(secrets, secret);
   if ('problem' in read) throw new Error(read.problem);
   if (read.digest === undefined) throw new Error('has no metadata.uid');
   return { clientId: read.clientId, clientSecret: read.clientSecret, digest: read.digest };

@@ -1,9 +1,10 @@
 // Status write-back: Ingress status.loadBalancer (the ALB's DNS name and listener ports), the reconcile-status
-// signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md), and pod readiness-gate conditions.
+// signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md), pod readiness-gate conditions, and the
+// status of TargetGroupBindings.
 // Every writer reads the current value first and writes nothing when it already matches.
 import { systemClock, type Clock } from './clock.ts';
 import { isConflict, isInvalid, isNotFound, type ResourceClient } from './client.ts';
-import type { Ingress, KubeObject, Pod } from './types.ts';
+import type { BindingCondition, Ingress, KubeObject, Pod, TargetGroupBinding, TargetGroupBindingStatus } from './types.ts';
 
 export interface PortStatus {
   readonly port: number;
@@ -50,7 +51,7 @@ export function sameLoadBalancerStatus(a: readonly LoadBalancerIngressEntry[] | 
 }
 
 /** merge-patches status.loadBalancer.ingress when it differs; returns whether it wrote */
-export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<Ingress>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
+export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<'ingress'>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
   const current = ingress.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
   if (sameLoadBalancerStatus(current, entries)) return false;
   const meta = ingress.metadata ?? {};
@@ -63,7 +64,7 @@ export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<
  * left must not erase what the group it joined has written meanwhile; the JSON-patch test makes the check and
  * the removal one atomic step. Returns whether the status was removed.
  */
-export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<Ingress>, ingress: Ingress, hostname: string): Promise<boolean> {
+export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<'ingress'>, ingress: Ingress, hostname: string): Promise<boolean> {
   const meta = ingress.metadata ?? {};
   try {
     await ingresses.jsonPatch(meta.name ?? '', meta.namespace, [
@@ -103,7 +104,7 @@ export function readReconcileStatus(obj: KubeObject): ReconcileStatus | undefine
 
 /** writes the reconcile-status annotation when reason, message or generation changed; returns whether it wrote */
 export async function writeReconcileStatus(
-  ingresses: ResourceClient<Ingress>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
+  ingresses: ResourceClient<'ingress'>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
 ): Promise<boolean> {
   const meta = ingress.metadata ?? {};
   const generation = meta.generation ?? 0;
@@ -152,7 +153,7 @@ export interface PodCondition {
 }
 
 /** sets one pod status condition (strategic merge by type, so kubelet's conditions are untouched); returns whether it wrote */
-export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
+export async function setPodCondition(pods: ResourceClient<'pod'>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
   const existing = pod.status?.conditions?.find((c) => c.type === condition.type);
   if (existing && existing.status === condition.status && (existing.reason ?? '') === (condition.reason ?? '') && (existing.message ?? '') === (condition.message ?? '')) {
     return false;
@@ -164,4 +165,38 @@ export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condi
     status: { conditions: [{ type: condition.type, status: condition.status, reason: condition.reason ?? null, message: condition.message ?? null, lastProbeTime: null, lastTransitionTime }] },
   }, 'status');
   return true;
+}
+
+/**
+ * the status of a TargetGroupBinding: the recorded target group (left as it is when not given), observedGeneration
+ * and one condition by type (lastTransitionTime kept while its status holds; other conditions kept). One merge patch
+ * of the status subresource, only when something changes. Returns false when a given targetGroupARN did not stick
+ * (a CRD without the field prunes it), true when written, undefined when nothing changed.
+ */
+export async function setBindingStatus(
+  bindings: ResourceClient<'targetGroupBinding'>, tgb: TargetGroupBinding,
+  next: { readonly targetGroupARN?: string; readonly condition: Omit<BindingCondition, 'lastTransitionTime' | 'observedGeneration'> },
+  clock: Clock = systemClock,
+): Promise<boolean | undefined> {
+  const current = tgb.status ?? {};
+  const generation = tgb.metadata?.generation;
+  const existing = current.conditions?.find((c) => c.type === next.condition.type);
+  const sameCondition = existing !== undefined && existing.status === next.condition.status && existing.reason === next.condition.reason
+    && existing.message === next.condition.message && existing.observedGeneration === generation;
+  const arn = next.targetGroupARN ?? current.targetGroupARN;
+  if (sameCondition && arn === current.targetGroupARN && current.observedGeneration === generation) return undefined;
+  const now = new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const condition: BindingCondition = {
+    ...next.condition,
+    lastTransitionTime: existing && existing.status === next.condition.status ? existing.lastTransitionTime : now,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+  const status: TargetGroupBindingStatus = {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    ...(arn ? { targetGroupARN: arn } : {}),
+    conditions: [...(current.conditions ?? []).filter((c) => c.type !== condition.type), condition],
+  };
+  const meta = tgb.metadata ?? {};
+  const written = await bindings.mergePatch(meta.name ?? '', meta.namespace, { status }, 'status');
+  return next.targetGroupARN === undefined || written?.status?.targetGroupARN === next.targetGroupARN;
 }

@@ -2,7 +2,7 @@
 // client-node's model classes type date-time fields as Date because its own deserializer converts them; we
 // speak raw JSON, so Wire<T> turns those fields back into the RFC 3339 strings they really are.
 import type {
-  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1Lease, V1Namespace, V1Node, V1ObjectMeta, V1Pod, V1Service,
+  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1Lease, V1Namespace, V1Secret, V1Node, V1ObjectMeta, V1Pod, V1Service,
 } from '@kubernetes/client-node';
 import type { IngressClassParamsSpec } from '../model/k8s.ts';
 
@@ -28,6 +28,8 @@ export type Pod = Wire<V1Pod>;
 export type Node = Wire<V1Node>;
 export type Namespace = Wire<V1Namespace>;
 export type Lease = Wire<V1Lease>;
+/** read only for auth-idp-oidc client Secrets, one GET by name (ADR 0014) */
+export type Secret = Wire<V1Secret>;
 export type CoreEvent = Wire<CoreV1Event>;
 
 /** elbv2.k8s.aws/v1beta1 IngressClassParams (cluster-scoped) */
@@ -44,7 +46,10 @@ export interface TargetGroupBindingWireSpec {
   nodeSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
   ipAddressType?: 'ipv4' | 'ipv6';
   vpcID?: string;
+  targetGroupProtocol?: string;
   multiClusterTargetGroup?: boolean;
+  iamRoleArnToAssume?: string;
+  assumeRoleExternalId?: string;
   networking?: {
     ingress?: {
       from?: ({ securityGroup: { groupID: string } } | { ipBlock: { cidr: string } })[];
@@ -53,10 +58,27 @@ export interface TargetGroupBindingWireSpec {
   };
 }
 
+/** a status condition (metav1.Condition) */
+export interface BindingCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface TargetGroupBindingStatus {
+  observedGeneration?: number;
+  /** the target group this controller registers the binding's targets in, recorded before the first registration */
+  targetGroupARN?: string;
+  conditions?: BindingCondition[];
+}
+
 /** elbv2.k8s.aws/v1beta1 TargetGroupBinding (namespaced) */
 export interface TargetGroupBinding extends KubeObject {
   spec: TargetGroupBindingWireSpec;
-  status?: { observedGeneration?: number };
+  status?: TargetGroupBindingStatus;
 }
 
 /** where a kind lives in the API */
@@ -71,7 +93,31 @@ export interface ResourceType {
 const rt = (group: string, version: string, plural: string, kind: string, namespaced: boolean): ResourceType =>
   Object.freeze({ group, version, plural, kind, namespaced });
 
-export const RESOURCES = Object.freeze({
+/** the object type of each resource the controller reads or writes, by resource key */
+export interface ResourceObjects {
+  ingress: Ingress;
+  ingressClass: IngressClass;
+  ingressClassParams: IngressClassParams;
+  service: Service;
+  endpointSlice: EndpointSlice;
+  pod: Pod;
+  node: Node;
+  namespace: Namespace;
+  targetGroupBinding: TargetGroupBinding;
+  lease: Lease;
+  secret: Secret;
+  event: CoreEvent;
+}
+
+/**
+ * A resource the controller talks to. Clients and informers are typed by their key (ResourceClient<'ingress'>),
+ * so the RBAC test (test/unit/deploy-artifacts/rbac.test.ts) can read from the types which resource each call
+ * reaches.
+ */
+export type ResourceKey = keyof ResourceObjects;
+export type ObjectOf<K extends ResourceKey> = ResourceObjects[K];
+
+export const RESOURCES: { readonly [K in ResourceKey]: ResourceType } = Object.freeze({
   ingress: rt('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true),
   ingressClass: rt('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
   ingressClassParams: rt('elbv2.k8s.aws', 'v1beta1', 'ingressclassparams', 'IngressClassParams', false),
@@ -82,6 +128,7 @@ export const RESOURCES = Object.freeze({
   namespace: rt('', 'v1', 'namespaces', 'Namespace', false),
   targetGroupBinding: rt('elbv2.k8s.aws', 'v1beta1', 'targetgroupbindings', 'TargetGroupBinding', true),
   lease: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  secret: rt('', 'v1', 'secrets', 'Secret', true),
   event: rt('', 'v1', 'events', 'Event', true),
 });
 

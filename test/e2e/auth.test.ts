@@ -19,7 +19,7 @@ import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK, TAG_OIDC_SECRET_DIGEST } from '../../src/model/index.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
-import { CONTROLLER_USER } from '../../src/stand-ins/kube.ts';
+import { CONTROLLER_USER, readOidcSecretRules } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
@@ -82,10 +82,10 @@ describe('authentication: auth-type oidc from a name-scoped Secret, cognito from
     await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
   }
 
-  /** what the chart renders for oidcSecrets: [{namespace, name}] (helm.test.ts checks the same rule) */
+  /** what the chart renders for oidcSecrets: [{namespace, name}], from the same rules file */
   async function grantSecret(name: string): Promise<void> {
     const rbac = kube().admin.makeApiClient(k8s.RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: `oidc-${name}` }, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [name], verbs: ['get'] }] } });
+    await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: `oidc-${name}` }, rules: readOidcSecretRules(name) } });
     await rbac.createNamespacedRoleBinding({
       namespace: ns,
       body: { metadata: { name: `oidc-${name}` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `oidc-${name}` }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: CONTROLLER_USER }] },
