@@ -12,7 +12,7 @@ import type {
   AuthenticateCommon, JwtClaimFormat, OnUnauthenticatedRequest, Rewrite, RuleCondition, RuleTransform, Scheme, SecurityGroupRule, SecurityGroupSpec, Tags,
   TargetGroupSpec, TargetType,
 } from '../model/index.ts';
-import { TAG_OIDC_SECRET_DIGEST } from '../model/index.ts';
+import { AUTHENTICATE_DEFAULTS, TAG_OIDC_SECRET_DIGEST } from '../model/index.ts';
 
 const sorted = (xs: readonly (string | undefined)[] | undefined): string[] =>
   [...new Set((xs ?? []).filter((x): x is string => x !== undefined && x !== ''))].sort();
@@ -132,12 +132,12 @@ export function fromSdkActions(actions: readonly SdkAction[] | undefined, tags: 
 
 type SdkAuthCommon = { Scope?: string; SessionCookieName?: string; SessionTimeout?: number; OnUnauthenticatedRequest?: string; AuthenticationRequestExtraParams?: Record<string, string> };
 
-/** AWS fills in its defaults, which are upstream's (and the builder always sets all four) */
+/** a setting AWS leaves out reads as AWS's default */
 const fromSdkAuthCommon = (c: SdkAuthCommon | undefined): AuthenticateCommon => ({
-  scope: c?.Scope ?? 'openid',
-  sessionCookieName: c?.SessionCookieName ?? 'AWSELBAuthSessionCookie',
-  sessionTimeout: c?.SessionTimeout ?? 604800,
-  onUnauthenticatedRequest: (c?.OnUnauthenticatedRequest ?? 'authenticate') as OnUnauthenticatedRequest,
+  scope: c?.Scope ?? AUTHENTICATE_DEFAULTS.scope,
+  sessionCookieName: c?.SessionCookieName ?? AUTHENTICATE_DEFAULTS.sessionCookieName,
+  sessionTimeout: c?.SessionTimeout ?? AUTHENTICATE_DEFAULTS.sessionTimeout,
+  onUnauthenticatedRequest: (c?.OnUnauthenticatedRequest ?? AUTHENTICATE_DEFAULTS.onUnauthenticatedRequest) as OnUnauthenticatedRequest,
   ...(c?.AuthenticationRequestExtraParams && Object.keys(c.AuthenticationRequestExtraParams).length > 0
     ? { authenticationRequestExtraParams: { ...c.AuthenticationRequestExtraParams } } : {}),
 });

@@ -147,15 +147,15 @@ function annotationAction(s: MemberScope, a: ActionConfig, name: string): { acti
   // like upstream, a Service's auth-* annotations count only when the rule forwards to that Service alone
   const [first] = a.targetGroups;
   if (a.targetGroups.length === 1 && first?.serviceName !== undefined) return { actions: [forwardTo(targets, a.stickiness)], ...serviceOf(s, first.serviceName) };
-  if (!authIgnored(s, a, field)) return undefined;
+  if (servicesAskingForAuth(s, a, field) > 0) return undefined;
   return { actions: [forwardTo(targets, a.stickiness)] };
 }
 
 /**
  * Upstream ignores the auth-* annotations of Services behind a forward to several target groups and serves them
- * without the authentication their owners asked for; here that is an Issue. False when one of them asks.
+ * without the authentication their owners asked for; here each such Service is an Issue. Returns their number.
  */
-function authIgnored(s: MemberScope, a: Extract<ActionConfig, { type: 'forward' }>, field: string): boolean {
+function servicesAskingForAuth(s: MemberScope, a: Extract<ActionConfig, { type: 'forward' }>, field: string): number {
   const ns = s.m.ref.namespace ?? 'default';
   const asking = a.targetGroups.map((t) => t.serviceName).filter((n): n is string => n !== undefined)
     .filter((n) => { const t = s.ctx.services.get(`${ns}/${n}`)?.metadata?.annotations?.[`${PREFIX}auth-type`]; return t !== undefined && t !== 'none'; });
@@ -163,7 +163,7 @@ function authIgnored(s: MemberScope, a: Extract<ActionConfig, { type: 'forward' 
     s.sink.issues.push(issue(s.m.ref, field, 'AuthenticationNotApplied',
       `Service ${ns}/${n} asks for authentication (${PREFIX}auth-type), but a Service's auth-* annotations apply only to a rule that forwards to it alone; this forward has ${a.targetGroups.length} targets: put the auth-* annotations on the Ingress instead`));
   }
-  return asking.length === 0;
+  return asking.length;
 }
 
 type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific';

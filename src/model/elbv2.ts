@@ -65,6 +65,11 @@ export type Action =
 /** what ALB does with a request that carries no valid session */
 export type OnUnauthenticatedRequest = 'authenticate' | 'allow' | 'deny';
 
+/** AWS's defaults for the settings below, which are upstream's too (the builder always sets all four) */
+export const AUTHENTICATE_DEFAULTS = {
+  scope: 'openid', sessionCookieName: 'AWSELBAuthSessionCookie', sessionTimeout: 604800, onUnauthenticatedRequest: 'authenticate',
+} as const;
+
 /** the settings an authenticate-oidc and an authenticate-cognito action share; the builder sets them all */
 export interface AuthenticateCommon {
   readonly scope: string;
