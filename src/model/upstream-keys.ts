@@ -177,7 +177,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('tolerate-non-existent-backend-action', 'a missing action always answers 503', ['true'], true),
   noFlag('allowed-certificate-authority-arns', 'certificate discovery considers every ISSUED certificate', ['']),
   noFlag('default-pca-arn', ACM, ['']),
-  noFlag('required-secrets-label', 'no Secret is read (authentication is not implemented)', ['']),
+  noFlag('required-secrets-label', 'Secrets are read only by name, each auth-idp-oidc client Secret the chart grants (ADR 0014); a label requirement is not implemented', ['']),
   noFlag('webhook-cert-file', 'the webhook certificate is tls.crt in --webhook-cert-dir', ['', 'tls.crt']),
   noFlag('webhook-key-file', 'the webhook key is tls.key in --webhook-cert-dir', ['', 'tls.key']),
   noFlag('kube-ca-pem-filepath', 'the cluster CA comes from the kubeconfig or the service account', ['']),

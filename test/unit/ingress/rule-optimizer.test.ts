@@ -44,6 +44,10 @@ describe('ingress rule optimizer', () => {
       ['later rule without paths under a path rule', [paths('/a')], [hosts('a.com')], false],
       ['earlier rule with another condition covers nothing', [paths('/*'), method], [paths('/x')], false],
       ['a later rule with extra conditions is still covered', [paths('/*')], [paths('/x'), method], true],
+      ['an earlier rule with a regex path covers nothing', [{ field: 'path-pattern', pathPatternConfig: { values: [], regexValues: ['^/a'] } }], [paths('/x')], false],
+      ['an earlier rule with a regex host covers nothing', [{ field: 'host-header', hostHeaderConfig: { values: [], regexValues: ['^a'] } }], [hosts('a.com')], false],
+      ['a later regex path is covered by /* only', [paths('/*')], [{ field: 'path-pattern', pathPatternConfig: { values: [], regexValues: ['^/a'] } }], true],
+      ['a later regex path is not covered by a wildcard path', [paths('/a*')], [{ field: 'path-pattern', pathPatternConfig: { values: [], regexValues: ['^/a'] } }], false],
     ];
     for (const [name, earlier, later, want] of rows) it(name, () => assert.equal(covers(earlier, later), want));
   });
