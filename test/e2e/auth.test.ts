@@ -19,10 +19,11 @@ import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK, TAG_OIDC_SECRET_DIGEST } from '../../src/model/index.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
-import { CONTROLLER_USER, readOidcSecretRules } from '../../src/stand-ins/kube.ts';
+import { CONTROLLER_USER, grantLeaderElection, isApiError, readOidcSecretRules } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
+const LEASE = 'auth-e2e';
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
 const SECRET_VALUE = 'e2e-client-secret-that-must-stay-in-aws';
 const ROTATED_VALUE = 'e2e-rotated-secret-that-must-stay-in-aws';
@@ -51,9 +52,11 @@ describe('authentication: auth-type oidc from a name-scoped Secret, cognito from
     elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
     ec2 = new EC2Client({ ...s.aws });
     ns = await freshNamespace('auth');
+    // the chart's leader-election Role for this test's Lease (kept from an earlier run on the same stand-ins)
+    await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
     ctrl = await startControllerProcess({
       clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', '--leader-election-id=auth-e2e'],
+      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', `--leader-election-id=${LEASE}`],
     });
     await waitFor('controller ready', () => ctrl.ready(), 60_000);
   });
