@@ -8,9 +8,10 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
+import { mapLimit } from '../aws/util.ts';
 import { observeStack, OwnershipCache } from '../deploy/observe.ts';
 import {
-  buildStacks, groupMembers, groupKeysOfIngress, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
+  buildStacksSteps, groupMembersSteps, groupKeysOfIngress, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import { oidcClientReader, readOidcSecretInfos } from '../k8s/oidc-secrets.ts';
@@ -19,16 +20,18 @@ import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
 import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
 import {
-  clearLoadBalancerStatusIfShowing, loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
+  clearLoadBalancerStatusIfShowing, loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateLoadBalancerStatus, withPortError, writeReconcileStatus,
   type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
 import { objectKey, type Ingress, type KubeObject, type Namespace, type Service } from '../k8s/types.ts';
 import type { DiscoveredFacts, Issue, Stack } from '../model/index.ts';
 import { formatIssue } from '../model/issues.ts';
-import { hasChanges, planStack, summarize, type Plan } from '../plan/index.ts';
+import { hasChanges, planStackSteps, summarize, type Plan } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
+import { ingressStackKey, type BackendSecurityGroup } from './backend-security-group.ts';
 import { belongsToStack, fromWire, KubeBindingWriter } from './bindings.ts';
+import { runInSlices } from './time-slices.ts';
 
 export interface IngressControllerConfig extends BuildConfig {
   readonly externalManagedTags: readonly string[];
@@ -45,6 +48,8 @@ export interface IngressGroupDeps {
   readonly kube: KubeClients;
   readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client };
   readonly discovery: FactsSource;
+  /** the shared backend security group; absent with --enable-backend-security-group=false */
+  readonly backendSecurityGroup?: BackendSecurityGroup;
   readonly events: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
@@ -60,6 +65,8 @@ export interface GroupReconcileReport {
 }
 
 const ACTIONS_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/actions.';
+/** writes to the members of one group (finalizers, status, Events) in flight at once: a 2,000-member group is not 2,000 round trips in a row */
+const MEMBER_WRITES = 8;
 
 /** Event reason on a member that kept a value or host another member asked for (ADR 6) */
 export const CONFLICTING_MEMBER_REFUSED = 'ConflictingMemberRefused';
@@ -72,7 +79,7 @@ export function servicesOfIngress(ing: Ingress): string[] {
   if (dflt) names.add(dflt);
   for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend?.service?.name) names.add(p.backend.service.name);
   for (const [k, v] of Object.entries(ing.metadata?.annotations ?? {})) {
-    if (!k.startsWith(ACTIONS_ANNOTATION_PREFIX)) continue;
+    if (!k.startsWith(ACTIONS_ANNOTATION_PREFIX) || typeof v !== 'string') continue; // a malformed value is reported by the build
     for (const m of v.matchAll(/"serviceName"\s*:\s*"([^"]+)"/g)) names.add(m[1] as string);
   }
   return [...names].sort().map((n) => `${ns}/${n}`);
@@ -98,8 +105,13 @@ export function failureText(err: unknown): string {
 }
 
 const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
+/** what ELBv2 and EC2 answer for a security group that does not exist */
+const BACKEND_GROUP_GONE = new Set(['InvalidSecurityGroup', 'InvalidGroup.NotFound']);
 const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
 const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** a build, the facts it was made with, and the snapshot it read (with the OIDC client Secrets it names) */
+interface Built { readonly built: BuildResult; readonly facts: DiscoveredFacts; readonly snapshot: Snapshot }
 
 export class IngressGroupController {
   readonly #d: IngressGroupDeps;
@@ -115,16 +127,29 @@ export class IngressGroupController {
   snapshot(): Snapshot {
     const i = this.#d.informers;
     return {
+      ...this.#classSnapshot(),
       ingresses: i.ingresses.list().map(asV1),
+      services: i.services.list() as unknown as Snapshot['services'],
+    };
+  }
+
+  /**
+   * What telling an Ingress's group needs (classes, their parameters, namespace labels), without the
+   * Ingresses and Services: an informer event costs O(classes), not O(cluster).
+   */
+  #classSnapshot(): Snapshot {
+    const i = this.#d.informers;
+    return {
+      ingresses: [],
+      services: [],
       ingressClasses: i.ingressClasses.list() as unknown as Snapshot['ingressClasses'],
       ingressClassParams: i.ingressClassParams.list().map((p) => ({ metadata: { name: p.metadata?.name ?? '' }, spec: p.spec ?? {} })),
-      services: i.services.list() as unknown as Snapshot['services'],
       namespaces: i.namespaces.list() as unknown as Snapshot['namespaces'],
     };
   }
 
   /** group keys an Ingress is relevant to (its group and every group it still holds a finalizer for) */
-  keysForIngress(ing: Ingress, snapshot = this.snapshot()): string[] {
+  keysForIngress(ing: Ingress, snapshot = this.#classSnapshot()): string[] {
     const keys = groupKeysOfIngress(asV1(ing), snapshot, this.#d.config);
     // a broken Ingress whose group cannot be told is still reported under its own key
     return keys.length > 0 ? keys : [objectKey(ing)];
@@ -132,7 +157,7 @@ export class IngressGroupController {
 
   /** every group key known from the cache (for the periodic resync) */
   allKeys(): string[] {
-    const snapshot = this.snapshot();
+    const snapshot = this.#classSnapshot();
     const keys = new Set<string>();
     for (const ing of this.#d.informers.ingresses.list()) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
     return [...keys].sort();
@@ -152,7 +177,7 @@ export class IngressGroupController {
       delete: (ing) => enqueue(this.keysForIngress(ing)),
     });
     const viaService = (svc: Service): void => {
-      const snapshot = this.snapshot();
+      const snapshot = this.#classSnapshot();
       const keys = new Set<string>();
       for (const ing of i.ingresses.byIndex('service', objectKey(svc))) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
       enqueue(keys);
@@ -167,7 +192,7 @@ export class IngressGroupController {
       const name = n.metadata?.name;
       const ings = name ? i.ingresses.list(name) : [];
       if (ings.length === 0) return;
-      const snapshot = this.snapshot();
+      const snapshot = this.#classSnapshot();
       const keys = new Set<string>();
       for (const ing of ings) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
       enqueue(keys);
@@ -186,7 +211,8 @@ export class IngressGroupController {
   async reconcile(key: string, _item?: QueueItem, signal?: AbortSignal): Promise<ReconcileResult> {
     const started = Date.now();
     const snapshot = this.snapshot();
-    const grouping = groupMembers(snapshot, this.#d.config);
+    // the pure steps run in time slices: a large cluster or group never holds the event loop (ADR 10)
+    const grouping = await runInSlices(groupMembersSteps(snapshot, this.#d.config));
     for (const m of grouping.ungrouped.filter((x) => x.key === key)) await this.#reportBroken(m.ing as unknown as Ingress, m.issues, 'FailedBuildModel');
     const group = grouping.groups.find((g) => g.key === key);
     if (!group) return;
@@ -194,17 +220,38 @@ export class IngressGroupController {
     this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
   }
 
-  /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
-  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<BuildResult> {
+  /**
+   * build with the facts every group needs (and the backend security group's ID when it is known); fetch
+   * certificates or security-group names only if the stack asks, and the OIDC client Secrets it names
+   */
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<Built> {
     const { discovery, config } = this.#d;
-    const basic = { certificates: false, securityGroups: false };
-    const first = buildStacks(snapshot, await discovery.discoverFacts(basic), config, deployed);
+    const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
+      const id = this.#d.backendSecurityGroup?.known();
+      return id ? { ...f, backendSecurityGroupId: id } : f;
+    };
+    const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
+    const first = await runInSlices(buildStacksSteps(snapshot, facts, config, deployed));
     const need = optionalFactsNeeded(first.stacks);
     // OIDC client Secrets: a GET of each one named (ADR 0014), then a rebuild; the build never sees the secret
     const secrets = oidcSecretsNeeded(first.stacks);
-    if (!need.certificates && !need.securityGroups && secrets.length === 0) return first;
+    if (!need.certificates && !need.securityGroups && secrets.length === 0) return { built: first, facts, snapshot };
     const withSecrets = secrets.length > 0 ? { ...snapshot, oidcSecrets: await readOidcSecretInfos(this.#d.kube.secrets, secrets) } : snapshot;
-    return buildStacks(withSecrets, await discovery.discoverFacts(need.certificates || need.securityGroups ? need : basic), config, deployed);
+    const more = need.certificates || need.securityGroups ? withBackend(await discovery.discoverFacts(need)) : facts;
+    return { built: await runInSlices(buildStacksSteps(withSecrets, more, config, deployed)), facts: more, snapshot: withSecrets };
+  }
+
+  /**
+   * A group that uses the shared backend security group has it before its plan: acquire marks the group as using
+   * it (so it is not released meanwhile) and returns its ID, creating the group when there is none. A build made
+   * without that ID, or with one released since, is made again with it.
+   */
+  async #withBackendSecurityGroup(key: string, deployed: DeployedLoadBalancers, first: Built): Promise<BuildResult> {
+    const backend = this.#d.backendSecurityGroup;
+    if (!backend || !first.built.groups.find((g) => g.id === key)?.usesBackendSecurityGroup) return first.built;
+    const id = await backend.acquire(ingressStackKey(key));
+    if (id === first.facts.backendSecurityGroupId) return first.built;
+    return runInSlices(buildStacksSteps(first.snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config, deployed));
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -222,7 +269,7 @@ export class IngressGroupController {
       }
     };
     // 1. finalizer on every active member before anything is created for it
-    for (const m of group.members) {
+    await mapLimit(group.members, MEMBER_WRITES, async (m) => {
       const ing = m.ing as unknown as Ingress;
       try {
         await addFinalizer(kube.ingresses, ing, group.finalizer);
@@ -230,7 +277,7 @@ export class IngressGroupController {
         void events.warning(ing, 'FailedAddFinalizer', `adding finalizer ${group.finalizer}: ${errorMessage(err)}`);
         throw err;
       }
-    }
+    });
     // 2. observe first: which members are deployed already (their status shows this load balancer) decides who
     //    keeps a contested value (ADR 6); then build this group alone, from the members' and leavers' objects
     const memberKeys = group.members.map((m) => m.key);
@@ -239,23 +286,31 @@ export class IngressGroupController {
     const lbDnsName = observed.loadBalancers[0]?.dnsName;
     const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    const built = await step('finding or creating the shared backend security group', memberKeys,
+      () => this.#withBackendSecurityGroup(key, deployed, discovered));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
-    const issuesOf = (ingKey: string): Issue[] => {
-      const own = built.issues.filter((i) => i.object.kind === 'Ingress' && `${i.object.namespace}/${i.object.name}` === ingKey);
-      return own.length > 0 ? own : built.issues.filter((i) => i.object.kind !== 'Ingress');
-    };
+    const byIngress = new Map<string, Issue[]>();
+    const others: Issue[] = [];
+    for (const i of built.issues) {
+      if (i.object.kind !== 'Ingress') { others.push(i); continue; }
+      const k = `${i.object.namespace}/${i.object.name}`;
+      const list = byIngress.get(k);
+      if (list) list.push(i);
+      else byIngress.set(k, [i]);
+    }
+    const issuesOf = (ingKey: string): Issue[] => byIngress.get(ingKey) ?? others;
     const excluded = outcome?.excluded ?? group.members.map((m) => m.key);
-    for (const ingKey of excluded) {
+    await mapLimit(excluded, MEMBER_WRITES, async (ingKey) => {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
       if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
-    }
+    });
     await this.#reportServices(built.issues);
-    for (const c of outcome?.contests ?? []) {
+    await mapLimit(outcome?.contests ?? [], MEMBER_WRITES, async (c) => {
       const holder = this.#d.informers.ingresses.getByKey(c.holder);
       if (holder) await events.warning(holder, CONFLICTING_MEMBER_REFUSED, `Ingress ${c.newcomer} asked for ${c.what} in group ${key}; this Ingress was in the group first and keeps it, so ${c.newcomer} is left out`);
-    }
+    });
     if (!outcome || outcome.blocked || !stack) {
       return { key, members: [], excluded, changes: 0 };
     }
@@ -263,7 +318,7 @@ export class IngressGroupController {
     // 3. plan, apply
     const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
     const plan = await step('planning', outcome.members,
-      async () => planStack(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings }));
+      () => runInSlices(planStackSteps(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings })));
     const changes = plan.changes.filter((c) => c.action !== 'noop').length;
     if (hasChanges(plan)) this.#log.info('applying plan', { group: key, ...summarize(plan), changes: plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action}${c.phase ? `(${c.phase})` : ''} ${c.kind}/${c.id}`) });
     const result = await step('applying the plan', outcome.members, () => applyPlan(plan, {
@@ -276,12 +331,15 @@ export class IngressGroupController {
     const members = current(outcome.members);
     if (result.errors?.length) {
       const f = result.errors[0];
+      // the backend group was deleted behind the controller's back: look it up again (or create it) next time
+      if (f && BACKEND_GROUP_GONE.has(f.code)) this.#d.backendSecurityGroup?.forget();
       if (!signal?.aborted) await this.#reportDeployFailure(members, f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed');
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
 
-    // 4. write back
+    // 4. write back; the backend security group learns whether this group still uses it (and goes when none does)
     await this.#writeBack(members, stack, plan, result);
+    this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
     const shownHostname = result.dnsName ?? observed.loadBalancers[0]?.dnsName;
     for (const ingKey of outcome.inactive) {
@@ -302,11 +360,11 @@ export class IngressGroupController {
     const { kube, events, metrics } = this.#d;
     const ports = stack.resources.filter((r) => r.kind === 'Listener').map((r) => (r.kind === 'Listener' ? r.spec.port : 0));
     const entries: LoadBalancerIngressEntry[] = result.dnsName ? [loadBalancerEntry(result.dnsName, ports)] : [];
-    for (const ing of members) {
+    await mapLimit(members, MEMBER_WRITES, async (ing) => {
       const ns = ing.metadata?.namespace ?? 'default';
       const name = ing.metadata?.name ?? '';
       try {
-        const statusChanged = entries.length > 0 && await updateIngressLoadBalancerStatus(kube.ingresses, ing, entries);
+        const statusChanged = entries.length > 0 && await updateLoadBalancerStatus(kube.ingresses, ing, entries);
         const signalChanged = await writeReconcileStatus(kube.ingresses, ing, { reason: 'SuccessfullyReconciled', message: '' });
         if (statusChanged || signalChanged || hasChanges(plan)) void events.normal(ing, 'SuccessfullyReconciled', 'Successfully reconciled');
         metrics.ingressReconciles.inc({ namespace: ns, ingress: name, outcome: 'success' });
@@ -315,7 +373,7 @@ export class IngressGroupController {
         void events.warning(ing, 'FailedUpdateStatus', `updating status: ${errorMessage(err)}`);
         throw err;
       }
-    }
+    });
   }
 
   async #reportBroken(ing: Ingress, issues: readonly Issue[], reason: string): Promise<void> {
@@ -344,12 +402,12 @@ export class IngressGroupController {
   }
 
   async #reportDeployFailure(members: readonly Ingress[], message: string): Promise<void> {
-    for (const ing of members) {
+    await mapLimit(members, MEMBER_WRITES, async (ing) => {
       this.#d.metrics.ingressErrors.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', reason: 'FailedDeployModel' });
       this.#d.metrics.ingressReconciles.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', outcome: 'error' });
       await this.#d.events.warning(ing, 'FailedDeployModel', message);
       await this.#signal(ing, 'FailedDeployModel', message);
-    }
+    });
   }
 
   /** the ADR 0002 signal: the status annotation, and the reason on every port of an existing status entry */
@@ -357,7 +415,7 @@ export class IngressGroupController {
     try {
       await writeReconcileStatus(this.#d.kube.ingresses, ing, { reason, message });
       const current = ing.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
-      if (current?.length) await updateIngressLoadBalancerStatus(this.#d.kube.ingresses, ing, withPortError(current, portError(reason)));
+      if (current?.length) await updateLoadBalancerStatus(this.#d.kube.ingresses, ing, withPortError(current, portError(reason)));
     } catch (err) {
       this.#log.warn('could not write the status signal', { ingress: objectKey(ing), error: errorMessage(err) });
     }

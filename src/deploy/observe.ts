@@ -1,4 +1,5 @@
-// Reads what each Ingress stack owns in AWS, in bulk, and converts it to model specs (deploy/convert.ts).
+// Reads what each stack owns in AWS, in bulk, and converts it to model specs (deploy/convert.ts). One family
+// of stacks per pass: IngressGroups (ALBs) or Services (NLBs, service.k8s.aws/stack instead of ingress.k8s.aws/stack).
 //
 // A load balancer, target group or security group belongs to stack S iff it carries
 //   elbv2.k8s.aws/cluster=<cluster> and ingress.k8s.aws/stack=S      (model/tags.ts owningStack / isOwnedBy,
@@ -26,7 +27,8 @@
 //   ownership              DescribeTags ⌈(L+T in the VPC)/20⌉ without a cache (or a cold one);
 //                          with a warm OwnershipCache only ⌈new ARNs/20⌉, usually 0
 //   per owned LB           DescribeLoadBalancerAttributes 1 + DescribeListeners 1
-//                          + per listener: DescribeRules 1 (+ DescribeListenerCertificates 1 if HTTPS)
+//                          + per HTTP(S) listener: DescribeRules 1 (+ DescribeListenerCertificates 1 if HTTPS)
+//                          + per TLS listener (NLB): DescribeListenerCertificates 1
 //   per owned TG           DescribeTargetGroupAttributes 1
 //   owned tags             DescribeTags ⌈(listeners + rules [+ owned LBs and TGs whose tags came from the cache])/20⌉
 // A typical stack (1 ALB, HTTP + HTTPS listeners, 4 rules, 3 target groups) costs 1+1+2+1+3+1 = 9 calls of its
@@ -36,14 +38,15 @@ import type { Certificate, ElasticLoadBalancingV2Client, Listener, LoadBalancer,
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import { describeSecurityGroups } from '../aws/ec2.ts';
 import {
-  describeListenerCertificates, describeListeners, describeLoadBalancerAttributes, describeLoadBalancers, describeRules, describeTags,
+  describeCapacityReservation, describeListenerAttributes, describeListenerCertificates, describeListeners, describeLoadBalancerAttributes, describeLoadBalancers, describeRules, describeTags,
   describeTargetGroupAttributes, describeTargetGroups,
 } from '../aws/elbv2.ts';
 import { mapLimit, tagMap } from '../aws/util.ts';
 import type {
   ObservedListener, ObservedListenerRule, ObservedLoadBalancer, ObservedSecurityGroup, ObservedState, ObservedTargetGroup,
 } from '../model/observed.ts';
-import { owningStack, TAG_CLUSTER, TAG_INGRESS_STACK } from '../model/tags.ts';
+import { owningStack, resourceTagKey, stackTagKey, TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK } from '../model/tags.ts';
+import type { Stack, StackFamily } from '../model/stack.ts';
 import { toListenerSpec, toLoadBalancerSpec, toRuleSpec, toSecurityGroupSpec, toTargetGroupSpec } from './convert.ts';
 
 export interface ObserveClients {
@@ -53,6 +56,8 @@ export interface ObserveClients {
 
 export interface ObserveOptions {
   readonly clusterName: string;
+  /** whose stacks: IngressGroups (ingress.k8s.aws/stack, the default) or Services (service.k8s.aws/stack) */
+  readonly family?: StackFamily;
   /** only resources in this VPC are considered (as upstream); all VPCs when omitted */
   readonly vpcId?: string;
   /** parallel per-resource describe calls (the token buckets still apply) */
@@ -112,7 +117,7 @@ export class OwnershipCache {
   /** remembers the ownership-relevant part of `tags` */
   set(arn: string, tags: Readonly<Record<string, string>>): void {
     const keep: Record<string, string> = {};
-    for (const k of [TAG_CLUSTER, TAG_INGRESS_STACK]) if (tags[k] !== undefined) keep[k] = tags[k];
+    for (const k of [TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK]) if (tags[k] !== undefined) keep[k] = tags[k];
     this.#entries.set(arn, { tags: keep, readAt: this.#now() });
   }
 
@@ -136,14 +141,31 @@ export class OwnershipCache {
 
 /** observed state of one stack (empty when it owns nothing) */
 export async function observeStack(clients: ObserveClients, opts: ObserveOptions & { readonly stackId: string }): Promise<ObservedState> {
-  const all = await observe(clients, opts, opts.stackId);
-  return all.get(opts.stackId) ?? emptyState();
+  const family = opts.family ?? 'ingress';
+  const all = await observe(clients, opts, [family], opts.stackId);
+  return all.get(familyKey(family, opts.stackId)) ?? emptyState();
 }
 
-/** observed state of every stack this cluster owns something for, keyed by stack ID */
-export function observeAllStacks(clients: ObserveClients, opts: ObserveOptions): Promise<Map<string, ObservedState>> {
-  return observe(clients, opts, undefined);
+/** observed state of every stack of one family (IngressGroups by default) this cluster owns something for, keyed by stack ID */
+export async function observeAllStacks(clients: ObserveClients, opts: ObserveOptions): Promise<Map<string, ObservedState>> {
+  return (await observeEveryFamily(clients, opts, [opts.family ?? 'ingress'])).get(opts.family ?? 'ingress') ?? new Map();
 }
+
+/** every stack of the given families, in one pass (one listing serves them all), by family and stack ID */
+export async function observeEveryFamily(clients: ObserveClients, opts: Omit<ObserveOptions, 'family'>,
+  families: readonly StackFamily[] = ['ingress', 'service']): Promise<Map<StackFamily, Map<string, ObservedState>>> {
+  const all = await observe(clients, opts, families, undefined);
+  const out = new Map<StackFamily, Map<string, ObservedState>>(families.map((f) => [f, new Map()]));
+  for (const [key, state] of all) {
+    const [family, stack] = key.split(FAMILY_SEPARATOR) as [StackFamily, string];
+    out.get(family)?.set(stack, state);
+  }
+  return out;
+}
+
+const FAMILY_SEPARATOR = '\u0000';
+/** stacks of two families may share an ID ("namespace/name"): internal maps key by both */
+const familyKey = (family: StackFamily, stack: string): string => `${family}${FAMILY_SEPARATOR}${stack}`;
 
 interface MutableState {
   loadBalancers: ObservedLoadBalancer[];
@@ -167,16 +189,26 @@ interface LoadBalancerRead {
   readonly listeners: ListenerRead[];
 }
 
-async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack: string | undefined): Promise<Map<string, ObservedState>> {
+/** observed states keyed by familyKey */
+async function observe(clients: ObserveClients, opts: Omit<ObserveOptions, 'family'>, families: readonly StackFamily[],
+  onlyStack: string | undefined): Promise<Map<string, ObservedState>> {
   const { elbv2, ec2 } = clients;
   const concurrency = opts.concurrency ?? 8;
   const inVpc = (vpcId: string | undefined): boolean => opts.vpcId === undefined || vpcId === opts.vpcId;
-  const wanted = (stack: string | undefined): stack is string => stack !== undefined && (onlyStack === undefined || stack === onlyStack);
+  /** the familyKey of the stack a resource with these tags belongs to, among the wanted ones */
+  const ownerOf = (tags: Readonly<Record<string, string>>): string | undefined => {
+    for (const f of families) {
+      const stack = owningStack(tags, opts.clusterName, f);
+      if (stack !== undefined && (onlyStack === undefined || stack === onlyStack)) return familyKey(f, stack);
+    }
+    return undefined;
+  };
+  const wanted = (key: string | undefined): key is string => key !== undefined;
 
   const [allLbs, allTgs, sgs] = await Promise.all([
     describeLoadBalancers(elbv2),
     describeTargetGroups(elbv2),
-    describeSecurityGroups(ec2, { filters: securityGroupFilters(opts, onlyStack) }),
+    describeSecurityGroups(ec2, { filters: securityGroupFilters(opts, families, onlyStack) }),
   ]);
   const lbs = allLbs.filter((lb) => lb.LoadBalancerArn && inVpc(lb.VpcId));
   const tgs = allTgs.filter((tg) => tg.TargetGroupArn && tg.VpcId !== undefined && inVpc(tg.VpcId));
@@ -200,10 +232,10 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
   const ownershipOf = (arn: string): Readonly<Record<string, string>> => fresh.get(arn) ?? known.get(arn) ?? {};
 
   const ownedLbs = lbs
-    .map((lb) => ({ lb, stack: owningStack(ownershipOf(lb.LoadBalancerArn as string), opts.clusterName) }))
+    .map((lb) => ({ lb, stack: ownerOf(ownershipOf(lb.LoadBalancerArn as string)) }))
     .filter((x): x is { lb: LoadBalancer; stack: string } => wanted(x.stack));
   const ownedTgs = tgs
-    .map((tg) => ({ tg, stack: owningStack(ownershipOf(tg.TargetGroupArn as string), opts.clusterName) }))
+    .map((tg) => ({ tg, stack: ownerOf(ownershipOf(tg.TargetGroupArn as string)) }))
     .filter((x): x is { tg: TargetGroup; stack: string } => wanted(x.stack));
 
   const [lbReads, tgAttributes] = await Promise.all([
@@ -228,7 +260,7 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
   const tagsOf = (arn: string): Record<string, string> => fresh.get(arn) ?? more.get(arn) ?? {};
   // a cached verdict the fresh tags no longer support (retagged by hand) drops the resource
   const stillOwned = (arn: string): string | undefined => {
-    const stack = owningStack(tagsOf(arn), opts.clusterName);
+    const stack = ownerOf(tagsOf(arn));
     if (cache && !fresh.has(arn)) cache.set(arn, tagsOf(arn));
     return wanted(stack) ? stack : undefined;
   };
@@ -254,7 +286,7 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
   });
   for (const sg of sgs) {
     const t = tagMap(sg.Tags);
-    const stack = owningStack(t, opts.clusterName);
+    const stack = ownerOf(t);
     if (!sg.GroupId || !wanted(stack) || !inVpc(sg.VpcId)) continue;
     stateOf(stack).securityGroups.push({ arn: sg.GroupId, groupId: sg.GroupId, tags: t, spec: toSecurityGroupSpec(sg, t) });
   }
@@ -267,8 +299,9 @@ async function observe(clients: ObserveClients, opts: ObserveOptions, onlyStack:
 async function readListener(elbv2: ElasticLoadBalancingV2Client, listener: Listener): Promise<ListenerRead> {
   const arn = listener.ListenerArn as string;
   const [rules, certificates] = await Promise.all([
-    describeRules(elbv2, arn),
-    listener.Protocol === 'HTTPS' ? describeListenerCertificates(elbv2, arn) : Promise.resolve(undefined),
+    // only HTTP and HTTPS listeners (of application load balancers) have rules besides the default one
+    listener.Protocol === 'HTTP' || listener.Protocol === 'HTTPS' ? describeRules(elbv2, arn) : Promise.resolve([]),
+    listener.Protocol === 'HTTPS' || listener.Protocol === 'TLS' ? describeListenerCertificates(elbv2, arn) : Promise.resolve(undefined),
   ]);
   return { listener, rules, certificates };
 }
@@ -295,10 +328,12 @@ function addLoadBalancer(state: MutableState, r: LoadBalancerRead, tags: Record<
   }
 }
 
-function securityGroupFilters(opts: ObserveOptions, onlyStack: string | undefined): Filter[] {
+function securityGroupFilters(opts: Omit<ObserveOptions, 'family'>, families: readonly StackFamily[], onlyStack: string | undefined): Filter[] {
+  const stackTags = families.map(stackTagKey);
   return [
     { Name: `tag:${TAG_CLUSTER}`, Values: [opts.clusterName] },
-    onlyStack !== undefined ? { Name: `tag:${TAG_INGRESS_STACK}`, Values: [onlyStack] } : { Name: 'tag-key', Values: [TAG_INGRESS_STACK] },
+    // one family when a single stack is asked for
+    onlyStack !== undefined ? { Name: `tag:${stackTags[0]}`, Values: [onlyStack] } : { Name: 'tag-key', Values: stackTags },
     ...(opts.vpcId !== undefined ? [{ Name: 'vpc-id', Values: [opts.vpcId] }] : []),
   ];
 }
@@ -313,4 +348,25 @@ function sortState(s: MutableState): ObservedState {
     targetGroups: s.targetGroups.sort(byArn),
     securityGroups: s.securityGroups.sort(byArn),
   };
+}
+
+/**
+ * What the bulk read leaves out because few stacks use it, read only where the desired stack sets it: the
+ * attributes of each kept listener whose desired spec has some, and the capacity reservation of the kept load
+ * balancer when the desired one asks for one. One call each; none for a stack that sets neither.
+ */
+export async function observeExtras(elbv2: ElasticLoadBalancingV2Client, desired: Stack, observed: ObservedState): Promise<ObservedState> {
+  const resourceTag = resourceTagKey(desired.family);
+  let loadBalancers = observed.loadBalancers;
+  const lb = desired.resources.find((r) => r.kind === 'LoadBalancer');
+  const lbObserved = lb && observed.loadBalancers.find((o) => o.tags[resourceTag] === lb.id);
+  if (lb?.kind === 'LoadBalancer' && lb.spec.minimumCapacityUnits !== undefined && lbObserved) {
+    const units = await describeCapacityReservation(elbv2, lbObserved.arn);
+    loadBalancers = observed.loadBalancers.map((o) => (o === lbObserved ? { ...o, spec: { ...o.spec, ...(units !== undefined ? { minimumCapacityUnits: units } : {}) } } : o));
+  }
+  const wanted = new Set(desired.resources.flatMap((r) => (r.kind === 'Listener' && r.spec.attributes ? [r.spec.port] : [])));
+  const listeners = await mapLimit(observed.listeners, 4, async (l) =>
+    (wanted.has(l.spec.port) && l.loadBalancerArn === lbObserved?.arn
+      ? { ...l, spec: { ...l.spec, attributes: await describeListenerAttributes(elbv2, l.arn) } } : l));
+  return { ...observed, loadBalancers, listeners };
 }

@@ -2,12 +2,15 @@
 import type { V1IngressBackend, V1Service } from '@kubernetes/client-node';
 import { type Action, type ForwardTarget, type Note, type RuleCondition, type RuleTransform, ref } from '../model/index.ts';
 import { type ActionConfig, PREFIX, parseAction, parseConditions, parseTransforms } from './annotations/index.ts';
+import { hostHeaderValue, pathPatternValue } from './annotations/conditions.ts';
 import { MAX_CONDITION_REGEX, regexProblem } from './annotations/regex.ts';
+import { show } from './annotations/values.ts';
+import { forwardTargetsProblem, LIMIT_CODE, ruleConditionsProblem } from './aws-limits.ts';
 import { authActions } from './build-auth.ts';
 import { buildTargetGroup } from './build-target-groups.ts';
 import type { MemberScope } from './context.ts';
 import type { Member } from './group.ts';
-import { issue, sortedUnique } from './snapshot.ts';
+import { append, gateOn, issue, sortedUnique } from './snapshot.ts';
 
 export const USE_ANNOTATION = 'use-annotation';
 export const MISSING_SERVICE_BODY = 'Backend service does not exist';
@@ -62,7 +65,7 @@ function backendActions(s: MemberScope, backend: V1IngressBackend, field: string
   }
   if (port === USE_ANNOTATION) {
     const parsed = parseAction(m.obj, svc.name);
-    sink.issues.push(...parsed.issues);
+    append(sink.issues, parsed.issues);
     if (parsed.issues.length > 0) return undefined;
     if (!parsed.value) {
       sink.notes.push(note(m, field, `${PREFIX}actions.${svc.name} is not set: responding 503 "${MISSING_ACTION_BODY}"`));
@@ -140,6 +143,15 @@ function annotationAction(s: MemberScope, a: ActionConfig, name: string): { acti
     targets.push({ targetGroupArn: ref('TargetGroup', r.tg.id), ...w });
   });
   if (failed) return undefined;
+  if (targets.length > 1 && !gateOn(s.ctx.config, 'WeightedTargetGroups')) {
+    sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', `forwards to ${targets.length} target groups, which the feature gate WeightedTargetGroups=false turns off; forward to one`));
+    return undefined;
+  }
+  const twice = forwardTargetsProblem(targets);
+  if (twice) {
+    sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', twice));
+    return undefined;
+  }
   if (targets.length === 0) {
     sink.notes.push(note(m, field, `no forward target exists: responding 503 "${MISSING_SERVICE_BODY}"`));
     return { actions: [fixed503(MISSING_SERVICE_BODY)] };
@@ -219,18 +231,18 @@ export function ruleConditions(host: string | undefined, paths: readonly string[
   const others: RuleCondition[] = [];
   for (const c of extra) {
     if (c.field === 'host-header') {
-      hosts.push(...c.hostHeaderConfig.values);
-      hostRegex.push(...(c.hostHeaderConfig.regexValues ?? []));
+      append(hosts, c.hostHeaderConfig.values);
+      append(hostRegex, c.hostHeaderConfig.regexValues ?? []);
     } else if (c.field === 'path-pattern') {
-      pathValues.push(...c.pathPatternConfig.values);
-      pathRegex.push(...(c.pathPatternConfig.regexValues ?? []));
+      append(pathValues, c.pathPatternConfig.values);
+      append(pathRegex, c.pathPatternConfig.regexValues ?? []);
     } else others.push(sortCondition(c));
   }
   const withRegex = (regex: readonly string[]): { regexValues?: string[] } => (regex.length > 0 ? { regexValues: sortedUnique(regex) } : {});
   const out: RuleCondition[] = [];
   if (hosts.length + hostRegex.length > 0) out.push({ field: 'host-header', hostHeaderConfig: { values: sortedUnique(hosts), ...withRegex(hostRegex) } });
   if (pathValues.length + pathRegex.length > 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: sortedUnique(pathValues), ...withRegex(pathRegex) } });
-  out.push(...others);
+  append(out, others);
   if (out.length === 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: ['/*'] } });
   return out;
 }
@@ -270,6 +282,11 @@ export function memberRules(s: MemberScope): MemberRule[] {
   const out: MemberRule[] = [];
   const useRegex = m.annotations.useRegexPathMatch === true;
   (m.ing.spec?.rules ?? []).forEach((rule, ri) => {
+    const hostProblem = rule.host ? hostHeaderValue(rule.host) : undefined;
+    if (hostProblem) {
+      sink.issues.push(issue(m.ref, `spec.rules[${ri}].host`, 'InvalidHost', `ALB host-header: ${hostProblem}`));
+      return;
+    }
     const paths = rule.http?.paths ?? [];
     for (const { path, index } of sortPaths(paths)) {
       const source = `spec.rules[${ri}].http.paths[${index}]`;
@@ -280,8 +297,9 @@ export function memberRules(s: MemberScope): MemberRule[] {
         patterns = 'error' in r ? r : [];
         regexPaths = 'regex' in r ? [r.regex] : [];
       }
-      if (patterns && 'error' in patterns) {
-        sink.issues.push(issue(m.ref, `${source}.path`, 'InvalidPath', patterns.error));
+      const patternProblem = patterns && !('error' in patterns) ? patternsProblem(patterns, path.path ?? '') : undefined;
+      if ((patterns && 'error' in patterns) || patternProblem) {
+        sink.issues.push(issue(m.ref, `${source}.path`, 'InvalidPath', patternProblem ?? (patterns as { error: string }).error));
         continue;
       }
       const svcName = path.backend?.service?.name;
@@ -290,7 +308,8 @@ export function memberRules(s: MemberScope): MemberRule[] {
       if (svcName) {
         const parsed = parseConditions(m.obj, svcName);
         const t = parseTransforms(m.obj, svcName);
-        sink.issues.push(...parsed.issues, ...t.issues);
+        append(sink.issues, parsed.issues);
+        append(sink.issues, t.issues);
         extra = parsed.value;
         transforms = t.value;
       }
@@ -302,8 +321,22 @@ export function memberRules(s: MemberScope): MemberRule[] {
         sink.issues.push(issue(m.ref, extra.length > 0 ? `${PREFIX}conditions.${svcName ?? ''}` : `${source}.path`, 'ConflictingConditions', `${source}: ${mixed}`));
         continue;
       }
+      const tooMany = ruleConditionsProblem(conditions);
+      if (tooMany) {
+        sink.issues.push(issue(m.ref, extra.length > 0 ? `${PREFIX}conditions.${svcName ?? ''}` : source, LIMIT_CODE, `${source}: ${tooMany}`));
+        continue;
+      }
       out.push({ conditions, ...route, ...(transforms.length > 0 ? { transforms } : {}), source });
     }
   });
   return out;
+}
+
+/** The path patterns made from an Ingress path, checked as ALB checks a path-pattern value. */
+function patternsProblem(patterns: readonly string[], path: string): string | undefined {
+  for (const p of patterns) {
+    const reason = pathPatternValue(p);
+    if (reason !== undefined) return `ALB path-pattern ${show(p)}${p === path ? '' : ' (made from this path)'}: ${reason}`;
+  }
+  return undefined;
 }
