@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildStacks, type IngressClassParamsObject } from '../../../src/ingress/index.ts';
+import { AWS_DEFAULT_QUOTAS } from '../../../src/ingress/aws-limits.ts';
 import { CAP_CODE, CAPS, longerThanBytes } from '../../../src/ingress/caps.ts';
 import type { Issue } from '../../../src/model/index.ts';
 import { A, CONFIG, FACTS, albClass, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
@@ -180,7 +181,10 @@ describe('input caps', () => {
       const r = buildStacks(snapshot({ ingresses: [ing], services: [svc] }), FACTS, CONFIG);
       for (const i of issuesOf(r.issues, 'i')) assert.ok(i.field !== '' && i.reason !== '');
       const refused = ports > CAPS.listeners.max || paths > CAPS.pathsPerIngress.max || cidrs > CAPS.sourcesPerSecurityGroup.max
-        || (cidrs > 0 && annotations[A('inbound-cidrs')]!.length > CAPS.annotationValueBytes) || listenPorts(ports).length > CAPS.annotationValueBytes;
+        || (cidrs > 0 && annotations[A('inbound-cidrs')]!.length > CAPS.annotationValueBytes) || listenPorts(ports).length > CAPS.annotationValueBytes
+        // under the caps, the AWS limits of the built load balancer (aws-limits.ts): a rule per path on each listener,
+        // an inbound rule per CIDR (0.0.0.0/0 when none) on each port
+        || ports * paths > AWS_DEFAULT_QUOTAS.rulesPerLoadBalancer || ports * Math.max(cidrs, 1) > AWS_DEFAULT_QUOTAS.inboundRulesPerSecurityGroup;
       assert.equal(r.issues.length > 0, refused);
       if (!refused) assert.equal(byKind(one(r.stacks), 'Listener').length, ports);
     }), { numRuns: 40 });
