@@ -94,6 +94,8 @@ const READ_ACTIONS = [
   'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroups',
   'elasticloadbalancing:DescribeTargetHealth', 'acm:DescribeCertificate', 'acm:ListCertificates', 'tag:GetResources',
+  // ELB checks an authenticate-cognito action's user pool client with the caller's rights
+  'cognito-idp:DescribeUserPoolClient',
 ];
 
 /**

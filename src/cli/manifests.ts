@@ -2,6 +2,7 @@
 // recursive) or stdin ("-"); multi-document YAML; `kind: List` is unwrapped. Kinds the builder does not read
 // are ignored. Every problem names its file, document (1-based), and line and column where the YAML tells
 // them; all problems are reported at once (ManifestError), and nothing is planned from a broken input.
+import { oidcClientOf, oidcSecretInfo } from '../k8s/oidc-secrets.ts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Document, isAlias, isNode, LineCounter, parseAllDocuments, visit } from 'yaml';
@@ -46,11 +47,12 @@ async function readText(path: string): Promise<string> {
   }
 }
 
+type SecretManifest = Parameters<typeof oidcClientOf>[0];
 type K8sObject = Record<string, unknown> & { kind?: unknown };
 
 /** the kinds the builder reads, and whether they live in a namespace */
 const READ_KINDS: Readonly<Record<string, { readonly namespaced: boolean }>> = {
-  Ingress: { namespaced: true }, Service: { namespaced: true },
+  Ingress: { namespaced: true }, Service: { namespaced: true }, Secret: { namespaced: true },
   IngressClass: { namespaced: false }, IngressClassParams: { namespaced: false }, Namespace: { namespaced: false },
 };
 
@@ -193,5 +195,7 @@ export function toSnapshot(objects: readonly K8sObject[]): Snapshot {
     ingressClassParams: of<IngressClassParamsObject>('IngressClassParams'),
     services: of<V1Service>('Service'),
     namespaces: of<V1Namespace>('Namespace'),
+    // Secrets in the manifests stand for the OIDC client Secrets; only their client ID and digest reach the build
+    oidcSecrets: of<SecretManifest>('Secret').map((s) => oidcSecretInfo(s.metadata?.namespace ?? 'default', s.metadata?.name ?? '', oidcClientOf(s))),
   };
 }

@@ -3,7 +3,7 @@
 // Exit 0 = no changes, 2 = changes, 1 = errors.
 import { parseArgs } from 'node:util';
 import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../config/config.ts';
-import { buildStacks, optionalFactsNeeded, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
+import { buildStacks, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
 import type { DiscoveredFacts } from '../model/discovery.ts';
 import { formatIssue, objectName, type Issue, type Note } from '../model/issues.ts';
 import { emptyObservedState } from '../model/observed.ts';
@@ -12,6 +12,8 @@ import { hasChanges, planStack, renderJson, renderLegend, renderText, type Plan 
 import { buildServiceStack, existingLoadBalancerOf, serviceIdOf, serviceRef, type ServiceBuildConfig } from '../service/index.ts';
 import { loadFacts, loadObserved, noObservedStacks, type ObservedStack, type ObservedStacks } from './inputs.ts';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
+import { ResourceClient } from '../k8s/client.ts';
+import { readOidcSecretInfos } from '../k8s/oidc-secrets.ts';
 import { bindingsOfStack, DEFAULT_LIVE_MAX_RETRIES, formatCallSummary, kubeRestFor, liveFlagsFrom, LiveSource, readCluster, type LiveDeps, type LiveFlags } from './live.ts';
 import { parseObjects, readSources, toSnapshot } from './manifests.ts';
 
@@ -312,8 +314,9 @@ async function fileInputs(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<Pla
 async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   let snapshot: Snapshot;
   let bindingsOf: PlanInputs['bindingsOf'];
-  if (live.kubeconfig) {
-    const cluster = await readCluster(deps.kubeRest ?? kubeRestFor(live.kubeconfig));
+  const rest = live.kubeconfig ? deps.kubeRest ?? kubeRestFor(live.kubeconfig) : undefined;
+  if (rest) {
+    const cluster = await readCluster(rest);
     snapshot = cluster.snapshot;
     bindingsOf = (stackId, family) => bindingsOfStack(cluster.bindings, stackId, family);
   } else {
@@ -322,8 +325,16 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   const build = deps.buildStacks ?? buildStacks;
   const observed = await source.observe(flags.config.clusterName);
   const deployed = deployedLoadBalancers(observed.ingress);
-  const { facts, built } = await source.build((f) => build(snapshot, f, flags.config, deployed),
+  const first = await source.build((f) => build(snapshot, f, flags.config, deployed),
     { clusterName: flags.config.clusterName, ...(flags.backendSecurityGroup ? { backendSecurityGroupId: flags.backendSecurityGroup } : {}) });
+  const { facts } = first;
+  let { built } = first;
+  // OIDC client Secrets named by the Ingresses: a GET of each (ADR 0014); the plan shows only a digest
+  const secrets = oidcSecretsNeeded(built.stacks);
+  if (rest && secrets.length > 0) {
+    snapshot = { ...snapshot, oidcSecrets: await readOidcSecretInfos(new ResourceClient(rest, 'secret'), secrets) };
+    built = build(snapshot, facts, flags.config, deployed);
+  }
   // Services are built knowing their live NLB; security groups named in their annotations cost one more read
   let services = buildServices(snapshot, facts, flags.serviceConfig, observed);
   if (facts.securityGroups === undefined && optionalFactsNeeded(services.stacks).securityGroups) {

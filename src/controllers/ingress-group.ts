@@ -11,9 +11,10 @@ import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
 import { mapLimit } from '../aws/util.ts';
 import { observeStack, OwnershipCache } from '../deploy/observe.ts';
 import {
-  buildStacksSteps, groupMembersSteps, groupKeysOfIngress, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
+  buildStacksSteps, groupMembersSteps, groupKeysOfIngress, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
+import { oidcClientReader, readOidcSecretInfos } from '../k8s/oidc-secrets.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
@@ -108,6 +109,9 @@ const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
 const BACKEND_GROUP_GONE = new Set(['InvalidSecurityGroup', 'InvalidGroup.NotFound']);
 const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
 const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** a build, the facts it was made with, and the snapshot it read (with the OIDC client Secrets it names) */
+interface Built { readonly built: BuildResult; readonly facts: DiscoveredFacts; readonly snapshot: Snapshot }
 
 export class IngressGroupController {
   readonly #d: IngressGroupDeps;
@@ -218,9 +222,9 @@ export class IngressGroupController {
 
   /**
    * build with the facts every group needs (and the backend security group's ID when it is known); fetch
-   * certificates or security-group names only if the stack asks
+   * certificates or security-group names only if the stack asks, and the OIDC client Secrets it names
    */
-  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<{ built: BuildResult; facts: DiscoveredFacts }> {
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<Built> {
     const { discovery, config } = this.#d;
     const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
       const id = this.#d.backendSecurityGroup?.known();
@@ -229,9 +233,12 @@ export class IngressGroupController {
     const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
     const first = await runInSlices(buildStacksSteps(snapshot, facts, config, deployed));
     const need = optionalFactsNeeded(first.stacks);
-    if (!need.certificates && !need.securityGroups) return { built: first, facts };
-    const more = withBackend(await discovery.discoverFacts(need));
-    return { built: await runInSlices(buildStacksSteps(snapshot, more, config, deployed)), facts: more };
+    // OIDC client Secrets: a GET of each one named (ADR 0014), then a rebuild; the build never sees the secret
+    const secrets = oidcSecretsNeeded(first.stacks);
+    if (!need.certificates && !need.securityGroups && secrets.length === 0) return { built: first, facts, snapshot };
+    const withSecrets = secrets.length > 0 ? { ...snapshot, oidcSecrets: await readOidcSecretInfos(this.#d.kube.secrets, secrets) } : snapshot;
+    const more = need.certificates || need.securityGroups ? withBackend(await discovery.discoverFacts(need)) : facts;
+    return { built: await runInSlices(buildStacksSteps(withSecrets, more, config, deployed)), facts: more, snapshot: withSecrets };
   }
 
   /**
@@ -239,13 +246,12 @@ export class IngressGroupController {
    * it (so it is not released meanwhile) and returns its ID, creating the group when there is none. A build made
    * without that ID, or with one released since, is made again with it.
    */
-  async #withBackendSecurityGroup(key: string, snapshot: Snapshot, deployed: DeployedLoadBalancers,
-    first: { built: BuildResult; facts: DiscoveredFacts }): Promise<BuildResult> {
+  async #withBackendSecurityGroup(key: string, deployed: DeployedLoadBalancers, first: Built): Promise<BuildResult> {
     const backend = this.#d.backendSecurityGroup;
     if (!backend || !first.built.groups.find((g) => g.id === key)?.usesBackendSecurityGroup) return first.built;
     const id = await backend.acquire(ingressStackKey(key));
     if (id === first.facts.backendSecurityGroupId) return first.built;
-    return runInSlices(buildStacksSteps(snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config, deployed));
+    return runInSlices(buildStacksSteps(first.snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config, deployed));
   }
 
   async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
@@ -282,7 +288,7 @@ export class IngressGroupController {
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
     const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
     const built = await step('finding or creating the shared backend security group', memberKeys,
-      () => this.#withBackendSecurityGroup(key, restricted, deployed, discovered));
+      () => this.#withBackendSecurityGroup(key, deployed, discovered));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const byIngress = new Map<string, Issue[]>();
@@ -318,6 +324,7 @@ export class IngressGroupController {
     const result = await step('applying the plan', outcome.members, () => applyPlan(plan, {
       elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: this.#d.config.clusterName,
       externalManagedTags: this.#d.config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
+      oidcClients: oidcClientReader(kube.secrets),
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
       ...(signal ? { signal } : {}),
     }));

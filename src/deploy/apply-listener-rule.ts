@@ -16,10 +16,11 @@ import type { ApplyChange } from './apply-types.ts';
 import type { ApplyContext } from './apply-context.ts';
 import { existingArn, keyOf, observedBefore, remember, resolvedAfter, tagDiff } from './apply-context.ts';
 import { differsFor, isAwsError, sameValue, toSdkTags } from './apply-support.ts';
-import { normalizeActions, normalizeConditions } from '../plan/kinds/actions.ts';
+import { normalizeActions, normalizeConditions, normalizeTransforms } from '../plan/kinds/actions.ts';
 import type { Resolved } from './apply-support.ts';
 import { syncElbTags } from './apply-load-balancer.ts';
-import { toSdkActions, toSdkConditions } from './sdk-shapes.ts';
+import { oidcClientFor, recordOidcDigest } from './apply-oidc.ts';
+import { toSdkActions, toSdkConditions, toSdkTransform } from './sdk-shapes.ts';
 
 type Spec = Resolved<ListenerRuleSpec>;
 
@@ -98,12 +99,15 @@ async function createRule(change: ApplyChange, ctx: ApplyContext): Promise<void>
   const spec = resolvedAfter<ListenerRuleSpec>(ctx, change);
   const holder = ctx.rules.holder(spec.listener, spec.priority);
   if (holder !== undefined) throw priorityConflict(key, spec.priority, holder);
+  const oidc = await oidcClientFor(ctx, spec.actions, key);
+  const tags = { ...spec.tags, ...oidc.tags };
   const out = await atFreePriority(key, spec.priority, () => ctx.elbv2.send(new CreateRuleCommand({
     ListenerArn: spec.listener,
     Priority: spec.priority,
     Conditions: toSdkConditions(spec.conditions),
-    Actions: toSdkActions(spec.actions),
-    ...(Object.keys(spec.tags).length ? { Tags: toSdkTags(spec.tags) } : {}),
+    Actions: toSdkActions(spec.actions, oidc.client),
+    ...(spec.transforms?.length ? { Transforms: spec.transforms.map(toSdkTransform) } : {}),
+    ...(Object.keys(tags).length ? { Tags: toSdkTags(tags) } : {}),
   })));
   const arn = out.Rules?.[0]?.RuleArn;
   if (!arn) throw new ApplyError('AwsError', `${key}: CreateRule returned no ARN`, { resource: key });
@@ -121,14 +125,19 @@ async function updateRule(change: ApplyChange, ctx: ApplyContext): Promise<void>
   }
   if (before.priority !== after.priority) await moveRule(ctx, key, after.listener, arn, after.priority);
   const differs = differsFor(change.fields);
+  const actionsChanged = differs('actions', () => !sameValue(normalizeActions(before.actions), normalizeActions(after.actions)));
+  const oidc = actionsChanged ? await oidcClientFor(ctx, after.actions, key) : { tags: {} };
+  const transformsChanged = differs('transforms', () => !sameValue(normalizeTransforms(before.transforms), normalizeTransforms(after.transforms)));
   const input: ModifyRuleInput = {
     RuleArn: arn,
     ...(differs('conditions', () => !sameValue(normalizeConditions(before.conditions), normalizeConditions(after.conditions)))
       ? { Conditions: toSdkConditions(after.conditions) } : {}),
-    ...(differs('actions', () => !sameValue(normalizeActions(before.actions), normalizeActions(after.actions)))
-      ? { Actions: toSdkActions(after.actions) } : {}),
+    ...(actionsChanged ? { Actions: toSdkActions(after.actions, oidc.client) } : {}),
+    // an empty Transforms list leaves the rule's transforms as they are: ResetTransforms removes them
+    ...(!transformsChanged ? {} : after.transforms?.length ? { Transforms: after.transforms.map(toSdkTransform) } : { ResetTransforms: true }),
   };
-  if (input.Conditions || input.Actions) await ctx.elbv2.send(new ModifyRuleCommand(input));
+  if (input.Conditions || input.Actions || input.Transforms || input.ResetTransforms) await ctx.elbv2.send(new ModifyRuleCommand(input));
+  await recordOidcDigest(ctx, arn, oidc);
   if (differs('tags', () => true)) await syncElbTags(ctx, arn, tagDiff(ctx, before.tags, after.tags));
   remember(ctx, change, { arn });
 }

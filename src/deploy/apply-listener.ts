@@ -14,6 +14,7 @@ import { differsFor, isAwsError, sameValue, toSdkTags } from './apply-support.ts
 import { normalizeActions, normalizeCertificates } from '../plan/kinds/actions.ts';
 import type { Resolved } from './apply-support.ts';
 import { differingAttributes, syncElbTags } from './apply-load-balancer.ts';
+import { oidcClientFor, recordOidcDigest } from './apply-oidc.ts';
 import { toSdkActions } from './sdk-shapes.ts';
 
 type Spec = Resolved<ListenerSpec>;
@@ -39,6 +40,8 @@ async function createListener(change: ApplyChange, ctx: ApplyContext): Promise<v
   const spec = resolvedAfter<ListenerSpec>(ctx, change);
   const secure = isSecureProtocol(spec.protocol);
   const [defaultCert] = spec.certificates;
+  const oidc = await oidcClientFor(ctx, spec.defaultActions, keyOf(change));
+  const tags = { ...spec.tags, ...oidc.tags };
   const out = await ctx.elbv2.send(new CreateListenerCommand({
     LoadBalancerArn: spec.loadBalancer,
     Protocol: spec.protocol as ProtocolEnum,
@@ -46,8 +49,8 @@ async function createListener(change: ApplyChange, ctx: ApplyContext): Promise<v
     ...(secure && spec.sslPolicy ? { SslPolicy: spec.sslPolicy } : {}),
     ...(secure && defaultCert ? { Certificates: [{ CertificateArn: defaultCert }] } : {}),
     ...(spec.alpnPolicy?.length ? { AlpnPolicy: [...spec.alpnPolicy] } : {}),
-    DefaultActions: toSdkActions(spec.defaultActions),
-    ...(Object.keys(spec.tags).length ? { Tags: toSdkTags(spec.tags) } : {}),
+    DefaultActions: toSdkActions(spec.defaultActions, oidc.client),
+    ...(Object.keys(tags).length ? { Tags: toSdkTags(tags) } : {}),
   }));
   const arn = out.Listeners?.[0]?.ListenerArn;
   if (!arn) throw new ApplyError('AwsError', `${keyOf(change)}: CreateListener returned no ARN`, { resource: keyOf(change) });
@@ -66,6 +69,8 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
   const certsChanged = differs('certificates', () => !sameValue(normalizeCertificates(before.certificates), normalizeCertificates(after.certificates)));
   const defaultChanged = secure && certsChanged && before.certificates[0] !== after.certificates[0] && after.certificates[0] !== undefined;
   const alpn = after.alpnPolicy;
+  const actionsChanged = differs('defaultActions', () => !sameValue(normalizeActions(before.defaultActions), normalizeActions(after.defaultActions)));
+  const oidc = actionsChanged ? await oidcClientFor(ctx, after.defaultActions, keyOf(change)) : { tags: {} };
   const input: ModifyListenerInput = {
     ListenerArn: arn,
     ...(before.port !== after.port ? { Port: after.port } : {}),
@@ -76,10 +81,10 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
     // Only when the default changes: some implementations replace the whole certificate list.
     ...(defaultChanged || (protocolChanged && secure && after.certificates[0] !== undefined) ? { Certificates: [{ CertificateArn: after.certificates[0] }] } : {}),
     ...(alpn !== undefined && (protocolChanged || differs('alpnPolicy', () => !sameValue(before.alpnPolicy ?? [], alpn))) ? { AlpnPolicy: [...alpn] } : {}),
-    ...(differs('defaultActions', () => !sameValue(normalizeActions(before.defaultActions), normalizeActions(after.defaultActions)))
-      ? { DefaultActions: toSdkActions(after.defaultActions) } : {}),
+    ...(actionsChanged ? { DefaultActions: toSdkActions(after.defaultActions, oidc.client) } : {}),
   };
   if (Object.keys(input).length > 1) await ctx.elbv2.send(new ModifyListenerCommand(input));
+  await recordOidcDigest(ctx, arn, oidc);
   const changedAttributes = differingAttributes(before.attributes, after.attributes ?? {});
   if (Object.keys(changedAttributes).length && differs('attributes', () => true)) await modifyAttributes(ctx, arn, changedAttributes);
   if (secure && certsChanged) {

@@ -86,7 +86,12 @@ export interface ApplyDeps {
   readonly signal?: AbortSignal;
   /** called after each change is applied (progress, metrics; tests use it to simulate a crash) */
   readonly onChangeApplied?: (change: ApplyChange, index: number) => void;
+  /** reads an OIDC client Secret ("namespace/name"); required when the plan sends an authenticate-oidc action */
+  readonly oidcClients?: OidcClientReader;
 }
+
+/** the client of an authenticate-oidc action as its Secret holds it now, with its digest (src/k8s/oidc-secrets.ts) */
+export type OidcClientReader = (secret: string) => Promise<{ readonly clientId: string; readonly clientSecret: string; readonly digest: string }>;
 
 export interface ApplyFailure {
   /** resource key, "Kind/id" */
@@ -118,6 +123,7 @@ export type ApplyErrorCode =
   | 'Timeout' // a retried delete ran out of time
   | 'MissingBindingWriter'
   | 'PriorityConflict' // a rule move or create onto a priority another rule holds (the plan orders moves so this cannot happen)
+  | 'OidcSecretUnavailable' // an authenticate-oidc action's client Secret cannot be read when the action is sent
   | 'InvalidChange' // a change lacks what its action needs (arn, before, after)
   | 'Aborted'
   | 'AwsError';

@@ -50,6 +50,7 @@ export async function applyPlan(plan: ApplyPlan, deps: ApplyDeps): Promise<Apply
     resources: new Map(),
     rules: new RulePriorityBook(),
     deferred: [],
+    ...(deps.oidcClients ? { oidcClients: deps.oidcClients } : {}),
   };
   seedExisting(ctx, plan, deps);
   seedRulePriorities(ctx.rules, plan.changes);

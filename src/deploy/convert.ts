@@ -4,14 +4,16 @@
 // or from the legacy Values list. Values AWS fills in (weights, redirect placeholders, disabled stickiness)
 // are kept as AWS reported them; plan/ normalises both sides before it compares.
 import type {
-  Action as SdkAction, Certificate, Listener, LoadBalancer, Rule, RuleCondition as SdkCondition, TargetGroup,
+  Action as SdkAction, Certificate, Listener, LoadBalancer, Rule, RuleCondition as SdkCondition, RuleTransform as SdkTransform, TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { isSecureProtocol } from '../model/index.ts';
 import type {
   Action, ForwardTarget, HealthCheck, IpAddressType, ListenerProtocol, ListenerRuleSpec, ListenerSpec, LoadBalancerSpec, ProtocolVersion,
-  RuleCondition, Scheme, SecurityGroupRule, SecurityGroupSpec, Tags, TargetGroupSpec, TargetType,
+  AuthenticateCommon, JwtClaimFormat, OnUnauthenticatedRequest, Rewrite, RuleCondition, RuleTransform, Scheme, SecurityGroupRule, SecurityGroupSpec, Tags,
+  TargetGroupSpec, TargetType,
 } from '../model/index.ts';
+import { AUTHENTICATE_DEFAULTS, TAG_OIDC_SECRET_DIGEST } from '../model/index.ts';
 
 const sorted = (xs: readonly (string | undefined)[] | undefined): string[] =>
   [...new Set((xs ?? []).filter((x): x is string => x !== undefined && x !== ''))].sort();
@@ -54,7 +56,7 @@ export function toListenerSpec(l: Listener, certificates: readonly Certificate[]
     protocol,
     ...(secure && l.SslPolicy ? { sslPolicy: l.SslPolicy } : {}),
     certificates: secure && defaultCert ? [defaultCert, ...sni] : [],
-    defaultActions: fromSdkActions(l.DefaultActions),
+    defaultActions: fromSdkActions(l.DefaultActions, tags),
     tags: { ...tags },
     ...(l.AlpnPolicy?.length ? { alpnPolicy: [...l.AlpnPolicy] } : {}),
   };
@@ -63,11 +65,13 @@ export function toListenerSpec(l: Listener, certificates: readonly Certificate[]
 /** undefined for the default rule (Priority "default"), which is part of the listener */
 export function toRuleSpec(r: Rule, listenerArn: string, tags: Tags): ListenerRuleSpec | undefined {
   if (r.IsDefault || r.Priority === undefined || !/^\d+$/.test(r.Priority)) return undefined;
+  const transforms = (r.Transforms ?? []).map(fromSdkTransform).filter((t): t is RuleTransform => t !== undefined);
   return {
     listener: listenerArn,
     priority: Number(r.Priority),
     conditions: (r.Conditions ?? []).map(fromSdkCondition).filter((c): c is RuleCondition => c !== undefined),
-    actions: fromSdkActions(r.Actions),
+    actions: fromSdkActions(r.Actions, tags),
+    ...(transforms.length > 0 ? { transforms } : {}),
     tags: { ...tags },
   };
 }
@@ -118,16 +122,40 @@ export function toSecurityGroupSpec(sg: SecurityGroup, tags: Tags): SecurityGrou
   };
 }
 
-/** actions in AWS's execution order (Order), minus types the model does not have (authenticate-*) */
-export function fromSdkActions(actions: readonly SdkAction[] | undefined): Action[] {
+const fromSdkRewrites = (c: { Rewrites?: { Regex?: string; Replace?: string }[] } | undefined): { rewrites: Rewrite[] } =>
+  ({ rewrites: (c?.Rewrites ?? []).map((r) => ({ regex: r.Regex ?? '', replace: r.Replace ?? '' })) });
+
+export function fromSdkTransform(t: SdkTransform): RuleTransform | undefined {
+  if (t.Type === 'url-rewrite') return { type: 'url-rewrite', urlRewriteConfig: fromSdkRewrites(t.UrlRewriteConfig) };
+  if (t.Type === 'host-header-rewrite') return { type: 'host-header-rewrite', hostHeaderRewriteConfig: fromSdkRewrites(t.HostHeaderRewriteConfig) };
+  return undefined;
+}
+
+/**
+ * Actions in AWS's execution order (Order), minus types the model does not have. `tags`: those of the rule or
+ * listener, whose TAG_OIDC_SECRET_DIGEST says which client secret an authenticate-oidc action was last sent with.
+ */
+export function fromSdkActions(actions: readonly SdkAction[] | undefined, tags: Tags = {}): Action[] {
   return [...(actions ?? [])]
     .map((a, i) => ({ a, order: a.Order ?? i + 1 }))
     .sort((x, y) => x.order - y.order)
-    .map(({ a }) => fromSdkAction(a))
+    .map(({ a }) => fromSdkAction(a, tags[TAG_OIDC_SECRET_DIGEST]))
     .filter((a): a is Action => a !== undefined);
 }
 
-export function fromSdkAction(a: SdkAction): Action | undefined {
+type SdkAuthCommon = { Scope?: string; SessionCookieName?: string; SessionTimeout?: number; OnUnauthenticatedRequest?: string; AuthenticationRequestExtraParams?: Record<string, string> };
+
+/** a setting AWS leaves out reads as AWS's default */
+const fromSdkAuthCommon = (c: SdkAuthCommon | undefined): AuthenticateCommon => ({
+  scope: c?.Scope ?? AUTHENTICATE_DEFAULTS.scope,
+  sessionCookieName: c?.SessionCookieName ?? AUTHENTICATE_DEFAULTS.sessionCookieName,
+  sessionTimeout: c?.SessionTimeout ?? AUTHENTICATE_DEFAULTS.sessionTimeout,
+  onUnauthenticatedRequest: (c?.OnUnauthenticatedRequest ?? AUTHENTICATE_DEFAULTS.onUnauthenticatedRequest) as OnUnauthenticatedRequest,
+  ...(c?.AuthenticationRequestExtraParams && Object.keys(c.AuthenticationRequestExtraParams).length > 0
+    ? { authenticationRequestExtraParams: { ...c.AuthenticationRequestExtraParams } } : {}),
+});
+
+export function fromSdkAction(a: SdkAction, oidcSecretDigest?: string): Action | undefined {
   switch (a.Type) {
     case 'forward': {
       const fc = a.ForwardConfig;
@@ -173,24 +201,50 @@ export function fromSdkAction(a: SdkAction): Action | undefined {
         },
       };
     }
+    case 'authenticate-cognito': {
+      const c = a.AuthenticateCognitoConfig;
+      return {
+        type: 'authenticate-cognito',
+        authenticateCognitoConfig: { userPoolArn: c?.UserPoolArn ?? '', userPoolClientId: c?.UserPoolClientId ?? '', userPoolDomain: c?.UserPoolDomain ?? '', ...fromSdkAuthCommon(c) },
+      };
+    }
+    case 'authenticate-oidc': {
+      const c = a.AuthenticateOidcConfig;
+      return {
+        type: 'authenticate-oidc',
+        authenticateOidcConfig: {
+          issuer: c?.Issuer ?? '', authorizationEndpoint: c?.AuthorizationEndpoint ?? '', tokenEndpoint: c?.TokenEndpoint ?? '', userInfoEndpoint: c?.UserInfoEndpoint ?? '',
+          clientId: c?.ClientId ?? '',
+          // AWS never returns the secret: what it was is known only from the digest apply recorded
+          clientSecret: oidcSecretDigest !== undefined ? { digest: oidcSecretDigest } : {},
+          ...fromSdkAuthCommon(c),
+        },
+      };
+    }
+    case 'jwt-validation': {
+      const j = a.JwtValidationConfig;
+      const claims = (j?.AdditionalClaims ?? []).map((c) => ({ format: (c.Format ?? 'single-string') as JwtClaimFormat, name: c.Name ?? '', values: [...(c.Values ?? [])] }));
+      return { type: 'jwt-validation', jwtValidationConfig: { jwksEndpoint: j?.JwksEndpoint ?? '', issuer: j?.Issuer ?? '', ...(claims.length > 0 ? { additionalClaims: claims } : {}) } };
+    }
     default:
       return undefined;
   }
 }
+
+/** wildcard values and, when AWS reports any, regexValues */
+const valuesOf = (c: { Values?: string[]; RegexValues?: string[] } | undefined, legacy?: string[]): { values: string[]; regexValues?: string[] } =>
+  (c?.RegexValues?.length ? { values: sorted(c.Values), regexValues: sorted(c.RegexValues) } : { values: sorted(c?.Values ?? legacy) });
 
 /** a condition from its *Config block, or from the legacy Values list (host-header and path-pattern only) */
 export function fromSdkCondition(c: SdkCondition): RuleCondition | undefined {
   const legacy = c.Values;
   switch (c.Field) {
     case 'host-header':
-      return { field: 'host-header', hostHeaderConfig: { values: sorted(c.HostHeaderConfig?.Values ?? legacy) } };
+      return { field: 'host-header', hostHeaderConfig: valuesOf(c.HostHeaderConfig, legacy) };
     case 'path-pattern':
-      return { field: 'path-pattern', pathPatternConfig: { values: sorted(c.PathPatternConfig?.Values ?? legacy) } };
+      return { field: 'path-pattern', pathPatternConfig: valuesOf(c.PathPatternConfig, legacy) };
     case 'http-header':
-      return {
-        field: 'http-header',
-        httpHeaderConfig: { httpHeaderName: c.HttpHeaderConfig?.HttpHeaderName ?? '', values: sorted(c.HttpHeaderConfig?.Values) },
-      };
+      return { field: 'http-header', httpHeaderConfig: { httpHeaderName: c.HttpHeaderConfig?.HttpHeaderName ?? '', ...valuesOf(c.HttpHeaderConfig) } };
     case 'http-request-method':
       return { field: 'http-request-method', httpRequestMethodConfig: { values: sorted(c.HttpRequestMethodConfig?.Values ?? legacy) } };
     case 'query-string': {

@@ -1,13 +1,26 @@
 // Model specs (Refs already resolved) → AWS SDK v3 request shapes. Forward actions always go out as
 // ForwardConfig.TargetGroups, so one shape covers single and weighted forwards.
 import type {
-  Action as SdkAction, RuleCondition as SdkCondition, Matcher, ProtocolEnum, CreateTargetGroupInput, ModifyTargetGroupInput,
+  Action as SdkAction, RuleCondition as SdkCondition, RuleTransform as SdkTransform, Matcher, ProtocolEnum, CreateTargetGroupInput, ModifyTargetGroupInput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import type { Action, HealthCheck, RuleCondition, SecurityGroupRule } from '../model/index.ts';
+import type { Action, AuthenticateCommon, HealthCheck, Rewrite, RuleCondition, RuleTransform, SecurityGroupRule } from '../model/index.ts';
 import type { Resolved } from './apply-support.ts';
 
-export function toSdkAction(a: Resolved<Action>, index: number, count: number): SdkAction {
+/** an OIDC client as apply read it from its Secret just before sending the action */
+export interface OidcClient { readonly clientId: string; readonly clientSecret: string }
+
+/** the settings authenticate-oidc and authenticate-cognito share */
+const authCommon = (c: AuthenticateCommon) => ({
+  Scope: c.scope, SessionCookieName: c.sessionCookieName, SessionTimeout: c.sessionTimeout, OnUnauthenticatedRequest: c.onUnauthenticatedRequest,
+  ...(c.authenticationRequestExtraParams ? { AuthenticationRequestExtraParams: { ...c.authenticationRequestExtraParams } } : {}),
+});
+
+/**
+ * `oidc`: the client of an authenticate-oidc action (apply reads it from the Secret the action names); without it
+ * the action goes out with UseExistingClientSecret, which AWS accepts on ModifyRule only.
+ */
+export function toSdkAction(a: Resolved<Action>, index: number, count: number, oidc?: OidcClient): SdkAction {
   const order = count > 1 ? { Order: index + 1 } : {};
   switch (a.type) {
     case 'forward': {
@@ -33,16 +46,55 @@ export function toSdkAction(a: Resolved<Action>, index: number, count: number): 
       const f = a.fixedResponseConfig;
       return { Type: 'fixed-response', ...order, FixedResponseConfig: { StatusCode: f.statusCode, ContentType: f.contentType, MessageBody: f.messageBody } };
     }
+    case 'authenticate-cognito': {
+      const c = a.authenticateCognitoConfig;
+      return {
+        Type: 'authenticate-cognito', ...order,
+        AuthenticateCognitoConfig: { UserPoolArn: c.userPoolArn, UserPoolClientId: c.userPoolClientId, UserPoolDomain: c.userPoolDomain, ...authCommon(c) },
+      };
+    }
+    case 'authenticate-oidc': {
+      const c = a.authenticateOidcConfig;
+      return {
+        Type: 'authenticate-oidc', ...order,
+        AuthenticateOidcConfig: {
+          Issuer: c.issuer, AuthorizationEndpoint: c.authorizationEndpoint, TokenEndpoint: c.tokenEndpoint, UserInfoEndpoint: c.userInfoEndpoint,
+          ClientId: oidc?.clientId ?? c.clientId, ...(oidc ? { ClientSecret: oidc.clientSecret } : { UseExistingClientSecret: true }), ...authCommon(c),
+        },
+      };
+    }
+    case 'jwt-validation': {
+      const j = a.jwtValidationConfig;
+      return {
+        Type: 'jwt-validation', ...order,
+        JwtValidationConfig: {
+          JwksEndpoint: j.jwksEndpoint, Issuer: j.issuer,
+          ...(j.additionalClaims ? { AdditionalClaims: j.additionalClaims.map((c) => ({ Format: c.format, Name: c.name, Values: [...c.values] })) } : {}),
+        },
+      };
+    }
   }
 }
 
-export const toSdkActions = (actions: readonly Resolved<Action>[]): SdkAction[] => actions.map((a, i) => toSdkAction(a, i, actions.length));
+export const toSdkActions = (actions: readonly Resolved<Action>[], oidc?: OidcClient): SdkAction[] => actions.map((a, i) => toSdkAction(a, i, actions.length, oidc));
+
+const toSdkRewrites = (rs: readonly Rewrite[]) => ({ Rewrites: rs.map((r) => ({ Regex: r.regex, Replace: r.replace })) });
+
+export function toSdkTransform(t: RuleTransform): SdkTransform {
+  return t.type === 'url-rewrite'
+    ? { Type: t.type, UrlRewriteConfig: toSdkRewrites(t.urlRewriteConfig.rewrites) }
+    : { Type: t.type, HostHeaderRewriteConfig: toSdkRewrites(t.hostHeaderRewriteConfig.rewrites) };
+}
+
+/** wildcard Values, or RegexValues (one of the two, as AWS demands) */
+const values = (c: { readonly values: readonly string[]; readonly regexValues?: readonly string[] }) =>
+  (c.regexValues && c.regexValues.length > 0 ? { RegexValues: [...c.regexValues] } : { Values: [...c.values] });
 
 export function toSdkCondition(c: RuleCondition): SdkCondition {
   switch (c.field) {
-    case 'host-header': return { Field: c.field, HostHeaderConfig: { Values: [...c.hostHeaderConfig.values] } };
-    case 'path-pattern': return { Field: c.field, PathPatternConfig: { Values: [...c.pathPatternConfig.values] } };
-    case 'http-header': return { Field: c.field, HttpHeaderConfig: { HttpHeaderName: c.httpHeaderConfig.httpHeaderName, Values: [...c.httpHeaderConfig.values] } };
+    case 'host-header': return { Field: c.field, HostHeaderConfig: values(c.hostHeaderConfig) };
+    case 'path-pattern': return { Field: c.field, PathPatternConfig: values(c.pathPatternConfig) };
+    case 'http-header': return { Field: c.field, HttpHeaderConfig: { HttpHeaderName: c.httpHeaderConfig.httpHeaderName, ...values(c.httpHeaderConfig) } };
     case 'http-request-method': return { Field: c.field, HttpRequestMethodConfig: { Values: [...c.httpRequestMethodConfig.values] } };
     case 'query-string': return { Field: c.field, QueryStringConfig: { Values: c.queryStringConfig.values.map((v) => ({ Key: v.key, Value: v.value })) } };
     case 'source-ip': return { Field: c.field, SourceIpConfig: { Values: [...c.sourceIpConfig.values] } };

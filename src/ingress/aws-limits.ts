@@ -107,11 +107,12 @@ const exceeded = (l: Limit, count: number, what: string): string => `${what} ${c
 
 const SINGLE: ReadonlySet<RuleCondition['field']> = new Set(['host-header', 'http-request-method', 'path-pattern', 'source-ip']);
 
-function valuesOf(c: RuleCondition): { values: readonly string[]; wild: boolean } {
+/** a condition's values; `regex`: how many regexValues it has besides them (they count as values, not as wildcards) */
+function valuesOf(c: RuleCondition): { values: readonly string[]; wild: boolean; regex?: number } {
   switch (c.field) {
-    case 'host-header': return { values: c.hostHeaderConfig.values, wild: true };
-    case 'path-pattern': return { values: c.pathPatternConfig.values, wild: true };
-    case 'http-header': return { values: c.httpHeaderConfig.values, wild: true };
+    case 'host-header': return { values: c.hostHeaderConfig.values, wild: true, regex: c.hostHeaderConfig.regexValues?.length ?? 0 };
+    case 'path-pattern': return { values: c.pathPatternConfig.values, wild: true, regex: c.pathPatternConfig.regexValues?.length ?? 0 };
+    case 'http-header': return { values: c.httpHeaderConfig.values, wild: true, regex: c.httpHeaderConfig.regexValues?.length ?? 0 };
     case 'http-request-method': return { values: c.httpRequestMethodConfig.values, wild: false };
     case 'source-ip': return { values: c.sourceIpConfig.values, wild: false };
     case 'query-string': return { values: c.queryStringConfig.values.map((v) => `${v.key ?? ''}${v.value}`), wild: true };
@@ -128,8 +129,9 @@ export function ruleConditionsProblem(conditions: readonly RuleCondition[]): str
     if (SINGLE.has(c.field) && seen.has(c.field)) return `the rule has more than one ${c.field} condition; a rule takes at most one (AWS limit)`;
     seen.add(c.field);
     const v = valuesOf(c);
-    values += v.values.length;
-    parts.push(`${c.field} ${v.values.length}`);
+    const n = v.values.length + (v.regex ?? 0);
+    values += n;
+    parts.push(`${c.field} ${n}`);
     if (v.wild) for (const s of v.values) wildcards += s.replace(/[^*?]/g, '').length;
   }
   const L = DEFAULT_LIMITS;

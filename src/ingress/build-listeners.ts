@@ -56,7 +56,10 @@ export function* buildListenersSteps(ctx: BuildContext, state: GroupState, userT
       rules.push({
         kind: 'ListenerRule', id: rid,
         spec: {
-          listener: ref('Listener', id), priority, conditions: r.conditions, actions: r.actions,
+          listener: ref('Listener', id), priority, conditions: r.conditions,
+          // authentication first; a member with auth on a plain HTTP listener was refused (build-member.ts)
+          actions: mp.protocol === 'HTTPS' ? [...r.auth, ...r.actions] : r.actions,
+          ...(r.transforms ? { transforms: r.transforms } : {}),
           // like upstream: the default tags and the tags of the Ingress the rule comes from, not the whole group's
           tags: { ...withDefaultTags(ctx.config, r.member.tags), ...stackTags(ctx.config.clusterName, ctx.stackId, rid) },
         },

@@ -2,10 +2,10 @@
 // alone is judged here, so that a broken Ingress is found before it touches the group.
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
-import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX } from './annotations/index.ts';
+import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX, parseJwtValidation } from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { memberLimitIssues } from './aws-limits.ts';
-import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
+import { type MemberRule, backendRoute, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { ingressCapIssues } from './caps.ts';
 import { chooseCertificate } from './certificates.ts';
@@ -132,10 +132,15 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   }
 
   const tgs = new Map<string, TargetGroupPlan>();
-  const scope = { ctx, m, tgs, sink };
+  const jwt = parseJwtValidation(m.obj);
+  sink.issues.push(...jwt.issues);
+  const scope = { ctx, m, tgs, sink, ...(jwt.value ? { jwt: jwt.value } : {}) };
   const rules = memberRules(scope);
   const db = m.ing.spec?.defaultBackend;
-  const defaultActions = db ? backendActions(scope, db, 'spec.defaultBackend') : undefined;
+  const defaultRoute = db ? backendRoute(scope, db, 'spec.defaultBackend') : undefined;
+  // authentication goes first; refuseAuthOnHttp makes sure these never serve a plain HTTP listener
+  const defaultActions = defaultRoute ? [...defaultRoute.auth, ...defaultRoute.actions] : undefined;
+  refuseAuthOnHttp(m, [...rules, ...(defaultRoute ? [{ ...defaultRoute, source: 'spec.defaultBackend' }] : [])], listenPorts, sslRedirect, sink);
 
   if (sink.issues.length > 0) return undefined;
   const c: MemberContribution = {
@@ -151,6 +156,21 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   if (attributes) limits.push(issue(ref, c.lbAttributesField, p?.loadBalancerAttributes?.length ? 'InvalidIngressClassParams' : 'InvalidAnnotation', attributes));
   if (limits.length > 0) { sink.issues.push(...limits); return undefined; }
   return c;
+}
+
+/**
+ * ALB authenticates on HTTPS listeners only (an authenticate-* action on an HTTP listener is refused by AWS, and
+ * leaving it out would serve the backend unauthenticated, as upstream does): a member whose rules authenticate
+ * may listen on HTTP only when ssl-redirect sends all of it to HTTPS.
+ */
+function refuseAuthOnHttp(m: Member, routes: readonly { auth: readonly Action[]; source: string }[], ports: readonly ListenPort[],
+  sslRedirect: Excl<number> | undefined, sink: Sink): void {
+  const authenticated = routes.find((r) => r.auth.length > 0);
+  const http = ports.filter((lp) => lp.protocol === 'HTTP').map((lp) => lp.port);
+  if (!authenticated || http.length === 0 || sslRedirect !== undefined) return;
+  sink.issues.push(issue(m.ref, `${PREFIX}listen-ports`, 'AuthenticationOnHttp',
+    `${authenticated.source} asks for ${authenticated.auth[0]?.type ?? 'authentication'}, which ALB runs on HTTPS listeners only, but port ${http.join(', ')} is HTTP: `
+    + `listen on HTTPS only, or set ${PREFIX}ssl-redirect so that HTTP requests are redirected to HTTPS`));
 }
 
 /**

@@ -1,6 +1,6 @@
 // What every part of one group's build needs to know.
 import type { V1Service } from '@kubernetes/client-node';
-import type { DiscoveredFacts, Issue, Note, Tags } from '../model/index.ts';
+import type { DiscoveredFacts, Issue, JwtValidationConfig, Note, Tags } from '../model/index.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import type { Member } from './group.ts';
 import type { GroupId } from './naming.ts';
@@ -31,6 +31,8 @@ export interface MemberScope {
   readonly m: Member;
   readonly tgs: Map<string, TargetGroupPlan>;
   readonly sink: Sink;
+  /** the member's jwt-validation, parsed once: it applies to every backend of the Ingress */
+  readonly jwt?: JwtValidationConfig;
 }
 
 export function indexServices(services: readonly V1Service[]): Map<string, V1Service> {

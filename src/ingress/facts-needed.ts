@@ -2,6 +2,7 @@
 // group needs (VPC, subnets) and fetches certificates or security-group names only when the result
 // still holds an Unknown for them: an HTTP-only Ingress costs no ACM call. The shared backend security group is
 // one more such fact: read (plan --live) or ensured (the controller) only when a stack uses it and its ID is unknown.
+import { METADATA_UID, OIDC_SECRET_UNKNOWN } from './build-auth.ts';
 import { unknownsIn, type Stack } from '../model/index.ts';
 
 export interface OptionalFacts {
@@ -17,4 +18,12 @@ export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
     securityGroups: unknowns.some((u) => u.startsWith('discovery:security-group:')),
     backendSecurityGroup: unknowns.some((u) => u.startsWith('discovery:backend-security-group:')),
   };
+}
+
+/** the OIDC client Secrets ("namespace/name") the stacks' authenticate-oidc actions wait for (build-auth.ts) */
+export function oidcSecretsNeeded(stacks: readonly Stack[]): string[] {
+  const secrets = stacks.flatMap((s) => unknownsIn(s.resources))
+    .filter((u) => u.startsWith(OIDC_SECRET_UNKNOWN) && !u.endsWith(METADATA_UID))
+    .map((u) => u.slice(OIDC_SECRET_UNKNOWN.length));
+  return [...new Set(secrets)].sort();
 }

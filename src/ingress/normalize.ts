@@ -7,7 +7,7 @@
 // IngressClassParams into Issues on each Ingress that uses it. `null` counts as "not set" (as for
 // Kubernetes' own decoding); unknown fields are kept as they are.
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
-import { runSteps, type Issue, type Steps } from '../model/index.ts';
+import { runSteps, type Issue, type OidcSecretInfo, type Steps } from '../model/index.ts';
 import { show } from './annotations/values.ts';
 import { paramsValueProblems } from './class-params.ts';
 import { type IngressClassParamsObject, type Snapshot, ingressRef, issue } from './snapshot.ts';
@@ -194,6 +194,13 @@ function cleanParams(raw: unknown): IngressClassParamsObject | undefined {
   return out;
 }
 
+/** made by the controller or the plan command, never by users: kept when its fields have their types */
+const oidcSecret = (x: unknown): OidcSecretInfo | undefined => {
+  if (!isObject(x) || typeof x['namespace'] !== 'string' || typeof x['name'] !== 'string') return undefined;
+  const optional = ['clientId', 'digest', 'problem'].every((k) => x[k] === undefined || typeof x[k] === 'string');
+  return optional ? x as unknown as OidcSecretInfo : undefined;
+};
+
 /** the cleaned items of a list, one step per item */
 function* list<T>(raw: unknown, each: (x: unknown) => T | undefined): Steps<T[]> {
   const out: T[] = [];
@@ -224,6 +231,7 @@ export function* normalizeSnapshotSteps(raw: Snapshot): Steps<Snapshot> {
     ingressClassParams: yield* list(r['ingressClassParams'], normalizeParams),
     services: yield* list(r['services'], (x) => clean<V1Service>(x, SERVICE)),
     ...(r['namespaces'] === undefined ? {} : { namespaces: yield* list(r['namespaces'], (x) => clean<V1Namespace>(x, NAMESPACE)) }),
+    ...(r['oidcSecrets'] === undefined ? {} : { oidcSecrets: yield* list(r['oidcSecrets'], oidcSecret) }),
   };
   normalised.add(out);
   snapshots.set(raw, out);

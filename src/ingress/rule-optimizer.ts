@@ -29,7 +29,7 @@ const redirectOf = (actions: readonly Action[]): RedirectConfig | undefined => {
 interface HostsAndPaths {
   readonly hosts: Set<string>;
   readonly paths: Set<string>;
-  /** true when the rule has a condition other than host-header and path-pattern */
+  /** true when the rule has a condition other than host-header and path-pattern, or regexValues */
   readonly other: boolean;
 }
 
@@ -41,6 +41,8 @@ function hostsAndPaths(conditions: readonly RuleCondition[]): HostsAndPaths {
     if (c.field === 'host-header') for (const v of c.hostHeaderConfig.values) hosts.add(v);
     else if (c.field === 'path-pattern') for (const v of c.pathPatternConfig.values) paths.add(v);
     else other = true;
+    // a regular expression is not compared with wildcards: a redirect rule with one shadows nothing
+    if ((c.field === 'host-header' ? c.hostHeaderConfig : c.field === 'path-pattern' ? c.pathPatternConfig : undefined)?.regexValues?.length) other = true;
   }
   return { hosts, paths, other };
 }

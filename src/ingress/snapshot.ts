@@ -1,7 +1,7 @@
 // The builder's inputs and outputs, and small helpers over Kubernetes objects.
 // Kubernetes types are imported as types only: the builder never talks to the API server.
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
-import type { IngressClassParamsSpec, Issue, Note, ObjectRef, Scheme, Stack, TargetType } from '../model/index.ts';
+import type { IngressClassParamsSpec, Issue, Note, ObjectRef, OidcSecretInfo, Scheme, Stack, TargetType } from '../model/index.ts';
 import { type FeatureGateName, gateKey } from '../model/upstream-keys.ts';
 import type { AnnotatedObject } from './annotations/index.ts';
 import type { AwsQuotas } from './aws-limits.ts';
@@ -19,6 +19,11 @@ export interface Snapshot {
   readonly services: readonly V1Service[];
   /** namespace labels, for IngressClassParams.spec.namespaceSelector; absent = no labels known */
   readonly namespaces?: readonly V1Namespace[];
+  /**
+   * the OIDC client Secrets read so far (auth-idp-oidc secretName); a Secret not listed is not known yet, and
+   * the client ID and secret of its actions are Unknown (secretsNeeded names it)
+   */
+  readonly oidcSecrets?: readonly OidcSecretInfo[];
 }
 
 export interface BuildConfig {

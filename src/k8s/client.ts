@@ -223,6 +223,7 @@ export interface KubeClients {
   readonly nodes: ResourceClient<'node'>;
   readonly targetGroupBindings: ResourceClient<'targetGroupBinding'>;
   readonly leases: ResourceClient<'lease'>;
+  readonly secrets: ResourceClient<'secret'>;
   readonly events: ResourceClient<'event'>;
 }
 
@@ -240,6 +241,7 @@ export function kubeClientsFor(rest: KubeRest, kubeConfig?: KubeConfig): KubeCli
     nodes: new ResourceClient(rest, 'node'),
     targetGroupBindings: new ResourceClient(rest, 'targetGroupBinding'),
     leases: new ResourceClient(rest, 'lease'),
+    secrets: new ResourceClient(rest, 'secret'),
     events: new ResourceClient(rest, 'event'),
   });
 }

@@ -2,7 +2,7 @@
 // client-node's model classes type date-time fields as Date because its own deserializer converts them; we
 // speak raw JSON, so Wire<T> turns those fields back into the RFC 3339 strings they really are.
 import type {
-  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1Lease, V1Namespace, V1Node, V1ObjectMeta, V1Pod, V1Service,
+  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1Lease, V1Namespace, V1Secret, V1Node, V1ObjectMeta, V1Pod, V1Service,
 } from '@kubernetes/client-node';
 import type { IngressClassParamsSpec } from '../model/k8s.ts';
 
@@ -28,6 +28,8 @@ export type Pod = Wire<V1Pod>;
 export type Node = Wire<V1Node>;
 export type Namespace = Wire<V1Namespace>;
 export type Lease = Wire<V1Lease>;
+/** read only for auth-idp-oidc client Secrets, one GET by name (ADR 0014) */
+export type Secret = Wire<V1Secret>;
 export type CoreEvent = Wire<CoreV1Event>;
 
 /** elbv2.k8s.aws/v1beta1 IngressClassParams (cluster-scoped) */
@@ -104,6 +106,7 @@ export interface ResourceObjects {
   namespace: Namespace;
   targetGroupBinding: TargetGroupBinding;
   lease: Lease;
+  secret: Secret;
   event: CoreEvent;
 }
 
@@ -126,6 +129,7 @@ export const RESOURCES: { readonly [K in ResourceKey]: ResourceType } = Object.f
   namespace: rt('', 'v1', 'namespaces', 'Namespace', false),
   targetGroupBinding: rt('elbv2.k8s.aws', 'v1beta1', 'targetgroupbindings', 'TargetGroupBinding', true),
   lease: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  secret: rt('', 'v1', 'secrets', 'Secret', true),
   event: rt('', 'v1', 'events', 'Event', true),
 });
 

@@ -85,12 +85,84 @@ export type Action =
         readonly contentType?: string;
         readonly messageBody?: string;
       };
-    };
+    }
+  | { readonly type: 'authenticate-oidc'; readonly authenticateOidcConfig: AuthenticateOidcConfig }
+  | { readonly type: 'authenticate-cognito'; readonly authenticateCognitoConfig: AuthenticateCognitoConfig }
+  | { readonly type: 'jwt-validation'; readonly jwtValidationConfig: JwtValidationConfig };
 
+/** what ALB does with a request that carries no valid session */
+export type OnUnauthenticatedRequest = 'authenticate' | 'allow' | 'deny';
+
+/** AWS's defaults for the settings below, which are upstream's too (the builder always sets all four) */
+export const AUTHENTICATE_DEFAULTS = {
+  scope: 'openid', sessionCookieName: 'AWSELBAuthSessionCookie', sessionTimeout: 604800, onUnauthenticatedRequest: 'authenticate',
+} as const;
+
+/** the settings an authenticate-oidc and an authenticate-cognito action share; the builder sets them all */
+export interface AuthenticateCommon {
+  readonly scope: string;
+  readonly sessionCookieName: string;
+  readonly sessionTimeout: number;
+  readonly onUnauthenticatedRequest: OnUnauthenticatedRequest;
+  /** only when the user set some */
+  readonly authenticationRequestExtraParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An OIDC client secret, never its value. Desired: the Kubernetes Secret that holds it and a keyed digest of the
+ * client ID and secret (src/k8s/oidc-secrets.ts). Observed: the digest recorded on the rule or listener when the
+ * controller last sent the secret (tag TAG_OIDC_SECRET_DIGEST), absent when it never did; AWS never returns the
+ * secret. Only the digests are compared.
+ */
+export interface ClientSecretRef {
+  /** "namespace/name" */
+  readonly secret?: string;
+  readonly digest?: Known<string>;
+}
+
+export interface AuthenticateOidcConfig extends AuthenticateCommon {
+  readonly issuer: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly userInfoEndpoint: string;
+  readonly clientId: Known<string>;
+  readonly clientSecret: ClientSecretRef;
+}
+
+export interface AuthenticateCognitoConfig extends AuthenticateCommon {
+  readonly userPoolArn: string;
+  readonly userPoolClientId: string;
+  readonly userPoolDomain: string;
+}
+
+export type JwtClaimFormat = 'single-string' | 'string-array' | 'space-separated-values';
+
+export interface JwtValidationConfig {
+  readonly jwksEndpoint: string;
+  readonly issuer: string;
+  /** only when the user set some */
+  readonly additionalClaims?: readonly { readonly format: JwtClaimFormat; readonly name: string; readonly values: readonly string[] }[];
+}
+
+/** one regular expression and what its match is replaced with ($1, $2: capture groups) */
+export interface Rewrite {
+  readonly regex: string;
+  readonly replace: string;
+}
+
+/** a rewrite of the request before it reaches the targets; a rule takes at most one of each type */
+export type RuleTransform =
+  | { readonly type: 'host-header-rewrite'; readonly hostHeaderRewriteConfig: { readonly rewrites: readonly Rewrite[] } }
+  | { readonly type: 'url-rewrite'; readonly urlRewriteConfig: { readonly rewrites: readonly Rewrite[] } };
+
+/**
+ * Host-header, path-pattern and http-header conditions match wildcard `values` or regular expressions
+ * (`regexValues`), never both in one condition; `values` is empty when regexValues are set.
+ */
 export type RuleCondition =
-  | { readonly field: 'host-header'; readonly hostHeaderConfig: { readonly values: readonly string[] } }
-  | { readonly field: 'path-pattern'; readonly pathPatternConfig: { readonly values: readonly string[] } }
-  | { readonly field: 'http-header'; readonly httpHeaderConfig: { readonly httpHeaderName: string; readonly values: readonly string[] } }
+  | { readonly field: 'host-header'; readonly hostHeaderConfig: { readonly values: readonly string[]; readonly regexValues?: readonly string[] } }
+  | { readonly field: 'path-pattern'; readonly pathPatternConfig: { readonly values: readonly string[]; readonly regexValues?: readonly string[] } }
+  | { readonly field: 'http-header'; readonly httpHeaderConfig: { readonly httpHeaderName: string; readonly values: readonly string[]; readonly regexValues?: readonly string[] } }
   | { readonly field: 'http-request-method'; readonly httpRequestMethodConfig: { readonly values: readonly string[] } }
   | { readonly field: 'query-string'; readonly queryStringConfig: { readonly values: readonly { readonly key?: string; readonly value: string }[] } }
   | { readonly field: 'source-ip'; readonly sourceIpConfig: { readonly values: readonly string[] } };
@@ -116,6 +188,8 @@ export interface ListenerRuleSpec {
   readonly priority: number;
   readonly conditions: readonly RuleCondition[];
   readonly actions: readonly Action[];
+  /** absent when the rule has none */
+  readonly transforms?: readonly RuleTransform[];
   readonly tags: Tags;
 }
 

@@ -53,3 +53,17 @@ export interface IngressClassParamsSpec {
   readonly wafv2AclArn?: string;
   readonly wafv2AclName?: string;
 }
+
+/**
+ * What the builder may know of the Secret an auth-idp-oidc annotation names: its client ID and a keyed digest of
+ * client ID and secret (src/k8s/oidc-secrets.ts), or why it cannot be used; never the client secret itself.
+ */
+export interface OidcSecretInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly clientId?: string;
+  /** absent when the Secret has no metadata.uid to key the digest with (a manifest never applied) */
+  readonly digest?: string;
+  /** set when the Secret cannot be used: not found, not readable, a key missing */
+  readonly problem?: string;
+}

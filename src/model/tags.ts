@@ -8,6 +8,12 @@ export const TAG_INGRESS_RESOURCE = 'ingress.k8s.aws/resource';
 export const TAG_SERVICE_STACK = 'service.k8s.aws/stack';
 export const TAG_SERVICE_RESOURCE = 'service.k8s.aws/resource';
 export const TAG_SHARED_RESOURCE = 'elbv2.k8s.aws/resource';
+/**
+ * Ours, not upstream's: on a rule or listener with an authenticate-oidc action, the keyed digest of the client
+ * ID and secret the controller last sent (AWS never returns the secret, so this is how a changed Secret is told
+ * from an unchanged one). Written and removed by apply together with the action, never by tag reconciliation.
+ */
+export const TAG_OIDC_SECRET_DIGEST = 'ingress.k8s.aws/oidc-secret-digest';
 
 /**
  * written by the v1 ALB ingress controller. It does NOT make a resource ours (see isOwnedBy); tag
@@ -46,7 +52,7 @@ const nonEmpty = (v: string | undefined): v is string => v !== undefined && v !=
 
 /** keys users may not set through --default-tags or the tags annotation */
 export const RESERVED_TAG_KEYS: readonly string[] = [
-  TAG_CLUSTER, TAG_SHARED_RESOURCE, TAG_INGRESS_STACK, TAG_INGRESS_RESOURCE, TAG_SERVICE_STACK, TAG_SERVICE_RESOURCE,
+  TAG_CLUSTER, TAG_SHARED_RESOURCE, TAG_INGRESS_STACK, TAG_INGRESS_RESOURCE, TAG_SERVICE_STACK, TAG_SERVICE_RESOURCE, TAG_OIDC_SECRET_DIGEST,
 ];
 
 /** keys that tag reconciliation never adds or removes */
@@ -54,7 +60,7 @@ export function isIgnoredTagKey(key: string, clusterName: string, externalManage
   return key.startsWith('aws:')
     || key === `kubernetes.io/cluster/${clusterName}`
     || ['kubernetes.io/cluster-name', 'kubernetes.io/namespace', 'kubernetes.io/ingress-name', 'kubernetes.io/service-name',
-      'kubernetes.io/service-port', LEGACY_TAG_INGRESS_CLUSTER].includes(key)
+      'kubernetes.io/service-port', LEGACY_TAG_INGRESS_CLUSTER, TAG_OIDC_SECRET_DIGEST].includes(key)
     || externalManaged.includes(key);
 }
 

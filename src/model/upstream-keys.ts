@@ -62,7 +62,7 @@ const ingress = (suffix: string, status: KeyStatus = 'implemented', why?: string
 const backend = (suffix: string, status: KeyStatus = 'implemented', why?: string, harmless?: readonly string[]): UpstreamKey =>
   ({ ...ingress(suffix, status, why, harmless), source: 'Service, Ingress' });
 
-const AUTH = 'authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; without it the backends would be served unauthenticated';
+const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an authenticating backend (upstream serves it unauthenticated there); a Service asking for authentication behind a forward to several target groups is refused (upstream ignores its auth-*)';
 const WAF2 = 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const WAF1 = 'WAF Classic web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
@@ -79,28 +79,27 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('subnets'), ingress('security-groups'), ingress('inbound-cidrs'), ingress('security-group-prefix-lists'),
   ingress('manage-backend-security-group-rules'),
   ingress('listen-ports'), ingress('ssl-redirect'), ingress('certificate-arn'), ingress('ssl-policy'), ingress('load-balancer-attributes'),
-  ingress('actions.<name>'), ingress('conditions.<name>'),
-  // target groups: the backend Service first, then the Ingress
+  ingress('actions.<name>'), ingress('conditions.<name>'), ingress('transforms.<name>'),
+  ingress('use-regex-path-match'),
+  ingress('jwt-validation', 'implemented', 'a rule whose backend also has auth-type cognito or oidc is refused (ALB takes one authentication action per rule); HTTP listeners as for auth-type'),
+  // target groups and authentication: the backend Service first, then the Ingress
   backend('target-type'), backend('backend-protocol'), backend('backend-protocol-version'), backend('healthcheck-port'),
   backend('healthcheck-protocol'), backend('healthcheck-path'), backend('healthcheck-interval-seconds'), backend('healthcheck-timeout-seconds'),
   backend('healthy-threshold-count'), backend('unhealthy-threshold-count'), backend('success-codes'), backend('target-group-attributes'),
   backend('target-node-labels'),
   backend('tags', 'implemented', 'a Service\'s tags replace the Ingress\'s as a whole for its target groups (upstream merges them key by key)'),
-  // refused
-  backend('auth-type', 'refused', AUTH, ['none']),
+  backend('auth-type', 'implemented', AUTH),
   ...['auth-idp-cognito', 'auth-idp-oidc', 'auth-on-unauthenticated-request', 'auth-scope', 'auth-session-cookie', 'auth-session-timeout']
-    .map((s) => backend(s, 'refused', AUTH)),
+    .map((s) => backend(s, 'implemented', AUTH)),
+  // refused
   backend('multi-cluster-target-group', 'refused',
     'multi-cluster target groups are not implemented; targets other clusters registered would be deregistered', ['false']),
   backend('target-control-port.<service>.<port>', 'refused', 'the ALB target control agent port is not implemented'),
-  ingress('jwt-validation', 'refused', 'JWT validation is not implemented; without it requests would reach the backends unchecked'),
   ingress('wafv2-acl-arn', 'refused', WAF2), ingress('wafv2-acl-name', 'refused', WAF2),
   ingress('waf-acl-id', 'refused', WAF1), ingress('web-acl-id', 'refused', WAF1),
   ingress('shield-advanced-protection', 'refused', 'Shield Advanced protection is not implemented', ['false']),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
   ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
-  ingress('transforms.<name>', 'refused', 'rule transforms (URL and host-header rewrites) are not implemented; without them requests would reach the backend unrewritten'),
-  ingress('use-regex-path-match', 'refused', 'regular-expression path conditions are not implemented', ['false']),
   ingress('create-acm-cert', 'refused', ACM, ['false']), ingress('acm-pca-arn', 'refused', ACM),
   ingress('enable-frontend-nlb', 'refused', FRONTEND_NLB, ['false']),
   ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'refused', FRONTEND_NLB)),
@@ -208,7 +207,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('tolerate-non-existent-backend-action', 'a missing action always answers 503', ['true'], true),
   noFlag('allowed-certificate-authority-arns', 'certificate discovery considers every ISSUED certificate', ['']),
   noFlag('default-pca-arn', ACM, ['']),
-  noFlag('required-secrets-label', 'no Secret is read (authentication is not implemented)', ['']),
+  noFlag('required-secrets-label', 'Secrets are read only by name, each auth-idp-oidc client Secret the chart grants (ADR 0014); a label requirement is not implemented', ['']),
   noFlag('webhook-cert-file', 'the webhook certificate is tls.crt in --webhook-cert-dir', ['', 'tls.crt']),
   noFlag('webhook-key-file', 'the webhook key is tls.key in --webhook-cert-dir', ['', 'tls.key']),
   noFlag('kube-ca-pem-filepath', 'the cluster CA comes from the kubeconfig or the service account', ['']),

@@ -9,6 +9,7 @@ import { REPO_ROOT } from './provision.ts';
 
 export const CRDS_FILE = join(REPO_ROOT, 'helm', 'aws-lb-controller', 'crds', 'crds.yaml');
 export const CLUSTERROLE_RULES_FILE = join(REPO_ROOT, 'helm', 'aws-lb-controller', 'files', 'clusterrole-rules.yaml');
+export const OIDC_SECRET_RULES_FILE = join(REPO_ROOT, 'helm', 'aws-lb-controller', 'files', 'oidc-secret-rules.yaml');
 export const LEADER_ELECTION_RULES_FILE = join(REPO_ROOT, 'helm', 'aws-lb-controller', 'files', 'leader-election-rules.yaml');
 /** the placeholder in LEADER_ELECTION_RULES_FILE that the chart replaces with leaderElection.id */
 const LEASE_NAME_PLACEHOLDER = '<leader-election-id>';
@@ -75,6 +76,11 @@ export function readLeaderElectionRules(leaseName: string, file = LEADER_ELECTIO
     if (r.resourceNames.join() !== LEASE_NAME_PLACEHOLDER) throw new Error(`stand-ins: ${file}: resourceNames must be ["${LEASE_NAME_PLACEHOLDER}"]`);
     return { ...r, resourceNames: [leaseName] };
   });
+}
+
+/** The Role rules the chart makes for an auth-idp-oidc client Secret (chart value oidcSecrets), for `secretName`. */
+export function readOidcSecretRules(secretName: string, file = OIDC_SECRET_RULES_FILE): k8s.V1PolicyRule[] {
+  return readRules(file).map((r) => ({ ...r, resourceNames: [secretName] }));
 }
 
 /** the name of the Role (and RoleBinding) grantLeaderElection creates */

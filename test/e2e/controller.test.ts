@@ -309,7 +309,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     await waitFor('hostile Ingresses gone', async () => (await admin.ingresses.list(ns)).items.every((i) => !i.metadata?.name?.startsWith('hostile-')));
   });
 
-  it('refuses an Ingress whose backend Service asks for authentication: Warning Events name the Service and the key, no rule for it', async () => {
+  it('refuses an Ingress whose backend Service asks for authentication without an identity provider: Warning Events name the Service and the key, no rule for it', async () => {
     const { svc } = await backend('secure');
     await admin.services.mergePatch('secure', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/auth-type': 'cognito' } } });
     const [lb] = await stackLbs(group);
@@ -319,12 +319,12 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const onIngress = await waitFor('Warning Event on the Ingress', async () =>
       (await admin.events.list(ns, { fieldSelector: 'involvedObject.name=secure,involvedObject.kind=Ingress' })).items.find((e) => e.reason === 'FailedBuildModel'));
     assert.equal(onIngress.type, 'Warning');
-    assert.match(onIngress.message ?? '', new RegExp(`Service ${ns}/secure: alb\\.ingress\\.kubernetes\\.io/auth-type: authentication .* is not implemented`));
+    assert.match(onIngress.message ?? '', new RegExp(`Service ${ns}/secure: alb\\.ingress\\.kubernetes\\.io/auth-idp-cognito is required when auth-type is cognito`));
     const onService = await waitFor('Warning Event on the Service', async () =>
-      (await admin.events.list(ns, { fieldSelector: 'involvedObject.name=secure,involvedObject.kind=Service' })).items.find((e) => e.reason === 'UnsupportedAnnotation'));
+      (await admin.events.list(ns, { fieldSelector: 'involvedObject.name=secure,involvedObject.kind=Service' })).items.find((e) => e.reason === 'InvalidAnnotation'));
     assert.equal(onService.type, 'Warning');
     assert.equal(onService.involvedObject.uid, svc.metadata?.uid);
-    assert.match(onService.message ?? '', /^alb\.ingress\.kubernetes\.io\/auth-type: authentication .*keep the Ingresses that route to this Service on the upstream controller$/);
+    assert.equal(onService.message, 'alb.ingress.kubernetes.io/auth-idp-cognito: is required when auth-type is cognito');
     assert.equal(readReconcileStatus((await admin.ingresses.get('secure', ns)) as Ingress)?.reason, 'FailedBuildModel');
     // nothing in AWS for it: the group's rules are as they were, no target group, no hostname
     assert.deepEqual(await rulesOf(lb.arn), rulesBefore);

@@ -3,6 +3,7 @@
 import type { RuleCondition } from '../../model/index.ts';
 import type { AnnotatedObject, Parsed } from './index.ts';
 import { array, at, checkedString, expected, fault, get, json, object, optString, reqObject, stringValues, type Obj } from './json.ts';
+import { MAX_CONDITION_REGEX, regexProblem } from './regex.ts';
 import { cidr, has, issue, PREFIX, readOne, show } from './values.ts';
 
 // Value rules from "Condition types for listener rules"
@@ -51,16 +52,32 @@ function queryValues(c: Obj): { key?: string; value: string }[] {
   });
 }
 
+/** fields whose condition takes regexValues (regular expressions) instead of wildcard values */
+const REGEX_FIELDS: readonly Field[] = ['host-header', 'path-pattern', 'http-header'];
+const regex = (v: string): string | undefined => regexProblem(v, MAX_CONDITION_REGEX);
+
+/** `values`, or `regexValues` (then `values` is empty): one of the two, as upstream and AWS demand */
+function valuesOrRegex(c: Obj, check: (s: string) => string | undefined): { values: string[]; regexValues?: string[] } {
+  const rawValues = get(c, 'values');
+  const rawRegex = get(c, 'regexValues');
+  const given = (v: unknown): boolean => v !== undefined && !(Array.isArray(v) && v.length === 0);
+  if (given(rawValues) && given(rawRegex)) fault(c.path, 'takes values or regexValues, not both');
+  if (rawRegex !== undefined && !given(rawValues)) return { values: [], regexValues: stringValues(c, 'regexValues', regex) };
+  return { values: stringValues(c, 'values', check) };
+}
+
 function condition(o: Obj): RuleCondition {
   const field = optString(o, 'field');
   if (field === undefined) fault(at(o.path, 'field'), `is required: one of ${FIELDS.join(', ')}`);
   if (!(FIELDS as string[]).includes(field)) expected(at(o.path, 'field'), `one of ${FIELDS.join(', ')}`, field);
   const f = field as Field;
   const c = reqObject(o, CONFIG_OF[f], `for field ${f}`);
-  if (get(c, 'regexValues') !== undefined) fault(at(c.path, 'regexValues'), 'is not supported; use values (with * and ? wildcards)');
+  if (!REGEX_FIELDS.includes(f) && get(c, 'regexValues') !== undefined) {
+    fault(at(c.path, 'regexValues'), `is not supported for field ${f}; only ${REGEX_FIELDS.join(', ')} take regular expressions (AWS limit)`);
+  }
   switch (f) {
-    case 'host-header': return { field: f, hostHeaderConfig: { values: stringValues(c, 'values', hostHeaderValue) } };
-    case 'path-pattern': return { field: f, pathPatternConfig: { values: stringValues(c, 'values', pathPatternValue) } };
+    case 'host-header': return { field: f, hostHeaderConfig: valuesOrRegex(c, hostHeaderValue) };
+    case 'path-pattern': return { field: f, pathPatternConfig: valuesOrRegex(c, pathPatternValue) };
     case 'http-request-method': return { field: f, httpRequestMethodConfig: { values: stringValues(c, 'values', METHOD) } };
     case 'source-ip': return { field: f, sourceIpConfig: { values: stringValues(c, 'values', cidr) } };
     case 'query-string': return { field: f, queryStringConfig: { values: queryValues(c) } };
@@ -68,7 +85,7 @@ function condition(o: Obj): RuleCondition {
       const name = optString(c, 'httpHeaderName');
       if (name === undefined || name === '') fault(at(c.path, 'httpHeaderName'), 'is required');
       if (!HEADER_NAME.test(name)) expected(at(c.path, 'httpHeaderName'), 'an HTTP header name of at most 40 token characters', name);
-      return { field: f, httpHeaderConfig: { httpHeaderName: name, values: stringValues(c, 'values', VISIBLE) } };
+      return { field: f, httpHeaderConfig: { httpHeaderName: name, ...valuesOrRegex(c, VISIBLE) } };
     }
   }
 }

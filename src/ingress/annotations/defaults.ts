@@ -1,6 +1,6 @@
 // Upstream's defaults, applied by the builder after group merging (an Exclusive value conflicts only
 // between members that set it, so "not set" must stay distinguishable from "set to the default").
-import type { IpAddressType, ProtocolVersion } from '../../model/index.ts';
+import { AUTHENTICATE_DEFAULTS, type IpAddressType, type ProtocolVersion } from '../../model/index.ts';
 
 export const DEFAULTS = {
   // scheme, SSL policy and target type default to the controller's flags (BuildConfig), not to constants here
@@ -22,4 +22,8 @@ export const DEFAULTS = {
   unhealthyThresholdCount: 2,
   successCodes: '200',
   successCodesGrpc: '12',
+  authScope: AUTHENTICATE_DEFAULTS.scope,
+  authSessionCookie: AUTHENTICATE_DEFAULTS.sessionCookieName,
+  authSessionTimeout: AUTHENTICATE_DEFAULTS.sessionTimeout,
+  authOnUnauthenticatedRequest: AUTHENTICATE_DEFAULTS.onUnauthenticatedRequest,
 } as const;

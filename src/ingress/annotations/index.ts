@@ -1,8 +1,9 @@
 // The annotation layer: every `alb.ingress.kubernetes.io/*` value is parsed and validated here, once,
 // into typed config. A bad value becomes an Issue naming the object, the annotation key and the
 // reason; nothing here throws. Files by family: values.ts (value shapes), json.ts (JSON walking),
-// load-balancer.ts, backend.ts, actions.ts, conditions.ts; defaults.ts holds upstream's defaults.
-import type { Issue, ObjectRef, ProtocolVersion, IpAddressType, Scheme, TargetType } from '../../model/index.ts';
+// load-balancer.ts, backend.ts, actions.ts, conditions.ts, transforms.ts, auth.ts (auth-* and jwt-validation);
+// regex.ts checks ALB's regular expressions; defaults.ts holds upstream's defaults.
+import type { Issue, ObjectRef, OnUnauthenticatedRequest, ProtocolVersion, IpAddressType, Scheme, TargetType } from '../../model/index.ts';
 
 export { PREFIX } from './values.ts';
 export { DEFAULTS } from './defaults.ts';
@@ -12,6 +13,8 @@ export {
 export { parseBackendAnnotations, BACKEND_TABLE } from './backend.ts';
 export { parseAction } from './actions.ts';
 export { parseConditions } from './conditions.ts';
+export { parseTransforms } from './transforms.ts';
+export { parseAuthAnnotations, parseJwtValidation, AUTH_TABLE, JWT_VALIDATION } from './auth.ts';
 
 /** an Ingress or a Service, as far as annotations go */
 export interface AnnotatedObject { readonly ref: ObjectRef; readonly annotations: Readonly<Record<string, string>> }
@@ -27,6 +30,21 @@ export interface IngressAnnotations {
   subnets?: string[]; securityGroups?: string[]; manageBackendSecurityGroupRules?: boolean; inboundCidrs?: string[]; prefixLists?: string[];
   listenPorts?: ListenPort[]; sslRedirect?: number;
   certificateArns?: string[]; sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
+  /** pathType ImplementationSpecific paths are regular expressions (less their leading "/") */
+  useRegexPathMatch?: boolean;
+}
+
+export interface CognitoIdp { userPoolArn: string; userPoolClientId: string; userPoolDomain: string; extraParams?: Record<string, string> }
+export interface OidcIdp {
+  issuer: string; authorizationEndpoint: string; tokenEndpoint: string; userInfoEndpoint: string;
+  /** the Secret in the Ingress's namespace holding clientID and clientSecret */
+  secretName: string; extraParams?: Record<string, string>;
+}
+
+/** auth-*: a backend Service's annotation wins over the Ingress's, key by key, when the rule forwards to that Service alone */
+export interface AuthAnnotations {
+  authType?: 'none' | 'cognito' | 'oidc'; idpCognito?: CognitoIdp; idpOidc?: OidcIdp;
+  onUnauthenticatedRequest?: OnUnauthenticatedRequest; scope?: string; sessionCookie?: string; sessionTimeout?: number;
 }
 
 /** Target-group level: a Service's annotation wins over the Ingress's, key by key. */

@@ -59,6 +59,7 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   sslPolicy: ['ssl-policy', refine(text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06'), sslPolicy)],
   loadBalancerAttributes: ['load-balancer-attributes', refine(stringMap(loadBalancerAttributeProblem), loadBalancerAttributesProblem)],
   tags: ['tags', tags],
+  useRegexPathMatch: ['use-regex-path-match', bool],
 };
 
 export function parseIngressAnnotations(ing: AnnotatedObject): Parsed<IngressAnnotations> {

@@ -27,6 +27,12 @@ function normalizeAction(a: unknown): unknown {
     const f = a.fixedResponseConfig;
     return { type: 'fixed-response', fixedResponseConfig: { statusCode: f.statusCode, contentType: f.contentType || undefined, messageBody: f.messageBody || undefined } };
   }
+  if (a.type === 'authenticate-oidc' && isPlainObject(a.authenticateOidcConfig)) {
+    // AWS never returns the client secret: the Secret it came from is ours to know, only the digests compare
+    const c = a.authenticateOidcConfig;
+    const digest = isPlainObject(c.clientSecret) ? c.clientSecret.digest : undefined;
+    return { type: a.type, authenticateOidcConfig: { ...c, clientSecret: { digest } } };
+  }
   return a;
 }
 
@@ -54,3 +60,7 @@ export const normalizeCertificates = (v: unknown): unknown => {
   const [first, ...rest] = v;
   return [first, ...rest.map((x) => canonicalJson(x)).sort()];
 };
+
+/** no transforms and an empty list are the same; a rule takes at most one of each type, so order is by type */
+export const normalizeTransforms = (v: unknown): unknown =>
+  (v === undefined ? [] : Array.isArray(v) ? [...v].sort((x, y) => canonicalJson(x).localeCompare(canonicalJson(y))) : v);

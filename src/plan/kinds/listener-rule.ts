@@ -34,7 +34,7 @@ import { diffFields, diffTags, inPlaceChange, type TagContext } from '../compare
 import type { Change, FieldDiff } from '../types.ts';
 import { canonicalJson, containsRef, containsUnknown, resolveRefs, type Resolver } from '../values.ts';
 import { Heap } from '../heap.ts';
-import { normalizeActions, normalizeConditions } from './actions.ts';
+import { normalizeActions, normalizeConditions, normalizeTransforms } from './actions.ts';
 
 export interface RulePlan {
   /** moves, then modifications (and unchanged rules), then creates: execute in this order */
@@ -43,8 +43,8 @@ export interface RulePlan {
   readonly deletes: readonly Change[];
 }
 
-const contentOf = (spec: Pick<ListenerRuleSpec, 'conditions' | 'actions'>): string =>
-  canonicalJson({ conditions: normalizeConditions(spec.conditions), actions: normalizeActions(spec.actions) });
+const contentOf = (spec: Pick<ListenerRuleSpec, 'conditions' | 'actions' | 'transforms'>): string =>
+  canonicalJson({ conditions: normalizeConditions(spec.conditions), actions: normalizeActions(spec.actions), transforms: normalizeTransforms(spec.transforms) });
 
 export const observedRuleSpec = (o: ObservedListenerRule): ListenerRuleSpec => ({ ...o.spec, tags: o.tags });
 
@@ -53,6 +53,7 @@ export function ruleContentDiffs(d: ListenerRuleSpec, o: ObservedListenerRule, r
     ...diffFields([
       { path: 'conditions', desired: d.conditions, observed: o.spec.conditions, normalize: normalizeConditions },
       { path: 'actions', desired: d.actions, observed: o.spec.actions, normalize: normalizeActions },
+      { path: 'transforms', desired: d.transforms, observed: o.spec.transforms, normalize: normalizeTransforms },
     ], resolve),
     ...diffTags(d.tags, o.tags, tags),
   ];
@@ -73,7 +74,7 @@ function pairRules(desired: readonly ListenerRule[], observed: readonly Observed
   const used = new Set<ObservedListenerRule>();
   const keyOf = new Map<ListenerRule, string | undefined>();
   for (const d of desired) {
-    const resolved = resolveRefs({ conditions: d.spec.conditions, actions: d.spec.actions }, resolve);
+    const resolved = resolveRefs({ conditions: d.spec.conditions, actions: d.spec.actions, transforms: d.spec.transforms }, resolve);
     keyOf.set(d, containsRef(resolved) || containsUnknown(resolved) ? undefined : contentOf(resolved));
   }
   const byContentAndPriority = new FirstUnused<string, ObservedListenerRule>(used);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src/cli/index.ts';
 import { parsePlanFlags, planCommand } from '../../../src/cli/plan-command.ts';
+import { oidcDigest } from '../../../src/k8s/oidc-secrets.ts';
 import { CONFIG_DEFAULTS, parseConfig, parseConfigFlags } from '../../../src/config/config.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -96,6 +97,58 @@ describe('aws-lb-controller plan (child process)', function () {
       { stdout: (t) => { stdout += t; }, stderr: () => {}, readStdin: async () => '' });
     assert.equal(code, 2);
     assert.match(stdout, /Notes:\n {2}Ingress default\/broken: certificate for shop\.example\.com: arn:aws:acm:\S+22222222 \(exact match/);
+  });
+
+  it('shows authenticate-oidc with the client ID and digest of a manifest Secret (never the secret), transforms and regexValues', async () => {
+    const manifest = `
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: { name: alb }
+spec: { controller: ingress.k8s.aws/alb }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: oidc, namespace: default, uid: 5f0c-uid }
+stringData: { clientID: client-1, clientSecret: do-not-print-me }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api, namespace: default }
+spec: { type: NodePort, ports: [{ port: 80, targetPort: 8080, nodePort: 30080, protocol: TCP }] }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: default
+  annotations:
+    alb.ingress.kubernetes.io/listen-ports: '[{"HTTPS": 443}]'
+    alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:us-east-1:123456789012:certificate/abc
+    alb.ingress.kubernetes.io/auth-type: oidc
+    alb.ingress.kubernetes.io/auth-idp-oidc: '{"issuer": "https://idp.example.com", "authorizationEndpoint": "https://idp.example.com/a", "tokenEndpoint": "https://idp.example.com/t", "userInfoEndpoint": "https://idp.example.com/u", "secretName": "oidc"}'
+    alb.ingress.kubernetes.io/transforms.api: '[{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [{"regex": "^/api/(.+)$", "replace": "/$1"}]}}]'
+    alb.ingress.kubernetes.io/conditions.api: '[{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Ver", "regexValues": ["^2[.]"]}}]'
+spec:
+  ingressClassName: alb
+  rules: [{ host: shop.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: api, port: { number: 80 } } } }] } }]
+`;
+    let stdout = '';
+    const code = await runCli(['plan', '-f', write('auth.yaml', manifest), '--cluster-name', 'demo', '--facts', FACTS, '-o', 'json'],
+      { stdout: (t) => { stdout += t; }, stderr: () => {}, readStdin: async () => '' });
+    assert.equal(code, 2, stdout);
+    assert.ok(!stdout.includes('do-not-print-me'), 'the client secret is not in the plan');
+    const plan = JSON.parse(stdout) as { plans: { changes: { kind: string; after?: { actions?: unknown[]; transforms?: unknown[]; conditions?: unknown[] } }[] }[] };
+    const rule = plan.plans.flatMap((x) => x.changes).find((c) => c.kind === 'ListenerRule')?.after;
+    assert.deepEqual(rule?.actions?.[0], {
+      type: 'authenticate-oidc',
+      authenticateOidcConfig: {
+        issuer: 'https://idp.example.com', authorizationEndpoint: 'https://idp.example.com/a', tokenEndpoint: 'https://idp.example.com/t', userInfoEndpoint: 'https://idp.example.com/u',
+        clientId: 'client-1', clientSecret: { secret: 'default/oidc', digest: oidcDigest('5f0c-uid', 'client-1', 'do-not-print-me') },
+        scope: 'openid', sessionCookieName: 'AWSELBAuthSessionCookie', sessionTimeout: 604800, onUnauthenticatedRequest: 'authenticate',
+      },
+    });
+    assert.deepEqual(rule?.transforms, [{ type: 'url-rewrite', urlRewriteConfig: { rewrites: [{ regex: '^/api/(.+)$', replace: '/$1' }] } }]);
+    assert.deepEqual(rule?.conditions?.find((c) => (c as { field: string }).field === 'http-header'), { field: 'http-header', httpHeaderConfig: { httpHeaderName: 'X-Ver', values: [], regexValues: ['^2[.]'] } });
   });
 
   it('ignores kinds it does not read and still plans the others', () => {

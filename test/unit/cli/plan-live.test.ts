@@ -1,6 +1,7 @@
 // `plan --live` in process: the AWS SDK clients run their whole middleware stack (retries, throttling,
 // the call counter) over a fake HTTP transport, so the test reads the real counter: zero writes, and exactly
 // the reads discovery and observation need. Flags, errors and --kubeconfig (over a fake KubeRest) too.
+import { oidcDigest } from '../../../src/k8s/oidc-secrets.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -314,6 +315,33 @@ describe('plan --live --kubeconfig (fake apiserver)', () => {
     const path = doc.plans.find((p) => p.stackId === 'default/path-based-ingress');
     assert.ok(path && !path.changes.some((c) => c.action === 'delete'));
     assert.equal(counter.total({ write: true }), 0);
+  });
+
+  it('reads an auth-idp-oidc Secret with one GET of that name and plans its client ID and digest, never the secret', async () => {
+    const ing = {
+      kind: 'Ingress', metadata: { name: 'web', namespace: 'default', annotations: {
+        'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS": 443}]', 'alb.ingress.kubernetes.io/certificate-arn': 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+        'alb.ingress.kubernetes.io/auth-type': 'oidc',
+        'alb.ingress.kubernetes.io/auth-idp-oidc': '{"issuer": "https://i.example.com", "authorizationEndpoint": "https://i.example.com/a", "tokenEndpoint": "https://i.example.com/t", "userInfoEndpoint": "https://i.example.com/u", "secretName": "oidc"}',
+      } },
+      spec: { ingressClassName: 'alb', rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 80 } } } }] } }] },
+    };
+    const objects = [...(await seedObjects()).filter((o) => o['kind'] === 'IngressClass'), ing,
+      { kind: 'Service', metadata: { name: 'api', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 8080, nodePort: 30080, protocol: 'TCP' }] } }];
+    const base = fakeRest(objects, []);
+    const secretPath = '/api/v1/namespaces/default/secrets/oidc';
+    const rest = { ...base, request: <T>(req: KubeRequest): Promise<T> => (req.path === secretPath
+      ? (base.seen.push(req), Promise.resolve({ metadata: { uid: 'u-1' }, data: { clientID: Buffer.from('client-1').toString('base64'), clientSecret: Buffer.from('live-secret').toString('base64') } } as T))
+      : base.request<T>(req)) };
+    const out = capture();
+    const code = await planCommand([...BASE, '--kubeconfig', 'unused', '-o', 'json'], out.io, deps(emptyAccount(), new CallCounter(), { kubeRest: rest }));
+    assert.equal(code, 2, out.stderr);
+    assert.ok(!out.stdout.includes('live-secret'));
+    assert.deepEqual(base.seen.filter((r) => r.path.includes('/secrets')).map((r) => `${r.method} ${r.path}`), [`GET ${secretPath}`], 'one GET of the named Secret, no list');
+    const doc = JSON.parse(out.stdout) as { plans: { changes: { kind: string; after?: { actions?: { authenticateOidcConfig?: { clientId: string; clientSecret: unknown } }[] } }[] }[] };
+    const oidc = doc.plans.flatMap((p) => p.changes).find((c) => c.kind === 'ListenerRule')?.after?.actions?.[0]?.authenticateOidcConfig;
+    assert.equal(oidc?.clientId, 'client-1');
+    assert.deepEqual(oidc?.clientSecret, { secret: 'default/oidc', digest: oidcDigest('u-1', 'client-1', 'live-secret') });
   });
 });
 

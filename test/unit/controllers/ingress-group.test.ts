@@ -178,7 +178,7 @@ describe('controllers: IngressGroup failure reporting', () => {
     assert.deepEqual([acquired, settled], [['ingress:shop'], []]);
   });
 
-  it('a backend Service asking for authentication: FailedBuildModel on each Ingress routing to it, one Warning Event on the Service, nothing in AWS', async () => {
+  it('a backend Service asking for authentication without its identity provider: FailedBuildModel on each Ingress routing to it, one Warning Event on the Service, nothing in AWS', async () => {
     kube.put('services', {
       metadata: { name: 'web', namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/auth-type': 'cognito' } },
       spec: { type: 'NodePort', ports: [{ port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }] },
@@ -188,11 +188,10 @@ describe('controllers: IngressGroup failure reporting', () => {
     await c.reconcile('shop');
     for (const name of ['a', 'b']) {
       assert.deepEqual(eventsOf(name).map((e) => [e.type, e.reason]), [['Warning', 'FailedBuildModel']]);
-      assert.match(eventsOf(name)[0]?.message ?? '', /Service shop\/web: alb\.ingress\.kubernetes\.io\/auth-type: authentication/);
+      assert.match(eventsOf(name)[0]?.message ?? '', /Service shop\/web: alb\.ingress\.kubernetes\.io\/auth-idp-cognito is required when auth-type is cognito/);
     }
-    assert.deepEqual(eventsOf('web').map((e) => [e.type, e.reason, e.message]), [['Warning', 'UnsupportedAnnotation',
-      'alb.ingress.kubernetes.io/auth-type: authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; '
-      + 'without it the backends would be served unauthenticated; remove it, or keep the Ingresses that route to this Service on the upstream controller']]);
+    assert.deepEqual(eventsOf('web').map((e) => [e.type, e.reason, e.message]), [['Warning', 'InvalidAnnotation',
+      'alb.ingress.kubernetes.io/auth-idp-cognito: is required when auth-type is cognito']]);
     // the stack is observed before the build (ADR 6): reads only
     assert.deepEqual(writesSeen(http), [], 'nothing but reads was sent to AWS');
   });

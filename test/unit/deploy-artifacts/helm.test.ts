@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../../src/config/index.ts';
-import { readLeaderElectionRules } from '../../../src/stand-ins/kube.ts';
+import { readLeaderElectionRules, readOidcSecretRules } from '../../../src/stand-ins/kube.ts';
 import { standInKubernetesVersion } from '../../../src/stand-ins/provision.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -188,6 +188,18 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(all(off, 'RoleBinding').length, 0);
       assert.ok(args(off).includes('--enable-leader-election=false'));
       assert.ok(all(off, 'ClusterRole').length === 1, 'the ClusterRole stays');
+    });
+
+    it('renders a Role and RoleBinding per oidcSecrets entry: get on that one Secret, in its namespace (ADR 0014); none by default', () => {
+      assert.equal(all(objs, 'Role').filter((r) => r.metadata.name.includes('-oidc-')).length, 0);
+      const granted = template('--set', 'clusterName=demo', '--set', 'oidcSecrets[0].namespace=team-a', '--set', 'oidcSecrets[0].name=oidc-client',
+        '--set', 'oidcSecrets[1].namespace=team-b', '--set', 'oidcSecrets[1].name=idp');
+      const roles = all(granted, 'Role').filter((r) => r.metadata.name.includes('-oidc-'));
+      assert.deepEqual(roles.map((r) => [r.metadata.namespace, r.rules]), [['team-a', readOidcSecretRules('oidc-client')], ['team-b', readOidcSecretRules('idp')]]);
+      assert.deepEqual(readOidcSecretRules('x'), [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['x'], verbs: ['get'] }]);
+      const bindings = all(granted, 'RoleBinding').filter((r) => r.metadata.name.includes('-oidc-'));
+      assert.deepEqual(bindings.map((b) => [b.metadata.namespace, b.roleRef.name, b.subjects]), roles.map((r) =>
+        [r.metadata.namespace, r.metadata.name, [{ kind: 'ServiceAccount', name: one(granted, 'ServiceAccount').metadata.name, namespace: NS }]]));
     });
 
     it('runs 2 replicas, hardened, with probes on the health port and soft anti-affinity on hostname', () => {

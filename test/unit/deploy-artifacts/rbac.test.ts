@@ -18,6 +18,7 @@ const CHART_FILES = path.join(ROOT, 'helm/aws-lb-controller/files');
 const RUN_COMMAND = path.join(ROOT, 'src/cli/run-command.ts');
 const SAMPLE = path.join(ROOT, 'test/fixtures/rbac-scan/sample.ts');
 const LEASES = 'coordination.k8s.io|leases|';
+const SECRETS = '|secrets|';
 
 interface PolicyRule { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }
 
@@ -133,11 +134,20 @@ describe('deploy artifacts: RBAC rules vs the Kubernetes calls in the code', fun
       }
       const granted = grants(rules);
       assert.equal(granted.length, new Set(granted).size, 'no combination is granted twice');
-      const want = derived.filter((k) => !k.startsWith(LEASES));
+      const want = derived.filter((k) => !k.startsWith(LEASES) && !k.startsWith(SECRETS));
       const where = (k: string): string => scan.uses.filter((u) => useKey(u) === k).map((u) => u.at).join(', ');
       assert.deepEqual(want.filter((k) => !granted.includes(k)).map((k) => `${k} (${where(k)})`), [], 'requested by the code, not granted');
       assert.deepEqual(sorted(granted).filter((k) => !want.includes(k)), [], 'granted, but nothing in the code requests it');
       assert.ok(!granted.some((k) => k.startsWith(LEASES)), 'no Lease access cluster-wide');
+      assert.ok(!granted.some((k) => k.startsWith(SECRETS)), 'no Secret access cluster-wide');
+    });
+
+    it('OIDC Secret Role (files/oidc-secret-rules.yaml): the Secret verbs the code uses, each limited to the one Secret named', () => {
+      const rules = readRules('oidc-secret-rules.yaml');
+      const used = derived.filter((k) => k.startsWith(SECRETS));
+      assert.deepEqual(used, ['|secrets|get'], 'the controller only gets Secrets by name');
+      assert.deepEqual(sorted(grants(rules)), used);
+      for (const r of rules) assert.deepEqual(r.resourceNames, ['<secret-name>'], 'the placeholder the chart and the end-to-end tests replace');
     });
 
     it('leader-election Role (files/leader-election-rules.yaml): the Lease verbs the code uses, all but create limited to the one Lease', () => {

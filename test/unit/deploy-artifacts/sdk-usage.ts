@@ -143,8 +143,11 @@ export const IMPLIED: Readonly<Record<string, readonly string[]>> = {
   // tags given in the create call itself are authorized as a tagging action on the new resource
   'elasticloadbalancing:CreateLoadBalancer': ['elasticloadbalancing:AddTags', 'iam:CreateServiceLinkedRole'],
   'elasticloadbalancing:CreateTargetGroup': ['elasticloadbalancing:AddTags'],
-  'elasticloadbalancing:CreateListener': ['elasticloadbalancing:AddTags'],
-  'elasticloadbalancing:CreateRule': ['elasticloadbalancing:AddTags'],
+  'elasticloadbalancing:CreateListener': ['elasticloadbalancing:AddTags', 'cognito-idp:DescribeUserPoolClient'],
+  'elasticloadbalancing:CreateRule': ['elasticloadbalancing:AddTags', 'cognito-idp:DescribeUserPoolClient'],
+  // an authenticate-cognito action is checked against its user pool client with the caller's rights (upstream's policy allows it too)
+  'elasticloadbalancing:ModifyListener': ['cognito-idp:DescribeUserPoolClient'],
+  'elasticloadbalancing:ModifyRule': ['cognito-idp:DescribeUserPoolClient'],
   'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
 };
 

@@ -23,10 +23,11 @@ describe('deploy/convert (SDK shapes → model specs)', () => {
 
   it('orders actions by Order and leaves out types the model lacks', () => {
     const actions = fromSdkActions([
-      { Type: 'forward', Order: 2, TargetGroupArn: 'arn:tg' },
+      { Type: 'forward', Order: 3, TargetGroupArn: 'arn:tg' },
       { Type: 'authenticate-oidc', Order: 1 },
+      { Type: 'some-future-type' as 'forward', Order: 2 },
     ]);
-    assert.deepEqual(actions.map((a) => a.type), ['forward']);
+    assert.deepEqual(actions.map((a) => a.type), ['authenticate-oidc', 'forward']);
   });
 
   it('reads conditions from legacy Values', () => {

@@ -159,6 +159,15 @@ describe('AWS limits: one rule, one action, one target group', () => {
     assert.match(one(r.issues).reason, /wildcards: 6; ALB rule condition wildcards \(\* and \?\): at most 5 per rule/);
   });
 
+  it('condition values: regexValues count as values, and their * and ? are not wildcards', () => {
+    const host = (n: number): { field: 'host-header'; hostHeaderConfig: { values: string[] } } =>
+      ({ field: 'host-header', hostHeaderConfig: { values: Array.from({ length: n }, (_, i) => `h${i}.example.com`) } });
+    const regex = (...regexValues: string[]) => ({ field: 'path-pattern' as const, pathPatternConfig: { values: [], regexValues } });
+    assert.match(ruleConditionsProblem([host(3), regex('^/a', '^/b', '^/c')]) ?? '', /condition values: host-header 3, path-pattern 3, in all 6; ALB rule condition values: at most 5 per rule/);
+    assert.equal(ruleConditionsProblem([host(2), regex('^/a', '^/b', '^/c')]), undefined);
+    assert.equal(ruleConditionsProblem([regex('^/a*b*c*d*e*f?$')]), undefined);
+  });
+
   it('a rule takes one source-ip condition, not two', () => {
     assert.equal(ruleConditionsProblem([
       { field: 'source-ip', sourceIpConfig: { values: ['10.0.0.0/8'] } }, { field: 'source-ip', sourceIpConfig: { values: ['192.168.0.0/16'] } },

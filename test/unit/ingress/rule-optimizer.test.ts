@@ -45,6 +45,10 @@ describe('ingress rule optimizer', () => {
       ['later rule without paths under a path rule', [paths('/a')], [hosts('a.com')], false],
       ['earlier rule with another condition covers nothing', [paths('/*'), method], [paths('/x')], false],
       ['a later rule with extra conditions is still covered', [paths('/*')], [paths('/x'), method], true],
+      ['an earlier rule with a regex path covers nothing', [{ field: 'path-pattern', pathPatternConfig: { values: [], regexValues: ['^/a'] } }], [paths('/x')], false],
+      ['an earlier rule with a regex host covers nothing', [{ field: 'host-header', hostHeaderConfig: { values: [], regexValues: ['^a'] } }], [hosts('a.com')], false],
+      ['a later regex path is covered by /* only', [paths('/*')], [{ field: 'path-pattern', pathPatternConfig: { values: [], regexValues: ['^/a'] } }], true],
+      ['a later regex path is not covered by a wildcard path', [paths('/a*')], [{ field: 'path-pattern', pathPatternConfig: { values: [], regexValues: ['^/a'] } }], false],
     ];
     for (const [name, earlier, later, want] of rows) it(name, () => assert.equal(covers(earlier, later), want));
   });
@@ -136,6 +140,9 @@ describe('ingress rule optimizer', () => {
       fc.uniqueArray(fc.constantFrom('a.com', 'b.com', 'c.com'), { minLength: 1, maxLength: 3 }).map((v) => hosts(...v)),
       fc.uniqueArray(fc.constantFrom('/*', '/x', '/y', '/x/*'), { minLength: 1, maxLength: 3 }).map((v) => paths(...v)),
       fc.constant(method),
+      // regexValues: a redirect with one shadows nothing; a rule with one is covered by "/*" or no path only
+      fc.constantFrom<RuleCondition>({ field: 'path-pattern', pathPatternConfig: { values: [], regexValues: ['^/x'] } },
+        { field: 'host-header', hostHeaderConfig: { values: [], regexValues: ['^a\\.com$'] } }),
     );
     const action = fc.constantFrom(forward, toHttps, redirect({ host: 'a.com' }), redirect({ path: '/x' }), redirect({ port: '8443' }));
     const rules = fc.array(fc.record({ conditions: fc.array(condition, { maxLength: 3 }), actions: action.map((a) => [a]) }), { maxLength: 25 });

@@ -19,22 +19,16 @@ const sgRules = (r: ReturnType<typeof buildStacks>): readonly SecurityGroupRule[
   findResource(one(r.stacks), 'SecurityGroup', 'ManagedLBSecurityGroup')?.spec.ingress ?? [];
 const sources = (rules: readonly SecurityGroupRule[]): string[] => rules.map((x) => `${x.fromPort}:${x.cidrIpv4 ?? x.cidrIpv6 ?? x.prefixListId}`);
 
-describe('ingress builder: a backend Service with refused annotations', () => {
-  it('auth-type: cognito on the Service leaves the Ingress routing to it out, naming the Service and the key; nothing is built for it', () => {
+describe('ingress builder: a backend Service with bad auth annotations', () => {
+  it('a bad auth-idp-cognito on the Service leaves the Ingress routing to it out, naming the Service and the key; nothing is built for it', () => {
     const api = service('api', { annotations: { [A('auth-type')]: 'cognito', [A('auth-idp-cognito')]: '{"userPoolARN":"arn:x"}' } });
     const r = buildStacks(snapshot({ ingresses: [web()], services: [api] }), FACTS, CONFIG);
     assert.deepEqual(r.stacks, [], 'a lone Ingress with errors keeps whatever it has: no stack is planned');
     assert.deepEqual(r.groups[0]?.excluded, ['default/web']);
     const onIngress = r.issues.filter((i) => i.object.kind === 'Ingress');
-    assert.deepEqual(onIngress.map((i) => [i.field, i.code]), [
-      ['spec.rules[0].http.paths[0].backend', 'UnsupportedServiceAnnotation'],
-      ['spec.rules[0].http.paths[0].backend', 'UnsupportedServiceAnnotation'],
-    ]);
-    assert.match(onIngress[0]?.reason ?? '', /^Service default\/api: alb\.ingress\.kubernetes\.io\/auth-type: authentication .* not implemented; .*remove it, or keep the Ingresses that route to this Service on the upstream controller$/);
-    assert.match(onIngress[1]?.reason ?? '', /^Service default\/api: alb\.ingress\.kubernetes\.io\/auth-idp-cognito: authentication/);
-    assert.deepEqual(r.issues.filter((i) => i.object.kind === 'Service').map((i) => [i.object.name, i.field, i.code]).sort(), [
-      ['api', A('auth-idp-cognito'), 'UnsupportedAnnotation'], ['api', A('auth-type'), 'UnsupportedAnnotation'],
-    ]);
+    assert.deepEqual(onIngress.map((i) => [i.field, i.code]), [['spec.rules[0].http.paths[0].backend', 'InvalidServiceAnnotation']]);
+    assert.match(onIngress[0]?.reason ?? '', /^Service default\/api: alb\.ingress\.kubernetes\.io\/auth-idp-cognito: userPoolARN: expected a user pool ARN/);
+    assert.deepEqual(r.issues.filter((i) => i.object.kind === 'Service').map((i) => [i.object.name, i.field, i.code]), [['api', A('auth-idp-cognito'), 'InvalidAnnotation']]);
   });
 
   it('in a group, only the member routing to that Service is left out', () => {

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { flagUsage } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
-import { BACKEND_TABLE, INGRESS_TABLE } from '../../../src/ingress/annotations/index.ts';
+import { AUTH_TABLE, BACKEND_TABLE, INGRESS_TABLE, JWT_VALIDATION } from '../../../src/ingress/annotations/index.ts';
 import {
   ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, OWN_FLAGS, SERVICE_KEYS, UPSTREAM_KEYS, annotationKey, isHarmless, keyMatches,
   refuses, serviceAnnotationKey,
@@ -74,17 +74,19 @@ describe('registry of upstream keys', () => {
     assert.ok(mc);
     for (const v of ['false', 'False', 'FALSE', 'f', 'F', '0', ' false ']) assert.ok(isHarmless(mc, v), v);
     for (const v of ['true', 'no', '']) assert.ok(refuses(mc, v), v);
+    const shield = annotationKey(`${ANNOTATION_PREFIX}shield-advanced-protection`);
+    assert.ok(shield && !refuses(shield, 'false') && refuses(shield, 'true'));
     const auth = annotationKey(`${ANNOTATION_PREFIX}auth-type`);
-    assert.ok(auth && !refuses(auth, 'none') && refuses(auth, 'None') && refuses(auth, 'oidc'));
+    assert.ok(auth && !refuses(auth, 'oidc'), 'an implemented key refuses nothing');
   });
 
   it('lists as implemented exactly the annotations the parsers read', () => {
-    const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
-    for (const extra of ['actions.<name>', 'conditions.<name>']) parsed.add(ANNOTATION_PREFIX + extra);
+    const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
+    for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION]) parsed.add(ANNOTATION_PREFIX + extra);
     parsed.add('kubernetes.io/ingress.class');
     const implemented = ANNOTATION_KEYS.filter((k) => k.status === 'implemented');
     assert.deepEqual(implemented.map((k) => k.key).sort(), [...parsed].sort());
-    const fromService = new Set(Object.values(BACKEND_TABLE).map(([s]) => ANNOTATION_PREFIX + s));
+    const fromService = new Set([...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
     for (const k of implemented) assert.equal(k.source === 'Service, Ingress', fromService.has(k.key), k.key);
   });
 
@@ -129,8 +131,9 @@ describe('registry of upstream keys vs docs', () => {
 
   it('docs/annotations.md documents every implemented annotation in its tables or sections, and only those', () => {
     const doc = read('docs/annotations.md');
-    const documented = new Set([...tableKeys(doc, 'Load balancer and listener annotations'), ...tableKeys(doc, 'Target group annotations (Service first, then Ingress)')]);
-    for (const heading of ['actions.<name>', 'conditions.<name>']) {
+    const documented = new Set([...tableKeys(doc, 'Load balancer and listener annotations'), ...tableKeys(doc, 'Target group annotations (Service first, then Ingress)'),
+      ...tableKeys(doc, 'Authentication annotations (Service first, then Ingress)')]);
+    for (const heading of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', 'use-regex-path-match', 'jwt-validation']) {
       assert.ok(doc.includes(`\n## \`${heading}\`\n`), heading);
       documented.add(heading);
     }
