@@ -3,6 +3,13 @@
 // desired targets from the caches and registers / deregisters the difference in batches. It never reads or
 // writes the load balancer, its listeners or rules. Also: finalizer elbv2.k8s.aws/resources (targets are
 // deregistered before a binding goes) and pod readiness-gate conditions from target health.
+// Checkpoints (ADR 0005): a reconcile that leaves every target in place records a hash of the target group, the
+// desired targets and the networking rules, in memory and in the binding's elbv2.k8s.aws/checkpoint annotation
+// (upstream's key, this controller's own hash). A later reconcile, the periodic resync and a restarted controller
+// skip DescribeTargetHealth while the hash is unchanged and no readiness gate waits; pods that changed while the
+// controller was down change the hash. The annotation is removed before any target is registered or deregistered,
+// so a crash in between never leaves a checkpoint that claims what AWS does not hold. Hand edits of the targets
+// are found by the drift rotation, which reads each target group again within the drift budget.
 // A binding with multiClusterTargetGroup is refused (Warning Event, no AWS call) until target ownership is tracked:
 // reconciling it would deregister the targets other clusters registered in the same target group.
 import { createHash } from 'node:crypto';
@@ -14,13 +21,14 @@ import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.t
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
 import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
-import { setPodCondition } from '../k8s/status.ts';
+import { patchAnnotations, setPodCondition, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION } from '../k8s/status.ts';
 import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type TargetGroupBinding } from '../k8s/types.ts';
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
 import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { DriftEntry } from './drift-rotation.ts';
 import { NetworkingSync, type NetworkingSyncDeps } from './networking-sync.ts';
 
 /** the readiness-gate condition type of a binding, as upstream */
@@ -73,6 +81,13 @@ export function gateCondition(type: string, health: TargetHealthReport | undefin
 const checkpointOf = (arn: string, targets: readonly DesiredTarget[], networking: unknown): string =>
   createHash('sha256').update(JSON.stringify([arn, targets, networking ?? null])).digest('hex');
 
+/** the checkpoint a binding carries (its annotation), if any */
+const persistedCheckpoint = (t: TargetGroupBinding): string | undefined => t.metadata?.annotations?.[TGB_CHECKPOINT_ANNOTATION];
+
+/** the readiness-gate index of pods: "namespace/conditionType" of each of this controller's gates */
+const gatesOf = (p: Pod): string[] => (p.spec?.readinessGates ?? [])
+  .filter((g) => g.conditionType.startsWith(READINESS_GATE_PREFIX)).map((g) => `${p.metadata?.namespace ?? ''}/${g.conditionType}`);
+
 const hasNetworkingRules = (t: TargetGroupBinding): boolean => (t.spec.networking?.ingress?.length ?? 0) > 0;
 
 /** the field that makes a binding refused, named in its Event */
@@ -103,6 +118,8 @@ export class TargetGroupBindingController {
   readonly #hadNetworking = new Set<string>();
   /** whether a networking pass was asked for since start (the first catches rules left by bindings deleted meanwhile) */
   #networkingPrimed = false;
+  /** bindings the drift rotation asked to read again */
+  readonly #driftDue = new Set<string>();
 
   constructor(deps: TargetGroupBindingDeps) {
     this.#d = deps;
@@ -144,11 +161,28 @@ export class TargetGroupBindingController {
     return this.#d.informers.targetGroupBindings.list().map(objectKey).sort();
   }
 
+  /** the drift rotation asks for `key`'s targets to be read again at its next reconcile */
+  markDriftDue(key: string): void {
+    this.#driftDue.add(key);
+  }
+
+  /** every live binding, with what a drift check of it costs (one DescribeTargetHealth), for the drift rotation */
+  driftEntries(): DriftEntry[] {
+    return this.#d.informers.targetGroupBindings.list()
+      .filter((t) => !t.metadata?.deletionTimestamp && !t.spec.multiClusterTargetGroup && t.spec.targetGroupARN)
+      .map((t) => ({ controller: 'targetGroupBinding' as const, key: objectKey(t), cost: 1 }));
+  }
+
   register(queue: WorkQueue): void {
     const i = this.#d.informers;
     const tgbs = i.targetGroupBindings;
     tgbs.addIndex('service', (t) => [`${t.metadata?.namespace ?? ''}/${t.spec?.serviceRef?.name ?? ''}`]);
     tgbs.addIndex('targetType', (t) => [t.spec?.targetType ?? 'instance']);
+    i.endpointSlices.addIndex('service', (s) => {
+      const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+      return svc ? [`${s.metadata?.namespace ?? ''}/${svc}`] : [];
+    });
+    i.pods.addIndex('readinessGate', gatesOf);
     const add = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
     const forService = (ns: string, name: string): string[] => tgbs.byIndex('service', `${ns}/${name}`).map(objectKey);
 
@@ -161,6 +195,7 @@ export class TargetGroupBindingController {
       delete: (t) => {
         const key = objectKey(t);
         this.#checkpoints.delete(key);
+        this.#driftDue.delete(key);
         // gone without our cleanup (finalizer removed by hand): its rules still go
         if (this.#hadNetworking.delete(key)) this.#networking?.request();
       },
@@ -238,28 +273,70 @@ export class TargetGroupBindingController {
       await this.#d.events.warning(tgb, 'BackendNotFound', desired.problem);
     }
     const checkpoint = checkpointOf(arn, desired.targets, tgb.spec.networking);
-    // a user-driven change with nothing new for this binding costs no AWS call; the periodic resync always checks
-    if (item?.priority !== 'resync' && this.#checkpoints.get(key) === checkpoint) return;
-    this.#checkpoints.delete(key);
+    const drift = this.#driftDue.delete(key);
+    const resync = item?.priority === 'resync';
+    // this process's checkpoint, or (after a restart) the binding's; nothing read while it holds and no gate waits
+    if (!drift && (this.#checkpoints.get(key) ?? persistedCheckpoint(tgb)) === checkpoint && !this.#gateWaiting(tgb)) {
+      this.#checkpoints.set(key, checkpoint);
+      this.#d.metrics.stackReads.inc({ controller: 'targetGroupBinding', read: 'checkpoint' });
+      if (hasNetworkingRules(tgb)) this.#hadNetworking.add(key);
+      // the resync and the first reconcile after start still let the node security-group rules be checked
+      if (resync || !this.#networkingPrimed) this.#requestNetworking(key, hasNetworkingRules(tgb), resync);
+      return;
+    }
+    // until this reconcile succeeds, nothing is known of what is registered
+    this.#checkpoints.set(key, '');
     let result: Awaited<ReturnType<typeof reconcileTargets>>;
     try {
-      result = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets });
+      result = await reconcileTargets({
+        elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets,
+        beforeWrite: () => this.#dropCheckpoint(tgb),
+      });
     } catch (err) {
       const message = `reconciling the targets of ${arn}: ${failureMessage(err)}`;
       this.#log.warn('targets not reconciled', { binding: key, error: message });
       await this.#d.events.warning(tgb, 'FailedReconcile', message);
       throw err;
     }
+    this.#d.metrics.stackReads.inc({ controller: 'targetGroupBinding', read: 'full' });
     if (result.registered) this.#d.metrics.targetChanges.inc({ operation: 'register' }, result.registered);
     if (result.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, result.deregistered);
     if (result.registered || result.deregistered) {
       this.#log.info('targets reconciled', { binding: key, registered: result.registered, deregistered: result.deregistered, targets: desired.targets.length });
     }
-    this.#requestNetworking(key, hasNetworkingRules(tgb), item?.priority === 'resync');
+    this.#requestNetworking(key, hasNetworkingRules(tgb), resync);
     const pending = await this.#updateGates(tgb, result.health);
     if (pending > 0) return { requeueAfterMs: this.#d.readinessRequeueMs ?? 5_000 };
     // the writes succeeded, so AWS now holds exactly the desired set: no confirming read is needed
     this.#checkpoints.set(key, checkpoint);
+    await this.#keepCheckpoint(tgb, checkpoint);
+  }
+
+  /** whether a pod carrying this binding's readiness gate still waits for it (its target's health is then needed) */
+  #gateWaiting(tgb: TargetGroupBinding): boolean {
+    const type = readinessGateType(tgb.metadata?.name ?? '');
+    return this.#d.informers.pods.byIndex('readinessGate', `${tgb.metadata?.namespace ?? ''}/${type}`)
+      .some((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.find((c) => c.type === type)?.status !== 'True');
+  }
+
+  /** the checkpoint goes before targets change: a crash before the new one is written then costs one read, never a wrong skip */
+  async #dropCheckpoint(tgb: TargetGroupBinding): Promise<void> {
+    if (persistedCheckpoint(tgb) === undefined) return;
+    await patchAnnotations(this.#d.kube.targetGroupBindings, tgb, { [TGB_CHECKPOINT_ANNOTATION]: null, [TGB_CHECKPOINT_TIMESTAMP_ANNOTATION]: null });
+  }
+
+  async #keepCheckpoint(tgb: TargetGroupBinding, checkpoint: string): Promise<void> {
+    if (persistedCheckpoint(tgb) === checkpoint) return;
+    try {
+      const current = this.#d.informers.targetGroupBindings.getByKey(objectKey(tgb)) ?? tgb;
+      if (current.metadata?.deletionTimestamp) return;
+      await patchAnnotations(this.#d.kube.targetGroupBindings, current, {
+        [TGB_CHECKPOINT_ANNOTATION]: checkpoint, [TGB_CHECKPOINT_TIMESTAMP_ANNOTATION]: String(Math.floor(Date.now() / 1000)),
+      });
+    } catch (err) {
+      // only a restart's cost depends on it: the targets are then read once
+      this.#log.warn('could not write the checkpoint', { binding: objectKey(tgb), error: errorMessage(err) });
+    }
   }
 
   /**
@@ -295,7 +372,7 @@ export class TargetGroupBindingController {
     if (!svc) return { targets: [], problem: `Service ${ns}/${tgb.spec.serviceRef.name} not found` };
     const nodeReady = (name: string): string | undefined => i.nodes.get(name)?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     if (tgb.spec.targetType === 'ip') {
-      const slices = i.endpointSlices.list(ns).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === svc.metadata?.name);
+      const slices = i.endpointSlices.byIndex('service', `${ns}/${svc.metadata?.name ?? ''}`);
       const cidrs = this.#d.vpcCidrs?.();
       return ipTargets({
         service: svc as unknown as V1Service,
@@ -318,8 +395,7 @@ export class TargetGroupBindingController {
     const type = readinessGateType(tgb.metadata?.name ?? '');
     const ns = tgb.metadata?.namespace ?? 'default';
     let pending = 0;
-    for (const pod of this.#d.informers.pods.list(ns)) {
-      if (!(pod.spec?.readinessGates ?? []).some((g) => g.conditionType === type)) continue;
+    for (const pod of this.#d.informers.pods.byIndex('readinessGate', `${ns}/${type}`)) {
       const cond = health === 'allTrue'
         ? { type, status: 'True' as const, reason: 'Elb.TargetGroupBindingDeleted', message: 'The TargetGroupBinding is gone; the gate no longer applies' }
         : gateCondition(type, health.find((h) => h.id === pod.status?.podIP));
@@ -341,6 +417,7 @@ export class TargetGroupBindingController {
    */
   async #cleanup(tgb: TargetGroupBinding): Promise<ReconcileResult> {
     const key = objectKey(tgb);
+    const known = this.#checkpoints.get(key) ?? persistedCheckpoint(tgb);
     this.#checkpoints.delete(key);
     const needsPass = this.#hadNetworking.has(key) || hasNetworkingRules(tgb);
     if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) {
@@ -352,7 +429,7 @@ export class TargetGroupBindingController {
       if (tgb.spec.multiClusterTargetGroup) {
         this.#log.info('refused multi-cluster binding released without deregistering', { binding: key });
       } else {
-        if (arn) await this.#deregisterAll(key, arn);
+        if (arn) await this.#deregisterAll(key, arn, this.#registeredPerCheckpoint(tgb, arn, known));
         if (needsPass) await this.#networking?.without(key);
       }
       await this.#updateGates(tgb, 'allTrue');
@@ -367,9 +444,28 @@ export class TargetGroupBindingController {
     this.#log.info('binding cleaned up', { binding: key });
   }
 
-  async #deregisterAll(key: string, arn: string): Promise<void> {
+  /** the targets registered, when the binding's checkpoint matches its desired targets now (no read needed) */
+  #registeredPerCheckpoint(tgb: TargetGroupBinding, arn: string, known: string | undefined): readonly DesiredTarget[] | undefined {
+    if (known === undefined || known === '') return undefined;
+    const desired = this.#desired(tgb);
+    return !desired.problem && checkpointOf(arn, desired.targets, tgb.spec.networking) === known ? desired.targets : undefined;
+  }
+
+  /**
+   * deregisters every target: those the checkpoint names without reading (one DeregisterTargets), else whatever
+   * DescribeTargetHealth lists; a target group already gone has nothing registered
+   */
+  async #deregisterAll(key: string, arn: string, registered: readonly DesiredTarget[] | undefined): Promise<void> {
+    const run = (known: readonly DesiredTarget[] | undefined) => reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [], ...(known ? { registered: known } : {}) });
     try {
-      const r = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [] });
+      let r: Awaited<ReturnType<typeof reconcileTargets>>;
+      try {
+        r = await run(registered);
+      } catch (err) {
+        // a target the checkpoint named is not there (deregistered by hand): read what is
+        if (!registered || meansNothingRegistered(err)) throw err;
+        r = await run(undefined);
+      }
       if (r.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, r.deregistered);
     } catch (err) {
       if (!meansNothingRegistered(err)) throw err;

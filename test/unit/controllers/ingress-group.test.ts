@@ -11,6 +11,7 @@ import { ApplyError } from '../../../src/deploy/apply.ts';
 import { kubeClientsFor } from '../../../src/k8s/client.ts';
 import { ManualClock } from '../../../src/k8s/clock.ts';
 import { EventRecorder } from '../../../src/k8s/events.ts';
+import { WorkQueue } from '../../../src/k8s/queue.ts';
 import { createInformers, type InformerSet } from '../../../src/k8s/informer.ts';
 import { RECONCILE_STATUS_ANNOTATION } from '../../../src/k8s/status.ts';
 import type { DiscoveredFacts } from '../../../src/model/index.ts';
@@ -63,10 +64,13 @@ describe('controllers: IngressGroup failure reporting', () => {
 
   const controller = (discovery: FactsSource): IngressGroupController => {
     const clients = kubeClientsFor(kube);
-    return new IngressGroupController({
+    const c = new IngressGroupController({
       config, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery,
       events: new EventRecorder({ events: clients.events, component: 'ingress' }), metrics: new ControllerMetrics(), log: silentLogger,
     });
+    // the index of Ingresses fills from the informers' handlers (the cached objects are replayed as adds)
+    c.register(new WorkQueue());
+    return c;
   };
   const eventsOf = (name: string): { type: string; reason: string; message: string }[] =>
     [...kube.store.values()]

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { flagUsage } from '../../../src/config/config.ts';
+import { flagUsage, OWN_FLAGS } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
 import { BACKEND_TABLE, INGRESS_TABLE } from '../../../src/ingress/annotations/index.ts';
 import {
@@ -79,8 +79,10 @@ describe('registry of upstream keys', () => {
     for (const k of implemented) assert.equal(k.source === 'Service, Ingress', fromService.has(k.key), k.key);
   });
 
-  it('lists as implemented exactly the flags the flag parser accepts', () => {
-    assert.deepEqual(FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => `--${k.key}`).sort(), flagUsage().map((f) => f.flag).sort());
+  it('lists as implemented exactly the flags the flag parser accepts, but for the flags this controller adds', () => {
+    const upstream = FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => `--${k.key}`);
+    assert.deepEqual([...upstream, ...OWN_FLAGS.map((f) => `--${f}`)].sort(), flagUsage().map((f) => f.flag).sort());
+    for (const f of OWN_FLAGS) assert.equal(FLAG_KEYS.find((k) => k.key === f), undefined, `--${f} is upstream's: give it a row in the registry instead`);
   });
 
   it('gives every gate upstream\'s default, and the config the same gates', () => {
@@ -136,5 +138,6 @@ describe('registry of upstream keys vs docs', () => {
     const doc = read('docs/flags.md');
     const documented = ['AWS and cluster', 'Ingress handling', 'Process, leader election and servers'].flatMap((h) => tableKeys(doc, h));
     assert.deepEqual(documented.sort(), FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => `--${k.key}`).sort());
+    assert.deepEqual(tableKeys(doc, 'Flags upstream does not have').sort(), OWN_FLAGS.map((f) => `--${f}`).sort());
   });
 });
