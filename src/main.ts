@@ -1,17 +1,6 @@
-// Composition root for the command line: wires process streams into the CLI and sets the exit code.
+// Composition root for the command line (`npx aws-lb-controller`, `npm run demo`): every command, loaded on use.
+// The container image runs src/controller.ts instead (ADR 0005).
 import { runCli } from './cli/index.ts';
-import type { Io } from './cli/io.ts';
+import { processIo } from './cli/io.ts';
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-const io: Io = {
-  stdout: (text) => { process.stdout.write(text); },
-  stderr: (text) => { process.stderr.write(text); },
-  readStdin,
-};
-
-process.exitCode = await runCli(process.argv.slice(2), io);
+process.exitCode = await runCli(process.argv.slice(2), processIo);

@@ -24,9 +24,9 @@ import { parseMetrics } from '../server/metrics.ts';
 import { TAG_CLUSTER } from '../model/tags.ts';
 import { EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../stand-ins/backends.ts';
+import { CONTROLLER_NODE_FLAGS, controllerBundle } from '../../scripts/build/controller-bundle.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const MAIN_TS = join(REPO_ROOT, 'src', 'main.ts');
 export const EXAMPLES_DIR = join(REPO_ROOT, 'examples', 'seed');
 
 export const DEMO_USAGE = `Usage: aws-lb-controller demo [--exit] [--timeout SECONDS]
@@ -84,7 +84,8 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
   const [mPort, hPort] = [await freePort(), await freePort()];
   mkdirSync(dirname(o.logFile), { recursive: true });
   const fd = openSync(o.logFile, 'a');
-  const args = [MAIN_TS, 'run',
+  // the image's entry, bundled as the image bundles it (ADR 0005): what the demo, the tests and the benchmark run
+  const args = [...CONTROLLER_NODE_FLAGS, await controllerBundle(), 'run',
     `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`, `--aws-region=${o.region}`, `--aws-vpc-id=${o.vpcId}`,
     `--aws-api-endpoints=elasticloadbalancing=${o.awsEndpoint},ec2=${o.awsEndpoint},acm=${o.awsEndpoint},tagging=${o.awsEndpoint}`,
     `--metrics-bind-addr=127.0.0.1:${mPort}`, `--health-probe-bind-addr=127.0.0.1:${hPort}`,

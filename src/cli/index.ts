@@ -1,20 +1,26 @@
 // Command dispatch: `aws-lb-controller <command> [flags]`. Each command returns its exit code.
-import { EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
-import { planCommand, PLAN_USAGE } from './plan-command.ts';
-import { runCommand, RUN_USAGE } from './run-command.ts';
-import { demoCommand, DEMO_USAGE } from './demo-command.ts';
+// Commands load on use: `run` (the controller) never loads the planner's renderers, the demo or the stand-ins.
+import { EXIT_ERROR, EXIT_OK, invoke, type Io, type LoadedCommand } from './io.ts';
 
 export interface Command {
   readonly summary: string;
-  readonly usage: string;
-  readonly run: (args: readonly string[], io: Io) => Promise<number>;
+  readonly load: () => Promise<LoadedCommand>;
 }
 
 /** the command table; `run` is also what a bare `aws-lb-controller [--flags]` runs */
 export const commands: Record<string, Command> = {
-  plan: { summary: 'print the AWS changes the controller would make for a set of manifests', usage: PLAN_USAGE, run: planCommand },
-  run: { summary: 'run the controller (the default command)', usage: RUN_USAGE, run: runCommand },
-  demo: { summary: 'run the controller against local stand-ins (moto + kube-apiserver) and print the result', usage: DEMO_USAGE, run: demoCommand },
+  plan: {
+    summary: 'print the AWS changes the controller would make for a set of manifests',
+    load: async () => { const m = await import('./plan-command.ts'); return { usage: m.PLAN_USAGE, run: m.planCommand }; },
+  },
+  run: {
+    summary: 'run the controller (the default command)',
+    load: async () => { const m = await import('./run-command.ts'); return { usage: m.RUN_USAGE, run: m.runCommand }; },
+  },
+  demo: {
+    summary: 'run the controller against local stand-ins (moto + kube-apiserver) and print the result',
+    load: async () => { const m = await import('./demo-command.ts'); return { usage: m.DEMO_USAGE, run: m.demoCommand }; },
+  },
 };
 
 function help(): string {
@@ -33,22 +39,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return EXIT_OK;
   }
   // own keys only: "toString" or "constructor" is not a command
-  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (!command) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
     io.stderr(`error: unknown command "${name}"\n\n${help()}`);
     return EXIT_ERROR;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(command.usage);
-    return EXIT_OK;
-  }
-  try {
-    return await command.run(rest, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`error: ${e.message}\n`);
-      return EXIT_ERROR;
-    }
-    throw e;
-  }
+  return invoke(await entry.load(), rest, io);
 }

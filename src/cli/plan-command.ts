@@ -2,7 +2,7 @@
 // apply, per IngressGroup, with every Ingress error and decision. Exit 0 = no changes, 2 = changes, 1 = errors.
 import { parseArgs } from 'node:util';
 import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, type Config } from '../config/config.ts';
-import { buildStacks, type BuildConfig, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
+import { buildStacks, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
 import { formatIssue, objectName, type Issue, type Note } from '../model/issues.ts';
 import { emptyObservedState } from '../model/observed.ts';
 import { hasChanges, planStack, renderJson, renderLegend, renderText, type Plan } from '../plan/index.ts';
@@ -34,6 +34,9 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --default-tags K=V,...      tags added to every AWS resource
       --external-managed-tags K,… tag keys managed outside the controller (never added or removed)
       --feature-gates NAME=BOOL,… upstream's feature gates (docs/flags.md); the ones the build consults apply
+      --disable-ingress-class-annotation[=true|false]
+      --disable-ingress-group-name-annotation[=true|false]
+                                  refuse new uses of these annotations, as \`run\` does (default false)
 
 Live (read-only: only Describe/List calls; the calls made are counted and printed at the end):
       --live                      discover the facts and read the observed state from AWS (not with --facts/--observed)
@@ -82,6 +85,8 @@ const OPTIONS = {
   'default-tags': { type: 'string' },
   'external-managed-tags': { type: 'string' },
   'feature-gates': { type: 'string' },
+  'disable-ingress-class-annotation': { type: 'string' },
+  'disable-ingress-group-name-annotation': { type: 'string' },
   live: { type: 'boolean', default: false },
   'aws-region': { type: 'string' },
   'aws-vpc-id': { type: 'string' },
@@ -92,7 +97,11 @@ const OPTIONS = {
 
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
-  'default-tags', 'external-managed-tags', 'feature-gates', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
+  'default-tags', 'external-managed-tags', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+  'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
+
+/** shared boolean flags: alone they mean true (as for `run`); `=false` turns them off */
+const SHARED_BOOLEANS = new Set(['--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation']);
 
 /** plan's older names for `run`'s flags */
 const ALIASES: Readonly<Record<string, (typeof SHARED)[number]>> = { 'default-scheme': 'default-load-balancer-scheme' };
@@ -130,7 +139,8 @@ function parseShared(values: Readonly<Record<string, string | undefined>>, env: 
 export function parsePlanFlags(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): PlanFlags {
   let parsed: Record<string, string | boolean | undefined>;
   try {
-    ({ values: parsed } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
+    const spelled = args.map((a) => (SHARED_BOOLEANS.has(a) ? `${a}=true` : a));
+    ({ values: parsed } = parseArgs({ args: spelled, options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -203,11 +213,21 @@ interface PlanInputs {
   readonly bindingsOf?: (stackId: string) => ObservedStack['bindings'];
 }
 
+/** each observed stack's load balancer DNS name: with it the builder tells members deployed already (ADR 6) */
+function deployedLoadBalancers(observed: ReadonlyMap<string, ObservedStack>): DeployedLoadBalancers {
+  const out = new Map<string, string>();
+  for (const [id, o] of observed) {
+    const dns = o.state.loadBalancers[0]?.dnsName;
+    if (typeof dns === 'string' && dns !== '') out.set(id, dns);
+  }
+  return out;
+}
+
 async function fileInputs(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   const snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
   const facts = flags.facts ? await loadFacts(flags.facts) : {};
   const observed = flags.observed ? await loadObserved(flags.observed) : new Map<string, ObservedStack>();
-  return { snapshot, built: (deps.buildStacks ?? buildStacks)(snapshot, facts, flags.config), observed };
+  return { snapshot, built: (deps.buildStacks ?? buildStacks)(snapshot, facts, flags.config, deployedLoadBalancers(observed)), observed };
 }
 
 async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource, io: Io, deps: PlanDeps): Promise<PlanInputs> {
@@ -221,8 +241,9 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
     snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
   }
   const build = deps.buildStacks ?? buildStacks;
-  const { built } = await source.build((facts) => build(snapshot, facts, flags.config));
   const observed = await source.observe(flags.config.clusterName);
+  const deployed = deployedLoadBalancers(observed);
+  const { built } = await source.build((facts) => build(snapshot, facts, flags.config, deployed));
   return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 

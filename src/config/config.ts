@@ -34,6 +34,10 @@ export interface Config {
   readonly awsApiThrottle: readonly ApiThrottleRule[];
   /** --ingress-class (alb): the legacy kubernetes.io/ingress.class value we manage; "" also manages class-less Ingresses */
   readonly ingressClass: string;
+  /** --disable-ingress-class-annotation (false): new uses of the legacy kubernetes.io/ingress.class annotation are refused */
+  readonly disableIngressClassAnnotation: boolean;
+  /** --disable-ingress-group-name-annotation (false): new uses of alb.ingress.kubernetes.io/group.name are refused */
+  readonly disableIngressGroupNameAnnotation: boolean;
   /** --watch-namespace: a single namespace; undefined (the default) watches all namespaces */
   readonly watchNamespace: string | undefined;
   /** --default-tags k=v,…: added to every AWS resource created; reserved keys are rejected */
@@ -95,6 +99,8 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   awsMaxRetries: 10,
   awsApiThrottle: [],
   ingressClass: 'alb',
+  disableIngressClassAnnotation: false,
+  disableIngressGroupNameAnnotation: false,
   watchNamespace: undefined,
   defaultTags: {},
   externalManagedTags: [],
@@ -254,6 +260,10 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'aws-max-retries': { kind: 'value', usage: 'SDK retries per call (10)', apply: integer('aws-max-retries', 0, 100, (n, d) => { d.awsMaxRetries = n; }) },
   'aws-api-throttle': { kind: 'value', usage: 'serviceID:operationRegex=rate:burst,… client-side limits', apply: applyThrottle },
   'ingress-class': { kind: 'value', usage: 'ingress class this controller manages (alb)', apply: (v, d) => { d.ingressClass = v.trim(); return undefined; } },
+  'disable-ingress-class-annotation': { kind: 'bool', usage: 'refuse new uses of the kubernetes.io/ingress.class annotation (false)',
+    apply: boolean('disable-ingress-class-annotation', (b, d) => { d.disableIngressClassAnnotation = b; }) },
+  'disable-ingress-group-name-annotation': { kind: 'bool', usage: 'refuse new uses of the group.name annotation (false)',
+    apply: boolean('disable-ingress-group-name-annotation', (b, d) => { d.disableIngressGroupNameAnnotation = b; }) },
   'watch-namespace': { kind: 'value', usage: 'a single namespace to watch (default all)', apply: (v, d) => {
     if (v === '') { d.watchNamespace = undefined; return undefined; }
     if (!DNS_LABEL.test(v) || v.length > 63) return `--watch-namespace must be a namespace name (lower-case DNS label), got "${v}"`;
@@ -445,10 +455,13 @@ export function builderSettings(c: Config): {
   readonly clusterName: string; readonly ingressClass: string; readonly defaultScheme: Config['defaultLoadBalancerScheme'];
   readonly defaultTargetType: Config['defaultTargetType']; readonly defaultSslPolicy: string; readonly defaultTags: Readonly<Record<string, string>>;
   readonly featureGates: FeatureGates;
+  readonly disableIngressClassAnnotation: boolean; readonly disableIngressGroupNameAnnotation: boolean;
 } {
   return Object.freeze({
     clusterName: c.clusterName,
     ingressClass: c.ingressClass,
+    disableIngressClassAnnotation: c.disableIngressClassAnnotation,
+    disableIngressGroupNameAnnotation: c.disableIngressGroupNameAnnotation,
     defaultScheme: c.defaultLoadBalancerScheme,
     defaultTargetType: c.defaultTargetType,
     defaultSslPolicy: c.defaultSslPolicy,

@@ -11,14 +11,14 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
+import { ApplyError, applyPlan } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf, isAwsError } from '../aws/errors.ts';
 import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stackCheckpoint, type StackIdentity } from '../deploy/checkpoint.ts';
 import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
 import { observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
 import {
   buildStacks, classifyIngress, groupMembers, groupsOfFinalizers, groupIdString, optionalFactsNeeded, referencedServices,
-  type BuildConfig, type BuildResult, type Grouping, type IngressGroup, type Snapshot,
+  type BuildConfig, type BuildResult, type DeployedLoadBalancers, type Grouping, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { EventRecorder } from '../k8s/events.ts';
@@ -73,6 +73,9 @@ export interface GroupReconcileReport {
 }
 
 export type StackRead = 'full' | 'checkpoint' | 'deletion';
+
+/** Event reason on a member that kept a value or host another member asked for (ADR 6) */
+export const CONFLICTING_MEMBER_REFUSED = 'ConflictingMemberRefused';
 
 /** an update worth a reconcile: more than status, resourceVersion, managed fields, our own annotations or finalizers */
 export function ingressChanged(old: Ingress, next: Ingress): boolean {
@@ -306,12 +309,12 @@ export class IngressGroupController {
   }
 
   /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
-  async #buildWithFacts(snapshot: Snapshot): Promise<BuildResult> {
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<BuildResult> {
     const { discovery, config } = this.#d;
-    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config);
+    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config, deployed);
     const need = optionalFactsNeeded(first.stacks);
     if (!need.certificates && !need.securityGroups) return first;
-    return buildStacks(snapshot, await discovery.discoverFacts(need), config);
+    return buildStacks(snapshot, await discovery.discoverFacts(need), config, deployed);
   }
 
   /** the inventory for a reconcile: a resync pass shares one listed after it began; other reconciles take one under a minute old */
@@ -344,9 +347,23 @@ export class IngressGroupController {
         throw err;
       }
     }
-    // 2. build this group alone, from the members' and leavers' objects
+    // 2. the group's entry in the inventory first: which members are deployed already (their status shows this load
+    //    balancer) decides who keeps a contested value (ADR 6); then build this group alone, from the members' and
+    //    leavers' objects
+    const memberKeys = group.members.map((m) => m.key);
+    let inventory = await step('reading the load balancer from AWS', memberKeys, () => this.#inventoryFor(key, item));
+    let entry = inventory.stack(key);
+    let lbDnsName = this.#knownDnsName(key, entry);
+    if (lbDnsName === undefined && entry.loadBalancerArns.length > 0) {
+      // changed by an apply whose outcome this process no longer holds: list again for its description
+      this.#inventory.invalidate();
+      inventory = await step('reading the load balancer from AWS', memberKeys, () => this.#inventory.get());
+      entry = inventory.stack(key);
+      lbDnsName = this.#knownDnsName(key, entry);
+    }
+    const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = await step('discovering AWS resources', group.members.map((m) => m.key), () => this.#buildWithFacts(restricted));
+    const built = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
     const issuesOf = (ingKey: string): Issue[] => {
@@ -359,23 +376,24 @@ export class IngressGroupController {
       if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
     }
     await this.#reportServices(built.issues);
+    for (const c of outcome?.contests ?? []) {
+      const holder = this.#d.informers.ingresses.getByKey(c.holder);
+      if (holder) await events.warning(holder, CONFLICTING_MEMBER_REFUSED, `Ingress ${c.newcomer} asked for ${c.what} in group ${key}; this Ingress was in the group first and keeps it, so ${c.newcomer} is left out`);
+    }
     if (!outcome || outcome.blocked || !stack) {
       return { key, members: [], excluded, changes: 0 };
     }
 
-    // 3. the inventory entry and the checkpoint: an unchanged stack with no drift check due is not read further
-    const inventory = await step('reading the load balancer from AWS', outcome.members, () => this.#inventoryFor(key, item));
+    // 3. the checkpoint: an unchanged stack with no drift check due is not read further
     const bindings = this.#d.informers.targetGroupBindings.byIndex('stack', key);
     const settings = { clusterName: config.clusterName, externalManagedTags: config.externalManagedTags };
     const identityNow = (entry: StackInventory): StackIdentity => observedIdentity(entry, bindings
       .filter((t) => !deleting(t)).map((t: TargetGroupBinding) => bindingIdentity(t.metadata?.namespace ?? '', t.metadata?.name ?? '', t.spec.targetGroupARN ?? '')));
-    let entry = inventory.stack(key);
     const checkpoint = stackCheckpoint(stack, identityNow(entry), settings);
     const holder = this.#d.informers.ingresses.getByKey(outcome.members[0] ?? '');
     if (!this.#driftDue.has(key) && this.#unchanged(key, checkpoint, entry, holder)) {
-      const record = this.#records.get(key) as GroupRecord;
       this.#d.metrics.stackReads.inc({ controller: 'ingress', read: 'checkpoint' });
-      const dnsName = entry.listed?.loadBalancers[0]?.DNSName?.toLowerCase() ?? record.dnsName;
+      const dnsName = lbDnsName;
       await this.#writeBack(current(outcome.members), stack, dnsName, false);
       await this.#releaseLeavers(outcome.inactive, group.finalizer, dnsName);
       return { key, members: outcome.members, excluded, changes: 0, ...(dnsName ? { dnsName } : {}), read: 'checkpoint' };
@@ -439,6 +457,12 @@ export class IngressGroupController {
     // what this group's status entries show: its load balancer now, or the one it just deleted
     await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers[0]?.dnsName);
     return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read };
+  }
+
+  /** the DNS name of the stack's load balancer: as listed, else as the last successful reconcile of it left it */
+  #knownDnsName(key: string, entry: StackInventory): string | undefined {
+    if (entry.loadBalancerArns.length === 0) return undefined;
+    return entry.listed?.loadBalancers[0]?.DNSName?.toLowerCase() ?? this.#records.get(key)?.dnsName;
   }
 
   /**

@@ -10,13 +10,15 @@ import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices, withDefaultTags } from './context.ts';
 import { type IngressGroup, groupMembers } from './group.ts';
-import { emptyState, type GroupState, tryAdd, validateGroup } from './merge.ts';
+import { addMember, conflictsOf, emptyState, type GroupState, validateGroup } from './merge.ts';
 import { normalizeSnapshot } from './normalize.ts';
-import type { BuildConfig, BuildResult, GroupOutcome, Snapshot } from './snapshot.ts';
+import type { BuildConfig, BuildResult, Contest, DeployedLoadBalancers, GroupOutcome, Snapshot } from './snapshot.ts';
 import { compareStrings, dedupe, gateOn, issue } from './snapshot.ts';
 import { MIN_AZS, resolveSubnets } from './subnets.ts';
+import { compareSeniority, firstBecause, pinnedGroups, refusedUses, type Seniority, seniorityOf } from './tenancy.ts';
 
-export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig): BuildResult {
+/** `deployed`: each stack's load balancer DNS name as AWS reports it, to tell members deployed already (ADR 6). */
+export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, config: BuildConfig, deployed: DeployedLoadBalancers = new Map()): BuildResult {
   const snapshot = normalizeSnapshot(rawSnapshot);
   const grouping = groupMembers(snapshot, config);
   const services = indexServices(snapshot.services);
@@ -26,7 +28,8 @@ export function buildStacks(rawSnapshot: Snapshot, facts: DiscoveredFacts, confi
   const groups: GroupOutcome[] = [];
   for (const m of grouping.ungrouped) issues.push(...m.issues);
   for (const g of grouping.groups) {
-    const ctx: BuildContext = { config, facts, snapshot, group: g.id, stackId: g.key, services };
+    const dns = deployed.get(g.key);
+    const ctx: BuildContext = { config, facts, snapshot, group: g.id, stackId: g.key, services, ...(dns !== undefined ? { loadBalancerDnsName: dns } : {}) };
     const r = buildGroup(ctx, g);
     issues.push(...r.issues);
     notes.push(...r.notes);
@@ -49,19 +52,24 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
   const ctx = snapshot === rawCtx.snapshot ? rawCtx : { ...rawCtx, snapshot, services: indexServices(snapshot.services) };
   const issues: Issue[] = [];
   const notes: Note[] = [];
+  const contests: Contest[] = [];
   const outcome = (members: readonly string[], blocked: boolean): GroupOutcome => ({
     id: g.key, explicit: g.id.explicit, finalizer: g.finalizer, members,
     excluded: g.members.map((m) => m.key).filter((k) => !members.includes(k)),
     inactive: g.inactive.map((i) => `${i.metadata?.namespace || 'default'}/${i.metadata?.name ?? ''}`),
-    blocked,
+    blocked, contests: dedupe(contests),
   });
   if (g.members.length === 0) {
     return { stack: { id: g.key, members: [], resources: [] }, issues, notes, outcome: outcome([], false) };
   }
 
-  // 1. each member on its own
+  // 1. each member on its own, with the uses only a member deployed already may keep (ADR 6)
+  const seniority = new Map<string, Seniority>(g.members.map((m) => [m.key, seniorityOf(m, g.finalizer, ctx.loadBalancerDnsName)]));
+  const pinned = pinnedGroups(ctx.snapshot);
   const compiled: MemberContribution[] = [];
-  for (const m of g.members) {
+  for (const raw of g.members) {
+    const refused = refusedUses(raw, seniority.get(raw.key)?.deployed ?? false, ctx.config, pinned);
+    const m = refused.length > 0 ? { ...raw, issues: [...raw.issues, ...refused] } : raw;
     const sink: Sink = { issues: [], notes: [] };
     const c = compileMember(ctx, m, sink);
     issues.push(...sink.issues);
@@ -69,19 +77,37 @@ export function buildGroup(rawCtx: BuildContext, g: IngressGroup): GroupBuild {
     if (c) compiled.push(c);
   }
 
-  // 2. merge in group order; whole-group checks may reject more members, then merge again without them
+  // 2. who joins is decided in order of seniority, never by group.order: the member in the group first keeps a
+  //    contested value or host. Whole-group checks may reject more members, then the merge runs again without them.
+  const senior = (c: MemberContribution): Seniority => seniority.get(c.member.key) ?? { key: c.member.key, deployed: false };
+  const bySeniority = [...compiled].sort((a, b) => compareSeniority(senior(a), senior(b)));
   const rejected = new Set<string>();
   let state: GroupState = emptyState();
   for (let round = 0; round <= compiled.length; round++) {
     state = emptyState();
-    for (const c of compiled) {
+    for (const c of bySeniority) {
       if (rejected.has(c.member.key)) continue;
-      const conflicts = tryAdd(state, c, g.key);
-      if (conflicts.length > 0) { issues.push(...conflicts); rejected.add(c.member.key); }
+      const holder = (key: string): string => {
+        const first = seniority.get(key) ?? { key, deployed: false };
+        return `Ingress ${key}, in group ${g.key} first (${firstBecause(first, senior(c))})`;
+      };
+      const conflicts = conflictsOf(state, c, holder);
+      if (conflicts.length === 0) { addMember(state, c); continue; }
+      issues.push(...conflicts.map((x) => x.issue));
+      contests.push(...conflicts.map((x) => ({ newcomer: c.member.key, holder: x.holder, what: x.what })));
+      rejected.add(c.member.key);
     }
     const late = validateGroup(state);
     if (late.size === 0) break;
     for (const [key, found] of late) { issues.push(...found); rejected.add(key); }
+  }
+  // the stack is built from the accepted members in group order: group.order orders their rules
+  const accepted = new Set(state.accepted.map((c) => c.member.key));
+  state = emptyState();
+  for (const c of compiled) if (accepted.has(c.member.key)) addMember(state, c);
+  for (const x of dedupe(contests)) {
+    const holder = g.members.find((m) => m.key === x.holder);
+    if (holder) notes.push({ object: holder.ref, subject: `group ${g.key}`, message: `keeps ${x.what} against Ingress ${x.newcomer}, which is left out (it came later)` });
   }
   const members = state.accepted.map((c) => c.member.key);
   if (members.length === 0) return { issues, notes, outcome: outcome([], true) };

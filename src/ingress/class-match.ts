@@ -29,7 +29,11 @@ export function matchIngressClass(rawIng: V1Ingress, rawSnapshot: Snapshot, conf
   const legacy = ing.metadata?.annotations?.[ANNOTATION_LEGACY_CLASS];
   if (legacy !== undefined) {
     const wanted = config.ingressClass === '' ? 'alb' : config.ingressClass;
-    return legacy === wanted ? { ours: true, issues: [] } : notOurs(`annotation ${ANNOTATION_LEGACY_CLASS}=${legacy}`);
+    if (legacy !== wanted) return notOurs(`annotation ${ANNOTATION_LEGACY_CLASS}=${legacy}`);
+    // the legacy annotation never bypasses IngressClassParams: an IngressClass of ours by that name applies in full;
+    // without one it matches with no parameters, as upstream
+    const cls = snapshot.ingressClasses.find((c) => c.metadata?.name === legacy);
+    return cls?.spec?.controller === ALB_CONTROLLER ? matchClass(ing, cls, snapshot, ANNOTATION_LEGACY_CLASS) : { ours: true, issues: [] };
   }
   const className = ing.spec?.ingressClassName;
   if (className !== undefined && className !== '') {

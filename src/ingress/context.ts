@@ -15,6 +15,8 @@ export interface BuildContext {
   readonly stackId: string;
   /** Services by "namespace/name" */
   readonly services: ReadonlyMap<string, V1Service>;
+  /** the DNS name of the group's load balancer as AWS reports it; absent when none is known (ADR 6) */
+  readonly loadBalancerDnsName?: string;
 }
 
 /** Collects a member's Issues and Notes while it is compiled. */

@@ -1,6 +1,6 @@
 // The Ingress → Stack builder (pure). Annotation parsing lives in ./annotations/.
 export { buildStacks, buildGroup } from './build.ts';
-export type { Snapshot, BuildConfig, BuildResult, GroupOutcome, IngressClassParamsObject } from './snapshot.ts';
+export type { Snapshot, BuildConfig, BuildResult, GroupOutcome, Contest, DeployedLoadBalancers, IngressClassParamsObject } from './snapshot.ts';
 export { ingressKey, ingressRef, isDeleting } from './snapshot.ts';
 export { matchIngressClass, selectorMatches, ALB_CONTROLLER, ANNOTATION_LEGACY_CLASS, ANNOTATION_DEFAULT_CLASS } from './class-match.ts';
 export type { ClassMatch } from './class-match.ts';

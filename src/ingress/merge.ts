@@ -1,10 +1,11 @@
-// Group merge: members are added one by one in group order; a member whose values conflict with the
-// members accepted before it is rejected with its own Issues, and the others go on.
+// Group merge: members are offered one by one in order of seniority (tenancy.ts); a member whose values conflict
+// with the members accepted before it is rejected with its own Issues, and the others go on.
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
 import type { Excl, MemberContribution } from './build-member.ts';
-import { dedupe, issue } from './snapshot.ts';
+import { issue } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
+import { HostPathClaims } from './tenancy.ts';
 
 interface Owned<T> { readonly excl: Excl<T>; readonly by: string }
 
@@ -30,9 +31,17 @@ export interface GroupState {
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
   readonly lbAttributes: Map<string, { value: string; by: string }>;
+  readonly claims: HostPathClaims;
 }
 
-export const emptyState = (): GroupState => ({ accepted: [], ports: new Map(), tags: new Map(), lbAttributes: new Map() });
+export const emptyState = (): GroupState => ({ accepted: [], ports: new Map(), tags: new Map(), lbAttributes: new Map(), claims: new HostPathClaims() });
+
+/** Why a member cannot join the accepted ones: its Issue, the member holding the value, and what was asked for. */
+export interface Conflict {
+  readonly issue: Issue;
+  readonly holder: string;
+  readonly what: string;
+}
 
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
@@ -42,49 +51,63 @@ const EXCL_LABELS: Record<ExclKey, string> = {
   securityGroups: 'security groups', sslRedirect: 'ssl-redirect port',
 };
 
-/** Adds a member if it agrees with the accepted ones; otherwise returns its Issues and leaves `state` unchanged. */
-export function tryAdd(state: GroupState, c: MemberContribution, groupKey: string): Issue[] {
+/**
+ * Where `c` disagrees with the accepted members. `holder(key)` names the member that set a value first, for the
+ * message (e.g. "Ingress a/b, in group g first (deployed already)").
+ */
+export function conflictsOf(state: GroupState, c: MemberContribution, holder: (key: string) => string): Conflict[] {
   const ref = c.member.ref;
-  const issues: Issue[] = [];
-  const earlier = (by: string) => `set by Ingress ${by} earlier in group ${groupKey}`;
+  const out: Conflict[] = [];
+  /** `reason(h)`: the sentence after `what`, naming the holder h */
+  const add = (field: string, code: string, what: string, by: string, reason: (h: string) => string) =>
+    out.push({ issue: issue(ref, field, code, `${what} ${reason(holder(by))}`), holder: by, what });
   for (const k of Object.keys(EXCL_LABELS) as ExclKey[]) {
     const mine = c[k] as Excl<unknown> | undefined;
     const theirs = state[k] as Owned<unknown> | undefined;
     if (mine && theirs && mine.canonical !== theirs.excl.canonical) {
-      issues.push(issue(ref, mine.field, 'ConflictingValue',
-        `${EXCL_LABELS[k]} ${show(mine.value)} conflicts with ${show(theirs.excl.value)} ${earlier(theirs.by)}`));
+      add(mine.field, 'ConflictingValue', `${EXCL_LABELS[k]} ${show(mine.value)}`, theirs.by, (h) => `conflicts with ${show(theirs.excl.value)} set by ${h}`);
     }
   }
   for (const [port, pc] of c.ports) {
     const mp = state.ports.get(port);
     if (!mp) continue;
     if (mp.protocol !== pc.protocol) {
-      issues.push(issue(ref, `${PREFIX}listen-ports`, 'ConflictingValue', `port ${port} is ${pc.protocol} here but ${mp.protocol} for Ingress ${mp.protocolBy} earlier in group ${groupKey}`));
+      add(`${PREFIX}listen-ports`, 'ConflictingValue', `port ${port} as ${pc.protocol}`, mp.protocolBy, (h) => `conflicts with ${mp.protocol} set by ${h}`);
       continue;
     }
-    if (pc.sslPolicy && mp.sslPolicy && pc.sslPolicy.canonical !== mp.sslPolicy.excl.canonical) {
-      issues.push(issue(ref, pc.sslPolicy.field, 'ConflictingValue', `SSL policy ${show(pc.sslPolicy.value)} for port ${port} conflicts with ${show(mp.sslPolicy.excl.value)} ${earlier(mp.sslPolicy.by)}`));
+    const policy = mp.sslPolicy;
+    if (pc.sslPolicy && policy && pc.sslPolicy.canonical !== policy.excl.canonical) {
+      add(pc.sslPolicy.field, 'ConflictingValue', `SSL policy ${show(pc.sslPolicy.value)} for port ${port}`, policy.by, (h) => `conflicts with ${show(policy.excl.value)} set by ${h}`);
     }
-    if (pc.inboundCidrs && mp.inboundCidrs && pc.inboundCidrs.canonical !== mp.inboundCidrs.excl.canonical) {
-      issues.push(issue(ref, pc.inboundCidrs.field, 'ConflictingValue', `inbound CIDRs ${show(pc.inboundCidrs.value)} for port ${port} conflict with ${show(mp.inboundCidrs.excl.value)} ${earlier(mp.inboundCidrs.by)}`));
+    const cidrs = mp.inboundCidrs;
+    if (pc.inboundCidrs && cidrs && pc.inboundCidrs.canonical !== cidrs.excl.canonical) {
+      add(pc.inboundCidrs.field, 'ConflictingValue', `inbound CIDRs ${show(pc.inboundCidrs.value)} for port ${port}`, cidrs.by, (h) => `conflict with ${show(cidrs.excl.value)} set by ${h}`);
     }
-    if (pc.prefixLists && mp.prefixLists && pc.prefixLists.canonical !== mp.prefixLists.excl.canonical) {
-      issues.push(issue(ref, pc.prefixLists.field, 'ConflictingValue', `prefix lists ${show(pc.prefixLists.value)} for port ${port} conflict with ${show(mp.prefixLists.excl.value)} ${earlier(mp.prefixLists.by)}`));
+    const lists = mp.prefixLists;
+    if (pc.prefixLists && lists && pc.prefixLists.canonical !== lists.excl.canonical) {
+      add(pc.prefixLists.field, 'ConflictingValue', `prefix lists ${show(pc.prefixLists.value)} for port ${port}`, lists.by, (h) => `conflict with ${show(lists.excl.value)} set by ${h}`);
     }
     if (c.defaultActions && mp.defaultActions) {
-      issues.push(issue(ref, 'spec.defaultBackend', 'ConflictingDefaultBackend', `port ${port} already has the default backend of Ingress ${mp.defaultActions.by}; a listener takes one default backend`));
+      add('spec.defaultBackend', 'ConflictingDefaultBackend', `a default backend for port ${port}`, mp.defaultActions.by, (h) => `conflicts with the one set by ${h}; a listener has one default backend`);
     }
   }
   for (const [key, value] of Object.entries(c.tags)) {
     const t = state.tags.get(key);
-    if (t && t.value !== value) issues.push(issue(ref, c.tagsField, 'ConflictingValue', `tag ${key}=${show(value)} conflicts with ${key}=${show(t.value)} ${earlier(t.by)}`));
+    if (t && t.value !== value) add(c.tagsField, 'ConflictingValue', `tag ${key}=${show(value)}`, t.by, (h) => `conflicts with ${key}=${show(t.value)} set by ${h}`);
   }
   for (const [key, value] of Object.entries(c.lbAttributes)) {
     const t = state.lbAttributes.get(key);
-    if (t && t.value !== value) issues.push(issue(ref, c.lbAttributesField, 'ConflictingValue', `load balancer attribute ${key}=${show(value)} conflicts with ${show(t.value)} ${earlier(t.by)}`));
+    if (t && t.value !== value) add(c.lbAttributesField, 'ConflictingValue', `load balancer attribute ${key}=${show(value)}`, t.by, (h) => `conflicts with ${show(t.value)} set by ${h}`);
   }
-  if (issues.length > 0) return dedupe(issues);
+  for (const t of state.claims.takenBy(c)) {
+    add(t.source, 'ConflictingHostPath', `host ${t.host} path ${t.path} on port ${t.port}`, t.holder,
+      (h) => `is served by ${h}; a rule from another namespace cannot take it over`);
+  }
+  return out;
+}
 
+/** Adds a member that has no conflicts with the accepted ones (see conflictsOf). */
+export function addMember(state: GroupState, c: MemberContribution): void {
   const by = c.member.key;
   for (const k of Object.keys(EXCL_LABELS) as ExclKey[]) {
     const mine = c[k] as Excl<never> | undefined;
@@ -101,8 +124,8 @@ export function tryAdd(state: GroupState, c: MemberContribution, groupKey: strin
   }
   for (const [key, value] of Object.entries(c.tags)) if (!state.tags.has(key)) state.tags.set(key, { value, by });
   for (const [key, value] of Object.entries(c.lbAttributes)) if (!state.lbAttributes.has(key)) state.lbAttributes.set(key, { value, by });
+  state.claims.add(c);
   state.accepted.push(c);
-  return [];
 }
 
 /** Checks that need the whole group; returns Issues keyed by the member to reject. */

@@ -30,6 +30,27 @@ export interface BuildConfig {
   readonly defaultTags: Readonly<Record<string, string>>;
   /** --feature-gates; a gate not given has upstream's default */
   readonly featureGates?: Readonly<Partial<Record<FeatureGateName, boolean>>>;
+  /** --disable-ingress-group-name-annotation: new uses of `group.name` are refused (members deployed already keep working) */
+  readonly disableIngressGroupNameAnnotation?: boolean;
+  /** --disable-ingress-class-annotation: new uses of `kubernetes.io/ingress.class` are refused (likewise) */
+  readonly disableIngressClassAnnotation?: boolean;
+}
+
+/**
+ * What AWS shows of each group today, for telling which members are deployed already (ADR 6): the DNS name of
+ * each stack's load balancer, by stack ID. The controller and `plan --live` take it from observe; offline
+ * `plan` from `--observed`. Empty: no member counts as deployed.
+ */
+export type DeployedLoadBalancers = ReadonlyMap<string, string>;
+
+/** A member left out because another member was in the group first and holds what it asked for (ADR 6). */
+export interface Contest {
+  /** the member left out ("namespace/name") */
+  readonly newcomer: string;
+  /** the member that keeps the value or host */
+  readonly holder: string;
+  /** what the newcomer asked for, e.g. `scheme "internet-facing"` or `host pay.example.com path /* on port 80` */
+  readonly what: string;
 }
 
 /** a feature gate's value for this build */
@@ -53,6 +74,8 @@ export interface GroupOutcome {
    * group-wide fact such as subnets failed): the controller must leave the group's AWS resources alone.
    */
   readonly blocked: boolean;
+  /** members left out because another member was in the group first; the controller tells both (Events) */
+  readonly contests: readonly Contest[];
 }
 
 export interface BuildResult {

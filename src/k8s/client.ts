@@ -1,9 +1,13 @@
 // The one door to the apiserver. Everything in k8s/ speaks through the small KubeRest interface (plain JSON in
 // and out), so unit tests substitute an in-memory fake and the real one is a thin layer over client-node's
 // authentication and HTTP. Typed per-resource handles sit on top.
-import {
-  IsomorphicFetchHttpLibrary, KubeConfig, PatchStrategy, RequestContext, Watch, type HttpMethod,
-} from '@kubernetes/client-node';
+// Deep imports, not the package's barrel: the barrel re-exports every generated API and model, and a bundle of
+// the controller (ADR 0005) keeps only what these modules reach.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+import { RequestContext, type HttpMethod } from '@kubernetes/client-node/dist/gen/http/http.js';
+import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import {
   RESOURCES, resourcePath, type CoreEvent, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams,
   type KubeObject, type Lease, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,

@@ -6,6 +6,7 @@
 import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { isGone, statusOf, type KubeRest, type WatchHandle } from './client.ts';
 import { SetMap } from './set-map.ts';
+import { slimNode, slimPod, withoutBookkeeping } from './slim.ts';
 import {
   objectKey, RESOURCES, resourcePath, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams, type KubeObject,
   type Namespace, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
@@ -42,6 +43,10 @@ export interface InformerOptions {
   /** server-side watch timeout; the watch is then resumed without a relist (300 s) */
   readonly watchTimeoutSeconds?: number;
   readonly random?: () => number;
+  /** what the cache keeps of each object (src/k8s/slim.ts); applied before handlers see it */
+  readonly transform?: (obj: KubeObject) => KubeObject;
+  /** list page size (500): a relist of 10,000 Pods never holds one huge response */
+  readonly pageSize?: number;
 }
 
 export class Informer<T extends KubeObject> {
@@ -213,17 +218,25 @@ export class Informer<T extends KubeObject> {
   }
 
   async #relist(reason: 'initial' | 'gone' | 'error'): Promise<void> {
-    const body = await this.#opts.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
-      method: 'GET',
-      path: this.#collectionPath(),
-      query: { labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector },
-    });
-    if (this.#abort.signal.aborted) return;
-    const items = body?.items ?? [];
     const kind = this.resource.kind;
     const apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
     const fresh = new Map<string, T>();
-    for (const item of items) fresh.set(objectKey(item), { apiVersion, kind, ...item });
+    let resourceVersion = '';
+    let count = 0;
+    // pages of a consistent snapshot: every page answers at the first page's resourceVersion
+    for (let next: string | undefined; ;) {
+      const body = await this.#opts.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>({
+        method: 'GET',
+        path: this.#collectionPath(),
+        query: { labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector, limit: this.#opts.pageSize ?? 500, continue: next },
+      });
+      if (this.#abort.signal.aborted) return;
+      for (const item of body?.items ?? []) fresh.set(objectKey(item), this.#keep({ apiVersion, kind, ...item }));
+      count += body?.items?.length ?? 0;
+      resourceVersion = body?.metadata?.resourceVersion ?? resourceVersion;
+      next = body?.metadata?.continue || undefined;
+      if (!next) break;
+    }
     for (const [key, old] of this.#cache) {
       if (!fresh.has(key)) { this.#remove(key); this.#dispatch('delete', old); }
     }
@@ -233,8 +246,8 @@ export class Informer<T extends KubeObject> {
       if (!old) this.#dispatch('add', obj);
       else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#dispatch('update', obj, old);
     }
-    this.#resourceVersion = body?.metadata?.resourceVersion ?? '';
-    this.#emit({ type: 'relist', resource: this.name, reason, count: items.length });
+    this.#resourceVersion = resourceVersion;
+    this.#emit({ type: 'relist', resource: this.name, reason, count });
     if (!this.#synced) {
       this.#synced = true;
       this.#emit({ type: 'synced', resource: this.name });
@@ -299,9 +312,14 @@ export class Informer<T extends KubeObject> {
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED') return;
+    obj = this.#keep(obj);
     this.#put(key, obj);
     if (old) this.#dispatch('update', obj, old);
     else this.#dispatch('add', obj);
+  }
+
+  #keep(obj: T): T {
+    return this.#opts.transform ? this.#opts.transform(obj) as T : obj;
   }
 
   #dispatch(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
@@ -381,18 +399,19 @@ export interface InformerSet extends Informers {
 }
 
 export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>, types = RESOURCES): InformerSet {
-  const make = <T extends KubeObject>(resource: ResourceType): Informer<T> => new Informer<T>({ ...opts, resource });
+  const make = <T extends KubeObject>(resource: ResourceType, transform: (o: KubeObject) => KubeObject = withoutBookkeeping): Informer<T> =>
+    new Informer<T>({ ...opts, resource, transform });
   const set: Informers = {
     ingresses: make(types.ingress),
     ingressClasses: make(types.ingressClass),
     ingressClassParams: make(types.ingressClassParams),
     services: make(types.service),
     endpointSlices: make(types.endpointSlice),
-    pods: make(types.pod),
-    nodes: make(types.node),
+    pods: make(types.pod, (p) => slimPod(p as Pod)),
+    nodes: make(types.node, (n) => slimNode(n as Node)),
     targetGroupBindings: make(types.targetGroupBinding),
     // cluster-scoped: narrowed to the watched namespace by name, so a single-namespace controller caches one object
-    namespaces: new Informer<Namespace>({ ...opts, resource: types.namespace, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
+    namespaces: new Informer<Namespace>({ ...opts, resource: types.namespace, transform: withoutBookkeeping, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
   };
   const all = Object.values(set) as Informer<KubeObject>[];
   return {

@@ -152,7 +152,8 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
     'watch-namespace', 'default-tags', 'external-managed-tags', 'default-target-type', 'default-load-balancer-scheme', 'default-ssl-policy',
     'sync-period', 'enable-leader-election', 'leader-election-id', 'leader-election-namespace', 'metrics-bind-addr', 'health-probe-bind-addr',
     'webhook-bind-port', 'webhook-cert-dir', 'enable-pod-readiness-gate-inject', 'ingress-max-concurrent-reconciles',
-    'targetgroupbinding-max-concurrent-reconciles', 'feature-gates', 'log-level'].map(flag),
+    'targetgroupbinding-max-concurrent-reconciles', 'feature-gates', 'log-level', 'disable-ingress-class-annotation',
+    'disable-ingress-group-name-annotation'].map(flag),
   noFlag('aws-vpc-tags', 'finding the VPC by tags is not implemented; give --aws-vpc-id'),
   noFlag('aws-vpc-tag-key', 'deprecated upstream, where it has no effect either'),
   noFlag('load-balancer-class', NO_SERVICES, ['service.k8s.aws/nlb']),
@@ -184,9 +185,6 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('webhook-key-file', 'the webhook key is tls.key in --webhook-cert-dir', ['', 'tls.key']),
   noFlag('kube-ca-pem-filepath', 'the cluster CA comes from the kubeconfig or the service account', ['']),
   noFlag('quic-environment-variable-name', 'QUIC server-ID injection into pods is not implemented', ['AWS_LBC_QUIC_SERVER_ID']),
-  // being added by the group-tenancy work package (issue 9, point 2)
-  noFlag('disable-ingress-class-annotation', 'refusing new uses of the kubernetes.io/ingress.class annotation is not implemented yet', ['false'], true),
-  noFlag('disable-ingress-group-name-annotation', 'refusing new uses of the group.name annotation is not implemented yet', ['false'], true),
 ];
 
 // ---- feature gates -----------------------------------------------------------------------------------

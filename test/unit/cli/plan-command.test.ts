@@ -232,6 +232,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
       defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
       defaultTags: CONFIG_DEFAULTS.defaultTags,
       featureGates: CONFIG_DEFAULTS.featureGates,
+      disableIngressClassAnnotation: CONFIG_DEFAULTS.disableIngressClassAnnotation,
+      disableIngressGroupNameAnnotation: CONFIG_DEFAULTS.disableIngressGroupNameAnnotation,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
   });
@@ -241,6 +243,16 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
     assert.equal(flags.config.featureGates?.SubnetsClusterTagCheck, false);
     assert.throws(() => parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--feature-gates', 'ListenerRulesTagging=false'], {}),
       /ListenerRulesTagging=false is not supported/);
+  });
+
+  it('takes --disable-ingress-class-annotation and --disable-ingress-group-name-annotation as run does (bare = true, =false)', () => {
+    const on = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation=true'], {});
+    assert.equal(on.config.disableIngressClassAnnotation, true);
+    assert.equal(on.config.disableIngressGroupNameAnnotation, true);
+    const off = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-group-name-annotation=false'], {});
+    assert.equal(off.config.disableIngressGroupNameAnnotation, false);
+    assert.throws(() => parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-class-annotation=maybe'], {}),
+      /--disable-ingress-class-annotation must be true or false, got "maybe"/);
   });
 
   it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {
@@ -353,5 +365,55 @@ describe('command dispatch', () => {
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`^error: unknown command "${name}"`));
     }
+  });
+});
+
+describe('plan: who was in a group first (ADR 6)', () => {
+  const DNS = 'k8s-shared-0123456789.us-east-1.elb.amazonaws.com';
+  // what `kubectl get ingress -A -o yaml` gives: team-a is deployed in group shared; team-b is older but new to the group
+  const manifests = write('tenancy.yaml', `
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: { name: alb }
+spec: { controller: ingress.k8s.aws/alb }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: pay
+  namespace: team-a
+  creationTimestamp: "2024-06-01T00:00:00Z"
+  finalizers: [group.ingress.k8s.aws/shared]
+  annotations: { alb.ingress.kubernetes.io/group.name: shared, alb.ingress.kubernetes.io/scheme: internal }
+spec:
+  ingressClassName: alb
+  rules: [{ host: pay.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: pay, port: { number: 80 } } } }] } }]
+status:
+  loadBalancer: { ingress: [{ hostname: ${DNS} }] }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: pay
+  namespace: team-b
+  creationTimestamp: "2023-01-01T00:00:00Z"
+  annotations: { alb.ingress.kubernetes.io/group.name: shared, alb.ingress.kubernetes.io/group.order: "-1000", alb.ingress.kubernetes.io/scheme: internet-facing }
+spec:
+  ingressClassName: alb
+  rules: [{ host: shop.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: shop, port: { number: 80 } } } }] } }]
+`);
+  const observed = write('tenancy-observed.json', JSON.stringify({ stacks: { shared: { loadBalancers: [{ arn: 'arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/y', dnsName: DNS, tags: {}, spec: {} }] } } }));
+
+  it('with the observed load balancer, the deployed member keeps the scheme and the newcomer is the error', async () => {
+    const r = await inProcess(['-f', manifests, '--cluster-name', 'demo', '--observed', observed]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Ingress team-b\/pay: alb\.ingress\.kubernetes\.io\/scheme: scheme "internet-facing" conflicts with "internal" set by Ingress team-a\/pay, in group shared first \(deployed already\)/);
+    assert.match(r.stdout, /Ingress team-a\/pay: group shared: keeps scheme "internet-facing" against Ingress team-b\/pay, which is left out/);
+  });
+
+  it('offline without it, nobody counts as deployed: the older creationTimestamp decides', async () => {
+    const r = await inProcess(['-f', manifests, '--cluster-name', 'demo']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Ingress team-a\/pay: alb\.ingress\.kubernetes\.io\/scheme: scheme "internal" conflicts with "internet-facing" set by Ingress team-b\/pay, in group shared first \(created 2023-01-01T00:00:00\.000Z\)/);
   });
 });

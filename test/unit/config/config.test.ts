@@ -156,6 +156,14 @@ describe('config: parseConfig', () => {
       flag: 'enable-pod-readiness-gate-inject', field: 'enablePodReadinessGateInject', valid: [['false', false], ['0', false], ['true', true], ['T', true]],
       invalid: [['off', /--enable-pod-readiness-gate-inject must be true or false, got "off"/]],
     },
+    {
+      flag: 'disable-ingress-class-annotation', field: 'disableIngressClassAnnotation', valid: [['true', true], ['false', false], ['1', true]],
+      invalid: [['yes', /--disable-ingress-class-annotation must be true or false, got "yes"/]],
+    },
+    {
+      flag: 'disable-ingress-group-name-annotation', field: 'disableIngressGroupNameAnnotation', valid: [['true', true], ['F', false]],
+      invalid: [['on', /--disable-ingress-group-name-annotation must be true or false, got "on"/]],
+    },
     { flag: 'ingress-max-concurrent-reconciles', field: 'ingressMaxConcurrentReconciles', valid: [['10', 10]], invalid: [['0', /between 1 and 1000, got 0/]] },
     { flag: 'targetgroupbinding-max-concurrent-reconciles', field: 'targetGroupBindingMaxConcurrentReconciles', valid: [['7', 7]], invalid: [['many', /must be an integer/]] },
     { flag: 'log-level', field: 'logLevel', valid: [['debug', 'debug'], ['error', 'error']], invalid: [['trace', /must be one of debug, info, warn, error, got "trace"/]] },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createAwsClients, type AwsClients } from '../../../src/aws/clients.ts';
-import { IngressGroupController, failureText, type FactsSource } from '../../../src/controllers/ingress-group.ts';
+import { CONFLICTING_MEMBER_REFUSED, IngressGroupController, failureText, type FactsSource } from '../../../src/controllers/ingress-group.ts';
 import { ApplyError } from '../../../src/deploy/apply.ts';
 import { kubeClientsFor } from '../../../src/k8s/client.ts';
 import { ManualClock } from '../../../src/k8s/clock.ts';
@@ -16,10 +16,10 @@ import { createInformers, type InformerSet } from '../../../src/k8s/informer.ts'
 import { RECONCILE_STATUS_ANNOTATION } from '../../../src/k8s/status.ts';
 import type { DiscoveredFacts } from '../../../src/model/index.ts';
 import { silentLogger } from '../../../src/server/log.ts';
+import { waitFor } from '../../../src/stand-ins/wait.ts';
 import { ControllerMetrics } from '../../../src/server/metrics.ts';
 import { action, ec2Ok, elbError, elbOk, FakeHttp, TEST_CREDENTIALS, type FakeReply, type SeenRequest } from '../aws/fake-http.ts';
 import { FakeKube } from '../k8s/fake-kube.ts';
-import { waitFor } from '../../../src/stand-ins/wait.ts';
 
 const config = {
   clusterName: 'demo', ingressClass: 'alb', defaultScheme: 'internal' as const, defaultTargetType: 'instance' as const,
@@ -118,7 +118,8 @@ describe('controllers: IngressGroup failure reporting', () => {
       assert.match(statusOf(name)?.message ?? '', /^discovering AWS resources failed: AccessDenied: /);
       assert.deepEqual(kube.getObject('ingresses', 'shop', name)?.metadata?.finalizers, ['group.ingress.k8s.aws/shop'], 'finalizer added before the failure');
     }
-    assert.equal(http.seen.length, 0, 'nothing was sent to AWS');
+    // the stack is observed before the build (which members are deployed decides conflicts, ADR 6): reads only
+    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'nothing but reads was sent to AWS');
   });
 
   it('reports a failure to read the stack from AWS (observe) the same way', async () => {
@@ -167,7 +168,31 @@ describe('controllers: IngressGroup failure reporting', () => {
     assert.deepEqual(eventsOf('web').map((e) => [e.type, e.reason, e.message]), [['Warning', 'UnsupportedAnnotation',
       'alb.ingress.kubernetes.io/auth-type: authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; '
       + 'without it the backends would be served unauthenticated; remove it, or keep the Ingresses that route to this Service on the upstream controller']]);
-    assert.equal(http.seen.length, 0, 'nothing was sent to AWS');
+    // the stack is observed before the build (ADR 6): reads only
+    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'nothing but reads was sent to AWS');
+  });
+
+  it('a newcomer refused for a contested host + path: FailedBuildModel on it, ConflictingMemberRefused naming it on the holder', async () => {
+    kube.put('ingresses', { ...member('a'), metadata: { ...member('a').metadata as object, creationTimestamp: '2024-01-01T00:00:00Z' } });
+    const evil = member('a');
+    kube.put('ingresses', {
+      ...evil,
+      metadata: { ...evil.metadata as object, name: 'x', namespace: 'evil', creationTimestamp: '2024-06-01T00:00:00Z',
+        annotations: { 'alb.ingress.kubernetes.io/group.name': 'shop', 'alb.ingress.kubernetes.io/group.order': '-1000' } },
+    });
+    await waitFor('informer sees both', async () => informers.ingresses.getByKey('evil/x') !== undefined
+      && informers.ingresses.getByKey('shop/a')?.metadata?.creationTimestamp !== undefined);
+    const c = controller({ discoverFacts: () => Promise.resolve(FACTS) });
+    // the empty account refuses every write: the apply fails after the build has been reported
+    await assert.rejects(c.reconcile('shop'));
+    const refused = eventsOf('x');
+    assert.deepEqual(refused.map((e) => [e.type, e.reason]), [['Warning', 'FailedBuildModel']]);
+    assert.match(refused[0]?.message ?? '', /host \* path \/a on port 80 is served by Ingress shop\/a, in group shop first \(created 2024-01-01T00:00:00\.000Z\)/);
+    const kept = eventsOf('a').filter((e) => e.reason === CONFLICTING_MEMBER_REFUSED);
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0]?.type, 'Warning');
+    assert.equal(kept[0]?.message, 'Ingress evil/x asked for host * path /a on port 80 in group shop; this Ingress was in the group first and keeps it, so evil/x is left out');
+    assert.deepEqual(eventsOf('b').filter((e) => e.reason === CONFLICTING_MEMBER_REFUSED), []);
   });
 
   it('formats failures as "<code>: <message>"', () => {

@@ -1,8 +1,9 @@
-// Static checks of the Dockerfile (no Docker engine runs here): base image, stages, production
-// dependencies only, non-root user, nothing from the dev tree in the image.
+// Static checks of the Dockerfile (no Docker engine runs here): base image, stages, the bundle built from the
+// lockfile in a build stage, a final stage with the bundle alone, non-root user.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CONTROLLER_NODE_FLAGS } from '../../../scripts/build/controller-bundle.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -52,22 +53,24 @@ describe('deploy artifacts: Dockerfile', () => {
     }
   });
 
-  it('installs production dependencies only, from the lockfile, into what the final stage copies', () => {
-    const installs = stages.flatMap((s) => [...ops(s, 'RUN')].filter((r) => /\bnpm (ci|install|i)\b/.test(r)).map((r) => ({ stage: s, run: r })));
-    assert.ok(installs.length > 0, 'an npm ci');
-    for (const { run } of installs) {
+  it('builds the bundle in an earlier stage, from the lockfile, with the build script of the repository', () => {
+    const builder = stages.find((s) => ops(s, 'RUN').some((r) => /\bnode scripts\/build\/controller-bundle\.ts\b/.test(r)));
+    assert.ok(builder && builder !== final, 'a build stage runs scripts/build/controller-bundle.ts');
+    const installs = ops(builder, 'RUN').filter((r) => /\bnpm (ci|install|i)\b/.test(r));
+    assert.ok(installs.length > 0, 'the build stage installs dependencies');
+    for (const run of installs) {
       assert.match(run, /\bnpm ci\b/, 'npm ci (the lockfile), not npm install');
-      assert.match(run, /--omit=dev\b/, 'production dependencies only');
+      assert.match(run, /--ignore-scripts\b/, 'no dependency install scripts run');
     }
-    const modules = ops(final, 'COPY').filter((c) => /node_modules/.test(c));
-    const builtHere = ops(final, 'RUN').some((r) => /\bnpm ci\b.*--omit=dev/.test(r));
-    const copiedFrom = modules.map((c) => /--from=(\S+)/.exec(c)?.[1]);
-    assert.ok(builtHere || copiedFrom.length > 0, 'the final stage gets node_modules from npm ci --omit=dev');
-    for (const from of copiedFrom) {
-      const src = stages.find((s) => s.name === from);
-      assert.ok(src, `COPY --from=${from} names a stage of this file`);
-      assert.ok(ops(src, 'RUN').some((r) => /\bnpm ci\b.*--omit=dev/.test(r)), `stage ${from} runs npm ci --omit=dev`);
-    }
+  });
+
+  it('the final stage holds the bundle alone: no node_modules, no sources, no package managers', () => {
+    const copies = ops(final, 'COPY').concat(ops(final, 'ADD'));
+    assert.deepEqual(copies.map((c) => c.replace(/--from=\S+\s*/, '')), ['/app/dist/controller.mjs ./controller.mjs']);
+    assert.ok(copies.every((c) => /--from=\S+/.test(c)), 'copied from the build stage');
+    assert.ok(!ops(final, 'RUN').some((r) => /\bnpm (ci|install|i)\b/.test(r)), 'nothing installed in the final stage');
+    assert.ok(ops(final, 'RUN').some((r) => /rm -rf .*\/usr\/local\/bin\/npm\b/.test(r)), 'npm removed');
+    assert.ok(ops(final, 'ADD').every((a) => !/^https?:/.test(a)), 'no remote ADD');
   });
 
   it('runs as a numeric non-root user in the final stage', () => {
@@ -80,31 +83,18 @@ describe('deploy artifacts: Dockerfile', () => {
     if (chartUid) assert.equal(user.split(':')[0], chartUid, 'the chart runs the same uid');
   });
 
-  it('copies only the runtime files: no tests, no .git, no dev tooling', () => {
-    const copies = ops(final, 'COPY').concat(ops(final, 'ADD'));
-    const sources = (c: string): string[] => c.split(' ').filter((t) => !t.startsWith('--')).slice(0, -1);
-    for (const c of copies) {
-      for (const src of sources(c)) {
-        assert.ok(!['.', './', '*'].includes(src), `COPY of the whole context: ${c}`);
-        assert.doesNotMatch(src, /(^|\/)(test|\.git|\.stand-ins|scripts|helm|docs|eslint\.config\.js|tsconfig\.json|\.ci)(\/|$)/, `dev file in the image: ${c}`);
-      }
-    }
-    assert.ok(copies.some((c) => sources(c).some((src) => src.replace(/\/$/, '') === 'src')), 'src/ is copied (Node runs the TypeScript sources)');
-    assert.ok(ops(final, 'ADD').every((a) => !/^https?:/.test(a)), 'no remote ADD');
-  });
-
-  it('starts the controller with node src/main.ts (no build step)', () => {
+  it('starts the bundle with the controller\'s Node flags', () => {
     const entry = ops(final, 'ENTRYPOINT').at(-1);
     assert.ok(entry, 'ENTRYPOINT in the final stage');
     const argv = JSON.parse(entry) as string[];
-    assert.deepEqual(argv.slice(0, 2), ['node', 'src/main.ts'], 'exec form: node src/main.ts');
-    for (const s of stages) for (const r of ops(s, 'RUN')) assert.doesNotMatch(r, /\b(tsc|npm run build)\b/, 'no build step');
+    assert.deepEqual(argv, ['node', ...CONTROLLER_NODE_FLAGS, 'controller.mjs'], 'exec form: node <flags> controller.mjs');
   });
 
   it('.dockerignore keeps node_modules, .git, tests and the stand-ins cache out of the build context', () => {
     const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim().replace(/^\/|\/$/g, ''))
       .filter((l) => l && !l.startsWith('#'));
-    for (const must of ['node_modules', '.git', 'test', '.stand-ins']) assert.ok(ignored.includes(must), `.dockerignore lists ${must}`);
+    for (const must of ['node_modules', 'dist', '.git', 'test', '.stand-ins']) assert.ok(ignored.includes(must), `.dockerignore lists ${must}`);
     for (const needed of ['src', 'package.json', 'package-lock.json']) assert.ok(!ignored.includes(needed), `${needed} must reach the build`);
+    assert.ok(ignored.includes('!scripts/build'), 'the build script reaches the build stage');
   });
 });

@@ -103,7 +103,7 @@ describe('deploy artifacts: Helm chart', function () {
     });
 
     it('rejects values outside the schema', () => {
-      for (const bad of ['podMutatorWebhookConfig.failurePolicy=Sometimes', 'defaultTargetType=pod', 'replicaCount=0', 'logLevel=verbose']) {
+      for (const bad of ['podMutatorWebhookConfig.failurePolicy=Sometimes', 'defaultTargetType=pod', 'replicaCount=0', 'logLevel=verbose', 'disableIngressGroupNameAnnotation=maybe']) {
         const r = run(['template', RELEASE, CHART, '--namespace', NS, '--set', 'clusterName=demo', '--set', bad]);
         assert.notEqual(r.code, 0, `${bad} was accepted`);
         assert.match(r.stderr, /schema/i, bad);
@@ -204,7 +204,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.ok(a.includes('--cluster-name=demo'));
       assert.ok(a.includes('--ingress-class=alb'));
       assert.ok(a.includes('--enable-leader-election=true'));
-      for (const unset of ['aws-region', 'aws-vpc-id', 'default-tags', 'feature-gates', 'sync-period', 'watch-namespace', 'aws-api-endpoints', 'default-ssl-policy', 'enable-pod-readiness-gate-inject']) {
+      for (const unset of ['aws-region', 'aws-vpc-id', 'default-tags', 'feature-gates', 'sync-period', 'watch-namespace', 'aws-api-endpoints', 'default-ssl-policy', 'enable-pod-readiness-gate-inject',
+        'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation']) {
         assert.equal(flag(objs, unset), undefined, `--${unset} only when set`);
       }
       const parsed = parseConfig(a.slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
@@ -315,6 +316,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'feature-gates'), 'ListenerRulesTagging=true,SubnetsClusterTagCheck=false');
       assert.equal(flag(objs, 'sync-period'), '1h');
       assert.equal(flag(objs, 'watch-namespace'), 'apps');
+      assert.equal(flag(objs, 'disable-ingress-class-annotation'), 'true');
+      assert.equal(flag(objs, 'disable-ingress-group-name-annotation'), 'false', 'false is passed too: it was set');
       assert.equal(flag(objs, 'log-level'), 'debug');
       assert.equal(flag(objs, 'ingress-max-concurrent-reconciles'), '5');
       assert.equal(flag(objs, 'targetgroupbinding-max-concurrent-reconciles'), '4');
@@ -323,6 +326,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.ok('config' in parsed, 'errors' in parsed ? parsed.errors.join('; ') : '');
       assert.deepEqual(parsed.config.defaultTags, values.defaultTags);
       assert.equal(parsed.config.featureGates.SubnetsClusterTagCheck, false);
+      assert.equal(parsed.config.disableIngressClassAnnotation, true);
+      assert.equal(parsed.config.disableIngressGroupNameAnnotation, false);
       assert.equal(one(objs, 'Deployment').spec.replicas, 3);
       assert.ok(container(objs).env.some((e: Obj) => e.name === 'AWS_STS_REGIONAL_ENDPOINTS' && e.value === 'regional'));
     });

@@ -21,7 +21,7 @@ describe('ingress builder: a broken member never blocks its group', () => {
     assert.deepEqual(r.groups[0]?.excluded, ['default/b']);
   });
 
-  it('a conflicting exclusive value is blamed on the later member in group order', () => {
+  it('a conflicting exclusive value is blamed on the member that came later (no deployment or creation time here: namespace/name decides)', () => {
     const ings = [
       grouped('a', 1, { [A('scheme')]: 'internet-facing' }),
       grouped('b', 2, { [A('scheme')]: 'internal' }),

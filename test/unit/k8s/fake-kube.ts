@@ -165,7 +165,12 @@ export class FakeKube implements KubeRest {
       const items = [...this.store.entries()]
         .filter(([k]) => k.startsWith(p.namespace ? `${p.plural}|${p.namespace}|` : `${p.plural}|`))
         .map(([, v]) => clone(v));
-      return { items, metadata: { resourceVersion: String(this.rv) } } as T;
+      // pages as the apiserver serves them: `limit` items, and a continue token while more remain
+      const limit = Number(req.query?.['limit'] ?? 0);
+      const from = Number(req.query?.['continue'] ?? 0);
+      const page = limit > 0 ? items.slice(from, from + limit) : items;
+      const more = limit > 0 && from + limit < items.length;
+      return { items: page, metadata: { resourceVersion: String(this.rv), ...(more ? { continue: String(from + limit) } : {}) } } as T;
     }
     const key = this.#key(p.plural, p.namespace, p.name ?? (req.body as Obj)?.metadata?.name as string);
     const current = this.store.get(key);

@@ -1,0 +1,34 @@
+// The image's entry point as the image runs it: the bundle alone, in a directory without node_modules or sources.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildControllerBundle, CONTROLLER_NODE_FLAGS } from '../../../scripts/build/controller-bundle.ts';
+
+describe('deploy artifacts: the controller bundle', () => {
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'controller-bundle-'));
+    copyFileSync(await buildControllerBundle(), path.join(dir, 'controller.mjs'));
+  });
+  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  const run = (...args: string[]) => spawnSync(process.execPath, [...CONTROLLER_NODE_FLAGS, 'controller.mjs', ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+
+  it('starts on its own and prints the run usage for --help, with or without the leading `run`', () => {
+    for (const args of [['--help'], ['run', '--help']]) {
+      const r = run(...args);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^Usage: aws-lb-controller run /);
+      assert.match(r.stdout, /--cluster-name/);
+    }
+  });
+
+  it('refuses bad flags as `run` does: one error line per problem, exit code 1', () => {
+    const r = run('run', '--no-such-flag=1');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /unknown flag --no-such-flag/);
+    assert.match(r.stderr, /--cluster-name is required/);
+  });
+});
