@@ -149,6 +149,8 @@ export class IngressGroupController {
       clusterName: deps.config.clusterName, vpcId: deps.config.vpcId, cache: this.#ownership,
       ...(deps.inventoryMaxAgeMs !== undefined ? { maxAgeMs: deps.inventoryMaxAgeMs } : {}),
     });
+    // the bindings of a stack, by its key (a reconcile reads them whether or not register() wires events)
+    deps.informers.targetGroupBindings.addIndex('stack', (t) => { const k = stackKeyOf(t); return k ? [k] : []; });
   }
 
   /** the class snapshot: built once, dropped when a class, a parameters object or a namespace's labels change */
@@ -279,8 +281,7 @@ export class IngressGroupController {
     for (const inf of [i.ingressClasses, i.ingressClassParams] as const) {
       (inf as typeof i.ingressClasses).addHandlers({ add: everything, update: (n, o) => { if (JSON.stringify(n.spec) !== JSON.stringify(o.spec) || JSON.stringify(n.metadata?.annotations) !== JSON.stringify(o.metadata?.annotations)) everything(); }, delete: everything });
     }
-    // the bindings of a stack, by its key; a binding removed by someone else is put back by its group
-    i.targetGroupBindings.addIndex('stack', (t) => { const k = stackKeyOf(t); return k ? [k] : []; });
+    // a binding removed by someone else is put back by its group
     i.targetGroupBindings.addHandlers({
       delete: (t) => { const k = stackKeyOf(t); if (k && this.#index.hasGroup(k)) enqueue([k]); },
     });

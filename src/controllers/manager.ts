@@ -1,5 +1,5 @@
 // Wiring of a running controller: clients → informers (on every replica) → leader election → the two loops
-// (leader only) → HTTP servers (probes, metrics) and the pod webhook (every replica). `startManager` returns a
+// (leader only) and the drift rotation → HTTP servers (probes, metrics) and the pod webhook (every replica). `startManager` returns a
 // handle whose `stop()` shuts everything down in reverse order: the loops drain first, then the Lease is released.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { probeRoutes, metricsRoutes, startHttpServer, type RunningServer } from 
 import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
+import { startDriftRotation } from './drift-rotation.ts';
 import { IngressGroupController } from './ingress-group.ts';
 import { TargetGroupBindingController } from './target-group-binding.ts';
 
@@ -115,6 +116,21 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     every(systemClock, config.syncPeriodMs, () => {
       for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
       for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
+    }, signal);
+    // the drift rotation: unchanged stacks and bindings are read in full in turn, within --drift-check-budget
+    startDriftRotation({
+      clock: systemClock, budgetPerMinute: config.driftCheckBudget, intervalMs: config.driftCheckIntervalMs,
+      entries: () => [...ingress.driftEntries(), ...tgb.driftEntries()],
+      due: (e) => {
+        metrics.driftChecks.inc({ controller: e.controller });
+        if (e.controller === 'ingress') {
+          ingress.markDriftDue(e.key);
+          ingressQueue.add(e.key, 'resync');
+        } else {
+          tgb.markDriftDue(e.key);
+          tgbQueue.add(e.key, 'resync');
+        }
+      },
     }, signal);
     const depth = setInterval(() => {
       metrics.queueDepth.set({ controller: 'ingress' }, ingressQueue.depth().user + ingressQueue.depth().resync);

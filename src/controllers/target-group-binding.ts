@@ -133,6 +133,15 @@ export class TargetGroupBindingController {
       },
       log: this.#log,
     });
+    // the indexes a reconcile reads, whether or not register() wires events
+    const i = deps.informers;
+    i.targetGroupBindings.addIndex('service', (t) => [`${t.metadata?.namespace ?? ''}/${t.spec?.serviceRef?.name ?? ''}`]);
+    i.targetGroupBindings.addIndex('targetType', (t) => [t.spec?.targetType ?? 'instance']);
+    i.endpointSlices.addIndex('service', (s) => {
+      const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+      return svc ? [`${s.metadata?.namespace ?? ''}/${svc}`] : [];
+    });
+    i.pods.addIndex('readinessGate', gatesOf);
   }
 
   stop(): void {
@@ -176,13 +185,6 @@ export class TargetGroupBindingController {
   register(queue: WorkQueue): void {
     const i = this.#d.informers;
     const tgbs = i.targetGroupBindings;
-    tgbs.addIndex('service', (t) => [`${t.metadata?.namespace ?? ''}/${t.spec?.serviceRef?.name ?? ''}`]);
-    tgbs.addIndex('targetType', (t) => [t.spec?.targetType ?? 'instance']);
-    i.endpointSlices.addIndex('service', (s) => {
-      const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
-      return svc ? [`${s.metadata?.namespace ?? ''}/${svc}`] : [];
-    });
-    i.pods.addIndex('readinessGate', gatesOf);
     const add = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
     const forService = (ns: string, name: string): string[] => tgbs.byIndex('service', `${ns}/${name}`).map(objectKey);
 
