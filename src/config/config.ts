@@ -76,7 +76,7 @@ export interface Config {
   readonly targetGroupBindingMaxConcurrentReconciles: number;
   /**
    * --drift-check-budget (300): AWS reads per minute the drift rotation may spend re-reading stacks and bindings
-   * whose checkpoint matches, to find and repair edits made by hand (ADR 0005); 0 turns the rotation off
+   * whose checkpoint matches, to find and repair edits made by hand (ADR 0013); 0 turns the rotation off
    */
   readonly driftCheckBudget: number;
   /** --drift-check-interval (10m, Go duration): the shortest time between two drift checks of one stack or binding, in ms */

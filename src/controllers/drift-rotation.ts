@@ -1,4 +1,4 @@
-// The drift rotation (ADR 0005): a stack or binding whose checkpoint matches is not read in full on resync, so
+// The drift rotation (ADR 0013): a stack or binding whose checkpoint matches is not read in full on resync, so
 // an edit made by hand below what the inventory lists (a listener rule deleted in the console, an attribute, a
 // target deregistered) would stay. The rotation walks every group and binding in turn and hands one at a time to
 // its controller, which then reads it in full and repairs it, at an even pace:

@@ -1,7 +1,7 @@
 // The IngressGroup loop: key = group ID ("name" for an explicit group, "namespace/name" for a lone Ingress).
 //   the group's Ingresses from the index → build the group's stack (pure) with cached discovered facts →
 //   its entry in the inventory (one listing shared by the pass) → checkpoint: the same as the last successful
-//   reconcile converged to, and no drift check due? done, nothing more is read (ADR 0005) → else read the stack
+//   reconcile converged to, and no drift check due? done, nothing more is read (ADR 0013) → else read the stack
 //   in full (or, when it is being deleted, only what the inventory names) → plan → apply (zero writes when the
 //   plan is all noops) → write back: finalizers, status.loadBalancer, the reconcile-status annotation (ADR 0002),
 //   the checkpoint, Events, metrics.

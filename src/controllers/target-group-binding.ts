@@ -3,7 +3,7 @@
 // desired targets from the caches and registers / deregisters the difference in batches. It never reads or
 // writes the load balancer, its listeners or rules. Also: finalizer elbv2.k8s.aws/resources (targets are
 // deregistered before a binding goes) and pod readiness-gate conditions from target health.
-// Checkpoints (ADR 0005): a reconcile that leaves every target in place records a hash of the target group, the
+// Checkpoints (ADR 0013): a reconcile that leaves every target in place records a hash of the target group, the
 // desired targets and the networking rules, in memory and in the binding's elbv2.k8s.aws/checkpoint annotation
 // (upstream's key, this controller's own hash). A later reconcile, the periodic resync and a restarted controller
 // skip DescribeTargetHealth while the hash is unchanged and no readiness gate waits; pods that changed while the

@@ -1,5 +1,5 @@
 // Checkpoints: what a successful reconcile of a stack converged to, as one hash, so a later reconcile that
-// would compute the same hash can skip reading the stack in full (ADR 0005).
+// would compute the same hash can skip reading the stack in full (ADR 0013).
 //
 // A stack's checkpoint covers what decides its plan and what the inventory shows of it for free:
 //   - the controller (format and package version) and the settings the planner takes (cluster, external tags);

@@ -1,5 +1,5 @@
 // The inventory: which load balancers, target groups and managed security groups each Ingress stack owns,
-// from one listing of the account shared by every group reconcile of a pass (ADR 0005).
+// from one listing of the account shared by every group reconcile of a pass (ADR 0013).
 //
 // ELBv2 cannot filter its listings by tag, so every load balancer and target group is listed (400 a page) and
 // ownership is read from tags; the managed security groups come from one tag-filtered EC2 listing. An

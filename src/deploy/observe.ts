@@ -8,7 +8,7 @@
 // Two steps: the inventory (deploy/inventory.ts: one listing of the account, sorted by stack) says which load
 // balancers, target groups and security groups a stack owns; observeStackDetails then reads what lies below them
 // for that one stack. observeStack and observeAllStacks run both (plan --live, tests); the controller keeps the
-// inventory across reconciles and reads details only for the stacks that need them (ADR 0005).
+// inventory across reconciles and reads details only for the stacks that need them (ADR 0013).
 //
 // Not used: the Resource Groups Tagging API (GetResources by tag). moto filters it correctly, but on AWS it is
 // eventually consistent (a just-created load balancer can be missing, a deleted one still listed, and

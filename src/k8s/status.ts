@@ -120,7 +120,7 @@ export async function writeReconcileStatus(
 }
 
 /**
- * An IngressGroup's checkpoint (ADR 0005): the hash its last successful reconcile converged to, kept on the
+ * An IngressGroup's checkpoint (ADR 0013): the hash its last successful reconcile converged to, kept on the
  * group's first member so that a restarted controller need not read an unchanged stack in full. Only the first
  * member carries it; the controller removes it from the others, and before an apply that changes anything.
  */

@@ -2,6 +2,7 @@
 // of its bindings or of the planner's settings changes the checkpoint; the listed digest ignores volatile fields.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import type { LoadBalancer, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stableJson, stackCheckpoint } from '../../../src/deploy/checkpoint.ts';
 import type { Stack } from '../../../src/model/index.ts';
 
@@ -41,8 +42,8 @@ describe('deploy: checkpoint', () => {
   });
 
   it('the listed digest ignores state and times, and sees a changed health check', () => {
-    const lb = { LoadBalancerArn: 'lb-1', Scheme: 'internal', AvailabilityZones: [{ SubnetId: 's-2' }, { SubnetId: 's-1' }], SecurityGroups: ['sg-1'] } as const;
-    const tg = { TargetGroupArn: 'tg-1', Port: 80, HealthCheckPath: '/' } as const;
+    const lb: LoadBalancer = { LoadBalancerArn: 'lb-1', Scheme: 'internal', AvailabilityZones: [{ SubnetId: 's-2' }, { SubnetId: 's-1' }], SecurityGroups: ['sg-1'] };
+    const tg: TargetGroup = { TargetGroupArn: 'tg-1', Port: 80, HealthCheckPath: '/' };
     const base = listedDigest({ loadBalancers: [lb], targetGroups: [tg], securityGroups: [] });
     assert.equal(listedDigest({ loadBalancers: [{ ...lb, State: { Code: 'active' }, CreatedTime: new Date(), AvailabilityZones: [{ SubnetId: 's-1' }, { SubnetId: 's-2' }] }], targetGroups: [tg], securityGroups: [] }), base);
     assert.notEqual(listedDigest({ loadBalancers: [lb], targetGroups: [{ ...tg, HealthCheckPath: '/healthz' }], securityGroups: [] }), base);
