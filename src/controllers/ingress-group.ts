@@ -24,7 +24,7 @@ import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
-import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
+import type { Priority, QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
 import {
   CHECKPOINT_ANNOTATION, clearLoadBalancerStatusIfShowing, loadBalancerEntry, patchAnnotations, portError, updateIngressLoadBalancerStatus,
   userAnnotations, withPortError, writeReconcileStatus, type LoadBalancerIngressEntry,
@@ -236,9 +236,18 @@ export class IngressGroupController {
   /** wires informer events to group keys on `queue` */
   register(queue: WorkQueue): void {
     const i = this.#d.informers;
-    const enqueue = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
+    const enqueue = (keys: Iterable<string>, priority: Priority = 'user'): void => { for (const k of keys) queue.add(k, priority); };
+    // an informer's first listing replays what existed before start: it queues as the start-up pass does (resync),
+    // behind new work; an Ingress without any group finalizer of ours is new work (created while we were down)
+    const initially = (inf: { hasSynced(): boolean }): Priority => (inf.hasSynced() ? 'user' : 'resync');
+    const priorityOf = (ing: Ingress | undefined, priority: Priority): Priority =>
+      (priority === 'resync' && ing && groupsOfFinalizers(asV1(ing)).length > 0 ? 'resync' : 'user');
+    /** re-classifies Ingresses and queues the groups each was or is relevant to */
+    const reclassify = (ings: Iterable<Ingress>, priority: Priority): void => {
+      for (const ing of ings) enqueue(this.#reindex(ing), priorityOf(ing, priority));
+    };
     i.ingresses.addHandlers({
-      add: (ing) => enqueue(this.#reindex(ing)),
+      add: (ing) => reclassify([ing], initially(i.ingresses)),
       update: (ing, old) => {
         const before = this.#index.relationsOf(objectKey(ing))?.groups ?? [];
         const touched = this.#reindex(ing);
@@ -248,38 +257,34 @@ export class IngressGroupController {
       },
       delete: (ing) => enqueue(this.#index.delete(objectKey(ing))),
     });
-    const viaService = (svc: Service): void => {
-      const keys = new Set<string>();
-      for (const ingKey of this.#index.ingressesOfService(objectKey(svc))) for (const k of this.#index.relationsOf(ingKey)?.groups ?? []) keys.add(k);
-      enqueue(keys);
+    const viaService = (svc: Service, priority: Priority = 'user'): void => {
+      for (const ingKey of this.#index.ingressesOfService(objectKey(svc))) {
+        enqueue(this.#index.relationsOf(ingKey)?.groups ?? [], priorityOf(i.ingresses.getByKey(ingKey), priority));
+      }
     };
     i.services.addHandlers({
-      add: viaService,
+      add: (svc) => viaService(svc, initially(i.services)),
       update: (svc, old) => { if (JSON.stringify([svc.spec, svc.metadata?.annotations, svc.metadata?.uid]) !== JSON.stringify([old.spec, old.metadata?.annotations, old.metadata?.uid])) viaService(svc); },
-      delete: viaService,
+      delete: (svc) => viaService(svc),
     });
     // a namespace's labels decide IngressClassParams.namespaceSelector: re-classify its Ingresses
-    const viaNamespace = (n: Namespace): void => {
+    const viaNamespace = (n: Namespace, priority: Priority = 'user'): void => {
       this.#classes = undefined;
       const name = n.metadata?.name;
-      const keys = new Set<string>();
-      for (const ing of name ? i.ingresses.list(name) : []) for (const k of this.#reindex(ing)) keys.add(k);
-      enqueue(keys);
+      reclassify(name ? i.ingresses.list(name) : [], priority);
     };
     i.namespaces.addHandlers({
-      add: viaNamespace,
+      add: (n) => viaNamespace(n, initially(i.namespaces)),
       update: (n, old) => { if (labelsOf(n) !== labelsOf(old)) viaNamespace(n); },
       delete: () => { this.#classes = undefined; },
     });
     // a class or its parameters can change which Ingresses are ours and how: re-classify every Ingress (rare)
-    const everything = (): void => {
+    const everything = (priority: Priority = 'user'): void => {
       this.#classes = undefined;
-      const keys = new Set<string>();
-      for (const ing of i.ingresses.list()) for (const k of this.#reindex(ing)) keys.add(k);
-      enqueue(keys);
+      reclassify(i.ingresses.list(), priority);
     };
     for (const inf of [i.ingressClasses, i.ingressClassParams] as const) {
-      (inf as typeof i.ingressClasses).addHandlers({ add: everything, update: (n, o) => { if (JSON.stringify(n.spec) !== JSON.stringify(o.spec) || JSON.stringify(n.metadata?.annotations) !== JSON.stringify(o.metadata?.annotations)) everything(); }, delete: everything });
+      (inf as typeof i.ingressClasses).addHandlers({ add: () => everything(initially(inf)), update: (n, o) => { if (JSON.stringify(n.spec) !== JSON.stringify(o.spec) || JSON.stringify(n.metadata?.annotations) !== JSON.stringify(o.metadata?.annotations)) everything(); }, delete: () => everything() });
     }
     // a binding removed by someone else is put back by its group
     i.targetGroupBindings.addHandlers({

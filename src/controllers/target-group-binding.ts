@@ -20,7 +20,7 @@ import type { EventRecorder } from '../k8s/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
-import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
+import type { Priority, QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
 import { patchAnnotations, setPodCondition, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION } from '../k8s/status.ts';
 import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type TargetGroupBinding } from '../k8s/types.ts';
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
@@ -185,11 +185,14 @@ export class TargetGroupBindingController {
   register(queue: WorkQueue): void {
     const i = this.#d.informers;
     const tgbs = i.targetGroupBindings;
-    const add = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
+    const add = (keys: Iterable<string>, priority: Priority = 'user'): void => { for (const k of keys) queue.add(k, priority); };
     const forService = (ns: string, name: string): string[] => tgbs.byIndex('service', `${ns}/${name}`).map(objectKey);
+    // an informer's first listing replays what existed before start: it queues as the start-up pass does
+    // (resync), behind new work; a binding without our finalizer is new work (created while we were down)
+    const initially = (inf: { hasSynced(): boolean }): Priority => (inf.hasSynced() ? 'user' : 'resync');
 
     tgbs.addHandlers({
-      add: (t) => add([objectKey(t)]),
+      add: (t) => add([objectKey(t)], hasFinalizer(t, FINALIZER_TARGET_GROUP_BINDING) ? initially(tgbs) : 'user'),
       update: (t, old) => {
         const sig = (x: TargetGroupBinding): string => JSON.stringify([x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? []]);
         if (sig(t) !== sig(old)) add([objectKey(t)]);
@@ -202,20 +205,20 @@ export class TargetGroupBindingController {
         if (this.#hadNetworking.delete(key)) this.#networking?.request();
       },
     });
-    const onService = (s: Service): void => add(forService(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
+    const onService = (s: Service, priority: Priority = 'user'): void => add(forService(s.metadata?.namespace ?? '', s.metadata?.name ?? ''), priority);
     i.services.addHandlers({
-      add: onService,
+      add: (s) => onService(s, initially(i.services)),
       update: (s, old) => { if (JSON.stringify([s.spec, s.metadata?.uid]) !== JSON.stringify([old.spec, old.metadata?.uid])) onService(s); },
-      delete: onService,
+      delete: (s) => onService(s),
     });
-    const onSlice = (s: EndpointSlice): void => {
+    const onSlice = (s: EndpointSlice, priority: Priority = 'user'): void => {
       const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
-      if (svc) add(forService(s.metadata?.namespace ?? '', svc));
+      if (svc) add(forService(s.metadata?.namespace ?? '', svc), priority);
     };
     i.endpointSlices.addHandlers({
-      add: onSlice,
+      add: (s) => onSlice(s, initially(i.endpointSlices)),
       update: (s, old) => { if (JSON.stringify([s.endpoints, s.ports]) !== JSON.stringify([old.endpoints, old.ports])) onSlice(s); },
-      delete: onSlice,
+      delete: (s) => onSlice(s),
     });
     i.pods.addHandlers({
       update: (p, old) => {
@@ -225,11 +228,11 @@ export class TargetGroupBindingController {
         ]);
         if (sig(p) !== sig(old)) add(this.#bindingsForPod(p));
       },
-      add: (p) => { if ((p.spec?.readinessGates ?? []).some((g) => g.conditionType.startsWith(READINESS_GATE_PREFIX))) add(this.#bindingsForPod(p)); },
+      add: (p) => { if ((p.spec?.readinessGates ?? []).some((g) => g.conditionType.startsWith(READINESS_GATE_PREFIX))) add(this.#bindingsForPod(p), initially(i.pods)); },
     });
     const instanceBindings = (): string[] => tgbs.byIndex('targetType', 'instance').map(objectKey);
     i.nodes.addHandlers({
-      add: () => add(instanceBindings()),
+      add: () => add(instanceBindings(), initially(i.nodes)),
       update: (n, old) => {
         const sig = (x: Node): string => JSON.stringify([x.metadata?.labels, x.spec?.taints, x.spec?.providerID, x.status?.conditions?.find((c) => c.type === 'Ready')?.status]);
         if (sig(n) !== sig(old)) add(instanceBindings());

@@ -80,3 +80,34 @@ describe('controllers: IngressGroup and Namespace labels', () => {
     assert.deepEqual(issueCodes(controller), { 'blog/web': [], 'shop/web': ['NamespaceNotAllowed'] });
   });
 });
+
+describe('controllers: IngressGroup start-up priorities', () => {
+  // the informers list concurrently: a new Ingress may be listed before its class, and be found ours only then
+  it('the first listing queues groups already deployed (our finalizer) as resync, and new Ingresses ahead of them', async () => {
+    const kube = new FakeKube();
+    kube.put('ingressclasses', { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } });
+    kube.put('namespaces', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } } });
+    const web = (name: string, finalizers?: string[]): Record<string, unknown> => ({
+      metadata: { name, namespace: 'shop', ...(finalizers ? { finalizers } : {}) },
+      spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    });
+    kube.put('ingresses', web('old', ['ingress.k8s.aws/resources']));
+    kube.put('ingresses', web('new'));
+    const informers = createInformers({ rest: kube, clock: new ManualClock() });
+    const controller = new IngressGroupController({ config: { ...config, defaultTargetType: 'ip' as const }, informers, log: silentLogger } as unknown as IngressGroupDeps);
+    const queued: string[] = [];
+    // a queue keeps the higher priority of two adds: record the first of each key as it would
+    const seen = new Map<string, string>();
+    controller.register({ add: (key: string, priority = 'user') => { if (seen.get(key) !== 'user') seen.set(key, priority); queued.push(key); } } as unknown as WorkQueue);
+    informers.startAll();
+    await informers.waitForSync();
+    await flushMicrotasks();
+    assert.equal(seen.get('shop/old'), 'resync');
+    assert.equal(seen.get('shop/new'), 'user');
+    kube.put('ingresses', web('later'));
+    await flushMicrotasks();
+    assert.equal(seen.get('shop/later'), 'user', 'after the first listing every change is user work');
+    assert.ok(queued.includes('shop/later'));
+    await informers.stopAll();
+  });
+});
