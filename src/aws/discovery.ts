@@ -93,6 +93,11 @@ export class TtlCache<K, V> {
     return loading;
   }
 
+  /** stores a value read elsewhere (e.g. by a batched load) as if get() had loaded it */
+  set(key: K, value: V, ttlMs: number): void {
+    this.#entries.set(key, { value, expiresAt: this.#now() + ttlMs });
+  }
+
   delete(key: K): void {
     this.#entries.delete(key);
   }
@@ -137,11 +142,13 @@ export class Discovery {
     this.#certNames = new TtlCache(now);
   }
 
-  /** the VPC and its CIDR blocks; undefined when no VPC ID was given or it does not exist */
-  vpc(): Promise<DiscoveredVpc | undefined> {
-    const vpcId = this.vpcId;
+  /**
+   * the VPC and its CIDR blocks; undefined when no VPC ID was given or it does not exist. Another VPC than the
+   * cluster's may be asked for (a TargetGroupBinding's target group in a peered VPC).
+   */
+  vpc(vpcId: string | undefined = this.vpcId): Promise<DiscoveredVpc | undefined> {
     if (vpcId === undefined) return Promise.resolve(undefined);
-    return this.#cached('vpc', this.#ttls.vpcMs, async () => {
+    return this.#cached(vpcId === this.vpcId ? 'vpc' : `vpc:${vpcId}`, this.#ttls.vpcMs, async () => {
       const v = await describeVpc(this.#ec2, vpcId);
       if (!v?.VpcId) return undefined;
       const cidrs = (v.CidrBlockAssociationSet ?? [])

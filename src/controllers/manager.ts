@@ -15,6 +15,7 @@ import { systemClock } from '../k8s/clock.ts';
 import { probeRoutes, metricsRoutes, startHttpServer, type RunningServer } from '../server/http.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
+import { TargetGroupDirectory } from '../aws/target-groups.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
 import { startDriftRotation } from './drift-rotation.ts';
 import { IngressGroupController } from './ingress-group.ts';
@@ -73,12 +74,17 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   });
 
   let vpcCidrs: readonly string[] | undefined;
+  // a binding's target group may sit in a peered VPC: its CIDRs decide which pod IPs are "outside"
+  const cidrsOf = async (vpcId: string | undefined): Promise<readonly string[] | undefined> =>
+    (vpcId === undefined || vpcId === aws.vpcId ? vpcCidrs : (await discovery.vpc(vpcId))?.cidrs);
+  // shared by the binding loop and the binding webhooks: one read per target group
+  const targetGroups = new TargetGroupDirectory(awsClients.elbv2);
   const ingress = new IngressGroupController({
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
   });
   const tgb = new TargetGroupBindingController({
-    informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, vpcCidrs: () => vpcCidrs,
+    informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, clusterName: config.clusterName, targetGroups, vpcCidrs: cidrsOf,
     networking: { ec2: awsClients.ec2, clusterName: config.clusterName, vpcId: aws.vpcId },
   });
 
@@ -109,6 +115,8 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     await Promise.race([informers.waitForSync(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
     if (signal.aborted) return;
     try { vpcCidrs = (await discovery.vpc())?.cidrs; } catch (err) { log.warn('could not read the VPC CIDRs', { error: errorMessage(err) }); }
+    if (signal.aborted) return;
+    try { await tgb.prefetch(); } catch (err) { log.warn('could not read the target groups of the bindings ahead', { error: errorMessage(err) }); }
     if (signal.aborted) return;
     log.info('starting controllers', { ingresses: informers.ingresses.list().length, targetGroupBindings: informers.targetGroupBindings.list().length });
     for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
@@ -193,22 +201,27 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     void startLoops(stopping.signal);
   }
 
-  // servers
+  // servers. The webhook server runs on every replica whenever it has a certificate: it serves the
+  // TargetGroupBinding webhooks, and the pod webhook unless injection is off (then it mutates nothing).
   const certDir = config.webhookCertDir;
   let webhook: RunningWebhook | undefined;
-  if (!config.enablePodReadinessGateInject) {
-    log.info('pod webhook disabled by --enable-pod-readiness-gate-inject=false');
-  } else if (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'))) {
+  if (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'))) {
     webhook = await startWebhookServer({
       port: config.webhookBindPort, certDir, log,
-      lookup: {
-        bindings: (ns) => informers.targetGroupBindings.list(ns),
-        service: (ns, name) => informers.services.get(name, ns),
+      routes: {
+        ...(config.enablePodReadinessGateInject ? {
+          pods: {
+            bindings: (ns: string) => informers.targetGroupBindings.list(ns),
+            service: (ns: string, name: string) => informers.services.get(name, ns),
+          },
+        } : {}),
+        bindings: { targetGroups, bindings: () => informers.targetGroupBindings.list(), clusterName: config.clusterName, clusterVpcId: aws.vpcId, log },
       },
     });
-    log.info('pod webhook listening', { port: webhook.port });
+    log.info('webhook listening', { port: webhook.port, podReadinessGateInject: config.enablePodReadinessGateInject });
+    if (!config.enablePodReadinessGateInject) log.info('pod webhook disabled by --enable-pod-readiness-gate-inject=false: it answers without mutating');
   } else {
-    log.info('pod webhook disabled: no tls.crt and tls.key in --webhook-cert-dir', { dir: certDir });
+    log.info('webhooks disabled: no tls.crt and tls.key in --webhook-cert-dir', { dir: certDir });
   }
   const probes = probeRoutes({
     ready: {

@@ -11,8 +11,8 @@ export interface NetworkingSyncDeps {
   readonly ec2: EC2Client;
   readonly clusterName: string;
   readonly vpcId?: string;
-  /** every binding with networking rules, except the ones given (bindings being deleted) */
-  readonly bindings: (except: ReadonlySet<string>) => NetworkingBinding[];
+  /** every binding with networking rules, except the ones given (bindings being deleted); throwing fails the pass */
+  readonly bindings: (except: ReadonlySet<string>) => NetworkingBinding[] | Promise<NetworkingBinding[]>;
   /** a problem that belongs to one binding, for an Event on it */
   readonly report: (bindingKey: string, message: string) => void;
   readonly log: Logger;
@@ -82,7 +82,7 @@ export class NetworkingSync {
     const { ec2, clusterName, vpcId, log } = this.#d;
     const reconcile = this.#d.reconcile ?? reconcileNetworking;
     try {
-      const r = await reconcile({ ec2, clusterName, bindings: this.#d.bindings(except), instanceCache: this.#instances, ...(vpcId ? { vpcId } : {}) });
+      const r = await reconcile({ ec2, clusterName, bindings: await this.#d.bindings(except), instanceCache: this.#instances, ...(vpcId ? { vpcId } : {}) });
       if (r.writeCalls > 0) log.info('security group rules reconciled', { authorized: r.authorized, revoked: r.revoked, groups: r.changes.length });
       for (const e of r.errors) {
         log.warn('security group rules', { ...e });

@@ -3,6 +3,15 @@
 // desired targets from the caches and registers / deregisters the difference in batches. It never reads or
 // writes the load balancer, its listeners or rules. Also: finalizer elbv2.k8s.aws/resources (targets are
 // deregistered before a binding goes) and pod readiness-gate conditions from target health.
+//
+// Before any AWS write a binding passes the admission rules of targets/binding-policy.ts, the same the webhook
+// applies (the webhook may be off): the target group exists, its owner tags allow this binding (another cluster's
+// or stack's target group is refused; one made by hand needs the claim annotation), no other binding holds it,
+// and it agrees with the binding (type, IP family, VPC, protocol). A refusal is a Warning Event naming the field
+// and the reason, status condition Ready=False, and no AWS write. The target group's facts and tags are cached
+// (TargetGroupDirectory). The first admitted reconcile records the target group in status.targetGroupARN before
+// registering anything; that record is what a deletion deregisters from and what makes the binding the holder.
+//
 // Checkpoints (ADR 0013): a reconcile that leaves every target in place records a hash of the target group, the
 // desired targets and the networking rules, in memory and in the binding's elbv2.k8s.aws/checkpoint annotation
 // (upstream's key, this controller's own hash). A later reconcile, the periodic resync and a restarted controller
@@ -10,23 +19,23 @@
 // controller was down change the hash. The annotation is removed before any target is registered or deregistered,
 // so a crash in between never leaves a checkpoint that claims what AWS does not hold. Hand edits of the targets
 // are found by the drift rotation, which reads each target group again within the drift budget.
-// A binding with multiClusterTargetGroup is refused (Warning Event, no AWS call) until target ownership is tracked:
-// reconciling it would deregister the targets other clusters registered in the same target group.
 import { createHash } from 'node:crypto';
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isAwsError, toAwsError } from '../aws/errors.ts';
+import { TargetGroupDirectory, type TargetGroupFacts } from '../aws/target-groups.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
 import type { Priority, QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
-import { patchAnnotations, setPodCondition, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION } from '../k8s/status.ts';
-import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type TargetGroupBinding } from '../k8s/types.ts';
+import { patchAnnotations, setBindingStatus, setPodCondition, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION } from '../k8s/status.ts';
+import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type TargetGroupBinding, type TargetGroupBindingWireSpec } from '../k8s/types.ts';
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
-import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, type TargetHealthReport } from '../targets/index.ts';
+import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, resolveNetworkingPorts, type TargetHealthReport } from '../targets/index.ts';
+import { admit, earlyRefusals, mayCleanUp, recordedArn, refusalText, type Refusal } from '../targets/binding-policy.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { DriftEntry } from './drift-rotation.ts';
 import { NetworkingSync, type NetworkingSyncDeps } from './networking-sync.ts';
@@ -43,8 +52,14 @@ export interface TargetGroupBindingDeps {
   readonly events: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
-  /** VPC CIDRs: an IP outside them is registered with AvailabilityZone "all" */
-  readonly vpcCidrs?: () => readonly string[] | undefined;
+  /** --cluster-name: whose owner tags on a target group are ours */
+  readonly clusterName: string;
+  /** target group facts and tags, shared with the admission webhook; one of its own when absent */
+  readonly targetGroups?: TargetGroupDirectory;
+  /** the CIDRs of a target group's VPC: an IP outside them is registered with AvailabilityZone "all" */
+  readonly vpcCidrs?: (vpcId: string | undefined) => readonly string[] | undefined | Promise<readonly string[] | undefined>;
+  /** how soon a binding whose target group was not found is looked at again (60 s) */
+  readonly notFoundRequeueMs?: number;
   /** how soon to look again while a gated pod's target is not yet healthy (5 s) */
   readonly readinessRequeueMs?: number;
   /** keep node/pod security-group rules from the bindings' networking; off when absent */
@@ -90,10 +105,12 @@ const gatesOf = (p: Pod): string[] => (p.spec?.readinessGates ?? [])
 
 const hasNetworkingRules = (t: TargetGroupBinding): boolean => (t.spec.networking?.ingress?.length ?? 0) > 0;
 
-/** the field that makes a binding refused, named in its Event */
-export const MULTI_CLUSTER_FIELD = 'spec.multiClusterTargetGroup';
-const multiClusterMessage = `${MULTI_CLUSTER_FIELD}: true is not supported yet (targets registered by other clusters would be deregistered); `
-  + 'this binding is left alone: no target is registered or deregistered and no security group rule is kept for it';
+/** the admission of a binding: served with its effective spec (defaults from the target group), or refused */
+type Verdict =
+  | { readonly ok: true; readonly arn: string; readonly spec: TargetGroupBindingWireSpec; readonly tg: TargetGroupFacts }
+  | { readonly ok: false; readonly refusals: readonly Refusal[]; readonly requeueAfterMs?: number };
+
+const STATUS_READY = 'Ready';
 
 /** an error as an Event shows it: "<AWS code>: <message>" for AWS errors, the message otherwise */
 export function failureMessage(err: unknown): string {
@@ -120,10 +137,14 @@ export class TargetGroupBindingController {
   #networkingPrimed = false;
   /** bindings the drift rotation asked to read again */
   readonly #driftDue = new Set<string>();
+  readonly #targetGroups: TargetGroupDirectory;
+  /** key → the status last written, so a status the apiserver does not keep (an old CRD) is not written again and again */
+  readonly #statusWritten = new Map<string, string>();
 
   constructor(deps: TargetGroupBindingDeps) {
     this.#d = deps;
     this.#log = deps.log.child({ controller: 'targetGroupBinding' });
+    this.#targetGroups = deps.targetGroups ?? new TargetGroupDirectory(deps.elbv2);
     this.#networking = deps.networking && new NetworkingSync({
       ...deps.networking,
       bindings: (except) => this.networkingBindings(except),
@@ -149,21 +170,25 @@ export class TargetGroupBindingController {
   }
 
   /**
-   * every live binding with networking rules (but those in `except`, and refused multi-cluster ones), with its
-   * desired targets; named ports become the targets' ports
+   * every live, admitted binding with networking rules (but those in `except`), with its desired targets. Rules
+   * without ports, and named ports, become the ports the traffic uses (resolveNetworkingPorts): never every port.
+   * Throws when a target group cannot be read, so the pass fails and retries rather than revoke rules it cannot judge.
    */
-  networkingBindings(except: ReadonlySet<string> = new Set()): NetworkingBinding[] {
-    return this.#d.informers.targetGroupBindings.list()
-      .filter((t) => !t.metadata?.deletionTimestamp && !except.has(objectKey(t)) && !t.spec.multiClusterTargetGroup && hasNetworkingRules(t))
-      .map((t) => {
-        const targets = this.#desired(t).targets;
-        const targetPorts = [...new Set(targets.map((x) => x.port))];
-        const ingress = (t.spec.networking?.ingress ?? []).map((rule) => ({
-          ...rule,
-          ports: (rule.ports ?? []).flatMap((p) => (typeof p.port === 'string' && !/^\d+$/.test(p.port) ? targetPorts.map((port) => ({ ...p, port })) : [p])),
-        }));
-        return { key: objectKey(t), targetType: t.spec.targetType ?? 'instance', networking: { ingress }, targets };
-      });
+  async networkingBindings(except: ReadonlySet<string> = new Set()): Promise<NetworkingBinding[]> {
+    const out: NetworkingBinding[] = [];
+    for (const t of this.#d.informers.targetGroupBindings.list()) {
+      if (t.metadata?.deletionTimestamp || except.has(objectKey(t)) || !hasNetworkingRules(t)) continue;
+      const verdict = await this.#admission(t);
+      if (!verdict.ok) continue;
+      const targets = (await this.#desired(t, verdict.spec, verdict.tg)).targets;
+      const targetPorts = [...new Set(targets.map((x) => x.port))];
+      const healthCheckPort = Number(verdict.tg.healthCheckPort);
+      const trafficPorts = targetPorts.length > 0 && Number.isInteger(healthCheckPort) && healthCheckPort > 0
+        ? [...new Set([...targetPorts, healthCheckPort])] : targetPorts;
+      const networking = resolveNetworkingPorts(t.spec.networking, targetPorts, trafficPorts);
+      out.push({ key: objectKey(t), targetType: verdict.spec.targetType ?? 'instance', networking, targets });
+    }
+    return out;
   }
 
   allKeys(): string[] {
@@ -175,32 +200,48 @@ export class TargetGroupBindingController {
     this.#driftDue.add(key);
   }
 
-  /** every live binding, with what a drift check of it costs (one DescribeTargetHealth), for the drift rotation */
+  /** every live binding with a target group, with what a drift check of it costs (one DescribeTargetHealth), for the drift rotation */
   driftEntries(): DriftEntry[] {
     return this.#d.informers.targetGroupBindings.list()
-      .filter((t) => !t.metadata?.deletionTimestamp && !t.spec.multiClusterTargetGroup && t.spec.targetGroupARN)
+      .filter((t) => !t.metadata?.deletionTimestamp && !t.spec.multiClusterTargetGroup && (t.spec.targetGroupARN || recordedArn(t)))
       .map((t) => ({ controller: 'targetGroupBinding' as const, key: objectKey(t), cost: 1 }));
+  }
+
+  /** reads the target groups of every binding in batches (at start, before the first reconciles) */
+  async prefetch(): Promise<void> {
+    const arns = this.#d.informers.targetGroupBindings.list().flatMap((t) => [t.spec?.targetGroupARN, recordedArn(t)]).filter((a): a is string => !!a);
+    await this.#targetGroups.prefetch(arns);
   }
 
   register(queue: WorkQueue): void {
     const i = this.#d.informers;
     const tgbs = i.targetGroupBindings;
+    const arnsOf = (t: TargetGroupBinding): string[] => [...new Set([t.spec?.targetGroupARN, recordedArn(t)].filter((a): a is string => !!a))];
+    tgbs.addIndex('targetGroup', arnsOf);
     const add = (keys: Iterable<string>, priority: Priority = 'user'): void => { for (const k of keys) queue.add(k, priority); };
     const forService = (ns: string, name: string): string[] => tgbs.byIndex('service', `${ns}/${name}`).map(objectKey);
     // an informer's first listing replays what existed before start: it queues as the start-up pass does
     // (resync), behind new work; a binding without our finalizer is new work (created while we were down)
     const initially = (inf: { hasSynced(): boolean }): Priority => (inf.hasSynced() ? 'user' : 'resync');
+    // a binding that goes (or lets a target group go) may leave it to another one, refused until now
+    const sharing = (t: TargetGroupBinding): string[] => arnsOf(t).flatMap((arn) => tgbs.byIndex('targetGroup', arn).map(objectKey)).filter((k) => k !== objectKey(t));
 
     tgbs.addHandlers({
       add: (t) => add([objectKey(t)], hasFinalizer(t, FINALIZER_TARGET_GROUP_BINDING) ? initially(tgbs) : 'user'),
       update: (t, old) => {
-        const sig = (x: TargetGroupBinding): string => JSON.stringify([x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? []]);
+        // labels and annotations count: the stack labels and the claim annotation decide who may use a target group
+        const sig = (x: TargetGroupBinding): string => JSON.stringify([
+          x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? [], x.metadata?.labels ?? {}, x.metadata?.annotations ?? {},
+        ]);
         if (sig(t) !== sig(old)) add([objectKey(t)]);
+        if (t.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) add(sharing(t));
       },
       delete: (t) => {
         const key = objectKey(t);
         this.#checkpoints.delete(key);
         this.#driftDue.delete(key);
+        this.#statusWritten.delete(key);
+        add(sharing(t));
         // gone without our cleanup (finalizer removed by hand): its rules still go
         if (this.#hadNetworking.delete(key)) this.#networking?.request();
       },
@@ -261,18 +302,25 @@ export class TargetGroupBindingController {
     const cached = this.#d.informers.targetGroupBindings.getByKey(key);
     if (!cached) { this.#checkpoints.delete(key); return; }
     if (cached.metadata?.deletionTimestamp) return this.#cleanup(cached);
-    if (cached.spec.multiClusterTargetGroup) return this.#refuseMultiCluster(key, cached);
+    let verdict: Verdict;
+    try {
+      verdict = await this.#admission(cached);
+    } catch (err) {
+      const message = `reading the target group of the binding: ${failureMessage(err)}`;
+      this.#log.warn('target group not read', { binding: key, error: message });
+      await this.#d.events.warning(cached, 'FailedReconcile', message);
+      throw err;
+    }
+    if (!verdict.ok) return this.#refuse(key, cached, verdict);
     let tgb: TargetGroupBinding | undefined = cached;
     if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) {
       tgb = await addFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
       if (!tgb) return;
     }
-    const arn = tgb.spec.targetGroupARN;
-    if (!arn) {
-      await this.#d.events.warning(tgb, 'InvalidTargetGroupBinding', 'spec.targetGroupARN is empty (resolving spec.targetGroupName is not supported yet)');
-      return;
-    }
-    const desired = this.#desired(tgb);
+    const arn = verdict.arn;
+    // recorded before the first registration: a deletion deregisters from this ARN, and it makes the binding the holder
+    await this.#writeStatus(tgb, arn, { status: 'True', reason: 'Bound', message: `targets are registered in ${arn}` });
+    const desired = await this.#desired(tgb, verdict.spec, verdict.tg);
     if (desired.problem) {
       this.#log.warn('cannot compute targets', { binding: key, problem: desired.problem });
       await this.#d.events.warning(tgb, 'BackendNotFound', desired.problem);
@@ -301,9 +349,11 @@ export class TargetGroupBindingController {
       const message = `reconciling the targets of ${arn}: ${failureMessage(err)}`;
       this.#log.warn('targets not reconciled', { binding: key, error: message });
       await this.#d.events.warning(tgb, 'FailedReconcile', message);
+      await this.#writeStatus(tgb, arn, { status: 'False', reason: 'FailedReconcile', message });
       throw err;
     }
     this.#d.metrics.stackReads.inc({ controller: 'targetGroupBinding', read: 'full' });
+    await this.#writeStatus(tgb, arn, { status: 'True', reason: 'Bound', message: `targets are registered in ${arn}` });
     if (result.registered) this.#d.metrics.targetChanges.inc({ operation: 'register' }, result.registered);
     if (result.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, result.deregistered);
     if (result.registered || result.deregistered) {
@@ -359,51 +409,105 @@ export class TargetGroupBindingController {
     }
   }
 
-  /** multiClusterTargetGroup: a Warning Event once per generation, no finalizer, no AWS call */
-  async #refuseMultiCluster(key: string, tgb: TargetGroupBinding): Promise<ReconcileResult> {
-    const mark = `refused:${tgb.metadata?.generation ?? ''}`;
-    if (this.#checkpoints.get(key) === mark) return;
-    this.#log.warn('binding refused', { binding: key, field: MULTI_CLUSTER_FIELD });
-    await this.#d.events.warning(tgb, 'UnsupportedMultiClusterTargetGroup', multiClusterMessage);
-    this.#checkpoints.set(key, mark);
-    // had it rules before the field was set, they are no longer kept
-    if (this.#hadNetworking.delete(key)) this.#networking?.request();
+  /**
+   * whether the binding may be served: the rules of targets/binding-policy.ts against its target group (found by
+   * ARN, or by spec.targetGroupName). Throws only when AWS could not be read.
+   */
+  async #admission(tgb: TargetGroupBinding): Promise<Verdict> {
+    // refused without reading AWS (a role to assume: the target group is not even in this account)
+    const early = earlyRefusals(tgb);
+    if (early.length > 0) return { ok: false, refusals: early };
+    const retry = this.#d.notFoundRequeueMs ?? 60_000;
+    let tg: TargetGroupFacts | undefined;
+    const arn = tgb.spec.targetGroupARN;
+    try {
+      tg = arn ? await this.#targetGroups.byArn(arn) : await this.#targetGroups.byName(tgb.spec.targetGroupName ?? '');
+    } catch (err) {
+      if (toAwsError(err).code !== 'Validation') throw err;
+      const field = arn ? 'spec.targetGroupARN' : 'spec.targetGroupName';
+      return { ok: false, refusals: [{ field, code: 'InvalidTargetGroup', message: `AWS rejects "${arn ?? tgb.spec.targetGroupName}": ${failureMessage(err)}` }] };
+    }
+    if (!tg) {
+      const field = arn ? 'spec.targetGroupARN' : 'spec.targetGroupName';
+      return { ok: false, refusals: [{ field, code: 'TargetGroupNotFound', message: `no target group ${arn ?? `named "${tgb.spec.targetGroupName ?? ''}"`} in this account and region` }], requeueAfterMs: retry };
+    }
+    const decision = admit({ binding: tgb, targetGroup: tg, clusterName: this.#d.clusterName, bindings: this.#d.informers.targetGroupBindings.list() });
+    return decision.ok ? { ok: true, arn: decision.arn, spec: decision.spec, tg } : { ok: false, refusals: decision.refusals };
   }
 
-  #desired(tgb: TargetGroupBinding): DesiredTargets {
+  /**
+   * a refused binding: a Warning Event once per generation and reason, Ready=False, its gated pods told why, no AWS
+   * write, no finalizer added. Rules it had on node security groups go in the next networking pass.
+   */
+  async #refuse(key: string, tgb: TargetGroupBinding, verdict: Extract<Verdict, { ok: false }>): Promise<ReconcileResult> {
+    const first = verdict.refusals[0] as Refusal;
+    const message = refusalText(verdict.refusals);
+    const mark = `refused:${tgb.metadata?.generation ?? ''}:${message}`;
+    if (this.#checkpoints.get(key) !== mark) {
+      this.#log.warn('binding refused', { binding: key, field: first.field, reason: first.code, message });
+      await this.#d.events.warning(tgb, first.code, message);
+      await this.#writeStatus(tgb, undefined, { status: 'False', reason: first.code, message });
+      await this.#updateGates(tgb, { refused: `${first.code}: ${message}` });
+      this.#checkpoints.set(key, mark);
+    }
+    if (this.#hadNetworking.delete(key)) this.#networking?.request();
+    return verdict.requeueAfterMs !== undefined ? { requeueAfterMs: verdict.requeueAfterMs } : undefined;
+  }
+
+  /**
+   * status: the recorded target group (kept when `arn` is undefined), observedGeneration and the Ready condition.
+   * Written only when it changes; a status write that fails is logged (the next reconcile tries again).
+   */
+  async #writeStatus(tgb: TargetGroupBinding, arn: string | undefined, ready: { status: 'True' | 'False'; reason: string; message: string }): Promise<void> {
+    const key = objectKey(tgb);
+    const sig = JSON.stringify([arn ?? recordedArn(tgb) ?? null, tgb.metadata?.generation ?? null, ready]);
+    if (this.#statusWritten.get(key) === sig) return;
+    try {
+      const kept = await setBindingStatus(this.#d.kube.targetGroupBindings, tgb, { ...(arn ? { targetGroupARN: arn } : {}), condition: { type: STATUS_READY, ...ready } });
+      this.#statusWritten.set(key, sig);
+      if (kept === false) this.#log.warn('status.targetGroupARN was not kept by the apiserver: apply this chart\'s CRDs (helm/aws-lb-controller/crds/)', { binding: key });
+    } catch (err) {
+      this.#log.warn('could not write the binding status', { binding: key, error: errorMessage(err) });
+    }
+  }
+
+  async #desired(tgb: TargetGroupBinding, spec: TargetGroupBindingWireSpec, tg: TargetGroupFacts): Promise<DesiredTargets> {
     const i = this.#d.informers;
     const ns = tgb.metadata?.namespace ?? 'default';
-    const svc = i.services.get(tgb.spec.serviceRef.name, ns);
-    if (!svc) return { targets: [], problem: `Service ${ns}/${tgb.spec.serviceRef.name} not found` };
+    const svc = i.services.get(spec.serviceRef.name, ns);
+    if (!svc) return { targets: [], problem: `Service ${ns}/${spec.serviceRef.name} not found` };
     const nodeReady = (name: string): string | undefined => i.nodes.get(name)?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-    if (tgb.spec.targetType === 'ip') {
+    if (spec.targetType === 'ip') {
       const slices = i.endpointSlices.byIndex('service', `${ns}/${svc.metadata?.name ?? ''}`);
-      const cidrs = this.#d.vpcCidrs?.();
+      // the target group's VPC decides which IPs are "outside" (it may be a peered VPC: spec.vpcID)
+      const cidrs = await this.#d.vpcCidrs?.(tg.vpcId);
       return ipTargets({
         service: svc as unknown as V1Service,
-        servicePort: tgb.spec.serviceRef.port,
+        servicePort: spec.serviceRef.port,
         endpointSlices: withGatedEndpointsReady(slices, (pns, pname) => i.pods.get(pname, pns), nodeReady) as unknown as V1EndpointSlice[],
-        ipAddressType: tgb.spec.ipAddressType ?? 'ipv4',
+        ipAddressType: spec.ipAddressType ?? 'ipv4',
         ...(cidrs ? { vpcCidrs: cidrs } : {}),
       });
     }
     return instanceTargets({
       service: svc as unknown as V1Service,
-      servicePort: tgb.spec.serviceRef.port,
+      servicePort: spec.serviceRef.port,
       nodes: i.nodes.list() as unknown as V1Node[],
-      ...(tgb.spec.nodeSelector ? { nodeSelector: tgb.spec.nodeSelector } : {}),
+      ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
     });
   }
 
   /** sets the gate condition on every pod of the namespace that carries this binding's gate; returns how many are not True */
-  async #updateGates(tgb: TargetGroupBinding, health: readonly TargetHealthReport[] | 'allTrue'): Promise<number> {
+  async #updateGates(tgb: TargetGroupBinding, health: readonly TargetHealthReport[] | 'allTrue' | { readonly refused: string }): Promise<number> {
     const type = readinessGateType(tgb.metadata?.name ?? '');
     const ns = tgb.metadata?.namespace ?? 'default';
     let pending = 0;
     for (const pod of this.#d.informers.pods.byIndex('readinessGate', `${ns}/${type}`)) {
       const cond = health === 'allTrue'
         ? { type, status: 'True' as const, reason: 'Elb.TargetGroupBindingDeleted', message: 'The TargetGroupBinding is gone; the gate no longer applies' }
-        : gateCondition(type, health.find((h) => h.id === pod.status?.podIP));
+        : 'refused' in health
+          ? { type, status: 'False' as const, reason: 'TargetGroupBindingRefused', message: health.refused }
+          : gateCondition(type, health.find((h) => h.id === pod.status?.podIP));
       if (cond.status !== 'True') pending++;
       try {
         await setPodCondition(this.#d.kube.pods, pod, cond);
@@ -417,8 +521,10 @@ export class TargetGroupBindingController {
 
   /**
    * a binding being deleted: deregister every target it registered, revoke the rules it needed, open its gates,
-   * then let it go. A target group that is gone or an ARN AWS rejects as malformed means nothing is registered, so
-   * a broken binding can always be deleted. A refused multi-cluster binding goes without any AWS call.
+   * then let it go. Deregistration goes to the recorded target group (else the spec's) and only when the binding
+   * may clean it up (mayCleanUp: owner tags, claim, holder), so deleting a refused binding never touches a target
+   * group someone else uses. A target group that is gone or an ARN AWS rejects as malformed means nothing is
+   * registered, so a broken binding can always be deleted. A refused multi-cluster binding goes without any AWS call.
    */
   async #cleanup(tgb: TargetGroupBinding): Promise<ReconcileResult> {
     const key = objectKey(tgb);
@@ -429,12 +535,12 @@ export class TargetGroupBindingController {
       if (this.#hadNetworking.delete(key)) this.#networking?.request();
       return;
     }
-    const arn = tgb.spec.targetGroupARN;
+    const arn = recordedArn(tgb) ?? tgb.spec.targetGroupARN;
     try {
       if (tgb.spec.multiClusterTargetGroup) {
         this.#log.info('refused multi-cluster binding released without deregistering', { binding: key });
       } else {
-        if (arn) await this.#deregisterAll(key, arn, this.#registeredPerCheckpoint(tgb, arn, known));
+        if (arn && await this.#cleanUpAllowed(key, tgb, arn)) await this.#deregisterAll(key, arn, await this.#registeredPerCheckpoint(tgb, arn, known));
         if (needsPass) await this.#networking?.without(key);
       }
       await this.#updateGates(tgb, 'allTrue');
@@ -449,10 +555,34 @@ export class TargetGroupBindingController {
     this.#log.info('binding cleaned up', { binding: key });
   }
 
-  /** the targets registered, when the binding's checkpoint matches its desired targets now (no read needed) */
-  #registeredPerCheckpoint(tgb: TargetGroupBinding, arn: string, known: string | undefined): readonly DesiredTarget[] | undefined {
+  /** whether a binding being deleted may deregister from the target group (it exists, and the binding holds it) */
+  async #cleanUpAllowed(key: string, tgb: TargetGroupBinding, arn: string): Promise<boolean> {
+    let tg: TargetGroupFacts | undefined;
+    try {
+      tg = await this.#targetGroups.byArn(arn);
+    } catch (err) {
+      if (!meansNothingRegistered(err)) throw err;
+      this.#log.info('nothing to deregister', { binding: key, reason: failureMessage(err) });
+      return false;
+    }
+    if (!tg) {
+      this.#log.info('nothing to deregister: the target group is gone', { binding: key, targetGroup: arn });
+      return false;
+    }
+    if (mayCleanUp(tgb, tg, this.#d.clusterName, this.#d.informers.targetGroupBindings.list())) return true;
+    this.#log.info('binding released without deregistering: it never held the target group', { binding: key, targetGroup: arn });
+    return false;
+  }
+
+  /**
+   * the targets registered, when the binding's checkpoint matches its desired targets now (no read needed). The
+   * target group's facts come from the directory's cache; a spec whose defaults differ only costs a read.
+   */
+  async #registeredPerCheckpoint(tgb: TargetGroupBinding, arn: string, known: string | undefined): Promise<readonly DesiredTarget[] | undefined> {
     if (known === undefined || known === '') return undefined;
-    const desired = this.#desired(tgb);
+    const tg = await this.#targetGroups.byArn(arn);
+    if (!tg) return undefined;
+    const desired = await this.#desired(tgb, tgb.spec, tg);
     return !desired.problem && checkpointOf(arn, desired.targets, tgb.spec.networking) === known ? desired.targets : undefined;
   }
 

@@ -1,9 +1,10 @@
 // Status write-back: Ingress status.loadBalancer (the ALB's DNS name and listener ports), the reconcile-status
-// signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md), and pod readiness-gate conditions.
+// signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md), pod readiness-gate conditions, and the
+// status of TargetGroupBindings.
 // Every writer reads the current value first and writes nothing when it already matches.
 import { systemClock, type Clock } from './clock.ts';
 import { isConflict, isInvalid, isNotFound, type ResourceClient } from './client.ts';
-import type { Ingress, KubeObject, Pod } from './types.ts';
+import type { BindingCondition, Ingress, KubeObject, Pod, TargetGroupBinding, TargetGroupBindingStatus } from './types.ts';
 
 export interface PortStatus {
   readonly port: number;
@@ -198,4 +199,38 @@ export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condi
     status: { conditions: [{ type: condition.type, status: condition.status, reason: condition.reason ?? null, message: condition.message ?? null, lastProbeTime: null, lastTransitionTime }] },
   }, 'status');
   return true;
+}
+
+/**
+ * the status of a TargetGroupBinding: the recorded target group (left as it is when not given), observedGeneration
+ * and one condition by type (lastTransitionTime kept while its status holds; other conditions kept). One merge patch
+ * of the status subresource, only when something changes. Returns false when a given targetGroupARN did not stick
+ * (a CRD without the field prunes it), true when written, undefined when nothing changed.
+ */
+export async function setBindingStatus(
+  bindings: ResourceClient<TargetGroupBinding>, tgb: TargetGroupBinding,
+  next: { readonly targetGroupARN?: string; readonly condition: Omit<BindingCondition, 'lastTransitionTime' | 'observedGeneration'> },
+  clock: Clock = systemClock,
+): Promise<boolean | undefined> {
+  const current = tgb.status ?? {};
+  const generation = tgb.metadata?.generation;
+  const existing = current.conditions?.find((c) => c.type === next.condition.type);
+  const sameCondition = existing !== undefined && existing.status === next.condition.status && existing.reason === next.condition.reason
+    && existing.message === next.condition.message && existing.observedGeneration === generation;
+  const arn = next.targetGroupARN ?? current.targetGroupARN;
+  if (sameCondition && arn === current.targetGroupARN && current.observedGeneration === generation) return undefined;
+  const now = new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const condition: BindingCondition = {
+    ...next.condition,
+    lastTransitionTime: existing && existing.status === next.condition.status ? existing.lastTransitionTime : now,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+  const status: TargetGroupBindingStatus = {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    ...(arn ? { targetGroupARN: arn } : {}),
+    conditions: [...(current.conditions ?? []).filter((c) => c.type !== condition.type), condition],
+  };
+  const meta = tgb.metadata ?? {};
+  const written = await bindings.mergePatch(meta.name ?? '', meta.namespace, { status }, 'status');
+  return next.targetGroupARN === undefined || written?.status?.targetGroupARN === next.targetGroupARN;
 }

@@ -44,7 +44,10 @@ export interface TargetGroupBindingWireSpec {
   nodeSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
   ipAddressType?: 'ipv4' | 'ipv6';
   vpcID?: string;
+  targetGroupProtocol?: string;
   multiClusterTargetGroup?: boolean;
+  iamRoleArnToAssume?: string;
+  assumeRoleExternalId?: string;
   networking?: {
     ingress?: {
       from?: ({ securityGroup: { groupID: string } } | { ipBlock: { cidr: string } })[];
@@ -53,10 +56,27 @@ export interface TargetGroupBindingWireSpec {
   };
 }
 
+/** a status condition (metav1.Condition) */
+export interface BindingCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface TargetGroupBindingStatus {
+  observedGeneration?: number;
+  /** the target group this controller registers the binding's targets in, recorded before the first registration */
+  targetGroupARN?: string;
+  conditions?: BindingCondition[];
+}
+
 /** elbv2.k8s.aws/v1beta1 TargetGroupBinding (namespaced) */
 export interface TargetGroupBinding extends KubeObject {
   spec: TargetGroupBindingWireSpec;
-  status?: { observedGeneration?: number };
+  status?: TargetGroupBindingStatus;
 }
 
 /** where a kind lives in the API */

@@ -66,3 +66,5 @@ export const FINALIZER_SERVICE = 'service.k8s.aws/resources';
 export const LABEL_STACK = 'ingress.k8s.aws/stack';
 export const LABEL_STACK_NAMESPACE = 'ingress.k8s.aws/stack-namespace';
 export const LABEL_STACK_NAME = 'ingress.k8s.aws/stack-name';
+export const LABEL_SERVICE_STACK_NAMESPACE = 'service.k8s.aws/stack-namespace';
+export const LABEL_SERVICE_STACK_NAME = 'service.k8s.aws/stack-name';

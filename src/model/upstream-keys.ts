@@ -3,10 +3,9 @@
 // and feature gates, each with where upstream reads it and what this controller does with it. A key is
 // implemented, or refused with a precise reason (an Issue on the object that sets it, an error at start-up),
 // unless its value asks for nothing this controller lacks (`harmless`, e.g. `auth-type: none`). Nothing is
-// ignored without a word: the only `ignored` keys are TargetGroupBinding fields another work package owns,
-// and an annotation upstream writes itself. Lists drawn from upstream's source (pkg/annotations/constants.go,
-// pkg/ingress, apis/elbv2/v1beta1, pkg/config, pkg/aws/cloud_config.go, pkg/inject). The parsers, the CRDs and
-// docs/annotations.md, docs/flags.md are checked against this table (test/unit/model/upstream-keys.test.ts).
+// ignored without a word: the only `ignored` key is an annotation upstream writes itself. Lists drawn from
+// upstream's source (pkg/annotations/constants.go, pkg/ingress, apis/elbv2/v1beta1, pkg/config,
+// pkg/aws/cloud_config.go, pkg/inject). The parsers, the CRDs and docs/annotations.md, docs/flags.md are checked against this table (test/unit/model/upstream-keys.test.ts).
 
 export const ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/';
 
@@ -114,9 +113,6 @@ const params = (key: string, status: KeyStatus = 'implemented', why?: string): U
 const binding = (key: string, status: KeyStatus = 'implemented', why?: string, harmless?: readonly string[]): UpstreamKey =>
   ({ source: 'TargetGroupBinding', key, status, ...(why ? { why } : {}), ...(harmless ? { harmless } : {}) });
 
-/** owned by the TargetGroupBinding admission work package (issue 9, point 3): the status as of today */
-const BINDING_TODO = 'not read yet; TargetGroupBinding admission will check it';
-
 export const FIELD_KEYS: readonly UpstreamKey[] = [
   params('loadBalancerName'), params('namespaceSelector'), params('group'), params('scheme'), params('ipAddressType'), params('subnets'),
   params('inboundCIDRs'), params('certificateArn'), params('sslPolicy'), params('sslRedirectPort'), params('targetType'), params('tags'),
@@ -127,13 +123,15 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   params('ipamConfiguration', 'refused', 'IPAM IPv4 pools are not implemented'),
   params('wafv2AclArn', 'refused', WAF2), params('wafv2AclName', 'refused', WAF2),
 
-  binding('targetGroupARN'), binding('targetType', 'implemented', 'defaults to instance (upstream defaults it from the target group)'),
+  binding('targetGroupARN'), binding('targetType', 'implemented', 'defaulted from the target group by the mutating webhook, as upstream'),
   binding('serviceRef'), binding('networking'), binding('nodeSelector'), binding('ipAddressType'),
-  binding('targetGroupName', 'refused', 'resolving a target group by name is not implemented: a binding without targetGroupARN gets a Warning Event and no AWS call'),
+  binding('targetGroupName', 'implemented', 'resolved to an ARN (webhook and controller), then recorded in status.targetGroupARN'),
+  binding('vpcID', 'implemented', 'defaulted from the target group, and checked against it'),
+  binding('targetGroupProtocol', 'implemented', 'defaulted from the target group, and checked against it'),
   binding('multiClusterTargetGroup', 'refused',
     'multi-cluster target groups are not implemented: such a binding gets a Warning Event and no AWS call (targets other clusters registered would be deregistered)', ['false']),
-  binding('vpcID', 'ignored', BINDING_TODO), binding('targetGroupProtocol', 'ignored', BINDING_TODO),
-  binding('iamRoleArnToAssume', 'ignored', BINDING_TODO), binding('assumeRoleExternalId', 'ignored', BINDING_TODO),
+  binding('iamRoleArnToAssume', 'refused', 'target groups in another account are not implemented: such a binding gets a Warning Event and no AWS call'),
+  binding('assumeRoleExternalId', 'refused', 'target groups in another account are not implemented: such a binding gets a Warning Event and no AWS call'),
 ];
 
 // ---- controller flags ------------------------------------------------------------------------------

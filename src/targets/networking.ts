@@ -40,7 +40,7 @@ export const clusterTagKey = (clusterName: string): string => `kubernetes.io/clu
 export interface BindingNetworking {
   readonly ingress?: readonly {
     readonly from?: readonly ({ readonly securityGroup: { readonly groupID: string } } | { readonly ipBlock: { readonly cidr: string } })[];
-    /** empty or absent: all TCP ports */
+    /** numbers only: resolveNetworkingPorts turns absent and named ports into the targets' ports first */
     readonly ports?: readonly { readonly protocol?: 'TCP' | 'UDP'; readonly port?: number | string }[];
   }[];
 }
@@ -168,7 +168,8 @@ export function bindingPermissions(networking: BindingNetworking | undefined): B
   const sources = new Set<string>();
   let unknownSource = false;
   for (const [i, rule] of (networking?.ingress ?? []).entries()) {
-    const ports = rule.ports?.length ? rule.ports : [{}];
+    // unresolved (see resolveNetworkingPorts): nothing is opened, never every port
+    const ports = rule.ports ?? [];
     for (const peer of rule.from ?? []) {
       let source: PermissionSource;
       if ('securityGroup' in peer) {
@@ -197,11 +198,35 @@ export function bindingPermissions(networking: BindingNetworking | undefined): B
 }
 
 function portRange(port: number | string | undefined): [number, number] | string {
-  if (port === undefined || port === '') return [0, 65535];
+  // never every port: a shared node security group would be open to the source on all of them
+  if (port === undefined || port === '') return 'a rule without a port must be resolved to the targets\' ports before networking rules are applied';
   const n = typeof port === 'number' ? port : /^\d+$/.test(port) ? Number(port) : NaN;
   if (Number.isNaN(n)) return `named port "${String(port)}" must be resolved to a number before networking rules are applied`;
   if (!Number.isInteger(n) || n < 0 || n > 65535) return `port ${String(port)} is out of range`;
   return [n, n];
+}
+
+/**
+ * spec.networking with every port a number. Upstream documents an empty `ports` (and a port entry without
+ * `port`) as every TCP port; here they mean the ports the traffic uses: the targets' ports and the target
+ * group's health-check port (`trafficPorts`). A named port becomes the targets' ports. No targets yet: no port.
+ */
+export function resolveNetworkingPorts(networking: BindingNetworking | undefined, targetPorts: readonly number[], trafficPorts: readonly number[] = targetPorts): BindingNetworking | undefined {
+  if (!networking) return networking;
+  const each = (protocol: 'TCP' | 'UDP' | undefined, ports: readonly number[]) => ports.map((port) => ({ protocol: protocol ?? 'TCP' as const, port }));
+  return {
+    ...networking,
+    ingress: (networking.ingress ?? []).map((rule) => ({
+      ...rule,
+      ports: rule.ports?.length
+        ? rule.ports.flatMap((p) => {
+          if (p.port === undefined || p.port === '') return each(p.protocol, trafficPorts);
+          if (typeof p.port === 'string' && !/^\d+$/.test(p.port)) return each(p.protocol, targetPorts);
+          return [p];
+        })
+        : each('TCP', trafficPorts),
+    })),
+  };
 }
 
 /** the security group rules go to for one ENI, or why there is no single one */

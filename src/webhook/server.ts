@@ -1,5 +1,9 @@
-// The mutating admission webhook (HTTPS, AdmissionReview v1): POST /mutate-v1-pod adds readiness gates.
-// It never fails closed: any internal error answers "allowed" without a patch, and the reason is logged.
+// The admission webhook server (HTTPS, AdmissionReview v1):
+//   POST /mutate-v1-pod                                        adds readiness gates; never fails closed: any
+//        internal error answers "allowed" without a patch (the chart registers it with failurePolicy Ignore);
+//   POST /mutate-elbv2-k8s-aws-v1beta1-targetgroupbinding      TargetGroupBinding defaults from the target group;
+//   POST /validate-elbv2-k8s-aws-v1beta1-targetgroupbinding    TargetGroupBinding admission rules; an internal error
+//        is a denial (failurePolicy Fail): see webhook/target-group-binding.ts.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -7,40 +11,41 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Pod } from '../k8s/types.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
+import { allow, allowPatched, deny, requestOf, type AdmissionReview } from './admission.ts';
 import { readinessGatePatch, type GateLookup } from './pod-readiness-gate.ts';
+import { MUTATE_TGB_PATH, mutateBinding, VALIDATE_TGB_PATH, validateBinding, type BindingAdmissionDeps } from './target-group-binding.ts';
 
 export const MUTATE_POD_PATH = '/mutate-v1-pod';
 const MAX_BODY = 4 * 1024 * 1024;
 
-interface AdmissionRequest {
-  uid?: string;
-  kind?: { kind?: string };
-  namespace?: string;
-  operation?: string;
-  object?: Pod;
-}
-
-export interface AdmissionResponse {
-  apiVersion: 'admission.k8s.io/v1';
-  kind: 'AdmissionReview';
-  response: { uid: string; allowed: true; patchType?: 'JSONPatch'; patch?: string; warnings?: string[] };
-}
-
-/** the AdmissionReview answer for one request body; pure apart from `lookup` */
-export function reviewPod(body: unknown, lookup: GateLookup, log?: Logger): AdmissionResponse {
-  const req = ((body ?? {}) as { request?: AdmissionRequest }).request ?? {};
+/** the AdmissionReview answer for one request body; pure apart from `lookup`. No lookup: injection is off, no patch. */
+export function reviewPod(body: unknown, lookup: GateLookup | undefined, log?: Logger): AdmissionReview {
+  const req = requestOf<Pod>(body);
   const uid = req.uid ?? '';
-  const allow: AdmissionResponse = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } };
   try {
     const pod = req.object;
-    if (!pod || (req.kind?.kind && req.kind.kind !== 'Pod') || (req.operation && req.operation !== 'CREATE')) return allow;
+    if (!lookup || !pod || (req.kind?.kind && req.kind.kind !== 'Pod') || (req.operation && req.operation !== 'CREATE')) return allow(uid);
     const namespace = req.namespace || pod.metadata?.namespace || 'default';
-    const ops = readinessGatePatch(pod, namespace, lookup);
-    if (ops.length === 0) return allow;
-    return { ...allow, response: { uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64') } };
+    return allowPatched(uid, readinessGatePatch(pod, namespace, lookup));
   } catch (err) {
     log?.warn('pod webhook: allowing without mutation', { uid, error: errorMessage(err) });
-    return allow;
+    return allow(uid);
+  }
+}
+
+/** what the server answers: the pod webhook (absent: injection off) and the TargetGroupBinding webhooks */
+export interface WebhookRoutes {
+  readonly pods?: GateLookup;
+  readonly bindings: BindingAdmissionDeps;
+}
+
+/** a TargetGroupBinding review; an exception is a denial naming it */
+async function reviewBinding(path: string, body: unknown, routes: WebhookRoutes, log?: Logger): Promise<AdmissionReview> {
+  try {
+    return await (path === MUTATE_TGB_PATH ? mutateBinding(body, routes.bindings) : validateBinding(body, routes.bindings));
+  } catch (err) {
+    log?.warn('binding webhook: denying after an internal error', { path, error: errorMessage(err) });
+    return deny(requestOf(body).uid ?? '', `the TargetGroupBinding webhook failed: ${errorMessage(err)}`, 500);
   }
 }
 
@@ -51,11 +56,15 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** request handler usable by any node:http(s) server */
-export function webhookHandler(lookup: GateLookup, log?: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+export function webhookHandler(routes: WebhookRoutes, log?: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== MUTATE_POD_PATH) return reply(res, 404, 'not found');
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path !== MUTATE_POD_PATH && path !== MUTATE_TGB_PATH && path !== VALIDATE_TGB_PATH) return reply(res, 404, 'not found');
     if (req.method !== 'POST') return reply(res, 405, 'method not allowed');
+    const answer = (body: unknown): void => {
+      if (path === MUTATE_POD_PATH) return reply(res, 200, reviewPod(body, routes.pods, log));
+      void reviewBinding(path, body, routes, log).then((r) => reply(res, 200, r));
+    };
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => { size += c.length; if (size <= MAX_BODY) chunks.push(c); });
@@ -64,12 +73,12 @@ export function webhookHandler(lookup: GateLookup, log?: Logger): (req: Incoming
       try {
         body = size > MAX_BODY ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch (err) {
-        log?.warn('pod webhook: unreadable AdmissionReview', { error: errorMessage(err) });
+        log?.warn('webhook: unreadable AdmissionReview', { path, error: errorMessage(err) });
         body = {};
       }
-      reply(res, 200, reviewPod(body, lookup, log));
+      answer(body);
     });
-    req.on('error', () => reply(res, 200, reviewPod({}, lookup, log)));
+    req.on('error', () => answer({}));
   };
 }
 
@@ -89,12 +98,12 @@ export const CERT_RELOAD_INTERVAL_MS = 60_000;
  * picked up without a restart (an expired one would make the API server skip the webhook silently).
  */
 export async function startWebhookServer(opts: {
-  readonly port: number; readonly host?: string; readonly certDir: string; readonly lookup: GateLookup; readonly log?: Logger;
+  readonly port: number; readonly host?: string; readonly certDir: string; readonly routes: WebhookRoutes; readonly log?: Logger;
   readonly reloadIntervalMs?: number;
 }): Promise<RunningWebhook> {
   const read = (): { cert: Buffer; key: Buffer } => ({ cert: readFileSync(join(opts.certDir, 'tls.crt')), key: readFileSync(join(opts.certDir, 'tls.key')) });
   let current = read();
-  const server = createHttpsServer(current, webhookHandler(opts.lookup, opts.log));
+  const server = createHttpsServer(current, webhookHandler(opts.routes, opts.log));
   const reload = setInterval(() => {
     try {
       const next = read();

@@ -2,19 +2,19 @@
 // user's RBAC) serving its pod webhook over TLS on 127.0.0.1, registered with the real kube-apiserver through a
 // MutatingWebhookConfiguration (url + caBundle, failurePolicy Ignore), against moto.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { freePort, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import type { ControllerProcess } from '../../src/cli/demo-command.ts';
 import { backendNodes, podIpIn, writeEndpointSlice, type BackendNode, type BackendPod } from '../../src/stand-ins/backends.ts';
 import { readinessGateType } from '../../src/controllers/target-group-binding.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress, Pod, Service } from '../../src/k8s/types.ts';
-import { makeApiserverPki } from '../../src/stand-ins/certs.ts';
 import { running, seeded, standIns } from './support/stand-ins.ts';
+import { startWebhookController, webhookCerts } from './support/webhook.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 
 
@@ -75,18 +75,12 @@ describe('controller: Namespace labels and the pod readiness gate (own process, 
     const f = seeded();
     nodes = backendNodes(f);
 
-    // a CA and a serving certificate for 127.0.0.1, as the webhook's tls.crt / tls.key
-    certDir = mkdtempSync(join(tmpdir(), 'alb-webhook-certs-'));
-    const pki = makeApiserverPki(certDir);
-    copyFileSync(pki.servingCert, join(certDir, 'tls.crt'));
-    copyFileSync(pki.servingKey, join(certDir, 'tls.key'));
-    const port = await freePort();
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: f.vpcId, awsEndpoint: s.motoUrl, logFile,
-      extraArgs: ['--sync-period=1h', '--enable-leader-election=false', `--webhook-cert-dir=${certDir}`, `--webhook-bind-port=${port}`],
-    });
-    await waitFor('controller ready (caches synced, webhook listening)', () => (ctrl as ControllerProcess).ready(), 60_000);
-    assert.match(readFileSync(logFile, 'utf8'), /"msg":"pod webhook listening"/);
+    const certs = webhookCerts();
+    certDir = certs.dir;
+    const started = await startWebhookController({ certDir, logFile });
+    ctrl = started.ctrl;
+    const port = started.port;
+    assert.match(readFileSync(logFile, 'utf8'), /"msg":"webhook listening"/);
 
     webhookName = `e2e-readiness-gate-${suffix}`;
     await admin.rest.request({
@@ -94,7 +88,7 @@ describe('controller: Namespace labels and the pod readiness gate (own process, 
         apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: webhookName },
         webhooks: [{
           name: 'mpod.elbv2.k8s.aws', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Ignore', timeoutSeconds: 5,
-          clientConfig: { url: `https://127.0.0.1:${port}/mutate-v1-pod`, caBundle: readFileSync(pki.caCert).toString('base64') },
+          clientConfig: { url: `https://127.0.0.1:${port}/mutate-v1-pod`, caBundle: certs.caBundle },
           namespaceSelector: { matchLabels: { [INJECT_LABEL]: 'enabled' } },
           rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }],
         }],
@@ -210,24 +204,34 @@ describe('controller: Namespace labels and the pod readiness gate (own process, 
     assert.deepEqual(gatesOf(p), []);
   });
 
-  it('does not serve the webhook with --enable-pod-readiness-gate-inject=false, even with certificates at hand', async () => {
-    const s = running();
-    const port = await freePort();
+  it('with --enable-pod-readiness-gate-inject=false the pod webhook mutates nothing (the server stays up for the binding webhooks)', async () => {
+    // an ip binding whose Service selects app=web: with injection on, a pod app=web here would get its gate
+    await admin.targetGroupBindings.create({
+      apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'TargetGroupBinding', metadata: { name: 'would-gate', namespace: gatedNs },
+      spec: { targetGroupARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/none/0000000000000000', targetType: 'ip', serviceRef: { name: 'web', port: 80 } },
+    }, gatedNs);
     const offLog = join(tmpdir(), `aws-lb-controller-e2e-${process.pid}`, 'readiness-gate-off.log');
-    const off = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId, awsEndpoint: s.motoUrl, logFile: offLog,
-      extraArgs: ['--sync-period=1h', '--enable-leader-election=false', `--webhook-cert-dir=${certDir}`, `--webhook-bind-port=${port}`, '--enable-pod-readiness-gate-inject=false'],
-    });
+    const { ctrl: off, port } = await startWebhookController({ certDir, logFile: offLog, extraArgs: ['--enable-pod-readiness-gate-inject=false'] });
     try {
-      await waitFor('controller ready', () => off.ready(), 60_000);
       assert.match(readFileSync(offLog, 'utf8'), /pod webhook disabled by --enable-pod-readiness-gate-inject=false/);
-      const reached = await new Promise<boolean>((resolve) => {
-        const sock = connect(port, '127.0.0.1', () => { sock.destroy(); resolve(true); });
-        sock.once('error', () => resolve(false));
-      });
-      assert.equal(reached, false, `nothing listens on the webhook port ${port}`);
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: gatedNs, labels: { app: 'web' } }, spec: { containers: [] } };
+      const answer = await postTls(port, '/mutate-v1-pod', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'off-1', kind: { kind: 'Pod' }, operation: 'CREATE', namespace: gatedNs, object: pod } });
+      assert.deepEqual(answer.response, { uid: 'off-1', allowed: true }, 'allowed, no patch');
     } finally {
       await off.stop(5_000);
+      await admin.targetGroupBindings.delete('would-gate', gatedNs).catch(() => undefined);
     }
+  });
+
+  /** POSTs JSON to the webhook over TLS, trusting the suite's CA */
+  const postTls = (port: number, path: string, body: unknown): Promise<{ response: unknown }> => new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', ca: readFileSync(join(certDir, 'ca.crt')), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => { try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { response: unknown }); } catch (err) { reject(err); } });
+    });
+    req.on('error', reject);
+    req.end(data);
   });
 });

@@ -105,3 +105,27 @@ cert: {{ $cert.Cert | b64enc }}
 key: {{ $cert.Key | b64enc }}
 {{- end }}
 {{- end }}
+
+{{/* clientConfig of a webhook: (dict "root" $ "certs" $certs "path" "/...") */}}
+{{- define "alb.webhookClientConfig" }}
+    clientConfig:
+      {{- if not .root.Values.enableCertManager }}
+      caBundle: {{ .certs.caCert }}
+      {{- end }}
+      service:
+        name: {{ include "alb.webhookService" .root }}
+        namespace: {{ .root.Release.Namespace }}
+        path: {{ .path }}
+        port: 443
+{{- end }}
+{{/* metadata of the webhook configurations (the CA comes from cert-manager when it issues the certificate) */}}
+{{- define "alb.webhookMetadata" }}
+metadata:
+  name: {{ include "alb.namePrefix" . }}-webhook
+  labels:
+    {{- include "alb.labels" . | nindent 4 }}
+  {{- if .Values.enableCertManager }}
+  annotations:
+    cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "alb.namePrefix" . }}-serving-cert
+  {{- end }}
+{{- end }}

@@ -14,6 +14,12 @@ const SEED = join(root, 'test/fixtures/seed');
 const FACTS = join(root, 'test/fixtures/seed-facts/facts.json');
 const OBSERVED = join(root, 'test/fixtures/seed-observed/observed.json');
 
+/**
+ * a test that starts the CLI as a child process: loading it costs about 3 s of CPU, which on a busy shared
+ * machine takes longer than mocha's default 20 s of wall time
+ */
+const CHILD_PROCESS_TIMEOUT_MS = 180_000;
+
 function cli(args: string[], input?: string, entry = 'src/main.ts'): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(root, entry), ...args], { cwd: root, encoding: 'utf8', ...(input === undefined ? {} : { input }) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -45,9 +51,7 @@ spec:
 `;
 
 describe('aws-lb-controller plan (child process)', function () {
-  // each test starts a Node process that loads the whole program: about 1 s on a quiet machine, but 18 s was
-  // measured with a load average of 20 on 2 cores, so mocha's 20 s default is too tight a bound here
-  this.timeout(180_000);
+  this.timeout(CHILD_PROCESS_TIMEOUT_MS);
   it('exits 2 and prints the plan when there are changes', () => {
     const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo']);
     assert.equal(r.code, 2, r.stderr);
@@ -167,7 +171,8 @@ async function withDeps(args: string[], deps: NonNullable<Parameters<typeof plan
   return { code, stdout, stderr };
 }
 
-describe('plan parses the flags it shares with run as run does (src/config)', () => {
+describe('plan parses the flags it shares with run as run does (src/config)', function () {
+  this.timeout(CHILD_PROCESS_TIMEOUT_MS);
   /** what `run` prints for these flags (with --cluster-name=demo): the same text must come out of `plan` */
   const runMessage = (flags: string[]): string => {
     const r = parseConfig(['--cluster-name=demo', ...flags]);
@@ -279,7 +284,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', ()
   });
 });
 
-describe('plan: unexpected failures', () => {
+describe('plan: unexpected failures', function () {
+  this.timeout(CHILD_PROCESS_TIMEOUT_MS);
   const boom = (): never => { throw new TypeError('Cannot read properties of undefined (reading \'namespaceSelector\')'); };
 
   it('prints one "error: …" line and exits 1 instead of a stack trace', async () => {

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
+  DeregisterTargetsCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { BindingTerminatingError, KubeBindingWriter } from '../../../src/controllers/bindings.ts';
-import { MULTI_CLUSTER_FIELD, TargetGroupBindingController, type TargetGroupBindingDeps } from '../../../src/controllers/target-group-binding.ts';
+import { TargetGroupBindingController, type TargetGroupBindingDeps } from '../../../src/controllers/target-group-binding.ts';
+import { MULTI_CLUSTER_FIELD } from '../../../src/targets/binding-policy.ts';
 import { kubeClientsFor, type KubeClients } from '../../../src/k8s/client.ts';
 import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
 import type { EventRecorder } from '../../../src/k8s/events.ts';
@@ -25,10 +26,16 @@ const NEW_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup
 const awsErr = (code: string, message = code): Error => Object.assign(new Error(message), { name: code, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
 
+const CLAIM = 'elbv2.k8s.aws/claim-target-group';
+/** a binding that claims its hand-made target group (the mocked target groups carry no owner tags unless a test says so) */
 const binding = (name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): Record<string, unknown> => ({
   apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'TargetGroupBinding',
-  metadata: { name, namespace: 'shop', ...meta },
+  metadata: { name, namespace: 'shop', annotations: { [CLAIM]: 'true' }, ...meta },
   spec: { targetGroupARN: ARN, targetType: 'instance', serviceRef: { name: 'web', port: 80 }, ...spec },
+});
+/** DescribeTargetGroups answers: every ARN is an instance target group in vpc-0a; `tags` by ARN */
+const targetGroup = (arn: string, over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  TargetGroupArn: arn, TargetGroupName: arn.split('/')[1], TargetType: 'instance', IpAddressType: 'ipv4', VpcId: 'vpc-0a1b2c3d', Protocol: 'HTTP', HealthCheckPort: 'traffic-port', ...over,
 });
 
 const node = (name: string, labels: Record<string, string>): Record<string, unknown> => ({
@@ -49,8 +56,20 @@ describe('controllers: TargetGroupBinding', () => {
 
   const tgbObject = (name: string) => kube.getObject('targetgroupbindings', 'shop', name) as { metadata: { finalizers?: string[] }; spec: { targetGroupARN: string } } | undefined;
 
+  let tgTags: Record<string, Record<string, string>>;
+  let tgOverrides: Record<string, Record<string, unknown>>;
+
   beforeEach(async () => {
     elbMock.reset();
+    tgTags = {};
+    tgOverrides = {};
+    elbMock.on(DescribeTargetGroupsCommand).callsFake((input: { TargetGroupArns?: string[]; Names?: string[] }) => ({
+      TargetGroups: (input.TargetGroupArns ?? input.Names?.map((n) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`) ?? [])
+        .map((arn) => targetGroup(arn, tgOverrides[arn])),
+    }));
+    elbMock.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
+      TagDescriptions: input.ResourceArns.map((arn) => ({ ResourceArn: arn, Tags: Object.entries(tgTags[arn] ?? {}).map(([Key, Value]) => ({ Key, Value })) })),
+    }));
     elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
     elbMock.on(RegisterTargetsCommand).resolves({});
     elbMock.on(DeregisterTargetsCommand).resolves({});
@@ -72,7 +91,7 @@ describe('controllers: TargetGroupBinding', () => {
       return { securityGroups: [], changes: [], authorized: 0, revoked: 0, writeCalls: 0, errors: [], revocationsHeld: false };
     };
     controller = new TargetGroupBindingController({
-      informers, kube: clients, elbv2, events: recorder, metrics: new ControllerMetrics(), log: silentLogger,
+      informers, kube: clients, elbv2, events: recorder, metrics: new ControllerMetrics(), log: silentLogger, clusterName: 'unit',
       networking: { ec2: new EC2Client({ region: 'us-east-1' }), clusterName: 'unit', debounceMs: 1, reconcile },
     } as TargetGroupBindingDeps);
     informers.startAll();
@@ -115,7 +134,132 @@ describe('controllers: TargetGroupBinding', () => {
     it('is left out of the networking pass', () => {
       kube.put('targetgroupbindings', binding('shared', { multiClusterTargetGroup: true, networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
       kube.put('targetgroupbindings', binding('own', { networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
-      return settle().then(() => assert.deepEqual(controller.networkingBindings().map((b) => b.key), ['shop/own']));
+      return settle().then(async () => assert.deepEqual((await controller.networkingBindings()).map((b) => b.key), ['shop/own']));
+    });
+  });
+
+  describe('admission: the controller does not trust the webhook', () => {
+    const STACK_TAGS = { 'elbv2.k8s.aws/cluster': 'unit', 'ingress.k8s.aws/stack': 'shop/web', 'ingress.k8s.aws/resource': 'shop/web-web:80' };
+    const writes = (): number => elbMock.commandCalls(RegisterTargetsCommand).length + elbMock.commandCalls(DeregisterTargetsCommand).length;
+    const status = (name: string) => (kube.getObject('targetgroupbindings', 'shop', name) as { status?: { targetGroupARN?: string; conditions?: { type: string; status: string; reason: string; message: string }[] } } | undefined)?.status;
+    const ready = (name: string) => status(name)?.conditions?.find((c) => c.type === 'Ready');
+    const unclaimed = (name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}) => {
+      const b = binding(name, spec, meta);
+      (b.metadata as { annotations?: unknown }).annotations = {};
+      return b;
+    };
+
+    it('refuses another stack\'s target group: Warning Event naming the field, Ready=False, no AWS write, no finalizer', async () => {
+      tgTags[ARN] = STACK_TAGS;
+      await put(unclaimed('grab', {}, { labels: { 'ingress.k8s.aws/stack': 'mine' } }));
+      await controller.reconcile('shop/grab');
+      assert.equal(writes(), 0);
+      assert.equal(elbMock.commandCalls(DescribeTargetHealthCommand).length, 0);
+      assert.deepEqual(events.map((e) => e.reason), ['TargetGroupOfOtherStack']);
+      assert.match(events[0]?.message ?? '', /^spec\.targetGroupARN: target group .* is tagged ingress\.k8s\.aws\/stack=shop\/web/);
+      assert.equal(tgbObject('grab')?.metadata.finalizers, undefined);
+      assert.equal(ready('grab')?.status, 'False');
+      assert.equal(ready('grab')?.reason, 'TargetGroupOfOtherStack');
+      assert.equal(status('grab')?.targetGroupARN, undefined, 'nothing recorded: it never registered anything');
+    });
+
+    it('serves the stack\'s own binding (made by the Ingress controller)', async () => {
+      tgTags[ARN] = STACK_TAGS;
+      await put(unclaimed('k8s-shop-web', {}, { labels: { 'ingress.k8s.aws/stack-namespace': 'shop', 'ingress.k8s.aws/stack-name': 'web' } }));
+      await controller.reconcile('shop/k8s-shop-web');
+      assert.deepEqual(registered(), ['i-0a1:30080', 'i-0b1:30080', 'i-0c1:30080']);
+    });
+
+    it('a hand-made target group needs the claim; adding it (one annotation) lets the binding in', async () => {
+      await put(unclaimed('legacy'));
+      await controller.reconcile('shop/legacy');
+      assert.equal(writes(), 0);
+      assert.equal(events[0]?.reason, 'TargetGroupNotClaimed');
+      assert.match(events[0]?.message ?? '', /kubectl annotate targetgroupbinding -n shop legacy elbv2\.k8s\.aws\/claim-target-group=true/);
+      await put(binding('legacy'));
+      await controller.reconcile('shop/legacy');
+      assert.equal(registered().length, 3);
+      assert.equal(ready('legacy')?.status, 'True');
+    });
+
+    it('records the target group in status before registering, and reads the target group once for many reconciles', async () => {
+      let recordedWhenRegistering: string | undefined;
+      elbMock.on(RegisterTargetsCommand).callsFake(() => { recordedWhenRegistering = status('web')?.targetGroupARN; return {}; });
+      await put(binding('web'));
+      await controller.reconcile('shop/web');
+      assert.equal(recordedWhenRegistering, ARN);
+      for (let i = 0; i < 5; i++) await controller.reconcile('shop/web', { key: 'shop/web', priority: 'resync', readyAt: 0 });
+      assert.equal(elbMock.commandCalls(DescribeTargetGroupsCommand).length, 1);
+      assert.equal(elbMock.commandCalls(DescribeTagsCommand).length, 1);
+    });
+
+    it('one binding per target group: the older holds it, the newer is refused; deleting the newer touches nothing', async () => {
+      await put(binding('first', {}, { creationTimestamp: '2024-01-01T00:00:00Z' }));
+      await put(binding('second', { nodeSelector: { matchLabels: { zone: 'a' } } }, { creationTimestamp: '2024-02-01T00:00:00Z', finalizers: [FINALIZER] }));
+      await controller.reconcile('shop/second');
+      assert.equal(writes(), 0);
+      assert.equal(events[0]?.reason, 'TargetGroupAlreadyBound');
+      assert.match(events[0]?.message ?? '', /already bound by TargetGroupBinding shop\/first/);
+      await controller.reconcile('shop/first');
+      assert.equal(registered().length, 3);
+      await clients.targetGroupBindings.delete('second', 'shop');
+      await settle();
+      await controller.reconcile('shop/second');
+      assert.equal(elbMock.commandCalls(DeregisterTargetsCommand).length, 0, 'the refused duplicate deregisters nothing');
+      assert.equal(tgbObject('second'), undefined);
+    });
+
+    it('a changed ARN is refused (immutable); deleting the binding deregisters from the recorded target group', async () => {
+      await put(binding('web', {}, { finalizers: [FINALIZER] }));
+      await controller.reconcile('shop/web');
+      assert.equal(status('web')?.targetGroupARN, ARN);
+      const stored = kube.getObject('targetgroupbindings', 'shop', 'web') as Record<string, unknown>;
+      await put({ ...stored, spec: { ...(stored.spec as object), targetGroupARN: NEW_ARN } });
+      await controller.reconcile('shop/web');
+      assert.equal(events.at(-1)?.reason, 'ImmutableField');
+      assert.match(events.at(-1)?.message ?? '', /changed from .*web\/0123456789abcdef to .*web2\//);
+      elbMock.on(DescribeTargetHealthCommand).callsFake((input: { TargetGroupArn: string }) => ({
+        TargetHealthDescriptions: input.TargetGroupArn === ARN ? [{ Target: { Id: 'i-0a1', Port: 30080 }, TargetHealth: { State: 'healthy' } }] : [],
+      }));
+      await clients.targetGroupBindings.delete('web', 'shop');
+      await settle();
+      await controller.reconcile('shop/web');
+      assert.deepEqual(elbMock.commandCalls(DeregisterTargetsCommand).map((c) => c.args[0].input.TargetGroupArn), [ARN]);
+    });
+
+    it('resolves targetGroupName and takes the target type from the target group when the spec leaves it out', async () => {
+      tgOverrides['arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/by-name/0123456789abcdef'] = { TargetType: 'ip' };
+      kube.put('endpointslices', {
+        metadata: { name: 'web-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4',
+        ports: [{ name: 'http', port: 8080 }], endpoints: [{ addresses: ['10.0.1.5'], conditions: { ready: true } }],
+      });
+      await put(binding('named', { targetGroupARN: undefined, targetGroupName: 'by-name', targetType: undefined }));
+      await controller.reconcile('shop/named');
+      assert.deepEqual(elbMock.commandCalls(DescribeTargetGroupsCommand)[0]?.args[0].input.Names, ['by-name']);
+      assert.deepEqual(registered(), ['10.0.1.5:8080']);
+      assert.match(String(elbMock.commandCalls(RegisterTargetsCommand)[0]?.args[0].input.TargetGroupArn), /targetgroup\/by-name\//);
+      assert.match(status('named')?.targetGroupARN ?? '', /targetgroup\/by-name\//);
+    });
+
+    it('refuses what is not supported or contradicts the target group, before any write', async () => {
+      await put(binding('xacct', { iamRoleArnToAssume: 'arn:aws:iam::999999999999:role/tg' }));
+      await controller.reconcile('shop/xacct');
+      assert.equal(elbMock.calls().length, 0, 'not even a read');
+      assert.equal(events[0]?.reason, 'UnsupportedCrossAccountTargetGroup');
+      await put(binding('vpc', { vpcID: 'vpc-99999999', targetGroupProtocol: 'HTTPS' }));
+      await controller.reconcile('shop/vpc');
+      assert.equal(writes(), 0);
+      assert.equal(events[1]?.reason, 'VpcIDMismatch');
+      assert.match(events[1]?.message ?? '', /spec\.vpcID: vpc-99999999 does not match the VPC .*; spec\.targetGroupProtocol: HTTPS does not match/);
+    });
+
+    it('a target group that does not exist is refused and looked at again later', async () => {
+      elbMock.on(DescribeTargetGroupsCommand).rejects(awsErr('TargetGroupNotFound', 'One or more target groups not found'));
+      await put(binding('typo'));
+      const r = await controller.reconcile('shop/typo');
+      assert.deepEqual(r, { requeueAfterMs: 60_000 });
+      assert.equal(events[0]?.reason, 'TargetGroupNotFound');
+      assert.equal(writes(), 0);
     });
   });
 
@@ -173,6 +317,23 @@ describe('controllers: TargetGroupBinding', () => {
     await put(binding('web', { nodeSelector: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'c'] }, { key: 'spot', operator: 'DoesNotExist' }] } }));
     await controller.reconcile('shop/web');
     assert.deepEqual(registered(), ['i-0a1:30080']);
+  });
+
+  describe('networking rules without ports', () => {
+    it('open the targets\' port and the target group\'s health-check port, never every port', async () => {
+      tgOverrides[ARN] = { HealthCheckPort: '30999' };
+      await put(binding('web', { networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [] }, { from: [{ securityGroup: { groupID: 'sg-lb' } }], ports: [{ protocol: 'UDP' }] }] } }));
+      const [b] = await controller.networkingBindings();
+      assert.deepEqual(b?.networking?.ingress?.map((r) => r.ports), [
+        [{ protocol: 'TCP', port: 30080 }, { protocol: 'TCP', port: 30999 }],
+        [{ protocol: 'UDP', port: 30080 }, { protocol: 'UDP', port: 30999 }],
+      ]);
+    });
+
+    it('leave out a refused binding', async () => {
+      await put({ ...binding('web', { networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [] }] } }), metadata: { name: 'web', namespace: 'shop' } });
+      assert.deepEqual(await controller.networkingBindings(), []);
+    });
   });
 
   describe('networking passes', () => {

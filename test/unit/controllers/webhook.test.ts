@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { makeDomainCert, type PemPair } from '../../../src/stand-ins/certs.ts';
 import type { Pod, Service, TargetGroupBinding } from '../../../src/k8s/types.ts';
+import type { BindingAdmissionDeps } from '../../../src/webhook/target-group-binding.ts';
+
+/** TargetGroupBinding admission that knows no target group (tested in test/unit/webhook/) */
+const noBindings: BindingAdmissionDeps = { targetGroups: { byArn: async () => undefined, byName: async () => undefined }, bindings: () => [], clusterName: 'unit' };
 
 const tgb = (name: string, service: string, targetType: 'ip' | 'instance' = 'ip'): TargetGroupBinding => ({
   metadata: { name, namespace: 'shop' }, spec: { targetType, serviceRef: { name: service, port: 80 }, targetGroupARN: `arn:${name}` },
@@ -65,6 +69,10 @@ describe('webhook: pod readiness gates', () => {
     assert.deepEqual(reviewPod({ request: { uid: 'u2', operation: 'UPDATE', object: pod({ app: 'web' }) } }, l).response, { uid: 'u2', allowed: true });
   });
 
+  it('without a lookup (injection off) allows every pod unchanged', () => {
+    assert.deepEqual(reviewPod({ request: { uid: 'u4', kind: { kind: 'Pod' }, operation: 'CREATE', namespace: 'shop', object: pod({ app: 'web' }) } }, undefined).response, { uid: 'u4', allowed: true });
+  });
+
   it('never fails closed: an internal error allows the pod unchanged', () => {
     const broken: GateLookup = { bindings: () => { throw new Error('cache exploded'); }, service: () => undefined };
     assert.deepEqual(reviewPod({ request: { uid: 'u3', object: pod({ app: 'web' }) } }, broken).response, { uid: 'u3', allowed: true });
@@ -75,7 +83,7 @@ describe('webhook: pod readiness gates', () => {
     let server: Server;
     let base: string;
     before(async () => {
-      server = createServer(webhookHandler(l));
+      server = createServer(webhookHandler({ pods: l, bindings: noBindings }));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
@@ -123,7 +131,7 @@ describe('webhook: TLS certificate rotation', () => {
     const first = makeDomainCert(dir, 'first', ['webhook.local']);
     const second = makeDomainCert(dir, 'second', ['webhook.local']);
     install(dir, first);
-    const running = await startWebhookServer({ port: 0, host: '127.0.0.1', certDir: dir, lookup: emptyLookup, reloadIntervalMs: 50 });
+    const running = await startWebhookServer({ port: 0, host: '127.0.0.1', certDir: dir, routes: { pods: emptyLookup, bindings: noBindings }, reloadIntervalMs: 50 });
     try {
       const before = await peerFingerprint(running.port);
       install(dir, second);

@@ -127,6 +127,8 @@ describe('deploy artifacts: Helm chart', function () {
       const plain = show('--set', 'clusterName=demo');
       assert.match(plain, /rollout status deployment\/aws-lb-controller/);
       assert.match(plain, /create-pod-identity-association --cluster-name demo/);
+      assert.match(plain, /kubectl annotate targetgroupbinding -n <ns> <name> elbv2\.k8s\.aws\/claim-target-group=true/);
+      assert.match(plain, /webhooks fail closed \(failurePolicy Fail\)/);
       assert.match(show('-f', ALL_FEATURES), /IRSA role: arn:aws:iam::111122223333:role\//);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -141,9 +143,9 @@ describe('deploy artifacts: Helm chart', function () {
       const kinds = objs.map((o) => o.kind).sort();
       assert.deepEqual(kinds, [
         'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'IngressClass', 'MutatingWebhookConfiguration',
-        'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount',
+        'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration',
       ]);
-      for (const o of objs.filter((x) => !['ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'MutatingWebhookConfiguration'].includes(x.kind))) {
+      for (const o of objs.filter((x) => !['ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].includes(x.kind))) {
         assert.equal(o.metadata.namespace, NS, `${o.kind} ${o.metadata.name} in the release namespace`);
       }
     });
@@ -215,7 +217,7 @@ describe('deploy artifacts: Helm chart', function () {
 
     it('serves the pod readiness-gate webhook over chart-generated TLS', () => {
       const hook = one(objs, 'MutatingWebhookConfiguration');
-      assert.equal(hook.webhooks.length, 1);
+      assert.deepEqual(hook.webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws', 'mtargetgroupbinding.elbv2.k8s.aws']);
       const w = hook.webhooks[0];
       assert.equal(w.name, 'mpod.elbv2.k8s.aws');
       assert.equal(w.failurePolicy, 'Ignore');
@@ -252,6 +254,36 @@ describe('deploy artifacts: Helm chart', function () {
       assert.match(pem(secret.data['tls.key']), /PRIVATE KEY/);
     });
 
+    it('registers the TargetGroupBinding webhooks (fail closed, upstream\'s paths) with the same CA and Service', () => {
+      const pod = one(objs, 'MutatingWebhookConfiguration').webhooks[0];
+      const mutate = one(objs, 'MutatingWebhookConfiguration').webhooks[1];
+      const validate = one(objs, 'ValidatingWebhookConfiguration').webhooks[0];
+      assert.equal(one(objs, 'ValidatingWebhookConfiguration').webhooks.length, 1);
+      for (const [w, name, path] of [[mutate, 'mtargetgroupbinding.elbv2.k8s.aws', '/mutate-elbv2-k8s-aws-v1beta1-targetgroupbinding'],
+        [validate, 'vtargetgroupbinding.elbv2.k8s.aws', '/validate-elbv2-k8s-aws-v1beta1-targetgroupbinding']] as const) {
+        assert.equal(w.name, name);
+        assert.equal(w.failurePolicy, 'Fail');
+        assert.equal(w.sideEffects, 'None');
+        assert.equal(w.clientConfig.service.path, path);
+        assert.deepEqual({ ...w.clientConfig.service, path: undefined }, { ...pod.clientConfig.service, path: undefined });
+        assert.equal(w.clientConfig.caBundle, pod.clientConfig.caBundle);
+        assert.deepEqual(w.rules, [{ apiGroups: ['elbv2.k8s.aws'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], resources: ['targetgroupbindings'], scope: 'Namespaced' }]);
+        assert.equal(w.namespaceSelector, undefined, 'every namespace: one binding per target group is cluster-wide');
+      }
+    });
+
+    it('the TargetGroupBinding webhooks follow targetGroupBindingWebhook (enabled, failurePolicy, timeout)', () => {
+      const ignore = template('--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.failurePolicy=Ignore', '--set', 'targetGroupBindingWebhook.timeoutSeconds=3');
+      assert.deepEqual([one(ignore, 'MutatingWebhookConfiguration').webhooks[1].failurePolicy, one(ignore, 'ValidatingWebhookConfiguration').webhooks[0].timeoutSeconds], ['Ignore', 3]);
+      const off = template('--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.enabled=false');
+      assert.equal(all(off, 'ValidatingWebhookConfiguration').length, 0);
+      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws']);
+      const none = template('--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.enabled=false', '--set', 'enablePodReadinessGateInject=false');
+      assert.equal(all(none, 'MutatingWebhookConfiguration').length + all(none, 'ValidatingWebhookConfiguration').length, 0);
+      const r = run(['template', RELEASE, CHART, '--namespace', NS, '--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.failurePolicy=Sometimes']);
+      assert.notEqual(r.code, 0, 'the schema rejects an unknown failure policy');
+    });
+
     it('creates the IngressClass alb, not default, without parameters', () => {
       const ic = one(objs, 'IngressClass');
       assert.equal(ic.metadata.name, 'alb');
@@ -267,10 +299,10 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(all(template('--set', 'clusterName=demo', '--set', 'replicaCount=1'), 'PodDisruptionBudget').length, 0);
     });
 
-    it('passes enablePodReadinessGateInject=false to the controller and then leaves out the webhook configuration', () => {
+    it('passes enablePodReadinessGateInject=false to the controller and then leaves out the pod webhook', () => {
       const off = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=false');
       assert.equal(flag(off, 'enable-pod-readiness-gate-inject'), 'false');
-      assert.equal(all(off, 'MutatingWebhookConfiguration').length, 0, 'no webhook configuration pointing at a server that is not started');
+      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mtargetgroupbinding.elbv2.k8s.aws'], 'pod creation never calls the webhook');
       const parsed = parseConfig(args(off).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
       assert.ok('config' in parsed && parsed.config.enablePodReadinessGateInject === false);
       const on = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=true');
@@ -357,7 +389,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.deepEqual(cert.spec.issuerRef, { name: issuer.metadata.name, kind: 'Issuer' });
       const hook = one(objs, 'MutatingWebhookConfiguration');
       assert.equal(hook.metadata.annotations['cert-manager.io/inject-ca-from'], `${NS}/${cert.metadata.name}`);
-      assert.equal(hook.webhooks[0].clientConfig.caBundle, undefined);
+      assert.equal(one(objs, 'ValidatingWebhookConfiguration').metadata.annotations['cert-manager.io/inject-ca-from'], `${NS}/${cert.metadata.name}`);
+      for (const w of [...hook.webhooks, ...one(objs, 'ValidatingWebhookConfiguration').webhooks]) assert.equal(w.clientConfig.caBundle, undefined);
       const svc = hook.webhooks[0].clientConfig.service.name;
       assert.ok(cert.spec.dnsNames.includes(`${svc}.${NS}.svc`));
       const vol = one(objs, 'Deployment').spec.template.spec.volumes.find((v: Obj) => v.secret);

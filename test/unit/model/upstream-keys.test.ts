@@ -35,10 +35,9 @@ describe('registry of upstream keys', () => {
     }
   });
 
-  it('ignores only TargetGroupBinding fields another work package owns, and the annotation upstream writes itself', () => {
+  it('ignores only the annotation upstream writes itself', () => {
     assert.deepEqual(UPSTREAM_KEYS.filter((k) => k.status === 'ignored').map((k) => `${k.source}:${k.key}`), [
       `Ingress:${ANNOTATION_PREFIX}dry-run-plan`,
-      'TargetGroupBinding:vpcID', 'TargetGroupBinding:targetGroupProtocol', 'TargetGroupBinding:iamRoleArnToAssume', 'TargetGroupBinding:assumeRoleExternalId',
     ]);
   });
 

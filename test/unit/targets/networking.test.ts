@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AuthorizeSecurityGroupIngressCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand,
@@ -7,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   InstanceEniCache, NETWORKING_RULE_DESCRIPTION, bindingPermissions, bindingsWithout, diffPermissions, isLabelled,
-  reconcileNetworking, revokeRulesFromSources, selectSecurityGroup,
+  reconcileNetworking, resolveNetworkingPorts, revokeRulesFromSources, selectSecurityGroup,
   type BindingNetworking, type IngressPermission, type NetworkingBinding,
 } from '../../../src/targets/networking.ts';
 
@@ -145,7 +146,7 @@ describe('targets/networking: pure parts', () => {
     assert.ok('error' in empty && /eni-1/.test(empty.error));
   });
 
-  it('turns binding rules into labelled permissions: port-less = all TCP, CIDRs v4 and v6, numeric strings', () => {
+  it('turns binding rules into labelled permissions: port-less opens nothing, CIDRs v4 and v6, numeric strings', () => {
     const { permissions, problems } = bindingPermissions({
       ingress: [
         { from: [{ securityGroup: { groupID: 'sg-lb' } }], ports: [] },
@@ -154,7 +155,6 @@ describe('targets/networking: pure parts', () => {
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(permissions, [
-      { protocol: 'tcp', fromPort: 0, toPort: 65535, source: { groupId: 'sg-lb' }, description: LABEL },
       { protocol: 'tcp', fromPort: 8443, toPort: 8443, source: { cidr: '10.1.0.0/16' }, description: LABEL },
       { protocol: 'udp', fromPort: 53, toPort: 53, source: { cidr: '10.1.0.0/16' }, description: LABEL },
       { protocol: 'tcp', fromPort: 8443, toPort: 8443, source: { cidrIpv6: '2600:1f::/56' }, description: LABEL },
@@ -171,6 +171,45 @@ describe('targets/networking: pure parts', () => {
     assert.equal(problems.length, 2);
     assert.match(problems.join('\n'), /not a resolved sg- ID/);
     assert.match(problems.join('\n'), /named port "http"/);
+  });
+
+  it('never opens every port: a port entry without a port is a problem until resolved', () => {
+    const { permissions, problems } = bindingPermissions({ ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'UDP' }] }] });
+    assert.deepEqual(permissions, []);
+    assert.match(problems.join('\n'), /without a port must be resolved/);
+  });
+
+  it('resolves absent ports to the traffic ports and named ports to the target ports, keeping numbers', () => {
+    const resolved = resolveNetworkingPorts({
+      ingress: [
+        { from: [{ securityGroup: { groupID: 'sg-lb' } }], ports: [] },
+        { from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] },
+        { from: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ protocol: 'UDP' }, { port: 'http' }, { protocol: 'TCP', port: 9000 }] },
+      ],
+    }, [8080], [8080, 9090]);
+    assert.deepEqual(resolved?.ingress?.map((r) => r.ports), [
+      [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }],
+      [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }],
+      [{ protocol: 'UDP', port: 8080 }, { protocol: 'UDP', port: 9090 }, { protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9000 }],
+    ]);
+    assert.deepEqual(resolveNetworkingPorts({ ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [] }] }, [])?.ingress?.[0]?.ports, [], 'no targets: no port');
+    assert.equal(resolveNetworkingPorts(undefined, [80]), undefined);
+  });
+
+  it('property: whatever the rules, the resolved permissions never span more than one port', () => {
+    const port = fc.oneof(fc.constant(undefined), fc.constant(''), fc.integer({ min: -5, max: 70_000 }), fc.string({ maxLength: 6 }), fc.integer({ min: 0, max: 65535 }).map(String));
+    const rule = fc.record({
+      from: fc.array(fc.oneof(fc.record({ ipBlock: fc.record({ cidr: fc.constantFrom('0.0.0.0/0', '10.0.0.0/8', '::/0', 'bad') }) }), fc.record({ securityGroup: fc.record({ groupID: fc.constantFrom('sg-1', 'sg-abc', 'x') }) })), { maxLength: 3 }),
+      ports: fc.option(fc.array(fc.record({ protocol: fc.option(fc.constantFrom('TCP' as const, 'UDP' as const), { nil: undefined }), port }, { requiredKeys: ['protocol'] }), { maxLength: 4 }), { nil: undefined }),
+    }, { requiredKeys: ['from'] });
+    fc.assert(fc.property(fc.array(rule, { maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 3 }), (ingress, targetPorts) => {
+      const resolved = resolveNetworkingPorts({ ingress: ingress as never }, targetPorts, targetPorts);
+      for (const p of bindingPermissions(resolved).permissions) {
+        assert.equal(p.fromPort, p.toPort, `${JSON.stringify(p)} spans a range`);
+        assert.ok(p.fromPort !== undefined && p.fromPort >= 0 && p.fromPort <= 65535);
+      }
+      for (const p of bindingPermissions({ ingress: ingress as never }).permissions) assert.equal(p.fromPort, p.toPort, 'unresolved rules never open a range either');
+    }), { numRuns: 2_000 });
   });
 
   it('recognises the label inside a comma-separated description only as a whole pair', () => {
@@ -256,12 +295,12 @@ describe('targets/networking: reconcileNetworking', () => {
     const r = await reconcileNetworking({ ec2, clusterName: CLUSTER, bindings: [
       instanceBinding('web/a', ['i-1'], fromSg('sg-lb1', 30080)),
       ipBinding('web/b', ['10.0.1.1'], fromSg('sg-lb2', 8080)),
-      ipBinding('web/c', ['10.0.2.1'], { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/16' } }], ports: [] }] }),
+      ipBinding('web/c', ['10.0.2.1'], { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/16' } }], ports: [{ protocol: 'TCP', port: 8080 }] }] }),
       ipBinding('web/d', ['10.0.1.1'], fromSg('sg-lb2', 8080)),
     ] });
     assert.deepEqual(r.errors, []);
     assert.deepEqual(fake.rules('sg-node'), [labelled('sg:sg-lb1', 30080), labelled('sg:sg-lb2', 8080)]);
-    assert.deepEqual(fake.rules('sg-pods'), [{ proto: 'tcp', from: 0, to: 65535, src: 'cidr:10.0.0.0/16', desc: LABEL }]);
+    assert.deepEqual(fake.rules('sg-pods'), [{ proto: 'tcp', from: 8080, to: 8080, src: 'cidr:10.0.0.0/16', desc: LABEL }]);
     assert.deepEqual(fake.rules('sg-extra'), [], 'the untagged second group of a multi-group ENI gets nothing');
     assert.equal(calls(AuthorizeSecurityGroupIngressCommand), 2, 'one call per group');
     assert.equal(calls(DescribeSecurityGroupsCommand), 2, 'tag query, then one query for the untagged single group');
