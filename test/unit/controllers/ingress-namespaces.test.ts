@@ -111,3 +111,31 @@ describe('controllers: IngressGroup start-up priorities', () => {
     await informers.stopAll();
   });
 });
+
+describe('controllers: IngressGroup index of Services', () => {
+  it('requeues a group when a Service appears that a use-annotation forward names, whatever the case of its keys', async () => {
+    const kube = new FakeKube();
+    kube.put('ingressclasses', { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } });
+    kube.put('namespaces', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } } });
+    kube.put('ingresses', {
+      metadata: {
+        name: 'web', namespace: 'shop', finalizers: ['ingress.k8s.aws/resources'],
+        annotations: { 'alb.ingress.kubernetes.io/actions.split': '{"Type":"forward","ForwardConfig":{"TargetGroups":[{"ServiceName":"api","ServicePort":"80"}]}}' },
+      },
+      spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'split', port: { name: 'use-annotation' } } } }] } }] },
+    });
+    const informers = createInformers({ rest: kube, clock: new ManualClock() });
+    const controller = new IngressGroupController({ config: { ...config, defaultTargetType: 'ip' as const }, informers, log: silentLogger } as unknown as IngressGroupDeps);
+    const queued: string[] = [];
+    controller.register({ add: (key: string) => { queued.push(key); } } as unknown as WorkQueue);
+    informers.startAll();
+    await informers.waitForSync();
+    await flushMicrotasks();
+    queued.length = 0;
+    kube.put('services', { metadata: { name: 'api', namespace: 'shop' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+    kube.put('services', { metadata: { name: 'other', namespace: 'shop' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+    await flushMicrotasks();
+    assert.deepEqual(queued, ['shop/web'], 'the Service the action names, and only it');
+    await informers.stopAll();
+  });
+});
