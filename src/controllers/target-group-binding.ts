@@ -29,7 +29,7 @@ import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.t
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
 import type { Priority, QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
-import { patchAnnotations, setBindingStatus, setPodCondition, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION } from '../k8s/status.ts';
+import { patchAnnotations, setBindingStatus, setPodCondition, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION, userAnnotations } from '../k8s/status.ts';
 import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type TargetGroupBinding, type TargetGroupBindingWireSpec } from '../k8s/types.ts';
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
@@ -229,9 +229,10 @@ export class TargetGroupBindingController {
     tgbs.addHandlers({
       add: (t) => add([objectKey(t)], hasFinalizer(t, FINALIZER_TARGET_GROUP_BINDING) ? initially(tgbs) : 'user'),
       update: (t, old) => {
-        // labels and annotations count: the stack labels and the claim annotation decide who may use a target group
+        // labels and annotations count (the stack labels and the claim annotation decide who may use a target group),
+        // but not the controller's own checkpoint annotations, which every successful reconcile may write
         const sig = (x: TargetGroupBinding): string => JSON.stringify([
-          x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? [], x.metadata?.labels ?? {}, x.metadata?.annotations ?? {},
+          x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? [], x.metadata?.labels ?? {}, userAnnotations(x),
         ]);
         if (sig(t) !== sig(old)) add([objectKey(t)]);
         if (t.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) add(sharing(t));
