@@ -21,6 +21,10 @@ export const commands: Record<string, Command> = {
     summary: 'run the controller against local stand-ins (moto + kube-apiserver) and print the result',
     load: async () => { const m = await import('./demo-command.ts'); return { usage: m.DEMO_USAGE, run: m.demoCommand }; },
   },
+  'iam-policy': {
+    summary: "print the IAM policy for one cluster's controller (tag conditions name the cluster)",
+    load: async () => { const m = await import('./iam-policy-command.ts'); return { usage: m.IAM_POLICY_USAGE, run: m.iamPolicyCommand }; },
+  },
 };
 
 function help(): string {

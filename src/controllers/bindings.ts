@@ -92,7 +92,7 @@ export class BindingTerminatingError extends Error {
 
 /** creates, updates (merge patch of labels and spec) and deletes bindings through the apiserver */
 export class KubeBindingWriter implements BindingWriter {
-  readonly #client: ResourceClient<TargetGroupBinding>;
+  readonly #client: ResourceClient<'targetGroupBinding'>;
   /** bindings written, for logs and tests */
   readonly written: string[] = [];
   readonly #waitMs: number;
@@ -104,7 +104,7 @@ export class KubeBindingWriter implements BindingWriter {
    * be gone before giving up with a retryable BindingTerminatingError (60 s, as upstream), polling every pollMs
    * (200 ms, as upstream)
    */
-  constructor(client: ResourceClient<TargetGroupBinding>, opts: { terminatingWaitMs?: number; pollMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
+  constructor(client: ResourceClient<'targetGroupBinding'>, opts: { terminatingWaitMs?: number; pollMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
     this.#client = client;
     this.#waitMs = opts.terminatingWaitMs ?? 60_000;
     this.#pollMs = Math.max(1, opts.pollMs ?? 200);

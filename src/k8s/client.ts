@@ -8,10 +8,7 @@ import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/htt
 import { RequestContext, type HttpMethod } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 import { Watch } from '@kubernetes/client-node/dist/watch.js';
-import {
-  RESOURCES, resourcePath, type CoreEvent, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams,
-  type KubeObject, type Lease, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
-} from './types.ts';
+import { RESOURCES, resourcePath, type ObjectOf, type ResourceKey, type ResourceType } from './types.ts';
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -127,61 +124,85 @@ export interface ListOptions {
   readonly fieldSelector?: string;
 }
 
-/** typed CRUD for one resource type; get() maps 404 to undefined, everything else throws KubeApiError */
-export class ResourceClient<T extends KubeObject> {
+/**
+ * Typed CRUD for one resource; get() maps 404 to undefined, everything else throws KubeApiError. K names the
+ * resource (see ResourceKey), so every call's resource and RBAC verb can be read from the code: the RBAC test
+ * derives the chart's rules from these calls (RBAC_VERBS below gives each method's verb).
+ */
+export class ResourceClient<K extends ResourceKey> {
   readonly rest: KubeRest;
+  readonly key: K;
   readonly type: ResourceType;
-  constructor(rest: KubeRest, type: ResourceType) {
+  constructor(rest: KubeRest, key: K) {
     this.rest = rest;
-    this.type = type;
+    this.key = key;
+    this.type = RESOURCES[key];
   }
 
   path(namespace?: string, name?: string, subresource?: string): string {
     return resourcePath(this.type, namespace, name, subresource);
   }
 
-  async get(name: string, namespace?: string): Promise<T | undefined> {
+  async get(name: string, namespace?: string): Promise<ObjectOf<K> | undefined> {
     try {
-      return await this.rest.request<T>({ method: 'GET', path: this.path(namespace, name) });
+      return await this.rest.request<ObjectOf<K>>({ method: 'GET', path: this.path(namespace, name) });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  async list(namespace?: string, opts: ListOptions = {}): Promise<ListResult<T>> {
-    const body = await this.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
+  async list(namespace?: string, opts: ListOptions = {}): Promise<ListResult<ObjectOf<K>>> {
+    const body = await this.rest.request<{ items?: ObjectOf<K>[]; metadata?: { resourceVersion?: string } }>({
       method: 'GET', path: this.path(namespace), query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
     });
     return { items: body?.items ?? [], resourceVersion: body?.metadata?.resourceVersion ?? '' };
   }
 
-  create(obj: T, namespace?: string): Promise<T> {
-    return this.rest.request<T>({ method: 'POST', path: this.path(namespace ?? obj.metadata?.namespace), body: obj });
+  create(obj: ObjectOf<K>, namespace?: string): Promise<ObjectOf<K>> {
+    return this.rest.request<ObjectOf<K>>({ method: 'POST', path: this.path(namespace ?? obj.metadata?.namespace), body: obj });
   }
 
   /** PUT; the object's metadata.resourceVersion makes it a compare-and-swap */
-  replace(obj: T, subresource?: string): Promise<T> {
-    return this.rest.request<T>({ method: 'PUT', path: this.path(obj.metadata?.namespace, obj.metadata?.name, subresource), body: obj });
+  replace(obj: ObjectOf<K>, subresource?: string): Promise<ObjectOf<K>> {
+    return this.rest.request<ObjectOf<K>>({ method: 'PUT', path: this.path(obj.metadata?.namespace, obj.metadata?.name, subresource), body: obj });
   }
 
-  mergePatch(name: string, namespace: string | undefined, patch: unknown, subresource?: string): Promise<T> {
-    return this.rest.request<T>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: patch, contentType: PatchStrategy.MergePatch });
+  mergePatch(name: string, namespace: string | undefined, patch: unknown, subresource?: string): Promise<ObjectOf<K>> {
+    return this.rest.request<ObjectOf<K>>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: patch, contentType: PatchStrategy.MergePatch });
   }
 
   /** built-in kinds only: lists with a merge key (pod conditions by type) are merged, not replaced */
-  strategicPatch(name: string, namespace: string | undefined, patch: unknown, subresource?: string): Promise<T> {
-    return this.rest.request<T>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: patch, contentType: PatchStrategy.StrategicMergePatch });
+  strategicPatch(name: string, namespace: string | undefined, patch: unknown, subresource?: string): Promise<ObjectOf<K>> {
+    return this.rest.request<ObjectOf<K>>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: patch, contentType: PatchStrategy.StrategicMergePatch });
   }
 
-  jsonPatch(name: string, namespace: string | undefined, ops: readonly JsonPatchOp[], subresource?: string): Promise<T> {
-    return this.rest.request<T>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: ops, contentType: PatchStrategy.JsonPatch });
+  jsonPatch(name: string, namespace: string | undefined, ops: readonly JsonPatchOp[], subresource?: string): Promise<ObjectOf<K>> {
+    return this.rest.request<ObjectOf<K>>({ method: 'PATCH', path: this.path(namespace, name, subresource), body: ops, contentType: PatchStrategy.JsonPatch });
   }
 
   async delete(name: string, namespace?: string): Promise<void> {
     await this.rest.request({ method: 'DELETE', path: this.path(namespace, name) });
   }
 }
+
+/** the Kubernetes RBAC verbs the controller can use */
+export type RbacVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/** the methods of ResourceClient that send a request */
+export type RequestMethod = Exclude<keyof ResourceClient<ResourceKey>, 'rest' | 'key' | 'type' | 'path'>;
+
+/** the RBAC verb each request method needs; a method added to ResourceClient must be added here (the type says so) */
+export const RBAC_VERBS: { readonly [M in RequestMethod]: RbacVerb } = Object.freeze({
+  get: 'get',
+  list: 'list',
+  create: 'create',
+  replace: 'update',
+  mergePatch: 'patch',
+  strategicPatch: 'patch',
+  jsonPatch: 'patch',
+  delete: 'delete',
+});
 
 export type JsonPatchOp =
   | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
@@ -193,16 +214,16 @@ export const pointerSegment = (s: string): string => s.replace(/~/g, '~0').repla
 export interface KubeClients {
   readonly kubeConfig: KubeConfig | undefined;
   readonly rest: KubeRest;
-  readonly ingresses: ResourceClient<Ingress>;
-  readonly ingressClasses: ResourceClient<IngressClass>;
-  readonly ingressClassParams: ResourceClient<IngressClassParams>;
-  readonly services: ResourceClient<Service>;
-  readonly endpointSlices: ResourceClient<EndpointSlice>;
-  readonly pods: ResourceClient<Pod>;
-  readonly nodes: ResourceClient<Node>;
-  readonly targetGroupBindings: ResourceClient<TargetGroupBinding>;
-  readonly leases: ResourceClient<Lease>;
-  readonly events: ResourceClient<CoreEvent>;
+  readonly ingresses: ResourceClient<'ingress'>;
+  readonly ingressClasses: ResourceClient<'ingressClass'>;
+  readonly ingressClassParams: ResourceClient<'ingressClassParams'>;
+  readonly services: ResourceClient<'service'>;
+  readonly endpointSlices: ResourceClient<'endpointSlice'>;
+  readonly pods: ResourceClient<'pod'>;
+  readonly nodes: ResourceClient<'node'>;
+  readonly targetGroupBindings: ResourceClient<'targetGroupBinding'>;
+  readonly leases: ResourceClient<'lease'>;
+  readonly events: ResourceClient<'event'>;
 }
 
 /** typed handles over any KubeRest (the real one or a test fake) */
@@ -210,16 +231,16 @@ export function kubeClientsFor(rest: KubeRest, kubeConfig?: KubeConfig): KubeCli
   return Object.freeze({
     kubeConfig,
     rest,
-    ingresses: new ResourceClient<Ingress>(rest, RESOURCES.ingress),
-    ingressClasses: new ResourceClient<IngressClass>(rest, RESOURCES.ingressClass),
-    ingressClassParams: new ResourceClient<IngressClassParams>(rest, RESOURCES.ingressClassParams),
-    services: new ResourceClient<Service>(rest, RESOURCES.service),
-    endpointSlices: new ResourceClient<EndpointSlice>(rest, RESOURCES.endpointSlice),
-    pods: new ResourceClient<Pod>(rest, RESOURCES.pod),
-    nodes: new ResourceClient<Node>(rest, RESOURCES.node),
-    targetGroupBindings: new ResourceClient<TargetGroupBinding>(rest, RESOURCES.targetGroupBinding),
-    leases: new ResourceClient<Lease>(rest, RESOURCES.lease),
-    events: new ResourceClient<CoreEvent>(rest, RESOURCES.event),
+    ingresses: new ResourceClient(rest, 'ingress'),
+    ingressClasses: new ResourceClient(rest, 'ingressClass'),
+    ingressClassParams: new ResourceClient(rest, 'ingressClassParams'),
+    services: new ResourceClient(rest, 'service'),
+    endpointSlices: new ResourceClient(rest, 'endpointSlice'),
+    pods: new ResourceClient(rest, 'pod'),
+    nodes: new ResourceClient(rest, 'node'),
+    targetGroupBindings: new ResourceClient(rest, 'targetGroupBinding'),
+    leases: new ResourceClient(rest, 'lease'),
+    events: new ResourceClient(rest, 'event'),
   });
 }
 

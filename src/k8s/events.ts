@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock.ts';
 import { isNotFound, type ResourceClient } from './client.ts';
-import type { CoreEvent, KubeObject } from './types.ts';
+import type { KubeObject } from './types.ts';
 
 export const EVENT_REASONS = Object.freeze({
   SuccessfullyReconciled: 'SuccessfullyReconciled',
@@ -21,7 +21,7 @@ export type EventType = 'Normal' | 'Warning';
 export const MAX_EVENT_MESSAGE = 1024;
 
 export interface EventRecorderOptions {
-  readonly events: ResourceClient<CoreEvent>;
+  readonly events: ResourceClient<'event'>;
   /** source.component, e.g. "ingress" or "targetGroupBinding" as upstream */
   readonly component: string;
   /** source.host: this replica */

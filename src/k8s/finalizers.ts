@@ -3,7 +3,7 @@
 // another controller just added). On a lost race (409, or 422 from a failed test) the object is read again
 // and the patch retried; a 404 means the object is gone, which is success for a removal.
 import { isConflict, isInvalid, isNotFound, type JsonPatchOp, type ResourceClient } from './client.ts';
-import type { KubeObject } from './types.ts';
+import type { KubeObject, ObjectOf, ResourceKey } from './types.ts';
 
 export interface FinalizerOptions {
   /** attempts after the first (5) */
@@ -29,12 +29,12 @@ function removeOps(obj: KubeObject, finalizer: string): JsonPatchOp[] {
   return [...testVersion(obj), { op: 'test', path: at, value: finalizer }, { op: 'remove', path: at }];
 }
 
-async function patchWithRetry<T extends KubeObject>(
-  client: ResourceClient<T>, obj: T, finalizer: string, want: boolean, opts: FinalizerOptions,
-): Promise<T | undefined> {
+async function patchWithRetry<K extends ResourceKey>(
+  client: ResourceClient<K>, obj: ObjectOf<K>, finalizer: string, want: boolean, opts: FinalizerOptions,
+): Promise<ObjectOf<K> | undefined> {
   const name = obj.metadata?.name ?? '';
   const namespace = obj.metadata?.namespace;
-  let current: T | undefined = obj;
+  let current: ObjectOf<K> | undefined = obj;
   const attempts = 1 + (opts.retries ?? 5);
   for (let i = 0; i < attempts; i++) {
     if (!current) return undefined;
@@ -54,12 +54,12 @@ async function patchWithRetry<T extends KubeObject>(
 }
 
 /** ensures the finalizer is present; returns the updated object, or undefined if the object no longer exists */
-export function addFinalizer<T extends KubeObject>(client: ResourceClient<T>, obj: T, finalizer: string, opts: FinalizerOptions = {}): Promise<T | undefined> {
+export function addFinalizer<K extends ResourceKey>(client: ResourceClient<K>, obj: ObjectOf<K>, finalizer: string, opts: FinalizerOptions = {}): Promise<ObjectOf<K> | undefined> {
   return patchWithRetry(client, obj, finalizer, true, opts);
 }
 
 /** ensures the finalizer is absent; returns the updated object, or undefined if the object is gone (deleted) */
-export function removeFinalizer<T extends KubeObject>(client: ResourceClient<T>, obj: T, finalizer: string, opts: FinalizerOptions = {}): Promise<T | undefined> {
+export function removeFinalizer<K extends ResourceKey>(client: ResourceClient<K>, obj: ObjectOf<K>, finalizer: string, opts: FinalizerOptions = {}): Promise<ObjectOf<K> | undefined> {
   return patchWithRetry(client, obj, finalizer, false, opts);
 }
 

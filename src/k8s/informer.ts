@@ -4,13 +4,10 @@
 // relist reconciles the cache (deletes missed while disconnected become delete events). Lifecycle events
 // (connect, relist, error, restart) are emitted for metrics and logs; the informer logs nothing itself.
 import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from './clock.ts';
-import { isGone, statusOf, type KubeRest, type WatchHandle } from './client.ts';
+import { isGone, statusOf, type KubeRest, type RbacVerb, type WatchHandle } from './client.ts';
 import { SetMap } from './set-map.ts';
 import { slimNode, slimPod, withoutBookkeeping } from './slim.ts';
-import {
-  objectKey, RESOURCES, resourcePath, type EndpointSlice, type Ingress, type IngressClass, type IngressClassParams, type KubeObject,
-  type Namespace, type Node, type Pod, type ResourceType, type Service, type TargetGroupBinding,
-} from './types.ts';
+import { objectKey, RESOURCES, resourcePath, type KubeObject, type ObjectOf, type ResourceKey, type ResourceType } from './types.ts';
 
 export type InformerEvent =
   | { readonly type: 'connect'; readonly resource: string }
@@ -26,9 +23,10 @@ export interface ResourceHandlers<T> {
   delete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<K extends ResourceKey = ResourceKey> {
   readonly rest: KubeRest;
-  readonly resource: ResourceType;
+  /** the resource to list and watch (the RBAC test reads it from the type: Informer<'ingress'>) */
+  readonly resource: K;
   /** watch one namespace only (ignored for cluster-scoped kinds) */
   readonly namespace?: string | undefined;
   readonly labelSelector?: string;
@@ -49,15 +47,18 @@ export interface InformerOptions {
   readonly pageSize?: number;
 }
 
-export class Informer<T extends KubeObject> {
+/** what an informer sends: a GET of the collection and a watch on it (the RBAC test counts each Informer as both) */
+export const INFORMER_VERBS: readonly RbacVerb[] = Object.freeze(['list', 'watch']);
+
+export class Informer<K extends ResourceKey> {
   readonly resource: ResourceType;
-  readonly #opts: InformerOptions;
+  readonly #opts: InformerOptions<K>;
   readonly #clock: Clock;
-  readonly #cache = new Map<string, T>();
-  readonly #handlers: ResourceHandlers<T>[] = [];
+  readonly #cache = new Map<string, ObjectOf<K>>();
+  readonly #handlers: ResourceHandlers<ObjectOf<K>>[] = [];
   readonly #listeners: ((e: InformerEvent) => void)[] = [];
   /** named indexes, kept current as the cache changes (before any handler runs) */
-  readonly #indexes = new Map<string, IndexState<T>>();
+  readonly #indexes = new Map<string, IndexState<ObjectOf<K>>>();
   /** cache keys by namespace, so list(namespace) costs what the namespace holds */
   readonly #byNamespace = new SetMap();
   #resourceVersion = '';
@@ -67,9 +68,9 @@ export class Informer<T extends KubeObject> {
   #watch: WatchHandle | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(opts: InformerOptions) {
+  constructor(opts: InformerOptions<K>) {
     this.#opts = opts;
-    this.resource = opts.resource;
+    this.resource = RESOURCES[opts.resource];
     this.#clock = opts.clock ?? systemClock;
   }
 
@@ -78,7 +79,7 @@ export class Informer<T extends KubeObject> {
   }
 
   /** registers change handlers; objects already cached are replayed as adds when added after sync */
-  addHandlers(handlers: ResourceHandlers<T>): void {
+  addHandlers(handlers: ResourceHandlers<ObjectOf<K>>): void {
     this.#handlers.push(handlers);
     if (this.#synced && handlers.add) for (const obj of this.#cache.values()) this.#call(() => handlers.add?.(obj));
   }
@@ -91,13 +92,13 @@ export class Informer<T extends KubeObject> {
    * a named index: byIndex(name, value) returns cached objects whose fn(obj) includes value. The index is kept
    * as the cache changes, so a lookup costs what it returns, not the size of the cache.
    */
-  addIndex(name: string, fn: (obj: T) => readonly string[]): void {
-    const state: IndexState<T> = { fn, byValue: new SetMap(), valuesOf: new Map() };
+  addIndex(name: string, fn: (obj: ObjectOf<K>) => readonly string[]): void {
+    const state: IndexState<ObjectOf<K>> = { fn, byValue: new SetMap(), valuesOf: new Map() };
     this.#indexes.set(name, state);
     for (const [key, obj] of this.#cache) indexOne(state, key, obj);
   }
 
-  byIndex(name: string, value: string): T[] {
+  byIndex(name: string, value: string): ObjectOf<K>[] {
     const state = this.#indexes.get(name);
     if (!state) throw new Error(`informer ${this.name}: no index named ${name}`);
     return this.#objects(state.byValue.get(value));
@@ -113,12 +114,12 @@ export class Informer<T extends KubeObject> {
     return new Promise((resolve) => this.#syncWaiters.push(resolve));
   }
 
-  list(namespace?: string): T[] {
+  list(namespace?: string): ObjectOf<K>[] {
     return namespace === undefined ? [...this.#cache.values()] : this.#objects(this.#byNamespace.get(namespace));
   }
 
-  #objects(keys: ReadonlySet<string> | undefined): T[] {
-    const out: T[] = [];
+  #objects(keys: ReadonlySet<string> | undefined): ObjectOf<K>[] {
+    const out: ObjectOf<K>[] = [];
     for (const k of keys ?? []) {
       const o = this.#cache.get(k);
       if (o) out.push(o);
@@ -127,7 +128,7 @@ export class Informer<T extends KubeObject> {
   }
 
   /** every cache write goes through here, so the indexes never lag the cache */
-  #put(key: string, obj: T): void {
+  #put(key: string, obj: ObjectOf<K>): void {
     const old = this.#cache.get(key);
     this.#cache.set(key, obj);
     if (!old) this.#byNamespace.add(obj.metadata?.namespace ?? '', key);
@@ -145,11 +146,11 @@ export class Informer<T extends KubeObject> {
     for (const state of this.#indexes.values()) unindexOne(state, key);
   }
 
-  get(name: string, namespace?: string): T | undefined {
+  get(name: string, namespace?: string): ObjectOf<K> | undefined {
     return this.#cache.get(namespace ? `${namespace}/${name}` : name);
   }
 
-  getByKey(key: string): T | undefined {
+  getByKey(key: string): ObjectOf<K> | undefined {
     return this.#cache.get(key);
   }
 
@@ -220,12 +221,12 @@ export class Informer<T extends KubeObject> {
   async #relist(reason: 'initial' | 'gone' | 'error'): Promise<void> {
     const kind = this.resource.kind;
     const apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
-    const fresh = new Map<string, T>();
+    const fresh = new Map<string, ObjectOf<K>>();
     let resourceVersion = '';
     let count = 0;
     // pages of a consistent snapshot: every page answers at the first page's resourceVersion
     for (let next: string | undefined; ;) {
-      const body = await this.#opts.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>({
+      const body = await this.#opts.rest.request<{ items?: ObjectOf<K>[]; metadata?: { resourceVersion?: string; continue?: string } }>({
         method: 'GET',
         path: this.#collectionPath(),
         query: { labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector, limit: this.#opts.pageSize ?? 500, continue: next },
@@ -278,7 +279,7 @@ export class Informer<T extends KubeObject> {
           this.#watch?.abort();
           return;
         }
-        this.#apply(type, object as T);
+        this.#apply(type, object as ObjectOf<K>);
       };
       const query = {
         resourceVersion: this.#resourceVersion || undefined,
@@ -300,7 +301,7 @@ export class Informer<T extends KubeObject> {
     });
   }
 
-  #apply(type: string, obj: T): void {
+  #apply(type: string, obj: ObjectOf<K>): void {
     const rv = obj?.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (type === 'BOOKMARK' || !obj?.metadata) return;
@@ -318,14 +319,14 @@ export class Informer<T extends KubeObject> {
     else this.#dispatch('add', obj);
   }
 
-  #keep(obj: T): T {
-    return this.#opts.transform ? this.#opts.transform(obj) as T : obj;
+  #keep(obj: ObjectOf<K>): ObjectOf<K> {
+    return this.#opts.transform ? this.#opts.transform(obj) as ObjectOf<K> : obj;
   }
 
-  #dispatch(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+  #dispatch(kind: 'add' | 'update' | 'delete', obj: ObjectOf<K>, old?: ObjectOf<K>): void {
     for (const h of this.#handlers) {
       if (kind === 'add') this.#call(() => h.add?.(obj));
-      else if (kind === 'update') this.#call(() => h.update?.(obj, old as T));
+      else if (kind === 'update') this.#call(() => h.update?.(obj, old as ObjectOf<K>));
       else this.#call(() => h.delete?.(obj));
     }
   }
@@ -377,20 +378,20 @@ function describeStatus(obj: unknown): string {
 
 /** every informer the controllers need, scoped to --watch-namespace where the kind is namespaced */
 export interface Informers {
-  readonly ingresses: Informer<Ingress>;
-  readonly ingressClasses: Informer<IngressClass>;
-  readonly ingressClassParams: Informer<IngressClassParams>;
-  readonly services: Informer<Service>;
-  readonly endpointSlices: Informer<EndpointSlice>;
-  readonly pods: Informer<Pod>;
-  readonly nodes: Informer<Node>;
-  readonly targetGroupBindings: Informer<TargetGroupBinding>;
+  readonly ingresses: Informer<'ingress'>;
+  readonly ingressClasses: Informer<'ingressClass'>;
+  readonly ingressClassParams: Informer<'ingressClassParams'>;
+  readonly services: Informer<'service'>;
+  readonly endpointSlices: Informer<'endpointSlice'>;
+  readonly pods: Informer<'pod'>;
+  readonly nodes: Informer<'node'>;
+  readonly targetGroupBindings: Informer<'targetGroupBinding'>;
   /** namespace labels (IngressClassParams namespaceSelector); with --watch-namespace only that namespace */
-  readonly namespaces: Informer<Namespace>;
+  readonly namespaces: Informer<'namespace'>;
 }
 
 export interface InformerSet extends Informers {
-  all(): readonly Informer<KubeObject>[];
+  all(): readonly Informer<ResourceKey>[];
   startAll(): void;
   stopAll(): Promise<void>;
   waitForSync(): Promise<void>;
@@ -398,22 +399,22 @@ export interface InformerSet extends Informers {
   onLifecycle(listener: (e: InformerEvent) => void): void;
 }
 
-export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>, types = RESOURCES): InformerSet {
-  const make = <T extends KubeObject>(resource: ResourceType, transform: (o: KubeObject) => KubeObject = withoutBookkeeping): Informer<T> =>
-    new Informer<T>({ ...opts, resource, transform });
+export function createInformers(opts: Omit<InformerOptions, 'resource' | 'labelSelector' | 'fieldSelector'>): InformerSet {
+  const make = <K extends ResourceKey>(resource: K, transform: (o: KubeObject) => KubeObject = withoutBookkeeping): Informer<K> =>
+    new Informer({ ...opts, resource, transform });
   const set: Informers = {
-    ingresses: make(types.ingress),
-    ingressClasses: make(types.ingressClass),
-    ingressClassParams: make(types.ingressClassParams),
-    services: make(types.service),
-    endpointSlices: make(types.endpointSlice),
-    pods: make(types.pod, (p) => slimPod(p as Pod)),
-    nodes: make(types.node, (n) => slimNode(n as Node)),
-    targetGroupBindings: make(types.targetGroupBinding),
+    ingresses: make('ingress'),
+    ingressClasses: make('ingressClass'),
+    ingressClassParams: make('ingressClassParams'),
+    services: make('service'),
+    endpointSlices: make('endpointSlice'),
+    pods: make('pod', (p) => slimPod(p as ObjectOf<'pod'>)),
+    nodes: make('node', (n) => slimNode(n as ObjectOf<'node'>)),
+    targetGroupBindings: make('targetGroupBinding'),
     // cluster-scoped: narrowed to the watched namespace by name, so a single-namespace controller caches one object
-    namespaces: new Informer<Namespace>({ ...opts, resource: types.namespace, transform: withoutBookkeeping, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
+    namespaces: new Informer({ ...opts, resource: 'namespace', transform: withoutBookkeeping, ...(opts.namespace ? { fieldSelector: `metadata.name=${opts.namespace}` } : {}) }),
   };
-  const all = Object.values(set) as Informer<KubeObject>[];
+  const all = Object.values(set) as Informer<ResourceKey>[];
   return {
     ...set,
     all: () => all,

@@ -22,7 +22,7 @@ export type LeaderEvent =
   | { readonly type: 'error'; readonly error: unknown };
 
 export interface LeaderElectionOptions {
-  readonly leases: ResourceClient<Lease>;
+  readonly leases: ResourceClient<'lease'>;
   readonly namespace: string;
   /** the Lease name (--leader-election-id) */
   readonly name: string;

@@ -4,7 +4,7 @@
 // Every writer reads the current value first and writes nothing when it already matches.
 import { systemClock, type Clock } from './clock.ts';
 import { isConflict, isInvalid, isNotFound, type ResourceClient } from './client.ts';
-import type { BindingCondition, Ingress, KubeObject, Pod, TargetGroupBinding, TargetGroupBindingStatus } from './types.ts';
+import type { BindingCondition, Ingress, KubeObject, ObjectOf, Pod, ResourceKey, TargetGroupBinding, TargetGroupBindingStatus } from './types.ts';
 
 export interface PortStatus {
   readonly port: number;
@@ -51,7 +51,7 @@ export function sameLoadBalancerStatus(a: readonly LoadBalancerIngressEntry[] | 
 }
 
 /** merge-patches status.loadBalancer.ingress when it differs; returns whether it wrote */
-export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<Ingress>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
+export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<'ingress'>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
   const current = ingress.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
   if (sameLoadBalancerStatus(current, entries)) return false;
   const meta = ingress.metadata ?? {};
@@ -64,7 +64,7 @@ export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<
  * left must not erase what the group it joined has written meanwhile; the JSON-patch test makes the check and
  * the removal one atomic step. Returns whether the status was removed.
  */
-export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<Ingress>, ingress: Ingress, hostname: string): Promise<boolean> {
+export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient<'ingress'>, ingress: Ingress, hostname: string): Promise<boolean> {
   const meta = ingress.metadata ?? {};
   try {
     await ingresses.jsonPatch(meta.name ?? '', meta.namespace, [
@@ -104,7 +104,7 @@ export function readReconcileStatus(obj: KubeObject): ReconcileStatus | undefine
 
 /** writes the reconcile-status annotation when reason, message or generation changed; returns whether it wrote */
 export async function writeReconcileStatus(
-  ingresses: ResourceClient<Ingress>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
+  ingresses: ResourceClient<'ingress'>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
 ): Promise<boolean> {
   const meta = ingress.metadata ?? {};
   const generation = meta.generation ?? 0;
@@ -139,7 +139,7 @@ export const TGB_CHECKPOINT_TIMESTAMP_ANNOTATION = 'elbv2.k8s.aws/checkpoint-tim
 export const CONTROLLER_ANNOTATIONS: readonly string[] = [RECONCILE_STATUS_ANNOTATION, CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION];
 
 /** merge-patches annotations (null removes one) where they differ from the object's; returns whether it wrote */
-export async function patchAnnotations<T extends KubeObject>(client: ResourceClient<T>, obj: T, values: Readonly<Record<string, string | null>>): Promise<boolean> {
+export async function patchAnnotations<K extends ResourceKey>(client: ResourceClient<K>, obj: ObjectOf<K>, values: Readonly<Record<string, string | null>>): Promise<boolean> {
   const current = obj.metadata?.annotations ?? {};
   const changed = Object.entries(values).filter(([k, v]) => (v === null ? k in current : current[k] !== v));
   if (changed.length === 0) return false;
@@ -187,7 +187,7 @@ export interface PodCondition {
 }
 
 /** sets one pod status condition (strategic merge by type, so kubelet's conditions are untouched); returns whether it wrote */
-export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
+export async function setPodCondition(pods: ResourceClient<'pod'>, pod: Pod, condition: PodCondition, clock: Clock = systemClock): Promise<boolean> {
   const existing = pod.status?.conditions?.find((c) => c.type === condition.type);
   if (existing && existing.status === condition.status && (existing.reason ?? '') === (condition.reason ?? '') && (existing.message ?? '') === (condition.message ?? '')) {
     return false;
@@ -208,7 +208,7 @@ export async function setPodCondition(pods: ResourceClient<Pod>, pod: Pod, condi
  * (a CRD without the field prunes it), true when written, undefined when nothing changed.
  */
 export async function setBindingStatus(
-  bindings: ResourceClient<TargetGroupBinding>, tgb: TargetGroupBinding,
+  bindings: ResourceClient<'targetGroupBinding'>, tgb: TargetGroupBinding,
   next: { readonly targetGroupARN?: string; readonly condition: Omit<BindingCondition, 'lastTransitionTime' | 'observedGeneration'> },
   clock: Clock = systemClock,
 ): Promise<boolean | undefined> {

@@ -91,7 +91,30 @@ export interface ResourceType {
 const rt = (group: string, version: string, plural: string, kind: string, namespaced: boolean): ResourceType =>
   Object.freeze({ group, version, plural, kind, namespaced });
 
-export const RESOURCES = Object.freeze({
+/** the object type of each resource the controller reads or writes, by resource key */
+export interface ResourceObjects {
+  ingress: Ingress;
+  ingressClass: IngressClass;
+  ingressClassParams: IngressClassParams;
+  service: Service;
+  endpointSlice: EndpointSlice;
+  pod: Pod;
+  node: Node;
+  namespace: Namespace;
+  targetGroupBinding: TargetGroupBinding;
+  lease: Lease;
+  event: CoreEvent;
+}
+
+/**
+ * A resource the controller talks to. Clients and informers are typed by their key (ResourceClient<'ingress'>),
+ * so the RBAC test (test/unit/deploy-artifacts/rbac.test.ts) can read from the types which resource each call
+ * reaches.
+ */
+export type ResourceKey = keyof ResourceObjects;
+export type ObjectOf<K extends ResourceKey> = ResourceObjects[K];
+
+export const RESOURCES: { readonly [K in ResourceKey]: ResourceType } = Object.freeze({
   ingress: rt('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true),
   ingressClass: rt('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
   ingressClassParams: rt('elbv2.k8s.aws', 'v1beta1', 'ingressclassparams', 'IngressClassParams', false),

@@ -20,7 +20,8 @@ import { seedAws, seedNodes, awsClientConfig, type SeededFacts, type AwsClientCo
 export { MissingPrerequisiteError, checkPrerequisites, provisionAll, cacheDir, MOTO_VERSION, REPO_ROOT } from './provision.ts';
 export { awsClientConfig, SEEDED_NODE_LABEL, MOTO_ACCOUNT_ID } from './seed.ts';
 export type { AwsClientConfig, SeededFacts, SubnetFact, NodeFact, CertFact } from './seed.ts';
-export { loadKubeConfig, isApiError, CONTROLLER_USER, ADMIN_USER, CONTROLLER_CLUSTERROLE, INGRESS_CLASS, INGRESS_CONTROLLER, CRDS_FILE, CLUSTERROLE_RULES_FILE } from './kube.ts';
+export { loadKubeConfig, isApiError, CONTROLLER_USER, ADMIN_USER, CONTROLLER_CLUSTERROLE, INGRESS_CLASS, INGRESS_CONTROLLER, CRDS_FILE, CLUSTERROLE_RULES_FILE, LEADER_ELECTION_RULES_FILE,
+  grantLeaderElection, leaderElectionRoleName, readClusterRoleRules, readLeaderElectionRules } from './kube.ts';
 export { isAlive, type ProcessRecord } from './processes.ts';
 
 /** Environment for pointing the controller, kubectl or the AWS CLI at the stand-ins. */

@@ -4,12 +4,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { CONFIG_DEFAULTS } from '../config/config.ts';
 import { REPO_ROOT } from './provision.ts';
 
 export const CRDS_FILE = join(REPO_ROOT, 'helm', 'aws-lb-controller', 'crds', 'crds.yaml');
 export const CLUSTERROLE_RULES_FILE = join(REPO_ROOT, 'helm', 'aws-lb-controller', 'files', 'clusterrole-rules.yaml');
+export const LEADER_ELECTION_RULES_FILE = join(REPO_ROOT, 'helm', 'aws-lb-controller', 'files', 'leader-election-rules.yaml');
+/** the placeholder in LEADER_ELECTION_RULES_FILE that the chart replaces with leaderElection.id */
+const LEASE_NAME_PLACEHOLDER = '<leader-election-id>';
 
-/** The user the controller runs as in tests; RBAC limits it to the chart's ClusterRole. */
+/**
+ * The user the controller runs as in tests; RBAC limits it to the chart's ClusterRole, plus the chart's
+ * leader-election Role for the default Lease (`default/aws-load-balancer-controller-leader`).
+ */
 export const CONTROLLER_USER = 'e2e-controller';
 export const ADMIN_USER = 'e2e-admin';
 export const CONTROLLER_CLUSTERROLE = 'aws-lb-controller';
@@ -50,14 +57,51 @@ export function readCrds(file = CRDS_FILE): k8s.V1CustomResourceDefinition[] {
     .filter((d): d is k8s.V1CustomResourceDefinition => d !== null && d.kind === 'CustomResourceDefinition');
 }
 
-/** The controller's RBAC rules, shared with the Helm chart. */
-export function readClusterRoleRules(file = CLUSTERROLE_RULES_FILE): k8s.V1PolicyRule[] {
+function readRules(file: string): k8s.V1PolicyRule[] {
   const rules = parse(readFileSync(file, 'utf8')) as k8s.V1PolicyRule[];
   if (!Array.isArray(rules) || rules.length === 0) throw new Error(`stand-ins: ${file} holds no RBAC rules`);
   return rules;
 }
 
-/** Applies CRDs, the controller ClusterRole + binding to CONTROLLER_USER, and the IngressClass `alb`. */
+/** The controller's ClusterRole rules, shared with the Helm chart. */
+export function readClusterRoleRules(file = CLUSTERROLE_RULES_FILE): k8s.V1PolicyRule[] {
+  return readRules(file);
+}
+
+/** The leader-election Role rules, shared with the Helm chart, for the Lease named `leaseName`. */
+export function readLeaderElectionRules(leaseName: string, file = LEADER_ELECTION_RULES_FILE): k8s.V1PolicyRule[] {
+  return readRules(file).map((r) => {
+    if (!r.resourceNames) return r;
+    if (r.resourceNames.join() !== LEASE_NAME_PLACEHOLDER) throw new Error(`stand-ins: ${file}: resourceNames must be ["${LEASE_NAME_PLACEHOLDER}"]`);
+    return { ...r, resourceNames: [leaseName] };
+  });
+}
+
+/** the name of the Role (and RoleBinding) grantLeaderElection creates */
+export const leaderElectionRoleName = (leaseName: string): string => `${CONTROLLER_CLUSTERROLE}-leader-election-${leaseName}`;
+
+/**
+ * Binds the chart's leader-election Role for `namespace/leaseName` to CONTROLLER_USER, as the chart does for
+ * its ServiceAccount in the release namespace.
+ */
+export async function grantLeaderElection(adminKc: k8s.KubeConfig, namespace: string, leaseName: string): Promise<void> {
+  const rbac = adminKc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const name = leaderElectionRoleName(leaseName);
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules: readLeaderElectionRules(leaseName) } });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: CONTROLLER_USER }],
+    },
+  });
+}
+
+/**
+ * Applies CRDs, the controller ClusterRole + binding to CONTROLLER_USER, the leader-election Role for the
+ * controller's default Lease in `default`, and the IngressClass `alb`.
+ */
 export async function bootstrapCluster(adminKc: k8s.KubeConfig): Promise<void> {
   const ext = adminKc.makeApiClient(k8s.ApiextensionsV1Api);
   const rbac = adminKc.makeApiClient(k8s.RbacAuthorizationV1Api);
@@ -74,6 +118,7 @@ export async function bootstrapCluster(adminKc: k8s.KubeConfig): Promise<void> {
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: CONTROLLER_USER }],
     },
   });
+  await grantLeaderElection(adminKc, 'default', CONFIG_DEFAULTS.leaderElectionId);
   await net.createIngressClass({
     body: { metadata: { name: INGRESS_CLASS }, spec: { controller: INGRESS_CONTROLLER } },
   });

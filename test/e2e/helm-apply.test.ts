@@ -2,14 +2,15 @@
 // CRDs, pass server-side validation and admission (server-side apply with dryRun=All), with the
 // defaults and with every optional feature on. Objects of third-party APIs that the stand-ins do not
 // serve (cert-manager, prometheus-operator) are listed and must be the only ones left out.
-// Also checks that the ClusterRole the end-to-end controller runs under is the chart's.
+// Also checks that the ClusterRole and leader-election Role the end-to-end controller runs under are the chart's.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
-import { CONTROLLER_CLUSTERROLE } from '../../src/stand-ins/index.ts';
+import { CONFIG_DEFAULTS } from '../../src/config/config.ts';
+import { CONTROLLER_CLUSTERROLE, leaderElectionRoleName } from '../../src/stand-ins/index.ts';
 import { standInKubernetesVersion } from '../../src/stand-ins/provision.ts';
 import { standIns, kube, freshNamespace } from './support/stand-ins.ts';
 
@@ -97,13 +98,18 @@ describe('helm chart on the stand-ins (server-side dry run)', function () {
     assert.ok(skipped.length <= 3);
   });
 
-  it('runs the end-to-end controller under the ClusterRole the chart renders', async () => {
+  it('runs the end-to-end controller under the ClusterRole and the leader-election Role the chart renders', async () => {
     const ns = await freshNamespace('helm');
-    const role = render(ns, 'lbc', '--set', 'clusterName=demo').find((o) => o.kind === 'ClusterRole') as k8s.V1ClusterRole;
-    const inCluster = await kube().admin.makeApiClient(k8s.RbacAuthorizationV1Api).readClusterRole({ name: CONTROLLER_CLUSTERROLE });
+    const objs = render(ns, 'lbc', '--set', 'clusterName=demo');
+    const rbac = kube().admin.makeApiClient(k8s.RbacAuthorizationV1Api);
     const norm = (rules: k8s.V1PolicyRule[] | undefined): string => JSON.stringify((rules ?? []).map((r) => ({
       apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], resourceNames: r.resourceNames ?? [], verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [],
     })));
+    const clusterRole = objs.find((o) => o.kind === 'ClusterRole') as k8s.V1ClusterRole;
+    assert.equal(norm((await rbac.readClusterRole({ name: CONTROLLER_CLUSTERROLE })).rules), norm(clusterRole.rules));
+    // the stand-ins bind the Role for the controller's default Lease in "default"; the chart, in its namespace
+    const role = objs.find((o) => o.kind === 'Role') as k8s.V1Role;
+    const inCluster = await rbac.readNamespacedRole({ namespace: 'default', name: leaderElectionRoleName(CONFIG_DEFAULTS.leaderElectionId) });
     assert.equal(norm(inCluster.rules), norm(role.rules));
   });
 });

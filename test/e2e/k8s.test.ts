@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createKubeRest, kubeClientsFor, type KubeClients, type KubeRest, type WatchHandle } from '../../src/k8s/client.ts';
 import { Informer, type InformerEvent } from '../../src/k8s/informer.ts';
 import { LeaderElector } from '../../src/k8s/leader.ts';
-import { RESOURCES, type Ingress } from '../../src/k8s/types.ts';
+import type { Ingress } from '../../src/k8s/types.ts';
+import { grantLeaderElection } from '../../src/stand-ins/index.ts';
 import { freshNamespace, kube, standIns } from './support/stand-ins.ts';
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -41,7 +42,7 @@ describe('k8s against a real apiserver', function () {
         return h;
       },
     };
-    const inf = new Informer<Ingress>({ rest, resource: RESOURCES.ingress, namespace: ns, backoffBaseMs: 50 });
+    const inf = new Informer<'ingress'>({ rest, resource: 'ingress', namespace: ns, backoffBaseMs: 50 });
     const log: string[] = [];
     const events: InformerEvent[] = [];
     inf.addHandlers({
@@ -75,7 +76,9 @@ describe('k8s against a real apiserver', function () {
     }
   });
 
-  it('two leader electors (controller user) → one leader; the other takes over when it dies, or at once when it releases', async () => {
+  it('two leader electors (controller user, under the chart\'s leader-election Role) → one leader; the other takes over when it dies, or at once when it releases', async () => {
+    // as the chart installs it: the Role for this one Lease in its namespace, nothing else
+    await grantLeaderElection(kube().admin, ns, 'e2e-leader');
     const leases = kubeClientsFor(controllerRest).leases;
     const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 };
     const make = (identity: string, releaseOnCancel: boolean): { e: LeaderElector; stop: AbortController; done: Promise<void>; lost: boolean[] } => {

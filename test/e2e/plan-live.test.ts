@@ -15,7 +15,6 @@ import { KubeBindingWriter } from '../../src/controllers/bindings.ts';
 import { applyPlan, type ApplyPlan, type BindingWriter } from '../../src/deploy/apply.ts';
 import { observeStack } from '../../src/deploy/observe.ts';
 import { createKubeRest, ResourceClient } from '../../src/k8s/client.ts';
-import { RESOURCES, type TargetGroupBinding } from '../../src/k8s/types.ts';
 import { emptyStack, planStack } from '../../src/plan/plan-stack.ts';
 import { kube, running, seeded, standIns } from './support/stand-ins.ts';
 
@@ -74,7 +73,7 @@ describe('plan --live on moto (child process)', function () {
     for (const file of ['ingresses.yaml', 'services.yaml']) {
       for (const d of parseAllDocuments(readFileSync(path.join(dir, file), 'utf8'))) await objects.create(d.toJS() as k8s.KubernetesObject);
     }
-    kubeBindings = new KubeBindingWriter(new ResourceClient<TargetGroupBinding>(createKubeRest(admin), RESOURCES.targetGroupBinding));
+    kubeBindings = new KubeBindingWriter(new ResourceClient(createKubeRest(admin), 'targetGroupBinding'));
   });
 
   after(async function () {

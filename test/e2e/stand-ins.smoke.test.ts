@@ -1,5 +1,5 @@
 // Smoke test of the local stand-ins (issue 3): the real kube-apiserver answers CRUD and watch for the
-// admin, RBAC limits the controller user to the chart's ClusterRole, the CRDs validate, the seeding
+// admin, RBAC limits the controller user to the chart's ClusterRole and leader-election Role, the CRDs validate, the seeding
 // looks like an EKS cluster, and every AWS operation the controller uses succeeds against moto
 // through the SDK v3 clients.
 //
@@ -48,6 +48,8 @@ import { ACMClient, ListCertificatesCommand, DescribeCertificateCommand } from '
 import { ResourceGroupsTaggingAPIClient, GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { standIns, kube, awsConfig, seeded, freshNamespace, running } from './support/stand-ins.ts';
 import { createBackend } from './support/backends.ts';
+import { CONFIG_DEFAULTS } from '../../src/config/config.ts';
+import { isApiError } from '../../src/stand-ins/index.ts';
 
 const GROUP = 'elbv2.k8s.aws';
 
@@ -99,7 +101,7 @@ describe('stand-ins smoke', function () {
       await rejectsWith(core.readNamespacedConfigMap({ namespace, name: 'cm' }), k8sCode(404), 'read after delete');
     });
 
-    it('the controller user is limited to the chart ClusterRole (403 on writes outside it)', async () => {
+    it('the controller user is limited to the chart ClusterRole and leader-election Role (403 outside them)', async () => {
       const { controller } = kube();
       const namespace = await freshNamespace('rbac');
       const core = controller.makeApiClient(k8s.CoreV1Api);
@@ -111,7 +113,9 @@ describe('stand-ins smoke', function () {
       // ... and allowed inside it.
       const net = controller.makeApiClient(k8s.NetworkingV1Api);
       assert.ok(Array.isArray((await net.listIngressForAllNamespaces()).items));
-      assert.equal((await net.readIngressClass({ name: 'alb' })).spec?.controller, 'ingress.k8s.aws/alb');
+      assert.equal((await net.listIngressClass()).items.find((c) => c.metadata?.name === 'alb')?.spec?.controller, 'ingress.k8s.aws/alb');
+      // it lists and watches IngressClasses, and never reads one by name
+      await rejectsWith(net.readIngressClass({ name: 'alb' }), k8sCode(403), 'get IngressClass');
       assert.ok((await controller.makeApiClient(k8s.DiscoveryV1Api).listEndpointSliceForAllNamespaces()).items);
       const co = controller.makeApiClient(k8s.CustomObjectsApi);
       const tgb = await co.createNamespacedCustomObject({
@@ -119,13 +123,29 @@ describe('stand-ins smoke', function () {
         body: { apiVersion: `${GROUP}/v1beta1`, kind: 'TargetGroupBinding', metadata: { name: 'tgb' },
           spec: { serviceRef: { name: 'svc', port: 80 }, targetGroupARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1', targetType: 'ip' } },
       }) as { metadata: Record<string, unknown> };
-      const withStatus = await co.replaceNamespacedCustomObjectStatus({
+      // nothing the code does not use: no status writes on bindings, no updates of Ingresses
+      await rejectsWith(co.replaceNamespacedCustomObjectStatus({
         group: GROUP, version: 'v1beta1', namespace, plural: 'targetgroupbindings', name: 'tgb',
         body: { ...tgb, status: { observedGeneration: 1 } },
-      }) as { status?: { observedGeneration?: number } };
-      assert.equal(withStatus.status?.observedGeneration, 1);
+      }), k8sCode(403), 'update TargetGroupBinding status');
+      await rejectsWith(net.replaceNamespacedIngress({ namespace, name: 'none', body: { metadata: { name: 'none' } } }), k8sCode(403), 'update Ingress');
+      // Leases: only through the leader-election Role in "default", and there only the controller's own by name
       const coord = controller.makeApiClient(k8s.CoordinationV1Api);
-      await coord.createNamespacedLease({ namespace, body: { metadata: { name: 'aws-lb-controller-leader' }, spec: { holderIdentity: 'me' } } });
+      const lease = (name: string): k8s.V1Lease => ({ metadata: { name }, spec: { holderIdentity: 'me' } });
+      await rejectsWith(coord.createNamespacedLease({ namespace, body: lease('aws-lb-controller-leader') }), k8sCode(403), 'create a Lease outside the Role');
+      await rejectsWith(coord.listLeaseForAllNamespaces(), k8sCode(403), 'list Leases');
+      const adminCoord = kube().admin.makeApiClient(k8s.CoordinationV1Api);
+      const other = `other-component-${namespace}`;
+      await adminCoord.createNamespacedLease({ namespace: 'default', body: lease(other) });
+      await rejectsWith(coord.readNamespacedLease({ namespace: 'default', name: other }), k8sCode(403), "read another component's Lease");
+      await rejectsWith(coord.replaceNamespacedLease({ namespace: 'default', name: other, body: lease(other) }), k8sCode(403), "take another component's Lease");
+      await adminCoord.deleteNamespacedLease({ namespace: 'default', name: other });
+      // its own Lease: allowed (absent until a controller runs, or held by one: either answer is not a 403)
+      try {
+        await coord.readNamespacedLease({ namespace: 'default', name: CONFIG_DEFAULTS.leaderElectionId });
+      } catch (err) {
+        assert.ok(isApiError(err, 404), `reading its own Lease: ${String(err)}`);
+      }
     });
 
     it('serves the CRDs with their schemas (TGB v1beta1 + v1alpha1, IngressClassParams cluster-scoped)', async () => {
@@ -453,9 +473,10 @@ describe('stand-ins smoke', function () {
       const slices = await kube().controller.makeApiClient(k8s.DiscoveryV1Api)
         .listNamespacedEndpointSlice({ namespace, labelSelector: 'kubernetes.io/service-name=web' });
       assert.deepEqual(slices.items[0]?.endpoints?.map((e) => e.addresses[0]).sort(), [...b.podIps].sort());
-      const pod = await kube().controller.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace, name: 'web-0' });
-      assert.equal(pod.status?.phase, 'Running');
-      assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+      // as the controller sees pods: listed (it has no get on pods)
+      const pod = (await kube().controller.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace, fieldSelector: 'metadata.name=web-0' })).items[0];
+      assert.equal(pod?.status?.phase, 'Running');
+      assert.equal(pod?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
       const ec2 = new EC2Client(awsConfig());
       try {
         const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'addresses.private-ip-address', Values: b.podIps }] }));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../../src/config/index.ts';
+import { readLeaderElectionRules } from '../../../src/stand-ins/kube.ts';
 import { standInKubernetesVersion } from '../../../src/stand-ins/provision.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -162,17 +163,31 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(one(objs, 'Deployment').spec.template.spec.serviceAccountName, sa.metadata.name);
     });
 
-    it('limits the leader-election Role to the Lease the controller is told to use', () => {
+    it('renders the leader-election Role from files/leader-election-rules.yaml, for the Lease the controller is told to use', () => {
       const role = one(objs, 'Role');
       const id = flag(objs, 'leader-election-id');
-      assert.ok(id);
+      assert.equal(id, 'aws-load-balancer-controller-leader');
       assert.equal(flag(objs, 'leader-election-namespace'), NS);
-      assert.ok(role.rules.every((r: Obj) => r.apiGroups.join() === 'coordination.k8s.io' && r.resources.join() === 'leases'));
-      const named = role.rules.filter((r: Obj) => r.resourceNames);
-      assert.deepEqual(named.flatMap((r: Obj) => r.resourceNames), [id]);
-      assert.ok(named.some((r: Obj) => r.verbs.includes('update')), 'can renew the Lease');
-      assert.ok(role.rules.some((r: Obj) => !r.resourceNames && r.verbs.includes('create')), 'can create the Lease');
-      assert.equal(one(objs, 'RoleBinding').roleRef.name, role.metadata.name);
+      assert.equal(role.metadata.namespace, NS);
+      // the same rules the stand-ins bind to the end-to-end controller user
+      assert.deepEqual(role.rules, readLeaderElectionRules(id));
+      assert.deepEqual(role.rules.filter((r: Obj) => !r.resourceNames).flatMap((r: Obj) => r.verbs), ['create'], 'only create is unnamed');
+      assert.deepEqual(role.rules.flatMap((r: Obj) => r.resourceNames ?? []), [id]);
+      const binding = one(objs, 'RoleBinding');
+      assert.equal(binding.metadata.namespace, NS);
+      assert.equal(binding.roleRef.name, role.metadata.name);
+      assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: one(objs, 'ServiceAccount').metadata.name, namespace: NS }]);
+    });
+
+    it('names another Lease in the Role, the flag and nowhere else when leaderElection.id changes; no Role without leader election', () => {
+      const custom = template('--set', 'clusterName=demo', '--set', 'leaderElection.id=team-a-lbc');
+      assert.equal(flag(custom, 'leader-election-id'), 'team-a-lbc');
+      assert.deepEqual(one(custom, 'Role').rules, readLeaderElectionRules('team-a-lbc'));
+      const off = template('--set', 'clusterName=demo', '--set', 'leaderElection.enabled=false');
+      assert.equal(all(off, 'Role').length, 0);
+      assert.equal(all(off, 'RoleBinding').length, 0);
+      assert.ok(args(off).includes('--enable-leader-election=false'));
+      assert.ok(all(off, 'ClusterRole').length === 1, 'the ClusterRole stays');
     });
 
     it('runs 2 replicas, hardened, with probes on the health port and soft anti-affinity on hostname', () => {

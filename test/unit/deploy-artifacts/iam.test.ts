@@ -1,30 +1,16 @@
-// iam/policy.json against the code: every AWS operation the controller can send must be allowed, and the
-// policy keeps upstream's ownership rules (create only with the cluster tag in the request, change and
-// delete only what carries it). The operations are collected from src/ on every run (see sdk-usage.ts).
+// The IAM policies against the code: iam/policy.json and the cluster-scoped policy `aws-lb-controller iam-policy`
+// prints must each allow every AWS operation the controller can send, and nothing else; iam/policy.json keeps
+// upstream's ownership rules (create only with the cluster tag in the request, change and delete only what carries
+// it). The operations are collected from src/ on every run (see sdk-usage.ts). What each policy lets through for
+// the controller's own cluster and for another cluster: iam-authorization.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadExportIndex, scanSource, scanTree, type ExportIndex, type ScanResult } from './sdk-usage.ts';
+import { clusterScopedPolicy } from '../../../src/cli/iam-policy.ts';
+import { controllerActions, scanSource, type ExportIndex, type ScanResult } from './sdk-usage.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CLUSTER_TAG = 'elbv2.k8s.aws/cluster';
-
-/**
- * Source folders that are not part of the controller running in a cluster. src/stand-ins starts the local
- * throw-away control plane and seeds the AWS emulator (VPCs, subnets, imported certificates) for tests and
- * the demo: those calls are made with the emulator's credentials, never with the controller's role.
- */
-const NOT_THE_CONTROLLER = ['stand-ins'];
-
-/** actions AWS checks although no SDK command of that name is sent */
-const IMPLIED: Readonly<Record<string, readonly string[]>> = {
-  // tags given in the create call itself are authorized as a tagging action on the new resource
-  'elasticloadbalancing:CreateLoadBalancer': ['elasticloadbalancing:AddTags', 'iam:CreateServiceLinkedRole'],
-  'elasticloadbalancing:CreateTargetGroup': ['elasticloadbalancing:AddTags'],
-  'elasticloadbalancing:CreateListener': ['elasticloadbalancing:AddTags'],
-  'elasticloadbalancing:CreateRule': ['elasticloadbalancing:AddTags'],
-  'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
-};
 
 type Condition = Record<string, Record<string, string | string[]>>;
 interface Statement {
@@ -61,14 +47,11 @@ let scan: ScanResult;
 let exportsIndex: ExportIndex;
 let used: Set<string>;
 
-describe('deploy artifacts: iam/policy.json', function () {
+describe('deploy artifacts: IAM policies vs the AWS calls in the code', function () {
   this.timeout(120_000);
 
   before(async () => {
-    exportsIndex = await loadExportIndex();
-    scan = scanTree(path.join(ROOT, 'src'), (rel) => NOT_THE_CONTROLLER.some((d) => rel === d || rel.startsWith(`${d}/`)), exportsIndex);
-    used = new Set(scan.uses.map((u) => u.action));
-    for (const action of [...used]) for (const implied of IMPLIED[action] ?? []) used.add(implied);
+    ({ scan, used, exportsIndex } = await controllerActions(path.join(ROOT, 'src')));
   });
 
   describe('the source scan', () => {
@@ -106,34 +89,54 @@ describe('deploy artifacts: iam/policy.json', function () {
     });
   });
 
-  it('allows every AWS action the controller can send', () => {
-    const missing = [...used].filter((a) => !allowed.has(a)).sort();
-    const where = (a: string): string => [...new Set(scan.uses.filter((u) => u.action === a).map((u) => u.file))].join(', ') || 'implied';
-    assert.deepEqual(missing.map((a) => `${a} (${where(a)})`), [], 'actions used by src/ but missing from iam/policy.json');
+  // both policies: iam/policy.json, and what `aws-lb-controller iam-policy` prints (with and without its options)
+  const bothPolicies: readonly [string, () => Policy][] = [
+    ['iam/policy.json', () => policy],
+    ['iam-policy --cluster-name demo', () => clusterScopedPolicy({ clusterName: 'demo' }) as unknown as Policy],
+    ['iam-policy with every option', () => clusterScopedPolicy({
+      clusterName: 'demo', partition: 'aws-us-gov', vpcId: 'vpc-0a1b2c3d4e5f60718', nodeSecurityGroupIds: ['sg-0123456789abcdef0'],
+      externalTargetGroupArns: ['arn:aws-us-gov:elasticloadbalancing:*:*:targetgroup/tf-*/*'],
+    }) as unknown as Policy],
+  ];
+  for (const [label, get] of bothPolicies) {
+    describe(label, () => {
+      const actionsOf = (): Set<string> => new Set(get().Statement.flatMap((s) => asList(s.Action)));
+
+      it('allows every AWS action the controller can send', () => {
+        const allowedHere = actionsOf();
+        const missing = [...used].filter((a) => !allowedHere.has(a)).sort();
+        const where = (a: string): string => [...new Set(scan.uses.filter((u) => u.action === a).map((u) => u.file))].join(', ') || 'implied';
+        assert.deepEqual(missing.map((a) => `${a} (${where(a)})`), [], `actions used by src/ but missing from ${label}`);
+      });
+
+      it('allows nothing the controller does not send', () => {
+        const unused = [...actionsOf()].filter((a) => !used.has(a)).sort();
+        assert.deepEqual(unused, [], `allowed by ${label} but used nowhere in src/`);
+      });
+
+      it('is a plain allow-list of explicit actions, with unique alphanumeric Sids, within the managed-policy size limit', () => {
+        const p = get();
+        assert.equal(p.Version, '2012-10-17');
+        for (const s of p.Statement) {
+          assert.equal(s.Effect, 'Allow', name(s));
+          assert.equal(s.NotAction, undefined, name(s));
+          assert.equal(s.NotResource, undefined, name(s));
+          for (const a of asList(s.Action)) assert.match(a, /^[a-z0-9-]+:[A-Za-z0-9]+$/, `${name(s)}: ${a} must be an explicit action, no wildcards`);
+          assert.match(s.Sid ?? '', /^[A-Za-z0-9]+$/, 'every statement has an alphanumeric Sid');
+        }
+        const sids = p.Statement.map((s) => s.Sid);
+        assert.equal(new Set(sids).size, sids.length, 'Sids are unique');
+        // 6,144 characters without whitespace (IAM's limit for a customer managed policy)
+        assert.ok(JSON.stringify(p).length <= 6144, `${JSON.stringify(p).length} characters`);
+      });
+    });
+  }
+
+  it('lists how many actions the code uses', () => {
+    console.log(`      iam: ${used.size} actions used (${scan.uses.length} call sites and imports), each allowed by both policies and nothing more`);
   });
 
-  it('lists the allowed actions nothing uses', () => {
-    const unused = [...allowed].filter((a) => !used.has(a)).sort();
-    console.log(`      iam: ${used.size} actions used (${scan.uses.length} call sites and imports); allowed but unused (${unused.length}): ${unused.join(', ') || 'none'}`);
-  });
-
-  describe('structure', () => {
-    it('is a plain allow-list with explicit actions', () => {
-      assert.equal(policy.Version, '2012-10-17');
-      for (const s of policy.Statement) {
-        assert.equal(s.Effect, 'Allow', name(s));
-        assert.equal(s.NotAction, undefined, name(s));
-        assert.equal(s.NotResource, undefined, name(s));
-        for (const a of asList(s.Action)) assert.match(a, /^[a-z0-9-]+:[A-Za-z0-9]+$/, `${name(s)}: ${a} must be an explicit action, no wildcards`);
-      }
-      const sids = policy.Statement.map((s) => s.Sid).filter(Boolean);
-      assert.equal(new Set(sids).size, sids.length, 'Sids are unique');
-    });
-
-    it('fits the managed-policy size limit (6,144 characters without whitespace)', () => {
-      assert.ok(rawPolicy.replace(/\s/g, '').length <= 6144);
-    });
-
+  describe('iam/policy.json keeps upstream\'s ownership rules', () => {
     it('only touches Elastic Load Balancing, EC2, ACM and the tagging API (+ the ELB service-linked role)', () => {
       for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag):/.test(a) || a === 'iam:CreateServiceLinkedRole', a);
       for (const s of granting('iam:CreateServiceLinkedRole')) {

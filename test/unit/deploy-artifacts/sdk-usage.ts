@@ -130,3 +130,29 @@ export async function loadExportIndex(): Promise<ExportIndex> {
   }
   return index;
 }
+
+/**
+ * Source folders that are not part of the controller running in a cluster. src/stand-ins starts the local
+ * throw-away control plane and seeds the AWS emulator (VPCs, subnets, imported certificates) for tests and
+ * the demo: those calls are made with the emulator's credentials, never with the controller's role.
+ */
+export const NOT_THE_CONTROLLER = ['stand-ins'];
+
+/** actions AWS checks although no SDK command of that name is sent */
+export const IMPLIED: Readonly<Record<string, readonly string[]>> = {
+  // tags given in the create call itself are authorized as a tagging action on the new resource
+  'elasticloadbalancing:CreateLoadBalancer': ['elasticloadbalancing:AddTags', 'iam:CreateServiceLinkedRole'],
+  'elasticloadbalancing:CreateTargetGroup': ['elasticloadbalancing:AddTags'],
+  'elasticloadbalancing:CreateListener': ['elasticloadbalancing:AddTags'],
+  'elasticloadbalancing:CreateRule': ['elasticloadbalancing:AddTags'],
+  'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
+};
+
+/** the IAM actions the controller's code can need: every SDK command in src/ (stand-ins aside) plus the implied ones */
+export async function controllerActions(srcDir: string): Promise<{ scan: ScanResult; used: Set<string>; exportsIndex: ExportIndex }> {
+  const exportsIndex = await loadExportIndex();
+  const scan = scanTree(srcDir, (rel) => NOT_THE_CONTROLLER.some((d) => rel === d || rel.startsWith(`${d}/`)), exportsIndex);
+  const used = new Set(scan.uses.map((u) => u.action));
+  for (const action of [...used]) for (const implied of IMPLIED[action] ?? []) used.add(implied);
+  return { scan, used, exportsIndex };
+}

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
 import { createInformers, every, Informer, type InformerEvent } from '../../../src/k8s/informer.ts';
-import { RESOURCES, type Ingress } from '../../../src/k8s/types.ts';
 import { FakeKube } from './fake-kube.ts';
+import type { Ingress } from '../../../src/k8s/types.ts';
 
 const ing = (name: string, ns = 'default', extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns }, spec: { rules: [] }, ...extra,
 });
 
-function setup(opts: { namespace?: string } = {}): { kube: FakeKube; clock: ManualClock; inf: Informer<Ingress>; log: string[]; events: InformerEvent[] } {
+function setup(opts: { namespace?: string } = {}): { kube: FakeKube; clock: ManualClock; inf: Informer<'ingress'>; log: string[]; events: InformerEvent[] } {
   const kube = new FakeKube();
   const clock = new ManualClock();
-  const inf = new Informer<Ingress>({ rest: kube, resource: RESOURCES.ingress, clock, random: () => 0.5, ...opts });
+  const inf = new Informer<'ingress'>({ rest: kube, resource: 'ingress', clock, random: () => 0.5, ...opts });
   const log: string[] = [];
   const events: InformerEvent[] = [];
   inf.addHandlers({
@@ -24,7 +24,7 @@ function setup(opts: { namespace?: string } = {}): { kube: FakeKube; clock: Manu
   return { kube, clock, inf, log, events };
 }
 
-const started: Informer<Ingress>[] = [];
+const started: Informer<'ingress'>[] = [];
 
 describe('k8s/informer', () => {
   afterEach(async () => { await Promise.all(started.splice(0).map((i) => i.stop())); });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
 import { createInformers, Informer } from '../../../src/k8s/informer.ts';
 import { slimNode, slimPod, withoutBookkeeping } from '../../../src/k8s/slim.ts';
-import { RESOURCES, type Ingress, type Node, type Pod } from '../../../src/k8s/types.ts';
+import type { Node, Pod } from '../../../src/k8s/types.ts';
 import { FakeKube } from './fake-kube.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -95,7 +95,7 @@ describe('k8s/slim: what the informer caches keep', () => {
   it('lists in pages: every object arrives, the watch starts at the list\'s resourceVersion', async () => {
     const kube = new FakeKube();
     for (let i = 0; i < 7; i++) kube.put('ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: `i${i}`, namespace: 'default' }, spec: {} });
-    const inf = new Informer<Ingress>({ rest: kube, resource: RESOURCES.ingress, clock: new ManualClock(), pageSize: 3 });
+    const inf = new Informer({ rest: kube, resource: 'ingress', clock: new ManualClock(), pageSize: 3 });
     inf.start();
     await inf.waitForSync();
     await flushMicrotasks();
