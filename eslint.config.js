@@ -1,5 +1,5 @@
-// Lint guards the design: the pure core (model, ingress, plan) imports no I/O layer, and the code the controller
-// bundle reaches imports client-node by module path, never through its package entry (ADR 0005).
+// Lint guards the design: the pure core (model, ingress, service, plan) imports no I/O layer, and the code the
+// controller bundle reaches imports client-node by module path, never through its package entry (ADR 0005).
 import tseslint from 'typescript-eslint';
 
 const ioLayers = ['**/aws/**', '**/k8s/**', '**/deploy/**', '**/targets/**', '**/controllers/**', '**/cli/**',
@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/model/**/*.ts', 'src/ingress/**/*.ts', 'src/plan/**/*.ts'],
+    files: ['src/model/**/*.ts', 'src/ingress/**/*.ts', 'src/service/**/*.ts', 'src/plan/**/*.ts'],
     rules: {
       // type-only imports (e.g. V1Ingress from @kubernetes/client-node) are erased at runtime, so they are allowed
       'no-restricted-imports': 'off',

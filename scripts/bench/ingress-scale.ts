@@ -1,4 +1,5 @@
-// `npm run bench -- [--ingresses 40] [--group-size 10] [--pods 3] [--quiet 10] [--timeout 600] [--no-pod-enis] [--json FILE]`
+// `npm run bench -- [--ingresses 40] [--group-size 10] [--pods 3] [--quiet 10] [--timeout 600] [--no-pod-enis] [--json FILE]
+//                  [--hostile-ports 4000] [--hostile-members 2000] [--hostile-timeout 300] [--no-hostile | --hostile-only]`
 //
 // Measures (never asserts) what the controller costs in AWS calls, time and memory at a modest scale, against
 // the local stand-ins (moto + etcd + kube-apiserver). N Ingresses: N - group-size implicit groups (one ALB
@@ -9,7 +10,7 @@
 // after each phase, and its VmHWM from /proc.
 //
 // Phases: 1 cold converge, 2 steady state, 3 controller restart, 4 pod rollout, 5 one annotation change,
-// 6 delete everything. See docs/benchmarks.md.
+// 6 delete everything, 7 hostile inputs (scripts/bench/hostile.ts). See docs/benchmarks.md.
 //
 // Every wait is bounded by --timeout; every process is stopped by PID (the controller by the demo's
 // launcher, the stand-ins by their own handle); everything binds to 127.0.0.1.
@@ -34,8 +35,10 @@ import { parseMetrics, type Sample } from '../../src/server/metrics.ts';
 import { TAG_CLUSTER } from '../../src/model/tags.ts';
 import { startStandIns, MOTO_VERSION, type StandIns, type SeededFacts } from '../../src/stand-ins/index.ts';
 import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
+import { hostilePhase, type HealthStats } from './hostile.ts';
 
 const USAGE = `Usage: npm run bench -- [--ingresses N] [--group-size G] [--pods P] [--quiet S] [--timeout S] [--no-pod-enis] [--sync-period S] [--drift-check-budget N] [--json FILE]
+                       [--hostile-ports N] [--hostile-members N] [--hostile-timeout S] [--no-hostile | --hostile-only]
 
   --ingresses N    Ingresses in total (default 40): N-G implicit groups + one explicit group of G members
   --group-size G   members of the explicit group (default 10)
@@ -47,6 +50,11 @@ const USAGE = `Usage: npm run bench -- [--ingresses N] [--group-size G] [--pods 
                    than S the steady state shows what resync passes cost
   --drift-check-budget N  the controller's --drift-check-budget, reads per minute (default: the controller's)
   --json FILE      also write the results as JSON
+  --hostile-ports N     listen ports of the hostile Ingress in phase 7 (default 4000)
+  --hostile-members N   members of the hostile group in phase 7 (default 2000)
+  --hostile-timeout S   upper bound of phase 7, seconds (default 300)
+  --no-hostile          skip phase 7
+  --hostile-only        run phase 7 alone (no workload, phases 1-6 skipped)
 `;
 
 const NS = 'default';
@@ -71,6 +79,8 @@ interface Options {
   /** flags passed on to the controller */
   readonly controllerArgs: readonly string[];
   readonly json: string | undefined;
+  readonly hostile: { readonly ports: number; readonly members: number; readonly timeoutMs: number } | undefined;
+  readonly hostileOnly: boolean;
 }
 
 function options(argv: readonly string[]): Options {
@@ -80,6 +90,8 @@ function options(argv: readonly string[]): Options {
       ingresses: { type: 'string' }, 'group-size': { type: 'string' }, pods: { type: 'string' }, quiet: { type: 'string' },
       timeout: { type: 'string' }, 'no-pod-enis': { type: 'boolean' }, 'sync-period': { type: 'string' },
       'drift-check-budget': { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' },
+      'hostile-ports': { type: 'string' }, 'hostile-members': { type: 'string' }, 'hostile-timeout': { type: 'string' },
+      'no-hostile': { type: 'boolean' }, 'hostile-only': { type: 'boolean' },
     },
   });
   if (values.help) { process.stdout.write(USAGE); process.exit(0); }
@@ -93,9 +105,14 @@ function options(argv: readonly string[]): Options {
   if (groupSize > ingresses) throw new Error('--group-size cannot exceed --ingresses');
   const pods = int(values.pods, 3, 'pods', 1);
   if (pods > 100) throw new Error('--pods is at most 100');
+  if (values['no-hostile'] && values['hostile-only']) throw new Error('give either --no-hostile or --hostile-only');
+  const hostile = values['no-hostile'] ? undefined : {
+    ports: int(values['hostile-ports'], 4000, 'hostile-ports', 1), members: int(values['hostile-members'], 2000, 'hostile-members', 1),
+    timeoutMs: int(values['hostile-timeout'], 300, 'hostile-timeout', 10) * 1000,
+  };
   return {
     ingresses, groupSize, pods, quietMs: int(values.quiet, 10, 'quiet', 1) * 1000, timeoutMs: int(values.timeout, 600, 'timeout', 10) * 1000,
-    podEnis: !values['no-pod-enis'], json: values.json,
+    podEnis: !values['no-pod-enis'], json: values.json, hostile, hostileOnly: values['hostile-only'] === true,
     controllerArgs: [
       ...(values['sync-period'] !== undefined ? [`--sync-period=${int(values['sync-period'], 0, 'sync-period', 1)}s`] : []),
       ...(values['drift-check-budget'] !== undefined ? [`--drift-check-budget=${int(values['drift-check-budget'], 0, 'drift-check-budget', 0)}`] : []),
@@ -187,6 +204,8 @@ interface PhaseResult {
   readonly vmHwmMiB: number;
   readonly vmRssMiB: number;
   readonly notes: string[];
+  /** /healthz latency sampled during the phase (phase 7) */
+  readonly health?: HealthStats;
 }
 
 function phaseResult(name: string, t0: number, timings: Record<string, number>, span: { before: Snapshot; after: Snapshot; ctrl: ControllerProcess }, notes: string[]): PhaseResult {
@@ -408,12 +427,14 @@ async function run(o: Options): Promise<void> {
       nodes: backendNodes(seeded),
     };
     const tSetup = Date.now();
-    say('creating the workload (before the controller starts)');
-    await createWorkload(w);
-    say(`workload created in ${secs(tSetup)} s`);
+    if (!o.hostileOnly) {
+      say('creating the workload (before the controller starts)');
+      await createWorkload(w);
+      say(`workload created in ${secs(tSetup)} s`);
+    }
 
     // 1. cold converge
-    {
+    if (!o.hostileOnly) {
       say('phase 1: cold converge');
       const t0 = Date.now();
       ctrl = await startController(w, 'first');
@@ -433,10 +454,10 @@ async function run(o: Options): Promise<void> {
       results.push(r);
       printPhase(r);
     }
-    const lbsBefore = (await ownedInMoto(w)).lbArns;
+    const lbsBefore = ctrl ? (await ownedInMoto(w)).lbArns : [];
 
     // 2. steady state
-    {
+    if (ctrl) {
       say(`phase 2: steady state (${o.quietMs / 1000} s, nothing changes)`);
       const c = ctrl;
       const before = await snapshot(c);
@@ -448,7 +469,7 @@ async function run(o: Options): Promise<void> {
     }
 
     // 3. restart
-    {
+    if (ctrl) {
       say('phase 3: controller restart (SIGTERM, start again)');
       const old = ctrl;
       const oldMem = memoryOf(old.pid);
@@ -476,7 +497,7 @@ async function run(o: Options): Promise<void> {
     }
 
     // 4. pod rollout
-    {
+    if (ctrl) {
       say('phase 4: pod rollout (new pods with new IPs for every Service)');
       const c = ctrl;
       const before = await snapshot(c);
@@ -512,7 +533,7 @@ async function run(o: Options): Promise<void> {
     }
 
     // 5. one annotation change
-    {
+    if (ctrl) {
       say('phase 5: one annotation change (healthcheck-path on one Ingress)');
       const c = ctrl;
       const target = w.backends[0] as Backend;
@@ -531,7 +552,7 @@ async function run(o: Options): Promise<void> {
     }
 
     // 6. delete everything
-    {
+    if (ctrl) {
       say('phase 6: delete all Ingresses');
       const c = ctrl;
       const before = await snapshot(c);
@@ -556,6 +577,24 @@ async function run(o: Options): Promise<void> {
         [`left in moto: ${left.lbs} LBs, ${left.tgs} TGs, ${left.sgs} SGs, ${left.labelledRules} labelled node-SG rules`]);
       results.push(r);
       printPhase(r);
+    }
+
+    // 7. hostile inputs
+    if (o.hostile) {
+      say(`phase 7: hostile inputs (${o.hostile.ports} listen ports on one Ingress, a group of ${o.hostile.members} members)`);
+      const t0 = Date.now();
+      if (ctrl) { await ctrl.stop(30_000); ctrl = undefined; }
+      const r = await hostilePhase({
+        admin: w.admin, namespace: NS, say,
+        start: async () => { ctrl = await startController(w, 'hostile'); return { ctrl, logFile: join(w.logDir, 'hostile.log') }; },
+      }, o.hostile);
+      const after = await snapshot(r.ctrl);
+      const timings = Object.fromEntries(Object.entries(r.timings).filter((e): e is [string, number] => e[1] !== null));
+      const h = r.health;
+      const healthNote = `/healthz every 100 ms from the start: ${h.samples} samples, p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms, ${h.over1s} over 1 s${h.slowAt.length ? ` (sent at ${h.slowAt.join(', ')} s)` : ''}, ${h.failed} failed or over 10 s`;
+      const result = { ...phaseResult('7 hostile inputs', t0, timings, { before: EMPTY, after, ctrl: r.ctrl }, [healthNote, ...r.notes]), health: h };
+      results.push(result);
+      printPhase(result);
     }
 
     const summary = { machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, options: o, groups, results };
@@ -589,7 +628,9 @@ function renderSummary(x: { machine: Record<string, unknown>; options: Options; 
   const m = x.machine;
   const out: string[] = [
     '',
-    `### ${x.options.ingresses} Ingresses (${x.groups} ALBs, explicit group of ${x.options.groupSize}), ${x.options.pods} pods each — ${String(m.date).slice(0, 10)}`,
+    x.options.hostileOnly
+      ? `### Hostile inputs only (${x.options.hostile?.ports} listen ports, a group of ${x.options.hostile?.members}) — ${String(m.date).slice(0, 10)}`
+      : `### ${x.options.ingresses} Ingresses (${x.groups} ALBs, explicit group of ${x.options.groupSize}), ${x.options.pods} pods each — ${String(m.date).slice(0, 10)}`,
     '',
     `Machine: ${String(m.nproc)} cores, Node ${String(m.node)}, moto ${String(m.moto)}; code ${String(m.commit)}; load average ${(m.loadavgAtStart as number[]).join(' ')} at start, ${(m.loadavgAtEnd as number[]).join(' ')} at end; controller flags: ${String(m.controllerArgs) || 'defaults'}.`,
     '',

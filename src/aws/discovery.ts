@@ -170,6 +170,7 @@ export class Discovery {
           availabilityZone: s.AvailabilityZone as string,
           ...(s.AvailabilityZoneId ? { availabilityZoneId: s.AvailabilityZoneId } : {}),
           cidrBlock: s.CidrBlock ?? '',
+          ...ipv6Cidrs(s.Ipv6CidrBlockAssociationSet),
           vpcId: s.VpcId ?? vpcId,
           availableIpAddressCount: s.AvailableIpAddressCount ?? 0,
           tags: tagMap(s.Tags),
@@ -262,4 +263,10 @@ export class Discovery {
       ...(d?.CertificateAuthorityArn ? { certificateAuthorityArn: d.CertificateAuthorityArn } : {}),
     };
   }
+}
+
+/** the associated IPv6 CIDRs of a subnet, as `ipv6CidrBlocks` when there are any */
+function ipv6Cidrs(set: readonly { Ipv6CidrBlock?: string; Ipv6CidrBlockState?: { State?: string } }[] | undefined): { ipv6CidrBlocks?: string[] } {
+  const cidrs = (set ?? []).filter((a) => a.Ipv6CidrBlock && (a.Ipv6CidrBlockState?.State ?? 'associated') === 'associated').map((a) => a.Ipv6CidrBlock as string);
+  return cidrs.length > 0 ? { ipv6CidrBlocks: cidrs } : {};
 }

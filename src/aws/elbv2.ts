@@ -4,7 +4,7 @@
 // Not used on purpose: DescribeTargetGroups(LoadBalancerArn=…) — moto raises TargetGroupNotFound for a load
 // balancer without target groups, and listing all target groups of the VPC once serves every stack anyway.
 import {
-  DescribeListenerAttributesCommand, DescribeLoadBalancerAttributesCommand, DescribeTagsCommand, DescribeTargetGroupAttributesCommand,
+  DescribeCapacityReservationCommand, DescribeListenerAttributesCommand, DescribeLoadBalancerAttributesCommand, DescribeTagsCommand, DescribeTargetGroupAttributesCommand,
   DescribeTargetHealthCommand, paginateDescribeListenerCertificates, paginateDescribeListeners, paginateDescribeLoadBalancers,
   paginateDescribeRules, paginateDescribeTargetGroups,
   type Certificate, type ElasticLoadBalancingV2Client, type Listener, type LoadBalancer, type Rule, type TargetDescription,
@@ -102,6 +102,11 @@ export const describeTargetGroupAttributes = (client: ElasticLoadBalancingV2Clie
 export const describeListenerAttributes = (client: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Record<string, string>> =>
   call('DescribeListenerAttributes', async () =>
     attributeMap((await client.send(new DescribeListenerAttributesCommand({ ListenerArn: listenerArn }))).Attributes));
+
+/** the minimum capacity units reserved on a load balancer, undefined when none is */
+export const describeCapacityReservation = (client: ElasticLoadBalancingV2Client, loadBalancerArn: string): Promise<number | undefined> =>
+  call('DescribeCapacityReservation', async () =>
+    (await client.send(new DescribeCapacityReservationCommand({ LoadBalancerArn: loadBalancerArn }))).MinimumLoadBalancerCapacity?.CapacityUnits);
 
 /** health of every registered target, or of the given ones */
 export const describeTargetHealth = (client: ElasticLoadBalancingV2Client, targetGroupArn: string, targets?: readonly TargetDescription[]): Promise<TargetHealthDescription[]> =>

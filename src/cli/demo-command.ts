@@ -1,7 +1,8 @@
 // `aws-lb-controller demo [--exit]` (npm run demo): local stand-ins (moto + etcd + kube-apiserver), the seed's
-// two Ingresses with their Services and backend Pods, and the controller as its own process under the
-// controller user's RBAC; waits until both Ingresses converge, prints the topology read back from moto and
-// the Ingress status, then stays up for kubectl until Ctrl-C (or stops at once with --exit).
+// two Ingresses (ALBs) and one Service of type LoadBalancer (an NLB) with their Services and backend Pods, and the
+// controller as its own process under the controller user's RBAC; waits until all converge, prints the topology
+// read back from moto and the Ingress and Service status, then stays up for kubectl until Ctrl-C (or stops at once
+// with --exit).
 //
 // The pieces are exported for the end-to-end tests: startControllerProcess, createBackendPods,
 // writeEndpointSlice, readTopology, renderTopology, awsCallCounts.
@@ -19,9 +20,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { parseAllDocuments } from 'yaml';
 import { createKubeClients, isNotFound, type KubeClients } from '../k8s/client.ts';
 import type { Ingress, KubeObject, Service } from '../k8s/types.ts';
-import { readReconcileStatus } from '../k8s/status.ts';
+import { readReconcileStatus, SERVICE_RECONCILE_STATUS_ANNOTATION } from '../k8s/status.ts';
 import { parseMetrics } from '../server/metrics.ts';
-import { TAG_CLUSTER } from '../model/tags.ts';
+import { TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK } from '../model/tags.ts';
 import { EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../stand-ins/backends.ts';
 import { CONTROLLER_NODE_FLAGS, controllerBundle } from '../../scripts/build/controller-bundle.ts';
@@ -33,8 +34,9 @@ export const DEMO_USAGE = `Usage: aws-lb-controller demo [--exit] [--timeout SEC
 
 Starts local stand-ins (moto for AWS, etcd + kube-apiserver for Kubernetes; the first run builds them),
 applies examples/seed/*.yaml with backend Pods, runs the controller as its own process, waits until both
-Ingresses are served, and prints the load balancers, listeners, rules, target groups and targets read back
-from moto, the Ingress status, and the controller's AWS calls by operation.
+Ingresses (ALBs) and the echo Service (an NLB with a TCP and a TLS listener) are served, and prints the load
+balancers, listeners, rules, target groups and targets read back from moto, the Ingress and Service status,
+and the controller's AWS calls by operation.
 
 Flags:
   --exit              stop everything after printing (default: stay up for kubectl until Ctrl-C)
@@ -47,8 +49,9 @@ Flags:
 export interface ControllerProcessOptions {
   readonly clusterName: string;
   readonly kubeconfig: string;
-  readonly region: string;
-  readonly vpcId: string;
+  /** omitted: not given, so read from instance metadata (point AWS_EC2_METADATA_SERVICE_ENDPOINT in `env` at a stand-in) */
+  readonly region?: string;
+  readonly vpcId?: string;
   readonly awsEndpoint: string;
   readonly logFile: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -86,7 +89,8 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
   const fd = openSync(o.logFile, 'a');
   // the image's entry, bundled as the image bundles it (ADR 0005): what the demo, the tests and the benchmark run
   const args = [...CONTROLLER_NODE_FLAGS, await controllerBundle(), 'run',
-    `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`, `--aws-region=${o.region}`, `--aws-vpc-id=${o.vpcId}`,
+    `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`,
+    ...(o.region === undefined ? [] : [`--aws-region=${o.region}`]), ...(o.vpcId === undefined ? [] : [`--aws-vpc-id=${o.vpcId}`]),
     `--aws-api-endpoints=elasticloadbalancing=${o.awsEndpoint},ec2=${o.awsEndpoint},acm=${o.awsEndpoint},tagging=${o.awsEndpoint}`,
     `--metrics-bind-addr=127.0.0.1:${mPort}`, `--health-probe-bind-addr=127.0.0.1:${hPort}`,
     `--leader-election-namespace=${o.leaseNamespace ?? 'default'}`, `--webhook-cert-dir=${join(dirname(o.logFile), 'no-webhook-certs')}`,
@@ -133,12 +137,13 @@ export function awsCallCounts(metricsText: string): Record<string, number> {
   return out;
 }
 
-/** creates every object of the YAML files in dir (Services and Ingresses); existing ones are left */
-export async function applyExamples(kube: KubeClients, dir = EXAMPLES_DIR): Promise<KubeObject[]> {
+/** creates every object of the YAML files in dir (Services and Ingresses), each through `edit`; existing ones are left */
+export async function applyExamples(kube: KubeClients, dir = EXAMPLES_DIR, edit: (obj: KubeObject) => KubeObject = (o) => o): Promise<KubeObject[]> {
   const out: KubeObject[] = [];
   for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, f), 'utf8'))) {
-      const obj = doc.toJS() as KubeObject | null;
+      const raw = doc.toJS() as KubeObject | null;
+      const obj = raw ? edit(raw) : raw;
       if (!obj?.kind) continue;
       const ns = obj.metadata?.namespace ?? 'default';
       const client = obj.kind === 'Service' ? kube.services : obj.kind === 'Ingress' ? kube.ingresses : undefined;
@@ -160,9 +165,15 @@ export async function applyExamples(kube: KubeClients, dir = EXAMPLES_DIR): Prom
 export interface TopologyTarget { readonly id: string; readonly port?: number; readonly state?: string }
 export interface TopologyTargetGroup { readonly arn: string; readonly name: string; readonly targetType: string; readonly port?: number; readonly targets: TopologyTarget[] }
 export interface TopologyRule { readonly priority: string; readonly conditions: string[]; readonly actions: string[] }
-export interface TopologyListener { readonly port: number; readonly protocol: string; readonly defaultActions: string[]; readonly rules: TopologyRule[] }
+export interface TopologyListener {
+  readonly port: number; readonly protocol: string; readonly defaultActions: string[]; readonly rules: TopologyRule[];
+  /** the default certificate of an HTTPS or TLS listener */
+  readonly certificate?: string;
+}
 export interface TopologyLoadBalancer {
   readonly arn: string; readonly name: string; readonly dnsName: string; readonly scheme: string; readonly stack: string;
+  /** application or network */
+  readonly type: string;
   readonly listeners: TopologyListener[]; readonly targetGroups: TopologyTargetGroup[];
 }
 
@@ -202,7 +213,7 @@ export async function readTopology(elbv2: ElasticLoadBalancingV2Client, clusterN
     const used = new Set<string>();
     const ls: TopologyListener[] = [];
     for (const l of listeners) {
-      const rules = (await elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
+      const rules = l.Protocol === 'HTTP' || l.Protocol === 'HTTPS' ? (await elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [] : [];
       const collect = (acts: readonly Action[] | undefined): void => {
         for (const a of acts ?? []) for (const t of a.ForwardConfig?.TargetGroups ?? [{ TargetGroupArn: a.TargetGroupArn }]) if (t.TargetGroupArn) used.add(t.TargetGroupArn);
       };
@@ -211,10 +222,12 @@ export async function readTopology(elbv2: ElasticLoadBalancingV2Client, clusterN
         collect(r.Actions);
         return { priority: r.Priority ?? '', conditions: (r.Conditions ?? []).map(describeCondition), actions: (r.Actions ?? []).map((a) => describeAction(a, tgNames)) };
       });
-      ls.push({ port: l.Port ?? 0, protocol: l.Protocol ?? '', defaultActions: (l.DefaultActions ?? []).map((a) => describeAction(a, tgNames)), rules: rs });
+      const certificate = l.Certificates?.[0]?.CertificateArn;
+      ls.push({ port: l.Port ?? 0, protocol: l.Protocol ?? '', defaultActions: (l.DefaultActions ?? []).map((a) => describeAction(a, tgNames)), rules: rs, ...(certificate ? { certificate } : {}) });
     }
-    const stack = tags.get(arn)?.['ingress.k8s.aws/stack'] ?? '';
-    const groupTgs = tgs.filter((t) => ours(t.TargetGroupArn) && (used.has(t.TargetGroupArn as string) || tags.get(t.TargetGroupArn as string)?.['ingress.k8s.aws/stack'] === stack));
+    const stackTag = lb.Type === 'network' ? TAG_SERVICE_STACK : TAG_INGRESS_STACK;
+    const stack = tags.get(arn)?.[stackTag] ?? '';
+    const groupTgs = tgs.filter((t) => ours(t.TargetGroupArn) && (used.has(t.TargetGroupArn as string) || tags.get(t.TargetGroupArn as string)?.[stackTag] === stack));
     const targetGroups: TopologyTargetGroup[] = [];
     for (const t of groupTgs.sort((a, b) => (a.TargetGroupName ?? '').localeCompare(b.TargetGroupName ?? ''))) {
       const health = (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: t.TargetGroupArn }))).TargetHealthDescriptions ?? [];
@@ -224,17 +237,19 @@ export async function readTopology(elbv2: ElasticLoadBalancingV2Client, clusterN
           .sort((a, b) => a.id.localeCompare(b.id)),
       });
     }
-    result.push({ arn, name: lb.LoadBalancerName ?? '', dnsName: lb.DNSName ?? '', scheme: lb.Scheme ?? '', stack, listeners: ls, targetGroups });
+    result.push({ arn, name: lb.LoadBalancerName ?? '', dnsName: lb.DNSName ?? '', scheme: lb.Scheme ?? '', type: lb.Type ?? 'application', stack, listeners: ls, targetGroups });
   }
-  return result.sort((a, b) => a.stack.localeCompare(b.stack));
+  // ALBs, then NLBs, each by stack
+  return result.sort((a, b) => a.type.localeCompare(b.type) || a.stack.localeCompare(b.stack));
 }
 
 export function renderTopology(lbs: readonly TopologyLoadBalancer[]): string {
   const lines: string[] = [];
   for (const lb of lbs) {
-    lines.push(`Load balancer ${lb.name}  (stack ${lb.stack}, ${lb.scheme})`, `  DNS name: ${lb.dnsName}`);
+    const what = lb.type === 'network' ? `network, Service ${lb.stack}` : `stack ${lb.stack}`;
+    lines.push(`Load balancer ${lb.name}  (${what}, ${lb.scheme})`, `  DNS name: ${lb.dnsName}`);
     for (const l of lb.listeners) {
-      lines.push(`  Listener ${l.protocol}:${l.port}  default: ${l.defaultActions.join('; ')}`);
+      lines.push(`  Listener ${l.protocol}:${l.port}  default: ${l.defaultActions.join('; ')}${l.certificate ? `  certificate ${l.certificate}` : ''}`);
       for (const r of l.rules) lines.push(`    rule ${r.priority.padStart(3)}  if ${r.conditions.join(' AND ')}  then ${r.actions.join('; ')}`);
     }
     for (const t of lb.targetGroups) {
@@ -244,6 +259,18 @@ export function renderTopology(lbs: readonly TopologyLoadBalancer[]): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+export function renderServiceStatus(svcs: readonly Service[]): string {
+  const lines = ['Service status:'];
+  for (const s of svcs) {
+    const lb = s.status?.loadBalancer?.ingress ?? [];
+    const sig = readReconcileStatus(s, SERVICE_RECONCILE_STATUS_ANNOTATION);
+    lines.push(`  ${s.metadata?.namespace}/${s.metadata?.name}: ${lb.map((e) => `${e.hostname ?? ''} ports ${(e.ports ?? []).map((p) => `${p.port}/${p.protocol}`).join(',')}`).join('; ') || '(no load balancer yet)'}`
+      + `  [${sig ? `${sig.reason}${sig.message ? `: ${sig.message}` : ''}` : 'no status annotation'}]`
+      + `  finalizers: ${(s.metadata?.finalizers ?? []).join(', ') || '-'}`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 export function renderIngressStatus(ings: readonly Ingress[]): string {
@@ -268,7 +295,12 @@ interface SeededLike {
   nodeSecurityGroupId: string;
   nodes: { nodeName: string; az: string; subnetId: string }[];
   subnets: { private: { id: string; cidr: string }[] };
+  certificates: { exact: { arn: string } };
 }
+
+/** the port each backend listens on for a Service port: its numeric targetPort, else 8080 */
+const backendPort = (p: { targetPort?: number | string }): number => (typeof p.targetPort === 'number' ? p.targetPort : 8080);
+const isLoadBalancerService = (o: KubeObject): boolean => o.kind === 'Service' && (o as Service).spec?.type === 'LoadBalancer';
 
 export async function demoCommand(args: readonly string[], io: Io): Promise<number> {
   let values: { exit?: boolean; timeout?: string };
@@ -292,17 +324,24 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   try {
     const seeded = standIns.seeded as unknown as SeededLike;
     const admin = createKubeClients({ kubeconfig: standIns.adminKubeconfigPath });
-    say('applying examples/seed/*.yaml');
-    const objects = await applyExamples(admin);
+    say('applying examples/seed/*.yaml (the NLB Service gets the certificate imported into moto)');
+    const certArn = seeded.certificates.exact.arn;
+    const withCert = (o: KubeObject): KubeObject => {
+      const a = o.metadata?.annotations ?? {};
+      const key = 'service.beta.kubernetes.io/aws-load-balancer-ssl-cert';
+      return a[key] ? { ...o, metadata: { ...o.metadata, annotations: { ...a, [key]: certArn } } } : o;
+    };
+    const objects = await applyExamples(admin, EXAMPLES_DIR, withCert);
     const services = objects.filter((o): o is Service => o.kind === 'Service');
     const nodes = backendNodes(seeded);
     const ec2 = new EC2Client({ ...standIns.aws });
     let base = 0;
     for (const svc of services) {
       const enis = { ec2, securityGroupId: seeded.nodeSecurityGroupId };
+      const ports = (svc.spec?.ports ?? []).map((p) => ({ name: p.name ?? '', port: backendPort(p) }));
       const pods = await createBackendPods(admin, { namespace: 'default', app: svc.metadata?.name ?? '', nodes, indices: [0, 1], ipBase: base, enis });
       base += 10;
-      await writeEndpointSlice(admin, { namespace: 'default', service: svc, pods });
+      await writeEndpointSlice(admin, { namespace: 'default', service: svc, pods, ports });
     }
     say(`created ${services.length * 2} backend pods (Running/Ready on the seeded nodes) and their EndpointSlices`);
     const logFile = join(standIns.runDir, 'logs', 'controller.log');
@@ -315,35 +354,40 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     const elbv2 = new ElasticLoadBalancingV2Client({ ...standIns.aws });
     const started = Date.now();
     const names = objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata?.name ?? '');
+    const nlbNames = objects.filter(isLoadBalancerService).map((o) => o.metadata?.name ?? '');
     let topology: TopologyLoadBalancer[] = [];
     let ings: Ingress[] = [];
+    let nlbServices: Service[] = [];
     for (;;) {
       ings = (await Promise.all(names.map((n) => admin.ingresses.get(n, 'default')))).filter((x): x is Ingress => !!x);
-      const hosts = ings.every((i) => i.status?.loadBalancer?.ingress?.[0]?.hostname && readReconcileStatus(i)?.reason === 'SuccessfullyReconciled');
+      nlbServices = (await Promise.all(nlbNames.map((n) => admin.services.get(n, 'default')))).filter((x): x is Service => !!x);
+      const hosts = ings.every((i) => i.status?.loadBalancer?.ingress?.[0]?.hostname && readReconcileStatus(i)?.reason === 'SuccessfullyReconciled')
+        && nlbServices.every((s) => s.status?.loadBalancer?.ingress?.[0]?.hostname && readReconcileStatus(s, SERVICE_RECONCILE_STATUS_ANNOTATION)?.reason === 'SuccessfullyReconciled');
       if (hosts) {
         topology = await readTopology(elbv2, standIns.clusterName);
         const tgs = topology.flatMap((l) => l.targetGroups);
-        if (topology.length === names.length && tgs.length > 0 && tgs.every((t) => t.targets.length >= 2)) break;
+        if (topology.length === names.length + nlbNames.length && tgs.length > 0 && tgs.every((t) => t.targets.length >= 2)) break;
       }
       if (Date.now() - started > timeoutMs) {
         say(`timed out after ${timeoutMs / 1000} s; controller log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
-        io.stdout(renderTopology(topology) + renderIngressStatus(ings));
+        io.stdout(renderTopology(topology) + renderIngressStatus(ings) + renderServiceStatus(nlbServices));
         return EXIT_ERROR;
       }
       if (controller.child.exitCode !== null) { say(`the controller exited (${controller.child.exitCode}); see ${logFile}`); return EXIT_ERROR; }
       await sleep(500);
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    io.stdout(`\nBoth Ingresses converged ${seconds} s after the controller started.\n\n`);
+    io.stdout(`\nBoth Ingresses and the ${nlbNames.join(', ')} Service converged ${seconds} s after the controller started.\n\n`);
     io.stdout(renderTopology(topology));
     io.stdout(renderIngressStatus(ings));
+    io.stdout(renderServiceStatus(nlbServices));
     const calls = awsCallCounts(await controller.metrics());
     const total = Object.values(calls).reduce((a, b) => a + b, 0);
     io.stdout(`\nAWS calls made by the controller (${total}), by operation:\n${Object.entries(calls).map(([k, v]) => `  ${k.padEnd(48)} ${v}`).join('\n')}\n`);
     elbv2.destroy();
     ec2.destroy();
     if (values.exit) return EXIT_OK;
-    io.stdout(`\nStaying up. Try:\n  export KUBECONFIG=${standIns.adminKubeconfigPath}\n  kubectl get ingress,targetgroupbindings -A\n`
+    io.stdout(`\nStaying up. Try:\n  export KUBECONFIG=${standIns.adminKubeconfigPath}\n  kubectl get ingress,service,targetgroupbindings -A\n`
       + `  AWS_ENDPOINT_URL=${standIns.motoUrl} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws elbv2 describe-load-balancers --region ${standIns.region}\n`
       + `Controller metrics: ${controller.metricsUrl}\nPress Ctrl-C to stop everything.\n`);
     await new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });

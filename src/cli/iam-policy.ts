@@ -90,7 +90,7 @@ export function optionProblems(o: ClusterPolicyOptions): string[] {
 /** the read-only calls (no resource-level permissions, nothing to condition) */
 const READ_ACTIONS = [
   'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs',
-  'elasticloadbalancing:DescribeListenerAttributes', 'elasticloadbalancing:DescribeListenerCertificates', 'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeCapacityReservation', 'elasticloadbalancing:DescribeListenerAttributes', 'elasticloadbalancing:DescribeListenerCertificates', 'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroups',
   'elasticloadbalancing:DescribeTargetHealth', 'acm:DescribeCertificate', 'acm:ListCertificates', 'tag:GetResources',
@@ -135,7 +135,8 @@ export function clusterScopedPolicy(o: ClusterPolicyOptions): PolicyDocument {
       'ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup', 'ec2:RevokeSecurityGroupIngress',
       'elasticloadbalancing:AddListenerCertificates', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:DeleteLoadBalancer',
       'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:DeleteTargetGroup', 'elasticloadbalancing:DeregisterTargets',
-      'elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyLoadBalancerAttributes', 'elasticloadbalancing:ModifyRule',
+      'elasticloadbalancing:ModifyCapacityReservation', 'elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyListenerAttributes',
+      'elasticloadbalancing:ModifyLoadBalancerAttributes', 'elasticloadbalancing:ModifyRule',
       'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:RegisterTargets',
       'elasticloadbalancing:RemoveListenerCertificates', 'elasticloadbalancing:SetIpAddressType', 'elasticloadbalancing:SetRulePriorities',
       'elasticloadbalancing:SetSecurityGroups', 'elasticloadbalancing:SetSubnets',

@@ -1,5 +1,6 @@
 // The plan command's JSON inputs (docs/plan-format.md): discovered facts (a DiscoveredFacts object) and
-// observed AWS state, `{ "stacks": { "<stackId>": ObservedState & { targetGroupBindings?: ObservedBinding[] } } }`.
+// observed AWS state, `{ "stacks": { "<stackId>": ObservedState & { targetGroupBindings?: ObservedBinding[] } } }`,
+// with Service (NLB) stacks under `serviceStacks` in the same shape.
 // Checked only as far as the planner relies on them, with the path of what is wrong.
 import { readFile } from 'node:fs/promises';
 import type { DiscoveredFacts } from '../model/discovery.ts';
@@ -36,7 +37,9 @@ export async function loadFacts(path: string): Promise<DiscoveredFacts> {
   for (const key of ['vpcCidrs', 'subnets', 'securityGroups', 'certificates']) {
     if (v[key] !== undefined && !Array.isArray(v[key])) throw new UsageError(`facts file ${path}: ${key} must be an array`);
   }
-  if (v.vpcId !== undefined && typeof v.vpcId !== 'string') throw new UsageError(`facts file ${path}: vpcId must be a string`);
+  for (const key of ['vpcId', 'backendSecurityGroupId']) {
+    if (v[key] !== undefined && typeof v[key] !== 'string') throw new UsageError(`facts file ${path}: ${key} must be a string`);
+  }
   return v as DiscoveredFacts;
 }
 
@@ -73,10 +76,26 @@ function observedStack(v: unknown, where: string): ObservedStack {
   return { state: state as unknown as ObservedState, bindings: tgbs as ObservedBinding[] };
 }
 
-export async function loadObserved(path: string): Promise<Map<string, ObservedStack>> {
+/** observed stacks by family: IngressGroups under `stacks`, Services (NLBs) under `serviceStacks` (their IDs may be equal) */
+export interface ObservedStacks {
+  readonly ingress: ReadonlyMap<string, ObservedStack>;
+  readonly service: ReadonlyMap<string, ObservedStack>;
+}
+
+export const noObservedStacks = (): ObservedStacks => ({ ingress: new Map(), service: new Map() });
+
+export async function loadObserved(path: string): Promise<ObservedStacks> {
   const v = await readJson(path, 'observed');
-  if (!isObject(v) || !isObject(v.stacks)) throw new UsageError(`observed file ${path}: expected {"stacks": {"<stackId>": {...}}}`);
-  const out = new Map<string, ObservedStack>();
-  for (const [id, s] of Object.entries(v.stacks)) out.set(id, observedStack(s, `observed file ${path}: stacks[${JSON.stringify(id)}]`));
-  return out;
+  if (!isObject(v) || (!isObject(v.stacks) && !isObject(v.serviceStacks))) {
+    throw new UsageError(`observed file ${path}: expected {"stacks": {"<stackId>": {...}}} and/or {"serviceStacks": {"<namespace>/<name>": {...}}}`);
+  }
+  const read = (key: 'stacks' | 'serviceStacks'): Map<string, ObservedStack> => {
+    const out = new Map<string, ObservedStack>();
+    const all = v[key];
+    if (all === undefined) return out;
+    if (!isObject(all)) throw new UsageError(`observed file ${path}: ${key} must be an object`);
+    for (const [id, s] of Object.entries(all)) out.set(id, observedStack(s, `observed file ${path}: ${key}[${JSON.stringify(id)}]`));
+    return out;
+  };
+  return { ingress: read('stacks'), service: read('serviceStacks') };
 }

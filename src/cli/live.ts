@@ -4,8 +4,10 @@
 //
 // Calls for a cold run: DescribeVpcs 1 + DescribeSubnets 1 (always); DescribeSecurityGroups 1 and
 // ListCertificates 1 + DescribeCertificate per ISSUED certificate only when an Ingress needs them (a
-// security group named in an annotation, a host whose certificate is discovered); then deploy/observe's
-// bulk read of every stack this cluster owns in the VPC (see the header of src/deploy/observe.ts).
+// security group named in an annotation, a host whose certificate is discovered); DescribeSecurityGroups 1 for
+// the shared backend security group when a load balancer uses it (not with --backend-security-group); then
+// deploy/observe's bulk read of every stack this cluster owns in the VPC, IngressGroups and Services in one pass
+// (see the header of src/deploy/observe.ts).
 import { createAwsClients, type AwsClients, type AwsClientsConfig } from '../aws/clients.ts';
 import { Discovery, type FactsToDiscover } from '../aws/discovery.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
@@ -13,15 +15,17 @@ import { FlagError, normalizeEndpoints } from '../aws/flags.ts';
 import type { CallCounter } from '../aws/metrics.ts';
 import { isWriteOperation } from '../aws/metrics.ts';
 import { fromWire } from '../controllers/bindings.ts';
-import { observeAllStacks } from '../deploy/observe.ts';
+import { observeEveryFamily } from '../deploy/observe.ts';
+import type { StackFamily } from '../model/stack.ts';
 import type { Config } from '../config/config.ts';
-import { optionalFactsNeeded, type BuildResult, type IngressClassParamsObject, type Snapshot } from '../ingress/index.ts';
+import { backendSecurityGroupName, optionalFactsNeeded, type BuildResult, type IngressClassParamsObject, type Snapshot } from '../ingress/index.ts';
+import { findBackendSecurityGroup } from '../deploy/backend-security-group.ts';
 import { createKubeRest, isNotFound, loadKubeConfig, statusOf, type KubeRest } from '../k8s/client.ts';
 import { RESOURCES, resourcePath, type TargetGroupBinding } from '../k8s/types.ts';
 import type { DiscoveredFacts } from '../model/discovery.ts';
-import { LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE } from '../model/tags.ts';
+import { LABEL_SERVICE_STACK_NAME, LABEL_SERVICE_STACK_NAMESPACE, LABEL_STACK, LABEL_STACK_NAME, LABEL_STACK_NAMESPACE } from '../model/tags.ts';
 import type { ObservedBinding } from '../plan/index.ts';
-import type { ObservedStack } from './inputs.ts';
+import type { ObservedStack, ObservedStacks } from './inputs.ts';
 import { UsageError } from './io.ts';
 
 export const DEFAULT_LIVE_MAX_RETRIES = 3;
@@ -94,26 +98,38 @@ export class LiveSource {
 
   /**
    * Discovers the facts `build` needs and returns its result with them. The VPC and its subnets are always
-   * read; security groups and certificates only when the first build leaves an Unknown that needs them,
-   * then the build is run again with them.
+   * read; security groups, certificates and the shared backend security group only when the first build leaves
+   * an Unknown that needs them, then the build is run again with them. A backend group that does not exist yet
+   * stays an Unknown (the controller creates it before its first apply).
    */
-  async build(build: (facts: DiscoveredFacts) => BuildResult): Promise<{ facts: DiscoveredFacts; built: BuildResult }> {
-    let facts = await this.#discover({ subnets: true, securityGroups: false, certificates: false });
-    let built = build(facts);
-    const needs = optionalFactsNeeded(built.stacks);
-    const more: FactsToDiscover = { subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates };
-    if (more.securityGroups || more.certificates) {
-      facts = await this.#discover(more);
-      built = build(facts);
+  async build(build: (facts: DiscoveredFacts) => BuildResult, backend: { readonly clusterName: string; readonly backendSecurityGroupId?: string }):
+    Promise<{ facts: DiscoveredFacts; built: BuildResult }> {
+    const given = backend.backendSecurityGroupId ? { backendSecurityGroupId: backend.backendSecurityGroupId } : {};
+    let facts: DiscoveredFacts = { ...await this.#discover({ subnets: true, securityGroups: false, certificates: false }), ...given };
+    const first = build(facts);
+    const needs = optionalFactsNeeded(first.stacks);
+    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup) return { facts, built: first };
+    if (needs.securityGroups || needs.certificates) {
+      facts = { ...await this.#discover({ subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates }), ...given };
     }
-    return { facts, built };
+    if (needs.backendSecurityGroup) {
+      const found = await this.#aws('looking for the shared backend security group', () => findBackendSecurityGroup(this.clients.ec2,
+        { clusterName: backend.clusterName, vpcId: this.#flags.vpcId, name: backendSecurityGroupName(backend.clusterName) }));
+      if (found) facts = { ...facts, backendSecurityGroupId: found.groupId };
+    }
+    return { facts, built: build(facts) };
   }
 
-  /** every stack this cluster owns in the VPC, as deploy/observe reads it */
-  async observe(clusterName: string): Promise<Map<string, ObservedStack>> {
-    const states = await this.#aws('observing the owned AWS resources', () =>
-      observeAllStacks(this.clients, { clusterName, vpcId: this.#flags.vpcId }));
-    return new Map([...states].map(([id, state]) => [id, { state }]));
+  /** every stack this cluster owns in the VPC, IngressGroups and Services, as deploy/observe reads them (one pass) */
+  async observe(clusterName: string): Promise<ObservedStacks> {
+    const all = await this.#aws('observing the owned AWS resources', () => observeEveryFamily(this.clients, { clusterName, vpcId: this.#flags.vpcId }));
+    const of = (family: StackFamily): Map<string, ObservedStack> => new Map([...(all.get(family) ?? [])].map(([id, state]) => [id, { state }]));
+    return { ingress: of('ingress'), service: of('service') };
+  }
+
+  /** discovery as `build` runs it (cached: facts already read cost no call) */
+  discover(what: FactsToDiscover): Promise<DiscoveredFacts> {
+    return this.#discover(what);
   }
 
   destroy(): void {
@@ -216,10 +232,14 @@ export async function readCluster(rest: KubeRest): Promise<ClusterObjects> {
   return { snapshot: { ingresses, ingressClasses, ingressClassParams, services, namespaces }, bindings };
 }
 
-/** the bindings labelled for a stack (upstream's labels: explicit group name, or namespace + name) */
-export function bindingsOfStack(bindings: readonly TargetGroupBinding[], stackId: string): ObservedBinding[] {
+/**
+ * the bindings labelled for a stack (upstream's labels: explicit group name, or namespace + name; a Service's with
+ * the service.k8s.aws/ prefix)
+ */
+export function bindingsOfStack(bindings: readonly TargetGroupBinding[], stackId: string, family: StackFamily = 'ingress'): ObservedBinding[] {
+  const [nsKey, nameKey] = family === 'service' ? [LABEL_SERVICE_STACK_NAMESPACE, LABEL_SERVICE_STACK_NAME] : [LABEL_STACK_NAMESPACE, LABEL_STACK_NAME];
   return bindings.filter((b) => {
     const l = b.metadata?.labels ?? {};
-    return l[LABEL_STACK] === stackId || (l[LABEL_STACK_NAMESPACE] !== undefined && `${l[LABEL_STACK_NAMESPACE]}/${l[LABEL_STACK_NAME] ?? ''}` === stackId);
+    return (family === 'ingress' && l[LABEL_STACK] === stackId) || (l[nsKey] !== undefined && `${l[nsKey]}/${l[nameKey] ?? ''}` === stackId);
   }).map(fromWire);
 }

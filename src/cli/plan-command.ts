@@ -1,12 +1,16 @@
 // `aws-lb-controller plan`: manifests (+ optional facts and observed state) → the plans the controller would
-// apply, per IngressGroup, with every Ingress error and decision. Exit 0 = no changes, 2 = changes, 1 = errors.
+// apply, per IngressGroup (ALB) and per Service of type LoadBalancer (NLB), with every error and decision.
+// Exit 0 = no changes, 2 = changes, 1 = errors.
 import { parseArgs } from 'node:util';
-import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, type Config } from '../config/config.ts';
-import { buildStacks, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
+import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../config/config.ts';
+import { buildStacks, optionalFactsNeeded, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
+import type { DiscoveredFacts } from '../model/discovery.ts';
 import { formatIssue, objectName, type Issue, type Note } from '../model/issues.ts';
 import { emptyObservedState } from '../model/observed.ts';
+import type { Stack } from '../model/stack.ts';
 import { hasChanges, planStack, renderJson, renderLegend, renderText, type Plan } from '../plan/index.ts';
-import { loadFacts, loadObserved, type ObservedStack } from './inputs.ts';
+import { buildServiceStack, existingLoadBalancerOf, serviceIdOf, serviceRef, type ServiceBuildConfig } from '../service/index.ts';
+import { loadFacts, loadObserved, noObservedStacks, type ObservedStack, type ObservedStacks } from './inputs.ts';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UsageError, type Io } from './io.ts';
 import { bindingsOfStack, DEFAULT_LIVE_MAX_RETRIES, formatCallSummary, kubeRestFor, liveFlagsFrom, LiveSource, readCluster, type LiveDeps, type LiveFlags } from './live.ts';
 import { parseObjects, readSources, toSnapshot } from './manifests.ts';
@@ -16,14 +20,16 @@ const D = CONFIG_DEFAULTS;
 export const PLAN_USAGE = `Usage: aws-lb-controller plan -f <file|dir|-> --cluster-name NAME [flags]
        aws-lb-controller plan --live --aws-vpc-id VPC [--aws-region R] (-f <file|dir|-> | --kubeconfig FILE) --cluster-name NAME [flags]
 
-Prints the changes the controller would make in AWS for the Ingresses in the given manifests.
+Prints the changes the controller would make in AWS for the Ingresses and the Services of type LoadBalancer
+in the given manifests.
 
 Flags:
   -f, --filename PATH             a YAML file, a directory of *.yaml/*.yml files, or - for stdin (required)
       --cluster-name NAME         the cluster name used in tags and names (required)
   -o, --output text|json          output format (default text; json is documented in docs/plan-format.md)
       --facts FILE                discovered facts (VPC, subnets, security groups, certificates) as JSON
-      --observed FILE             observed AWS state per stack as JSON: {"stacks": {"<stackId>": {...}}}
+      --observed FILE             observed AWS state per stack as JSON: {"stacks": {"<stackId>": {...}},
+                                  "serviceStacks": {"<namespace>/<name>": {...}}}
 
 The controller's flags (\`run\`), checked as \`run\` checks them:
       --ingress-class NAME        value of the legacy kubernetes.io/ingress.class annotation (default ${D.ingressClass})
@@ -33,10 +39,19 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --default-ssl-policy P      default SSL policy of HTTPS listeners (default ${D.defaultSslPolicy})
       --default-tags K=V,...      tags added to every AWS resource
       --external-managed-tags K,… tag keys managed outside the controller (never added or removed)
+      --enable-backend-security-group[=true|false]
+                                  attach the shared backend security group k8s-traffic-<cluster>-<hash> (default ${D.enableBackendSecurityGroup})
+      --backend-security-group SG use this group as the backend security group
+      --enable-manage-backend-security-group-rules[=true|false]
+                                  with the security-groups annotation, still manage the target rules (default ${D.enableManageBackendSecurityGroupRules})
+      --load-balancer-class C     spec.loadBalancerClass of the Services to plan (default ${D.loadBalancerClass})
       --feature-gates NAME=BOOL,… upstream's feature gates (docs/flags.md); the ones the build consults apply
       --disable-ingress-class-annotation[=true|false]
       --disable-ingress-group-name-annotation[=true|false]
                                   refuse new uses of these annotations, as \`run\` does (default false)
+      --max-rules-per-load-balancer N, --max-listeners-per-load-balancer N, --max-certificates-per-load-balancer N,
+      --max-inbound-rules-per-security-group N
+                                  AWS quotas raised for the account (defaults: AWS's, ${D.awsQuotas.rulesPerLoadBalancer}, ${D.awsQuotas.listenersPerLoadBalancer}, ${D.awsQuotas.certificatesPerLoadBalancer}, ${D.awsQuotas.inboundRulesPerSecurityGroup})
 
 Live (read-only: only Describe/List calls; the calls made are counted and printed at the end):
       --live                      discover the facts and read the observed state from AWS (not with --facts/--observed)
@@ -51,7 +66,7 @@ Live (read-only: only Describe/List calls; the calls made are counted and printe
 Without --facts, values that discovery supplies show as "(known after discovery)"; without --observed, the
 plan is made against an empty account (everything is created).
 
-Exit codes: 0 no changes, 2 changes, 1 errors (any Ingress error, or bad flags or input files).
+Exit codes: 0 no changes, 2 changes, 1 errors (any Ingress or Service error, or bad flags or input files).
 An unexpected failure prints one "error: …" line; AWS_LB_CONTROLLER_DEBUG=1 adds its stack trace.
 `;
 
@@ -62,7 +77,11 @@ interface PlanFlags {
   readonly facts?: string;
   readonly observed?: string;
   readonly config: BuildConfig;
+  /** absent when --enable-service-controller or the gate EnableServiceController switch Services off */
+  readonly serviceConfig?: ServiceBuildConfig;
   readonly externalManagedTags: readonly string[];
+  /** --backend-security-group: the backend group's ID as a given fact */
+  readonly backendSecurityGroup?: string;
   readonly live?: LiveFlags;
 }
 
@@ -84,9 +103,17 @@ const OPTIONS = {
   'default-ssl-policy': { type: 'string' },
   'default-tags': { type: 'string' },
   'external-managed-tags': { type: 'string' },
+  'enable-backend-security-group': { type: 'string' },
+  'backend-security-group': { type: 'string' },
+  'enable-manage-backend-security-group-rules': { type: 'string' },
+  'load-balancer-class': { type: 'string' },
   'feature-gates': { type: 'string' },
   'disable-ingress-class-annotation': { type: 'string' },
   'disable-ingress-group-name-annotation': { type: 'string' },
+  'max-rules-per-load-balancer': { type: 'string' },
+  'max-listeners-per-load-balancer': { type: 'string' },
+  'max-certificates-per-load-balancer': { type: 'string' },
+  'max-inbound-rules-per-security-group': { type: 'string' },
   live: { type: 'boolean', default: false },
   'aws-region': { type: 'string' },
   'aws-vpc-id': { type: 'string' },
@@ -97,11 +124,14 @@ const OPTIONS = {
 
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
-  'default-tags', 'external-managed-tags', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+  'default-tags', 'external-managed-tags', 'enable-backend-security-group', 'backend-security-group', 'enable-manage-backend-security-group-rules',
+  'load-balancer-class', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+  'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
   'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 /** shared boolean flags: alone they mean true (as for `run`); `=false` turns them off */
-const SHARED_BOOLEANS = new Set(['--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation']);
+const SHARED_BOOLEANS = new Set(['--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation',
+  '--enable-backend-security-group', '--enable-manage-backend-security-group-rules']);
 
 /** plan's older names for `run`'s flags */
 const ALIASES: Readonly<Record<string, (typeof SHARED)[number]>> = { 'default-scheme': 'default-load-balancer-scheme' };
@@ -173,34 +203,78 @@ export function parsePlanFlags(args: readonly string[], env: Readonly<Record<str
     ...(values.facts ? { facts: values.facts } : {}),
     ...(values.observed ? { observed: values.observed } : {}),
     externalManagedTags: config.externalManagedTags,
+    ...(config.backendSecurityGroup ? { backendSecurityGroup: config.backendSecurityGroup } : {}),
     config: builderSettings(config),
+    ...(serviceControllerEnabled(config) ? { serviceConfig: serviceBuilderSettings(config) } : {}),
   };
 }
 
 /** observed stacks that no built stack covers: say why they are not planned */
-function unplannedWarnings(observed: ReadonlyMap<string, ObservedStack>, planned: ReadonlySet<string>, groups: readonly GroupOutcome[]): string[] {
+function unplannedWarnings(observed: ObservedStacks, plans: readonly Plan[], groups: readonly GroupOutcome[], services: ServiceBuilds): string[] {
   const out: string[] = [];
-  for (const id of [...observed.keys()].sort()) {
+  const planned = new Set(plans.filter((p) => p.family !== 'service').map((p) => p.stackId));
+  for (const id of [...observed.ingress.keys()].sort()) {
     if (planned.has(id)) continue;
     const g = groups.find((x) => x.id === id);
     out.push(g?.blocked
       ? `stack ${JSON.stringify(id)} is not planned: every member has errors, so its AWS resources are left alone`
       : `stack ${JSON.stringify(id)} is in the observed state but no Ingress in the input belongs to it; not planned`);
   }
+  const plannedServices = new Set(plans.filter((p) => p.family === 'service').map((p) => p.stackId));
+  for (const id of [...observed.service.keys()].sort()) {
+    if (plannedServices.has(id)) continue;
+    out.push(services.blocked.has(id)
+      ? `Service stack ${JSON.stringify(id)} is not planned: the Service has errors, so its AWS resources are left alone`
+      : `Service stack ${JSON.stringify(id)} is in the observed state but no Service of this controller in the input belongs to it; not planned`);
+  }
   return out;
+}
+
+interface ServiceBuilds {
+  readonly stacks: readonly Stack[];
+  readonly issues: readonly Issue[];
+  readonly notes: readonly Note[];
+  /** stack IDs of Services that are ours but have errors */
+  readonly blocked: ReadonlySet<string>;
+}
+
+/** one NLB stack per Service this controller manages, built as the controller builds it (with the live NLB's facts) */
+function buildServices(snapshot: Snapshot, facts: DiscoveredFacts, config: ServiceBuildConfig | undefined, observed: ObservedStacks): ServiceBuilds {
+  const stacks: Stack[] = [];
+  const issues: Issue[] = [];
+  const notes: Note[] = [];
+  const blocked = new Set<string>();
+  for (const service of config ? snapshot.services : []) {
+    const id = serviceIdOf(service);
+    const stackId = `${id.namespace}/${id.name}`;
+    const seen = observed.service.get(stackId)?.state;
+    const existing = seen ? existingLoadBalancerOf(seen) : undefined;
+    const r = buildServiceStack({ service, facts, config: config as ServiceBuildConfig, ...(existing ? { existing } : {}) });
+    if (r.action === 'ignored') continue;
+    issues.push(...r.issues);
+    notes.push(...r.notes);
+    if (!r.stack) { blocked.add(stackId); continue; }
+    stacks.push(r.stack);
+    if (r.action === 'build' && id.uid === '') {
+      notes.push({ object: serviceRef(service), subject: 'names', message: 'no metadata.uid (a manifest never applied): the NLB, target group and '
+        + 'security group names hash the Service UID, so the real ones differ; read the Service from the cluster (--live --kubeconfig) to see them' });
+    }
+  }
+  return { stacks, issues, notes, blocked };
 }
 
 function renderTextOutput(plans: readonly Plan[], issues: readonly Issue[], notes: readonly Note[], warnings: readonly string[]): string {
   const parts: string[] = plans.map((p) => renderText(p, { legend: false }));
   const legend = renderLegend(plans);
   if (legend) parts.unshift(legend.slice(0, -1));
-  if (plans.length === 0 && issues.length === 0) parts.push('No Ingresses for this controller in the input.\n');
+  if (plans.length === 0 && issues.length === 0) parts.push('No Ingresses or Services for this controller in the input.\n');
   if (notes.length > 0) {
     parts.push(['Notes:', ...notes.map((n) => `  ${objectName(n.object)}: ${n.subject}: ${n.message}`)].join('\n') + '\n');
   }
   if (warnings.length > 0) parts.push(['Warnings:', ...warnings.map((w) => `  ${w}`)].join('\n') + '\n');
   if (issues.length > 0) {
-    parts.push([`Errors (${issues.length}); the Ingresses named here are left out of their groups:`, ...issues.map((i) => `  ${formatIssue(i)}`)].join('\n') + '\n');
+    const services = issues.some((i) => i.object.kind === 'Service') ? '; the Services named here get no changes' : '';
+    parts.push([`Errors (${issues.length}); the Ingresses named here are left out of their groups${services}:`, ...issues.map((i) => `  ${formatIssue(i)}`)].join('\n') + '\n');
   }
   return parts.join('\n');
 }
@@ -208,9 +282,10 @@ function renderTextOutput(plans: readonly Plan[], issues: readonly Issue[], note
 interface PlanInputs {
   readonly snapshot: Snapshot;
   readonly built: ReturnType<typeof buildStacks>;
-  readonly observed: ReadonlyMap<string, ObservedStack>;
+  readonly services: ServiceBuilds;
+  readonly observed: ObservedStacks;
   /** bindings read from the cluster (--live --kubeconfig), compared per stack */
-  readonly bindingsOf?: (stackId: string) => ObservedStack['bindings'];
+  readonly bindingsOf?: (stackId: string, family: Stack['family']) => ObservedStack['bindings'];
 }
 
 /** each observed stack's load balancer DNS name: with it the builder tells members deployed already (ADR 6) */
@@ -225,9 +300,13 @@ function deployedLoadBalancers(observed: ReadonlyMap<string, ObservedStack>): De
 
 async function fileInputs(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<PlanInputs> {
   const snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
-  const facts = flags.facts ? await loadFacts(flags.facts) : {};
-  const observed = flags.observed ? await loadObserved(flags.observed) : new Map<string, ObservedStack>();
-  return { snapshot, built: (deps.buildStacks ?? buildStacks)(snapshot, facts, flags.config, deployedLoadBalancers(observed)), observed };
+  const loaded = flags.facts ? await loadFacts(flags.facts) : {};
+  const facts = flags.backendSecurityGroup ? { ...loaded, backendSecurityGroupId: flags.backendSecurityGroup } : loaded;
+  const observed = flags.observed ? await loadObserved(flags.observed) : noObservedStacks();
+  return {
+    snapshot, built: (deps.buildStacks ?? buildStacks)(snapshot, facts, flags.config, deployedLoadBalancers(observed.ingress)), observed,
+    services: buildServices(snapshot, facts, flags.serviceConfig, observed),
+  };
 }
 
 async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource, io: Io, deps: PlanDeps): Promise<PlanInputs> {
@@ -236,34 +315,44 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   if (live.kubeconfig) {
     const cluster = await readCluster(deps.kubeRest ?? kubeRestFor(live.kubeconfig));
     snapshot = cluster.snapshot;
-    bindingsOf = (stackId) => bindingsOfStack(cluster.bindings, stackId);
+    bindingsOf = (stackId, family) => bindingsOfStack(cluster.bindings, stackId, family);
   } else {
     snapshot = toSnapshot(parseObjects(await readSources(flags.filename ?? '-', io)));
   }
   const build = deps.buildStacks ?? buildStacks;
   const observed = await source.observe(flags.config.clusterName);
-  const deployed = deployedLoadBalancers(observed);
-  const { built } = await source.build((facts) => build(snapshot, facts, flags.config, deployed));
-  return { snapshot, built, observed, ...(bindingsOf ? { bindingsOf } : {}) };
+  const deployed = deployedLoadBalancers(observed.ingress);
+  const { facts, built } = await source.build((f) => build(snapshot, f, flags.config, deployed),
+    { clusterName: flags.config.clusterName, ...(flags.backendSecurityGroup ? { backendSecurityGroupId: flags.backendSecurityGroup } : {}) });
+  // Services are built knowing their live NLB; security groups named in their annotations cost one more read
+  let services = buildServices(snapshot, facts, flags.serviceConfig, observed);
+  if (facts.securityGroups === undefined && optionalFactsNeeded(services.stacks).securityGroups) {
+    services = buildServices(snapshot, await source.discover({ subnets: true, securityGroups: true, certificates: false }), flags.serviceConfig, observed);
+  }
+  return { snapshot, built, services, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 
 export const DEBUG_ENV = 'AWS_LB_CONTROLLER_DEBUG';
 
 /**
  * `deps` is for tests (fake AWS transport, environment, apiserver, builder); the CLI passes none.
- * A UsageError propagates (runCli prints it); any other failure is a bug or an input the builder did not
- * expect: one `error: …` line and exit 1, the stack only with AWS_LB_CONTROLLER_DEBUG=1.
+ * A UsageError (bad flags, a manifest problem naming its place) propagates (runCli prints it); any other
+ * failure is a bug: one `error: …` line naming the input and exit 1, the stack only with
+ * AWS_LB_CONTROLLER_DEBUG=1.
  */
 export async function planCommand(args: readonly string[], io: Io, deps: PlanDeps = {}): Promise<number> {
   const env = deps.env ?? process.env;
+  let input = 'its input';
   try {
-    return await plan(parsePlanFlags(args, env), io, deps);
+    const flags = parsePlanFlags(args, env);
+    input = flags.filename === '-' ? 'stdin' : flags.filename ?? flags.live?.kubeconfig ?? input;
+    return await plan(flags, io, deps);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const e = err instanceof Error ? err : new Error(String(err));
     const firstLine = e.message.split('\n', 1)[0] ?? '';
     const debug = env[DEBUG_ENV] !== undefined && env[DEBUG_ENV] !== '' && env[DEBUG_ENV] !== '0';
-    io.stderr(`error: plan failed unexpectedly: ${e.name}: ${firstLine}${debug ? '' : ` (${DEBUG_ENV}=1 prints the stack trace)`}\n`);
+    io.stderr(`error: plan failed unexpectedly on ${input}: ${e.name}: ${firstLine}${debug ? '' : ` (${DEBUG_ENV}=1 prints the stack trace)`}\n`);
     if (debug) io.stderr(`${e.stack ?? String(err)}\n`);
     return EXIT_ERROR;
   }
@@ -287,20 +376,23 @@ async function plan(flags: PlanFlags, io: Io, deps: PlanDeps): Promise<number> {
 }
 
 function render(flags: PlanFlags, inputs: PlanInputs, io: Io): number {
-  const { built, observed } = inputs;
-  const plans = [...built.stacks].sort((a, b) => a.id.localeCompare(b.id)).map((stack) => {
-    const o = observed.get(stack.id);
-    const bindings = inputs.bindingsOf ? inputs.bindingsOf(stack.id) : o?.bindings;
+  const { built, observed, services } = inputs;
+  const byId = (a: Stack, b: Stack): number => a.id.localeCompare(b.id);
+  const plans = [...[...built.stacks].sort(byId), ...[...services.stacks].sort(byId)].map((stack) => {
+    const o = (stack.family === 'service' ? observed.service : observed.ingress).get(stack.id);
+    const bindings = inputs.bindingsOf ? inputs.bindingsOf(stack.id, stack.family) : o?.bindings;
     return planStack(stack, o?.state ?? emptyObservedState(), {
       clusterName: flags.config.clusterName,
       externalManagedTags: flags.externalManagedTags,
       ...(bindings ? { observedBindings: bindings } : {}),
     });
   });
-  const warnings = unplannedWarnings(observed, new Set(plans.map((p) => p.stackId)), built.groups);
+  const warnings = unplannedWarnings(observed, plans, built.groups, services);
+  const issues = [...built.issues, ...services.issues];
+  const notes = [...built.notes, ...services.notes];
   io.stdout(flags.output === 'json'
-    ? renderJson(plans, { issues: built.issues, notes: built.notes, warnings })
-    : renderTextOutput(plans, built.issues, built.notes, warnings));
-  if (built.issues.length > 0) return EXIT_ERROR;
+    ? renderJson(plans, { issues, notes, warnings })
+    : renderTextOutput(plans, issues, notes, warnings));
+  if (issues.length > 0) return EXIT_ERROR;
   return plans.some(hasChanges) ? EXIT_CHANGES : EXIT_OK;
 }

@@ -1,9 +1,21 @@
 // Flags (and a few environment variables) become one frozen, typed Config at startup. Nothing else in the
 // program reads process.env: the caller passes `env` in, so tests need no global state.
+import { AWS_DEFAULT_QUOTAS, type AwsQuotas, QUOTA_FLAGS } from '../ingress/aws-limits.ts';
+import { sslPolicy, tagProblem } from '../ingress/annotations/values.ts';
 import { RESERVED_TAG_KEYS } from '../model/tags.ts';
 import { flagKey, isHarmless } from '../model/upstream-keys.ts';
+import type { ServiceBuildConfig } from '../service/index.ts';
 import { formatGoDuration, parseGoDuration } from './duration.ts';
 import { FEATURE_GATE_DEFAULTS, type FeatureGates, parseFeatureGates, parseGoBool } from './feature-gates.ts';
+
+/** the instance metadata service's addresses on EC2 */
+export const IMDS_IPV4_ENDPOINT = 'http://169.254.169.254';
+export const IMDS_IPV6_ENDPOINT = 'http://[fd00:ec2::254]';
+/** upstream's --aws-api-endpoints service ID for instance metadata (the Go SDK's imds.ServiceID) */
+const IMDS_SERVICE_ID = 'ec2imds';
+
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z0-9]+)+-\d+$/;
+export const VPC_ID_PATTERN = /^vpc-[0-9a-f]+$/;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -26,6 +38,14 @@ export interface Config {
   readonly awsRegion: string | undefined;
   /** --aws-vpc-id; undefined means ask instance metadata */
   readonly awsVpcId: string | undefined;
+  /**
+   * where instance metadata is read when the region or the VPC is not given: --aws-api-endpoints ec2imds=URL
+   * (upstream's service ID), else $AWS_EC2_METADATA_SERVICE_ENDPOINT, else by $AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE
+   * (IPv4, the default, or IPv6), as the SDKs do
+   */
+  readonly imdsEndpoint: string;
+  /** $AWS_EC2_METADATA_DISABLED=true: instance metadata is never read, as the SDKs honour it */
+  readonly imdsDisabled: boolean;
   /** --aws-api-endpoints serviceID=URL,…: endpoint overrides, keys lower-cased (e.g. ec2, elasticloadbalancing) */
   readonly awsApiEndpoints: Readonly<Record<string, string>>;
   /** --aws-max-retries (10): SDK retry attempts per call */
@@ -50,6 +70,12 @@ export interface Config {
   readonly defaultLoadBalancerScheme: 'internal' | 'internet-facing';
   /** --default-ssl-policy (ELBSecurityPolicy-2016-08) */
   readonly defaultSslPolicy: string;
+  /** --enable-backend-security-group (true): load balancers share one backend security group, the source of the target rules */
+  readonly enableBackendSecurityGroup: boolean;
+  /** --backend-security-group sg-…: use this group as the backend group (never created, modified or deleted) */
+  readonly backendSecurityGroup: string | undefined;
+  /** --enable-manage-backend-security-group-rules (false): with user-given security-groups, still manage the target rules */
+  readonly enableManageBackendSecurityGroupRules: boolean;
   /** --sync-period (10h, Go duration syntax): interval of the full low-priority resync, in ms */
   readonly syncPeriodMs: number;
   /** --enable-leader-election (true) */
@@ -72,6 +98,14 @@ export interface Config {
   readonly enablePodReadinessGateInject: boolean;
   /** --ingress-max-concurrent-reconciles (3) */
   readonly ingressMaxConcurrentReconciles: number;
+  /** --load-balancer-class (service.k8s.aws/nlb): the spec.loadBalancerClass of the Services this controller manages */
+  readonly loadBalancerClass: string;
+  /** --enable-service-controller (true): Services of type LoadBalancer → NLBs; also off when gate EnableServiceController is */
+  readonly enableServiceController: boolean;
+  /** --enable-service-mutator-webhook (true): serve /mutate-v1-service, which stamps the class on new LoadBalancer Services */
+  readonly enableServiceMutatorWebhook: boolean;
+  /** --service-max-concurrent-reconciles (3) */
+  readonly serviceMaxConcurrentReconciles: number;
   /** --targetgroupbinding-max-concurrent-reconciles (3) */
   readonly targetGroupBindingMaxConcurrentReconciles: number;
   /**
@@ -81,6 +115,12 @@ export interface Config {
   readonly driftCheckBudget: number;
   /** --drift-check-interval (10m, Go duration): the shortest time between two drift checks of one stack or binding, in ms */
   readonly driftCheckIntervalMs: number;
+  /**
+   * AWS quotas an account can have raised, checked before anything is planned: --max-rules-per-load-balancer (100),
+   * --max-listeners-per-load-balancer (50), --max-certificates-per-load-balancer (25),
+   * --max-inbound-rules-per-security-group (60); AWS's defaults unless given
+   */
+  readonly awsQuotas: AwsQuotas;
   /** --feature-gates Name=bool,…: upstream's gates and defaults (see feature-gates.ts) */
   readonly featureGates: FeatureGates;
   /** --log-level (info): debug | info | warn | error */
@@ -95,6 +135,8 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   kubeconfig: undefined,
   awsRegion: undefined,
   awsVpcId: undefined,
+  imdsEndpoint: IMDS_IPV4_ENDPOINT,
+  imdsDisabled: false,
   awsApiEndpoints: {},
   awsMaxRetries: 10,
   awsApiThrottle: [],
@@ -107,6 +149,9 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   defaultTargetType: 'instance',
   defaultLoadBalancerScheme: 'internal',
   defaultSslPolicy: 'ELBSecurityPolicy-2016-08',
+  enableBackendSecurityGroup: true,
+  backendSecurityGroup: undefined,
+  enableManageBackendSecurityGroupRules: false,
   syncPeriodMs: 10 * 3_600_000,
   enableLeaderElection: true,
   leaderElectionId: 'aws-load-balancer-controller-leader',
@@ -118,9 +163,14 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   webhookCertDir: '/tmp/k8s-webhook-server/serving-certs',
   enablePodReadinessGateInject: true,
   ingressMaxConcurrentReconciles: 3,
+  loadBalancerClass: 'service.k8s.aws/nlb',
+  enableServiceController: true,
+  enableServiceMutatorWebhook: true,
+  serviceMaxConcurrentReconciles: 3,
   targetGroupBindingMaxConcurrentReconciles: 3,
   driftCheckBudget: 300,
   driftCheckIntervalMs: 10 * 60_000,
+  awsQuotas: AWS_DEFAULT_QUOTAS,
   featureGates: FEATURE_GATE_DEFAULTS,
   logLevel: 'info',
 };
@@ -137,6 +187,7 @@ interface FlagSpec {
   readonly apply: Apply;
 }
 
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -197,6 +248,10 @@ const applyDefaultTags: Apply = (v, d) => {
   if (reserved.length) return `--default-tags: ${reserved.join(', ')} ${reserved.length > 1 ? 'are reserved tag keys' : 'is a reserved tag key'} set by the controller itself`;
   const awsKeys = Object.keys(parsed.map).filter((k) => k.toLowerCase().startsWith('aws:'));
   if (awsKeys.length) return `--default-tags: keys starting with "aws:" are reserved by AWS (${awsKeys.join(', ')})`;
+  for (const [key, value] of Object.entries(parsed.map)) {
+    const reason = tagProblem(key, value);
+    if (reason) return `--default-tags: ${reason}`;
+  }
   d.defaultTags = parsed.map;
   return undefined;
 };
@@ -209,7 +264,8 @@ const applyEndpoints: Apply = (v, d) => {
     let ok = false;
     try { ok = ['http:', 'https:'].includes(new URL(url).protocol); } catch { ok = false; }
     if (!ok) return `--aws-api-endpoints: the endpoint for ${service} must be an http(s) URL, got "${url}"`;
-    out[service.toLowerCase()] = url;
+    if (service.toLowerCase() === IMDS_SERVICE_ID) d.imdsEndpoint = url;
+    else out[service.toLowerCase()] = url;
   }
   d.awsApiEndpoints = out;
   return undefined;
@@ -245,15 +301,31 @@ const applyDuration = (flag: string, set: (ms: number, d: Draft) => void, minMs 
   return undefined;
 };
 
+/** the AWS quota flags: each sets one of Config.awsQuotas, an integer from 1 up to `max` */
+function quotaFlags(): Record<string, FlagSpec> {
+  const spec: Readonly<Record<keyof AwsQuotas, { what: string; max: number }>> = {
+    rulesPerLoadBalancer: { what: 'listener rules per load balancer, default rules not counted', max: 10_000 },
+    listenersPerLoadBalancer: { what: 'listeners per load balancer', max: 10_000 },
+    certificatesPerLoadBalancer: { what: 'certificates per load balancer, default certificates not counted', max: 10_000 },
+    inboundRulesPerSecurityGroup: { what: 'inbound rules per security group and IP version', max: 1_000 },
+  };
+  return Object.fromEntries(Object.entries(spec).map(([key, { what, max }]) => {
+    const k = key as keyof AwsQuotas;
+    const flag = QUOTA_FLAGS[k];
+    return [flag, { kind: 'value', usage: `AWS quota: ${what} (${AWS_DEFAULT_QUOTAS[k]})`,
+      apply: integer(flag, 1, max, (n, d) => { d.awsQuotas = { ...d.awsQuotas, [k]: n }; }) }];
+  }));
+}
+
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'cluster-name': { kind: 'value', usage: 'EKS cluster name (required)', apply: nonEmpty('cluster-name', (v, d) => { d.clusterName = v; }) },
   kubeconfig: { kind: 'value', usage: 'path to a kubeconfig; default $KUBECONFIG, else in-cluster', apply: nonEmpty('kubeconfig', (v, d) => { d.kubeconfig = v; }) },
   'aws-region': { kind: 'value', usage: 'AWS region; default $AWS_REGION or instance metadata', apply: (v, d) => {
-    if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(v)) return `--aws-region must look like us-east-1, got "${v}"`;
+    if (!AWS_REGION_PATTERN.test(v)) return `--aws-region must look like us-east-1, got "${v}"`;
     d.awsRegion = v; return undefined;
   } },
   'aws-vpc-id': { kind: 'value', usage: 'VPC ID; default from instance metadata', apply: (v, d) => {
-    if (!/^vpc-[0-9a-f]+$/.test(v)) return `--aws-vpc-id must look like vpc-0123abcd, got "${v}"`;
+    if (!VPC_ID_PATTERN.test(v)) return `--aws-vpc-id must look like vpc-0123abcd, got "${v}"`;
     d.awsVpcId = v; return undefined;
   } },
   'aws-api-endpoints': { kind: 'value', usage: 'serviceID=URL,… endpoint overrides', apply: applyEndpoints },
@@ -280,7 +352,20 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'default-load-balancer-scheme': { kind: 'value', usage: 'internal | internet-facing (internal)',
     apply: oneOf('default-load-balancer-scheme', ['internal', 'internet-facing'], (v, d) => { d.defaultLoadBalancerScheme = v; }) },
   'default-ssl-policy': { kind: 'value', usage: 'SSL policy for HTTPS listeners (ELBSecurityPolicy-2016-08)',
-    apply: nonEmpty('default-ssl-policy', (v, d) => { d.defaultSslPolicy = v; }) },
+    apply: (v, d) => {
+      const reason = v.trim() === '' ? 'must not be empty' : sslPolicy(v.trim());
+      if (reason) return `--default-ssl-policy ${reason}`;
+      d.defaultSslPolicy = v.trim(); return undefined;
+    } },
+  'enable-backend-security-group': { kind: 'bool', usage: 'share one backend security group among load balancers (true)',
+    apply: boolean('enable-backend-security-group', (b, d) => { d.enableBackendSecurityGroup = b; }) },
+  'backend-security-group': { kind: 'value', usage: 'sg-… to use as the backend security group (default: k8s-traffic-<cluster>-<hash>, created)', apply: (v, d) => {
+    if (v === '') { d.backendSecurityGroup = undefined; return undefined; } // upstream's default: the controller's own group
+    if (!SECURITY_GROUP_ID.test(v)) return `--backend-security-group must be a security group ID such as sg-0123abcd, got "${v}"`;
+    d.backendSecurityGroup = v; return undefined;
+  } },
+  'enable-manage-backend-security-group-rules': { kind: 'bool', usage: 'with the security-groups annotation, still manage target rules (false)',
+    apply: boolean('enable-manage-backend-security-group-rules', (b, d) => { d.enableManageBackendSecurityGroupRules = b; }) },
   'sync-period': { kind: 'value', usage: 'full resync interval, Go duration (10h)', apply: applyDuration('sync-period', (ms, d) => { d.syncPeriodMs = ms; }) },
   'enable-leader-election': { kind: 'bool', usage: 'elect one active replica through a Lease (true)',
     apply: boolean('enable-leader-election', (b, d) => { d.enableLeaderElection = b; }) },
@@ -301,12 +386,25 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     apply: boolean('enable-pod-readiness-gate-inject', (b, d) => { d.enablePodReadinessGateInject = b; }) },
   'ingress-max-concurrent-reconciles': { kind: 'value', usage: 'parallel IngressGroup reconciles (3)',
     apply: integer('ingress-max-concurrent-reconciles', 1, 1000, (n, d) => { d.ingressMaxConcurrentReconciles = n; }) },
+  'load-balancer-class': { kind: 'value', usage: 'spec.loadBalancerClass of the Services to manage (service.k8s.aws/nlb)', apply: (v, d) => {
+    if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v) || v.length > 253) {
+      return `--load-balancer-class must be a label-style name such as service.k8s.aws/nlb, got "${v}"`;
+    }
+    d.loadBalancerClass = v; return undefined;
+  } },
+  'enable-service-controller': { kind: 'bool', usage: 'reconcile Services of type LoadBalancer into NLBs (true)',
+    apply: boolean('enable-service-controller', (b, d) => { d.enableServiceController = b; }) },
+  'enable-service-mutator-webhook': { kind: 'bool', usage: 'serve the Service webhook that sets the load balancer class (true)',
+    apply: boolean('enable-service-mutator-webhook', (b, d) => { d.enableServiceMutatorWebhook = b; }) },
+  'service-max-concurrent-reconciles': { kind: 'value', usage: 'parallel Service reconciles (3)',
+    apply: integer('service-max-concurrent-reconciles', 1, 1000, (n, d) => { d.serviceMaxConcurrentReconciles = n; }) },
   'targetgroupbinding-max-concurrent-reconciles': { kind: 'value', usage: 'parallel TargetGroupBinding reconciles (3)',
     apply: integer('targetgroupbinding-max-concurrent-reconciles', 1, 1000, (n, d) => { d.targetGroupBindingMaxConcurrentReconciles = n; }) },
   'drift-check-budget': { kind: 'value', usage: 'AWS reads per minute for re-reading unchanged stacks to repair hand edits (300), 0 disables',
     apply: integer('drift-check-budget', 0, 100_000, (n, d) => { d.driftCheckBudget = n; }) },
   'drift-check-interval': { kind: 'value', usage: 'shortest time between two drift checks of one stack, Go duration (10m)',
     apply: applyDuration('drift-check-interval', (ms, d) => { d.driftCheckIntervalMs = ms; }, 1_000) },
+  ...quotaFlags(),
   'feature-gates': { kind: 'value', usage: 'Name=bool,… (upstream gate names; see docs/flags.md)', apply: (v, d) => {
     const r = parseFeatureGates(v);
     if ('errors' in r) return r.errors.join('; ');
@@ -314,9 +412,6 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   } },
   'log-level': { kind: 'value', usage: 'debug | info | warn | error (info)', apply: oneOf('log-level', ['debug', 'info', 'warn', 'error'], (v, d) => { d.logLevel = v; }) },
 };
-
-/** flags of this controller that upstream does not have (every other flag is upstream's, see model/upstream-keys.ts) */
-export const OWN_FLAGS: readonly string[] = ['drift-check-budget', 'drift-check-interval'];
 
 /** flag names (without dashes) with usage and default, for --help */
 export function flagUsage(): readonly { readonly flag: string; readonly usage: string; readonly bool: boolean }[] {
@@ -389,6 +484,9 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>, d: Draft): v
   d.awsRegion = pick('AWS_REGION', 'AWS_DEFAULT_REGION');
   d.leaderElectionNamespace = pick('POD_NAMESPACE');
   d.podName = pick('POD_NAME', 'HOSTNAME');
+  const ipv6 = pick('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE')?.toLowerCase() === 'ipv6';
+  d.imdsEndpoint = pick('AWS_EC2_METADATA_SERVICE_ENDPOINT') ?? (ipv6 ? IMDS_IPV6_ENDPOINT : IMDS_IPV4_ENDPOINT);
+  d.imdsDisabled = pick('AWS_EC2_METADATA_DISABLED')?.toLowerCase() === 'true';
 }
 
 function crossCheck(d: Draft, given: ReadonlySet<string>): string[] {
@@ -396,6 +494,11 @@ function crossCheck(d: Draft, given: ReadonlySet<string>): string[] {
   if (!given.has('cluster-name')) errors.push('--cluster-name is required');
   const overlap = Object.keys(d.defaultTags).filter((k) => d.externalManagedTags.includes(k));
   if (overlap.length) errors.push(`--default-tags and --external-managed-tags both name ${overlap.join(', ')}; a key is either set by the controller or managed outside it`);
+  if (!d.enableBackendSecurityGroup) {
+    // upstream refuses the first; the second it ignores silently, which hides a setting that does nothing
+    if (d.enableManageBackendSecurityGroupRules) errors.push('--enable-manage-backend-security-group-rules needs the backend security group: it cannot be used with --enable-backend-security-group=false');
+    if (d.backendSecurityGroup) errors.push(`--backend-security-group ${d.backendSecurityGroup} would not be used: --enable-backend-security-group=false turns the backend security group off`);
+  }
   return errors;
 }
 
@@ -432,7 +535,7 @@ export function parseConfigFlags(values: Readonly<Record<string, string>>, env: 
 }
 
 function configOf(assignments: readonly Assignment[], errors: string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
-  const draft: Draft = { clusterName: '', ...DEFAULTS, awsApiEndpoints: {}, defaultTags: {}, featureGates: { ...FEATURE_GATE_DEFAULTS } };
+  const draft: Draft = { clusterName: '', ...DEFAULTS, awsApiEndpoints: {}, defaultTags: {}, awsQuotas: { ...AWS_DEFAULT_QUOTAS }, featureGates: { ...FEATURE_GATE_DEFAULTS } };
   fromEnv(env, draft);
   const given = new Set<string>();
   for (const { flag, value } of assignments) {
@@ -454,8 +557,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
 export function builderSettings(c: Config): {
   readonly clusterName: string; readonly ingressClass: string; readonly defaultScheme: Config['defaultLoadBalancerScheme'];
   readonly defaultTargetType: Config['defaultTargetType']; readonly defaultSslPolicy: string; readonly defaultTags: Readonly<Record<string, string>>;
+  readonly enableBackendSecurityGroup: boolean; readonly manageBackendSecurityGroupRules: boolean;
   readonly featureGates: FeatureGates;
   readonly disableIngressClassAnnotation: boolean; readonly disableIngressGroupNameAnnotation: boolean;
+  readonly quotas: AwsQuotas;
 } {
   return Object.freeze({
     clusterName: c.clusterName,
@@ -466,6 +571,36 @@ export function builderSettings(c: Config): {
     defaultTargetType: c.defaultTargetType,
     defaultSslPolicy: c.defaultSslPolicy,
     defaultTags: c.defaultTags,
+    enableBackendSecurityGroup: c.enableBackendSecurityGroup,
+    manageBackendSecurityGroupRules: c.enableManageBackendSecurityGroupRules,
     featureGates: c.featureGates,
+    quotas: c.awsQuotas,
+  });
+}
+
+/** whether Services become NLBs: the flag and upstream's gate EnableServiceController must both allow it */
+export const serviceControllerEnabled = (c: Config): boolean => c.enableServiceController && c.featureGates.EnableServiceController;
+
+/** the part of the Config the Service builder reads; `run` and `plan` both take it from here */
+export function serviceBuilderSettings(c: Config): ServiceBuildConfig {
+  const g = c.featureGates;
+  return Object.freeze({
+    clusterName: c.clusterName,
+    loadBalancerClass: c.loadBalancerClass,
+    defaultScheme: c.defaultLoadBalancerScheme,
+    defaultTargetType: c.defaultTargetType,
+    defaultSslPolicy: c.defaultSslPolicy,
+    defaultTags: c.defaultTags,
+    externalManagedTags: c.externalManagedTags,
+    gates: Object.freeze({
+      serviceTypeLoadBalancerOnly: g.ServiceTypeLoadBalancerOnly,
+      enableIPTargetType: g.EnableIPTargetType,
+      nlbSecurityGroup: g.NLBSecurityGroup,
+      nlbHealthCheckAdvancedConfig: g.NLBHealthCheckAdvancedConfig,
+      enableTCPUDPListener: g.EnableTCPUDPListener,
+      lbCapacityReservation: g.LBCapacityReservation,
+      enableDefaultTagsLowPriority: g.EnableDefaultTagsLowPriority,
+      subnetsClusterTagCheck: g.SubnetsClusterTagCheck,
+    }),
   });
 }

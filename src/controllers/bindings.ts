@@ -18,6 +18,7 @@ export function toWireSpec(spec: ResolvedBindingSpec): TargetGroupBindingWireSpe
     serviceRef: { name: spec.serviceRef.name, port: spec.serviceRef.port },
     ipAddressType: spec.ipAddressType,
     ...(spec.vpcID ? { vpcID: spec.vpcID } : {}),
+    ...(spec.targetGroupProtocol ? { targetGroupProtocol: spec.targetGroupProtocol } : {}),
     ...(spec.nodeSelector ? { nodeSelector: { matchLabels: { ...spec.nodeSelector.matchLabels } } } : {}),
     ...(spec.networking ? {
       networking: {
@@ -45,12 +46,13 @@ export function fromWire(tgb: TargetGroupBinding): ObservedBinding {
     serviceRef: { name: s.serviceRef.name, port: s.serviceRef.port },
     ipAddressType: s.ipAddressType ?? 'ipv4',
     ...(s.vpcID ? { vpcID: s.vpcID } : {}),
+    ...(s.targetGroupProtocol ? { targetGroupProtocol: s.targetGroupProtocol } : {}),
     ...(matchLabels ? { nodeSelector: { matchLabels } } : {}),
     ...(s.networking?.ingress ? {
       networking: {
         ingress: s.networking.ingress.map((r) => ({
           from: (r.from ?? []).map((f) => ('securityGroup' in f ? { securityGroup: { groupID: f.securityGroup.groupID } } : { ipBlock: { cidr: f.ipBlock.cidr } })),
-          ports: (r.ports ?? []).map((p) => ({ protocol: 'TCP' as const, ...(p.port !== undefined ? { port: p.port } : {}) })),
+          ports: (r.ports ?? []).map((p) => ({ protocol: p.protocol ?? 'TCP', ...(p.port !== undefined ? { port: p.port } : {}) })),
         })),
       },
     } : {}),

@@ -13,11 +13,12 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplyError, applyPlan } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf, isAwsError } from '../aws/errors.ts';
+import { mapLimit } from '../aws/util.ts';
 import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stackCheckpoint, type StackIdentity } from '../deploy/checkpoint.ts';
 import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
 import { observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
 import {
-  buildStacks, classifyIngress, groupMembers, groupsOfFinalizers, groupIdString, optionalFactsNeeded, referencedServices,
+  buildStacksSteps, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, optionalFactsNeeded, referencedServices,
   type BuildConfig, type BuildResult, type DeployedLoadBalancers, type Grouping, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
@@ -26,18 +27,20 @@ import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
 import type { Priority, QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
 import {
-  CHECKPOINT_ANNOTATION, clearLoadBalancerStatusIfShowing, loadBalancerEntry, patchAnnotations, portError, updateIngressLoadBalancerStatus,
+  CHECKPOINT_ANNOTATION, clearLoadBalancerStatusIfShowing, loadBalancerEntry, patchAnnotations, portError, updateLoadBalancerStatus,
   userAnnotations, withPortError, writeReconcileStatus, type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
 import { objectKey, type Ingress, type KubeObject, type Namespace, type Service, type TargetGroupBinding } from '../k8s/types.ts';
 import type { DiscoveredFacts, Issue, ObservedState, Stack } from '../model/index.ts';
 import { formatIssue } from '../model/issues.ts';
-import { hasChanges, planStack, summarize } from '../plan/index.ts';
+import { hasChanges, planStackSteps, summarize } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
+import { ingressStackKey, type BackendSecurityGroup } from './backend-security-group.ts';
 import { fromWire, KubeBindingWriter, stackKeyOf } from './bindings.ts';
 import type { DriftEntry } from './drift-rotation.ts';
 import { IngressIndex, type IngressRelations } from './ingress-index.ts';
+import { runInSlices } from './time-slices.ts';
 
 export interface IngressControllerConfig extends BuildConfig {
   readonly externalManagedTags: readonly string[];
@@ -54,6 +57,8 @@ export interface IngressGroupDeps {
   readonly kube: KubeClients;
   readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client };
   readonly discovery: FactsSource;
+  /** the shared backend security group; absent with --enable-backend-security-group=false */
+  readonly backendSecurityGroup?: BackendSecurityGroup;
   readonly events: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
@@ -73,6 +78,9 @@ export interface GroupReconcileReport {
 }
 
 export type StackRead = 'full' | 'checkpoint' | 'deletion';
+
+/** writes to the members of one group (finalizers, status, Events) in flight at once: a 2,000-member group is not 2,000 round trips in a row */
+const MEMBER_WRITES = 8;
 
 /** Event reason on a member that kept a value or host another member asked for (ADR 6) */
 export const CONFLICTING_MEMBER_REFUSED = 'ConflictingMemberRefused';
@@ -96,6 +104,8 @@ export function failureText(err: unknown): string {
 }
 
 const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
+/** what ELBv2 and EC2 answer for a security group that does not exist */
+const BACKEND_GROUP_GONE = new Set(['InvalidSecurityGroup', 'InvalidGroup.NotFound']);
 const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
 const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -296,7 +306,8 @@ export class IngressGroupController {
   async reconcile(key: string, item?: QueueItem, signal?: AbortSignal): Promise<ReconcileResult> {
     const started = Date.now();
     const snapshot = this.#groupSnapshot(key);
-    const grouping = groupMembers(snapshot, this.#d.config);
+    // the pure steps run in time slices: a large group never holds the event loop (ADR 10)
+    const grouping = await runInSlices(groupMembersSteps(snapshot, this.#d.config));
     for (const m of grouping.ungrouped.filter((x) => x.key === key)) await this.#reportBroken(m.ing as unknown as Ingress, m.issues, 'FailedBuildModel');
     const group = grouping.groups.find((g) => g.key === key);
     if (!group) {
@@ -314,13 +325,36 @@ export class IngressGroupController {
     }
   }
 
-  /** build with the facts every group needs; fetch certificates or security-group names only if the stack asks */
-  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<BuildResult> {
+  /**
+   * build with the facts every group needs (and the backend security group's ID when it is known); fetch
+   * certificates or security-group names only if the stack asks
+   */
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<{ built: BuildResult; facts: DiscoveredFacts }> {
     const { discovery, config } = this.#d;
-    const first = buildStacks(snapshot, await discovery.discoverFacts({ certificates: false, securityGroups: false }), config, deployed);
+    const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
+      const id = this.#d.backendSecurityGroup?.known();
+      return id ? { ...f, backendSecurityGroupId: id } : f;
+    };
+    const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
+    const first = await runInSlices(buildStacksSteps(snapshot, facts, config, deployed));
     const need = optionalFactsNeeded(first.stacks);
-    if (!need.certificates && !need.securityGroups) return first;
-    return buildStacks(snapshot, await discovery.discoverFacts(need), config, deployed);
+    if (!need.certificates && !need.securityGroups) return { built: first, facts };
+    const more = withBackend(await discovery.discoverFacts(need));
+    return { built: await runInSlices(buildStacksSteps(snapshot, more, config, deployed)), facts: more };
+  }
+
+  /**
+   * A group that uses the shared backend security group has it before its plan: acquire marks the group as using
+   * it (so it is not released meanwhile) and returns its ID, creating the group when there is none. A build made
+   * without that ID, or with one released since, is made again with it.
+   */
+  async #withBackendSecurityGroup(key: string, snapshot: Snapshot, deployed: DeployedLoadBalancers,
+    first: { built: BuildResult; facts: DiscoveredFacts }): Promise<BuildResult> {
+    const backend = this.#d.backendSecurityGroup;
+    if (!backend || !first.built.groups.find((g) => g.id === key)?.usesBackendSecurityGroup) return first.built;
+    const id = await backend.acquire(ingressStackKey(key));
+    if (id === first.facts.backendSecurityGroupId) return first.built;
+    return runInSlices(buildStacksSteps(snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config, deployed));
   }
 
   /** the inventory for a reconcile: a resync pass shares one listed after it began; other reconciles take one under a minute old */
@@ -344,7 +378,7 @@ export class IngressGroupController {
       }
     };
     // 1. finalizer on every active member before anything is created for it
-    for (const m of group.members) {
+    await mapLimit(group.members, MEMBER_WRITES, async (m) => {
       const ing = m.ing as unknown as Ingress;
       try {
         await addFinalizer(kube.ingresses, ing, group.finalizer);
@@ -352,7 +386,7 @@ export class IngressGroupController {
         void events.warning(ing, 'FailedAddFinalizer', `adding finalizer ${group.finalizer}: ${errorMessage(err)}`);
         throw err;
       }
-    }
+    });
     // 2. the group's entry in the inventory first: which members are deployed already (their status shows this load
     //    balancer) decides who keeps a contested value (ADR 6); then build this group alone, from the members' and
     //    leavers' objects
@@ -369,23 +403,31 @@ export class IngressGroupController {
     }
     const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const built = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    const built = await step('finding or creating the shared backend security group', memberKeys,
+      () => this.#withBackendSecurityGroup(key, restricted, deployed, discovered));
     const outcome = built.groups.find((g) => g.id === key);
     const stack = built.stacks.find((s) => s.id === key);
-    const issuesOf = (ingKey: string): Issue[] => {
-      const own = built.issues.filter((i) => i.object.kind === 'Ingress' && `${i.object.namespace}/${i.object.name}` === ingKey);
-      return own.length > 0 ? own : built.issues.filter((i) => i.object.kind !== 'Ingress');
-    };
+    const byIngress = new Map<string, Issue[]>();
+    const others: Issue[] = [];
+    for (const i of built.issues) {
+      if (i.object.kind !== 'Ingress') { others.push(i); continue; }
+      const k = `${i.object.namespace}/${i.object.name}`;
+      const list = byIngress.get(k);
+      if (list) list.push(i);
+      else byIngress.set(k, [i]);
+    }
+    const issuesOf = (ingKey: string): Issue[] => byIngress.get(ingKey) ?? others;
     const excluded = outcome?.excluded ?? group.members.map((m) => m.key);
-    for (const ingKey of excluded) {
+    await mapLimit(excluded, MEMBER_WRITES, async (ingKey) => {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
       if (ing) await this.#reportBroken(ing, issuesOf(ingKey), 'FailedBuildModel');
-    }
+    });
     await this.#reportServices(built.issues);
-    for (const c of outcome?.contests ?? []) {
+    await mapLimit(outcome?.contests ?? [], MEMBER_WRITES, async (c) => {
       const holder = this.#d.informers.ingresses.getByKey(c.holder);
       if (holder) await events.warning(holder, CONFLICTING_MEMBER_REFUSED, `Ingress ${c.newcomer} asked for ${c.what} in group ${key}; this Ingress was in the group first and keeps it, so ${c.newcomer} is left out`);
-    }
+    });
     if (!outcome || outcome.blocked || !stack) {
       return { key, members: [], excluded, changes: 0 };
     }
@@ -399,6 +441,8 @@ export class IngressGroupController {
     const holder = this.#d.informers.ingresses.getByKey(outcome.members[0] ?? '');
     if (!this.#driftDue.has(key) && this.#unchanged(key, checkpoint, entry, holder)) {
       this.#d.metrics.stackReads.inc({ controller: 'ingress', read: 'checkpoint' });
+      // the checkpoint covers the stack, so whether it uses the backend security group too
+      this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
       const dnsName = lbDnsName;
       await this.#writeBack(current(outcome.members), stack, dnsName, false);
       await this.#releaseLeavers(outcome.inactive, group.finalizer, dnsName);
@@ -427,7 +471,7 @@ export class IngressGroupController {
     this.#d.metrics.stackReads.inc({ controller: 'ingress', read });
     const observedBindings = bindings.map(fromWire);
     const plan = await step('planning', outcome.members,
-      async () => planStack(stack, observed, { clusterName: config.clusterName, externalManagedTags: config.externalManagedTags, observedBindings }));
+      () => runInSlices(planStackSteps(stack, observed, { clusterName: config.clusterName, externalManagedTags: config.externalManagedTags, observedBindings })));
     const changes = plan.changes.filter((c) => c.action !== 'noop').length;
     const changing = hasChanges(plan);
     if (changing) {
@@ -445,6 +489,8 @@ export class IngressGroupController {
     if (result.errors?.length) {
       this.#inventory.invalidate();
       const f = result.errors[0];
+      // the backend group was deleted behind the controller's back: look it up again (or create it) next time
+      if (f && BACKEND_GROUP_GONE.has(f.code)) this.#d.backendSecurityGroup?.forget();
       if (!signal?.aborted) await this.#reportDeployFailure(members, f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed');
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
@@ -460,6 +506,8 @@ export class IngressGroupController {
     this.#driftDue.delete(key);
     await this.#keepCheckpoint(outcome.members, stack.resources.length > 0 ? converged : undefined);
     await this.#writeBack(members, stack, result.dnsName, changing);
+    // the backend security group learns whether this group still uses it (and goes when none does)
+    this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
     await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers[0]?.dnsName);
     return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read };
@@ -524,11 +572,11 @@ export class IngressGroupController {
     const { kube, events, metrics } = this.#d;
     const ports = stack.resources.filter((r) => r.kind === 'Listener').map((r) => (r.kind === 'Listener' ? r.spec.port : 0));
     const entries: LoadBalancerIngressEntry[] = dnsName ? [loadBalancerEntry(dnsName, ports)] : [];
-    for (const ing of members) {
+    await mapLimit(members, MEMBER_WRITES, async (ing) => {
       const ns = ing.metadata?.namespace ?? 'default';
       const name = ing.metadata?.name ?? '';
       try {
-        const statusChanged = entries.length > 0 && await updateIngressLoadBalancerStatus(kube.ingresses, ing, entries);
+        const statusChanged = entries.length > 0 && await updateLoadBalancerStatus(kube.ingresses, ing, entries);
         const signalChanged = await writeReconcileStatus(kube.ingresses, ing, { reason: 'SuccessfullyReconciled', message: '' });
         if (statusChanged || signalChanged || changed) void events.normal(ing, 'SuccessfullyReconciled', 'Successfully reconciled');
         metrics.ingressReconciles.inc({ namespace: ns, ingress: name, outcome: 'success' });
@@ -537,7 +585,7 @@ export class IngressGroupController {
         void events.warning(ing, 'FailedUpdateStatus', `updating status: ${errorMessage(err)}`);
         throw err;
       }
-    }
+    });
   }
 
   async #reportBroken(ing: Ingress, issues: readonly Issue[], reason: string): Promise<void> {
@@ -566,12 +614,12 @@ export class IngressGroupController {
   }
 
   async #reportDeployFailure(members: readonly Ingress[], message: string): Promise<void> {
-    for (const ing of members) {
+    await mapLimit(members, MEMBER_WRITES, async (ing) => {
       this.#d.metrics.ingressErrors.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', reason: 'FailedDeployModel' });
       this.#d.metrics.ingressReconciles.inc({ namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', outcome: 'error' });
       await this.#d.events.warning(ing, 'FailedDeployModel', message);
       await this.#signal(ing, 'FailedDeployModel', message);
-    }
+    });
   }
 
   /** the ADR 0002 signal: the status annotation, and the reason on every port of an existing status entry */
@@ -579,7 +627,7 @@ export class IngressGroupController {
     try {
       await writeReconcileStatus(this.#d.kube.ingresses, ing, { reason, message });
       const current = ing.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
-      if (current?.length) await updateIngressLoadBalancerStatus(this.#d.kube.ingresses, ing, withPortError(current, portError(reason)));
+      if (current?.length) await updateLoadBalancerStatus(this.#d.kube.ingresses, ing, withPortError(current, portError(reason)));
     } catch (err) {
       this.#log.warn('could not write the status signal', { ingress: objectKey(ing), error: errorMessage(err) });
     }

@@ -1,11 +1,12 @@
-// Wiring of a running controller: clients → informers (on every replica) → leader election → the two loops
-// (leader only) and the drift rotation → HTTP servers (probes, metrics) and the pod webhook (every replica). `startManager` returns a
+// Wiring of a running controller: clients → informers (on every replica) → leader election → the loops
+// (leader only: IngressGroups, Services unless switched off, TargetGroupBindings) → HTTP servers (probes,
+// metrics) and the webhooks (every replica), and the drift rotation (leader only). `startManager` returns a
 // handle whose `stop()` shuts everything down in reverse order: the loops drain first, then the Lease is released.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import { Discovery } from '../aws/discovery.ts';
-import { builderSettings, type Config } from '../config/config.ts';
+import { builderSettings, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../config/config.ts';
 import { createKubeClients, type KubeClients } from '../k8s/client.ts';
 import { EventRecorder } from '../k8s/events.ts';
 import { createInformers, every, type InformerSet } from '../k8s/informer.ts';
@@ -17,8 +18,12 @@ import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { TargetGroupDirectory } from '../aws/target-groups.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
+import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../ingress/index.ts';
+import { backendSecurityGroupTags } from '../model/tags.ts';
+import { BackendSecurityGroup, ruleSourcesOf, stacksHeldBy } from './backend-security-group.ts';
 import { startDriftRotation } from './drift-rotation.ts';
 import { IngressGroupController } from './ingress-group.ts';
+import { ServiceController } from './service.ts';
 import { TargetGroupBindingController } from './target-group-binding.ts';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -34,14 +39,6 @@ export interface Manager {
   /** resolves when leadership is lost (not by stop()); the caller should exit so a restart campaigns again */
   readonly lostLeadership: Promise<string>;
   stop(): Promise<void>;
-}
-
-/** the VPC and region the controller needs; say plainly what is missing */
-export function requireAwsSettings(config: Config): { region: string; vpcId: string } | { errors: string[] } {
-  const errors: string[] = [];
-  if (!config.awsRegion) errors.push('--aws-region is required (or set AWS_REGION): reading it from EC2 instance metadata is not supported yet');
-  if (!config.awsVpcId) errors.push('--aws-vpc-id is required: discovering the VPC from EC2 instance metadata is not supported yet');
-  return errors.length ? { errors } : { region: config.awsRegion as string, vpcId: config.awsVpcId as string };
 }
 
 function leaseNamespace(config: Config): string {
@@ -66,6 +63,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   const onEventError = (err: unknown): void => log.warn('could not record an Event', { error: errorMessage(err) });
   const ingressEvents = new EventRecorder({ events: kube.events, component: 'ingress', ...(host ? { host } : {}), onError: onEventError });
   const tgbEvents = new EventRecorder({ events: kube.events, component: 'targetGroupBinding', ...(host ? { host } : {}), onError: onEventError });
+  const serviceEvents = new EventRecorder({ events: kube.events, component: 'service', ...(host ? { host } : {}), onError: onEventError });
 
   informers.onLifecycle((e) => {
     if (e.type === 'error') log.warn('informer error', { resource: e.resource, phase: e.phase, error: errorMessage(e.error) });
@@ -74,6 +72,17 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   });
 
   let vpcCidrs: readonly string[] | undefined;
+  const backendSecurityGroup = config.enableBackendSecurityGroup ? new BackendSecurityGroup({
+    ec2: awsClients.ec2, elbv2: awsClients.elbv2,
+    spec: {
+      clusterName: config.clusterName, vpcId: aws.vpcId, name: backendSecurityGroupName(config.clusterName), description: BACKEND_SG_DESCRIPTION,
+      tags: backendSecurityGroupTags(config.clusterName, config.defaultTags), externalManagedTags: config.externalManagedTags,
+    },
+    ...(config.backendSecurityGroup ? { userGroupId: config.backendSecurityGroup } : {}),
+    finalizedStacks: () => stacksHeldBy(informers.ingresses.list()),
+    bindingSources: () => ruleSourcesOf(informers.targetGroupBindings.list()),
+    log: log.child({ component: 'backend-security-group' }),
+  }) : undefined;
   // a binding's target group may sit in a peered VPC: its CIDRs decide which pod IPs are "outside"
   const cidrsOf = async (vpcId: string | undefined): Promise<readonly string[] | undefined> =>
     (vpcId === undefined || vpcId === aws.vpcId ? vpcCidrs : (await discovery.vpc(vpcId))?.cidrs);
@@ -82,9 +91,16 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   const ingress = new IngressGroupController({
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
+    ...(backendSecurityGroup ? { backendSecurityGroup } : {}),
   });
+  const services = serviceControllerEnabled(config) ? new ServiceController({
+    config: { ...serviceBuilderSettings(config), vpcId: aws.vpcId },
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: serviceEvents, metrics, log,
+  }) : undefined;
+  if (!services) log.info('Service controller disabled (--enable-service-controller=false or gate EnableServiceController=false)');
   const tgb = new TargetGroupBindingController({
     informers, kube, elbv2: awsClients.elbv2, events: tgbEvents, metrics, log, clusterName: config.clusterName, targetGroups, vpcCidrs: cidrsOf,
+    endpointsFailOpen: config.featureGates.EndpointsFailOpen,
     networking: { ec2: awsClients.ec2, clusterName: config.clusterName, vpcId: aws.vpcId },
   });
 
@@ -95,8 +111,10 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     if (e.outcome === 'error') log.warn('reconcile failed; will retry', { controller, key: e.key, error: errorMessage(e.error) });
   };
   const ingressQueue = new WorkQueue({});
+  const serviceQueue = new WorkQueue({});
   const tgbQueue = new WorkQueue({});
   ingress.register(ingressQueue);
+  services?.register(serviceQueue);
   tgb.register(tgbQueue);
   informers.startAll();
 
@@ -109,7 +127,9 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     signal.addEventListener('abort', () => {
       for (const clear of timers) clear();
       tgb.stop();
+      backendSecurityGroup?.stop();
       void ingressQueue.shutdown();
+      void serviceQueue.shutdown();
       void tgbQueue.shutdown();
     }, { once: true });
     await Promise.race([informers.waitForSync(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
@@ -119,12 +139,13 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     try { await tgb.prefetch(); } catch (err) { log.warn('could not read the target groups of the bindings ahead', { error: errorMessage(err) }); }
     if (signal.aborted) return;
     log.info('starting controllers', { ingresses: informers.ingresses.list().length, targetGroupBindings: informers.targetGroupBindings.list().length });
-    for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
-    for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
-    every(systemClock, config.syncPeriodMs, () => {
+    const resync = (): void => {
       for (const k of ingress.allKeys()) ingressQueue.add(k, 'resync');
+      for (const k of services?.allKeys() ?? []) serviceQueue.add(k, 'resync');
       for (const k of tgb.allKeys()) tgbQueue.add(k, 'resync');
-    }, signal);
+    };
+    resync();
+    every(systemClock, config.syncPeriodMs, resync, signal);
     // the drift rotation: unchanged stacks and bindings are read in full in turn, within --drift-check-budget
     startDriftRotation({
       clock: systemClock, budgetPerMinute: config.driftCheckBudget, intervalMs: config.driftCheckIntervalMs,
@@ -142,6 +163,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     }, signal);
     const depth = setInterval(() => {
       metrics.queueDepth.set({ controller: 'ingress' }, ingressQueue.depth().user + ingressQueue.depth().resync);
+      if (services) metrics.queueDepth.set({ controller: 'service' }, serviceQueue.depth().user + serviceQueue.depth().resync);
       metrics.queueDepth.set({ controller: 'targetGroupBinding' }, tgbQueue.depth().user + tgbQueue.depth().resync);
     }, 1000);
     depth.unref();
@@ -150,6 +172,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     const reconcileTgb: Reconciler = (key, item) => tgb.reconcile(key, item);
     await Promise.all([
       runWorkers(ingressQueue, config.ingressMaxConcurrentReconciles, reconcileIngress, { onEvent: queueEvents('ingress') }),
+      ...(services ? [runWorkers(serviceQueue, config.serviceMaxConcurrentReconciles, (key, item) => services.reconcile(key, item, signal), { onEvent: queueEvents('service') })] : []),
       runWorkers(tgbQueue, config.targetGroupBindingMaxConcurrentReconciles, reconcileTgb, { onEvent: queueEvents('targetGroupBinding') }),
     ]);
   };
@@ -205,6 +228,8 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   // TargetGroupBinding webhooks, and the pod webhook unless injection is off (then it mutates nothing).
   const certDir = config.webhookCertDir;
   let webhook: RunningWebhook | undefined;
+  const serveServices = config.enableServiceMutatorWebhook && services !== undefined;
+  if (!serveServices) log.info('Service webhook disabled (--enable-service-mutator-webhook=false, or the Service controller is off)');
   if (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'))) {
     webhook = await startWebhookServer({
       port: config.webhookBindPort, certDir, log,
@@ -215,10 +240,11 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
             service: (ns: string, name: string) => informers.services.get(name, ns),
           },
         } : {}),
+        ...(serveServices ? { serviceClass: config.loadBalancerClass } : {}),
         bindings: { targetGroups, bindings: () => informers.targetGroupBindings.list(), clusterName: config.clusterName, clusterVpcId: aws.vpcId, log },
       },
     });
-    log.info('webhook listening', { port: webhook.port, podReadinessGateInject: config.enablePodReadinessGateInject });
+    log.info('webhook listening', { port: webhook.port, podReadinessGateInject: config.enablePodReadinessGateInject, services: serveServices });
     if (!config.enablePodReadinessGateInject) log.info('pod webhook disabled by --enable-pod-readiness-gate-inject=false: it answers without mutating');
   } else {
     log.info('webhooks disabled: no tls.crt and tls.key in --webhook-cert-dir', { dir: certDir });

@@ -34,7 +34,7 @@ import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type 
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
-import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type NetworkingBinding, reconcileTargets, resolveNetworkingPorts, type TargetHealthReport } from '../targets/index.ts';
+import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type IpTargetsInput, type NetworkingBinding, reconcileTargets, resolveNetworkingPorts, type TargetHealthReport } from '../targets/index.ts';
 import { admit, earlyRefusals, mayCleanUp, recordedArn, refusalText, type Refusal } from '../targets/binding-policy.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { DriftEntry } from './drift-rotation.ts';
@@ -60,6 +60,8 @@ export interface TargetGroupBindingDeps {
   readonly vpcCidrs?: (vpcId: string | undefined) => readonly string[] | undefined | Promise<readonly string[] | undefined>;
   /** how soon a binding whose target group was not found is looked at again (60 s) */
   readonly notFoundRequeueMs?: number;
+  /** feature gate EndpointsFailOpen (default true): with no ready target, register those on nodes whose readiness is Unknown */
+  readonly endpointsFailOpen?: boolean;
   /** how soon to look again while a gated pod's target is not yet healthy (5 s) */
   readonly readinessRequeueMs?: number;
   /** keep node/pod security-group rules from the bindings' networking; off when absent */
@@ -84,6 +86,20 @@ export function withGatedEndpointsReady(slices: readonly EndpointSlice[], podOf:
       return podReadyButForGates(pod, nodeReady) ? { ...ep, conditions: { ...ep.conditions, ready: true } } : ep;
     }),
   }));
+}
+
+/**
+ * ip targets: ready endpoints, and those held back only by readiness gates. With none and `failOpen`
+ * (EndpointsFailOpen), also those whose containers are ready on nodes whose readiness is Unknown, as upstream.
+ */
+export function ipTargetsFailingOpen(
+  input: Omit<IpTargetsInput, 'endpointSlices'>, slices: readonly EndpointSlice[], podOf: (ns: string, name: string) => Pod | undefined,
+  nodeReady: (name: string) => string | undefined, failOpen: boolean,
+): DesiredTargets {
+  const ready = ipTargets({ ...input, endpointSlices: withGatedEndpointsReady(slices, podOf, nodeReady) as unknown as V1EndpointSlice[] });
+  if (ready.targets.length > 0 || ready.problem || !failOpen) return ready;
+  const unknownAsReady = (name: string): string | undefined => (nodeReady(name) === 'Unknown' ? 'True' : nodeReady(name));
+  return ipTargets({ ...input, endpointSlices: withGatedEndpointsReady(slices, podOf, unknownAsReady) as unknown as V1EndpointSlice[] });
 }
 
 /** the pod condition a target's health gives: True healthy, False any other known state, Unknown not yet seen */
@@ -482,19 +498,19 @@ export class TargetGroupBindingController {
       const slices = i.endpointSlices.byIndex('service', `${ns}/${svc.metadata?.name ?? ''}`);
       // the target group's VPC decides which IPs are "outside" (it may be a peered VPC: spec.vpcID)
       const cidrs = await this.#d.vpcCidrs?.(tg.vpcId);
-      return ipTargets({
+      return ipTargetsFailingOpen({
         service: svc as unknown as V1Service,
         servicePort: spec.serviceRef.port,
-        endpointSlices: withGatedEndpointsReady(slices, (pns, pname) => i.pods.get(pname, pns), nodeReady) as unknown as V1EndpointSlice[],
         ipAddressType: spec.ipAddressType ?? 'ipv4',
         ...(cidrs ? { vpcCidrs: cidrs } : {}),
-      });
+      }, slices, (pns, pname) => i.pods.get(pname, pns), nodeReady, this.#d.endpointsFailOpen ?? true);
     }
     return instanceTargets({
       service: svc as unknown as V1Service,
       servicePort: spec.serviceRef.port,
       nodes: i.nodes.list() as unknown as V1Node[],
       ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
+      failOpen: this.#d.endpointsFailOpen ?? true,
     });
   }
 

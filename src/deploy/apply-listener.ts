@@ -1,11 +1,11 @@
-// Listener: create with the default certificate in the call and SNI certificates added after;
-// ModifyListener only for the parts that differ; the SNI set by diff.
+// Listener: create with the default certificate in the call and SNI certificates (and attributes) added after;
+// ModifyListener only for the parts that differ; the SNI set by diff; attributes only for the keys the spec sets.
 import {
-  AddListenerCertificatesCommand, CreateListenerCommand, DeleteListenerCommand, ModifyListenerCommand,
+  AddListenerCertificatesCommand, CreateListenerCommand, DeleteListenerCommand, ModifyListenerAttributesCommand, ModifyListenerCommand,
   RemoveListenerCertificatesCommand, paginateDescribeListenerCertificates,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ModifyListenerInput, ProtocolEnum } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ListenerSpec } from '../model/index.ts';
+import { isSecureProtocol, type ListenerSpec } from '../model/index.ts';
 import { ApplyError } from './apply-types.ts';
 import type { ApplyChange } from './apply-types.ts';
 import type { ApplyContext } from './apply-context.ts';
@@ -13,7 +13,7 @@ import { existingArn, keyOf, observedBefore, remember, resolvedAfter, tagDiff } 
 import { differsFor, isAwsError, sameValue, toSdkTags } from './apply-support.ts';
 import { normalizeActions, normalizeCertificates } from '../plan/kinds/actions.ts';
 import type { Resolved } from './apply-support.ts';
-import { syncElbTags } from './apply-load-balancer.ts';
+import { differingAttributes, syncElbTags } from './apply-load-balancer.ts';
 import { toSdkActions } from './sdk-shapes.ts';
 
 type Spec = Resolved<ListenerSpec>;
@@ -37,21 +37,23 @@ const sniOf = (s: Spec): string[] => {
 
 async function createListener(change: ApplyChange, ctx: ApplyContext): Promise<void> {
   const spec = resolvedAfter<ListenerSpec>(ctx, change);
-  const https = spec.protocol === 'HTTPS';
+  const secure = isSecureProtocol(spec.protocol);
   const [defaultCert] = spec.certificates;
   const out = await ctx.elbv2.send(new CreateListenerCommand({
     LoadBalancerArn: spec.loadBalancer,
     Protocol: spec.protocol as ProtocolEnum,
     Port: spec.port,
-    ...(https && spec.sslPolicy ? { SslPolicy: spec.sslPolicy } : {}),
-    ...(https && defaultCert ? { Certificates: [{ CertificateArn: defaultCert }] } : {}),
+    ...(secure && spec.sslPolicy ? { SslPolicy: spec.sslPolicy } : {}),
+    ...(secure && defaultCert ? { Certificates: [{ CertificateArn: defaultCert }] } : {}),
+    ...(spec.alpnPolicy?.length ? { AlpnPolicy: [...spec.alpnPolicy] } : {}),
     DefaultActions: toSdkActions(spec.defaultActions),
     ...(Object.keys(spec.tags).length ? { Tags: toSdkTags(spec.tags) } : {}),
   }));
   const arn = out.Listeners?.[0]?.ListenerArn;
   if (!arn) throw new ApplyError('AwsError', `${keyOf(change)}: CreateListener returned no ARN`, { resource: keyOf(change) });
   remember(ctx, change, { arn });
-  if (https) await addCertificates(ctx, arn, sniOf(spec));
+  if (secure) await addCertificates(ctx, arn, sniOf(spec));
+  if (spec.attributes && Object.keys(spec.attributes).length) await modifyAttributes(ctx, arn, spec.attributes);
 }
 
 async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<void> {
@@ -59,22 +61,28 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
   const before = observedBefore<ListenerSpec>(change) as Spec;
   const after = resolvedAfter<ListenerSpec>(ctx, change);
   const differs = differsFor(change.fields);
-  const https = after.protocol === 'HTTPS';
+  const secure = isSecureProtocol(after.protocol);
   const protocolChanged = differs('protocol', () => before.protocol !== after.protocol);
   const certsChanged = differs('certificates', () => !sameValue(normalizeCertificates(before.certificates), normalizeCertificates(after.certificates)));
-  const defaultChanged = https && certsChanged && before.certificates[0] !== after.certificates[0] && after.certificates[0] !== undefined;
+  const defaultChanged = secure && certsChanged && before.certificates[0] !== after.certificates[0] && after.certificates[0] !== undefined;
+  const alpn = after.alpnPolicy;
   const input: ModifyListenerInput = {
     ListenerArn: arn,
     ...(before.port !== after.port ? { Port: after.port } : {}),
+    // Protocol only when it changes: upstream always sends it, but the same value changes nothing, and some
+    // implementations (moto) refuse UDP, TLS and TCP_UDP there
     ...(protocolChanged ? { Protocol: after.protocol as ProtocolEnum } : {}),
-    ...(https && after.sslPolicy && (protocolChanged || differs('sslPolicy', () => before.sslPolicy !== after.sslPolicy)) ? { SslPolicy: after.sslPolicy } : {}),
+    ...(secure && after.sslPolicy && (protocolChanged || differs('sslPolicy', () => before.sslPolicy !== after.sslPolicy)) ? { SslPolicy: after.sslPolicy } : {}),
     // Only when the default changes: some implementations replace the whole certificate list.
-    ...(defaultChanged ? { Certificates: [{ CertificateArn: after.certificates[0] }] } : {}),
+    ...(defaultChanged || (protocolChanged && secure && after.certificates[0] !== undefined) ? { Certificates: [{ CertificateArn: after.certificates[0] }] } : {}),
+    ...(alpn !== undefined && (protocolChanged || differs('alpnPolicy', () => !sameValue(before.alpnPolicy ?? [], alpn))) ? { AlpnPolicy: [...alpn] } : {}),
     ...(differs('defaultActions', () => !sameValue(normalizeActions(before.defaultActions), normalizeActions(after.defaultActions)))
       ? { DefaultActions: toSdkActions(after.defaultActions) } : {}),
   };
   if (Object.keys(input).length > 1) await ctx.elbv2.send(new ModifyListenerCommand(input));
-  if (https && certsChanged) {
+  const changedAttributes = differingAttributes(before.attributes, after.attributes ?? {});
+  if (Object.keys(changedAttributes).length && differs('attributes', () => true)) await modifyAttributes(ctx, arn, changedAttributes);
+  if (secure && certsChanged) {
     // After a default-certificate change the SNI list is read back rather than assumed.
     const current = defaultChanged ? await readSniCertificates(ctx, arn) : sniOf(before);
     const desired = sniOf(after);
@@ -83,6 +91,10 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
   }
   if (differs('tags', () => true)) await syncElbTags(ctx, arn, tagDiff(ctx, before.tags, after.tags));
   remember(ctx, change, { arn });
+}
+
+async function modifyAttributes(ctx: ApplyContext, arn: string, attrs: Readonly<Record<string, string>>): Promise<void> {
+  await ctx.elbv2.send(new ModifyListenerAttributesCommand({ ListenerArn: arn, Attributes: Object.entries(attrs).map(([Key, Value]) => ({ Key, Value })) }));
 }
 
 async function readSniCertificates(ctx: ApplyContext, arn: string): Promise<string[]> {

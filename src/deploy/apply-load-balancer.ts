@@ -2,11 +2,11 @@
 // of a same-named load balancer a crashed earlier apply created.
 import {
   AddTagsCommand, CreateLoadBalancerCommand, DeleteLoadBalancerCommand, DescribeLoadBalancerAttributesCommand,
-  DescribeLoadBalancersCommand, DescribeTagsCommand, ModifyLoadBalancerAttributesCommand, RemoveTagsCommand,
+  DescribeLoadBalancersCommand, DescribeTagsCommand, ModifyCapacityReservationCommand, ModifyLoadBalancerAttributesCommand, RemoveTagsCommand,
   SetIpAddressTypeCommand, SetSecurityGroupsCommand, SetSubnetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LoadBalancer as SdkLoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Attributes, LoadBalancerSpec, Tags } from '../model/index.ts';
+import type { LoadBalancer as SdkLoadBalancer, SubnetMapping as SdkSubnetMapping } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Attributes, LoadBalancerSpec, SubnetMapping, Tags } from '../model/index.ts';
 import { ApplyError } from './apply-types.ts';
 import type { ApplyChange } from './apply-types.ts';
 import type { ApplyContext } from './apply-context.ts';
@@ -40,12 +40,17 @@ async function createLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
       Type: spec.type,
       Scheme: spec.scheme,
       IpAddressType: spec.ipAddressType,
-      Subnets: [...spec.subnets],
+      ...(spec.subnetMappings ? { SubnetMappings: spec.subnetMappings.map(toSdkSubnetMapping) } : { Subnets: [...spec.subnets] }),
       ...(spec.securityGroups.length ? { SecurityGroups: [...spec.securityGroups] } : {}),
+      ...(spec.enablePrefixForIpv6SourceNat ? { EnablePrefixForIpv6SourceNat: spec.enablePrefixForIpv6SourceNat } : {}),
       Tags: toSdkTags(spec.tags),
     }));
     lb = out.LoadBalancers?.[0];
-    if (Object.keys(spec.attributes).length) await modifyAttributes(ctx, lb?.LoadBalancerArn ?? '', spec.attributes);
+    const arn = lb?.LoadBalancerArn ?? '';
+    if (Object.keys(spec.attributes).length) await modifyAttributes(ctx, arn, spec.attributes);
+    // CreateLoadBalancer does not take these: set them right after, as upstream does
+    if (spec.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic) await setSecurityGroups(ctx, arn, spec);
+    if (spec.minimumCapacityUnits !== undefined) await setCapacity(ctx, arn, spec.minimumCapacityUnits);
   } catch (err) {
     if (!isAwsError(err, 'DuplicateLoadBalancerName')) throw err;
     lb = await adoptLoadBalancer(change, spec, ctx);
@@ -67,13 +72,16 @@ async function adoptLoadBalancer(change: ApplyChange, spec: Spec, ctx: ApplyCont
     throw new ApplyError('AdoptionConflict', `${key}: load balancer ${spec.name} exists as ${found.Type}/${found.Scheme}, wanted ${spec.type}/${spec.scheme}`, { resource: key });
   }
   ctx.log.info('adopting load balancer left by an earlier apply', { resource: key, arn });
+  const { minimumCapacityUnits: _unknownCapacity, enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: _enforce, ...rest } = spec;
   const current: Spec = {
-    ...spec,
+    ...rest,
     ipAddressType: (found.IpAddressType ?? spec.ipAddressType) as Spec['ipAddressType'],
     subnets: (found.AvailabilityZones ?? []).map((z) => z.SubnetId ?? '').filter(Boolean),
     securityGroups: found.SecurityGroups ?? [],
     attributes: Object.keys(spec.attributes).length ? await readAttributes(ctx, arn) : {},
     tags,
+    ...(found.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic
+      ? { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: found.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic as 'on' | 'off' } : {}),
   };
   await converge(ctx, arn, current, spec, differsFor(undefined));
   return found;
@@ -94,19 +102,52 @@ async function updateLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
 
 /** The in-place writes from `current` to `desired`, each only when its part differs. */
 async function converge(ctx: ApplyContext, arn: string, current: Spec, desired: Spec, differs: Differs): Promise<void> {
-  if (differs('securityGroups', () => !sameSet(current.securityGroups, desired.securityGroups))) {
-    await ctx.elbv2.send(new SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: [...desired.securityGroups] }));
+  const enforce = desired.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic;
+  if (differs('securityGroups', () => !sameSet(current.securityGroups, desired.securityGroups))
+    || (enforce !== undefined && differs('enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', () => current.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic !== enforce))) {
+    await setSecurityGroups(ctx, arn, desired);
   }
-  if (differs('subnets', () => !sameSet(current.subnets, desired.subnets))) {
-    await ctx.elbv2.send(new SetSubnetsCommand({ LoadBalancerArn: arn, Subnets: [...desired.subnets] }));
+  const prefixNat = desired.enablePrefixForIpv6SourceNat;
+  if (differs('subnets', () => !sameSet(current.subnets, desired.subnets))
+    || (prefixNat !== undefined && differs('enablePrefixForIpv6SourceNat', () => current.enablePrefixForIpv6SourceNat !== prefixNat))) {
+    await ctx.elbv2.send(new SetSubnetsCommand({
+      LoadBalancerArn: arn,
+      ...(desired.subnetMappings ? { SubnetMappings: desired.subnetMappings.map(toSdkSubnetMapping) } : { Subnets: [...desired.subnets] }),
+      ...(prefixNat ? { EnablePrefixForIpv6SourceNat: prefixNat } : {}),
+    }));
   }
   if (differs('ipAddressType', () => current.ipAddressType !== desired.ipAddressType)) {
     await ctx.elbv2.send(new SetIpAddressTypeCommand({ LoadBalancerArn: arn, IpAddressType: desired.ipAddressType }));
   }
   const changed = differingAttributes(current.attributes, desired.attributes);
   if (Object.keys(changed).length && differs('attributes', () => true)) await modifyAttributes(ctx, arn, changed);
+  const units = desired.minimumCapacityUnits;
+  if (units !== undefined && differs('minimumCapacityUnits', () => current.minimumCapacityUnits !== units)) await setCapacity(ctx, arn, units);
   if (differs('tags', () => true)) await syncElbTags(ctx, arn, tagDiff(ctx, current.tags, desired.tags));
 }
+
+/** the security groups, with the private-link enforcement when the spec sets it (network load balancers only) */
+async function setSecurityGroups(ctx: ApplyContext, arn: string, spec: Spec): Promise<void> {
+  const enforce = spec.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic;
+  await ctx.elbv2.send(new SetSecurityGroupsCommand({
+    LoadBalancerArn: arn, SecurityGroups: [...spec.securityGroups], ...(enforce ? { EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: enforce } : {}),
+  }));
+}
+
+/** reserve capacity units; 0 resets the reservation (as upstream) */
+async function setCapacity(ctx: ApplyContext, arn: string, units: number): Promise<void> {
+  await ctx.elbv2.send(new ModifyCapacityReservationCommand(units === 0
+    ? { LoadBalancerArn: arn, ResetCapacityReservation: true }
+    : { LoadBalancerArn: arn, MinimumLoadBalancerCapacity: { CapacityUnits: units } }));
+}
+
+const toSdkSubnetMapping = (m: SubnetMapping): SdkSubnetMapping => ({
+  SubnetId: m.subnetId,
+  ...(m.allocationId ? { AllocationId: m.allocationId } : {}),
+  ...(m.privateIPv4Address ? { PrivateIPv4Address: m.privateIPv4Address } : {}),
+  ...(m.ipv6Address ? { IPv6Address: m.ipv6Address } : {}),
+  ...(m.sourceNatIpv6Prefix ? { SourceNatIpv6Prefix: m.sourceNatIpv6Prefix } : {}),
+});
 
 async function deleteLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promise<void> {
   const key = keyOf(change);

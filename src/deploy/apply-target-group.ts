@@ -38,7 +38,7 @@ async function createTargetGroup(change: ApplyChange, ctx: ApplyContext): Promis
       Name: spec.name,
       TargetType: spec.targetType as TargetTypeEnum,
       Protocol: spec.protocol as ProtocolEnum,
-      ProtocolVersion: spec.protocolVersion,
+      ...(spec.protocolVersion ? { ProtocolVersion: spec.protocolVersion } : {}),
       Port: spec.port,
       VpcId: spec.vpcId,
       IpAddressType: spec.ipAddressType as TargetGroupIpAddressTypeEnum,
@@ -81,12 +81,13 @@ function fromSdkTargetGroup(tg: SdkTargetGroup, fallback: Spec): Spec {
     enabled: tg.HealthCheckEnabled ?? fallback.healthCheck.enabled,
     port: tg.HealthCheckPort ?? fallback.healthCheck.port,
     protocol: (tg.HealthCheckProtocol ?? fallback.healthCheck.protocol) as HealthCheck['protocol'],
-    path: tg.HealthCheckPath ?? fallback.healthCheck.path,
+    ...(tg.HealthCheckPath ?? fallback.healthCheck.path ? { path: tg.HealthCheckPath ?? fallback.healthCheck.path } : {}),
     intervalSeconds: tg.HealthCheckIntervalSeconds ?? fallback.healthCheck.intervalSeconds,
     timeoutSeconds: tg.HealthCheckTimeoutSeconds ?? fallback.healthCheck.timeoutSeconds,
     healthyThresholdCount: tg.HealthyThresholdCount ?? fallback.healthCheck.healthyThresholdCount,
     unhealthyThresholdCount: tg.UnhealthyThresholdCount ?? fallback.healthCheck.unhealthyThresholdCount,
-    matcher: { ...(tg.Matcher?.HttpCode ? { httpCode: tg.Matcher.HttpCode } : {}), ...(tg.Matcher?.GrpcCode ? { grpcCode: tg.Matcher.GrpcCode } : {}) },
+    ...(fallback.healthCheck.matcher
+      ? { matcher: { ...(tg.Matcher?.HttpCode ? { httpCode: tg.Matcher.HttpCode } : {}), ...(tg.Matcher?.GrpcCode ? { grpcCode: tg.Matcher.GrpcCode } : {}) } } : {}),
   };
   return {
     ...fallback,
@@ -94,7 +95,7 @@ function fromSdkTargetGroup(tg: SdkTargetGroup, fallback: Spec): Spec {
     targetType: (tg.TargetType ?? fallback.targetType) as Spec['targetType'],
     port: tg.Port ?? fallback.port,
     protocol: (tg.Protocol ?? fallback.protocol) as Spec['protocol'],
-    protocolVersion: (tg.ProtocolVersion ?? fallback.protocolVersion) as Spec['protocolVersion'],
+    ...(tg.ProtocolVersion ?? fallback.protocolVersion ? { protocolVersion: (tg.ProtocolVersion ?? fallback.protocolVersion) as Spec['protocolVersion'] } : {}),
     vpcId: tg.VpcId ?? fallback.vpcId,
     ipAddressType: (tg.IpAddressType ?? fallback.ipAddressType) as Spec['ipAddressType'],
     healthCheck: hc,

@@ -41,7 +41,7 @@ export type ResolvedBindingSpec = Omit<TargetGroupBindingSpec, 'targetGroupARN' 
   readonly networking?: {
     readonly ingress: readonly {
       readonly from: readonly ({ readonly securityGroup: { readonly groupID: string } } | { readonly ipBlock: { readonly cidr: string } })[];
-      readonly ports: readonly { readonly protocol: 'TCP'; readonly port?: number | string }[];
+      readonly ports: readonly { readonly protocol: 'TCP' | 'UDP'; readonly port?: number | string }[];
     }[];
   };
 };

@@ -7,6 +7,7 @@ import type {
   Action as SdkAction, Certificate, Listener, LoadBalancer, Rule, RuleCondition as SdkCondition, TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import { isSecureProtocol } from '../model/index.ts';
 import type {
   Action, ForwardTarget, HealthCheck, IpAddressType, ListenerProtocol, ListenerRuleSpec, ListenerSpec, LoadBalancerSpec, ProtocolVersion,
   RuleCondition, Scheme, SecurityGroupRule, SecurityGroupSpec, Tags, TargetGroupSpec, TargetType,
@@ -16,8 +17,9 @@ const sorted = (xs: readonly (string | undefined)[] | undefined): string[] =>
   [...new Set((xs ?? []).filter((x): x is string => x !== undefined && x !== ''))].sort();
 
 /**
- * `type` is the literal AWS reports. The model only knows 'application'; a load balancer of another type that
- * carries an Ingress stack's tags keeps its real type here, so the plan sees the difference and replaces it.
+ * `type` is the literal AWS reports (application, network, or another), so a stack whose resource has the
+ * wrong type sees the difference and replaces it. Fields only network load balancers have are set when AWS
+ * reports them.
  */
 export function toLoadBalancerSpec(lb: LoadBalancer, attributes: Readonly<Record<string, string>>, tags: Tags): LoadBalancerSpec {
   return {
@@ -29,6 +31,9 @@ export function toLoadBalancerSpec(lb: LoadBalancer, attributes: Readonly<Record
     securityGroups: sorted(lb.SecurityGroups),
     attributes: { ...attributes },
     tags: { ...tags },
+    ...(lb.EnablePrefixForIpv6SourceNat ? { enablePrefixForIpv6SourceNat: lb.EnablePrefixForIpv6SourceNat as 'on' | 'off' } : {}),
+    ...(lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic
+      ? { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic as 'on' | 'off' } : {}),
   };
 }
 
@@ -39,6 +44,7 @@ export function toLoadBalancerSpec(lb: LoadBalancer, attributes: Readonly<Record
  */
 export function toListenerSpec(l: Listener, certificates: readonly Certificate[] | undefined, tags: Tags): ListenerSpec {
   const protocol = (l.Protocol ?? 'HTTP') as ListenerProtocol;
+  const secure = isSecureProtocol(protocol);
   const certs = certificates ?? l.Certificates ?? [];
   const defaultCert = certs.find((c) => c.IsDefault)?.CertificateArn ?? l.Certificates?.[0]?.CertificateArn ?? certs[0]?.CertificateArn;
   const sni = sorted(certs.filter((c) => c.CertificateArn !== defaultCert).map((c) => c.CertificateArn));
@@ -46,10 +52,11 @@ export function toListenerSpec(l: Listener, certificates: readonly Certificate[]
     loadBalancer: l.LoadBalancerArn ?? '',
     port: l.Port ?? 0,
     protocol,
-    ...(protocol === 'HTTPS' && l.SslPolicy ? { sslPolicy: l.SslPolicy } : {}),
-    certificates: protocol === 'HTTPS' && defaultCert ? [defaultCert, ...sni] : [],
+    ...(secure && l.SslPolicy ? { sslPolicy: l.SslPolicy } : {}),
+    certificates: secure && defaultCert ? [defaultCert, ...sni] : [],
     defaultActions: fromSdkActions(l.DefaultActions),
     tags: { ...tags },
+    ...(l.AlpnPolicy?.length ? { alpnPolicy: [...l.AlpnPolicy] } : {}),
   };
 }
 
@@ -67,26 +74,32 @@ export function toRuleSpec(r: Rule, listenerArn: string, tags: Tags): ListenerRu
 
 export function toTargetGroupSpec(tg: TargetGroup, attributes: Readonly<Record<string, string>>, tags: Tags): TargetGroupSpec {
   const protocol = (tg.Protocol ?? 'HTTP') as TargetGroupSpec['protocol'];
+  const hcProtocol = (tg.HealthCheckProtocol ?? (protocol === 'HTTPS' ? 'HTTPS' : protocol === 'HTTP' ? 'HTTP' : 'TCP')) as HealthCheck['protocol'];
   const healthCheck: HealthCheck = {
     enabled: tg.HealthCheckEnabled ?? true,
     port: tg.HealthCheckPort ?? 'traffic-port',
-    protocol: (tg.HealthCheckProtocol ?? protocol) as HealthCheck['protocol'],
-    path: tg.HealthCheckPath ?? '/',
+    protocol: hcProtocol,
+    // a TCP health check has neither path nor matcher (AWS may still report defaults)
+    ...(hcProtocol === 'TCP' ? {} : { path: tg.HealthCheckPath ?? '/' }),
     intervalSeconds: tg.HealthCheckIntervalSeconds ?? 30,
     timeoutSeconds: tg.HealthCheckTimeoutSeconds ?? 5,
     healthyThresholdCount: tg.HealthyThresholdCount ?? 5,
     unhealthyThresholdCount: tg.UnhealthyThresholdCount ?? 2,
-    matcher: {
-      ...(tg.Matcher?.HttpCode !== undefined ? { httpCode: tg.Matcher.HttpCode } : {}),
-      ...(tg.Matcher?.GrpcCode !== undefined ? { grpcCode: tg.Matcher.GrpcCode } : {}),
-    },
+    ...(hcProtocol === 'TCP' ? {} : {
+      matcher: {
+        ...(tg.Matcher?.HttpCode !== undefined ? { httpCode: tg.Matcher.HttpCode } : {}),
+        ...(tg.Matcher?.GrpcCode !== undefined ? { grpcCode: tg.Matcher.GrpcCode } : {}),
+      },
+    }),
   };
+  const http = protocol === 'HTTP' || protocol === 'HTTPS';
   return {
     name: tg.TargetGroupName ?? '',
     targetType: (tg.TargetType ?? 'instance') as TargetType,
     port: tg.Port ?? 0,
     protocol,
-    protocolVersion: (tg.ProtocolVersion ?? 'HTTP1') as ProtocolVersion,
+    // HTTP and HTTPS target groups only: AWS reports none for TCP, UDP and TLS
+    ...(http ? { protocolVersion: (tg.ProtocolVersion ?? 'HTTP1') as ProtocolVersion } : {}),
     ipAddressType: (tg.IpAddressType ?? 'ipv4') as TargetGroupSpec['ipAddressType'],
     vpcId: tg.VpcId ?? '',
     healthCheck,

@@ -1,5 +1,6 @@
-// The inventory: which load balancers, target groups and managed security groups each Ingress stack owns,
-// from one listing of the account shared by every group reconcile of a pass (ADR 0013).
+// The inventory: which load balancers, target groups and managed security groups each stack owns, from one
+// listing of the account shared by every group reconcile of a pass (ADR 0013). One listing can sort several
+// stack families (IngressGroups by ingress.k8s.aws/stack, Services by service.k8s.aws/stack) at once.
 //
 // ELBv2 cannot filter its listings by tag, so every load balancer and target group is listed (400 a page) and
 // ownership is read from tags; the managed security groups come from one tag-filtered EC2 listing. An
@@ -22,7 +23,8 @@ import type { ElasticLoadBalancingV2Client, LoadBalancer, TargetGroup } from '@a
 import type { EC2Client, Filter, SecurityGroup } from '@aws-sdk/client-ec2';
 import { describeSecurityGroups } from '../aws/ec2.ts';
 import { describeLoadBalancers, describeTags, describeTargetGroups } from '../aws/elbv2.ts';
-import { owningStack, TAG_CLUSTER, TAG_INGRESS_STACK } from '../model/tags.ts';
+import type { StackFamily } from '../model/stack.ts';
+import { owningStack, stackTagKey, TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK } from '../model/tags.ts';
 
 export interface InventoryClients {
   readonly elbv2: ElasticLoadBalancingV2Client;
@@ -31,6 +33,8 @@ export interface InventoryClients {
 
 export interface InventoryOptions {
   readonly clusterName: string;
+  /** whose stacks: IngressGroups (ingress.k8s.aws/stack, the default) or Services (service.k8s.aws/stack) */
+  readonly family?: StackFamily;
   /** only resources in this VPC are considered (as upstream); all VPCs when omitted */
   readonly vpcId?: string;
   /**
@@ -117,7 +121,7 @@ export class OwnershipCache {
   /** remembers the ownership-relevant part of `tags` */
   set(arn: string, tags: Readonly<Record<string, string>>): void {
     const keep: Record<string, string> = {};
-    for (const k of [TAG_CLUSTER, TAG_INGRESS_STACK]) if (tags[k] !== undefined) keep[k] = tags[k];
+    for (const k of [TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK]) if (tags[k] !== undefined) keep[k] = tags[k];
     this.#entries.set(arn, { tags: keep, readAt: this.#now() });
   }
 
@@ -139,17 +143,28 @@ export class OwnershipCache {
   }
 }
 
-/** the filters of the EC2 listing of managed security groups: this cluster's, with a stack tag (or one stack's) */
-export function securityGroupFilters(opts: InventoryOptions, onlyStack?: string): Filter[] {
+/**
+ * the filters of the EC2 listing of managed security groups: this cluster's, with a stack tag of one of the families
+ * (or one stack's, of the first family)
+ */
+export function securityGroupFilters(opts: InventoryOptions, onlyStack?: string, families: readonly StackFamily[] = [opts.family ?? 'ingress']): Filter[] {
+  const stackTags = families.map(stackTagKey);
   return [
     { Name: `tag:${TAG_CLUSTER}`, Values: [opts.clusterName] },
-    onlyStack !== undefined ? { Name: `tag:${TAG_INGRESS_STACK}`, Values: [onlyStack] } : { Name: 'tag-key', Values: [TAG_INGRESS_STACK] },
+    onlyStack !== undefined ? { Name: `tag:${stackTags[0]}`, Values: [onlyStack] } : { Name: 'tag-key', Values: stackTags },
     ...(opts.vpcId !== undefined ? [{ Name: 'vpc-id', Values: [opts.vpcId] }] : []),
   ];
 }
 
-/** lists the account once and sorts what this cluster owns by stack (`onlyStack`: keep that stack alone) */
+/** lists the account once and sorts what this cluster owns by stack of `opts.family` (`onlyStack`: keep that stack alone) */
 export async function listInventory(clients: InventoryClients, opts: InventoryOptions, onlyStack?: string, now: () => number = Date.now): Promise<Inventory> {
+  const family = opts.family ?? 'ingress';
+  return (await listInventories(clients, opts, [family], onlyStack, now)).get(family) as Inventory;
+}
+
+/** one listing of the account, sorted by stack for each of `families` (`onlyStack`: that stack alone, of the first family) */
+export async function listInventories(clients: InventoryClients, opts: Omit<InventoryOptions, 'family'>, families: readonly StackFamily[],
+  onlyStack?: string, now: () => number = Date.now): Promise<Map<StackFamily, Inventory>> {
   const { elbv2, ec2 } = clients;
   const listedAt = now();
   const inVpc = (vpcId: string | undefined): boolean => opts.vpcId === undefined || vpcId === opts.vpcId;
@@ -158,7 +173,7 @@ export async function listInventory(clients: InventoryClients, opts: InventoryOp
   const [allLbs, allTgs, sgs] = await Promise.all([
     describeLoadBalancers(elbv2),
     describeTargetGroups(elbv2),
-    describeSecurityGroups(ec2, { filters: securityGroupFilters(opts, onlyStack) }),
+    describeSecurityGroups(ec2, { filters: securityGroupFilters(opts, onlyStack, families) }),
   ]);
   const lbs = allLbs.filter((lb) => lb.LoadBalancerArn && inVpc(lb.VpcId));
   const tgs = allTgs.filter((tg) => tg.TargetGroupArn && tg.VpcId !== undefined && inVpc(tg.VpcId));
@@ -178,30 +193,34 @@ export async function listInventory(clients: InventoryClients, opts: InventoryOp
     cache.retainOnly(new Set([...allLbs.map((l) => l.LoadBalancerArn), ...allTgs.map((t) => t.TargetGroupArn)].filter((a): a is string => a !== undefined)));
     for (const [arn, t] of fresh) cache.set(arn, t);
   }
-  const stackOf = (arn: string): string | undefined => owningStack(fresh.get(arn) ?? known.get(arn), opts.clusterName);
+  const ownershipOf = (arn: string): Readonly<Record<string, string>> | undefined => fresh.get(arn) ?? known.get(arn);
+  const sgTags = sgs.map((sg) => Object.fromEntries((sg.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
 
-  const byStack = new Map<string, { loadBalancers: LoadBalancer[]; targetGroups: TargetGroup[]; securityGroups: SecurityGroup[] }>();
-  const slot = (stack: string) => {
-    let s = byStack.get(stack);
-    if (!s) byStack.set(stack, (s = { loadBalancers: [], targetGroups: [], securityGroups: [] }));
-    return s;
-  };
-  for (const lb of lbs) {
-    const stack = stackOf(lb.LoadBalancerArn as string);
-    if (wanted(stack)) slot(stack).loadBalancers.push(lb);
+  const out = new Map<StackFamily, Inventory>();
+  for (const family of onlyStack === undefined ? families : families.slice(0, 1)) {
+    const byStack = new Map<string, { loadBalancers: LoadBalancer[]; targetGroups: TargetGroup[]; securityGroups: SecurityGroup[] }>();
+    const slot = (stack: string) => {
+      let s = byStack.get(stack);
+      if (!s) byStack.set(stack, (s = { loadBalancers: [], targetGroups: [], securityGroups: [] }));
+      return s;
+    };
+    for (const lb of lbs) {
+      const stack = owningStack(ownershipOf(lb.LoadBalancerArn as string), opts.clusterName, family);
+      if (wanted(stack)) slot(stack).loadBalancers.push(lb);
+    }
+    for (const tg of tgs) {
+      const stack = owningStack(ownershipOf(tg.TargetGroupArn as string), opts.clusterName, family);
+      if (wanted(stack)) slot(stack).targetGroups.push(tg);
+    }
+    sgs.forEach((sg, i) => {
+      const stack = owningStack(sgTags[i], opts.clusterName, family);
+      if (sg.GroupId && wanted(stack) && inVpc(sg.VpcId)) slot(stack).securityGroups.push(sg);
+    });
+    const stacks = new Map<string, StackInventory>();
+    for (const [id, listed] of byStack) stacks.set(id, entryOf(listed));
+    out.set(family, inventoryOf(listedAt, stacks, fresh));
   }
-  for (const tg of tgs) {
-    const stack = stackOf(tg.TargetGroupArn as string);
-    if (wanted(stack)) slot(stack).targetGroups.push(tg);
-  }
-  for (const sg of sgs) {
-    const tags = Object.fromEntries((sg.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-    const stack = owningStack(tags, opts.clusterName);
-    if (sg.GroupId && wanted(stack) && inVpc(sg.VpcId)) slot(stack).securityGroups.push(sg);
-  }
-  const stacks = new Map<string, StackInventory>();
-  for (const [id, listed] of byStack) stacks.set(id, entryOf(listed));
-  return inventoryOf(listedAt, stacks, fresh);
+  return out;
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -296,7 +315,7 @@ export class InventoryCache {
       securityGroupIds: [...r.securityGroupIds].sort(byString),
     };
     this.#applied.set(stackId, { at: this.#now(), entry });
-    for (const arn of [...r.loadBalancerArns, ...r.targetGroupArns]) this.#opts.cache?.set(arn, { [TAG_CLUSTER]: this.#opts.clusterName, [TAG_INGRESS_STACK]: stackId });
+    for (const arn of [...r.loadBalancerArns, ...r.targetGroupArns]) this.#opts.cache?.set(arn, { [TAG_CLUSTER]: this.#opts.clusterName, [stackTagKey(this.#opts.family)]: stackId });
   }
 
   #withApplied(inv: Inventory): Inventory {

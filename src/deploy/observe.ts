@@ -1,14 +1,18 @@
-// Reads what each Ingress stack owns in AWS and converts it to model specs (deploy/convert.ts).
+// Reads what each stack owns in AWS and converts it to model specs (deploy/convert.ts). Stacks come in families:
+// IngressGroups (ALBs, ingress.k8s.aws/stack) and Services (NLBs, service.k8s.aws/stack); the inventory
+// (inventory.ts) lists one or more families at once, the details are read per stack.
 //
 // A load balancer, target group or security group belongs to stack S iff it carries
-//   elbv2.k8s.aws/cluster=<cluster> and ingress.k8s.aws/stack=S      (model/tags.ts owningStack / isOwnedBy,
-// the same predicate apply's assertOwned uses; the v1 controller's ingress.k8s.aws/cluster alone is not enough).
+//   elbv2.k8s.aws/cluster=<cluster> and ingress.k8s.aws/stack=S (service.k8s.aws/stack=S for a Service)
+// (model/tags.ts owningStack / isOwnedBy, the same predicate apply's assertOwned uses; the v1 controller's
+// ingress.k8s.aws/cluster alone is not enough).
 // Listeners and rules are read through their load balancer, so they belong to it whatever their tags.
 //
 // Two steps: the inventory (deploy/inventory.ts: one listing of the account, sorted by stack) says which load
 // balancers, target groups and security groups a stack owns; observeStackDetails then reads what lies below them
-// for that one stack. observeStack and observeAllStacks run both (plan --live, tests); the controller keeps the
-// inventory across reconciles and reads details only for the stacks that need them (ADR 0013).
+// for that one stack. observeStack, observeAllStacks and observeEveryFamily run both (plan --live, the Service
+// controller, tests); the IngressGroup controller keeps the inventory across reconciles and reads details only for
+// the stacks that need them (ADR 0013).
 //
 // Not used: the Resource Groups Tagging API (GetResources by tag). moto filters it correctly, but on AWS it is
 // eventually consistent (a just-created load balancer can be missing, a deleted one still listed, and
@@ -17,7 +21,8 @@
 //
 // Details of one stack, AWS calls:
 //   per owned LB           DescribeLoadBalancerAttributes 1 + DescribeListeners 1
-//                          + per listener: DescribeRules 1 (+ DescribeListenerCertificates 1 if HTTPS)
+//                          + per HTTP(S) listener: DescribeRules 1 (+ DescribeListenerCertificates 1 if HTTPS)
+//                          + per TLS listener (NLB): DescribeListenerCertificates 1
 //   per owned TG           DescribeTargetGroupAttributes 1
 //   tags                   DescribeTags ⌈(listeners + rules + owned LBs and TGs whose tags the listing did not read)/20⌉
 //   descriptions           only for an entry this controller changed since the listing: DescribeLoadBalancers 1 and
@@ -27,16 +32,19 @@ import type { Certificate, ElasticLoadBalancingV2Client, Listener, LoadBalancer,
 import type { EC2Client, SecurityGroup } from '@aws-sdk/client-ec2';
 import { describeSecurityGroups } from '../aws/ec2.ts';
 import {
-  describeListenerCertificates, describeListeners, describeLoadBalancerAttributes, describeLoadBalancers, describeRules, describeTags,
+  describeCapacityReservation, describeListenerAttributes, describeListenerCertificates, describeListeners, describeLoadBalancerAttributes, describeLoadBalancers, describeRules, describeTags,
   describeTargetGroupAttributes, describeTargetGroups,
 } from '../aws/elbv2.ts';
 import { mapLimit, tagMap } from '../aws/util.ts';
 import type {
   ObservedListener, ObservedListenerRule, ObservedLoadBalancer, ObservedSecurityGroup, ObservedState, ObservedTargetGroup,
 } from '../model/observed.ts';
-import { owningStack } from '../model/tags.ts';
+import { owningStack, resourceTagKey } from '../model/tags.ts';
+import type { Stack, StackFamily } from '../model/stack.ts';
 import { toListenerSpec, toLoadBalancerSpec, toRuleSpec, toSecurityGroupSpec, toTargetGroupSpec } from './convert.ts';
-import { listInventory, securityGroupFilters, type InventoryOptions, type ListedResources, type StackInventory } from './inventory.ts';
+import {
+  listInventories, listInventory, securityGroupFilters, type Inventory, type InventoryOptions, type ListedResources, type StackInventory,
+} from './inventory.ts';
 
 export { OwnershipCache, DEFAULT_OWNERSHIP_TTL_MS } from './inventory.ts';
 export type { OwnershipCacheOptions } from './inventory.ts';
@@ -62,9 +70,25 @@ export async function observeStack(clients: ObserveClients, opts: ObserveOptions
   return observeStackDetails(clients, opts.stackId, inv.stack(opts.stackId), { ...opts, listedTags: inv.tags });
 }
 
-/** observed state of every stack this cluster owns something for, keyed by stack ID */
+/** observed state of every stack of one family (IngressGroups by default) this cluster owns something for, keyed by stack ID */
 export async function observeAllStacks(clients: ObserveClients, opts: ObserveOptions): Promise<Map<string, ObservedState>> {
-  const inv = await listInventory(clients, opts);
+  return observeListed(clients, opts, await listInventory(clients, opts));
+}
+
+/** every stack of the given families, in one pass (one listing serves them all), by family and stack ID */
+export async function observeEveryFamily(clients: ObserveClients, opts: Omit<ObserveOptions, 'family'>,
+  families: readonly StackFamily[] = ['ingress', 'service']): Promise<Map<StackFamily, Map<string, ObservedState>>> {
+  const inventories = await listInventories(clients, opts, families);
+  const out = new Map<StackFamily, Map<string, ObservedState>>();
+  for (const family of families) {
+    const inv = inventories.get(family);
+    out.set(family, inv ? await observeListed(clients, { ...opts, family }, inv) : new Map());
+  }
+  return out;
+}
+
+/** the details of every stack an inventory names that owns something */
+async function observeListed(clients: ObserveClients, opts: ObserveOptions, inv: Inventory): Promise<Map<string, ObservedState>> {
   const states = await mapLimit(inv.stackIds, opts.concurrency ?? 8, (id) => observeStackDetails(clients, id, inv.stack(id), { ...opts, listedTags: inv.tags }));
   const out = new Map<string, ObservedState>();
   inv.stackIds.forEach((id, i) => {
@@ -142,7 +166,7 @@ export async function observeStackDetails(clients: ObserveClients, stackId: stri
   // a verdict the fresh tags no longer support (retagged by hand) drops the resource
   const stillOwned = (arn: string): boolean => {
     if (opts.cache && !listedTags.has(arn)) opts.cache.set(arn, tagsOf(arn));
-    return owningStack(tagsOf(arn), opts.clusterName) === stackId;
+    return owningStack(tagsOf(arn), opts.clusterName, opts.family) === stackId;
   };
 
   const state = emptyState();
@@ -171,7 +195,7 @@ export async function observeForDeletion(clients: ObserveClients, stackId: strin
   const tags = arns.length > 0 ? await describeTags(clients.elbv2, arns) : new Map<string, Record<string, string>>();
   const ours = (arn: string): boolean => {
     opts.cache?.set(arn, tags.get(arn) ?? {});
-    return owningStack(tags.get(arn), opts.clusterName) === stackId;
+    return owningStack(tags.get(arn), opts.clusterName, opts.family) === stackId;
   };
   const state = emptyState();
   for (const lb of listed.loadBalancers) {
@@ -197,8 +221,9 @@ function addSecurityGroups(state: MutableState, sgs: readonly SecurityGroup[]): 
 async function readListener(elbv2: ElasticLoadBalancingV2Client, listener: Listener): Promise<ListenerRead> {
   const arn = listener.ListenerArn as string;
   const [rules, certificates] = await Promise.all([
-    describeRules(elbv2, arn),
-    listener.Protocol === 'HTTPS' ? describeListenerCertificates(elbv2, arn) : Promise.resolve(undefined),
+    // only HTTP and HTTPS listeners (of application load balancers) have rules besides the default one
+    listener.Protocol === 'HTTP' || listener.Protocol === 'HTTPS' ? describeRules(elbv2, arn) : Promise.resolve([]),
+    listener.Protocol === 'HTTPS' || listener.Protocol === 'TLS' ? describeListenerCertificates(elbv2, arn) : Promise.resolve(undefined),
   ]);
   return { listener, rules, certificates };
 }
@@ -235,4 +260,25 @@ function sortState(s: MutableState): ObservedState {
     targetGroups: s.targetGroups.sort(byArn),
     securityGroups: s.securityGroups.sort(byArn),
   };
+}
+
+/**
+ * What the bulk read leaves out because few stacks use it, read only where the desired stack sets it: the
+ * attributes of each kept listener whose desired spec has some, and the capacity reservation of the kept load
+ * balancer when the desired one asks for one. One call each; none for a stack that sets neither.
+ */
+export async function observeExtras(elbv2: ElasticLoadBalancingV2Client, desired: Stack, observed: ObservedState): Promise<ObservedState> {
+  const resourceTag = resourceTagKey(desired.family);
+  let loadBalancers = observed.loadBalancers;
+  const lb = desired.resources.find((r) => r.kind === 'LoadBalancer');
+  const lbObserved = lb && observed.loadBalancers.find((o) => o.tags[resourceTag] === lb.id);
+  if (lb?.kind === 'LoadBalancer' && lb.spec.minimumCapacityUnits !== undefined && lbObserved) {
+    const units = await describeCapacityReservation(elbv2, lbObserved.arn);
+    loadBalancers = observed.loadBalancers.map((o) => (o === lbObserved ? { ...o, spec: { ...o.spec, ...(units !== undefined ? { minimumCapacityUnits: units } : {}) } } : o));
+  }
+  const wanted = new Set(desired.resources.flatMap((r) => (r.kind === 'Listener' && r.spec.attributes ? [r.spec.port] : [])));
+  const listeners = await mapLimit(observed.listeners, 4, async (l) =>
+    (wanted.has(l.spec.port) && l.loadBalancerArn === lbObserved?.arn
+      ? { ...l, spec: { ...l.spec, attributes: await describeListenerAttributes(elbv2, l.arn) } } : l));
+  return { ...observed, loadBalancers, listeners };
 }

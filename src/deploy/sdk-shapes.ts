@@ -51,7 +51,7 @@ export function toSdkCondition(c: RuleCondition): SdkCondition {
 
 export const toSdkConditions = (cs: readonly RuleCondition[]): SdkCondition[] => cs.map(toSdkCondition);
 
-export const toSdkMatcher = (m: HealthCheck['matcher']): Matcher => ({
+export const toSdkMatcher = (m: NonNullable<HealthCheck['matcher']>): Matcher => ({
   ...(m.httpCode === undefined ? {} : { HttpCode: m.httpCode }),
   ...(m.grpcCode === undefined ? {} : { GrpcCode: m.grpcCode }),
 });
@@ -60,16 +60,17 @@ type HealthCheckFields = Pick<CreateTargetGroupInput & ModifyTargetGroupInput,
   'HealthCheckEnabled' | 'HealthCheckProtocol' | 'HealthCheckPort' | 'HealthCheckPath' | 'HealthCheckIntervalSeconds'
   | 'HealthCheckTimeoutSeconds' | 'HealthyThresholdCount' | 'UnhealthyThresholdCount' | 'Matcher'>;
 
+/** path and matcher only when the model sets them: a TCP health check takes neither */
 export const toSdkHealthCheck = (h: HealthCheck): HealthCheckFields => ({
   HealthCheckEnabled: h.enabled,
   HealthCheckProtocol: h.protocol as ProtocolEnum,
   HealthCheckPort: h.port,
-  HealthCheckPath: h.path,
+  ...(h.path === undefined ? {} : { HealthCheckPath: h.path }),
   HealthCheckIntervalSeconds: h.intervalSeconds,
   HealthCheckTimeoutSeconds: h.timeoutSeconds,
   HealthyThresholdCount: h.healthyThresholdCount,
   UnhealthyThresholdCount: h.unhealthyThresholdCount,
-  Matcher: toSdkMatcher(h.matcher),
+  ...(h.matcher === undefined ? {} : { Matcher: toSdkMatcher(h.matcher) }),
 });
 
 /** One IpPermission per rule, so that authorize and revoke work rule by rule. */
@@ -84,12 +85,14 @@ export function toIpPermission(r: SecurityGroupRule): IpPermission {
   };
 }
 
+const MODEL_PROTOCOLS: readonly string[] = ['tcp', 'udp', 'icmp', 'icmpv6'] satisfies readonly SecurityGroupRule['ipProtocol'][];
+
 /** The inverse for reading back a group during adoption: one rule per source range. */
 export function fromIpPermissions(perms: readonly IpPermission[] | undefined): SecurityGroupRule[] {
   const out: SecurityGroupRule[] = [];
   for (const p of perms ?? []) {
-    if (p.IpProtocol !== 'tcp' || p.FromPort === undefined || p.ToPort === undefined) continue;
-    const base = { ipProtocol: 'tcp' as const, fromPort: p.FromPort, toPort: p.ToPort };
+    if (!MODEL_PROTOCOLS.includes(p.IpProtocol ?? '') || p.FromPort === undefined || p.ToPort === undefined) continue;
+    const base = { ipProtocol: p.IpProtocol as SecurityGroupRule['ipProtocol'], fromPort: p.FromPort, toPort: p.ToPort };
     for (const r of p.IpRanges ?? []) if (r.CidrIp) out.push({ ...base, cidrIpv4: r.CidrIp });
     for (const r of p.Ipv6Ranges ?? []) if (r.CidrIpv6) out.push({ ...base, cidrIpv6: r.CidrIpv6 });
     for (const r of p.PrefixListIds ?? []) if (r.PrefixListId) out.push({ ...base, prefixListId: r.PrefixListId });

@@ -1,6 +1,6 @@
 // Listeners (one per merged listen port) and listener rules: per listener, the rules of its members in group
 // order, less those the rule optimizer leaves out, then priorities dense from 1.
-import { type Action, type Listener, type ListenerRule, type Note, ref, stackTags } from '../model/index.ts';
+import { type Action, type Listener, type ListenerRule, type Note, type Steps, ref, stackTags } from '../model/index.ts';
 import { fixed404 } from './build-rules.ts';
 import { type BuildContext, withDefaultTags } from './context.ts';
 import type { GroupState } from './merge.ts';
@@ -11,14 +11,18 @@ const redirectToHttps = (port: number): Action => ({
   type: 'redirect', redirectConfig: { port: String(port), protocol: 'HTTPS', statusCode: 'HTTP_301' },
 });
 
-/** `userTags`: the group's tags (for listeners); each rule gets the default tags and its own Ingress's tags. */
-export function buildListeners(ctx: BuildContext, state: GroupState, userTags: Readonly<Record<string, string>>):
-  { listeners: Listener[]; rules: ListenerRule[]; notes: Note[] } {
+/**
+ * `userTags`: the group's tags (for listeners); each rule gets the default tags and its own Ingress's tags.
+ * Steps (src/model/steps.ts): one per listener and per rule.
+ */
+export function* buildListenersSteps(ctx: BuildContext, state: GroupState, userTags: Readonly<Record<string, string>>):
+  Steps<{ listeners: Listener[]; rules: ListenerRule[]; notes: Note[] }> {
   const listeners: Listener[] = [];
   const rules: ListenerRule[] = [];
   const notes: Note[] = [];
   const sslRedirect = state.sslRedirect?.excl.value;
   for (const port of [...state.ports.keys()].sort((a, b) => a - b)) {
+    yield;
     const mp = state.ports.get(port);
     if (!mp) continue;
     const id = String(port);
@@ -45,7 +49,8 @@ export function buildListeners(ctx: BuildContext, state: GroupState, userTags: R
           : `left out: the redirect rule from ${d.by?.member.member.key ?? ''} ${d.by?.source ?? ''} already takes all its requests`,
       });
     }
-    kept.forEach((r, i) => {
+    for (const [i, r] of kept.entries()) {
+      yield;
       const priority = i + 1;
       const rid = `${port}:${priority}`;
       rules.push({
@@ -56,7 +61,7 @@ export function buildListeners(ctx: BuildContext, state: GroupState, userTags: R
           tags: { ...withDefaultTags(ctx.config, r.member.tags), ...stackTags(ctx.config.clusterName, ctx.stackId, rid) },
         },
       });
-    });
+    }
   }
   return { listeners, rules, notes };
 }

@@ -1,17 +1,18 @@
-// The group's load balancer and its security groups (user-given, or one managed frontend group).
+// The group's load balancer and its security groups (user-given, or one managed frontend group), plus the
+// cluster's shared backend group when the controller manages the rules on the targets' groups.
 import {
   type ArnOrRef, type IpAddressType, type Known, type LoadBalancer, type SecurityGroup, type SecurityGroupRule, isUnknown, ref, stackTags, unknown,
 } from '../model/index.ts';
 import { DEFAULTS } from './annotations/index.ts';
 import type { BuildContext } from './context.ts';
 import type { GroupState } from './merge.ts';
-import { LOAD_BALANCER_ID, MANAGED_SG_DESCRIPTION, MANAGED_SG_ID, loadBalancerName, managedSecurityGroupName } from './naming.ts';
+import { LOAD_BALANCER_ID, MANAGED_SG_DESCRIPTION, MANAGED_SG_ID, backendSecurityGroupUnknown, loadBalancerName, managedSecurityGroupName } from './naming.ts';
 import { compareStrings } from './snapshot.ts';
 
 export const isDualstack = (t: IpAddressType): boolean => t !== 'ipv4';
 
 /** ok: the LB's security groups; error: a name that does not resolve. */
-export function resolveSecurityGroups(ctx: BuildContext, nameOrIds: readonly string[]):
+export function resolveSecurityGroups(ctx: Pick<BuildContext, 'facts'>, nameOrIds: readonly string[]):
   { ok: true; groups: Known<ArnOrRef>[] } | { ok: false; reason: string } {
   const ids = new Set<string>();
   const unknowns: Known<ArnOrRef>[] = [];
@@ -77,3 +78,35 @@ export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets:
 }
 
 export const managedSecurityGroupRef = (): ArnOrRef => ref('SecurityGroup', MANAGED_SG_ID, 'groupId');
+
+export interface LoadBalancerSecurityGroups {
+  /** the load balancer's groups: the managed frontend group or the user's, then the backend group when used */
+  readonly groups: readonly Known<ArnOrRef>[];
+  /** the group the bindings open the targets to; undefined when the user manages those rules */
+  readonly ruleSource?: Known<ArnOrRef>;
+  /** whether the shared backend group is used (it must then exist, and must not be released) */
+  readonly usesBackendSecurityGroup: boolean;
+}
+
+/**
+ * Upstream's choice (buildLoadBalancerSecurityGroups):
+ * - no security-groups annotation: the managed frontend group, plus the shared backend group unless
+ *   --enable-backend-security-group=false; the target rules come from the backend group (else from the managed one);
+ * - security-groups given: those groups; with manage-backend-security-group-rules (annotation, else
+ *   --enable-manage-backend-security-group-rules) also the backend group, as the source of the target rules;
+ *   without it the user manages the target rules and bindings carry none.
+ * The backend group's ID comes from the facts; while it is not known it is an Unknown that names the group.
+ */
+export function loadBalancerSecurityGroups(ctx: BuildContext, userGroups: readonly Known<ArnOrRef>[] | undefined, manageRulesAnnotation: boolean | undefined):
+  LoadBalancerSecurityGroups | { error: string } {
+  const enabled = ctx.config.enableBackendSecurityGroup ?? true;
+  const backend: Known<string> = ctx.facts.backendSecurityGroupId ?? unknown(backendSecurityGroupUnknown(ctx.config.clusterName));
+  if (userGroups === undefined) {
+    const managed = managedSecurityGroupRef();
+    return enabled ? { groups: [managed, backend], ruleSource: backend, usesBackendSecurityGroup: true } : { groups: [managed], ruleSource: managed, usesBackendSecurityGroup: false };
+  }
+  if (!(manageRulesAnnotation ?? ctx.config.manageBackendSecurityGroupRules ?? false)) return { groups: userGroups, usesBackendSecurityGroup: false };
+  if (!enabled) return { error: 'manage-backend-security-group-rules needs the shared backend security group, which --enable-backend-security-group=false turns off' };
+  const listed = userGroups.some((g) => g === backend);
+  return { groups: listed ? userGroups : [...userGroups, backend], ruleSource: backend, usesBackendSecurityGroup: true };
+}

@@ -3,13 +3,15 @@
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
 import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX } from './annotations/index.ts';
-import { prefixListId } from './annotations/values.ts';
+import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
+import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendActions, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
+import { ingressCapIssues } from './caps.ts';
 import { chooseCertificate } from './certificates.ts';
 import { type BuildContext, type Sink, keyValueMap } from './context.ts';
 import type { Member } from './group.ts';
-import { issue, sortedUnique } from './snapshot.ts';
+import { append, issue, sortedUnique } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 
 /** A value that all members setting it must agree on; `canonical` is what is compared, `field` where it was set. */
@@ -34,8 +36,11 @@ export interface MemberContribution {
   readonly loadBalancerName?: Excl<string>;
   readonly subnets?: Excl<SubnetSource>;
   readonly securityGroups?: Excl<readonly string[]>;
+  readonly manageBackendSecurityGroupRules?: Excl<boolean>;
   readonly sslRedirect?: Excl<number>;
   readonly ports: ReadonlyMap<number, PortContribution>;
+  /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
+  readonly certificatesField: string;
   /** group-level user tags (IngressClassParams tags over annotation tags) */
   readonly tags: Readonly<Record<string, string>>;
   readonly tagsField: string;
@@ -51,7 +56,12 @@ const excl = <T>(value: T, field: string, canonical: string = JSON.stringify(val
 
 /** Compiles a member; returns undefined when it has Issues (they are in `sink`). */
 export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberContribution | undefined {
-  sink.issues.push(...m.issues);
+  append(sink.issues, m.issues);
+  const tooLarge = ingressCapIssues(m);
+  if (tooLarge.length > 0) {
+    append(sink.issues, tooLarge);
+    return undefined;
+  }
   const a = m.annotations;
   const p = m.params?.spec;
   const ref = m.ref;
@@ -79,6 +89,8 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   }
   const securityGroups = a.securityGroups !== undefined
     ? excl<readonly string[]>([...a.securityGroups], `${PREFIX}security-groups`, sortedUnique(a.securityGroups).join(',')) : undefined;
+  const manageBackendSecurityGroupRules = a.manageBackendSecurityGroupRules !== undefined
+    ? excl(a.manageBackendSecurityGroupRules, `${PREFIX}manage-backend-security-group-rules`) : undefined;
 
   let sslRedirect: Excl<number> | undefined;
   if (p?.sslRedirectPort !== undefined) {
@@ -88,7 +100,9 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     } else sslRedirect = excl(n, paramsField(m, 'sslRedirectPort'));
   } else if (a.sslRedirect !== undefined) sslRedirect = excl(a.sslRedirect, `${PREFIX}ssl-redirect`);
 
-  const explicitCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0 ? [...p.certificateArn] : a.certificateArns;
+  const paramsCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0;
+  const explicitCerts = paramsCerts ? [...p.certificateArn] : a.certificateArns;
+  const certificatesField = paramsCerts ? paramsField(m, 'certificateArn') : a.certificateArns ? `${PREFIX}certificate-arn` : m.ing.spec?.tls?.length ? 'spec.tls' : 'spec.rules';
   const listenPorts: readonly ListenPort[] = a.listenPorts
     ?? (explicitCerts && explicitCerts.length > 0 ? DEFAULTS.listenPortsHttps : DEFAULTS.listenPortsHttp);
   const hasHttps = listenPorts.some((lp) => lp.protocol === 'HTTPS');
@@ -100,7 +114,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const cidrs = p?.inboundCIDRs !== undefined && p.inboundCIDRs.length > 0
     ? excl<readonly string[]>(sortedUnique(p.inboundCIDRs), paramsField(m, 'inboundCIDRs'))
     : a.inboundCidrs !== undefined ? excl<readonly string[]>(sortedUnique(a.inboundCidrs), `${PREFIX}inbound-cidrs`) : undefined;
-  const prefixLists = memberPrefixLists(m, sink);
+  const prefixLists = memberPrefixLists(m);
   const ports = new Map<number, PortContribution>();
   for (const lp of listenPorts) {
     const prev = ports.get(lp.port);
@@ -124,21 +138,27 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const defaultActions = db ? backendActions(scope, db, 'spec.defaultBackend') : undefined;
 
   if (sink.issues.length > 0) return undefined;
-  return {
-    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, sslRedirect, ports,
+  const c: MemberContribution = {
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, ports,
+    certificatesField,
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
     lbAttributesField: p?.loadBalancerAttributes?.length ? paramsField(m, 'loadBalancerAttributes') : `${PREFIX}load-balancer-attributes`,
     rules, ...(defaultActions ? { defaultActions } : {}), targetGroups: [...tgs.values()],
   };
+  const attributes = loadBalancerAttributesProblem(c.lbAttributes);
+  const limits = memberLimitIssues(ctx, c);
+  if (attributes) limits.push(issue(ref, c.lbAttributesField, p?.loadBalancerAttributes?.length ? 'InvalidIngressClassParams' : 'InvalidAnnotation', attributes));
+  if (limits.length > 0) { sink.issues.push(...limits); return undefined; }
+  return c;
 }
 
 /**
  * Managed prefix lists allowed in on the member's listen ports, as upstream picks them: IngressClassParams
  * prefixListsIDs, else its legacy spelling PrefixListsIDs, else the security-group-prefix-lists annotation
- * (already checked by the annotation parser).
+ * (the values are checked where the IngressClassParams and the annotation are read).
  */
-function memberPrefixLists(m: Member, sink: Sink): Excl<readonly string[]> | undefined {
+function memberPrefixLists(m: Member): Excl<readonly string[]> | undefined {
   const p = m.params?.spec;
   const [field, ids] = p?.prefixListsIDs?.length ? ['prefixListsIDs', p.prefixListsIDs]
     : p?.PrefixListsIDs?.length ? ['PrefixListsIDs', p.PrefixListsIDs] : [undefined, undefined];
@@ -146,10 +166,7 @@ function memberPrefixLists(m: Member, sink: Sink): Excl<readonly string[]> | und
     const a = m.annotations.prefixLists;
     return a !== undefined ? excl<readonly string[]>(sortedUnique(a), `${PREFIX}security-group-prefix-lists`) : undefined;
   }
-  const at = paramsField(m, field);
-  const bad = ids.map((id, i) => [i, prefixListId(id)] as const).filter(([, reason]) => reason !== undefined);
-  for (const [i, reason] of bad) sink.issues.push(issue(m.ref, `${at}[${i}]`, 'InvalidIngressClassParams', `IngressClassParams ${m.params?.metadata.name ?? ''}: spec.${field}[${i}]: ${reason}`));
-  return bad.length > 0 ? undefined : excl<readonly string[]>(sortedUnique(ids), at);
+  return excl<readonly string[]>(sortedUnique(ids), paramsField(m, field));
 }
 
 /** Hosts of the Ingress, each with where it is written. */

@@ -2,10 +2,13 @@
 import type { V1IngressBackend } from '@kubernetes/client-node';
 import { type Action, type ForwardTarget, type Note, type RuleCondition, ref } from '../model/index.ts';
 import { type ActionConfig, PREFIX, parseAction, parseConditions } from './annotations/index.ts';
+import { hostHeaderValue, pathPatternValue } from './annotations/conditions.ts';
+import { show } from './annotations/values.ts';
+import { forwardTargetsProblem, LIMIT_CODE, ruleConditionsProblem } from './aws-limits.ts';
 import { buildTargetGroup } from './build-target-groups.ts';
 import type { MemberScope } from './context.ts';
 import type { Member } from './group.ts';
-import { issue, sortedUnique } from './snapshot.ts';
+import { append, gateOn, issue, sortedUnique } from './snapshot.ts';
 
 export const USE_ANNOTATION = 'use-annotation';
 export const MISSING_SERVICE_BODY = 'Backend service does not exist';
@@ -44,7 +47,7 @@ export function backendActions(s: MemberScope, backend: V1IngressBackend, field:
   }
   if (port === USE_ANNOTATION) {
     const parsed = parseAction(m.obj, svc.name);
-    sink.issues.push(...parsed.issues);
+    append(sink.issues, parsed.issues);
     if (parsed.issues.length > 0) return [];
     if (!parsed.value) {
       sink.notes.push(note(m, field, `${PREFIX}actions.${svc.name} is not set: responding 503 "${MISSING_ACTION_BODY}"`));
@@ -132,6 +135,15 @@ function annotationAction(s: MemberScope, a: ActionConfig, name: string): Action
     targets.push({ targetGroupArn: ref('TargetGroup', r.tg.id), ...w });
   });
   if (failed) return [];
+  if (targets.length > 1 && !gateOn(s.ctx.config, 'WeightedTargetGroups')) {
+    sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', `forwards to ${targets.length} target groups, which the feature gate WeightedTargetGroups=false turns off; forward to one`));
+    return [];
+  }
+  const twice = forwardTargetsProblem(targets);
+  if (twice) {
+    sink.issues.push(issue(m.ref, field, 'InvalidAnnotation', twice));
+    return [];
+  }
   if (targets.length === 0) {
     sink.notes.push(note(m, field, `no forward target exists: responding 503 "${MISSING_SERVICE_BODY}"`));
     return [fixed503(MISSING_SERVICE_BODY)];
@@ -175,14 +187,14 @@ export function ruleConditions(host: string | undefined, paths: readonly string[
   const pathValues = [...(paths ?? [])];
   const others: RuleCondition[] = [];
   for (const c of extra) {
-    if (c.field === 'host-header') hosts.push(...c.hostHeaderConfig.values);
-    else if (c.field === 'path-pattern') pathValues.push(...c.pathPatternConfig.values);
+    if (c.field === 'host-header') append(hosts, c.hostHeaderConfig.values);
+    else if (c.field === 'path-pattern') append(pathValues, c.pathPatternConfig.values);
     else others.push(sortCondition(c));
   }
   const out: RuleCondition[] = [];
   if (hosts.length > 0) out.push({ field: 'host-header', hostHeaderConfig: { values: sortedUnique(hosts) } });
   if (pathValues.length > 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: sortedUnique(pathValues) } });
-  out.push(...others);
+  append(out, others);
   if (out.length === 0) out.push({ field: 'path-pattern', pathPatternConfig: { values: ['/*'] } });
   return out;
 }
@@ -206,25 +218,46 @@ export function memberRules(s: MemberScope): MemberRule[] {
   const { m, sink } = s;
   const out: MemberRule[] = [];
   (m.ing.spec?.rules ?? []).forEach((rule, ri) => {
+    const hostProblem = rule.host ? hostHeaderValue(rule.host) : undefined;
+    if (hostProblem) {
+      sink.issues.push(issue(m.ref, `spec.rules[${ri}].host`, 'InvalidHost', `ALB host-header: ${hostProblem}`));
+      return;
+    }
     const paths = rule.http?.paths ?? [];
     for (const { path, index } of sortPaths(paths)) {
       const source = `spec.rules[${ri}].http.paths[${index}]`;
       const patterns = pathPatterns(path.path, path.pathType);
-      if (patterns && 'error' in patterns) {
-        sink.issues.push(issue(m.ref, `${source}.path`, 'InvalidPath', patterns.error));
+      const patternProblem = patterns && !('error' in patterns) ? patternsProblem(patterns, path.path ?? '') : undefined;
+      if ((patterns && 'error' in patterns) || patternProblem) {
+        sink.issues.push(issue(m.ref, `${source}.path`, 'InvalidPath', patternProblem ?? (patterns as { error: string }).error));
         continue;
       }
       const svcName = path.backend?.service?.name;
       let extra: RuleCondition[] = [];
       if (svcName) {
         const parsed = parseConditions(m.obj, svcName);
-        sink.issues.push(...parsed.issues);
+        append(sink.issues, parsed.issues);
         extra = parsed.value;
       }
       const actions = backendActions(s, path.backend ?? {}, `${source}.backend`);
       if (actions.length === 0) continue;
-      out.push({ conditions: ruleConditions(rule.host, patterns, extra), actions, source });
+      const conditions = ruleConditions(rule.host, patterns, extra);
+      const tooMany = ruleConditionsProblem(conditions);
+      if (tooMany) {
+        sink.issues.push(issue(m.ref, extra.length > 0 ? `${PREFIX}conditions.${svcName ?? ''}` : source, LIMIT_CODE, `${source}: ${tooMany}`));
+        continue;
+      }
+      out.push({ conditions, actions, source });
     }
   });
   return out;
+}
+
+/** The path patterns made from an Ingress path, checked as ALB checks a path-pattern value. */
+function patternsProblem(patterns: readonly string[], path: string): string | undefined {
+  for (const p of patterns) {
+    const reason = pathPatternValue(p);
+    if (reason !== undefined) return `ALB path-pattern ${show(p)}${p === path ? '' : ' (made from this path)'}: ${reason}`;
+  }
+  return undefined;
 }

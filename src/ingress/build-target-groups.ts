@@ -6,10 +6,11 @@ import {
 } from '../model/index.ts';
 import { type BackendAnnotations, DEFAULTS, PREFIX, parseBackendAnnotations } from './annotations/index.ts';
 import { UNSUPPORTED } from './annotations/unsupported.ts';
+import { LIMIT_CODE, tagCountProblem } from './aws-limits.ts';
 import { type MemberScope, keyValueMap, mergeTags, withDefaultTags } from './context.ts';
 import { targetGroupId, targetGroupName } from './naming.ts';
 import { problems } from './normalize.ts';
-import { annotatedService, issue } from './snapshot.ts';
+import { annotatedService, gateOn, issue } from './snapshot.ts';
 
 export interface TargetGroupPlan {
   readonly id: string;
@@ -32,6 +33,8 @@ const findPort = (svc: V1Service, port: number | string): V1ServicePort | undefi
   (svc.spec?.ports ?? []).find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
 
 const parseIntStrict = (s: string): number | undefined => (/^[0-9]+$/.test(s) ? Number(s) : undefined);
+/** a port a target group (or its health check) can use: ELBv2 takes 1-65535 */
+const isPort = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 65535;
 
 /** Builds (or returns the already built) target group for a backend; Issues go to `sink`. */
 export function buildTargetGroup(s: MemberScope, svcName: string, port: number | string, field: string): TargetGroupResult {
@@ -63,6 +66,11 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
   }
   const b = parsed.value;
   const targetType: TargetType = m.params?.spec.targetType ?? b.targetType ?? ctx.config.defaultTargetType;
+  if (targetType === 'ip' && !gateOn(ctx.config, 'EnableIPTargetType')) {
+    const from = m.params?.spec.targetType ? `IngressClassParams ${m.params.metadata.name} targetType` : b.targetType ? `${PREFIX}target-type` : '--default-target-type';
+    sink.issues.push(issue(m.ref, field, 'InvalidTargetType', `target type ip (from ${from}) is turned off by the feature gate EnableIPTargetType=false; use instance targets`));
+    return { kind: 'error' };
+  }
   const protocol = b.backendProtocol ?? DEFAULTS.backendProtocol;
   const protocolVersion = b.backendProtocolVersion ?? DEFAULTS.backendProtocolVersion;
   let tgPort: number;
@@ -85,6 +93,12 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
     tgPort = typeof tp === 'number' ? tp : parseIntStrict(tp) ?? 1;
     trafficPort = typeof tp === 'number' ? tp : parseIntStrict(tp) ?? tp;
   }
+  if (!isPort(tgPort)) {
+    const which = targetType === 'instance' ? 'nodePort' : svcPort.targetPort !== undefined ? 'targetPort' : 'port';
+    sink.issues.push(issue(m.ref, field, 'InvalidService',
+      `Service ${ns}/${svcName} port ${port} has ${which} ${tgPort}; a target group port must be in [1, 65535] (ELBv2 CreateTargetGroup)`));
+    return { kind: 'error' };
+  }
   const hcPort = healthCheckPort(s, b, svc, targetType, field);
   if (sink.issues.length > before || hcPort === undefined) return { kind: 'error' };
   const grpc = protocolVersion === 'GRPC';
@@ -106,6 +120,11 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
     targetGroupPort: tgPort, targetType, protocol, protocolVersion,
   });
   const paramsTags = keyValueMap(m.params?.spec.tags);
+  const tooManyTags = tagCountProblem(Object.keys(mergeTags(b.tags, paramsTags, ctx.config.defaultTags)), `target group of Service ${ns}/${svcName} port ${port}`);
+  if (tooManyTags) {
+    sink.issues.push(issue(m.ref, `${PREFIX}tags`, LIMIT_CODE, tooManyTags));
+    return { kind: 'error' };
+  }
   const spec: TargetGroupSpec = {
     name, targetType, port: tgPort, protocol, protocolVersion, ipAddressType: ipv6 ? 'ipv6' : 'ipv4',
     vpcId: ctx.facts.vpcId ?? unknown('discovery:vpc'),
@@ -143,16 +162,21 @@ function healthCheckPort(s: MemberScope, b: BackendAnnotations, svc: V1Service, 
     sink.issues.push(issue(m.ref, key, 'InvalidAnnotation', `health-check port "${raw}" is not a port of Service ${svc.metadata?.name ?? ''} (used by ${field})`));
     return undefined;
   }
+  const checked = (n: number): string | undefined => {
+    if (isPort(n)) return String(n);
+    sink.issues.push(issue(m.ref, key, 'InvalidService', `health-check port "${raw}" maps to port ${n} of Service ${svc.metadata?.name ?? ''}; a health check port must be in [1, 65535] (used by ${field})`));
+    return undefined;
+  };
   if (targetType === 'instance') {
     if (named.nodePort === undefined) {
       sink.issues.push(issue(m.ref, key, 'NodePortNotAllocated', `health-check port "${raw}" has no nodePort (used by ${field})`));
       return undefined;
     }
-    return String(named.nodePort);
+    return checked(named.nodePort);
   }
   const tp = named.targetPort ?? named.port;
-  if (typeof tp === 'number') return String(tp);
-  if (parseIntStrict(tp) !== undefined) return tp;
+  if (typeof tp === 'number') return checked(tp);
+  if (parseIntStrict(tp) !== undefined) return checked(Number(tp));
   sink.issues.push(issue(m.ref, key, 'InvalidAnnotation',
     `health-check port "${raw}" maps to the named targetPort "${tp}", which ip targets cannot use; give a number (used by ${field})`));
   return undefined;

@@ -1,12 +1,12 @@
 // IngressGroups: which Ingresses share one ALB, in which order, and which ones are leaving.
 import type { V1Ingress } from '@kubernetes/client-node';
-import { FINALIZER_IMPLICIT_GROUP, finalizerForExplicitGroup, type Issue, type ObjectRef } from '../model/index.ts';
+import { FINALIZER_IMPLICIT_GROUP, finalizerForExplicitGroup, runSteps, type Issue, type ObjectRef, type Steps } from '../model/index.ts';
 import {
   type AnnotatedObject, DEFAULTS, GROUP_NAME, GROUP_NAME_MAX, GROUP_NAME_RULE, type IngressAnnotations, PREFIX, parseIngressAnnotations,
 } from './annotations/index.ts';
 import { matchIngressClass } from './class-match.ts';
 import { type GroupId, groupIdString } from './naming.ts';
-import { ingressShapeIssues, normalizeIngress, normalizeSnapshot } from './normalize.ts';
+import { ingressShapeIssues, normalizeIngress, normalizeSnapshot, normalizeSnapshotSteps } from './normalize.ts';
 import {
   type BuildConfig, type IngressClassParamsObject, type Snapshot, annotatedIngress, compareStrings, ingressKey, ingressName,
   ingressNamespace, ingressRef, isDeleting, issue,
@@ -98,8 +98,12 @@ export function classifyIngress(rawIng: V1Ingress, rawSnapshot: Snapshot, config
 export const compareMembers = (a: Member, b: Member): number => a.order - b.order || compareStrings(a.key, b.key);
 
 /** Every IngressGroup that has active members or Ingresses still holding its finalizer. */
-export function groupMembers(rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Grouping {
-  const snapshot = normalizeSnapshot(rawSnapshot);
+export const groupMembers = (rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Grouping =>
+  runSteps(groupMembersSteps(rawSnapshot, config));
+
+/** `groupMembers` as steps: one per Ingress of the snapshot */
+export function* groupMembersSteps(rawSnapshot: Snapshot, config: Pick<BuildConfig, 'ingressClass'>): Steps<Grouping> {
+  const snapshot = yield* normalizeSnapshotSteps(rawSnapshot);
   const byKey = new Map<string, { id: GroupId; members: Member[]; inactive: V1Ingress[] }>();
   const slot = (id: GroupId) => {
     const k = groupIdString(id);
@@ -109,6 +113,7 @@ export function groupMembers(rawSnapshot: Snapshot, config: Pick<BuildConfig, 'i
   };
   const ungrouped: Member[] = [];
   for (const ing of snapshot.ingresses) {
+    yield;
     const c = classifyIngress(ing, snapshot, config);
     const activeIn = c.ours && !c.deleting ? c.group : undefined;
     const held = groupsOfFinalizers(ing);

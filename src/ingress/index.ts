@@ -1,12 +1,15 @@
 // The Ingress → Stack builder (pure). Annotation parsing lives in ./annotations/.
-export { buildStacks, buildGroup } from './build.ts';
+export { buildStacks, buildStacksSteps, buildGroup } from './build.ts';
 export type { Snapshot, BuildConfig, BuildResult, GroupOutcome, Contest, DeployedLoadBalancers, IngressClassParamsObject } from './snapshot.ts';
 export { ingressKey, ingressRef, isDeleting } from './snapshot.ts';
 export { matchIngressClass, selectorMatches, ALB_CONTROLLER, ANNOTATION_LEGACY_CLASS, ANNOTATION_DEFAULT_CLASS } from './class-match.ts';
 export type { ClassMatch } from './class-match.ts';
-export { groupMembers, classifyIngress, groupKeysOfIngress, groupsOfFinalizers, finalizerFor, compareMembers } from './group.ts';
+export { groupMembers, groupMembersSteps, classifyIngress, groupKeysOfIngress, groupsOfFinalizers, finalizerFor, compareMembers } from './group.ts';
 export type { Member, IngressGroup, Grouping, Classified } from './group.ts';
-export { loadBalancerName, managedSecurityGroupName, targetGroupName, targetGroupId, groupIdString, sanitize } from './naming.ts';
+export {
+  loadBalancerName, managedSecurityGroupName, backendSecurityGroupName, backendSecurityGroupUnknown, targetGroupName, targetGroupId, groupIdString, sanitize,
+  BACKEND_SG_DESCRIPTION,
+} from './naming.ts';
 export type { GroupId, TargetGroupNameInput } from './naming.ts';
 export { chooseCertificate, wildcardCovers } from './certificates.ts';
 export { resolveSubnets } from './subnets.ts';

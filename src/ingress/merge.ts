@@ -3,6 +3,7 @@
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
 import type { Excl, MemberContribution } from './build-member.ts';
+import { CAPS, capIssue, quotaReason } from './caps.ts';
 import { issue } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 import { HostPathClaims } from './tenancy.ts';
@@ -27,6 +28,7 @@ export interface GroupState {
   loadBalancerName?: Owned<string>;
   subnets?: Owned<SubnetSource>;
   securityGroups?: Owned<readonly string[]>;
+  manageBackendSecurityGroupRules?: Owned<boolean>;
   sslRedirect?: Owned<number>;
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
@@ -45,10 +47,10 @@ export interface Conflict {
 
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
-type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'sslRedirect';
+type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect';
 const EXCL_LABELS: Record<ExclKey, string> = {
   scheme: 'scheme', ipAddressType: 'IP address type', loadBalancerName: 'load balancer name', subnets: 'subnets',
-  securityGroups: 'security groups', sslRedirect: 'ssl-redirect port',
+  securityGroups: 'security groups', manageBackendSecurityGroupRules: 'manage-backend-security-group-rules', sslRedirect: 'ssl-redirect port',
 };
 
 /**
@@ -106,6 +108,15 @@ export function conflictsOf(state: GroupState, c: MemberContribution, holder: (k
   return out;
 }
 
+/** The Issue when `c`'s new listen ports would take the group over the listener quota (a cap, caps.ts); else undefined. */
+export function overListenerQuota(state: GroupState, c: MemberContribution, groupKey: string): Issue | undefined {
+  let added = 0;
+  for (const port of c.ports.keys()) if (!state.ports.has(port)) added++;
+  if (state.ports.size + added <= CAPS.listeners.max) return undefined;
+  return capIssue(c.member.ref, `${PREFIX}listen-ports`, quotaReason(state.ports.size + added,
+    `listen ports in group ${groupKey} with this Ingress's ${added} new one(s)`, CAPS.listeners));
+}
+
 /** Adds a member that has no conflicts with the accepted ones (see conflictsOf). */
 export function addMember(state: GroupState, c: MemberContribution): void {
   const by = c.member.key;
@@ -119,7 +130,11 @@ export function addMember(state: GroupState, c: MemberContribution): void {
     if (pc.sslPolicy && !mp.sslPolicy) mp.sslPolicy = { excl: pc.sslPolicy, by };
     if (pc.inboundCidrs && !mp.inboundCidrs) mp.inboundCidrs = { excl: pc.inboundCidrs, by };
     if (pc.prefixLists && !mp.prefixLists) mp.prefixLists = { excl: pc.prefixLists, by };
-    for (const cert of pc.certificates) if (!mp.certificates.some((x) => JSON.stringify(x) === JSON.stringify(cert))) mp.certificates.push(cert);
+    const known = new Set(mp.certificates.map((x) => JSON.stringify(x)));
+    for (const cert of pc.certificates) {
+      const k = JSON.stringify(cert);
+      if (!known.has(k)) { known.add(k); mp.certificates.push(cert); }
+    }
     if (c.defaultActions) mp.defaultActions = { actions: c.defaultActions, by };
   }
   for (const [key, value] of Object.entries(c.tags)) if (!state.tags.has(key)) state.tags.set(key, { value, by });
@@ -131,7 +146,11 @@ export function addMember(state: GroupState, c: MemberContribution): void {
 /** Checks that need the whole group; returns Issues keyed by the member to reject. */
 export function validateGroup(state: GroupState): Map<string, Issue[]> {
   const out = new Map<string, Issue[]>();
-  const add = (key: string, i: Issue) => out.set(key, [...(out.get(key) ?? []), i]);
+  const add = (key: string, i: Issue): void => {
+    const list = out.get(key);
+    if (list) list.push(i);
+    else out.set(key, [i]);
+  };
   if (state.sslRedirect) {
     const target = state.ports.get(state.sslRedirect.excl.value);
     if (!target || target.protocol !== 'HTTPS') {

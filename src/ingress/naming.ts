@@ -13,7 +13,8 @@ export interface GroupId {
 /** "name" for an explicit group, "namespace/name" for an implicit one: the stack ID. */
 export const groupIdString = (g: GroupId): string => (g.explicit ? g.name : `${g.namespace}/${g.name}`);
 
-const hash10 = (...parts: readonly string[]): string => {
+/** SHA-256 of the concatenated parts, hex, first 10 characters (upstream's name hash) */
+export const hash10 = (...parts: readonly string[]): string => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p, 'utf8');
   return h.digest('hex').slice(0, 10);
@@ -30,6 +31,16 @@ function shapedName(g: GroupId, hash: string): string {
 /** Generated ALB name: hash of cluster name + group ID + scheme. */
 export const loadBalancerName = (clusterName: string, g: GroupId, scheme: Scheme): string =>
   shapedName(g, hash10(clusterName, groupIdString(g), scheme));
+
+/**
+ * The cluster's shared backend security group: `k8s-traffic-<sanitized cluster name, at most 232 characters>-<hash>`,
+ * hash of the cluster name alone (security group names may be 255 characters long).
+ */
+export const backendSecurityGroupName = (clusterName: string): string =>
+  `k8s-traffic-${sanitize(clusterName).slice(0, 232)}-${hash10(clusterName)}`;
+
+/** what a build leaves in place of the backend group's ID while it is not known (offline, or not created yet) */
+export const backendSecurityGroupUnknown = (clusterName: string): string => `discovery:backend-security-group:${backendSecurityGroupName(clusterName)}`;
 
 /** Managed frontend security group name: hash of cluster name + group ID (no scheme). */
 export const managedSecurityGroupName = (clusterName: string, g: GroupId): string =>
@@ -65,3 +76,4 @@ export const targetGroupId = (ingressNamespace: string, ingressName: string, ser
 export const LOAD_BALANCER_ID = 'LoadBalancer';
 export const MANAGED_SG_ID = 'ManagedLBSecurityGroup';
 export const MANAGED_SG_DESCRIPTION = '[k8s] Managed SecurityGroup for LoadBalancer';
+export const BACKEND_SG_DESCRIPTION = '[k8s] Shared Backend SecurityGroup for LoadBalancer';

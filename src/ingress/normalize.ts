@@ -7,8 +7,9 @@
 // IngressClassParams into Issues on each Ingress that uses it. `null` counts as "not set" (as for
 // Kubernetes' own decoding); unknown fields are kept as they are.
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kubernetes/client-node';
-import type { Issue } from '../model/index.ts';
+import { runSteps, type Issue, type Steps } from '../model/index.ts';
 import { show } from './annotations/values.ts';
+import { paramsValueProblems } from './class-params.ts';
 import { type IngressClassParamsObject, type Snapshot, ingressRef, issue } from './snapshot.ts';
 
 /** one wrongly shaped field: its path inside the object and what was expected there */
@@ -135,55 +136,94 @@ const PARAMS_SPEC = obj({
 const problemsOf = new WeakMap<object, readonly Problem[]>();
 const normalised = new WeakSet<object>();
 const snapshots = new WeakMap<object, Snapshot>();
+/**
+ * The cleaned copy of each raw object, per shape: a raw object is checked once, not on every snapshot it is
+ * part of (the controller builds a snapshot per event). Objects from informers and manifests are never
+ * changed in place (an update replaces them), so the copy stays right.
+ */
+const cleanedBy = new Map<unknown, WeakMap<object, object | null>>();
 
 /** the Problems recorded on a cleaned object (none for objects that were not cleaned here) */
 export const problems = (o: object): readonly Problem[] => problemsOf.get(o) ?? [];
 
-function clean<T extends object>(raw: unknown, norm: Norm): T | undefined {
-  if (isObject(raw) && normalised.has(raw)) return raw as T;
-  const ps: Problem[] = [];
-  const r = norm(raw, '', ps);
-  if (r === BAD || !isObject(r)) return undefined;
-  normalised.add(r);
-  if (ps.length > 0) problemsOf.set(r, ps);
-  return r as T;
+/** `norm(raw)` once per raw object; null = not usable */
+function memo<T extends object>(raw: unknown, kind: unknown, make: () => T | undefined): T | undefined {
+  if (!isObject(raw)) return make();
+  if (normalised.has(raw)) return raw as T;
+  let cache = cleanedBy.get(kind);
+  if (!cache) cleanedBy.set(kind, (cache = new WeakMap()));
+  const hit = cache.get(raw);
+  if (hit !== undefined) return (hit ?? undefined) as T | undefined;
+  const made = make();
+  cache.set(raw, made ?? null);
+  return made;
 }
 
-/** An Ingress of the right shape; undefined when it is not an object at all. */
-export const normalizeIngress = (raw: unknown): V1Ingress | undefined => clean<V1Ingress>(raw, INGRESS);
+function clean<T extends object>(raw: unknown, norm: Norm): T | undefined {
+  return memo(raw, norm, () => {
+    const ps: Problem[] = [];
+    const r = norm(raw, '', ps);
+    if (r === BAD || !isObject(r)) return undefined;
+    normalised.add(r);
+    if (ps.length > 0) problemsOf.set(r, ps);
+    return r as T;
+  });
+}
 
-function normalizeParams(raw: unknown): IngressClassParamsObject | undefined {
-  if (isObject(raw) && normalised.has(raw)) return raw as unknown as IngressClassParamsObject;
+/**
+ * An Ingress of the right shape; undefined when it is not an object at all, or has no name (nothing could
+ * be reported on it: the API server never serves one, and `plan` refuses such a manifest first).
+ */
+export const normalizeIngress = (raw: unknown): V1Ingress | undefined => {
+  const ing = clean<V1Ingress>(raw, INGRESS);
+  return ing && typeof ing.metadata?.name === 'string' && ing.metadata.name !== '' ? ing : undefined;
+};
+
+const normalizeParams = (raw: unknown): IngressClassParamsObject | undefined => memo(raw, normalizeParams, () => cleanParams(raw));
+
+function cleanParams(raw: unknown): IngressClassParamsObject | undefined {
   const ps: Problem[] = [];
   const o = obj({ metadata: metadata() }, ['metadata'])(raw, '', ps);
   // without a name it cannot be referenced by an IngressClass
   if (!isObject(o) || !isObject(o['metadata']) || typeof o['metadata']['name'] !== 'string') return undefined;
   const spec = o['spec'] === undefined || o['spec'] === null ? {} : PARAMS_SPEC(o['spec'], 'spec', ps);
   const out = { ...o, metadata: o['metadata'], spec: spec === BAD ? {} : spec } as unknown as IngressClassParamsObject;
+  ps.push(...paramsValueProblems(out.spec));
   normalised.add(out);
   if (ps.length > 0) problemsOf.set(out, ps);
   return out;
 }
 
-const list = <T>(raw: unknown, each: (x: unknown) => T | undefined): T[] =>
-  (Array.isArray(raw) ? raw : []).map(each).filter((x): x is T => x !== undefined);
+/** the cleaned items of a list, one step per item */
+function* list<T>(raw: unknown, each: (x: unknown) => T | undefined): Steps<T[]> {
+  const out: T[] = [];
+  for (const x of Array.isArray(raw) ? raw : []) {
+    yield;
+    const r = each(x);
+    if (r !== undefined) out.push(r);
+  }
+  return out;
+}
 
 /**
  * The snapshot with every object checked; objects that are not objects at all are left out.
  * The same (unchanged) snapshot object gives the same result, so entry points may call this freely.
  */
-export function normalizeSnapshot(raw: Snapshot): Snapshot {
+export const normalizeSnapshot = (raw: Snapshot): Snapshot => runSteps(normalizeSnapshotSteps(raw));
+
+/** `normalizeSnapshot` as steps (src/model/steps.ts): one per object checked */
+export function* normalizeSnapshotSteps(raw: Snapshot): Steps<Snapshot> {
   if (!isObject(raw)) return { ingresses: [], ingressClasses: [], ingressClassParams: [], services: [], namespaces: [] };
   if (normalised.has(raw)) return raw;
   const done = snapshots.get(raw);
   if (done) return done;
   const r = raw as unknown as Record<string, unknown>;
   const out: Snapshot = {
-    ingresses: list(r['ingresses'], normalizeIngress),
-    ingressClasses: list(r['ingressClasses'], (x) => clean<V1IngressClass>(x, INGRESS_CLASS)),
-    ingressClassParams: list(r['ingressClassParams'], normalizeParams),
-    services: list(r['services'], (x) => clean<V1Service>(x, SERVICE)),
-    ...(r['namespaces'] === undefined ? {} : { namespaces: list(r['namespaces'], (x) => clean<V1Namespace>(x, NAMESPACE)) }),
+    ingresses: yield* list(r['ingresses'], normalizeIngress),
+    ingressClasses: yield* list(r['ingressClasses'], (x) => clean<V1IngressClass>(x, INGRESS_CLASS)),
+    ingressClassParams: yield* list(r['ingressClassParams'], normalizeParams),
+    services: yield* list(r['services'], (x) => clean<V1Service>(x, SERVICE)),
+    ...(r['namespaces'] === undefined ? {} : { namespaces: yield* list(r['namespaces'], (x) => clean<V1Namespace>(x, NAMESPACE)) }),
   };
   normalised.add(out);
   snapshots.set(raw, out);

@@ -60,25 +60,85 @@ export function redirectsToItself(port: number, protocol: ListenerProtocol, rule
 
 const isSubset = (small: ReadonlySet<string>, big: ReadonlySet<string>): boolean => [...small].every((x) => big.has(x));
 
-/** Does every request that `later` matches also match `earlier` (judged on host and path only)? */
-export function covers(earlier: readonly RuleCondition[], later: readonly RuleCondition[]): boolean {
-  const e = hostsAndPaths(earlier);
+function coversParts(e: HostsAndPaths, l: HostsAndPaths): boolean {
   if (e.other) return false;
-  const l = hostsAndPaths(later);
   const hostsCovered = e.hosts.size === 0 || (l.hosts.size > 0 && isSubset(l.hosts, e.hosts));
   const pathsCovered = e.paths.size === 0 || e.paths.has('/*') || (l.paths.size > 0 && isSubset(l.paths, e.paths));
   return hostsCovered && pathsCovered;
+}
+
+/** Does every request that `later` matches also match `earlier` (judged on host and path only)? */
+export function covers(earlier: readonly RuleCondition[], later: readonly RuleCondition[]): boolean {
+  return coversParts(hostsAndPaths(earlier), hostsAndPaths(later));
+}
+
+type Indexed<R> = { readonly rule: R; readonly parts: HostsAndPaths; readonly at: number };
+
+/**
+ * The kept redirect rules of one listener, indexed so that finding the first one that covers a rule looks only
+ * at those that can: a redirect with hosts covers a rule only if it holds every host of the rule, so one host of
+ * the rule picks the list to search (plus the redirects without hosts, which may cover anything).
+ */
+export class KeptRedirects<R extends OptimizableRule> {
+  #anyHost: Indexed<R>[] = [];
+  #byHost = new Map<string, Indexed<R>[]>();
+  #count = 0;
+
+  /** remember a kept rule: only a redirect with no condition but hosts and paths can shadow later rules */
+  keep(rule: R): void {
+    if (redirectOf(rule.actions) === undefined) return;
+    const parts = hostsAndPaths(rule.conditions);
+    if (parts.other) return;
+    const entry = { rule, parts, at: this.#count++ };
+    if (parts.hosts.size === 0) this.#anyHost.push(entry);
+    for (const h of parts.hosts) {
+      const list = this.#byHost.get(h);
+      if (list) list.push(entry);
+      else this.#byHost.set(h, [entry]);
+    }
+  }
+
+  /** the earliest kept redirect that covers a rule with these hosts and paths */
+  firstCovering(l: HostsAndPaths): R | undefined {
+    const first = (list: readonly Indexed<R>[] | undefined) => list?.find((e) => coversParts(e.parts, l));
+    const a = first(this.#anyHost);
+    const [oneHost] = l.hosts;
+    const b = oneHost === undefined ? undefined : first(this.#byHost.get(oneHost));
+    if (a && b) return (a.at < b.at ? a : b).rule;
+    return (a ?? b)?.rule;
+  }
+
+  /** a copy that can grow apart from this one (the group's limits try a member on a copy of the totals) */
+  clone(): KeptRedirects<R> {
+    const c = new KeptRedirects<R>();
+    c.#anyHost = [...this.#anyHost];
+    c.#byHost = new Map([...this.#byHost].map(([h, list]) => [h, [...list]]));
+    c.#count = this.#count;
+    return c;
+  }
+}
+
+/**
+ * Why `rule` is left out after the rules kept before it on this listener, or undefined when it is kept.
+ * Exported so that the group's limits (aws-limits.ts) count the rules the optimizer keeps, member by member.
+ */
+export function dropReason<R extends OptimizableRule>(port: number, protocol: ListenerProtocol, kept: KeptRedirects<R>, rule: R):
+  { readonly why: DropReason; readonly by?: R } | undefined {
+  if (redirectsToItself(port, protocol, rule)) return { why: 'redirect-loop' };
+  const by = kept.firstCovering(hostsAndPaths(rule.conditions));
+  return by ? { why: 'shadowed', by } : undefined;
 }
 
 /** Pure; keeps the order of the rules it keeps. */
 export function optimizeRules<R extends OptimizableRule>(port: number, protocol: ListenerProtocol, rules: readonly R[]): Optimized<R> {
   const kept: R[] = [];
   const dropped: { rule: R; why: DropReason; by?: R }[] = [];
+  const redirects = new KeptRedirects<R>();
   for (const rule of rules) {
-    if (redirectsToItself(port, protocol, rule)) { dropped.push({ rule, why: 'redirect-loop' }); continue; }
-    const by = kept.find((k) => redirectOf(k.actions) !== undefined && covers(k.conditions, rule.conditions));
-    if (by) { dropped.push({ rule, why: 'shadowed', by }); continue; }
+    const drop = dropReason(port, protocol, redirects, rule);
+    if (drop) { dropped.push({ rule, ...drop }); continue; }
     kept.push(rule);
+    redirects.keep(rule);
   }
   return { kept, dropped };
 }

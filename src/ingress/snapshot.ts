@@ -4,6 +4,7 @@ import type { V1Ingress, V1IngressClass, V1Namespace, V1Service } from '@kuberne
 import type { IngressClassParamsSpec, Issue, Note, ObjectRef, Scheme, Stack, TargetType } from '../model/index.ts';
 import { type FeatureGateName, gateKey } from '../model/upstream-keys.ts';
 import type { AnnotatedObject } from './annotations/index.ts';
+import type { AwsQuotas } from './aws-limits.ts';
 
 export interface IngressClassParamsObject {
   readonly metadata: { readonly name: string };
@@ -28,12 +29,24 @@ export interface BuildConfig {
   readonly defaultTargetType: TargetType;
   readonly defaultSslPolicy: string;
   readonly defaultTags: Readonly<Record<string, string>>;
+  /**
+   * --enable-backend-security-group (default true): load balancers whose security groups the controller manages
+   * also carry the cluster's shared backend group, and their bindings open the targets to that group
+   */
+  readonly enableBackendSecurityGroup?: boolean;
+  /**
+   * --enable-manage-backend-security-group-rules (default false): with user-given security-groups, still attach the
+   * backend group and manage the target rules; the annotation manage-backend-security-group-rules overrides it
+   */
+  readonly manageBackendSecurityGroupRules?: boolean;
   /** --feature-gates; a gate not given has upstream's default */
   readonly featureGates?: Readonly<Partial<Record<FeatureGateName, boolean>>>;
   /** --disable-ingress-group-name-annotation: new uses of `group.name` are refused (members deployed already keep working) */
   readonly disableIngressGroupNameAnnotation?: boolean;
   /** --disable-ingress-class-annotation: new uses of `kubernetes.io/ingress.class` are refused (likewise) */
   readonly disableIngressClassAnnotation?: boolean;
+  /** quotas of the account that AWS lets raise (--max-rules-per-load-balancer, …); absent: AWS's defaults */
+  readonly quotas?: AwsQuotas;
 }
 
 /**
@@ -74,6 +87,8 @@ export interface GroupOutcome {
    * group-wide fact such as subnets failed): the controller must leave the group's AWS resources alone.
    */
   readonly blocked: boolean;
+  /** whether the group's stack uses the cluster's shared backend security group (so it must exist, and stay) */
+  readonly usesBackendSecurityGroup: boolean;
   /** members left out because another member was in the group first; the controller tells both (Events) */
   readonly contests: readonly Contest[];
 }
@@ -104,6 +119,11 @@ export const issue = (object: ObjectRef, field: string, code: string, reason: st
 export const sortedUnique = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
 
 export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Appends every item of `items` to `target`, one by one: `push(...items)` overflows the stack on long lists. */
+export function append<T>(target: T[], items: readonly T[]): void {
+  for (const x of items) target.push(x);
+}
 
 /** Copy without repeats (deep equality by JSON), first occurrence kept. */
 export function dedupe<T>(xs: readonly T[]): T[] {

@@ -1,4 +1,4 @@
-// Subnets for an ALB: explicit (IDs or Name tags), tag-filtered (IngressClassParams), or auto-discovered by role tag.
+// Subnets for an ALB or an NLB: explicit (IDs or Name tags), tag-filtered (IngressClassParams), or auto-discovered by role tag.
 import { type DiscoveredSubnet, type Known, type Scheme, unknown } from '../model/index.ts';
 import { compareStrings } from './snapshot.ts';
 
@@ -13,8 +13,10 @@ export interface SubnetRules {
   readonly clusterName: string;
   /** SubnetsClusterTagCheck: skip discovered subnets tagged only for other clusters */
   readonly clusterTagCheck: boolean;
-  /** availability zones an ALB needs: MIN_AZS, or 1 with ALBSingleSubnet */
+  /** availability zones the load balancer needs: an ALB MIN_AZS (1 with ALBSingleSubnet), an NLB 1 */
   readonly minZones: number;
+  /** what the subnets are for, in messages: 'an ALB' unless said */
+  readonly loadBalancer?: string;
 }
 
 export type SubnetSource =
@@ -26,7 +28,7 @@ export type SubnetSource =
 export type SubnetResult = { readonly ok: true; readonly subnets: Known<readonly string[]> } | { readonly ok: false; readonly reason: string };
 
 export function resolveSubnets(source: SubnetSource, scheme: Scheme, facts: readonly DiscoveredSubnet[] | undefined, rules: SubnetRules): SubnetResult {
-  if (source.kind === 'explicit') return resolveExplicit(source.nameOrIds, facts, rules.minZones);
+  if (source.kind === 'explicit') return resolveExplicit(source.nameOrIds, facts, rules.minZones, rules.loadBalancer ?? 'an ALB');
   if (!facts) return { ok: true, subnets: unknown('discovery:subnets') };
   let candidates: readonly DiscoveredSubnet[];
   let what: string;
@@ -64,7 +66,7 @@ function better(a: DiscoveredSubnet, b: DiscoveredSubnet, ownTag: string): boole
   return a.id < b.id;
 }
 
-function resolveExplicit(nameOrIds: readonly string[], facts: readonly DiscoveredSubnet[] | undefined, minZones: number): SubnetResult {
+function resolveExplicit(nameOrIds: readonly string[], facts: readonly DiscoveredSubnet[] | undefined, minZones: number, loadBalancer: string): SubnetResult {
   if (!facts) {
     if (nameOrIds.every((x) => x.startsWith('subnet-'))) return { ok: true, subnets: [...new Set(nameOrIds)].sort(compareStrings) };
     return { ok: true, subnets: unknown('discovery:subnets') };
@@ -81,6 +83,6 @@ function resolveExplicit(nameOrIds: readonly string[], facts: readonly Discovere
     if (other) return { ok: false, reason: `subnets ${other} and ${s.id} are both in ${s.availabilityZone}; give one subnet per availability zone` };
     azs.set(s.availabilityZone, s.id);
   }
-  if (azs.size < minZones) return { ok: false, reason: `an ALB needs subnets in at least ${minZones} availability zones, got ${azs.size}` };
+  if (azs.size < minZones) return { ok: false, reason: `${loadBalancer} needs subnets in at least ${minZones} availability zone${minZones === 1 ? '' : 's'}, got ${azs.size}` };
   return { ok: true, subnets: found.map((s) => s.id).sort(compareStrings) };
 }

@@ -1,6 +1,6 @@
-// Status write-back: Ingress status.loadBalancer (the ALB's DNS name and listener ports), the reconcile-status
-// signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md), pod readiness-gate conditions, and the
-// status of TargetGroupBindings.
+// Status write-back: status.loadBalancer of an Ingress (the ALB's DNS name and listener ports) or a Service (the
+// NLB's), the reconcile-status signal that GitOps tools read (docs/adr/0002-error-status-on-ingress.md; Services
+// carry it as service.k8s.aws/status), pod readiness-gate conditions, and the status of TargetGroupBindings.
 // Every writer reads the current value first and writes nothing when it already matches.
 import { systemClock, type Clock } from './clock.ts';
 import { isConflict, isInvalid, isNotFound, type ResourceClient } from './client.ts';
@@ -20,7 +20,7 @@ export interface LoadBalancerIngressEntry {
 }
 
 /** the error string placed on ports[].error: a domain-prefixed reason code, e.g. ingress.k8s.aws/FailedDeployModel */
-export const portError = (reason: string): string => `ingress.k8s.aws/${reason}`;
+export const portError = (reason: string, domain = 'ingress.k8s.aws'): string => `${domain}/${reason}`;
 
 /** one entry for a load balancer: lower-cased DNS name, ports sorted and de-duplicated, optional error on each */
 export function loadBalancerEntry(dnsName: string, ports: readonly number[], opts: { readonly protocol?: string; readonly error?: string } = {}): LoadBalancerIngressEntry {
@@ -50,12 +50,12 @@ export function sameLoadBalancerStatus(a: readonly LoadBalancerIngressEntry[] | 
   return normalEntries(a) === normalEntries(b);
 }
 
-/** merge-patches status.loadBalancer.ingress when it differs; returns whether it wrote */
-export async function updateIngressLoadBalancerStatus(ingresses: ResourceClient<'ingress'>, ingress: Ingress, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
-  const current = ingress.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
+/** merge-patches status.loadBalancer.ingress of an Ingress or a Service when it differs; returns whether it wrote */
+export async function updateLoadBalancerStatus<K extends 'ingress' | 'service'>(client: ResourceClient<K>, obj: ObjectOf<K>, entries: readonly LoadBalancerIngressEntry[]): Promise<boolean> {
+  const current = obj.status?.loadBalancer?.ingress as readonly LoadBalancerIngressEntry[] | undefined;
   if (sameLoadBalancerStatus(current, entries)) return false;
-  const meta = ingress.metadata ?? {};
-  await ingresses.mergePatch(meta.name ?? '', meta.namespace, { status: { loadBalancer: { ingress: entries.length ? entries : null } } }, 'status');
+  const meta = obj.metadata ?? {};
+  await client.mergePatch(meta.name ?? '', meta.namespace, { status: { loadBalancer: { ingress: entries.length ? entries : null } } }, 'status');
   return true;
 }
 
@@ -81,6 +81,8 @@ export async function clearLoadBalancerStatusIfShowing(ingresses: ResourceClient
 
 /** the annotation holding the last reconcile outcome as JSON (see ReconcileStatus) */
 export const RECONCILE_STATUS_ANNOTATION = 'ingress.k8s.aws/status';
+/** the same signal on a Service */
+export const SERVICE_RECONCILE_STATUS_ANNOTATION = 'service.k8s.aws/status';
 
 /** what a GitOps health check reads: healthy iff reason is SuccessfullyReconciled and observedGeneration = metadata.generation */
 export interface ReconcileStatus {
@@ -91,8 +93,8 @@ export interface ReconcileStatus {
   readonly lastTransitionTime: string;
 }
 
-export function readReconcileStatus(obj: KubeObject): ReconcileStatus | undefined {
-  const raw = obj.metadata?.annotations?.[RECONCILE_STATUS_ANNOTATION];
+export function readReconcileStatus(obj: KubeObject, annotation = RECONCILE_STATUS_ANNOTATION): ReconcileStatus | undefined {
+  const raw = obj.metadata?.annotations?.[annotation];
   if (!raw) return undefined;
   try {
     const v = JSON.parse(raw) as Partial<ReconcileStatus>;
@@ -103,12 +105,13 @@ export function readReconcileStatus(obj: KubeObject): ReconcileStatus | undefine
 }
 
 /** writes the reconcile-status annotation when reason, message or generation changed; returns whether it wrote */
-export async function writeReconcileStatus(
-  ingresses: ResourceClient<'ingress'>, ingress: Ingress, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
+export async function writeReconcileStatus<K extends 'ingress' | 'service'>(
+  client: ResourceClient<K>, obj: ObjectOf<K>, outcome: { readonly reason: string; readonly message: string }, clock: Clock = systemClock,
+  annotation = RECONCILE_STATUS_ANNOTATION,
 ): Promise<boolean> {
-  const meta = ingress.metadata ?? {};
+  const meta = obj.metadata ?? {};
   const generation = meta.generation ?? 0;
-  const prev = readReconcileStatus(ingress);
+  const prev = readReconcileStatus(obj, annotation);
   if (prev && prev.reason === outcome.reason && prev.message === outcome.message && prev.observedGeneration === generation) return false;
   const next: ReconcileStatus = {
     reason: outcome.reason,
@@ -116,7 +119,7 @@ export async function writeReconcileStatus(
     observedGeneration: generation,
     lastTransitionTime: prev && prev.reason === outcome.reason ? prev.lastTransitionTime : new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
-  await ingresses.mergePatch(meta.name ?? '', meta.namespace, { metadata: { annotations: { [RECONCILE_STATUS_ANNOTATION]: JSON.stringify(next) } } });
+  await client.mergePatch(meta.name ?? '', meta.namespace, { metadata: { annotations: { [annotation]: JSON.stringify(next) } } });
   return true;
 }
 
@@ -161,11 +164,12 @@ export function userAnnotations(obj: KubeObject): Record<string, string> {
  */
 type AnyObject = KubeObject & { readonly [field: string]: unknown };
 
-export function changedBeyondStatus(old: AnyObject, next: AnyObject): boolean {
+export function changedBeyondStatus(old: AnyObject, next: AnyObject, annotation = RECONCILE_STATUS_ANNOTATION): boolean {
   const strip = (o: AnyObject): string => {
     const { status: _s, metadata, ...rest } = o;
     const { resourceVersion: _rv, managedFields: _mf, annotations: _a, ...meta } = metadata ?? {};
-    return stableStringify({ ...rest, metadata: { ...meta, annotations: userAnnotations(o) } });
+    const { [annotation]: _own, ...others } = userAnnotations(o);
+    return stableStringify({ ...rest, metadata: { ...meta, annotations: others } });
   };
   return strip(old) !== strip(next);
 }

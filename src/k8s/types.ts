@@ -44,6 +44,7 @@ export interface TargetGroupBindingWireSpec {
   nodeSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
   ipAddressType?: 'ipv4' | 'ipv6';
   vpcID?: string;
+  /** the target group's protocol (upstream sets it on Service bindings) */
   targetGroupProtocol?: string;
   multiClusterTargetGroup?: boolean;
   iamRoleArnToAssume?: string;

@@ -7,6 +7,8 @@ export interface DiscoveredSubnet {
   readonly availabilityZone: string;
   readonly availabilityZoneId?: string;
   readonly cidrBlock: string;
+  /** associated IPv6 CIDR blocks (network load balancers: IPv6 addresses and source-NAT prefixes must fall in one) */
+  readonly ipv6CidrBlocks?: readonly string[];
   readonly vpcId: string;
   readonly availableIpAddressCount: number;
   readonly tags: Readonly<Record<string, string>>;
@@ -39,4 +41,9 @@ export interface DiscoveredFacts {
   readonly securityGroups?: readonly DiscoveredSecurityGroup[];
   /** ISSUED ACM certificates */
   readonly certificates?: readonly DiscoveredCertificate[];
+  /**
+   * the cluster's shared backend security group (k8s-traffic-<cluster>-<hash>, or --backend-security-group):
+   * absent while it does not exist yet (the controller creates it before the first apply that needs it)
+   */
+  readonly backendSecurityGroupId?: string;
 }

@@ -8,13 +8,33 @@ export type Attributes = Readonly<Record<string, string>>;
 
 export type Scheme = 'internet-facing' | 'internal';
 export type IpAddressType = 'ipv4' | 'dualstack' | 'dualstack-without-public-ipv4';
-export type ListenerProtocol = 'HTTP' | 'HTTPS';
+/** application (ALB, from Ingresses) or network (NLB, from Services of type LoadBalancer) */
+export type LoadBalancerType = 'application' | 'network';
+/** HTTP and HTTPS on application load balancers; the rest on network load balancers */
+export type ListenerProtocol = 'HTTP' | 'HTTPS' | NetworkProtocol;
+export type NetworkProtocol = 'TCP' | 'UDP' | 'TLS' | 'TCP_UDP' | 'QUIC' | 'TCP_QUIC';
 export type TargetType = 'instance' | 'ip';
 export type ProtocolVersion = 'HTTP1' | 'HTTP2' | 'GRPC';
 
+/** listener protocols that terminate TLS and so carry certificates and an SSL policy */
+export const isSecureProtocol = (p: ListenerProtocol): boolean => p === 'HTTPS' || p === 'TLS';
+
+/**
+ * One subnet of a network load balancer with what CreateLoadBalancer takes besides its ID. Only the subnet IDs
+ * (LoadBalancerSpec.subnets) and the source-NAT prefixes are compared with AWS, as upstream does: an Elastic IP or
+ * private address cannot change on a live load balancer, so they take effect at creation.
+ */
+export interface SubnetMapping {
+  readonly subnetId: string;
+  readonly allocationId?: string;
+  readonly privateIPv4Address?: string;
+  readonly ipv6Address?: string;
+  readonly sourceNatIpv6Prefix?: string;
+}
+
 export interface LoadBalancerSpec {
   readonly name: string;
-  readonly type: 'application';
+  readonly type: LoadBalancerType;
   readonly scheme: Scheme;
   readonly ipAddressType: IpAddressType;
   /** sorted subnet IDs */
@@ -24,6 +44,14 @@ export interface LoadBalancerSpec {
   /** only the keys the user set; other attributes are left as AWS has them */
   readonly attributes: Attributes;
   readonly tags: Tags;
+  // network load balancers only; absent means "not set", never compared
+  /** per-subnet addresses, in subnet-ID order; present only when some subnet has more than its ID */
+  readonly subnetMappings?: readonly SubnetMapping[];
+  readonly enablePrefixForIpv6SourceNat?: 'on' | 'off';
+  /** EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic */
+  readonly enforceSecurityGroupInboundRulesOnPrivateLinkTraffic?: 'on' | 'off';
+  /** minimum capacity units reserved (ModifyCapacityReservation); 0 resets the reservation */
+  readonly minimumCapacityUnits?: number;
 }
 
 export interface ForwardTarget {
@@ -71,12 +99,16 @@ export interface ListenerSpec {
   readonly loadBalancer: ArnOrRef;
   readonly port: number;
   readonly protocol: ListenerProtocol;
-  /** HTTPS only */
+  /** HTTPS and TLS only */
   readonly sslPolicy?: string;
-  /** HTTPS only: the first is the default certificate, the rest are SNI certificates */
+  /** HTTPS and TLS only: the first is the default certificate, the rest are SNI certificates */
   readonly certificates: readonly Known<string>[];
   readonly defaultActions: readonly Action[];
   readonly tags: Tags;
+  /** TLS only: ALPN policy, one of None, HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred */
+  readonly alpnPolicy?: readonly string[];
+  /** only the keys the user set (ModifyListenerAttributes); absent: never read nor written */
+  readonly attributes?: Attributes;
 }
 
 export interface ListenerRuleSpec {
@@ -91,21 +123,24 @@ export interface HealthCheck {
   readonly enabled: boolean;
   /** "traffic-port" or a port number as a string */
   readonly port: string;
-  readonly protocol: 'HTTP' | 'HTTPS';
-  readonly path: string;
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TCP';
+  /** absent for TCP health checks (not sent, not compared) */
+  readonly path?: string;
   readonly intervalSeconds: number;
   readonly timeoutSeconds: number;
   readonly healthyThresholdCount: number;
   readonly unhealthyThresholdCount: number;
-  readonly matcher: { readonly httpCode?: string; readonly grpcCode?: string };
+  /** absent for TCP health checks (not sent, not compared) */
+  readonly matcher?: { readonly httpCode?: string; readonly grpcCode?: string };
 }
 
 export interface TargetGroupSpec {
   readonly name: string;
   readonly targetType: TargetType;
   readonly port: number;
-  readonly protocol: 'HTTP' | 'HTTPS';
-  readonly protocolVersion: ProtocolVersion;
+  readonly protocol: 'HTTP' | 'HTTPS' | NetworkProtocol;
+  /** HTTP and HTTPS target groups only */
+  readonly protocolVersion?: ProtocolVersion;
   readonly ipAddressType: 'ipv4' | 'ipv6';
   readonly vpcId: Known<string>;
   readonly healthCheck: HealthCheck;
@@ -115,7 +150,8 @@ export interface TargetGroupSpec {
 }
 
 export interface SecurityGroupRule {
-  readonly ipProtocol: 'tcp';
+  /** icmp / icmpv6 rules carry the ICMP type in fromPort and the code in toPort, as EC2 does */
+  readonly ipProtocol: 'tcp' | 'udp' | 'icmp' | 'icmpv6';
   readonly fromPort: number;
   readonly toPort: number;
   readonly cidrIpv4?: string;

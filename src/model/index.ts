@@ -6,3 +6,4 @@ export * from './issues.ts';
 export * from './tags.ts';
 export * from './observed.ts';
 export * from './discovery.ts';
+export * from './steps.ts';

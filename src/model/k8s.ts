@@ -1,5 +1,5 @@
 // Kubernetes objects the controller writes (as opposed to the AWS resources in elbv2.ts).
-import type { ArnOrRef } from './refs.ts';
+import type { ArnOrRef, Known } from './refs.ts';
 import type { IpAddressType, TargetType } from './elbv2.ts';
 
 export interface TargetGroupBindingSpec {
@@ -13,11 +13,17 @@ export interface TargetGroupBindingSpec {
   readonly nodeSelector?: { readonly matchLabels: Readonly<Record<string, string>> };
   readonly ipAddressType: Extract<IpAddressType, 'ipv4'> | 'ipv6';
   readonly vpcID?: string;
-  /** security-group rules the controller keeps on node/pod ENI groups for this binding */
+  /** the target group's protocol, as upstream records it on Service bindings (TCP, UDP, TLS, TCP_UDP, ...) */
+  readonly targetGroupProtocol?: string;
+  /**
+   * security-group rules the controller keeps on node/pod ENI groups for this binding; the source group is the
+   * shared backend group (an Unknown until it is known), or the load balancer's managed group
+   */
   readonly networking?: {
     readonly ingress: readonly {
-      readonly from: readonly ({ readonly securityGroup: { readonly groupID: ArnOrRef } } | { readonly ipBlock: { readonly cidr: string } })[];
-      readonly ports: readonly { readonly protocol: 'TCP'; readonly port?: number | string }[];
+      /** a CIDR may be known only after discovery (the NLB's subnets, the VPC) */
+      readonly from: readonly ({ readonly securityGroup: { readonly groupID: Known<ArnOrRef> } } | { readonly ipBlock: { readonly cidr: Known<string> } })[];
+      readonly ports: readonly { readonly protocol: 'TCP' | 'UDP'; readonly port?: number | string }[];
     }[];
   };
 }

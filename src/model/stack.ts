@@ -1,6 +1,6 @@
-// A Stack is the desired state of one IngressGroup: every resource, keyed by kind and logical ID.
-// The logical ID is also the value of the `ingress.k8s.aws/resource` tag, which is how observed
-// resources are matched to desired ones.
+// A Stack is the desired state of one IngressGroup (an ALB) or one Service (an NLB): every resource, keyed
+// by kind and logical ID. The logical ID is also the value of the resource tag (`ingress.k8s.aws/resource`,
+// or `service.k8s.aws/resource` for a Service stack), which is how observed resources are matched to desired ones.
 import type { ResourceKind } from './refs.ts';
 import type { ListenerRuleSpec, ListenerSpec, LoadBalancerSpec, SecurityGroupSpec, TargetGroupSpec } from './elbv2.ts';
 import type { TargetGroupBindingSpec } from './k8s.ts';
@@ -21,9 +21,14 @@ export type SecurityGroup = ResourceOf<'SecurityGroup', SecurityGroupSpec>;
 
 export type Resource = LoadBalancer | Listener | ListenerRule | TargetGroup | TargetGroupBinding | SecurityGroup;
 
+/** whose stack it is: an IngressGroup's or a Service's. Their tag keys differ; their IDs may be equal ("ns/name"). */
+export type StackFamily = 'ingress' | 'service';
+
 export interface Stack {
-  /** IngressGroup ID: the explicit group name, or "namespace/name" for an implicit group */
+  /** IngressGroup ID: the explicit group name, or "namespace/name" for an implicit group; Service: "namespace/name" */
   readonly id: string;
+  /** absent: 'ingress' */
+  readonly family?: StackFamily;
   /** members in group order, as "namespace/name" */
   readonly members: readonly string[];
   readonly resources: readonly Resource[];

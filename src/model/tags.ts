@@ -1,5 +1,6 @@
 // Tag keys, in one place. They are upstream's, so that resources the upstream controller created are
 // found and adopted in place. A resource is owned iff it carries the cluster and stack tags (isOwnedBy).
+import type { StackFamily } from './stack.ts';
 
 export const TAG_CLUSTER = 'elbv2.k8s.aws/cluster';
 export const TAG_INGRESS_STACK = 'ingress.k8s.aws/stack';
@@ -30,11 +31,16 @@ export function isOwnedBy(tags: Readonly<Record<string, string>> | undefined, cl
   return nonEmpty(tags[TAG_INGRESS_STACK]) || nonEmpty(tags[TAG_SERVICE_STACK]);
 }
 
-/** the Ingress stack an owned resource belongs to (isOwnedBy), or undefined */
-export function owningStack(tags: Readonly<Record<string, string>> | undefined, clusterName: string): string | undefined {
-  const stack = tags?.[TAG_INGRESS_STACK];
+/** the stack of one family (Ingress by default) an owned resource belongs to (isOwnedBy), or undefined */
+export function owningStack(tags: Readonly<Record<string, string>> | undefined, clusterName: string, family: StackFamily = 'ingress'): string | undefined {
+  const stack = tags?.[stackTagKey(family)];
   return nonEmpty(stack) && isOwnedBy(tags, clusterName) ? stack : undefined;
 }
+
+/** the tag naming a resource's stack: ingress.k8s.aws/stack or service.k8s.aws/stack */
+export const stackTagKey = (family: StackFamily = 'ingress'): string => (family === 'service' ? TAG_SERVICE_STACK : TAG_INGRESS_STACK);
+/** the tag naming a resource's logical ID within its stack: ingress.k8s.aws/resource or service.k8s.aws/resource */
+export const resourceTagKey = (family: StackFamily = 'ingress'): string => (family === 'service' ? TAG_SERVICE_RESOURCE : TAG_INGRESS_RESOURCE);
 
 const nonEmpty = (v: string | undefined): v is string => v !== undefined && v !== '';
 
@@ -52,10 +58,23 @@ export function isIgnoredTagKey(key: string, clusterName: string, externalManage
     || externalManaged.includes(key);
 }
 
-export const stackTags = (clusterName: string, stackId: string, resourceId: string): Record<string, string> => ({
+/** `elbv2.k8s.aws/resource` value of the cluster's shared backend security group (upstream's) */
+export const BACKEND_SG_RESOURCE = 'backend-sg';
+
+/**
+ * Tags of the shared backend security group, as upstream sets them: --default-tags, then the cluster tag and
+ * `elbv2.k8s.aws/resource=backend-sg`. It has no stack tag: it belongs to the cluster, not to one stack.
+ */
+export const backendSecurityGroupTags = (clusterName: string, defaultTags: Readonly<Record<string, string>> = {}): Record<string, string> => ({
+  ...defaultTags,
   [TAG_CLUSTER]: clusterName,
-  [TAG_INGRESS_STACK]: stackId,
-  [TAG_INGRESS_RESOURCE]: resourceId,
+  [TAG_SHARED_RESOURCE]: BACKEND_SG_RESOURCE,
+});
+
+export const stackTags = (clusterName: string, stackId: string, resourceId: string, family: StackFamily = 'ingress'): Record<string, string> => ({
+  [TAG_CLUSTER]: clusterName,
+  [stackTagKey(family)]: stackId,
+  [resourceTagKey(family)]: resourceId,
 });
 
 // Finalizers and labels, also upstream's.
@@ -66,5 +85,6 @@ export const FINALIZER_SERVICE = 'service.k8s.aws/resources';
 export const LABEL_STACK = 'ingress.k8s.aws/stack';
 export const LABEL_STACK_NAMESPACE = 'ingress.k8s.aws/stack-namespace';
 export const LABEL_STACK_NAME = 'ingress.k8s.aws/stack-name';
+/** labels of a Service's TargetGroupBindings (upstream's) */
 export const LABEL_SERVICE_STACK_NAMESPACE = 'service.k8s.aws/stack-namespace';
 export const LABEL_SERVICE_STACK_NAME = 'service.k8s.aws/stack-name';

@@ -1,13 +1,16 @@
 // Every key the upstream AWS Load Balancer Controller reads from its users, in one table: annotations on
-// Ingresses and on backend Services, IngressClassParams and TargetGroupBinding spec fields, controller flags
-// and feature gates, each with where upstream reads it and what this controller does with it. A key is
+// Ingresses and on backend Services, annotations on Services of type LoadBalancer (NLBs), IngressClassParams and
+// TargetGroupBinding spec fields, controller flags and feature gates, each with where upstream reads it and what this controller does with it. A key is
 // implemented, or refused with a precise reason (an Issue on the object that sets it, an error at start-up),
 // unless its value asks for nothing this controller lacks (`harmless`, e.g. `auth-type: none`). Nothing is
-// ignored without a word: the only `ignored` key is an annotation upstream writes itself. Lists drawn from
-// upstream's source (pkg/annotations/constants.go, pkg/ingress, apis/elbv2/v1beta1, pkg/config,
-// pkg/aws/cloud_config.go, pkg/inject). The parsers, the CRDs and docs/annotations.md, docs/flags.md are checked against this table (test/unit/model/upstream-keys.test.ts).
+// ignored without a word: the only `ignored` keys are an annotation upstream writes itself and one upstream reads
+// on Pods only. Lists drawn from upstream's source (pkg/annotations/constants.go, pkg/ingress, pkg/service,
+// apis/elbv2/v1beta1, pkg/config, pkg/aws/cloud_config.go, pkg/inject). The parsers, the CRDs and docs/annotations.md,
+// docs/service-annotations.md, docs/flags.md are checked against this table (test/unit/model/upstream-keys.test.ts,
+// test/unit/service/annotations.test.ts).
 
 export const ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/';
+export const SERVICE_ANNOTATION_PREFIX = 'service.beta.kubernetes.io/';
 
 export type KeyStatus = 'implemented' | 'refused' | 'ignored';
 
@@ -17,6 +20,8 @@ export type KeySource =
   | 'Ingress'
   /** an annotation read from the backend Service first, then from the Ingress */
   | 'Service, Ingress'
+  /** an annotation on a Service of type LoadBalancer, read by the NLB path */
+  | 'Service'
   /** a spec field of the class's IngressClassParams */
   | 'IngressClassParams'
   /** a spec field of a TargetGroupBinding */
@@ -72,6 +77,7 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   // load balancer and listeners: the Ingress only
   ingress('group.name'), ingress('group.order'), ingress('load-balancer-name'), ingress('scheme'), ingress('ip-address-type'),
   ingress('subnets'), ingress('security-groups'), ingress('inbound-cidrs'), ingress('security-group-prefix-lists'),
+  ingress('manage-backend-security-group-rules'),
   ingress('listen-ports'), ingress('ssl-redirect'), ingress('certificate-arn'), ingress('ssl-policy'), ingress('load-balancer-attributes'),
   ingress('actions.<name>'), ingress('conditions.<name>'),
   // target groups: the backend Service first, then the Ingress
@@ -92,7 +98,7 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('waf-acl-id', 'refused', WAF1), ingress('web-acl-id', 'refused', WAF1),
   ingress('shield-advanced-protection', 'refused', 'Shield Advanced protection is not implemented', ['false']),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
-  ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented'),
+  ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
   ingress('transforms.<name>', 'refused', 'rule transforms (URL and host-header rewrites) are not implemented; without them requests would reach the backend unrewritten'),
   ingress('use-regex-path-match', 'refused', 'regular-expression path conditions are not implemented', ['false']),
   ingress('create-acm-cert', 'refused', ACM, ['false']), ingress('acm-pca-arn', 'refused', ACM),
@@ -100,10 +106,40 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'refused', FRONTEND_NLB)),
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
   ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),
-  ingress('minimum-load-balancer-capacity', 'refused', 'capacity reservations are not implemented'),
-  ingress('manage-backend-security-group-rules', 'refused',
-    'a shared backend security group is not implemented: with security-groups set, no rule is added to node or pod security groups', ['false']),
+  ingress('minimum-load-balancer-capacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
   ingress('dry-run-plan', 'ignored', 'upstream writes it (feature gate IngressPlanAnnotation) and never reads it as input; use aws-lb-controller plan'),
+];
+
+// ---- annotations on Services of type LoadBalancer (NLBs) ------------------------------------------
+
+const nlb = (suffix: string, status: KeyStatus = 'implemented', why?: string, harmless?: readonly string[]): UpstreamKey =>
+  ({ source: 'Service', key: SERVICE_ANNOTATION_PREFIX + suffix, status, ...(why ? { why } : {}), ...(harmless ? { harmless } : {}) });
+
+/** every service.beta.kubernetes.io annotation upstream's Service path reads (pkg/annotations/constants.go, pkg/service) */
+export const SERVICE_KEYS: readonly UpstreamKey[] = [
+  ...['aws-load-balancer-type', 'aws-load-balancer-nlb-target-type', 'aws-load-balancer-name', 'aws-load-balancer-scheme',
+    'aws-load-balancer-internal', 'aws-load-balancer-ip-address-type', 'aws-load-balancer-subnets', 'aws-load-balancer-eip-allocations',
+    'aws-load-balancer-private-ipv4-addresses', 'aws-load-balancer-ipv6-addresses', 'aws-load-balancer-enable-prefix-for-ipv6-source-nat',
+    'aws-load-balancer-source-nat-ipv6-prefixes', 'aws-load-balancer-security-groups', 'aws-load-balancer-manage-backend-security-group-rules',
+    'aws-load-balancer-disable-nlb-sg', 'aws-load-balancer-inbound-sg-rules-on-private-link-traffic', 'load-balancer-source-ranges',
+    'aws-load-balancer-security-group-prefix-lists', 'aws-load-balancer-enable-icmp-for-path-mtu-discovery', 'aws-load-balancer-ssl-cert',
+    'aws-load-balancer-ssl-ports', 'aws-load-balancer-ssl-negotiation-policy', 'aws-load-balancer-alpn-policy', 'aws-load-balancer-backend-protocol',
+    'aws-load-balancer-enable-tcp-udp-listener', 'aws-load-balancer-quic-enabled-ports', 'aws-load-balancer-attributes',
+    'aws-load-balancer-access-log-enabled', 'aws-load-balancer-access-log-s3-bucket-name', 'aws-load-balancer-access-log-s3-bucket-prefix',
+    'aws-load-balancer-cross-zone-load-balancing-enabled', 'aws-load-balancer-minimum-load-balancer-capacity', 'aws-load-balancer-target-group-attributes',
+    'aws-load-balancer-target-group-attributes.<port>', 'aws-load-balancer-proxy-protocol', 'aws-load-balancer-proxy-protocol-per-target-group',
+    'aws-load-balancer-healthcheck-protocol', 'aws-load-balancer-healthcheck-port', 'aws-load-balancer-healthcheck-path',
+    'aws-load-balancer-healthcheck-interval', 'aws-load-balancer-healthcheck-timeout', 'aws-load-balancer-healthcheck-healthy-threshold',
+    'aws-load-balancer-healthcheck-unhealthy-threshold', 'aws-load-balancer-healthcheck-success-codes', 'aws-load-balancer-target-node-labels',
+    'aws-load-balancer-additional-resource-tags'].map((k) => nlb(k)),
+  nlb('aws-load-balancer-listener-attributes.<PROTOCOL>-<port>', 'implemented',
+    'a key for a TLS listener is refused: upstream never applies listener attributes to TLS listeners'),
+  nlb('aws-load-balancer-multi-cluster-target-group', 'refused',
+    'multi-cluster target groups are not implemented yet: this controller would deregister the targets other clusters registered in the same target group', ['false']),
+  nlb('actions.<PROTOCOL>-<port>', 'refused',
+    'weighted forwarding to several target groups (actions.<PROTOCOL>-<port>) is not implemented for Services; without it all traffic would go to this Service alone'),
+  nlb('aws-load-balancer-quic-enabled-containers', 'ignored',
+    'a Pod annotation (QUIC server IDs injected by upstream\'s pod webhook); upstream never reads it on a Service'),
 ];
 
 // ---- IngressClassParams and TargetGroupBinding fields ---------------------------------------------
@@ -118,8 +154,8 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   params('inboundCIDRs'), params('certificateArn'), params('sslPolicy'), params('sslRedirectPort'), params('targetType'), params('tags'),
   params('loadBalancerAttributes'),
   params('prefixListsIDs'), params('PrefixListsIDs', 'implemented', 'the legacy spelling of prefixListsIDs, read when prefixListsIDs is empty'),
-  params('listeners', 'refused', 'listener attributes are not implemented'),
-  params('minimumLoadBalancerCapacity', 'refused', 'capacity reservations are not implemented'),
+  params('listeners', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
+  params('minimumLoadBalancerCapacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
   params('ipamConfiguration', 'refused', 'IPAM IPv4 pools are not implemented'),
   params('wafv2AclArn', 'refused', WAF2), params('wafv2AclName', 'refused', WAF2),
 
@@ -140,10 +176,8 @@ const flag = (key: string): UpstreamKey => ({ source: 'flag', key, status: 'impl
 const noFlag = (key: string, why: string, harmless?: readonly string[], bool?: true): UpstreamKey =>
   ({ source: 'flag', key, status: 'refused', why, ...(harmless ? { harmless } : {}), ...(bool ? { bool } : {}) });
 
-const NO_SERVICES = 'Services of type LoadBalancer (NLB) are not managed by this controller yet';
 const NO_GATEWAY = 'the Gateway API is not implemented';
 const NO_AGA = 'Global Accelerator is not implemented';
-const NO_BACKEND_SG = 'a shared backend security group is not implemented: each ALB\'s own security group is the source of the node and pod rules';
 
 export const FLAG_KEYS: readonly UpstreamKey[] = [
   ...['cluster-name', 'kubeconfig', 'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-api-throttle', 'aws-max-retries', 'ingress-class',
@@ -151,11 +185,10 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
     'sync-period', 'enable-leader-election', 'leader-election-id', 'leader-election-namespace', 'metrics-bind-addr', 'health-probe-bind-addr',
     'webhook-bind-port', 'webhook-cert-dir', 'enable-pod-readiness-gate-inject', 'ingress-max-concurrent-reconciles',
     'targetgroupbinding-max-concurrent-reconciles', 'feature-gates', 'log-level', 'disable-ingress-class-annotation',
-    'disable-ingress-group-name-annotation'].map(flag),
+    'disable-ingress-group-name-annotation', 'enable-backend-security-group', 'backend-security-group',
+    'enable-manage-backend-security-group-rules', 'load-balancer-class', 'service-max-concurrent-reconciles'].map(flag),
   noFlag('aws-vpc-tags', 'finding the VPC by tags is not implemented; give --aws-vpc-id'),
   noFlag('aws-vpc-tag-key', 'deprecated upstream, where it has no effect either'),
-  noFlag('load-balancer-class', NO_SERVICES, ['service.k8s.aws/nlb']),
-  noFlag('service-max-concurrent-reconciles', NO_SERVICES),
   noFlag('gateway-class-max-concurrent-reconciles', NO_GATEWAY),
   noFlag('alb-gateway-max-concurrent-reconciles', NO_GATEWAY),
   noFlag('nlb-gateway-max-concurrent-reconciles', NO_GATEWAY),
@@ -163,10 +196,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('globalaccelerator-max-exponential-backoff-delay', NO_AGA),
   noFlag('targetgroupbinding-max-exponential-backoff-delay', 'the retry back-off of bindings is capped at upstream\'s default, 1000s', ['1000s', '16m40s']),
   noFlag('targetgroupbinding-requeue-duration', 'the re-check interval of bindings whose pods wait on a readiness gate is fixed here (5s)'),
-  noFlag('lb-stabilization-monitor-interval', 'capacity reservations are not implemented'),
-  noFlag('enable-backend-security-group', NO_BACKEND_SG, ['false'], true),
-  noFlag('backend-security-group', NO_BACKEND_SG, ['']),
-  noFlag('enable-manage-backend-security-group-rules', NO_BACKEND_SG, ['false'], true),
+  noFlag('lb-stabilization-monitor-interval', 'an NLB capacity reservation is set and not watched until it settles'),
   noFlag('disable-restricted-sg-rules', 'node and pod security-group rules always open only the target ports', ['false'], true),
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),
@@ -185,6 +215,16 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('quic-environment-variable-name', 'QUIC server-ID injection into pods is not implemented', ['AWS_LBC_QUIC_SERVER_ID']),
 ];
 
+/** flags of this controller that upstream does not have (documented in docs/flags.md, not in the tables above) */
+export const OWN_FLAGS: readonly string[] = [
+  // the Service (NLB) path's switches (ADR 12)
+  'enable-service-controller', 'enable-service-mutator-webhook',
+  // AWS quotas an account can raise, checked at build time (ADR 9)
+  'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
+  // the drift rotation's pace (ADR 13)
+  'drift-check-budget', 'drift-check-interval',
+];
+
 // ---- feature gates -----------------------------------------------------------------------------------
 
 /** a gate; `only` set: the one value this controller honours, any other is refused at start-up with `why` */
@@ -195,29 +235,29 @@ function gate<const K extends string>(key: K, dflt: boolean, why?: string, only?
     : { source: 'feature gate', key, default: dflt, status: 'refused', why: why ?? '', harmless: [String(only)] };
 }
 
-const SERVICE_GATE = 'it governs Services of type LoadBalancer (NLB), which this controller does not manage yet';
+const SERVICE_GATE = 'consulted by the Service (NLB) path';
 
 export const GATE_KEYS = [
   gate('ListenerRulesTagging', true, 'listeners and listener rules are always tagged', true),
-  gate('WeightedTargetGroups', true, 'forward actions always use the weighted form', true),
-  gate('ServiceTypeLoadBalancerOnly', false, SERVICE_GATE, false),
-  gate('EndpointsFailOpen', true, 'instance targets always fall back to nodes whose readiness is Unknown when no node is Ready', true),
-  gate('EnableServiceController', true, `either value: ${NO_SERVICES}`),
-  gate('EnableIPTargetType', true, SERVICE_GATE, true),
+  gate('WeightedTargetGroups', true, 'consulted by the rule build: false refuses a forward action to more than one target group'),
+  gate('ServiceTypeLoadBalancerOnly', false, `${SERVICE_GATE}: true leaves Services not of type LoadBalancer alone`),
+  gate('EndpointsFailOpen', true, 'consulted by target registration: with no ready target, true registers the nodes (instance) or the pods with ready containers (ip) on nodes whose readiness is Unknown; false registers none'),
+  gate('EnableServiceController', true, `${SERVICE_GATE}: false switches it off, as --enable-service-controller=false does`),
+  gate('EnableIPTargetType', true, 'consulted by the target-group builds of Ingresses and Services: false refuses target type ip (annotation, IngressClassParams, --default-target-type)'),
   gate('EnableRGTAPI', false, 'owned resources are found with DescribeTags, never the Resource Groups Tagging API', false),
   gate('SubnetsClusterTagCheck', true, 'consulted by subnet discovery: false keeps subnets tagged for other clusters'),
-  gate('NLBHealthCheckAdvancedConfig', true, SERVICE_GATE, true),
-  gate('NLBSecurityGroup', true, SERVICE_GATE, true),
+  gate('NLBHealthCheckAdvancedConfig', true, `${SERVICE_GATE}: false ignores the health-check timeout and success-codes annotations (changes are still made in place)`),
+  gate('NLBSecurityGroup', true, `${SERVICE_GATE}: false creates NLBs without a security group`),
   gate('ALBSingleSubnet', false, 'consulted by subnet checks: true lets an ALB have subnets in one availability zone'),
-  gate('LBCapacityReservation', true, 'either value: no capacity is ever reserved (the annotation and the IngressClassParams field are refused)'),
+  gate('LBCapacityReservation', true, `${SERVICE_GATE}: false ignores aws-load-balancer-minimum-load-balancer-capacity; ALBs never reserve capacity (the annotation and the IngressClassParams field are refused)`),
   gate('SubnetDiscoveryByReachability', true, 'either value: discovery uses the role tags only, never route-table reachability'),
   gate('NLBGatewayAPI', true, `either value: ${NO_GATEWAY}`),
   gate('ALBGatewayAPI', true, `either value: ${NO_GATEWAY}`),
   gate('GatewayListenerSet', true, `either value: ${NO_GATEWAY}`),
   gate('GlobalAcceleratorController', false, NO_AGA, false),
-  gate('EnableTCPUDPListener', false, SERVICE_GATE, false),
+  gate('EnableTCPUDPListener', false, `${SERVICE_GATE}: true makes a TCP and a UDP port on one number a TCP_UDP listener (aws-load-balancer-enable-tcp-udp-listener overrides it per Service)`),
   gate('EnhancedDefaultBehavior', false, 'resetting listener settings made outside the controller (mTLS, ALPN) is not implemented', false),
-  gate('EnableDefaultTagsLowPriority', false, 'consulted when tags are merged: true lets annotation and IngressClassParams tags win over --default-tags'),
+  gate('EnableDefaultTagsLowPriority', false, 'consulted when tags are merged: true lets annotation (Ingress and Service) and IngressClassParams tags win over --default-tags'),
   gate('ALBTargetControlAgent', false, 'the ALB target control agent is not implemented', false),
   gate('EnableCertificateManagement', false, ACM, false),
   gate('IngressPlanAnnotation', false, 'the dry-run-plan annotation is not written; use aws-lb-controller plan', false),
@@ -226,7 +266,7 @@ export const GATE_KEYS = [
 export type FeatureGateName = (typeof GATE_KEYS)[number]['key'];
 
 /** the whole registry */
-export const UPSTREAM_KEYS: readonly UpstreamKey[] = [...ANNOTATION_KEYS, ...FIELD_KEYS, ...FLAG_KEYS, ...GATE_KEYS];
+export const UPSTREAM_KEYS: readonly UpstreamKey[] = [...ANNOTATION_KEYS, ...SERVICE_KEYS, ...FIELD_KEYS, ...FLAG_KEYS, ...GATE_KEYS];
 
 // ---- lookups -----------------------------------------------------------------------------------------
 
@@ -244,6 +284,14 @@ const PATTERN_ANNOTATIONS = ANNOTATION_KEYS.filter((k) => k.key.includes('<'));
 /** the registry entry of an annotation key, an exact entry before a pattern */
 export function annotationKey(actual: string): UpstreamKey | undefined {
   return EXACT_ANNOTATIONS.get(actual) ?? PATTERN_ANNOTATIONS.find((k) => keyMatches(k.key, actual));
+}
+
+const EXACT_SERVICE_KEYS = new Map(SERVICE_KEYS.filter((k) => !k.key.includes('<')).map((k) => [k.key, k]));
+const PATTERN_SERVICE_KEYS = SERVICE_KEYS.filter((k) => k.key.includes('<'));
+
+/** the registry entry of an annotation on a Service of type LoadBalancer, an exact entry before a pattern */
+export function serviceAnnotationKey(actual: string): UpstreamKey | undefined {
+  return EXACT_SERVICE_KEYS.get(actual) ?? PATTERN_SERVICE_KEYS.find((k) => keyMatches(k.key, actual));
 }
 
 export const fieldKey = (source: 'IngressClassParams' | 'TargetGroupBinding', field: string): UpstreamKey | undefined =>

@@ -11,7 +11,8 @@ import type { Observed, ObservedListener, ObservedListenerRule, ObservedState } 
 import type { Ref } from '../model/refs.ts';
 import type { ListenerRule, Resource, Stack, TargetGroupBinding } from '../model/stack.ts';
 import { resourceKey } from '../model/stack.ts';
-import { TAG_INGRESS_RESOURCE } from '../model/tags.ts';
+import { runSteps, type Steps } from '../model/steps.ts';
+import { resourceTagKey } from '../model/tags.ts';
 import { inPlaceChange, type TagContext } from './compare.ts';
 import { RANK, type TaggedKind } from './kinds/kind.ts';
 import { loadBalancerKind } from './kinds/load-balancer.ts';
@@ -20,9 +21,9 @@ import { reconcileRules } from './kinds/listener-rule.ts';
 import { securityGroupKind } from './kinds/security-group.ts';
 import { bindingDiffs, bindingKey } from './kinds/target-group-binding.ts';
 import { targetGroupKind } from './kinds/target-group.ts';
-import { orderNodes, stringsIn, type OrderNode } from './order.ts';
+import { orderNodesSteps, stringsIn, type OrderNode } from './order.ts';
 import type { Change, ObservedBinding, Plan, PlanOptions, Spec } from './types.ts';
-import { collectRefs, containsUnknown, resolveRefs, type Resolver } from './values.ts';
+import { canonicalJson, collectRefs, containsUnknown, resolveRefs, type Resolver } from './values.ts';
 
 class Planner {
   readonly stack: Stack;
@@ -57,26 +58,29 @@ class Planner {
   }
 
   addDelete(change: Change, when: 'early' | 'late', ownKeys: readonly string[], alsoNeeds: readonly string[] = []): void {
-    const needs = [...stringsIn(change.before), ...alsoNeeds].filter((s) => !ownKeys.includes(s));
+    const own = new Set(ownKeys);
+    const needs = [...stringsIn(change.before), ...alsoNeeds].filter((s) => !own.has(s));
     (when === 'early' ? this.early : this.late).push({ change, rank: RANK[change.kind], provides: ownKeys, needs });
   }
 
-  planTagged<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>): void {
+  *planTagged<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>): Steps<void> {
     const byId = new Map<string, O[]>();
+    const resourceTag = resourceTagKey(this.stack.family);
     for (const o of [...mod.observed(this.observed)].sort((a, b) => a.arn.localeCompare(b.arn))) {
-      const id = o.tags[TAG_INGRESS_RESOURCE];
+      const id = o.tags[resourceTag];
       if (id === undefined) {
-        this.warnings.push(`${mod.kind} ${o.arn} carries this stack's tags but no ${TAG_INGRESS_RESOURCE} tag; left alone`);
+        this.warnings.push(`${mod.kind} ${o.arn} carries this stack's tags but no ${resourceTag} tag; left alone`);
         continue;
       }
-      byId.set(id, [...(byId.get(id) ?? []), o]);
+      appendTo(byId, id, o);
     }
     for (const d of this.desiredOf(mod.kind as Resource['kind'])) {
+      yield;
       const [o, ...dups] = byId.get(d.id) ?? [];
       byId.delete(d.id);
       dups.forEach((x) => this.deleteTagged(mod, d.id, x, `another ${mod.kind} (${o?.arn}) carries the same resource tag`));
       if (!o) {
-        this.addForward({ action: 'create', kind: mod.kind, id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no ${mod.kind} tagged ${TAG_INGRESS_RESOURCE}=${d.id}` }, d.spec);
+        this.addForward({ action: 'create', kind: mod.kind, id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no ${mod.kind} tagged ${resourceTag}=${d.id}` }, d.spec);
         continue;
       }
       this.matchTagged(mod, d.id, d.spec as S, o);
@@ -121,13 +125,17 @@ class Planner {
     this.addDelete(change, mod.replaceOrder === 'delete-first' ? 'early' : 'late', [o.arn, ...refValues(mod, o)]);
   }
 
-  planListeners(): void {
+  *planListeners(): Steps<void> {
     const matched = new Set<ObservedListener>();
+    // observed listeners by load balancer and port, in observed order (the first unmatched one is taken)
+    const byPort = new Map<string, ObservedListener[]>();
+    for (const l of this.observed.listeners) appendTo(byPort, `${l.loadBalancerArn} ${l.spec.port}`, l);
+    const rulesOf = new Map<string, ObservedListenerRule[]>();
+    for (const r of this.observed.rules) appendTo(rulesOf, r.listenerArn, r);
     for (const d of this.desiredOf('Listener')) {
+      yield;
       const lbArn = resolveRefs(d.spec.loadBalancer, this.resolve);
-      const o = typeof lbArn === 'string'
-        ? this.observed.listeners.find((l) => l.loadBalancerArn === lbArn && l.spec.port === d.spec.port && !matched.has(l))
-        : undefined;
+      const o = typeof lbArn === 'string' ? byPort.get(`${lbArn} ${d.spec.port}`)?.find((l) => !matched.has(l)) : undefined;
       if (!o) {
         this.addForward({ action: 'create', kind: 'Listener', id: d.id, after: resolveRefs(d.spec, this.resolve), reason: `no listener on port ${d.spec.port}` }, d.spec);
         continue;
@@ -140,7 +148,7 @@ class Planner {
     for (const o of this.observed.listeners) {
       if (matched.has(o) || this.cascading.has(o.loadBalancerArn)) continue;
       this.cascading.add(o.arn);
-      const rules = this.observed.rules.filter((r) => r.listenerArn === o.arn);
+      const rules = rulesOf.get(o.arn) ?? [];
       const reason = `no listener is desired on port ${o.spec.port}` + (rules.length ? ` (its ${rules.length} rule(s) go with it)` : '');
       const change: Change = { action: 'delete', kind: 'Listener', id: String(o.spec.port), arn: o.arn, before: observedListenerSpec(o), reason };
       // what its rules refer to counts as its own references: it must go before the target groups they forward to
@@ -148,48 +156,55 @@ class Planner {
     }
   }
 
-  planRules(): void {
+  *planRules(): Steps<void> {
     const desiredByListener = new Map<string, ListenerRule[]>();
     for (const d of this.desiredOf('ListenerRule')) {
+      yield;
       const arn = resolveRefs(d.spec.listener, this.resolve);
       if (typeof arn !== 'string') {
         this.addForward({ action: 'create', kind: 'ListenerRule', id: d.id, after: resolveRefs(d.spec, this.resolve), reason: 'its listener is created by this plan' }, d.spec);
         continue;
       }
-      desiredByListener.set(arn, [...(desiredByListener.get(arn) ?? []), d]);
+      appendTo(desiredByListener, arn, d);
     }
     const observedByListener = new Map<string, ObservedListenerRule[]>();
-    for (const o of this.observed.rules) observedByListener.set(o.listenerArn, [...(observedByListener.get(o.listenerArn) ?? []), o]);
+    for (const o of this.observed.rules) appendTo(observedByListener, o.listenerArn, o);
     const listenerArns = [...new Set([...desiredByListener.keys(), ...observedByListener.keys()])];
+    const listeners = new Map<string, ObservedListener>();
+    for (const l of this.observed.listeners) if (!listeners.has(l.arn)) listeners.set(l.arn, l);
     for (const arn of listenerArns) {
-      const listener = this.observed.listeners.find((l) => l.arn === arn);
+      yield;
+      const listener = listeners.get(arn);
       if (!listener || this.cascading.has(arn) || this.cascading.has(listener.loadBalancerArn)) {
         // rules of a listener being deleted go with it; desired rules here cannot happen (their listener is kept)
         continue;
       }
       const plan = reconcileRules(desiredByListener.get(arn) ?? [], observedByListener.get(arn) ?? [], listener.spec.port, this.resolve, this.tags);
       const desiredById = new Map((desiredByListener.get(arn) ?? []).map((d) => [d.id, d]));
-      plan.steps.forEach((c, i) => {
+      for (const [i, c] of plan.steps.entries()) {
+        if (i % 64 === 63) yield;
         const chain = i === 0 ? [] : [`rules:${arn}:${i - 1}`];
         this.addForward(c, desiredById.get(c.id)?.spec, chain, [`rules:${arn}:${i}`]);
-      });
+      }
       plan.deletes.forEach((c) => this.addDelete(c, 'late', [c.arn as string]));
     }
   }
 
-  planBindings(): void {
+  *planBindings(): Steps<void> {
     const observed = this.opts.observedBindings;
     const byKey = new Map((observed ?? []).map((b) => [bindingKey(b), b]));
     for (const d of this.desiredOf('TargetGroupBinding')) {
+      yield;
       const after = resolveRefs(d.spec, this.resolve);
       const o = byKey.get(bindingKey(d.spec));
       byKey.delete(bindingKey(d.spec));
+      const chain = this.afterSourcesAttached(d);
       if (observed === undefined) {
-        this.planBindingUnobserved(d, after);
+        this.planBindingUnobserved(d, after, chain);
       } else if (!o) {
-        this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: `no TargetGroupBinding ${bindingKey(d.spec)}` }, d.spec);
+        this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: `no TargetGroupBinding ${bindingKey(d.spec)}` }, d.spec, chain);
       } else {
-        this.matchBinding(d, o, after);
+        this.matchBinding(d, o, after, chain);
       }
     }
     for (const o of byKey.values()) {
@@ -198,39 +213,83 @@ class Planner {
     }
   }
 
-  planBindingUnobserved(d: TargetGroupBinding, after: TargetGroupBinding['spec']): void {
+  planBindingUnobserved(d: TargetGroupBinding, after: TargetGroupBinding['spec'], chain: readonly string[]): void {
     if (typeof after.targetGroupARN === 'string') {
-      this.addForward({ action: 'noop', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group exists; assumed in place (no observed bindings given)' }, d.spec);
+      this.addForward({ action: 'noop', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group exists; assumed in place (no observed bindings given)' }, d.spec, chain);
     } else {
-      this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group is created by this plan' }, d.spec);
+      this.addForward({ action: 'create', kind: 'TargetGroupBinding', id: d.id, after, reason: 'its target group is created by this plan' }, d.spec, chain);
     }
   }
 
-  matchBinding(d: TargetGroupBinding, o: ObservedBinding, after: TargetGroupBinding['spec']): void {
+  matchBinding(d: TargetGroupBinding, o: ObservedBinding, after: TargetGroupBinding['spec'], chain: readonly string[]): void {
     const diffs = bindingDiffs(d.spec, o.spec, this.resolve);
     const replaceFields = diffs.filter((x) => x.status === 'changed' && x.forcesReplacement).map((x) => x.path);
     const base = { kind: 'TargetGroupBinding' as const, id: d.id, before: o.spec, after };
     if (replaceFields.length === 0) {
-      this.addForward(inPlaceChange(base, diffs), d.spec);
+      const attached = chain.length > 0 ? this.attachedBy(d) : undefined;
+      this.addForward(inPlaceChange(base, diffs, (fields) => `${fields.join(', ')} differ`
+        + (attached && fields.includes('networking') ? `; applied after the LoadBalancer update attaches ${attached.join(', ')}, and node/pod `
+          + 'rules from it are authorized before the old ones are revoked: the targets admit the load balancer throughout' : '')), d.spec, chain);
       return;
     }
     const fields = diffs.filter((x) => x.status === 'changed').map((x) => x.path);
     const common = { action: 'replace' as const, ...base, reason: `${replaceFields.join(', ')} cannot change in place`, replaceFields, fields, diffs };
     this.addDelete({ ...common, phase: 'delete' }, 'early', [bindingKey(o)]);
-    this.addForward({ ...common, phase: 'create' }, d.spec);
+    this.addForward({ ...common, phase: 'create' }, d.spec, chain);
   }
 
-  run(): Plan {
-    this.planTagged(securityGroupKind);
-    this.planTagged(targetGroupKind);
-    this.planTagged(loadBalancerKind);
-    this.planListeners();
-    this.planRules();
-    this.planBindings();
-    const changes = [...orderNodes(this.early, 'reverse'), ...orderNodes(this.forward, 'forward'), ...orderNodes(this.late, 'reverse')];
-    const complete = !changes.some((c) => (c.unknownFields?.length ?? 0) > 0 || containsUnknown(c.after));
-    return { formatVersion: '1', stackId: this.stack.id, changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}) };
+  /** the binding's rule sources (resolved where they can be) */
+  bindingSources(d: TargetGroupBinding): unknown[] {
+    return (d.spec.networking?.ingress ?? []).flatMap((r) => r.from.flatMap((f) => ('securityGroup' in f ? [resolveRefs(f.securityGroup.groupID, this.resolve)] : [])));
   }
+
+  /**
+   * A binding whose rule source is one of the load balancer's security groups comes after the load balancer's
+   * change: a new source (the shared backend group, on migration) is on the load balancer before the targets'
+   * rules move to it, so there is no moment when the targets admit none of the load balancer's groups.
+   */
+  afterSourcesAttached(d: TargetGroupBinding): string[] {
+    const lb = this.desiredOf('LoadBalancer')[0];
+    if (!lb) return [];
+    const lbGroups = lb.spec.securityGroups.map((g) => canonicalJson(resolveRefs(g, this.resolve)));
+    return this.bindingSources(d).some((s) => lbGroups.includes(canonicalJson(s))) ? [resourceKey(lb)] : [];
+  }
+
+  /** the binding's rule sources that the load balancer's update adds to it */
+  attachedBy(d: TargetGroupBinding): string[] | undefined {
+    const lbChange = this.forward.find((n) => n.change.kind === 'LoadBalancer' && n.change.action === 'update')?.change;
+    const before = (lbChange?.before as { securityGroups?: readonly unknown[] } | undefined)?.securityGroups ?? [];
+    const added = this.bindingSources(d).filter((s) => typeof s === 'string' && !before.includes(s)) as string[];
+    return lbChange?.fields?.includes('securityGroups') && added.length > 0 ? added : undefined;
+  }
+
+  *steps(): Steps<Plan> {
+    yield* this.planTagged(securityGroupKind);
+    yield* this.planTagged(targetGroupKind);
+    yield* this.planTagged(loadBalancerKind);
+    yield* this.planListeners();
+    yield* this.planRules();
+    yield* this.planBindings();
+    const changes = [
+      ...yield* orderNodesSteps(this.early, 'reverse'), ...yield* orderNodesSteps(this.forward, 'forward'), ...yield* orderNodesSteps(this.late, 'reverse'),
+    ];
+    let complete = true;
+    for (const [i, c] of changes.entries()) {
+      if (i % 256 === 255) yield;
+      if ((c.unknownFields?.length ?? 0) > 0 || containsUnknown(c.after)) { complete = false; break; }
+    }
+    return {
+      formatVersion: '1', stackId: this.stack.id, ...(this.stack.family === 'service' ? { family: 'service' as const } : {}),
+      changes, complete, ...(this.warnings.length ? { warnings: this.warnings } : {}),
+    };
+  }
+}
+
+/** adds `value` to the list under `key` (no copy of the list) */
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function refValues<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>, o: O): string[] {
@@ -241,10 +300,11 @@ function refValues<S extends Spec, O extends Observed<S>>(mod: TaggedKind<S, O>,
  * Plan one stack against what AWS holds for it. An empty desired stack (no resources) plans the deletion
  * of everything observed.
  */
-export function planStack(desired: Stack, observed: ObservedState, opts: PlanOptions): Plan {
-  return new Planner(desired, observed, opts).run();
-}
+export const planStack = (desired: Stack, observed: ObservedState, opts: PlanOptions): Plan => runSteps(planStackSteps(desired, observed, opts));
+
+/** `planStack` as steps (src/model/steps.ts): one per resource planned, per listener, per batch of orderings */
+export const planStackSteps = (desired: Stack, observed: ObservedState, opts: PlanOptions): Steps<Plan> => new Planner(desired, observed, opts).steps();
 
 /** the desired stack of a group with no members left: planning it deletes everything the stack owns */
-export const emptyStack = (id: string): Stack => ({ id, members: [], resources: [] });
+export const emptyStack = (id: string, family?: Stack['family']): Stack => ({ id, ...(family ? { family } : {}), members: [], resources: [] });
 

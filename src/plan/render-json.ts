@@ -19,7 +19,8 @@ export function toJsonDocument(plans: readonly Plan[], extras: JsonExtras = {}):
   const byName = <T extends { object: Issue['object'] }>(a: T, b: T): number => objectName(a.object).localeCompare(objectName(b.object));
   const doc = {
     formatVersion: JSON_FORMAT_VERSION,
-    plans: [...plans].sort((a, b) => a.stackId.localeCompare(b.stackId)).map((p) => ({
+    // Ingress stacks first, then Service stacks, each by ID (the two may share an ID)
+    plans: [...plans].sort((a, b) => (a.family ?? '').localeCompare(b.family ?? '') || a.stackId.localeCompare(b.stackId)).map((p) => ({
       ...p,
       changes: p.changes.map((c, order) => ({ order, ...c })),
       summary: summarize(p),

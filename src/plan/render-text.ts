@@ -108,7 +108,7 @@ export interface TextOptions {
 
 /** one stack's plan; noops are left out unless a value known only after discovery may change them */
 export function renderText(plan: Plan, options: TextOptions = {}): string {
-  const out: string[] = [`Stack ${JSON.stringify(plan.stackId)}:`, ''];
+  const out: string[] = [`${plan.family === 'service' ? 'Service stack' : 'Stack'} ${JSON.stringify(plan.stackId)}:`, ''];
   if (options.legend ?? true) out.unshift(...renderLegend([plan]).split('\n').slice(0, -1));
   const steps = new Map<string, number>();
   for (const c of plan.changes) {
@@ -116,7 +116,8 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
     const key = `${c.kind}/${c.id}`;
     const step = c.action === 'replace' ? (steps.get(key) ?? 0) + 1 : 0;
     steps.set(key, step);
-    out.push(...renderChange(c, step), '');
+    for (const line of renderChange(c, step)) out.push(line); // a change may have many lines: no push(...spread)
+    out.push('');
   }
   for (const w of plan.warnings ?? []) out.push(`Warning: ${w}`, '');
   const s = summarize(plan);

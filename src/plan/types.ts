@@ -60,6 +60,8 @@ export interface Change {
 export interface Plan {
   readonly formatVersion: '1';
   readonly stackId: string;
+  /** 'service' for a Service's NLB stack (its ID, "namespace/name", may equal an Ingress group's); absent for an IngressGroup */
+  readonly family?: 'service';
   /** in execution order */
   readonly changes: readonly Change[];
   /** false when any Unknown remains (in `after` or in a compared field): apply refuses such a plan */

@@ -4,6 +4,8 @@
 //   aws_lb_controller_reconcile_duration_seconds{controller}            histogram
 //   aws_lb_controller_ingress_reconcile_total{namespace,ingress,outcome} per Ingress in a reconciled group
 //   aws_lb_controller_ingress_errors_total{namespace,ingress,reason}     per Ingress error (build / deploy / status)
+//   aws_lb_controller_service_reconcile_total{namespace,service,outcome} per Service reconcile (NLBs)
+//   aws_lb_controller_service_errors_total{namespace,service,reason}     per Service error
 //   aws_lb_controller_target_changes_total{operation}                   targets registered / deregistered
 //   aws_lb_controller_workqueue_depth{controller}                       ready keys
 //   aws_lb_controller_leader{}                                          1 while this replica leads
@@ -11,7 +13,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CallCounter } from '../aws/metrics.ts';
 import { registerCallMetrics } from '../aws/metrics.ts';
 
-export type ControllerName = 'ingress' | 'targetGroupBinding';
+export type ControllerName = 'ingress' | 'service' | 'targetGroupBinding';
 
 export class ControllerMetrics {
   readonly registry: Registry;
@@ -19,6 +21,8 @@ export class ControllerMetrics {
   readonly reconcileDuration: Histogram<'controller'>;
   readonly ingressReconciles: Counter<'namespace' | 'ingress' | 'outcome'>;
   readonly ingressErrors: Counter<'namespace' | 'ingress' | 'reason'>;
+  readonly serviceReconciles: Counter<'namespace' | 'service' | 'outcome'>;
+  readonly serviceErrors: Counter<'namespace' | 'service' | 'reason'>;
   readonly targetChanges: Counter<'operation'>;
   readonly stackReads: Counter<'controller' | 'read'>;
   readonly driftChecks: Counter<'controller'>;
@@ -42,6 +46,14 @@ export class ControllerMetrics {
     this.ingressErrors = new Counter({
       name: 'aws_lb_controller_ingress_errors_total', help: 'Errors reported on an Ingress, by reason (FailedBuildModel, FailedDeployModel, ...).',
       labelNames: ['namespace', 'ingress', 'reason'] as const, registers,
+    });
+    this.serviceReconciles = new Counter({
+      name: 'aws_lb_controller_service_reconcile_total', help: 'Service (NLB) reconciles by outcome.',
+      labelNames: ['namespace', 'service', 'outcome'] as const, registers,
+    });
+    this.serviceErrors = new Counter({
+      name: 'aws_lb_controller_service_errors_total', help: 'Errors reported on a Service, by reason (FailedBuildModel, FailedDeployModel, ...).',
+      labelNames: ['namespace', 'service', 'reason'] as const, registers,
     });
     this.targetChanges = new Counter({
       name: 'aws_lb_controller_target_changes_total', help: 'Targets registered or deregistered.',

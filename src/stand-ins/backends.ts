@@ -58,8 +58,13 @@ export async function createBackendPods(kube: KubeClients, o: {
   return out;
 }
 
-/** writes (creates or replaces) the EndpointSlice `<service>-demo` the endpointslice controller would keep */
-export async function writeEndpointSlice(kube: KubeClients, o: { namespace: string; service: Service; pods: readonly BackendPod[]; port?: number; ready?: boolean }): Promise<void> {
+/**
+ * writes (creates or replaces) the EndpointSlice `<service>-demo` the endpointslice controller would keep; one port
+ * named `http` (8080, or `port`) unless `ports` names them
+ */
+export async function writeEndpointSlice(kube: KubeClients, o: {
+  namespace: string; service: Service; pods: readonly BackendPod[]; port?: number; ports?: readonly { name: string; port: number; protocol?: string }[]; ready?: boolean;
+}): Promise<void> {
   const svcName = o.service.metadata?.name ?? '';
   const name = `${svcName}-demo`;
   const ready = o.ready ?? true;
@@ -71,7 +76,7 @@ export async function writeEndpointSlice(kube: KubeClients, o: { namespace: stri
       ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svcName, uid: o.service.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
     },
     addressType: 'IPv4',
-    ports: [{ name: 'http', port: o.port ?? 8080, protocol: 'TCP' }],
+    ports: (o.ports ?? [{ name: 'http', port: o.port ?? 8080 }]).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP' })),
     endpoints: o.pods.map((p) => ({
       addresses: [p.ip], conditions: { ready, serving: ready, terminating: false }, nodeName: p.nodeName, zone: p.zone,
       targetRef: { kind: 'Pod', namespace: o.namespace, name: p.name, uid: p.uid },

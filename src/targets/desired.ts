@@ -58,6 +58,8 @@ export interface InstanceTargetsInput {
   readonly nodes: readonly V1Node[];
   /** TargetGroupBinding spec.nodeSelector: a full LabelSelector, ANDed with the default node selector */
   readonly nodeSelector?: NodeSelector;
+  /** feature gate EndpointsFailOpen (default true): when no node is Ready, use those whose readiness is Unknown */
+  readonly failOpen?: boolean;
 }
 
 /** a Kubernetes LabelSelector: every matchLabels entry and every matchExpressions requirement must hold */
@@ -75,9 +77,9 @@ export function instanceTargets(input: InstanceTargetsInput): DesiredTargets {
     return { targets: [], problem: `Service ${service.metadata?.name} port ${input.servicePort} has no NodePort (type ${type}); instance targets need one` };
   }
   const eligible = input.nodes.filter((n) => isEligibleNode(n) && nodeMatches(n, input.nodeSelector));
-  // fail open: when no node is Ready, nodes whose readiness is Unknown still serve
+  // fail open (EndpointsFailOpen): when no node is Ready, nodes whose readiness is Unknown still serve
   let chosen = eligible.filter((n) => nodeReady(n) === 'True');
-  if (chosen.length === 0) chosen = eligible.filter((n) => nodeReady(n) === 'Unknown');
+  if (chosen.length === 0 && (input.failOpen ?? true)) chosen = eligible.filter((n) => nodeReady(n) === 'Unknown');
   const targets: DesiredTarget[] = [];
   for (const n of chosen) {
     const id = instanceIdFromProviderId(n.spec?.providerID);

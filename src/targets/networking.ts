@@ -5,7 +5,9 @@
 //      ip targets → the ENI holding that private IP (DescribeNetworkInterfaces, one filter for many IPs);
 //   2. ENI → one security group: the only group on the ENI, else the single group tagged
 //      kubernetes.io/cluster/<cluster> (none or several: an error value naming the ENI);
-//   3. per security group, the union of the permissions of every binding whose targets sit behind it;
+//   3. per security group, the union of the permissions of every binding whose targets sit behind it, those from
+//      one source group coalesced into one port range per protocol, as upstream (so all load balancers behind the
+//      shared backend group cost one rule per protocol);
 //   4. per candidate security group: authorize what is missing, labelled with upstream's description
 //      "elbv2.k8s.aws/targetGroupBinding=shared"; revoke labelled permissions nobody wants any more.
 //      A permission without the label is never touched.
@@ -243,6 +245,25 @@ export function selectSecurityGroup(eni: EniInfo, clusterTagged: ReadonlySet<str
   };
 }
 
+/**
+ * Upstream's aggregation on one security group (computeRestrictedIngressPermissionsPerSG): the permissions from the
+ * same source security group and protocol become one, from the lowest to the highest port any of them needs (all
+ * ports when one needs all). Permissions from a CIDR or prefix list stay as they are.
+ */
+export function coalescePermissions(perms: readonly IngressPermission[]): IngressPermission[] {
+  const out: IngressPermission[] = [];
+  const bySource = new Map<string, IngressPermission>();
+  for (const p of perms) {
+    if (!('groupId' in p.source)) { out.push(p); continue; }
+    const k = `${p.protocol}|${sourceKey(p.source)}`;
+    const seen = bySource.get(k);
+    const from = Math.min(p.fromPort ?? 0, seen?.fromPort ?? 65535);
+    const to = Math.max(p.toPort ?? 65535, seen?.toPort ?? 0);
+    bySource.set(k, { ...(seen ?? p), fromPort: from, toPort: to });
+  }
+  return [...out, ...[...bySource.values()].sort((a, b) => (permissionKey(a) < permissionKey(b) ? -1 : 1))];
+}
+
 /** what to write to one group: authorize desired permissions it lacks; revoke labelled ones nobody wants */
 export function diffPermissions(desired: readonly IngressPermission[], observed: readonly IngressPermission[]): { authorize: IngressPermission[]; revoke: IngressPermission[] } {
   const have = new Set(observed.map(permissionKey));
@@ -368,6 +389,8 @@ export async function reconcileNetworking(input: ReconcileNetworkingInput): Prom
       desired.set(g, list);
     }
   }
+
+  for (const [g, list] of desired) desired.set(g, coalescePermissions(list));
 
   // groups reached or named but not tagged: one more read
   const missing = [...new Set([...desired.keys(), ...(input.extraSecurityGroupIds ?? [])])].filter((g) => !groups.has(g));

@@ -1,6 +1,8 @@
 // The admission webhook server (HTTPS, AdmissionReview v1):
 //   POST /mutate-v1-pod                                        adds readiness gates; never fails closed: any
 //        internal error answers "allowed" without a patch (the chart registers it with failurePolicy Ignore);
+//   POST /mutate-v1-service                                    sets the load balancer class on LoadBalancer Services
+//        when enabled; fails open like the pod webhook;
 //   POST /mutate-elbv2-k8s-aws-v1beta1-targetgroupbinding      TargetGroupBinding defaults from the target group;
 //   POST /validate-elbv2-k8s-aws-v1beta1-targetgroupbinding    TargetGroupBinding admission rules; an internal error
 //        is a denial (failurePolicy Fail): see webhook/target-group-binding.ts.
@@ -9,13 +11,15 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Pod } from '../k8s/types.ts';
+import type { Pod, Service } from '../k8s/types.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import { allow, allowPatched, deny, requestOf, type AdmissionReview } from './admission.ts';
 import { readinessGatePatch, type GateLookup } from './pod-readiness-gate.ts';
+import { serviceClassPatch } from './service-mutator.ts';
 import { MUTATE_TGB_PATH, mutateBinding, VALIDATE_TGB_PATH, validateBinding, type BindingAdmissionDeps } from './target-group-binding.ts';
 
 export const MUTATE_POD_PATH = '/mutate-v1-pod';
+export const MUTATE_SERVICE_PATH = '/mutate-v1-service';
 const MAX_BODY = 4 * 1024 * 1024;
 
 /** the AdmissionReview answer for one request body; pure apart from `lookup`. No lookup: injection is off, no patch. */
@@ -33,9 +37,25 @@ export function reviewPod(body: unknown, lookup: GateLookup | undefined, log?: L
   }
 }
 
-/** what the server answers: the pod webhook (absent: injection off) and the TargetGroupBinding webhooks */
+/** the AdmissionReview answer for one Service request body (CREATE and UPDATE); any error allows without a patch */
+export function reviewService(body: unknown, loadBalancerClass: string, log?: Logger): AdmissionReview {
+  const req = requestOf<Service>(body);
+  const uid = req.uid ?? '';
+  try {
+    const svc = req.object;
+    if (!svc || (req.kind?.kind && req.kind.kind !== 'Service')) return allow(uid);
+    return allowPatched(uid, serviceClassPatch(req.operation, svc, req.oldObject, loadBalancerClass));
+  } catch (err) {
+    log?.warn('service webhook: allowing without mutation', { uid, error: errorMessage(err) });
+    return allow(uid);
+  }
+}
+
+/** what the server answers: the pod webhook (absent: injection off), the Service webhook and the TargetGroupBinding webhooks */
 export interface WebhookRoutes {
   readonly pods?: GateLookup;
+  /** /mutate-v1-service: the class to set; absent: not served */
+  readonly serviceClass?: string;
   readonly bindings: BindingAdmissionDeps;
 }
 
@@ -59,10 +79,12 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 export function webhookHandler(routes: WebhookRoutes, log?: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    if (path !== MUTATE_POD_PATH && path !== MUTATE_TGB_PATH && path !== VALIDATE_TGB_PATH) return reply(res, 404, 'not found');
+    const serviceClass = path === MUTATE_SERVICE_PATH ? routes.serviceClass : undefined;
+    if (path !== MUTATE_POD_PATH && serviceClass === undefined && path !== MUTATE_TGB_PATH && path !== VALIDATE_TGB_PATH) return reply(res, 404, 'not found');
     if (req.method !== 'POST') return reply(res, 405, 'method not allowed');
     const answer = (body: unknown): void => {
       if (path === MUTATE_POD_PATH) return reply(res, 200, reviewPod(body, routes.pods, log));
+      if (serviceClass !== undefined) return reply(res, 200, reviewService(body, serviceClass, log));
       void reviewBinding(path, body, routes, log).then((r) => reply(res, 200, r));
     };
     const chunks: Buffer[] = [];

@@ -46,7 +46,8 @@ export function build(objects: SeedObjects, facts: DiscoveredFacts, clusterName:
   return buildStacks(
     { ingresses: objects.ingresses, services: objects.services, ingressClasses: objects.ingressClasses, ingressClassParams: [] },
     facts,
-    { clusterName, ingressClass: 'alb', defaultScheme: 'internal', defaultTargetType: 'instance', defaultSslPolicy: 'ELBSecurityPolicy-2016-08', defaultTags: {} },
+    // the shared backend security group is the controller's, outside any stack's plan (backend-security-group.test.ts)
+    { clusterName, ingressClass: 'alb', defaultScheme: 'internal', defaultTargetType: 'instance', defaultSslPolicy: 'ELBSecurityPolicy-2016-08', defaultTags: {}, enableBackendSecurityGroup: false },
   );
 }
 

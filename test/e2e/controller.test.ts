@@ -143,8 +143,13 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     return (sg?.IpPermissions ?? []).flatMap((p) => (p.UserIdGroupPairs ?? [])
       .filter((g) => g.Description === NETWORKING_RULE_DESCRIPTION).map((g) => `${g.GroupId}→${p.FromPort}`)).sort();
   }
-  const managedSgOf = async (lbArn: string): Promise<string | undefined> =>
-    (await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0]?.SecurityGroups?.[0];
+  const lbGroupsOf = async (lbArn: string): Promise<string[]> =>
+    (await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0]?.SecurityGroups ?? [];
+  /** the ALB's own managed group: the one of its groups that is not the shared backend group */
+  const managedSgOf = async (lbArn: string): Promise<string | undefined> => {
+    const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: await lbGroupsOf(lbArn) }))).SecurityGroups ?? [];
+    return groups.find((g) => !(g.Tags ?? []).some((t) => t.Key === 'elbv2.k8s.aws/resource' && t.Value === 'backend-sg'))?.GroupId;
+  };
 
   let webPods: BackendPod[] = [];
   let webSvc: Service;
@@ -168,10 +173,10 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const tgbs = await admin.targetGroupBindings.list(ns);
     assert.equal(tgbs.items.length, 1);
     assert.deepEqual(tgbs.items[0]?.metadata?.finalizers, ['elbv2.k8s.aws/resources']);
-    // the pods' security group (the node group) lets the ALB's managed group reach the target port
-    const lbSg = await managedSgOf(lbs[0]?.arn ?? '');
-    assert.ok(lbSg);
-    await waitFor('node security group opened to the ALB', async () => (await nodeSgRules()).includes(`${lbSg}→8080`), 30_000);
+    // the pods' security group (the node group) lets the ALB (through the shared backend group it carries) reach the target port
+    const lbGroups = await lbGroupsOf(lbs[0]?.arn ?? '');
+    assert.equal(lbGroups.length, 2, 'the managed group and the shared backend group');
+    await waitFor('node security group opened to the ALB', async () => (await nodeSgRules()).some((r) => lbGroups.some((g) => r === `${g}→8080`)), 30_000);
   });
 
   it('follows pods added and removed with Register/DeregisterTargets only, never touching the load balancer', async () => {
@@ -263,6 +268,46 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     await admin.ingresses.mergePatch('gamma', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-interval-seconds': '15' } } });
     await waitFor('gamma served after the fix', () => hostnameOf('gamma'));
     await waitFor('group has 2 rules', async () => (await rulesOf(lb.arn)).length === 2);
+  });
+
+  it('refuses hostile inputs (size caps) on the Ingress that holds them: Event + status, nothing in AWS, the group served, /healthz answering', async () => {
+    const [lb] = await stackLbs(group);
+    assert.ok(lb);
+    const rulesBefore = await rulesOf(lb.arn);
+    // 4,000 listen ports (a 55 KB annotation) and 150 paths, both joining the group
+    const ports = JSON.stringify(Array.from({ length: 4_000 }, (_, i) => ({ HTTP: 1024 + i })));
+    await ingress('hostile-ports', { 'alb.ingress.kubernetes.io/group.name': group, 'alb.ingress.kubernetes.io/listen-ports': ports }, 'gamma', '/hostile-ports');
+    await admin.ingresses.create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+      metadata: { name: 'hostile-paths', namespace: ns, annotations: { 'alb.ingress.kubernetes.io/group.name': group } },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [{ http: { paths: Array.from({ length: 150 }, (_, i) => ({ path: `/p${i}`, pathType: 'Prefix', backend: { service: { name: 'gamma', port: { number: 80 } } } })) } }],
+      },
+    }, ns);
+    const reasons: Record<string, RegExp> = {
+      'hostile-ports': /alb\.ingress\.kubernetes\.io\/listen-ports: is over 32768 bytes long/,
+      'hostile-paths': /spec\.rules: 150 paths, each at least one listener rule: more than 100 \(AWS quota "Rules per Application Load Balancer", default 100\)/,
+    };
+    for (const [name, reason] of Object.entries(reasons)) {
+      const sig = await waitFor(`FailedBuildModel signal on ${name}`, async () => {
+        const st = readReconcileStatus((await admin.ingresses.get(name, ns)) as Ingress);
+        return st?.reason === 'FailedBuildModel' ? st : undefined;
+      });
+      assert.match(sig.message, reason);
+      const event = await waitFor(`Event on ${name}`, async () =>
+        (await admin.events.list(ns, { fieldSelector: `involvedObject.name=${name}` })).items.find((e) => e.reason === 'FailedBuildModel'));
+      assert.match(event.message ?? '', reason);
+    }
+    const health = await fetch(`${ctrl.healthUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(health.status, 200);
+    // nothing of theirs reached AWS: the group keeps its one listener and its rules
+    const listeners = (await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.arn }))).Listeners ?? [];
+    assert.deepEqual(listeners.map((l) => l.Port), [80]);
+    assert.deepEqual(await rulesOf(lb.arn), rulesBefore);
+    assert.equal(readReconcileStatus((await admin.ingresses.get('alpha', ns)) as Ingress)?.reason, 'SuccessfullyReconciled');
+    for (const name of Object.keys(reasons)) await admin.ingresses.delete(name, ns);
+    await waitFor('hostile Ingresses gone', async () => (await admin.ingresses.list(ns)).items.every((i) => !i.metadata?.name?.startsWith('hostile-')));
   });
 
   it('refuses an Ingress whose backend Service asks for authentication: Warning Events name the Service and the key, no rule for it', async () => {

@@ -1,5 +1,6 @@
 // targets/networking against moto: TargetGroupBinding networking rules land on the seeded node security group
-// (tagged kubernetes.io/cluster/<cluster>), labelled elbv2.k8s.aws/targetGroupBinding=shared; a second run makes
+// (tagged kubernetes.io/cluster/<cluster>), labelled elbv2.k8s.aws/targetGroupBinding=shared, one per source group
+// with its ports coalesced into one range (as upstream); a second run makes
 // no write; a binding that goes away takes its rules with it; a rule added by hand stays; afterwards nothing
 // references the source group, so it can be deleted. Then the same in ip mode on pod ENIs, torn down with
 // revokeRulesFromSources as the load balancer teardown would.
@@ -101,14 +102,11 @@ describe('targets/networking on moto', function () {
       assert.deepEqual(clean.value.errors, []);
     });
 
-    it('puts exactly one labelled rule per port on the node security group', async () => {
+    it('puts exactly one labelled rule per source group on the node security group, its ports coalesced into one range', async () => {
       const { value: r, writes, reads } = await run([binding()]);
       assert.deepEqual(r.errors, []);
       const ours = (await rulesOn(nodeSg)).filter((x) => x.source === lbSg);
-      assert.deepEqual(ours, [
-        { port: 'tcp/30080-30080', source: lbSg, description: NETWORKING_RULE_DESCRIPTION },
-        { port: 'tcp/30081-30081', source: lbSg, description: NETWORKING_RULE_DESCRIPTION },
-      ]);
+      assert.deepEqual(ours, [{ port: 'tcp/30080-30081', source: lbSg, description: NETWORKING_RULE_DESCRIPTION }]);
       assert.equal(writes, 1, 'one Authorize for both ports');
       assert.equal(reads['DescribeInstances'], 1, `one DescribeInstances for ${instanceIds.length} nodes`);
       log(`first run: ${writes} write(s), reads ${JSON.stringify(reads)}`);
@@ -125,7 +123,7 @@ describe('targets/networking on moto', function () {
       await aws.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: nodeSg, IpPermissions: [handRule] }));
       const { value: r, writes } = await run([]);
       assert.deepEqual(r.errors, []);
-      assert.equal(r.revoked, 2);
+      assert.equal(r.revoked, 1);
       const rules = await rulesOn(nodeSg);
       assert.deepEqual(rules.filter((x) => x.source === lbSg), []);
       assert.deepEqual(rules.filter((x) => x.source === '192.168.0.0/16'), [{ port: 'tcp/22-22', source: '192.168.0.0/16', description: 'ssh, added by hand' }]);

@@ -13,7 +13,10 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.ts';
 import { KubeBindingWriter } from '../../src/controllers/bindings.ts';
 import { applyPlan, type ApplyPlan, type BindingWriter } from '../../src/deploy/apply.ts';
+import { deleteBackendSecurityGroup, ensureBackendSecurityGroup } from '../../src/deploy/backend-security-group.ts';
 import { observeStack } from '../../src/deploy/observe.ts';
+import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../../src/ingress/index.ts';
+import { backendSecurityGroupTags } from '../../src/model/index.ts';
 import { createKubeRest, ResourceClient } from '../../src/k8s/client.ts';
 import { emptyStack, planStack } from '../../src/plan/plan-stack.ts';
 import { kube, running, seeded, standIns } from './support/stand-ins.ts';
@@ -48,6 +51,7 @@ describe('plan --live on moto (child process)', function () {
   let motoUrl = '';
   let aws: AwsClients;
   let kubeBindings: BindingWriter;
+  let backendSg: { groupId: string; created: boolean } | undefined;
   const applied: string[] = [];
 
   before(async function () {
@@ -65,6 +69,11 @@ describe('plan --live on moto (child process)', function () {
       writeFileSync(path.join(dir, file), moved.map((d) => stringify(d)).join('---\n'));
     }
     aws = createAwsClients({ region: s.aws.region, credentials: s.aws.credentials, endpoints: `elasticloadbalancing=${motoUrl},ec2=${motoUrl}`, retryDelayMs: 50 });
+    // the shared backend security group, as the controller ensures it before its first apply: with it the live plans
+    // are complete (without it its ID would be "known after discovery")
+    backendSg = await ensureBackendSecurityGroup(aws.ec2, {
+      clusterName, vpcId, name: backendSecurityGroupName(clusterName), description: BACKEND_SG_DESCRIPTION, tags: backendSecurityGroupTags(clusterName),
+    });
     // the same objects in the cluster, for --kubeconfig; bindings are written there by apply
     const admin = kube().admin;
     const core = admin.makeApiClient(k8s.CoreV1Api);
@@ -83,6 +92,7 @@ describe('plan --live on moto (child process)', function () {
       const r = await applyPlan(planStack(emptyStack(id), observed, { clusterName }), { elbv2: aws.elbv2, ec2: aws.ec2, clusterName, observed, timing: { sleep: (ms) => new Promise((res) => setTimeout(res, Math.min(ms, 200))) } });
       if (r.errors?.length) log(`cleanup of ${id}: ${r.errors[0]?.message}`);
     }
+    if (backendSg?.created) await deleteBackendSecurityGroup(aws.ec2, backendSg.groupId, vpcId);
     aws?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

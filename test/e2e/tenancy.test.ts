@@ -17,7 +17,8 @@ import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
-import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
+import { grantLeaderElection } from '../../src/stand-ins/index.ts';
+import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
 const HOST = 'pay.example.com';
@@ -32,6 +33,7 @@ describe('group tenancy (own process, two namespaces, kube-apiserver + moto)', f
   let teamB: string;
   const group = `shared-${Math.random().toString(36).slice(2, 7)}`;
   const log = join(tmpdir(), `aws-lb-controller-tenancy-${process.pid}`, 'controller.log');
+  const LEASE = 'tenancy-e2e';
 
   before(async function () {
     await standIns(this);
@@ -42,9 +44,11 @@ describe('group tenancy (own process, two namespaces, kube-apiserver + moto)', f
     ec2 = new EC2Client({ ...s.aws });
     teamA = await freshNamespace('team-a');
     teamB = await freshNamespace('team-b');
+    // its own Lease, in its own namespace, under the chart's leader-election Role (Leases only by name)
+    await grantLeaderElection(kube().admin, teamA, LEASE);
     ctrl = await startControllerProcess({
       clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', '--leader-election-id=tenancy-e2e'],
+      awsEndpoint: s.motoUrl, logFile: log, leaseNamespace: teamA, extraArgs: ['--sync-period=1h', `--leader-election-id=${LEASE}`],
     });
     await waitFor('controller ready', () => ctrl.ready(), 60_000);
   });

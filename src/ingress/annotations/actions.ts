@@ -18,6 +18,11 @@ function fixedResponse(o: Obj): ActionConfig {
   return { type: 'fixed-response', fixedResponse: defined({ statusCode, contentType, messageBody }) };
 }
 
+// Characters of a redirect's host and path, besides the #{...} keywords
+// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-action-types.html#redirect-actions).
+const REDIRECT_HOST = /^[A-Za-z0-9.*?-]*$/;
+const REDIRECT_PATH = /^[A-Za-z0-9_\-.$/~"'@:+&*?]*$/;
+
 // A redirect must change something, else it would loop; these are the "keep as is" spellings.
 const UNCHANGED: Readonly<Record<string, string>> = { protocol: '#{protocol}', port: '#{port}', host: '#{host}', path: '/#{path}', query: '#{query}' };
 
@@ -28,8 +33,11 @@ function redirect(o: Obj): ActionConfig {
   const r = defined({
     protocol: checkedString(c, 'protocol', 128, { test: (s) => /^(HTTPS?|#\{protocol\})$/.test(s), what: 'HTTP, HTTPS or #{protocol}' }),
     port: checkedString(c, 'port', 128, { test: (s) => s === '#{port}' || (/^\d{1,5}$/.test(s) && +s >= 1 && +s <= 65535), what: 'a port in [1, 65535] or #{port}' }),
-    host: checkedString(c, 'host', 128),
-    path: checkedString(c, 'path', 128, { test: (s) => s.startsWith('/'), what: 'a path starting with "/"' }),
+    host: checkedString(c, 'host', 128, { test: (s) => REDIRECT_HOST.test(s.replaceAll('#{host}', '')), what: 'a host of letters, digits, ".", "-", "*", "?" and #{host}' }),
+    path: checkedString(c, 'path', 128, {
+      test: (s) => s.startsWith('/') && REDIRECT_PATH.test(s.replace(/#\{(host|port|path)\}/g, '')),
+      what: 'a path starting with "/" of letters, digits, _-.$/~"\'@:+&*? and #{host}, #{port}, #{path}',
+    }),
     query: checkedString(c, 'query', 128, { test: (s) => !s.startsWith('?'), what: 'a query without the leading "?"' }),
   });
   const changed = Object.entries(r).some(([k, v]) => v !== UNCHANGED[k]);

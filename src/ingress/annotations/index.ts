@@ -24,7 +24,8 @@ export interface ListenPort { readonly protocol: 'HTTP' | 'HTTPS'; readonly port
  */
 export interface IngressAnnotations {
   groupName?: string; groupOrder?: number; loadBalancerName?: string; scheme?: Scheme; ipAddressType?: IpAddressType;
-  subnets?: string[]; securityGroups?: string[]; inboundCidrs?: string[]; prefixLists?: string[]; listenPorts?: ListenPort[]; sslRedirect?: number;
+  subnets?: string[]; securityGroups?: string[]; manageBackendSecurityGroupRules?: boolean; inboundCidrs?: string[]; prefixLists?: string[];
+  listenPorts?: ListenPort[]; sslRedirect?: number;
   certificateArns?: string[]; sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
 }
 

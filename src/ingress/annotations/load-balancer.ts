@@ -1,9 +1,13 @@
 // Load-balancer and listener annotations, read from the Ingress only. Group merging (Exclusive /
 // Merge) and defaults happen in the builder; here each value is parsed and validated on its own.
+import { atMost, CAPS, quotaReason } from '../caps.ts';
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { arn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, stringList, stringMap, tags, text, type Table } from './values.ts';
+import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
+import {
+  bool, certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
+} from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 
@@ -11,7 +15,7 @@ const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
 const listenPorts = json((v): ListenPort[] => {
   const items = array(v, '', `a JSON array such as ${LISTEN_PORTS_EXAMPLE}`);
   if (items.length === 0) fault('', `expected at least one port, such as ${LISTEN_PORTS_EXAMPLE}`);
-  const out: ListenPort[] = [];
+  const out = new Map<number, ListenPort>();
   items.forEach((item, i) => {
     const path = at('', i);
     const entries = Object.entries(object(item, path, 'an object such as {"HTTPS": 443}').fields);
@@ -19,12 +23,14 @@ const listenPorts = json((v): ListenPort[] => {
     for (const [protocol, p] of entries) {
       if (protocol !== 'HTTP' && protocol !== 'HTTPS') expected(path, 'protocol HTTP or HTTPS', protocol);
       if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) expected(at(path, protocol), 'a port in [1, 65535]', p);
-      const clash = out.find((l) => l.port === p);
+      const clash = out.get(p);
       if (clash !== undefined && clash.protocol !== protocol) fault(path, `port ${p} is listed as both ${clash.protocol} and ${protocol}`);
-      if (clash === undefined) out.push({ protocol, port: p as number });
+      if (clash === undefined) out.set(p, { protocol, port: p });
+      // stop at the first port too many: each is a listener
+      if (out.size > CAPS.listeners.max) fault('', quotaReason(`over ${CAPS.listeners.max}`, 'listen ports', CAPS.listeners));
     }
   });
-  return out;
+  return [...out.values()];
 });
 
 /** an IngressGroup name (also IngressClassParams spec.group.name), at most GROUP_NAME_MAX characters */
@@ -44,13 +50,14 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   ipAddressType: ['ip-address-type', oneOf(['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] as const)],
   subnets: ['subnets', stringList()],
   securityGroups: ['security-groups', stringList()],
-  inboundCidrs: ['inbound-cidrs', stringList(cidr)],
-  prefixLists: ['security-group-prefix-lists', stringList(prefixListId)],
+  manageBackendSecurityGroupRules: ['manage-backend-security-group-rules', bool],
+  inboundCidrs: ['inbound-cidrs', refine(stringList(cidr), atMost(CAPS.sourcesPerSecurityGroup, 'CIDRs'))],
+  prefixLists: ['security-group-prefix-lists', refine(stringList(prefixListId), atMost(CAPS.sourcesPerSecurityGroup, 'prefix lists'))],
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],
-  certificateArns: ['certificate-arn', stringList(arn)],
-  sslPolicy: ['ssl-policy', text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06')],
-  loadBalancerAttributes: ['load-balancer-attributes', stringMap()],
+  certificateArns: ['certificate-arn', stringList(certificateArn)],
+  sslPolicy: ['ssl-policy', refine(text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06'), sslPolicy)],
+  loadBalancerAttributes: ['load-balancer-attributes', refine(stringMap(loadBalancerAttributeProblem), loadBalancerAttributesProblem)],
   tags: ['tags', tags],
 };
 

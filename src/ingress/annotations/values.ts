@@ -3,6 +3,7 @@
 // reason that says what was expected and shows what was given.
 import { RESERVED_TAG_KEYS, type Issue, type ObjectRef } from '../../model/index.ts';
 import { ANNOTATION_PREFIX, parseGoBool } from '../../model/upstream-keys.ts';
+import { CAPS, longerThanBytes } from '../caps.ts';
 import type { AnnotatedObject, Parsed } from './index.ts';
 
 export const PREFIX = ANNOTATION_PREFIX;
@@ -29,7 +30,8 @@ export function show(v: unknown): string {
   return String(v);
 }
 
-export const issue = (object: ObjectRef, suffix: string, reason: string): Issue => ({ object, field: PREFIX + suffix, code: INVALID, reason });
+/** `prefix`: the annotation family (alb.ingress.kubernetes.io/ by default; service.beta.kubernetes.io/ for Services) */
+export const issue = (object: ObjectRef, suffix: string, reason: string, prefix = PREFIX): Issue => ({ object, field: prefix + suffix, code: INVALID, reason });
 
 export const has = (o: AnnotatedObject | undefined, key: string): boolean =>
   o !== undefined && typeof o.annotations === 'object' && o.annotations !== null && Object.hasOwn(o.annotations, key);
@@ -154,6 +156,22 @@ export const cidr: Check<string> = (s) => (isCidr(s) ? undefined : `expected a C
 export const arn: Check<string> = (s) =>
   /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d*:\S+$/.test(s) ? undefined : `expected an ARN such as arn:aws:acm:us-east-1:123456789012:certificate/..., got ${show(s)}`;
 
+/**
+ * A listener certificate: an ACM certificate or an IAM server certificate, the two kinds a listener takes
+ * (ELBv2 API reference, Certificate: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Certificate.html).
+ */
+export const certificateArn: Check<string> = (s) => arn(s) ?? (
+  /^arn:[a-z0-9-]+:acm:[a-z0-9-]+:\d*:certificate\/\S+$/.test(s) || /^arn:[a-z0-9-]+:iam::\d*:server-certificate\/\S+$/.test(s)
+    ? undefined : `expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/...) or an IAM server certificate ARN, got ${show(s)}`);
+
+/**
+ * ALB listeners take only AWS's predefined security policies, all named ELBSecurityPolicy-... (no custom
+ * policies: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
+ */
+export const SSL_POLICY = /^ELBSecurityPolicy-[A-Za-z0-9-]{1,100}$/;
+export const sslPolicy: Check<string> = (s) =>
+  SSL_POLICY.test(s) ? undefined : `expected a predefined security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06, got ${show(s)}`;
+
 /** an EC2 managed prefix list ID: "pl-" and 8 or 17 hex digits */
 export const PREFIX_LIST_ID = /^pl-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 export const prefixListId: Check<string> = (s) =>
@@ -167,11 +185,18 @@ export const inRange = (min: number, max: number): Check<number> => (n) =>
 /** One row per annotation: key suffix (after the prefix) and the Shape of its value. */
 export type Table<V> = { readonly [K in keyof V]-?: readonly [suffix: string, shape: Shape<NonNullable<V[K]>>] };
 
-/** Reads one annotation of `obj` through `shape`; an unexpected exception becomes a reason. */
-export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>): Result<T> {
-  const raw: unknown = obj.annotations[PREFIX + suffix];
+/**
+ * Reads one annotation of `obj` through `shape`; an unexpected exception becomes a reason. A value over the
+ * size cap is refused before it is parsed.
+ */
+export function readOne<T>(obj: AnnotatedObject, suffix: string, shape: Shape<T>, prefix = PREFIX): Result<T> {
+  const raw: unknown = obj.annotations[prefix + suffix];
   try {
-    return typeof raw === 'string' ? shape(raw) : fail(`expected a string, got ${show(raw)}`);
+    if (typeof raw !== 'string') return fail(`expected a string, got ${show(raw)}`);
+    if (longerThanBytes(raw, CAPS.annotationValueBytes)) {
+      return fail(`is over ${CAPS.annotationValueBytes} bytes long (${raw.length} characters); this controller reads at most ${CAPS.annotationValueBytes} bytes of one annotation value`);
+    }
+    return shape(raw);
   } catch (e) {
     return fail(`could not be read: ${e instanceof Error ? e.message : show(e)}`);
   }
@@ -185,16 +210,16 @@ const isEmpty = (v: unknown): boolean =>
  * Reads every row of `table`. `source` picks the object a key is read from (the Service before the
  * Ingress for backend annotations), so an issue names the object that holds the bad value.
  */
-export function readTable<V>(table: Table<V>, source: (key: string) => AnnotatedObject | undefined): Parsed<Partial<V>> & { from: Partial<Record<keyof V, AnnotatedObject>> } {
+export function readTable<V>(table: Table<V>, source: (key: string) => AnnotatedObject | undefined, prefix = PREFIX): Parsed<Partial<V>> & { from: Partial<Record<keyof V, AnnotatedObject>> } {
   const value: Partial<V> = {};
   const from: Partial<Record<keyof V, AnnotatedObject>> = {};
   const issues: Issue[] = [];
   for (const field of Object.keys(table) as (keyof V)[]) {
     const [suffix, shape] = table[field];
-    const obj = source(PREFIX + suffix);
+    const obj = source(prefix + suffix);
     if (obj === undefined) continue;
-    const r = readOne(obj, suffix, shape);
-    if (!r.ok) issues.push(issue(obj.ref, suffix, r.reason));
+    const r = readOne(obj, suffix, shape, prefix);
+    if (!r.ok) issues.push(issue(obj.ref, suffix, r.reason, prefix));
     else if (!isEmpty(r.value)) {
       value[field] = r.value;
       from[field] = obj;
@@ -205,11 +230,38 @@ export function readTable<V>(table: Table<V>, source: (key: string) => Annotated
 
 // ---- shapes shared by both families ---------------------------------------------------------
 
-/** AWS tag limits, and keys the controller itself owns */
-export const tags: Shape<Record<string, string>> = stringMap((key, value) => {
+/**
+ * Letters, numbers and spaces (Unicode) and _ . : / = + - @: the pattern of an ELBv2 tag key and value
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Tag.html). Control characters,
+ * tabs and newlines are not among them.
+ */
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const TAG_KEY_MAX = 128;
+const TAG_VALUE_MAX = 256;
+
+/** the first character of `s` that `allowed` refuses, shown for people ("U+0009" for invisible ones) */
+function badChar(s: string, allowed: RegExp): string {
+  const c = [...s].find((ch) => !allowed.test(ch)) ?? '';
+  return /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(c) ? `"${c}"` : `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Why AWS (or the controller) would refuse the tag `key=value`, or undefined. Lengths and characters are
+ * the ELBv2 Tag's; leading and trailing spaces are refused as the ALB guide asks
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-tags.html).
+ */
+export function tagProblem(key: string, value: string): string | undefined {
+  if (key === '') return 'a tag key must not be empty';
   if (RESERVED_TAG_KEYS.includes(key)) return `tag key ${show(key)} is reserved for the controller`;
   if (key.toLowerCase().startsWith('aws:')) return `tag key ${show(key)} uses the prefix "aws:", which AWS reserves`;
-  if (key.length > 128) return `tag key ${show(key)} is ${key.length} characters long; at most 128 are allowed`;
-  if (value.length > 256) return `the value of tag ${show(key)} is ${value.length} characters long; at most 256 are allowed`;
+  if (key.length > TAG_KEY_MAX) return `tag key ${show(key)} is ${key.length} characters long; at most ${TAG_KEY_MAX} are allowed`;
+  if (value.length > TAG_VALUE_MAX) return `the value of tag ${show(key)} is ${value.length} characters long; at most ${TAG_VALUE_MAX} are allowed`;
+  const chars = 'AWS allows letters, numbers, spaces and _ . : / = + - @';
+  if (!TAG_CHARS.test(key)) return `tag key ${show(key)} contains ${badChar(key, TAG_CHARS)}; ${chars}`;
+  if (!TAG_CHARS.test(value)) return `the value of tag ${show(key)} contains ${badChar(value, TAG_CHARS)}; ${chars}`;
+  if (key !== key.trim() || value !== value.trim()) return `tag ${show(key)} has a leading or trailing space, which AWS does not allow`;
   return undefined;
-});
+}
+
+/** AWS tag limits, and keys the controller itself owns */
+export const tags: Shape<Record<string, string>> = stringMap(tagProblem);

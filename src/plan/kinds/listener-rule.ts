@@ -33,6 +33,7 @@ import type { ListenerRuleSpec } from '../../model/elbv2.ts';
 import { diffFields, diffTags, inPlaceChange, type TagContext } from '../compare.ts';
 import type { Change, FieldDiff } from '../types.ts';
 import { canonicalJson, containsRef, containsUnknown, resolveRefs, type Resolver } from '../values.ts';
+import { Heap } from '../heap.ts';
 import { normalizeActions, normalizeConditions } from './actions.ts';
 
 export interface RulePlan {
@@ -62,6 +63,10 @@ interface Pairing {
   readonly byPriority: Map<ListenerRule, ObservedListenerRule>;
 }
 
+/**
+ * `observed` is in priority order; every pick takes the first unused rule of a list in that order, through
+ * indexes (content, priority), so pairing is O(n log n) rather than a scan per rule.
+ */
 function pairRules(desired: readonly ListenerRule[], observed: readonly ObservedListenerRule[], resolve: Resolver): Pairing {
   const content = new Map<ListenerRule, ObservedListenerRule>();
   const byPriority = new Map<ListenerRule, ObservedListenerRule>();
@@ -71,34 +76,87 @@ function pairRules(desired: readonly ListenerRule[], observed: readonly Observed
     const resolved = resolveRefs({ conditions: d.spec.conditions, actions: d.spec.actions }, resolve);
     keyOf.set(d, containsRef(resolved) || containsUnknown(resolved) ? undefined : contentOf(resolved));
   }
-  const obsKey = new Map(observed.map((o) => [o, contentOf(o.spec)]));
+  const byContentAndPriority = new FirstUnused<string, ObservedListenerRule>(used);
+  const byContent = new FirstUnused<string, ObservedListenerRule>(used);
+  const atPriority = new FirstUnused<number, ObservedListenerRule>(used);
+  for (const o of observed) {
+    const key = contentOf(o.spec);
+    byContentAndPriority.add(`${o.spec.priority} ${key}`, o);
+    byContent.add(key, o);
+    atPriority.add(o.spec.priority, o);
+  }
   // same content at the same priority first, then same content anywhere (lowest priority first)
   for (const samePriority of [true, false]) {
     for (const d of desired) {
-      if (content.has(d) || keyOf.get(d) === undefined) continue;
-      const o = observed.find((c) => !used.has(c) && obsKey.get(c) === keyOf.get(d) && (!samePriority || c.spec.priority === d.spec.priority));
-      if (o) { content.set(d, o); used.add(o); }
+      const key = keyOf.get(d);
+      if (content.has(d) || key === undefined) continue;
+      const o = samePriority ? byContentAndPriority.take(`${d.spec.priority} ${key}`) : byContent.take(key);
+      if (o) content.set(d, o);
     }
   }
-  const pairByPriority = (d: ListenerRule): void => {
-    const o = observed.find((c) => !used.has(c) && c.spec.priority === d.spec.priority);
-    if (o) { byPriority.set(d, o); used.add(o); }
-  };
-  for (const d of desired) if (!content.has(d)) pairByPriority(d);
-  // a stale rule sitting on a priority that a moved rule needs is modified in place instead
-  for (;;) {
-    const blocker = observed.find((c) => !used.has(c) && desired.some((d) => content.has(d) && d.spec.priority === c.spec.priority));
-    if (!blocker) break;
-    const d = desired.find((x) => content.has(x) && x.spec.priority === blocker.spec.priority) as ListenerRule;
+  for (const d of desired) {
+    if (content.has(d)) continue;
+    const o = atPriority.take(d.spec.priority);
+    if (o) byPriority.set(d, o);
+  }
+  const unpairedAt = new Map<number, ListenerRule[]>();
+  for (const d of desired) if (!content.has(d) && !byPriority.has(d)) appendTo(unpairedAt, d.spec.priority, d);
+  // a stale rule sitting on a priority that a moved rule needs is modified in place instead: the first such
+  // rule (in priority order) each time, from a heap of candidates checked again when taken
+  const contentAt = new Map<number, ListenerRule[]>();
+  for (const d of desired) if (content.has(d)) appendTo(contentAt, d.spec.priority, d);
+  const position = new Map(observed.map((o, i) => [o, i]));
+  const candidates = new Heap((a, b) => a < b);
+  const consider = (o: ObservedListenerRule): void => { if (!used.has(o) && contentAt.has(o.spec.priority)) candidates.push(position.get(o) as number); };
+  observed.forEach(consider);
+  for (let i = candidates.pop(); i !== undefined; i = candidates.pop()) {
+    const blocker = observed[i] as ObservedListenerRule;
+    const holders = contentAt.get(blocker.spec.priority);
+    if (used.has(blocker) || !holders) continue;
+    const d = holders.shift() as ListenerRule;
+    if (holders.length === 0) contentAt.delete(blocker.spec.priority);
     const freed = content.get(d) as ObservedListenerRule;
     content.delete(d);
     used.delete(freed);
     byPriority.set(d, blocker);
     used.add(blocker);
-    const waiting = desired.find((x) => !content.has(x) && !byPriority.has(x) && x.spec.priority === freed.spec.priority);
-    if (waiting) { byPriority.set(waiting, freed); used.add(freed); }
+    const waiting = unpairedAt.get(freed.spec.priority)?.shift();
+    if (waiting) { byPriority.set(waiting, freed); used.add(freed); } else consider(freed);
   }
   return { content, byPriority };
+}
+
+/** lists in insertion order; `take` returns (and marks used) the first entry not in `used` */
+class FirstUnused<K, V> {
+  readonly #lists = new Map<K, { items: V[]; next: number }>();
+  readonly #used: Set<V>;
+
+  constructor(used: Set<V>) {
+    this.#used = used;
+  }
+
+  add(key: K, value: V): void {
+    const l = this.#lists.get(key);
+    if (l) l.items.push(value);
+    else this.#lists.set(key, { items: [value], next: 0 });
+  }
+
+  take(key: K): V | undefined {
+    const l = this.#lists.get(key);
+    if (!l) return undefined;
+    // entries before `next` were used when passed; `used` only grows while `take` is in use
+    while (l.next < l.items.length && this.#used.has(l.items[l.next] as V)) l.next++;
+    const v = l.items[l.next];
+    if (v === undefined) return undefined;
+    this.#used.add(v);
+    return v;
+  }
+}
+
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 const withPriority = (spec: ListenerRuleSpec, priority: number): ListenerRuleSpec => ({ ...spec, priority });
@@ -154,11 +212,13 @@ export function orderMoves(slots: readonly RuleSlot[]): { moves: RuleMove[]; ord
     return [lo, hi];
   };
   const fits = (s: RuleSlot, p: number): boolean => {
+    if (at.has(p)) return false; // cheap first: bounds() looks at every kept rule
     const [lo, hi] = bounds(s);
-    return !at.has(p) && lo < p && p < hi;
+    return lo < p && p < hi;
   };
   // pending rules in desired order; a rule sitting on another's target is the one to take out of a cycle
-  const pending = (): RuleSlot[] => slots.filter((s) => cur.get(s.arn) !== goal.get(s.arn)).sort((a, b) => (goal.get(a.arn) as number) - (goal.get(b.arn) as number));
+  const byGoal = [...slots].sort((a, b) => (goal.get(a.arn) as number) - (goal.get(b.arn) as number));
+  const pending = (): RuleSlot[] => byGoal.filter((s) => cur.get(s.arn) !== goal.get(s.arn));
   const blocking = (list: readonly RuleSlot[]): RuleSlot[] => {
     const targets = new Set(list.map((s) => goal.get(s.arn)));
     return [...list.filter((s) => targets.has(cur.get(s.arn))), ...list.filter((s) => !targets.has(cur.get(s.arn)))];

@@ -1,8 +1,9 @@
-// Listener: identified by its port under the matched load balancer. Protocol, SSL policy, certificates,
-// default actions and tags all change in place (ModifyListener, listener certificates, tagging).
+// Listener: identified by its port under the matched load balancer. Protocol, SSL policy, certificates, ALPN
+// policy, default actions, attributes and tags all change in place (ModifyListener, listener certificates,
+// ModifyListenerAttributes, tagging).
 import type { ObservedListener } from '../../model/observed.ts';
 import type { ListenerSpec } from '../../model/elbv2.ts';
-import { diffFields, diffTags, type TagContext } from '../compare.ts';
+import { diffAttributes, diffFields, diffTags, type TagContext } from '../compare.ts';
 import type { FieldDiff } from '../types.ts';
 import type { Resolver } from '../values.ts';
 import { normalizeActions, normalizeCertificates } from './actions.ts';
@@ -16,7 +17,11 @@ export function listenerDiffs(d: ListenerSpec, o: ObservedListener, resolve: Res
       { path: 'sslPolicy', desired: d.sslPolicy, observed: o.spec.sslPolicy },
       { path: 'certificates', desired: d.certificates, observed: o.spec.certificates, normalize: normalizeCertificates },
       { path: 'defaultActions', desired: d.defaultActions, observed: o.spec.defaultActions, normalize: normalizeActions },
+      // TLS listeners of network load balancers; an unset policy is not compared (AWS keeps its own)
+      ...(d.alpnPolicy !== undefined ? [{ path: 'alpnPolicy', desired: d.alpnPolicy, observed: o.spec.alpnPolicy ?? [] }] : []),
     ], resolve),
+    // only the keys the user set; they are read from AWS only for listeners that have some (deploy/observe extras)
+    ...(d.attributes ? diffAttributes('attributes', d.attributes, o.spec.attributes ?? {}) : []),
     ...diffTags(d.tags, o.tags, tags),
   ];
 }

@@ -1,10 +1,14 @@
 // Load balancer: type and scheme force a new one (as upstream). Subnets, security groups, IP address type,
-// the attributes the user set and tags change in place. The name is immutable in AWS and is not compared:
-// matching is by resource tag, so a load balancer upstream named differently is adopted, not replaced.
+// the attributes the user set and tags change in place. An ALB's name is immutable in AWS and is not compared:
+// matching is by resource tag, so a load balancer upstream named differently is adopted, not replaced. An NLB's
+// name is compared (docs/adr/0012-service-nlb-stacks.md). Subnet mappings (Elastic IPs, private addresses) take
+// effect at creation only, as upstream; the source-NAT prefix flag, private-link enforcement and capacity compare.
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
 import type { LoadBalancerSpec } from '../../model/elbv2.ts';
 import { diffAttributes, diffFields, diffTags, sortedCopy } from '../compare.ts';
 import { RANK, type TaggedKind } from './kind.ts';
+
+const NETWORK_ONLY = ['enablePrefixForIpv6SourceNat', 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'minimumCapacityUnits'] as const;
 
 export const loadBalancerKind: TaggedKind<LoadBalancerSpec, ObservedLoadBalancer> = {
   kind: 'LoadBalancer',
@@ -15,9 +19,14 @@ export const loadBalancerKind: TaggedKind<LoadBalancerSpec, ObservedLoadBalancer
     ...diffFields([
       { path: 'type', desired: d.type, observed: o.spec.type, forcesReplacement: true },
       { path: 'scheme', desired: d.scheme, observed: o.spec.scheme, forcesReplacement: true },
+      // an NLB's name follows upstream's formula (or the user's annotation), so a different one means the user asked
+      // for another: AWS cannot rename, so it is a replacement the plan shows (upstream silently keeps the old name)
+      ...(d.type === 'network' ? [{ path: 'name', desired: d.name, observed: o.spec.name, forcesReplacement: true }] : []),
       { path: 'ipAddressType', desired: d.ipAddressType, observed: o.spec.ipAddressType },
       { path: 'subnets', desired: d.subnets, observed: o.spec.subnets, normalize: sortedCopy },
       { path: 'securityGroups', desired: d.securityGroups, observed: o.spec.securityGroups, normalize: sortedCopy },
+      // network load balancers only, and only when the user set them
+      ...NETWORK_ONLY.filter((f) => d[f] !== undefined).map((f) => ({ path: f, desired: d[f], observed: o.spec[f] })),
     ], resolve),
     ...diffAttributes('attributes', d.attributes, o.attributes),
     ...diffTags(d.tags, o.tags, tags),

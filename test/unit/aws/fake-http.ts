@@ -60,4 +60,16 @@ export const jsonOk = (body: unknown): FakeReply => ({ status: 200, body: JSON.s
 
 export const action = (req: SeenRequest): string | undefined => /(?:^|&)Action=([^&]+)/.exec(req.body)?.[1];
 
+/** an account with nothing in it: the listings observe reads are empty, and any other call is an error (a write) */
+export const emptyAccount = (req: SeenRequest): FakeReply => {
+  const a = action(req) ?? '';
+  if (a === 'DescribeLoadBalancers') return elbOk(a, '<LoadBalancers/>');
+  if (a === 'DescribeTargetGroups') return elbOk(a, '<TargetGroups/>');
+  if (a === 'DescribeSecurityGroups') return ec2Ok(a, '<securityGroupInfo/>');
+  return elbError('UnexpectedWrite', `unexpected call ${a}`);
+};
+
+/** the calls other than reads (Describe*) that `http` was sent */
+export const writesSeen = (http: FakeHttp): (string | undefined)[] => http.seen.map(action).filter((a) => !a?.startsWith('Describe'));
+
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };

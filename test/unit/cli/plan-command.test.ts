@@ -101,7 +101,7 @@ describe('aws-lb-controller plan (child process)', function () {
   it('ignores kinds it does not read and still plans the others', () => {
     const r = cli(['plan', '-f', join(SEED, 'services.yaml'), '--cluster-name', 'demo']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /No Ingresses for this controller in the input\./);
+    assert.match(r.stdout, /No Ingresses or Services for this controller in the input\./);
   });
 
   const usage: [string, string[], RegExp][] = [
@@ -112,7 +112,7 @@ describe('aws-lb-controller plan (child process)', function () {
     ['a bad default scheme', ['plan', '-f', SEED, '--cluster-name', 'demo', '--default-scheme', 'public'], /--default-scheme must be one of internal, internet-facing/],
     ['a reserved default tag', ['plan', '-f', SEED, '--cluster-name', 'demo', '--default-tags', 'elbv2.k8s.aws/cluster=x'], /reserved/],
     ['a missing manifest path', ['plan', '-f', join(tmp, 'nope.yaml'), '--cluster-name', 'demo'], /cannot read .*nope\.yaml/],
-    ['invalid YAML', ['plan', '-f', write('bad.yaml', 'kind: [unclosed\n'), '--cluster-name', 'demo'], /bad\.yaml: document 1: /],
+    ['invalid YAML', ['plan', '-f', write('bad.yaml', 'kind: [unclosed\n'), '--cluster-name', 'demo'], /bad\.yaml: document 1 \(line 2, column 1\): Flow sequence/],
     ['a facts file that is not JSON', ['plan', '-f', SEED, '--cluster-name', 'demo', '--facts', write('facts.json', '{nope')], /facts file .* is not valid JSON/],
     ['an observed file of the wrong shape', ['plan', '-f', SEED, '--cluster-name', 'demo', '--observed', write('observed.json', '{"loadBalancers": []}')], /expected \{"stacks"/],
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
@@ -188,6 +188,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     ['a bad default target type', ['--default-target-type=pod']],
     ['a bad default scheme', ['--default-load-balancer-scheme=public']],
     ['an empty default SSL policy', ['--default-ssl-policy=']],
+    ['a quota of zero', ['--max-listeners-per-load-balancer=0']],
+    ['a backend security group that is not an ID', ['--backend-security-group=k8s-traffic-demo']],
   ];
   for (const [what, flags] of refused) {
     it(`exits 1 with run's message for ${what}`, async () => {
@@ -198,7 +200,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     });
   }
 
-  it('refuses --default-tags aws:x=1 --external-managed-tags elbv2.k8s.aws/cluster in a real process, printing no plan', () => {
+  it('refuses --default-tags aws:x=1 --external-managed-tags elbv2.k8s.aws/cluster in a real process, printing no plan', function () {
+    this.timeout(CHILD_PROCESS_TIMEOUT_MS);
     const r = cli(['plan', '-f', SEED, '--cluster-name', 'demo', '--default-tags', 'aws:x=1', '--external-managed-tags', 'elbv2.k8s.aws/cluster']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
@@ -236,11 +239,30 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
       defaultTargetType: CONFIG_DEFAULTS.defaultTargetType,
       defaultSslPolicy: CONFIG_DEFAULTS.defaultSslPolicy,
       defaultTags: CONFIG_DEFAULTS.defaultTags,
+      enableBackendSecurityGroup: CONFIG_DEFAULTS.enableBackendSecurityGroup,
+      manageBackendSecurityGroupRules: CONFIG_DEFAULTS.enableManageBackendSecurityGroupRules,
       featureGates: CONFIG_DEFAULTS.featureGates,
       disableIngressClassAnnotation: CONFIG_DEFAULTS.disableIngressClassAnnotation,
       disableIngressGroupNameAnnotation: CONFIG_DEFAULTS.disableIngressGroupNameAnnotation,
+      quotas: CONFIG_DEFAULTS.awsQuotas,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
+    assert.equal(flags.backendSecurityGroup, undefined);
+  });
+
+  it('takes the backend security group flags: --backend-security-group becomes the fact the build uses', async () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-manage-backend-security-group-rules=true', '--backend-security-group', 'sg-0abc'], {});
+    assert.equal(flags.config.manageBackendSecurityGroupRules, true);
+    assert.equal(flags.backendSecurityGroup, 'sg-0abc');
+    const bare = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-manage-backend-security-group-rules', '--enable-backend-security-group'], {});
+    assert.deepEqual([bare.config.manageBackendSecurityGroupRules, bare.config.enableBackendSecurityGroup], [true, true], 'a bare boolean flag means true, as for run');
+    const given = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--backend-security-group', 'sg-0abc']);
+    assert.match(given.stdout, /securityGroups += \[\(known after apply: SecurityGroup "ManagedLBSecurityGroup" groupId\), "sg-0abc"\]/);
+    const offline = await inProcess(['-f', SEED, '--cluster-name', 'demo']);
+    assert.match(offline.stdout, /\(known after discovery: backend-security-group:k8s-traffic-demo-2a97516c35\)/);
+    const off = await inProcess(['-f', SEED, '--cluster-name', 'demo', '--enable-backend-security-group=false']);
+    assert.doesNotMatch(off.stdout, /backend-security-group|k8s-traffic/);
+    assert.equal((await inProcess(['-f', SEED, '--cluster-name', 'demo', '--enable-backend-security-group=false', '--backend-security-group=sg-0abc'])).code, 1);
   });
 
   it('takes --feature-gates as run does: consulted gates reach the builder, refused values are errors', () => {
@@ -258,6 +280,11 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     assert.equal(off.config.disableIngressGroupNameAnnotation, false);
     assert.throws(() => parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--disable-ingress-class-annotation=maybe'], {}),
       /--disable-ingress-class-annotation must be true or false, got "maybe"/);
+  });
+
+  it('passes the AWS quota flags to the builder as run does', () => {
+    const flags = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--max-rules-per-load-balancer', '200', '--max-inbound-rules-per-security-group=120'], {});
+    assert.deepEqual(flags.config.quotas, { ...CONFIG_DEFAULTS.awsQuotas, rulesPerLoadBalancer: 200, inboundRulesPerSecurityGroup: 120 });
   });
 
   it('reads the shared flags with run\'s normalisation (trimmed keys and values)', () => {
@@ -292,7 +319,7 @@ describe('plan: unexpected failures', function () {
     const r = await withDeps(['-f', SEED, '--cluster-name', 'demo'], { env: {}, buildStacks: boom });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, 'error: plan failed unexpectedly: TypeError: Cannot read properties of undefined (reading \'namespaceSelector\')'
+    assert.equal(r.stderr, `error: plan failed unexpectedly on ${SEED}: TypeError: Cannot read properties of undefined (reading 'namespaceSelector')`
       + ' (AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace)\n');
   });
 
@@ -300,7 +327,7 @@ describe('plan: unexpected failures', function () {
     const r = await withDeps(['-f', SEED, '--cluster-name', 'demo'], { env: { AWS_LB_CONTROLLER_DEBUG: '1' }, buildStacks: boom });
     assert.equal(r.code, 1);
     const [first, ...stack] = r.stderr.split('\n');
-    assert.equal(first, 'error: plan failed unexpectedly: TypeError: Cannot read properties of undefined (reading \'namespaceSelector\')');
+    assert.equal(first, `error: plan failed unexpectedly on ${SEED}: TypeError: Cannot read properties of undefined (reading 'namespaceSelector')`);
     assert.match(stack.join('\n'), /^TypeError: .*\n\s+at boom /);
   });
 
@@ -311,7 +338,8 @@ describe('plan: unexpected failures', function () {
 
   // The input that used to crash the builder: an IngressClassParams without `spec`. The builder is being
   // made to accept it; until then this asserts the one-line error, after that the plan. Never a stack trace.
-  it('an IngressClassParams without spec gives a plan or one error line, never a stack trace (real process)', () => {
+  it('an IngressClassParams without spec gives a plan or one error line, never a stack trace (real process)', function () {
+    this.timeout(CHILD_PROCESS_TIMEOUT_MS);
     const manifests = write('params-no-spec.yaml', `
 apiVersion: elbv2.k8s.aws/v1beta1
 kind: IngressClassParams
@@ -335,7 +363,7 @@ spec:
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     if (r.stdout === '') {
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^error: plan failed unexpectedly: [^\n]+\n$/);
+      assert.match(r.stderr, /^error: plan failed unexpectedly on [^\n]+\n$/);
     } else {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stdout, /Stack "default\/web":/);

@@ -53,6 +53,17 @@ function emptyAccount(overrides: (req: SeenRequest) => FakeReply | undefined = (
   });
 }
 
+const BACKEND_SG = 'sg-0bac0000000000001';
+const BACKEND_UNKNOWN = 'known after discovery: backend-security-group:k8s-traffic-demo-2a97516c35';
+/** the shared backend security group exists (found by its tags, as upstream tags it) */
+const withBackendGroup = (req: SeenRequest): FakeReply | undefined =>
+  (action(req) === 'DescribeSecurityGroups' && decodeURIComponent(req.body).includes('backend-sg')
+    ? ec2Ok('DescribeSecurityGroups', `<securityGroupInfo><item><groupId>${BACKEND_SG}</groupId><groupName>k8s-traffic-demo-2a97516c35</groupName><vpcId>${VPC}</vpcId>`
+      + `${tagSet({ 'elbv2.k8s.aws/cluster': 'demo', 'elbv2.k8s.aws/resource': 'backend-sg' })}</item></securityGroupInfo>`)
+    : undefined);
+/** every value the plan could not know, as printed */
+const unknowns = (text: string): string[] => [...new Set(text.match(/known after discovery: [^)]*/g) ?? [])];
+
 interface Out { stdout: string; stderr: string; io: Io }
 function capture(stdin = ''): Out {
   const out: Out = {
@@ -92,21 +103,43 @@ spec:
 `;
 
 describe('plan --live (in process, fake AWS transport)', () => {
-  it('plans the seed against an empty account with discovered facts: exit 2, complete, 5 reads and zero writes', async () => {
+  it('plans the seed against an empty account with discovered facts: exit 2, 6 reads and zero writes; only the backend group to create is unknown', async () => {
     const counter = new CallCounter();
     const out = capture();
     const code = await planCommand([...BASE, '-f', SEED], out.io, deps(emptyAccount(), counter));
     assert.equal(code, 2, out.stderr);
     assert.equal((out.stdout.match(/Plan: 9 to create, 0 to update, 0 to replace, 0 to delete\./g) ?? []).length, 2);
-    assert.doesNotMatch(out.stdout, /known after discovery/);
+    // the shared backend security group does not exist yet: the controller creates it before its first apply
+    assert.deepEqual(unknowns(out.stdout), [BACKEND_UNKNOWN]);
     assert.match(out.stdout, /subnet-0aaa/);
     assert.equal(counter.total({ write: true }), 0);
-    // the seed has no HTTPS listener and names no security group: no ACM call, no security group discovery
+    // the seed has no HTTPS listener and names no security group: no ACM call, no security group discovery; one
+    // DescribeSecurityGroups looks for the backend group, one is observe's
     assert.deepEqual(counter.byOperation(), {
-      DescribeLoadBalancers: 1, DescribeSecurityGroups: 1, DescribeSubnets: 1, DescribeTargetGroups: 1, DescribeVpcs: 1,
+      DescribeLoadBalancers: 1, DescribeSecurityGroups: 2, DescribeSubnets: 1, DescribeTargetGroups: 1, DescribeVpcs: 1,
     });
-    assert.match(out.stdout, /\nAWS API calls: 5 reads, 0 writes\n {2}ec2 {4}DescribeSecurityGroups {2}1\n/);
+    assert.match(out.stdout, /\nAWS API calls: 6 reads, 0 writes\n {2}ec2 {4}DescribeSecurityGroups {2}2\n/);
     assert.equal(out.stderr, '');
+  });
+
+  it('finds the shared backend security group by its tags and plans with its ID: a complete plan', async () => {
+    const http = emptyAccount(withBackendGroup);
+    const out = capture();
+    assert.equal(await planCommand([...BASE, '-f', SEED, '-o', 'json'], out.io, deps(http, new CallCounter())), 2);
+    const doc = JSON.parse(out.stdout) as { plans: { complete: boolean; changes: { kind: string; after?: { securityGroups?: unknown[] } }[] }[] };
+    assert.deepEqual(doc.plans.map((p) => p.complete), [true, true]);
+    for (const p of doc.plans) assert.equal(p.changes.find((c) => c.kind === 'LoadBalancer')?.after?.securityGroups?.[1], BACKEND_SG);
+    const lookup = http.seen.map((r) => decodeURIComponent(r.body)).find((b) => b.includes('backend-sg')) ?? '';
+    for (const f of [`vpc-id&Filter.1.Value.1=${VPC}`, 'tag:elbv2.k8s.aws/cluster&Filter.2.Value.1=demo', 'tag:elbv2.k8s.aws/resource&Filter.3.Value.1=backend-sg']) {
+      assert.ok(lookup.includes(f), `${f} in ${lookup}`);
+    }
+    // given by flag: no lookup at all
+    const counter = new CallCounter();
+    const given = capture();
+    await planCommand([...BASE, '-f', SEED, '--backend-security-group', 'sg-0abc'], given.io, deps(emptyAccount(), counter));
+    assert.deepEqual(unknowns(given.stdout), []);
+    assert.match(given.stdout, /"sg-0abc"/);
+    assert.equal(counter.byOperation()['DescribeSecurityGroups'], 1);
   });
 
   it('discovers certificates only when an Ingress needs one, and then uses them', async () => {
@@ -115,7 +148,7 @@ describe('plan --live (in process, fake AWS transport)', () => {
     const code = await planCommand([...BASE, '-f', '-'], out.io, deps(emptyAccount(), counter));
     assert.equal(code, 2, out.stdout + out.stderr);
     assert.match(out.stdout, /certificate for shop\.example\.com: arn:aws:acm:us-east-1:123456789012:certificate\/shop/);
-    assert.doesNotMatch(out.stdout, /known after discovery/);
+    assert.deepEqual(unknowns(out.stdout), [BACKEND_UNKNOWN]);
     assert.equal(counter.byOperation()['ListCertificates'], 1);
     assert.equal(counter.byOperation()['DescribeCertificate'], 1);
     // the VPC and subnets are cached between the two builds
@@ -125,11 +158,11 @@ describe('plan --live (in process, fake AWS transport)', () => {
 
   it('-o json: stdout is one JSON document, the call summary goes to stderr', async () => {
     const out = capture();
-    const code = await planCommand([...BASE, '-f', SEED, '-o', 'json'], out.io, deps(emptyAccount(), new CallCounter()));
+    const code = await planCommand([...BASE, '-f', SEED, '-o', 'json'], out.io, deps(emptyAccount(withBackendGroup), new CallCounter()));
     assert.equal(code, 2);
     const doc = JSON.parse(out.stdout) as { plans: { stackId: string; complete: boolean }[] };
     assert.deepEqual(doc.plans.map((p) => p.complete), [true, true]);
-    assert.match(out.stderr, /^AWS API calls: 5 reads, 0 writes\n/);
+    assert.match(out.stderr, /^AWS API calls: 6 reads, 0 writes\n/);
   });
 
   it('sends each service to its --aws-api-endpoints URL', async () => {
@@ -156,7 +189,7 @@ describe('plan --live (in process, fake AWS transport)', () => {
     assert.equal(code, 1);
     assert.equal(out.stdout, '');
     // the owned resources are observed first (3 reads: they tell members deployed already, ADR 6), then discovery (2)
-    assert.match(out.stderr, /^AWS API calls: 5 reads, 0 writes\n[^]*\nerror: plan failed unexpectedly: RangeError: bad input \(AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace\)\n$/);
+    assert.match(out.stderr, /^AWS API calls: 5 reads, 0 writes\n[^]*\nerror: plan failed unexpectedly on [^\n]*seed: RangeError: bad input \(AWS_LB_CONTROLLER_DEBUG=1 prints the stack trace\)\n$/);
   });
 
   it('a VPC that does not exist is a usage error', async () => {

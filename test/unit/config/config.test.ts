@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FLAG_KEYS, GATE_KEYS, isHarmless, parseGoBool } from '../../../src/model/upstream-keys.ts';
-import { CONFIG_DEFAULTS, flagUsage, parseConfig, type Config } from '../../../src/config/config.ts';
+import { CONFIG_DEFAULTS, flagUsage, parseConfig, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
+import { AWS_DEFAULT_QUOTAS } from '../../../src/ingress/aws-limits.ts';
 import { formatGoDuration, parseGoDuration } from '../../../src/config/duration.ts';
 
 const base = ['--cluster-name=demo'];
@@ -42,6 +43,9 @@ describe('config: parseConfig', () => {
     assert.equal(c.defaultTargetType, 'instance');
     assert.equal(c.defaultLoadBalancerScheme, 'internal');
     assert.equal(c.defaultSslPolicy, 'ELBSecurityPolicy-2016-08');
+    assert.equal(c.enableBackendSecurityGroup, true);
+    assert.equal(c.backendSecurityGroup, undefined);
+    assert.equal(c.enableManageBackendSecurityGroupRules, false);
     assert.equal(c.syncPeriodMs, 36_000_000);
     assert.equal(c.enableLeaderElection, true);
     assert.equal(c.leaderElectionId, 'aws-load-balancer-controller-leader');
@@ -53,9 +57,23 @@ describe('config: parseConfig', () => {
     assert.equal(c.enablePodReadinessGateInject, true);
     assert.equal(c.ingressMaxConcurrentReconciles, 3);
     assert.equal(c.targetGroupBindingMaxConcurrentReconciles, 3);
+    assert.equal(c.serviceMaxConcurrentReconciles, 3);
+    assert.equal(c.loadBalancerClass, 'service.k8s.aws/nlb');
+    assert.equal(c.enableServiceController, true);
+    assert.equal(c.enableServiceMutatorWebhook, true);
     assert.deepEqual(c.featureGates, FEATURE_GATE_DEFAULTS);
+    assert.deepEqual(c.awsQuotas, { rulesPerLoadBalancer: 100, listenersPerLoadBalancer: 50, certificatesPerLoadBalancer: 25, inboundRulesPerSecurityGroup: 60 });
     assert.equal(c.logLevel, 'info');
     assert.equal(CONFIG_DEFAULTS.syncPeriodMs, 36_000_000);
+  });
+
+  it('runs the Service path only when both --enable-service-controller and the gate EnableServiceController allow it', () => {
+    assert.equal(serviceControllerEnabled(ok([])), true);
+    assert.equal(serviceControllerEnabled(ok(['--enable-service-controller=false'])), false);
+    assert.equal(serviceControllerEnabled(ok(['--feature-gates=EnableServiceController=false'])), false);
+    const s = serviceBuilderSettings(ok(['--load-balancer-class=example.com/nlb', '--feature-gates=NLBSecurityGroup=false,EnableTCPUDPListener=true']));
+    assert.equal(s.loadBalancerClass, 'example.com/nlb');
+    assert.deepEqual([s.gates.nlbSecurityGroup, s.gates.enableTCPUDPListener, s.gates.enableIPTargetType], [false, true, true]);
   });
 
   it('returns a deeply frozen config', () => {
@@ -133,15 +151,45 @@ describe('config: parseConfig', () => {
     { flag: 'watch-namespace', field: 'watchNamespace', valid: [['team-a', 'team-a'], ['', undefined]], invalid: [['Team_A', /--watch-namespace must be a namespace name/]] },
     {
       flag: 'default-tags', field: 'defaultTags', valid: [['team=a,env=prod=1', { team: 'a', env: 'prod=1' }], ['empty=', { empty: '' }]],
-      invalid: [['elbv2.k8s.aws/cluster=x', /elbv2\.k8s\.aws\/cluster is a reserved tag key/], ['ingress.k8s.aws/stack=a,ingress.k8s.aws/resource=b', /are reserved tag keys/], ['aws:foo=1', /reserved by AWS/], ['novalue', /"novalue" must be key=value/]],
+      invalid: [['elbv2.k8s.aws/cluster=x', /elbv2\.k8s\.aws\/cluster is a reserved tag key/], ['ingress.k8s.aws/stack=a,ingress.k8s.aws/resource=b', /are reserved tag keys/], ['aws:foo=1', /reserved by AWS/], ['novalue', /"novalue" must be key=value/],
+        ['team=a;b', /--default-tags: the value of tag "team" contains ";"; AWS allows letters, numbers, spaces and _ \. : \/ = \+ - @/],
+        [`k=${'v'.repeat(257)}`, /the value of tag "k" is 257 characters long; at most 256 are allowed/]],
     },
     { flag: 'external-managed-tags', field: 'externalManagedTags', valid: [['Owner, CostCenter', ['Owner', 'CostCenter']]], invalid: [['elbv2.k8s.aws/cluster', /cannot be externally managed/]] },
     { flag: 'default-target-type', field: 'defaultTargetType', valid: [['ip', 'ip'], ['instance', 'instance']], invalid: [['lambda', /must be one of instance, ip, got "lambda"/]] },
     { flag: 'default-load-balancer-scheme', field: 'defaultLoadBalancerScheme', valid: [['internet-facing', 'internet-facing']], invalid: [['public', /must be one of internal, internet-facing/]] },
-    { flag: 'default-ssl-policy', field: 'defaultSslPolicy', valid: [['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-2-2021-06']], invalid: [['', /must not be empty/]] },
+    {
+      flag: 'default-ssl-policy', field: 'defaultSslPolicy', valid: [['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-2-2021-06']],
+      invalid: [['', /must not be empty/], ['my-policy', /--default-ssl-policy expected a predefined security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06, got "my-policy"/]],
+    },
+    {
+      flag: 'max-rules-per-load-balancer', field: 'awsQuotas', valid: [['200', { ...AWS_DEFAULT_QUOTAS, rulesPerLoadBalancer: 200 }]],
+      invalid: [['0', /--max-rules-per-load-balancer must be between 1 and 10000, got 0/], ['lots', /must be an integer/]],
+    },
+    {
+      flag: 'max-listeners-per-load-balancer', field: 'awsQuotas', valid: [['60', { ...AWS_DEFAULT_QUOTAS, listenersPerLoadBalancer: 60 }]],
+      invalid: [['-1', /between 1 and 10000/]],
+    },
+    {
+      flag: 'max-certificates-per-load-balancer', field: 'awsQuotas', valid: [['100', { ...AWS_DEFAULT_QUOTAS, certificatesPerLoadBalancer: 100 }]],
+      invalid: [['1.5', /must be an integer/]],
+    },
+    {
+      flag: 'max-inbound-rules-per-security-group', field: 'awsQuotas', valid: [['200', { ...AWS_DEFAULT_QUOTAS, inboundRulesPerSecurityGroup: 200 }]],
+      invalid: [['1001', /between 1 and 1000, got 1001/]],
+    },
     {
       flag: 'sync-period', field: 'syncPeriodMs', valid: [['30m', 1_800_000], ['90s', 90_000], ['1h30m', 5_400_000], ['1.5h', 5_400_000]],
       invalid: [['10', /missing unit in duration "10"/], ['ten', /invalid duration "ten"/], ['0', /must be positive/], ['-1h', /must be positive/]],
+    },
+    { flag: 'enable-backend-security-group', field: 'enableBackendSecurityGroup', valid: [['false', false], ['true', true]], invalid: [['no', /must be true or false, got "no"/]] },
+    {
+      flag: 'backend-security-group', field: 'backendSecurityGroup', valid: [['sg-0123456789abcdef0', 'sg-0123456789abcdef0'], ['sg-1a2b3c4d', 'sg-1a2b3c4d']],
+      invalid: [['k8s-traffic-demo', /must be a security group ID such as sg-0123abcd, got "k8s-traffic-demo"/], ['sg-', /security group ID/], ['SG-0ABC', /security group ID/]],
+    },
+    {
+      flag: 'enable-manage-backend-security-group-rules', field: 'enableManageBackendSecurityGroupRules', valid: [['true', true], ['0', false]],
+      invalid: [['maybe', /must be true or false/]],
     },
     { flag: 'leader-election-id', field: 'leaderElectionId', valid: [['my.lease', 'my.lease']], invalid: [['My_Lease', /must be a lower-case DNS subdomain/]] },
     { flag: 'leader-election-namespace', field: 'leaderElectionNamespace', valid: [['kube-system', 'kube-system']], invalid: [['a.b', /must be a namespace name/]] },
@@ -174,6 +222,13 @@ describe('config: parseConfig', () => {
       flag: 'drift-check-interval', field: 'driftCheckIntervalMs', valid: [['10m', 600_000], ['1s', 1_000], ['1h', 3_600_000]],
       invalid: [['500ms', /--drift-check-interval must be at least 1s, got "500ms"/], ['0s', /must be positive/], ['often', /--drift-check-interval/]],
     },
+    { flag: 'service-max-concurrent-reconciles', field: 'serviceMaxConcurrentReconciles', valid: [['5', 5]], invalid: [['0', /between 1 and 1000, got 0/]] },
+    {
+      flag: 'load-balancer-class', field: 'loadBalancerClass', valid: [['service.k8s.aws/nlb', 'service.k8s.aws/nlb'], ['example.com/internal-nlb', 'example.com/internal-nlb']],
+      invalid: [['', /--load-balancer-class must be a label-style name/], ['a b', /label-style name/]],
+    },
+    { flag: 'enable-service-controller', field: 'enableServiceController', valid: [['false', false], ['true', true]], invalid: [['off', /must be true or false/]] },
+    { flag: 'enable-service-mutator-webhook', field: 'enableServiceMutatorWebhook', valid: [['false', false]], invalid: [['no', /must be true or false/]] },
     { flag: 'log-level', field: 'logLevel', valid: [['debug', 'debug'], ['error', 'error']], invalid: [['trace', /must be one of debug, info, warn, error, got "trace"/]] },
   ];
 
@@ -217,11 +272,7 @@ describe('config: parseConfig', () => {
     });
     const refused: readonly [string, RegExp][] = [
       ['ListenerRulesTagging=false', /ListenerRulesTagging=false is not supported \(upstream's default is true\): listeners and listener rules are always tagged; remove it/],
-      ['WeightedTargetGroups=0', /WeightedTargetGroups=false is not supported .*forward actions always use the weighted form/],
       ['EnableRGTAPI=true', /EnableRGTAPI=true is not supported .*DescribeTags/],
-      ['EndpointsFailOpen=false', /EndpointsFailOpen=false is not supported .*readiness is Unknown/],
-      ['NLBSecurityGroup=false', /NLBSecurityGroup=false is not supported .*Services of type LoadBalancer/],
-      ['EnableIPTargetType=False', /EnableIPTargetType=false is not supported .*Services of type LoadBalancer/],
       ['GlobalAcceleratorController=true', /GlobalAcceleratorController=true is not supported .*Global Accelerator/],
       ['EnableCertificateManagement=T', /EnableCertificateManagement=true is not supported .*ACM certificates/],
       ['IngressPlanAnnotation=1', /IngressPlanAnnotation=true is not supported .*aws-lb-controller plan/],
@@ -232,7 +283,8 @@ describe('config: parseConfig', () => {
     }
     it('accepts either value of the gates it consults or whose both values it honours', () => {
       for (const g of ['SubnetsClusterTagCheck', 'ALBSingleSubnet', 'EnableDefaultTagsLowPriority', 'EnableServiceController', 'LBCapacityReservation',
-        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet']) {
+        'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'WeightedTargetGroups', 'EnableIPTargetType', 'EndpointsFailOpen',
+        'ServiceTypeLoadBalancerOnly', 'NLBSecurityGroup', 'NLBHealthCheckAdvancedConfig', 'EnableTCPUDPListener']) {
         for (const v of [true, false]) assert.equal((ok([`--feature-gates=${g}=${v}`]).featureGates as Record<string, boolean>)[g], v);
       }
     });
@@ -241,13 +293,12 @@ describe('config: parseConfig', () => {
   describe('upstream flags this controller does not implement', () => {
     const refused: readonly [string[], RegExp][] = [
       [['--aws-vpc-tags=Name=main'], /^--aws-vpc-tags=Name=main is an upstream flag this controller does not support: finding the VPC by tags is not implemented; give --aws-vpc-id; remove it$/],
-      [['--enable-backend-security-group'], /^--enable-backend-security-group=true is an upstream flag .*shared backend security group.* \("false" is accepted, as it changes nothing\)$/],
+      [['--disable-restricted-sg-rules'], /^--disable-restricted-sg-rules=true is an upstream flag .*only the target ports.* \("false" is accepted, as it changes nothing\)$/],
       [['--enable-endpoint-slices=false'], /^--enable-endpoint-slices=false .*EndpointSlices are always used/],
       [['--tolerate-non-existent-backend-service', 'false'], /write --tolerate-non-existent-backend-service=false/],
-      [['--load-balancer-class', 'example.com/nlb'], /^--load-balancer-class=example.com\/nlb .*Services of type LoadBalancer.* \("service.k8s.aws\/nlb" is accepted/],
       [['--max-targets-per-target-group=10'], /a cap is not implemented; remove it \("0" is accepted/],
       [['--webhook-cert-file=cert.pem'], /tls.crt in --webhook-cert-dir; remove it \(an empty value or "tls.crt" is accepted/],
-      [['--service-max-concurrent-reconciles=2'], /Services of type LoadBalancer \(NLB\) are not managed/],
+      [['--lb-stabilization-monitor-interval=1m'], /capacity reservation is set and not watched/],
       [['--gateway-class-max-concurrent-reconciles', '2'], /the Gateway API is not implemented/],
       [['--aws-vpc-tags'], /^--aws-vpc-tags is an upstream flag/],
     ];
@@ -256,7 +307,7 @@ describe('config: parseConfig', () => {
     it('accepts values that ask for nothing this controller lacks, and changes nothing for them', () => {
       const c = ok(['--enable-endpoint-slices', '--enable-waf=false', '--enable-wafv2=true', '--enable-shield=0', '--disable-restricted-sg-rules=false',
         '--tolerate-non-existent-backend-action=TRUE', '--webhook-key-file=tls.key', '--max-targets-per-target-group', '0', '--backend-security-group=',
-        '--load-balancer-class=service.k8s.aws/nlb', '--ingress-class=web']);
+        '--ingress-class=web']);
       assert.deepEqual({ ...c, ingressClass: 'alb' }, ok([]));
     });
   });
@@ -310,6 +361,28 @@ describe('config: parseConfig', () => {
     });
   });
 
+  it('refuses backend security group settings that --enable-backend-security-group=false would make useless', () => {
+    oneError(['--enable-backend-security-group=false', '--enable-manage-backend-security-group-rules'], /--enable-manage-backend-security-group-rules needs the backend security group/);
+    oneError(['--enable-backend-security-group=false', '--backend-security-group=sg-0abc'], /--backend-security-group sg-0abc would not be used/);
+    assert.equal(ok(['--enable-backend-security-group=false']).enableBackendSecurityGroup, false);
+  });
+
+  it('property: any --backend-security-group value is kept exactly when it is an sg- ID, empty means the default, else one error naming the flag', () => {
+    const id = fc.stringMatching(/^sg-[0-9a-f]{1,17}$/);
+    const value = fc.oneof(id, fc.string({ maxLength: 24 }), id.map((v) => ` ${v}`), id.map((v) => v.toUpperCase()), id.map((v) => `${v},sg-0ab`));
+    fc.assert(fc.property(value, (v) => {
+      const r = parseConfig([...base, `--backend-security-group=${v}`]);
+      if (v === '' || /^sg-[0-9a-f]+$/.test(v)) {
+        assert.ok('config' in r, `rejected "${v}"`);
+        assert.equal(r.config.backendSecurityGroup, v === '' ? undefined : v);
+      } else {
+        assert.ok('errors' in r, `accepted "${v}"`);
+        assert.equal(r.errors.length, 1);
+        assert.match(r.errors[0] ?? '', /^--backend-security-group /);
+      }
+    }), { numRuns: 2000 });
+  });
+
   it('rejects a key in both --default-tags and --external-managed-tags', () => {
     oneError(['--default-tags=Owner=me', '--external-managed-tags=Owner'], /both name Owner/);
   });
@@ -329,6 +402,34 @@ describe('config: parseConfig', () => {
       assert.equal(c.kubeconfig, '/flag');
       assert.equal(c.awsRegion, 'ap-south-1');
       assert.equal(c.leaderElectionNamespace, 'lb');
+    });
+  });
+
+  describe('instance metadata endpoint', () => {
+    it('is the IPv4 address by default, IPv6 by AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, and enabled', () => {
+      assert.equal(ok([]).imdsEndpoint, 'http://169.254.169.254');
+      assert.equal(ok([], { AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv6' }).imdsEndpoint, 'http://[fd00:ec2::254]');
+      assert.equal(ok([]).imdsDisabled, false);
+      assert.equal(ok([], { AWS_EC2_METADATA_DISABLED: 'TRUE' }).imdsDisabled, true);
+      assert.equal(ok([], { AWS_EC2_METADATA_DISABLED: 'false' }).imdsDisabled, false);
+    });
+    it('takes upstream\'s ec2imds service ID out of --aws-api-endpoints (not an API client)', () => {
+      const c = ok(['--aws-api-endpoints=ec2=http://127.0.0.1:5000,EC2IMDS=http://127.0.0.1:1338']);
+      assert.equal(c.imdsEndpoint, 'http://127.0.0.1:1338');
+      assert.deepEqual(c.awsApiEndpoints, { ec2: 'http://127.0.0.1:5000' });
+    });
+    it('property: --aws-api-endpoints ec2imds, else AWS_EC2_METADATA_SERVICE_ENDPOINT, else the mode decides', () => {
+      const url = fc.constantFrom('http://127.0.0.1:1', 'http://10.0.0.1', 'https://imds.example.com:8443');
+      fc.assert(fc.property(fc.option(url, { nil: undefined }), fc.option(url, { nil: undefined }), fc.constantFrom(undefined, 'IPv4', 'IPv6', 'ipv6'),
+        (flag, envEndpoint, mode) => {
+          const env: Record<string, string> = {};
+          if (envEndpoint !== undefined) env.AWS_EC2_METADATA_SERVICE_ENDPOINT = envEndpoint;
+          if (mode !== undefined) env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE = mode;
+          const c = ok(flag === undefined ? [] : [`--aws-api-endpoints=ec2imds=${flag}`], env);
+          const byMode = mode?.toLowerCase() === 'ipv6' ? 'http://[fd00:ec2::254]' : 'http://169.254.169.254';
+          assert.equal(c.imdsEndpoint, flag ?? envEndpoint ?? byMode);
+          assert.equal('ec2imds' in c.awsApiEndpoints, false);
+        }));
     });
   });
 

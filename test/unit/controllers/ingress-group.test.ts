@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createAwsClients, type AwsClients } from '../../../src/aws/clients.ts';
+import { BackendSecurityGroup } from '../../../src/controllers/backend-security-group.ts';
 import { CONFLICTING_MEMBER_REFUSED, IngressGroupController, failureText, type FactsSource } from '../../../src/controllers/ingress-group.ts';
 import { ApplyError } from '../../../src/deploy/apply.ts';
 import { kubeClientsFor } from '../../../src/k8s/client.ts';
@@ -18,12 +19,12 @@ import type { DiscoveredFacts } from '../../../src/model/index.ts';
 import { silentLogger } from '../../../src/server/log.ts';
 import { waitFor } from '../../../src/stand-ins/wait.ts';
 import { ControllerMetrics } from '../../../src/server/metrics.ts';
-import { action, ec2Ok, elbError, elbOk, FakeHttp, TEST_CREDENTIALS, type FakeReply, type SeenRequest } from '../aws/fake-http.ts';
+import { action, elbError, emptyAccount, FakeHttp, TEST_CREDENTIALS, writesSeen } from '../aws/fake-http.ts';
 import { FakeKube } from '../k8s/fake-kube.ts';
 
 const config = {
   clusterName: 'demo', ingressClass: 'alb', defaultScheme: 'internal' as const, defaultTargetType: 'instance' as const,
-  defaultSslPolicy: 'ELBSecurityPolicy-2016-08', defaultTags: {}, externalManagedTags: [], vpcId: 'vpc-1',
+  defaultSslPolicy: 'ELBSecurityPolicy-2016-08', defaultTags: {}, externalManagedTags: [], vpcId: 'vpc-1', enableBackendSecurityGroup: true,
 };
 
 const FACTS: DiscoveredFacts = {
@@ -47,31 +48,28 @@ const member = (name: string): Record<string, unknown> => ({
   spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: `/${name}`, pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
 });
 
-/** an account with nothing in it: every listing is empty, and any other call is a write */
-const emptyAccount = (req: SeenRequest): FakeReply => {
-  const a = action(req) ?? '';
-  if (a === 'DescribeLoadBalancers') return elbOk(a, '<LoadBalancers/>');
-  if (a === 'DescribeTargetGroups') return elbOk(a, '<TargetGroups/>');
-  if (a === 'DescribeSecurityGroups') return ec2Ok(a, '<securityGroupInfo/>');
-  return elbError('UnexpectedWrite', `unexpected call ${a}`);
-};
-
 describe('controllers: IngressGroup failure reporting', () => {
   let kube: FakeKube;
   let informers: InformerSet;
   let aws: AwsClients;
   let http: FakeHttp;
 
-  const controller = (discovery: FactsSource): IngressGroupController => {
+  /** backend: the shared backend security group; none means a config with it turned off */
+  const controller = (discovery: FactsSource, backend?: BackendSecurityGroup): IngressGroupController => {
     const clients = kubeClientsFor(kube);
     const c = new IngressGroupController({
-      config, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery,
+      config: { ...config, enableBackendSecurityGroup: backend !== undefined }, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery,
       events: new EventRecorder({ events: clients.events, component: 'ingress' }), metrics: new ControllerMetrics(), log: silentLogger,
+      ...(backend ? { backendSecurityGroup: backend } : {}),
     });
     // the index of Ingresses fills from the informers' handlers (the cached objects are replayed as adds)
     c.register(new WorkQueue());
     return c;
   };
+  const backendGroup = (): BackendSecurityGroup => new BackendSecurityGroup({
+    ec2: aws.ec2, elbv2: aws.elbv2, log: silentLogger, finalizedStacks: () => [], bindingSources: () => new Set(),
+    spec: { clusterName: 'demo', vpcId: 'vpc-1', name: 'k8s-traffic-demo-2a97516c35', description: 'd', tags: { 'elbv2.k8s.aws/cluster': 'demo', 'elbv2.k8s.aws/resource': 'backend-sg' } },
+  });
   const eventsOf = (name: string): { type: string; reason: string; message: string }[] =>
     [...kube.store.values()]
       .filter((o) => o.kind === 'Event' || (o as { involvedObject?: unknown }).involvedObject)
@@ -119,7 +117,7 @@ describe('controllers: IngressGroup failure reporting', () => {
       assert.deepEqual(kube.getObject('ingresses', 'shop', name)?.metadata?.finalizers, ['group.ingress.k8s.aws/shop'], 'finalizer added before the failure');
     }
     // the stack is observed before the build (which members are deployed decides conflicts, ADR 6): reads only
-    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'nothing but reads was sent to AWS');
+    assert.deepEqual(writesSeen(http), [], 'nothing but reads was sent to AWS');
   });
 
   it('reports a failure to read the stack from AWS (observe) the same way', async () => {
@@ -139,7 +137,7 @@ describe('controllers: IngressGroup failure reporting', () => {
     // leadership is lost while the reconcile is under way
     const c = controller({ discoverFacts: () => { leadership.abort(); return Promise.resolve(FACTS); } });
     await assert.rejects(c.reconcile('shop', undefined, leadership.signal), (e) => e instanceof ApplyError && e.code === 'Aborted');
-    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'no write reached AWS');
+    assert.deepEqual(writesSeen(http), [], 'no write reached AWS');
     assert.ok(http.seen.length > 0, 'the stack was observed');
     for (const name of ['a', 'b']) {
       assert.deepEqual(eventsOf(name), []);
@@ -151,6 +149,37 @@ describe('controllers: IngressGroup failure reporting', () => {
     const failing = controller({ discoverFacts: () => Promise.reject(accessDenied()) });
     await assert.rejects(failing.reconcile('shop', undefined, stopped.signal), /not authorized/);
     assert.deepEqual(eventsOf('a'), [], 'a failure after the signal aborted is not reported either');
+  });
+
+  it('reports a failure to create the shared backend security group on every member, before anything else is written', async () => {
+    // the account has no backend group, and refuses the create (emptyAccount answers every write with an error)
+    const c = controller({ discoverFacts: () => Promise.resolve(FACTS) }, backendGroup());
+    await assert.rejects(c.reconcile('shop'), /UnexpectedWrite/);
+    for (const name of ['a', 'b']) {
+      assert.equal(statusOf(name)?.reason, 'FailedDeployModel');
+      assert.match(statusOf(name)?.message ?? '', /^finding or creating the shared backend security group failed: UnexpectedWrite: unexpected call CreateSecurityGroup/);
+    }
+    // the stack is observed first (reads, ADR 6); then the group is looked up by its tags and created, and nothing else is sent
+    const seen = http.seen.map(action);
+    assert.deepEqual(seen.slice(-2), ['DescribeSecurityGroups', 'CreateSecurityGroup'], 'looked up by its tags, then created');
+    assert.deepEqual(seen.filter((a) => !a?.startsWith('Describe')), ['CreateSecurityGroup'], 'nothing else but reads');
+  });
+
+  it('acquires the backend group for a group that uses it and builds again with its ID (the plan is then complete)', async () => {
+    const acquired: string[] = [];
+    const settled: string[] = [];
+    const backend = {
+      known: () => undefined,
+      acquire: (stack: string) => { acquired.push(stack); return Promise.resolve('sg-0bac0000000000001'); },
+      settle: (stack: string, uses: boolean) => { settled.push(`${stack}=${uses}`); },
+    } as unknown as BackendSecurityGroup;
+    const leadership = new AbortController();
+    const c = controller({ discoverFacts: () => Promise.resolve(FACTS) }, backend);
+    // apply refuses an incomplete plan before it looks at the signal: Aborted shows the plan held no Unknown
+    const reconcile = c.reconcile('shop', undefined, leadership.signal);
+    leadership.abort();
+    await assert.rejects(reconcile, (e) => e instanceof ApplyError && e.code === 'Aborted');
+    assert.deepEqual([acquired, settled], [['ingress:shop'], []]);
   });
 
   it('a backend Service asking for authentication: FailedBuildModel on each Ingress routing to it, one Warning Event on the Service, nothing in AWS', async () => {
@@ -169,7 +198,7 @@ describe('controllers: IngressGroup failure reporting', () => {
       'alb.ingress.kubernetes.io/auth-type: authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; '
       + 'without it the backends would be served unauthenticated; remove it, or keep the Ingresses that route to this Service on the upstream controller']]);
     // the stack is observed before the build (ADR 6): reads only
-    assert.deepEqual(http.seen.map(action).filter((a) => !a?.startsWith('Describe')), [], 'nothing but reads was sent to AWS');
+    assert.deepEqual(writesSeen(http), [], 'nothing but reads was sent to AWS');
   });
 
   it('a newcomer refused for a contested host + path: FailedBuildModel on it, ConflictingMemberRefused naming it on the holder', async () => {

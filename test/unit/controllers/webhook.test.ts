@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readinessGatePatch, gatesFor, type GateLookup } from '../../../src/webhook/pod-readiness-gate.ts';
-import { reviewPod, startWebhookServer, webhookHandler, MUTATE_POD_PATH } from '../../../src/webhook/server.ts';
+import { reviewPod, startWebhookServer, webhookHandler, MUTATE_POD_PATH, MUTATE_SERVICE_PATH } from '../../../src/webhook/server.ts';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,6 +106,26 @@ describe('webhook: pod readiness gates', () => {
       assert.deepEqual(((await bad.json()) as { response: unknown }).response, { uid: '', allowed: true });
       assert.equal((await fetch(`${base}/other`, { method: 'POST', body: '{}' })).status, 404);
       assert.equal((await fetch(base + MUTATE_POD_PATH)).status, 405);
+      assert.equal((await fetch(base + MUTATE_SERVICE_PATH, { method: 'POST', body: '{}' })).status, 404, 'the Service webhook only when enabled');
+    });
+
+    it('serves POST /mutate-v1-service when given the class, and fails open there', async () => {
+      const svcServer = createServer(webhookHandler({ serviceClass: 'service.k8s.aws/nlb', bindings: noBindings }));
+      await new Promise<void>((r) => svcServer.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(svcServer.address() as AddressInfo).port}${MUTATE_SERVICE_PATH}`;
+      try {
+        const res = await fetch(url, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ request: { uid: 's1', kind: { kind: 'Service' }, operation: 'CREATE', object: { spec: { type: 'LoadBalancer' } } } }),
+        });
+        const body = await res.json() as { response: { uid: string; patch?: string } };
+        assert.equal(body.response.uid, 's1');
+        assert.deepEqual(JSON.parse(Buffer.from(body.response.patch ?? '', 'base64').toString()), [{ op: 'add', path: '/spec/loadBalancerClass', value: 'service.k8s.aws/nlb' }]);
+        const bad = await fetch(url, { method: 'POST', body: '{nope' });
+        assert.deepEqual(((await bad.json()) as { response: unknown }).response, { uid: '', allowed: true });
+      } finally {
+        await new Promise<void>((r) => svcServer.close(() => r()));
+      }
     });
   });
 });

@@ -222,7 +222,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.ok(a.includes('--ingress-class=alb'));
       assert.ok(a.includes('--enable-leader-election=true'));
       for (const unset of ['aws-region', 'aws-vpc-id', 'default-tags', 'feature-gates', 'sync-period', 'watch-namespace', 'aws-api-endpoints', 'default-ssl-policy', 'enable-pod-readiness-gate-inject',
-        'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation', 'drift-check-budget', 'drift-check-interval']) {
+        'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation', 'drift-check-budget', 'drift-check-interval',
+        'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group']) {
         assert.equal(flag(objs, unset), undefined, `--${unset} only when set`);
       }
       const parsed = parseConfig(a.slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
@@ -232,7 +233,7 @@ describe('deploy artifacts: Helm chart', function () {
 
     it('serves the pod readiness-gate webhook over chart-generated TLS', () => {
       const hook = one(objs, 'MutatingWebhookConfiguration');
-      assert.deepEqual(hook.webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws', 'mtargetgroupbinding.elbv2.k8s.aws']);
+      assert.deepEqual(hook.webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws', 'mtargetgroupbinding.elbv2.k8s.aws', 'mservice.elbv2.k8s.aws']);
       const w = hook.webhooks[0];
       assert.equal(w.name, 'mpod.elbv2.k8s.aws');
       assert.equal(w.failurePolicy, 'Ignore');
@@ -269,6 +270,28 @@ describe('deploy artifacts: Helm chart', function () {
       assert.match(pem(secret.data['tls.key']), /PRIVATE KEY/);
     });
 
+    it('serves the Service webhook: sets the class on LoadBalancer Services, fails open, never its own Services', () => {
+      const w = one(objs, 'MutatingWebhookConfiguration').webhooks.find((x: Obj) => x.name === 'mservice.elbv2.k8s.aws');
+      assert.equal(w.clientConfig.service.path, '/mutate-v1-service');
+      assert.equal(w.failurePolicy, 'Ignore');
+      assert.deepEqual(w.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'], scope: 'Namespaced' }]);
+      assert.ok(!selects(w.objectSelector, one(objs, 'Deployment').spec.template.metadata.labels));
+      assert.equal(w.clientConfig.caBundle, one(objs, 'MutatingWebhookConfiguration').webhooks[0].clientConfig.caBundle);
+      assert.equal(flag(objs, 'enable-service-mutator-webhook'), undefined, 'on by default in the controller too');
+      const off = template('--set', 'clusterName=demo', '--set', 'enableServiceMutatorWebhook=false');
+      assert.equal(flag(off, 'enable-service-mutator-webhook'), 'false');
+      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws', 'mtargetgroupbinding.elbv2.k8s.aws']);
+      const noServices = template('--set', 'clusterName=demo', '--set', 'enableServiceController=false');
+      assert.equal(flag(noServices, 'enable-service-controller'), 'false');
+      assert.deepEqual(one(noServices, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws', 'mtargetgroupbinding.elbv2.k8s.aws'], 'no webhook for a controller that does not serve it');
+    });
+
+    it('lets the controller manage Services: patch on services and services/status', () => {
+      const rules = one(objs, 'ClusterRole').rules as Obj[];
+      const can = (resource: string, verb: string): boolean => rules.some((r) => r.apiGroups.includes('') && r.resources.includes(resource) && r.verbs.includes(verb));
+      for (const [resource, verb] of [['services', 'watch'], ['services', 'patch'], ['services/status', 'patch']]) assert.ok(can(resource as string, verb as string), `${verb} ${resource}`);
+    });
+
     it('registers the TargetGroupBinding webhooks (fail closed, upstream\'s paths) with the same CA and Service', () => {
       const pod = one(objs, 'MutatingWebhookConfiguration').webhooks[0];
       const mutate = one(objs, 'MutatingWebhookConfiguration').webhooks[1];
@@ -292,8 +315,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.deepEqual([one(ignore, 'MutatingWebhookConfiguration').webhooks[1].failurePolicy, one(ignore, 'ValidatingWebhookConfiguration').webhooks[0].timeoutSeconds], ['Ignore', 3]);
       const off = template('--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.enabled=false');
       assert.equal(all(off, 'ValidatingWebhookConfiguration').length, 0);
-      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws']);
-      const none = template('--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.enabled=false', '--set', 'enablePodReadinessGateInject=false');
+      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mpod.elbv2.k8s.aws', 'mservice.elbv2.k8s.aws']);
+      const none = template('--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.enabled=false', '--set', 'enablePodReadinessGateInject=false', '--set', 'enableServiceMutatorWebhook=false');
       assert.equal(all(none, 'MutatingWebhookConfiguration').length + all(none, 'ValidatingWebhookConfiguration').length, 0);
       const r = run(['template', RELEASE, CHART, '--namespace', NS, '--set', 'clusterName=demo', '--set', 'targetGroupBindingWebhook.failurePolicy=Sometimes']);
       assert.notEqual(r.code, 0, 'the schema rejects an unknown failure policy');
@@ -317,7 +340,7 @@ describe('deploy artifacts: Helm chart', function () {
     it('passes enablePodReadinessGateInject=false to the controller and then leaves out the pod webhook', () => {
       const off = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=false');
       assert.equal(flag(off, 'enable-pod-readiness-gate-inject'), 'false');
-      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mtargetgroupbinding.elbv2.k8s.aws'], 'pod creation never calls the webhook');
+      assert.deepEqual(one(off, 'MutatingWebhookConfiguration').webhooks.map((x: Obj) => x.name), ['mtargetgroupbinding.elbv2.k8s.aws', 'mservice.elbv2.k8s.aws'], 'pod creation never calls the webhook');
       const parsed = parseConfig(args(off).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
       assert.ok('config' in parsed && parsed.config.enablePodReadinessGateInject === false);
       const on = template('--set', 'clusterName=demo', '--set', 'enablePodReadinessGateInject=true');
@@ -360,6 +383,9 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'default-target-type'), 'ip');
       assert.equal(flag(objs, 'default-load-balancer-scheme'), 'internet-facing');
       assert.equal(flag(objs, 'default-ssl-policy'), values.defaultSSLPolicy);
+      assert.equal(flag(objs, 'enable-backend-security-group'), 'true');
+      assert.equal(flag(objs, 'backend-security-group'), 'sg-0123456789abcdef0');
+      assert.equal(flag(objs, 'enable-manage-backend-security-group-rules'), 'true');
       assert.equal(flag(objs, 'feature-gates'), 'ListenerRulesTagging=true,SubnetsClusterTagCheck=false');
       assert.equal(flag(objs, 'sync-period'), '1h');
       assert.equal(flag(objs, 'drift-check-budget'), '0', 'a budget of 0 is rendered (it turns the rotation off)');
@@ -370,6 +396,13 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'log-level'), 'debug');
       assert.equal(flag(objs, 'ingress-max-concurrent-reconciles'), '5');
       assert.equal(flag(objs, 'targetgroupbinding-max-concurrent-reconciles'), '4');
+      assert.equal(flag(objs, 'max-rules-per-load-balancer'), '200');
+      assert.equal(flag(objs, 'max-listeners-per-load-balancer'), '60');
+      assert.equal(flag(objs, 'max-certificates-per-load-balancer'), '50');
+      assert.equal(flag(objs, 'max-inbound-rules-per-security-group'), '120');
+      assert.equal(flag(objs, 'service-max-concurrent-reconciles'), '2');
+      assert.equal(flag(objs, 'load-balancer-class'), 'example.com/nlb');
+      assert.equal(flag(objs, 'enable-service-controller'), 'true');
       assert.equal(args(objs).at(-1), values.extraArgs[0], 'extra args come last');
       const parsed = parseConfig(args(objs).slice(1), { POD_NAMESPACE: NS, POD_NAME: 'x' });
       assert.ok('config' in parsed, 'errors' in parsed ? parsed.errors.join('; ') : '');
@@ -377,6 +410,7 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(parsed.config.featureGates.SubnetsClusterTagCheck, false);
       assert.equal(parsed.config.disableIngressClassAnnotation, true);
       assert.equal(parsed.config.disableIngressGroupNameAnnotation, false);
+      assert.deepEqual(parsed.config.awsQuotas, { rulesPerLoadBalancer: 200, listenersPerLoadBalancer: 60, certificatesPerLoadBalancer: 50, inboundRulesPerSecurityGroup: 120 });
       assert.equal(one(objs, 'Deployment').spec.replicas, 3);
       assert.ok(container(objs).env.some((e: Obj) => e.name === 'AWS_STS_REGIONAL_ENDPOINTS' && e.value === 'regional'));
     });
@@ -413,6 +447,13 @@ describe('deploy artifacts: Helm chart', function () {
     });
 
     it('applies the webhook failure policy and the extra selectors, still excluding its own pods', () => {
+      const service = one(objs, 'MutatingWebhookConfiguration').webhooks.find((x: Obj) => x.name === 'mservice.elbv2.k8s.aws');
+      assert.deepEqual([service.failurePolicy, service.timeoutSeconds, service.rules[0].operations], ['Fail', 3, ['CREATE']]);
+      assert.ok(selects(service.objectSelector, { lb: 'nlb' }));
+      assert.ok(!selects(service.objectSelector, {}), 'upstream\'s serviceMutatorWebhookConfig.objectSelector');
+      assert.ok(!selects(service.objectSelector, { ...one(objs, 'Deployment').spec.template.metadata.labels, lb: 'nlb' }));
+      assert.ok(!selects(service.namespaceSelector, { 'kubernetes.io/metadata.name': 'kube-system' }));
+      assert.ok(selects(service.namespaceSelector, { 'kubernetes.io/metadata.name': 'apps' }));
       const w = one(objs, 'MutatingWebhookConfiguration').webhooks[0];
       assert.equal(w.failurePolicy, 'Fail');
       assert.equal(w.timeoutSeconds, 5);

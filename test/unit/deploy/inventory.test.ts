@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { EMPTY_STACK_INVENTORY, InventoryCache, listInventory, OwnershipCache, type Inventory } from '../../../src/deploy/inventory.ts';
+import { EMPTY_STACK_INVENTORY, InventoryCache, listInventories, listInventory, OwnershipCache, type Inventory } from '../../../src/deploy/inventory.ts';
 
 const lbArn = (n: string): string => `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/${n}/0123456789abcdef`;
 const tgArn = (n: string): string => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
@@ -50,6 +50,28 @@ describe('deploy: inventory', () => {
     await listInventory(clients, { clusterName: 'prod', vpcId: 'vpc-1', cache });
     assert.equal(elbMock.commandCalls(DescribeTagsCommand).length, 1, 'every ARN known: no DescribeTags');
     assert.equal(elbMock.commandCalls(DescribeLoadBalancersCommand).length, 2);
+  });
+
+  it('sorts one listing by stack family: a Service stack (service.k8s.aws/stack) is not an IngressGroup, even with the same ID', async () => {
+    const svcTags = (stack: string) => [{ Key: 'elbv2.k8s.aws/cluster', Value: 'prod' }, { Key: 'service.k8s.aws/stack', Value: stack }];
+    elbMock.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
+      TagDescriptions: input.ResourceArns.map((arn) => ({
+        ResourceArn: arn, Tags: arn === lbArn('theirs') ? tags('other') : arn === tgArn('b') || arn === lbArn('elsewhere') ? svcTags('ns/a') : tags('prod', 'ns/a'),
+      })),
+    }));
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-a', VpcId: 'vpc-1', Tags: tags('prod', 'ns/a') }, { GroupId: 'sg-s', VpcId: 'vpc-1', Tags: svcTags('ns/a') }] });
+    const cache = new OwnershipCache();
+    const both = await listInventories(clients, { clusterName: 'prod', vpcId: 'vpc-1', cache }, ['ingress', 'service']);
+    assert.equal(elbMock.commandCalls(DescribeLoadBalancersCommand).length, 1, 'one listing for both families');
+    assert.deepEqual(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)[0]?.args[0].input.Filters?.find((f) => f.Name === 'tag-key')?.Values, ['ingress.k8s.aws/stack', 'service.k8s.aws/stack']);
+    const ingress = both.get('ingress') as Inventory;
+    const service = both.get('service') as Inventory;
+    assert.deepEqual([ingress.stack('ns/a').loadBalancerArns, ingress.stack('ns/a').targetGroupArns, ingress.stack('ns/a').securityGroupIds], [[lbArn('a')], [tgArn('a')], ['sg-a']]);
+    assert.deepEqual([service.stack('ns/a').loadBalancerArns, service.stack('ns/a').targetGroupArns, service.stack('ns/a').securityGroupIds], [[], [tgArn('b')], ['sg-s']]);
+    // the cache keeps the Service stack tag too: a second listing of Services alone reads no tags and finds the same
+    const again = await listInventory(clients, { clusterName: 'prod', vpcId: 'vpc-1', cache, family: 'service' });
+    assert.equal(elbMock.commandCalls(DescribeTagsCommand).length, 1);
+    assert.deepEqual(again.stack('ns/a').targetGroupArns, [tgArn('b')]);
   });
 
   describe('InventoryCache', () => {

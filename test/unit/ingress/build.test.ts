@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildStacks } from '../../../src/ingress/index.ts';
 import { type DiscoveredCertificate, findResource } from '../../../src/model/index.ts';
-import { A, CONFIG, FACTS, albClass, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
+import { A, BACKEND_SG, CONFIG, FACTS, albClass, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
 
 const grouped = (name: string, order: number, annotations: Record<string, string> = {}, host = `${name}.example.com`) =>
   ingress(name, { annotations: { [A('group.name')]: 'shop', [A('group.order')]: String(order), ...annotations }, rules: [rule(host, path('/', 'svc'))] });
@@ -267,5 +267,63 @@ describe('ingress builder: listeners and certificates', () => {
     assert.equal(one(byKind(stack, 'TargetGroupBinding')).spec.networking, undefined);
     const unknownSg = buildStacks(snapshot({ ingresses: [ing], services: [svc] }), { ...FACTS, securityGroups: undefined }, CONFIG);
     assert.deepEqual(findResource(one(unknownSg.stacks), 'LoadBalancer', 'LoadBalancer')?.spec.securityGroups, ['sg-0zzz', { $unknown: 'discovery:security-group:web-sg' }]);
+  });
+
+  describe('the shared backend security group (upstream\'s decision table)', () => {
+    const managed = { $ref: { kind: 'SecurityGroup', id: 'ManagedLBSecurityGroup' }, field: 'groupId' };
+    const build = (annotations: Record<string, string>, config: Partial<typeof CONFIG> = {}, facts = FACTS) => {
+      const r = buildStacks(snapshot({ ingresses: [ingress('web', { annotations, rules: [rule(undefined, path('/', 'svc'))] })], services: [svc] }), facts, { ...CONFIG, ...config });
+      const stack = r.stacks[0];
+      return {
+        issues: r.issues,
+        uses: r.groups[0]?.usesBackendSecurityGroup,
+        groups: stack && findResource(stack, 'LoadBalancer', 'LoadBalancer')?.spec.securityGroups,
+        sources: stack && one(byKind(stack, 'TargetGroupBinding')).spec.networking?.ingress.flatMap((i) => i.from.map((f) => ('securityGroup' in f ? f.securityGroup.groupID : f))),
+      };
+    };
+    const USER = { [A('security-groups')]: 'sg-0zzz' };
+    const MANAGE = A('manage-backend-security-group-rules');
+
+    const cases: [string, Record<string, string>, Partial<typeof CONFIG>, unknown[], unknown[] | undefined, boolean][] = [
+      ['managed group, backend group on (the default)', {}, {}, [managed, BACKEND_SG], [BACKEND_SG], true],
+      ['managed group, --enable-backend-security-group=false: rules from the managed group', {}, { enableBackendSecurityGroup: false }, [managed], [managed], false],
+      ['managed group: the annotation changes nothing', { [MANAGE]: 'false' }, {}, [managed, BACKEND_SG], [BACKEND_SG], true],
+      ['user groups: no backend group, no rules', USER, {}, ['sg-0zzz'], undefined, false],
+      ['user groups, annotation true: backend group added, rules from it', { ...USER, [MANAGE]: 'true' }, {}, ['sg-0zzz', BACKEND_SG], [BACKEND_SG], true],
+      ['user groups, flag true', USER, { manageBackendSecurityGroupRules: true }, ['sg-0zzz', BACKEND_SG], [BACKEND_SG], true],
+      ['user groups, flag true, annotation false: the annotation wins', { ...USER, [MANAGE]: 'False' }, { manageBackendSecurityGroupRules: true }, ['sg-0zzz'], undefined, false],
+      ['user groups listing the backend group themselves: listed once', { [A('security-groups')]: `sg-0zzz,${BACKEND_SG}`, [MANAGE]: '1' }, {}, [BACKEND_SG, 'sg-0zzz'], [BACKEND_SG], true],
+    ];
+    for (const [name, annotations, config, groups, sources, uses] of cases) {
+      it(name, () => {
+        const b = build(annotations, config);
+        assert.deepEqual(b.issues, []);
+        assert.deepEqual([b.groups, b.sources, b.uses], [groups, sources, uses]);
+      });
+    }
+
+    it('without its ID the backend group is an Unknown that names it (k8s-traffic-<cluster>-<hash>)', () => {
+      const { backendSecurityGroupId: _b, ...facts } = FACTS;
+      const unknownBackend = { $unknown: 'discovery:backend-security-group:k8s-traffic-demo-2a97516c35' };
+      const b = build({}, {}, facts);
+      assert.deepEqual([b.groups, b.sources, b.uses], [[managed, unknownBackend], [unknownBackend], true]);
+    });
+
+    it('manage-backend-security-group-rules with the backend group turned off is an error on that Ingress', () => {
+      const b = build({ ...USER, [MANAGE]: 'true' }, { enableBackendSecurityGroup: false });
+      assert.deepEqual(b.issues.map((i) => [i.object.name, i.field, i.code]), [['web', MANAGE, 'BackendSecurityGroupDisabled']]);
+      assert.match(b.issues[0]?.reason ?? '', /--enable-backend-security-group=false/);
+    });
+
+    it('an invalid value is an InvalidAnnotation; members of a group must agree (Exclusive)', () => {
+      assert.deepEqual(build({ ...USER, [MANAGE]: 'yes' }).issues.map((i) => [i.field, i.code, i.reason]), [[MANAGE, 'InvalidAnnotation', 'expected true or false, got "yes"']]);
+      const member = (name: string, order: string, manage: string) => ingress(name, {
+        annotations: { [A('group.name')]: 'g', [A('group.order')]: order, ...USER, [MANAGE]: manage }, rules: [rule(`${name}.example.com`, path('/', 'svc'))],
+      });
+      const r = buildStacks(snapshot({ ingresses: [member('a', '1', 'true'), member('b', '2', 'false')], services: [svc] }), FACTS, CONFIG);
+      assert.deepEqual(r.issues.map((i) => [i.object.name, i.field, i.code]), [['b', MANAGE, 'ConflictingValue']]);
+      assert.deepEqual(r.groups[0]?.members, ['default/a']);
+      assert.equal(r.groups[0]?.usesBackendSecurityGroup, true);
+    });
   });
 });

@@ -2,22 +2,31 @@ import assert from 'node:assert/strict';
 import { buildStacks, optionalFactsNeeded } from '../../../src/ingress/index.ts';
 import { A, CONFIG, FACTS, albClass, ingress, path, rule, service, snapshot } from './fixtures.ts';
 
-// The controller fetches certificates and security-group names only when a build asks for them.
+// The controller fetches certificates and security-group names only when a build asks for them, and the shared
+// backend security group only when a load balancer uses it and its ID is not known yet.
 describe('optional facts a build needs', () => {
   const { certificates: _c, securityGroups: _s, ...baseFacts } = FACTS;
-  const build = (annotations: Record<string, string>, tls?: { hosts: string[] }[]) => buildStacks(snapshot({
+  const build = (annotations: Record<string, string>, tls?: { hosts: string[] }[], facts = baseFacts) => buildStacks(snapshot({
     ingressClasses: [albClass()],
     services: [service('web', { nodePort: 30080 })],
     ingresses: [ingress('shop', { annotations, rules: [rule('shop.example.com', path('/', 'web'))], ...(tls ? { tls } : {}) })],
-  }), baseFacts, CONFIG);
+  }), facts, CONFIG);
+  const { backendSecurityGroupId: _b, ...noBackend } = baseFacts;
 
   it('needs nothing more for an HTTP-only Ingress', () => {
-    assert.deepEqual(optionalFactsNeeded(build({}).stacks), { certificates: false, securityGroups: false });
+    assert.deepEqual(optionalFactsNeeded(build({}).stacks), { certificates: false, securityGroups: false, backendSecurityGroup: false });
   });
 
   it('needs certificates for an HTTPS listener without certificate-arn', () => {
     const built = build({ [A('listen-ports')]: '[{"HTTPS":443}]' }, [{ hosts: ['shop.example.com'] }]);
-    assert.deepEqual(optionalFactsNeeded(built.stacks), { certificates: true, securityGroups: false });
+    assert.deepEqual(optionalFactsNeeded(built.stacks), { certificates: true, securityGroups: false, backendSecurityGroup: false });
+  });
+
+  it('needs the backend security group when a load balancer uses it and its ID is not known', () => {
+    assert.equal(optionalFactsNeeded(build({}, undefined, noBackend).stacks).backendSecurityGroup, true);
+    assert.equal(optionalFactsNeeded(build({ [A('security-groups')]: 'sg-0123' }, undefined, noBackend).stacks).backendSecurityGroup, false, 'user groups, rules not managed');
+    const managed = build({ [A('security-groups')]: 'sg-0123', [A('manage-backend-security-group-rules')]: 'true' }, undefined, noBackend);
+    assert.equal(optionalFactsNeeded(managed.stacks).backendSecurityGroup, true);
   });
 
   it('does not need certificates when certificate-arn names them', () => {
@@ -26,7 +35,7 @@ describe('optional facts a build needs', () => {
   });
 
   it('needs security groups when security-groups names one by name', () => {
-    assert.deepEqual(optionalFactsNeeded(build({ [A('security-groups')]: 'web-sg' }).stacks), { certificates: false, securityGroups: true });
+    assert.deepEqual(optionalFactsNeeded(build({ [A('security-groups')]: 'web-sg' }).stacks), { certificates: false, securityGroups: true, backendSecurityGroup: false });
   });
 
   it('does not need security groups for IDs', () => {

@@ -92,9 +92,12 @@ const subnet = (id: string, az: string, tags: Record<string, string>, free = 200
 });
 
 /** Two public and two private subnets in two AZs, tagged for their roles. */
+export const BACKEND_SG = 'sg-0backend00000001';
+
 export const FACTS: DiscoveredFacts = {
   vpcId: 'vpc-1',
   vpcCidrs: ['10.0.0.0/16'],
+  backendSecurityGroupId: BACKEND_SG,
   subnets: [
     subnet('subnet-pub-a', 'us-east-1a', { 'kubernetes.io/role/elb': '1', Name: 'public-a' }),
     subnet('subnet-pub-b', 'us-east-1b', { 'kubernetes.io/role/elb': '' , Name: 'public-b' }),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { loadBalancerName, managedSecurityGroupName, sanitize, targetGroupName } from '../../../src/ingress/index.ts';
+import fc from 'fast-check';
+import { backendSecurityGroupName, loadBalancerName, managedSecurityGroupName, sanitize, targetGroupName } from '../../../src/ingress/index.ts';
 
 // Vectors from upstream's model builder tests (pkg/ingress/model_builder_test.go): cluster "cluster-dummy",
 // implicit group ns-1/ing-1, Services without a UID. Matching them means upstream-made resources keep their names.
@@ -13,6 +14,30 @@ describe('ingress naming (upstream-compatible hashes)', () => {
 
   it('names the managed security group like upstream (no scheme in the hash)', () => {
     assert.equal(managedSecurityGroupName('cluster-dummy', implicit), 'k8s-ns1-ing1-bd83176788');
+  });
+
+  it('names the shared backend security group like upstream: k8s-traffic-<sanitized cluster[:232]>-<hash of the cluster name>', () => {
+    // computed by running upstream's getBackendSGName (pkg/networking/backend_sg_provider.go) under Go 1.26
+    const cluster30 = Array.from({ length: 30 }, (_, i) => `cluster-0${i % 10}`).join('');
+    const vectors: [string, string][] = [
+      ['demo', 'k8s-traffic-demo-2a97516c35'],
+      ['my-cluster', 'k8s-traffic-mycluster-4cbfcec96c'],
+      ['prod_eu.west-1', 'k8s-traffic-prodeuwest1-58de2adbf4'],
+      ['Äpfel-cluster', 'k8s-traffic-pfelcluster-01c0fcf3d5'],
+      ['a', 'k8s-traffic-a-ca978112ca'],
+      [cluster30, `k8s-traffic-${cluster30.replace(/-/g, '').slice(0, 232)}-4794f0c09b`],
+    ];
+    for (const [cluster, name] of vectors) assert.equal(backendSecurityGroupName(cluster), name, cluster);
+    assert.equal(backendSecurityGroupName(cluster30).length, 'k8s-traffic-'.length + 232 + 11, 'the cluster part is cut at 232 characters');
+  });
+
+  it('property: any --cluster-name gives a valid security group name (at most 255 ASCII characters) that only the cluster name decides', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 400, unit: 'grapheme' }), (cluster) => {
+      const name = backendSecurityGroupName(cluster);
+      assert.match(name, /^k8s-traffic-[A-Za-z0-9]{0,232}-[0-9a-f]{10}$/);
+      assert.ok(name.length <= 255);
+      assert.equal(backendSecurityGroupName(cluster), name);
+    }), { numRuns: 2000 });
   });
 
   it('names target groups like upstream', () => {

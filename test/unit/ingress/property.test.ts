@@ -6,7 +6,7 @@ import type { DiscoveredFacts } from '../../../src/model/index.ts';
 import { A, CONFIG, FACTS, service, snapshot } from './fixtures.ts';
 
 const SUFFIXES = [
-  'group.name', 'group.order', 'scheme', 'ip-address-type', 'load-balancer-name', 'subnets', 'security-groups', 'inbound-cidrs',
+  'group.name', 'group.order', 'scheme', 'ip-address-type', 'load-balancer-name', 'subnets', 'security-groups', 'manage-backend-security-group-rules', 'inbound-cidrs',
   'listen-ports', 'ssl-redirect', 'certificate-arn', 'ssl-policy', 'load-balancer-attributes', 'tags', 'target-type', 'backend-protocol',
   'backend-protocol-version', 'healthcheck-port', 'healthcheck-protocol', 'healthcheck-path', 'healthcheck-interval-seconds',
   'healthcheck-timeout-seconds', 'healthy-threshold-count', 'unhealthy-threshold-count', 'success-codes', 'target-group-attributes',

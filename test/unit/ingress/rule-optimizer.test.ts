@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { buildStacks } from '../../../src/ingress/index.ts';
 import { covers, optimizeRules, redirectsToItself } from '../../../src/ingress/rule-optimizer.ts';
 import { type Action, type RuleCondition, findResource } from '../../../src/model/index.ts';
@@ -117,4 +118,33 @@ describe('ingress rule optimizer', () => {
       assert.deepEqual(byKind(stack, 'ListenerRule').map((x) => [x.id, x.spec.actions[0]?.type]), [['80:1', 'redirect'], ['443:1', 'forward']]);
     });
   });
+
+  describe('optimizeRules through its index of redirects', () => {
+    /** the first kept redirect that covers the rule, by a scan of every kept rule */
+    const reference = (rules: readonly { conditions: RuleCondition[]; actions: Action[] }[]) => {
+      const kept: typeof rules[number][] = [];
+      const dropped: { rule: typeof rules[number]; why: string; by?: typeof rules[number] }[] = [];
+      for (const r of rules) {
+        if (redirectsToItself(443, 'HTTPS', r)) { dropped.push({ rule: r, why: 'redirect-loop' }); continue; }
+        const by = kept.find((k) => k.actions.some((a) => a.type === 'redirect') && covers(k.conditions, r.conditions));
+        if (by) { dropped.push({ rule: r, why: 'shadowed', by }); continue; }
+        kept.push(r);
+      }
+      return { kept, dropped };
+    };
+    const condition = fc.oneof(
+      fc.uniqueArray(fc.constantFrom('a.com', 'b.com', 'c.com'), { minLength: 1, maxLength: 3 }).map((v) => hosts(...v)),
+      fc.uniqueArray(fc.constantFrom('/*', '/x', '/y', '/x/*'), { minLength: 1, maxLength: 3 }).map((v) => paths(...v)),
+      fc.constant(method),
+    );
+    const action = fc.constantFrom(forward, toHttps, redirect({ host: 'a.com' }), redirect({ path: '/x' }), redirect({ port: '8443' }));
+    const rules = fc.array(fc.record({ conditions: fc.array(condition, { maxLength: 3 }), actions: action.map((a) => [a]) }), { maxLength: 25 });
+
+    it('keeps and drops exactly what a scan of the kept rules would', () => {
+      fc.assert(fc.property(rules, (rs) => {
+        assert.deepEqual(optimizeRules(443, 'HTTPS', rs), reference(rs));
+      }), { numRuns: 3_000 });
+    });
+  });
 });
+

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildStacks } from '../../../src/ingress/index.ts';
 import { findResource, isUnknown, TAG_CLUSTER, TAG_INGRESS_RESOURCE, TAG_INGRESS_STACK } from '../../../src/model/index.ts';
-import { CONFIG, FACTS, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
+import { BACKEND_SG, CONFIG, FACTS, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
 
 // The two Ingresses of shared/seed/ingress-overview.md, with IngressClass `alb` and their four Services as NodePort.
 const pathBased = ingress('path-based-ingress', {
@@ -69,7 +69,8 @@ describe('ingress builder: the seed Ingresses', () => {
     assert.match(lb.spec.name, /^k8s-default-hostbase-[0-9a-f]{10}$/);
     assert.equal(lb.spec.scheme, 'internal');
     assert.deepEqual(lb.spec.subnets, ['subnet-priv-a', 'subnet-priv-b']);
-    assert.deepEqual(lb.spec.securityGroups, [{ $ref: { kind: 'SecurityGroup', id: 'ManagedLBSecurityGroup' }, field: 'groupId' }]);
+    // the managed frontend group, then the cluster's shared backend group (upstream's order)
+    assert.deepEqual(lb.spec.securityGroups, [{ $ref: { kind: 'SecurityGroup', id: 'ManagedLBSecurityGroup' }, field: 'groupId' }, BACKEND_SG]);
     assert.deepEqual(lb.spec.tags, { [TAG_CLUSTER]: 'demo', [TAG_INGRESS_STACK]: 'default/host-based-ingress', [TAG_INGRESS_RESOURCE]: 'LoadBalancer' });
     const sg = findResource(stack, 'SecurityGroup', 'ManagedLBSecurityGroup');
     assert.deepEqual(sg?.spec.ingress, [{ ipProtocol: 'tcp', fromPort: 80, toPort: 80, cidrIpv4: '0.0.0.0/0' }]);
@@ -85,7 +86,7 @@ describe('ingress builder: the seed Ingresses', () => {
     assert.deepEqual(tgb.spec.labels, { 'ingress.k8s.aws/stack-namespace': 'default', 'ingress.k8s.aws/stack-name': 'host-based-ingress' });
     assert.deepEqual(tgb.spec.serviceRef, { name: 'api-service', port: 80 });
     assert.deepEqual(tgb.spec.networking?.ingress, [{
-      from: [{ securityGroup: { groupID: { $ref: { kind: 'SecurityGroup', id: 'ManagedLBSecurityGroup' }, field: 'groupId' } } }],
+      from: [{ securityGroup: { groupID: BACKEND_SG } }],
       ports: [{ protocol: 'TCP', port: 30003 }],
     }]);
   });

@@ -132,8 +132,8 @@ describe('group tenancy: who was in the group first', () => {
       ['inbound-cidrs', { [A('inbound-cidrs')]: '10.0.0.0/8' }, { [A('inbound-cidrs')]: '0.0.0.0/0' }, A('inbound-cidrs')],
       ['security-group-prefix-lists', { [A('security-group-prefix-lists')]: PL1 }, { [A('security-group-prefix-lists')]: PL2 }, A('security-group-prefix-lists')],
       ['tags', { [A('tags')]: 'team=a' }, { [A('tags')]: 'team=b' }, A('tags')],
-      ['load-balancer-attributes', { [A('load-balancer-attributes')]: 'access_logs.s3.enabled=false' },
-        { [A('load-balancer-attributes')]: 'access_logs.s3.enabled=true' }, A('load-balancer-attributes')],
+      ['load-balancer-attributes', { [A('load-balancer-attributes')]: 'idle_timeout.timeout_seconds=60' },
+        { [A('load-balancer-attributes')]: 'idle_timeout.timeout_seconds=120' }, A('load-balancer-attributes')],
     ];
     for (const [what, first, later, field] of cases) {
       const a = member('pay', { ...A_FIRST, annotations: first });

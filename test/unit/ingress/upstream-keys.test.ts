@@ -150,7 +150,7 @@ describe('ingress builder: prefix lists on the managed security group', () => {
   it('a bad ID in IngressClassParams is an Issue naming the field and the item', () => {
     const r = buildStacks(snapshot({ ingresses: [web()], services: [service('api')], ...withParams({ PrefixListsIDs: [PL1, 'sg-123'] }) }), FACTS, CONFIG);
     assert.deepEqual(r.issues.map((i) => [i.field, i.code, i.reason]), [['IngressClassParams(p).spec.PrefixListsIDs[1]', 'InvalidIngressClassParams',
-      'IngressClassParams p: spec.PrefixListsIDs[1]: expected a managed prefix list ID such as pl-0123456789abcdef0, got "sg-123"']]);
+      'IngressClassParams(p): spec.PrefixListsIDs[1]: expected a managed prefix list ID such as pl-0123456789abcdef0, got "sg-123"']]);
   });
 
   const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
@@ -216,6 +216,40 @@ describe('ingress builder: feature gates it consults', () => {
     assert.deepEqual(buildStacks(snapshot(ings), FACTS, CONFIG).issues.map((i) => i.reason), ['group default/web: an ALB needs subnets in at least 2 availability zones, got 1']);
     const single = buildStacks(snapshot(ings), FACTS, gated({ ALBSingleSubnet: true }));
     assert.deepEqual(findResource(one(single.stacks), 'LoadBalancer', 'LoadBalancer')?.spec.subnets, ['subnet-priv-a']);
+  });
+
+  it('EnableIPTargetType=false refuses ip targets wherever they come from (annotation, IngressClassParams, --default-target-type), naming the gate', () => {
+    const refused = gated({ EnableIPTargetType: false });
+    const cases: [string, Parameters<typeof snapshot>[0], BuildConfig, RegExp][] = [
+      ['annotation', { ingresses: [web({ [A('target-type')]: 'ip' })], services: [service('api')] }, refused, /from alb\.ingress\.kubernetes\.io\/target-type/],
+      ['params', { ingresses: [web()], services: [service('api')], ...withParams({ targetType: 'ip' }) }, refused, /from IngressClassParams \S+ targetType/],
+      ['flag', { ingresses: [web()], services: [service('api')] }, { ...refused, defaultTargetType: 'ip' }, /from --default-target-type/],
+    ];
+    for (const [what, snap, config, from] of cases) {
+      const r = buildStacks(snapshot(snap), FACTS, config);
+      assert.deepEqual(r.issues.map((i) => i.code), ['InvalidTargetType'], what);
+      assert.match(r.issues[0]?.reason ?? '', /^target type ip \(from .*\) is turned off by the feature gate EnableIPTargetType=false; use instance targets$/, what);
+      assert.match(r.issues[0]?.reason ?? '', from, what);
+      assert.deepEqual(r.stacks, [], what);
+      assert.deepEqual(buildStacks(snapshot(snap), FACTS, { ...config, featureGates: {} }).issues, [], `${what}, gate at its default`);
+    }
+    // instance targets are unaffected
+    assert.deepEqual(buildStacks(snapshot({ ingresses: [web()], services: [service('api')] }), FACTS, refused).issues, []);
+  });
+
+  it('WeightedTargetGroups=false refuses a forward action to more than one target group, and keeps one', () => {
+    const split = (groups: string) => ingress('web', {
+      annotations: { [A('actions.split')]: `{"type":"forward","forwardConfig":{"targetGroups":[${groups}]}}` },
+      rules: [rule('shop.example.com', path('/', 'split', 'use-annotation'))],
+    });
+    const two = '{"serviceName":"api","servicePort":80,"weight":80},{"serviceName":"api2","servicePort":80,"weight":20}';
+    const services = [service('api'), service('api2', { nodePort: 30090 })];
+    const off = gated({ WeightedTargetGroups: false });
+    const r = buildStacks(snapshot({ ingresses: [split(two)], services }), FACTS, off);
+    assert.deepEqual(r.issues.map((i) => [i.field, i.code]), [[A('actions.split'), 'InvalidAnnotation']]);
+    assert.match(r.issues[0]?.reason ?? '', /forwards to 2 target groups, which the feature gate WeightedTargetGroups=false turns off/);
+    assert.deepEqual(buildStacks(snapshot({ ingresses: [split(two)], services }), FACTS, CONFIG).issues, []);
+    assert.deepEqual(buildStacks(snapshot({ ingresses: [split('{"serviceName":"api","servicePort":80}')], services }), FACTS, off).issues, []);
   });
 
   it('EnableDefaultTagsLowPriority=true lets annotation and IngressClassParams tags win over --default-tags, everywhere', () => {

@@ -5,7 +5,7 @@ import { EVENT_REASONS, EventRecorder, MAX_EVENT_MESSAGE } from '../../../src/k8
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../../src/k8s/finalizers.ts';
 import {
   changedBeyondStatus, loadBalancerEntry, portError, readReconcileStatus, RECONCILE_STATUS_ANNOTATION, setPodCondition,
-  clearLoadBalancerStatusIfShowing, updateIngressLoadBalancerStatus, withPortError, writeReconcileStatus,
+  clearLoadBalancerStatusIfShowing, updateLoadBalancerStatus, withPortError, writeReconcileStatus,
 } from '../../../src/k8s/status.ts';
 import type { Ingress, Pod } from '../../../src/k8s/types.ts';
 import { FINALIZER_IMPLICIT_GROUP, finalizerForExplicitGroup } from '../../../src/model/tags.ts';
@@ -89,11 +89,11 @@ describe('k8s/status: Ingress load balancer status', () => {
   it('merge-patches the status subresource only when it differs', async () => {
     let ing = putIngress();
     const entries = [loadBalancerEntry('lb-1.elb.amazonaws.com', [80, 443])];
-    assert.equal(await updateIngressLoadBalancerStatus(api.ingresses, ing, entries), true);
+    assert.equal(await updateLoadBalancerStatus(api.ingresses, ing, entries), true);
     assert.deepEqual(writes(), ['PATCH /apis/networking.k8s.io/v1/namespaces/shop/ingresses/web/status']);
     ing = (await api.ingresses.get('web', 'shop'))!;
     assert.deepEqual(ing.status?.loadBalancer?.ingress, entries);
-    assert.equal(await updateIngressLoadBalancerStatus(api.ingresses, ing, [loadBalancerEntry('LB-1.elb.amazonaws.com', [443, 80])]), false);
+    assert.equal(await updateLoadBalancerStatus(api.ingresses, ing, [loadBalancerEntry('LB-1.elb.amazonaws.com', [443, 80])]), false);
     assert.equal(writes().length, 1, 'no second write');
   });
 
@@ -101,7 +101,7 @@ describe('k8s/status: Ingress load balancer status', () => {
     const ing = putIngress();
     assert.equal(await clearLoadBalancerStatusIfShowing(api.ingresses, ing, 'old-group.elb.amazonaws.com'), false, 'no status yet');
     // the group it joined wrote its own load balancer first; the old group's clean-up must leave that alone
-    await updateIngressLoadBalancerStatus(api.ingresses, ing, [loadBalancerEntry('own.elb.amazonaws.com', [80])]);
+    await updateLoadBalancerStatus(api.ingresses, ing, [loadBalancerEntry('own.elb.amazonaws.com', [80])]);
     assert.equal(await clearLoadBalancerStatusIfShowing(api.ingresses, ing, 'old-group.elb.amazonaws.com'), false);
     assert.equal((await api.ingresses.get('web', 'shop'))?.status?.loadBalancer?.ingress?.[0]?.hostname, 'own.elb.amazonaws.com');
     assert.equal(await clearLoadBalancerStatusIfShowing(api.ingresses, ing, 'OWN.elb.amazonaws.com'), true);
@@ -112,7 +112,7 @@ describe('k8s/status: Ingress load balancer status', () => {
     const entries = withPortError([loadBalancerEntry('lb.example', [80, 443])], portError('FailedDeployModel'));
     assert.deepEqual(entries[0]?.ports, [{ port: 80, error: 'ingress.k8s.aws/FailedDeployModel' }, { port: 443, error: 'ingress.k8s.aws/FailedDeployModel' }]);
     const ing = putIngress({ status: { loadBalancer: { ingress: entries } } });
-    assert.equal(await updateIngressLoadBalancerStatus(api.ingresses, ing, withPortError(entries, undefined)), true);
+    assert.equal(await updateLoadBalancerStatus(api.ingresses, ing, withPortError(entries, undefined)), true);
     const after = await api.ingresses.get('web', 'shop');
     assert.deepEqual(after?.status?.loadBalancer?.ingress?.[0]?.ports, [{ port: 80 }, { port: 443 }]);
   });

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { flagUsage, OWN_FLAGS } from '../../../src/config/config.ts';
+import { flagUsage } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
 import { BACKEND_TABLE, INGRESS_TABLE } from '../../../src/ingress/annotations/index.ts';
 import {
-  ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, UPSTREAM_KEYS, annotationKey, isHarmless, keyMatches, refuses,
+  ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, OWN_FLAGS, SERVICE_KEYS, UPSTREAM_KEYS, annotationKey, isHarmless, keyMatches,
+  refuses, serviceAnnotationKey,
 } from '../../../src/model/upstream-keys.ts';
 import { GENERATED, generatedPart, withGeneratedPart } from './registry-docs.ts';
 
@@ -37,12 +38,13 @@ describe('registry of upstream keys', () => {
 
   it('ignores only the annotation upstream writes itself', () => {
     assert.deepEqual(UPSTREAM_KEYS.filter((k) => k.status === 'ignored').map((k) => `${k.source}:${k.key}`), [
-      `Ingress:${ANNOTATION_PREFIX}dry-run-plan`,
+      `Ingress:${ANNOTATION_PREFIX}dry-run-plan`, 'Service:service.beta.kubernetes.io/aws-load-balancer-quic-enabled-containers',
     ]);
   });
 
-  it('counts what upstream reads: 72 alb annotations, 20 IngressClassParams fields, 12 binding fields, 60 flags, 23 gates', () => {
+  it('counts what upstream reads: 72 alb annotations, 50 Service annotations, 20 IngressClassParams fields, 12 binding fields, 60 flags, 23 gates', () => {
     assert.equal(ANNOTATION_KEYS.filter((k) => k.key.startsWith(ANNOTATION_PREFIX)).length, 72);
+    assert.equal(SERVICE_KEYS.length, 50);
     assert.equal(FIELD_KEYS.filter((k) => k.source === 'IngressClassParams').length, 20);
     assert.equal(FIELD_KEYS.filter((k) => k.source === 'TargetGroupBinding').length, 12);
     assert.equal(GATE_KEYS.length, 23);
@@ -57,6 +59,14 @@ describe('registry of upstream keys', () => {
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}sheme`), undefined);
     assert.ok(keyMatches('a.<x>-<y>', 'a.b-c'));
     assert.ok(!keyMatches('a.<x>-<y>', 'b.b-c'));
+  });
+
+  it('matches Service annotation keys exactly first, then by pattern', () => {
+    const S = 'service.beta.kubernetes.io/';
+    assert.equal(serviceAnnotationKey(`${S}aws-load-balancer-target-group-attributes`)?.key, `${S}aws-load-balancer-target-group-attributes`);
+    assert.equal(serviceAnnotationKey(`${S}aws-load-balancer-target-group-attributes.80`)?.key, `${S}aws-load-balancer-target-group-attributes.<port>`);
+    assert.equal(serviceAnnotationKey(`${S}actions.TCP-80`)?.status, 'refused');
+    assert.equal(serviceAnnotationKey(`${ANNOTATION_PREFIX}scheme`), undefined, 'an Ingress key is not a Service key');
   });
 
   it('compares harmless booleans as Go booleans and other values exactly', () => {
@@ -78,10 +88,10 @@ describe('registry of upstream keys', () => {
     for (const k of implemented) assert.equal(k.source === 'Service, Ingress', fromService.has(k.key), k.key);
   });
 
-  it('lists as implemented exactly the flags the flag parser accepts, but for the flags this controller adds', () => {
-    const upstream = FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => `--${k.key}`);
-    assert.deepEqual([...upstream, ...OWN_FLAGS.map((f) => `--${f}`)].sort(), flagUsage().map((f) => f.flag).sort());
-    for (const f of OWN_FLAGS) assert.equal(FLAG_KEYS.find((k) => k.key === f), undefined, `--${f} is upstream's: give it a row in the registry instead`);
+  it('lists as implemented exactly the flags the flag parser accepts (upstream\'s, and our own)', () => {
+    const upstream = FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => k.key);
+    assert.deepEqual([...upstream, ...OWN_FLAGS].map((k) => `--${k}`).sort(), flagUsage().map((f) => f.flag).sort());
+    for (const own of OWN_FLAGS) assert.ok(!FLAG_KEYS.some((k) => k.key === own), `--${own} is upstream's too`);
   });
 
   it('gives every gate upstream\'s default, and the config the same gates', () => {
@@ -135,8 +145,8 @@ describe('registry of upstream keys vs docs', () => {
 
   it('docs/flags.md documents every implemented flag in its tables, and only those', () => {
     const doc = read('docs/flags.md');
-    const documented = ['AWS and cluster', 'Ingress handling', 'Process, leader election and servers'].flatMap((h) => tableKeys(doc, h));
-    assert.deepEqual(documented.sort(), FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => `--${k.key}`).sort());
-    assert.deepEqual(tableKeys(doc, 'Flags upstream does not have').sort(), OWN_FLAGS.map((f) => `--${f}`).sort());
+    const documented = ['AWS and cluster', 'Ingress handling', 'AWS quotas', 'Service handling (NLBs)', 'Process, leader election and servers', 'Drift checks'].flatMap((h) => tableKeys(doc, h));
+    const implemented = [...FLAG_KEYS.filter((k) => k.status === 'implemented').map((k) => k.key), ...OWN_FLAGS];
+    assert.deepEqual(documented.sort(), implemented.map((k) => `--${k}`).sort());
   });
 });

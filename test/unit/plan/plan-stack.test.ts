@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  emptyObservedState, ref, unknown, type ListenerRuleSpec, type ObservedState, type Resource, type Stack,
+  emptyObservedState, ref, unknown, type ArnOrRef, type Known, type ListenerRuleSpec, type ObservedState, type Resource, type Stack,
 } from '../../../src/model/index.ts';
 import { emptyStack, hasChanges, planStack, type Change, type Plan, type PlanOptions } from '../../../src/plan/index.ts';
 import {
@@ -497,6 +497,56 @@ describe('planStack', () => {
       const plan = planStack(s, o.state, { ...OPTS, observedBindings: o.bindings });
       assert.deepEqual(active(plan), [`replace:delete TargetGroupBinding ${TG_API}`, `replace:create TargetGroupBinding ${TG_API}`]);
       assert.equal(indexOf(plan, (c) => c.phase === 'delete'), 0);
+    });
+  });
+  describe('the shared backend security group', () => {
+    const BACKEND = 'sg-0backend0000000001';
+    const managed = ref('SecurityGroup', 'ManagedLBSecurityGroup', 'groupId');
+    /** the shop stack with the load balancer's groups and every binding's rule source given */
+    const shop = (lbGroups: readonly Known<ArnOrRef>[], source: Known<ArnOrRef>, reversed = false): Stack => {
+      const resources = shopStack().resources.map((r): Resource => {
+        if (r.kind === 'LoadBalancer') return { ...r, spec: { ...r.spec, securityGroups: [...lbGroups] } };
+        if (r.kind === 'TargetGroupBinding') {
+          return { ...r, spec: { ...r.spec, networking: { ingress: [{ from: [{ securityGroup: { groupID: source } }], ports: [{ protocol: 'TCP', port: 30081 }] }] } } };
+        }
+        return r;
+      });
+      return { ...shopStack(), resources: reversed ? resources.reverse() : resources };
+    };
+
+    it('migrating from per-ALB rules attaches the backend group to the load balancer before any binding names it', () => {
+      const before = observedFromStack(shop([managed], managed));
+      for (const reversed of [false, true]) {
+        const plan = planStack(shop([managed, BACKEND], BACKEND, reversed), before.state, { ...OPTS, observedBindings: before.bindings });
+        const [first, ...rest] = active(plan);
+        assert.deepEqual([first, rest.sort()], ['update LoadBalancer LoadBalancer', [`update TargetGroupBinding ${TG_API}`, `update TargetGroupBinding ${TG_WEB}`]]);
+        assert.deepEqual(find(plan, 'LoadBalancer', 'LoadBalancer').fields, ['securityGroups']);
+        const b = find(plan, 'TargetGroupBinding', TG_API);
+        assert.deepEqual(b.fields, ['networking']);
+        assert.match(b.reason, new RegExp(`applied after the LoadBalancer update attaches ${BACKEND}`));
+        assert.match(b.reason, /authorized before the old ones are revoked/);
+      }
+    });
+
+    it('adopting a load balancer that carries the backend group already (upstream\'s) changes nothing', () => {
+      const desired = shop([managed, BACKEND], BACKEND);
+      const o = observedFromStack(desired);
+      const plan = planStack(desired, o.state, { ...OPTS, observedBindings: o.bindings });
+      assert.deepEqual(active(plan), []);
+    });
+
+    it('a new binding from the backend group comes after the load balancer that carries it', () => {
+      const plan = planStack(shop([managed, BACKEND], BACKEND, true), emptyObservedState(), OPTS);
+      const lb = indexOf(plan, (c) => c.kind === 'LoadBalancer');
+      for (const id of [TG_API, TG_WEB]) assert.ok(indexOf(plan, (c) => c.kind === 'TargetGroupBinding' && c.id === id) > lb);
+    });
+
+    it('offline, the backend group is an Unknown that names it: the plan is incomplete', () => {
+      const backend = unknown('discovery:backend-security-group:k8s-traffic-demo-2a97516c35');
+      const before = observedFromStack(shop([managed], managed));
+      const plan = planStack(shop([managed, backend], backend), before.state, { ...OPTS, observedBindings: before.bindings });
+      assert.equal(plan.complete, false);
+      assert.deepEqual(find(plan, 'LoadBalancer', 'LoadBalancer').unknownFields, ['securityGroups']);
     });
   });
 });

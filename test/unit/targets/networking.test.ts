@@ -7,7 +7,7 @@ import {
   type Filter, type Instance, type IpPermission, type NetworkInterface, type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import {
-  InstanceEniCache, NETWORKING_RULE_DESCRIPTION, bindingPermissions, bindingsWithout, diffPermissions, isLabelled,
+  InstanceEniCache, NETWORKING_RULE_DESCRIPTION, bindingPermissions, bindingsWithout, coalescePermissions, diffPermissions, isLabelled,
   reconcileNetworking, resolveNetworkingPorts, revokeRulesFromSources, selectSecurityGroup,
   type BindingNetworking, type IngressPermission, type NetworkingBinding,
 } from '../../../src/targets/networking.ts';
@@ -230,6 +230,18 @@ describe('targets/networking: pure parts', () => {
     assert.deepEqual(d.revoke, [p(8080, 'sg-old', LABEL)]);
   });
 
+  it('coalesces the permissions from one source group and protocol into one range, as upstream; CIDR sources stay per port', () => {
+    const sg = (from: number, to: number, src = 'sg-backend', protocol = 'tcp'): IngressPermission =>
+      ({ protocol, fromPort: from, toPort: to, source: { groupId: src }, description: LABEL });
+    const cidr = (port: number): IngressPermission => ({ protocol: 'tcp', fromPort: port, toPort: port, source: { cidr: '10.0.0.0/16' }, description: LABEL });
+    assert.deepEqual(coalescePermissions([sg(31000, 31000), cidr(80), sg(30080, 30080), sg(8080, 8080, 'sg-other'), sg(30500, 30500), cidr(443), sg(53, 53, 'sg-backend', 'udp')]), [
+      cidr(80), cidr(443), sg(30080, 31000), sg(8080, 8080, 'sg-other'), sg(53, 53, 'sg-backend', 'udp'),
+    ]);
+    // a rule for every port (a binding rule without ports) makes the range 0-65535
+    assert.deepEqual(coalescePermissions([sg(30080, 30080), sg(0, 65535)]), [sg(0, 65535)]);
+    assert.deepEqual(coalescePermissions([]), []);
+  });
+
   it('bindingsWithout drops one binding by key', () => {
     assert.deepEqual(bindingsWithout([instanceBinding('a/x', ['i-1']), instanceBinding('a/y', ['i-1'])], 'a/x').map((b) => b.key), ['a/y']);
   });
@@ -249,17 +261,17 @@ describe('targets/networking: reconcileNetworking', () => {
   const calls = (cmd: Parameters<typeof mock.commandCalls>[0]) => mock.commandCalls(cmd).length;
   const writes = () => calls(AuthorizeSecurityGroupIngressCommand) + calls(RevokeSecurityGroupIngressCommand);
 
-  it('instance mode: one DescribeInstances for all nodes, one labelled rule per port on the node group, one Authorize call', async () => {
+  it('instance mode: one DescribeInstances for all nodes, one labelled rule per source group (its ports coalesced) on the node group, one Authorize call', async () => {
     fake.sg('sg-node', { tagged: true }).sg('sg-lb').instance('i-1', 'eni-1', ['sg-node']).instance('i-2', 'eni-2', ['sg-node']);
     const r = await reconcileNetworking({ ec2, clusterName: CLUSTER, vpcId: VPC, bindings: [instanceBinding('web/a', ['i-1', 'i-2'], fromSg('sg-lb', 30080, 30081))] });
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(fake.rules('sg-node'), [labelled('sg:sg-lb', 30080), labelled('sg:sg-lb', 30081)]);
+    assert.deepEqual(fake.rules('sg-node'), [{ ...labelled('sg:sg-lb', 30080), to: 30081 }]);
     assert.equal(calls(DescribeInstancesCommand), 1);
     assert.deepEqual(mock.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters, [{ Name: 'instance-id', Values: ['i-1', 'i-2'] }]);
     assert.equal(calls(AuthorizeSecurityGroupIngressCommand), 1);
     assert.equal(calls(DescribeSecurityGroupsCommand), 1, 'the node group carries the cluster tag: the tag query finds it');
     assert.equal(calls(DescribeNetworkInterfacesCommand), 0);
-    assert.deepEqual([r.authorized, r.revoked, r.writeCalls], [2, 0, 1]);
+    assert.deepEqual([r.authorized, r.revoked, r.writeCalls], [1, 0, 1]);
     assert.deepEqual(r.securityGroups, ['sg-node']);
   });
 
@@ -389,10 +401,12 @@ describe('targets/networking: reconcileNetworking', () => {
       fake.rules('sg-node').push(...add);
       return {};
     });
-    const r = await reconcileNetworking({ ec2, clusterName: CLUSTER, bindings: [instanceBinding('web/a', ['i-1'], fromSg('sg-lb', 80, 443))] });
+    // two source groups: two permissions that no coalescing merges
+    const twoSources: BindingNetworking = { ingress: [{ from: [{ securityGroup: { groupID: 'sg-lb' } }, { securityGroup: { groupID: 'sg-lb2' } }], ports: [{ protocol: 'TCP', port: 80 }] }] };
+    const r = await reconcileNetworking({ ec2, clusterName: CLUSTER, bindings: [instanceBinding('web/a', ['i-1'], twoSources)] });
     assert.deepEqual(r.errors, []);
     assert.equal(r.writeCalls, 3, 'the batch, then each permission alone');
-    assert.deepEqual(fake.rules('sg-node').map(ruleKey).sort(), ['tcp|443|443|sg:sg-lb', 'tcp|80|80|sg:sg-lb']);
+    assert.deepEqual(fake.rules('sg-node').map(ruleKey).sort(), ['tcp|80|80|sg:sg-lb', 'tcp|80|80|sg:sg-lb2']);
   });
 
   it('treats InvalidPermission.NotFound on revoke as success', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { parseAction, type ActionConfig } from '../../../../src/ingress/annotations/index.ts';
 import { ingress, P } from './helpers.ts';
 
+const REDIRECT_PATH = 'expected a path starting with "/" of letters, digits, _-.$/~"\'@:+&*? and #{host}, #{port}, #{path}';
 const TG_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/legacy/73e2d6bc24d8a067';
 
 const VALID: [string, string, ActionConfig][] = [
@@ -50,7 +51,10 @@ const INVALID: [string, string, string][] = [
     'redirectConfig: must change at least one of protocol, port, host, path or query, else the redirect loops'],
   ['redirect bad protocol', '{"type":"redirect","redirectConfig":{"protocol":"FTP","statusCode":"HTTP_301"}}', 'redirectConfig.protocol: expected HTTP, HTTPS or #{protocol}, got "FTP"'],
   ['redirect bad port', '{"type":"redirect","redirectConfig":{"port":"70000","statusCode":"HTTP_301"}}', 'redirectConfig.port: expected a port in [1, 65535] or #{port}, got "70000"'],
-  ['redirect relative path', '{"type":"redirect","redirectConfig":{"path":"eks","statusCode":"HTTP_301"}}', 'redirectConfig.path: expected a path starting with "/", got "eks"'],
+  ['redirect relative path', '{"type":"redirect","redirectConfig":{"path":"eks","statusCode":"HTTP_301"}}', `redirectConfig.path: ${REDIRECT_PATH}, got "eks"`],
+  ['redirect path with a space', '{"type":"redirect","redirectConfig":{"path":"/a b","statusCode":"HTTP_301"}}', `redirectConfig.path: ${REDIRECT_PATH}, got "/a b"`],
+  ['redirect host with a colon', '{"type":"redirect","redirectConfig":{"host":"x.org:8080","statusCode":"HTTP_301"}}',
+    'redirectConfig.host: expected a host of letters, digits, ".", "-", "*", "?" and #{host}, got "x.org:8080"'],
   ['redirect query with ?', '{"type":"redirect","redirectConfig":{"query":"?a=b","statusCode":"HTTP_301"}}', 'redirectConfig.query: expected a query without the leading "?", got "?a=b"'],
   ['forward with nothing', '{"type":"forward"}', 'a forward action needs exactly one of targetGroupARN, targetGroupName or forwardConfig'],
   ['forward with ARN and forwardConfig', `{"type":"forward","targetGroupARN":"${TG_ARN}","forwardConfig":{"targetGroups":[]}}`,

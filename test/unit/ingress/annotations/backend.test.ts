@@ -69,8 +69,26 @@ const ROWS: Row[] = [
   },
   {
     key: 'target-group-attributes', field: 'targetGroupAttributes',
-    valid: [['deregistration_delay.timeout_seconds=30,stickiness.enabled=true', { 'deregistration_delay.timeout_seconds': '30', 'stickiness.enabled': 'true' }]],
-    invalid: [['slow_start', 'expected key=value pairs separated by commas, got "slow_start" without "="']],
+    valid: [
+      ['deregistration_delay.timeout_seconds=30,stickiness.enabled=true', { 'deregistration_delay.timeout_seconds': '30', 'stickiness.enabled': 'true' }],
+      ['slow_start.duration_seconds=0', { 'slow_start.duration_seconds': '0' }],
+      ['load_balancing.algorithm.type=weighted_random,load_balancing.algorithm.anomaly_mitigation=on',
+        { 'load_balancing.algorithm.type': 'weighted_random', 'load_balancing.algorithm.anomaly_mitigation': 'on' }],
+      ['target_group_health.dns_failover.minimum_healthy_targets.count=off', { 'target_group_health.dns_failover.minimum_healthy_targets.count': 'off' }],
+      ['stickiness.type=app_cookie,stickiness.app_cookie.cookie_name=session', { 'stickiness.type': 'app_cookie', 'stickiness.app_cookie.cookie_name': 'session' }],
+    ],
+    invalid: [
+      ['slow_start', 'expected key=value pairs separated by commas, got "slow_start" without "="'],
+      ['deregistration_delay.timeout_seconds=3601', 'target group attribute deregistration_delay.timeout_seconds: expected an integer in [0, 3600], got "3601"'],
+      ['slow_start.duration_seconds=10', 'target group attribute slow_start.duration_seconds: expected 0 (off) or an integer in [30, 900], got "10"'],
+      ['stickiness.type=source_ip', 'target group attribute stickiness.type: expected one of lb_cookie, app_cookie, got "source_ip"'],
+      ['target_group_health.dns_failover.minimum_healthy_targets.percentage=101',
+        'target group attribute target_group_health.dns_failover.minimum_healthy_targets.percentage: expected off or an integer in [1, 100], got "101"'],
+      ['stickiness.app_cookie.cookie_name=AWSALBAPP-1', 'target group attribute stickiness.app_cookie.cookie_name: cookie names starting with AWSALB are reserved by the load balancer, got "AWSALBAPP-1"'],
+      ['load_balancing.algorithm.anomaly_mitigation=on',
+        'target group attribute load_balancing.algorithm.anomaly_mitigation needs load_balancing.algorithm.type=weighted_random (AWS offers it only there)'],
+      ['preserve_client_ip.enabled=true', 'target group attribute "preserve_client_ip.enabled" applies to Network Load Balancer target groups only'],
+    ],
   },
   {
     key: 'target-node-labels', field: 'targetNodeLabels',

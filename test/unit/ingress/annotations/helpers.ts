@@ -18,5 +18,6 @@ export interface Row {
   /** what the builder uses when the annotation is absent (undefined: no default, e.g. discovery) */
   readonly default?: unknown;
   readonly valid: readonly (readonly [raw: string, value: unknown])[];
-  readonly invalid: readonly (readonly [raw: string, reason: string])[];
+  /** the reason, or a pattern for a long one */
+  readonly invalid: readonly (readonly [raw: string, reason: string | RegExp])[];
 }

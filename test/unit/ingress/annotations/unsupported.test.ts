@@ -27,11 +27,10 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
     ['auth-type', 'cognito', 'authentication (authenticate-oidc / authenticate-cognito rule actions) is not implemented; without it the backends would be served unauthenticated; remove it, or keep this Ingress on the upstream controller'],
     ['wafv2-acl-arn', 'arn:aws:wafv2:us-east-1:1:regional/webacl/x/y', 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL; remove it, or keep this Ingress on the upstream controller'],
     ['transforms.api', '[]', 'rule transforms (URL and host-header rewrites) are not implemented; without them requests would reach the backend unrewritten; remove it, or keep this Ingress on the upstream controller'],
-    ['listener-attributes.HTTPS-443', 'a=b', 'listener attributes are not implemented; remove it, or keep this Ingress on the upstream controller'],
+    ['listener-attributes.HTTPS-443', 'a=b', 'listener attributes are not implemented for ALBs (NLBs have them); remove it, or keep this Ingress on the upstream controller'],
     ['frontend-nlb-scheme', 'internal', 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['target-control-port.api.80', '3000', 'the ALB target control agent port is not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['acm-pca-arn', 'arn:aws:acm-pca:us-east-1:1:certificate-authority/x', 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate; remove it, or keep this Ingress on the upstream controller'],
-    ['manage-backend-security-group-rules', 'true', 'a shared backend security group is not implemented: with security-groups set, no rule is added to node or pod security groups; remove it, or keep this Ingress on the upstream controller'],
   ];
   for (const [key, value, reason] of messages) {
     it(`says why ${key} is refused`, () => {
