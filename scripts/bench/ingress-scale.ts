@@ -37,7 +37,7 @@ import { startStandIns, MOTO_VERSION, type StandIns, type SeededFacts } from '..
 import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
 import { hostilePhase, type HealthStats } from './hostile.ts';
 
-const USAGE = `Usage: npm run bench -- [--ingresses N] [--group-size G] [--pods P] [--quiet S] [--timeout S] [--no-pod-enis] [--json FILE]
+const USAGE = `Usage: npm run bench -- [--ingresses N] [--group-size G] [--pods P] [--quiet S] [--timeout S] [--no-pod-enis] [--sync-period S] [--drift-check-budget N] [--json FILE]
                        [--hostile-ports N] [--hostile-members N] [--hostile-timeout S] [--no-hostile | --hostile-only]
 
   --ingresses N    Ingresses in total (default 40): N-G implicit groups + one explicit group of G members
@@ -46,6 +46,9 @@ const USAGE = `Usage: npm run bench -- [--ingresses N] [--group-size G] [--pods 
   --quiet S        the steady-state window, seconds (default 10)
   --timeout S      upper bound of every wait, seconds (default 600)
   --no-pod-enis    do not create a moto ENI per pod IP (targets then cannot be placed behind a security group)
+  --sync-period S  the controller's --sync-period, seconds (default: the controller's, 10h); with --quiet longer
+                   than S the steady state shows what resync passes cost
+  --drift-check-budget N  the controller's --drift-check-budget, reads per minute (default: the controller's)
   --json FILE      also write the results as JSON
   --hostile-ports N     listen ports of the hostile Ingress in phase 7 (default 4000)
   --hostile-members N   members of the hostile group in phase 7 (default 2000)
@@ -73,6 +76,8 @@ interface Options {
   readonly quietMs: number;
   readonly timeoutMs: number;
   readonly podEnis: boolean;
+  /** flags passed on to the controller */
+  readonly controllerArgs: readonly string[];
   readonly json: string | undefined;
   readonly hostile: { readonly ports: number; readonly members: number; readonly timeoutMs: number } | undefined;
   readonly hostileOnly: boolean;
@@ -83,7 +88,8 @@ function options(argv: readonly string[]): Options {
     args: [...argv], strict: true,
     options: {
       ingresses: { type: 'string' }, 'group-size': { type: 'string' }, pods: { type: 'string' }, quiet: { type: 'string' },
-      timeout: { type: 'string' }, 'no-pod-enis': { type: 'boolean' }, json: { type: 'string' }, help: { type: 'boolean' },
+      timeout: { type: 'string' }, 'no-pod-enis': { type: 'boolean' }, 'sync-period': { type: 'string' },
+      'drift-check-budget': { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' },
       'hostile-ports': { type: 'string' }, 'hostile-members': { type: 'string' }, 'hostile-timeout': { type: 'string' },
       'no-hostile': { type: 'boolean' }, 'hostile-only': { type: 'boolean' },
     },
@@ -107,6 +113,10 @@ function options(argv: readonly string[]): Options {
   return {
     ingresses, groupSize, pods, quietMs: int(values.quiet, 10, 'quiet', 1) * 1000, timeoutMs: int(values.timeout, 600, 'timeout', 10) * 1000,
     podEnis: !values['no-pod-enis'], json: values.json, hostile, hostileOnly: values['hostile-only'] === true,
+    controllerArgs: [
+      ...(values['sync-period'] !== undefined ? [`--sync-period=${int(values['sync-period'], 0, 'sync-period', 1)}s`] : []),
+      ...(values['drift-check-budget'] !== undefined ? [`--drift-check-budget=${int(values['drift-check-budget'], 0, 'drift-check-budget', 0)}`] : []),
+    ],
   };
 }
 
@@ -362,7 +372,7 @@ async function ownedInMoto(w: World): Promise<{ lbs: number; tgs: number; sgs: n
 async function startController(w: World, name: string): Promise<ControllerProcess> {
   const c = await startControllerProcess({
     clusterName: w.s.clusterName, kubeconfig: w.s.controllerKubeconfigPath, region: w.s.region, vpcId: w.seeded.vpcId,
-    awsEndpoint: w.s.motoUrl, logFile: join(w.logDir, `${name}.log`),
+    awsEndpoint: w.s.motoUrl, logFile: join(w.logDir, `${name}.log`), extraArgs: w.o.controllerArgs,
   });
   say(`controller ${name} started as pid ${c.pid} (log ${join(w.logDir, `${name}.log`)})`);
   return c;
@@ -393,6 +403,7 @@ async function run(o: Options): Promise<void> {
     moto: MOTO_VERSION,
     commit: gitState(),
     loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+    controllerArgs: o.controllerArgs.join(' '),
   };
   say(`${o.ingresses} Ingresses (${implicit} implicit groups + 1 group of ${o.groupSize}) = ${groups} ALBs, ${o.pods} pods each; `
     + `machine: ${machine.nproc} cores, node ${machine.node}, load ${machine.loadavgAtStart.join(' ')}; logs in ${logDir}`);
@@ -621,7 +632,7 @@ function renderSummary(x: { machine: Record<string, unknown>; options: Options; 
       ? `### Hostile inputs only (${x.options.hostile?.ports} listen ports, a group of ${x.options.hostile?.members}) — ${String(m.date).slice(0, 10)}`
       : `### ${x.options.ingresses} Ingresses (${x.groups} ALBs, explicit group of ${x.options.groupSize}), ${x.options.pods} pods each — ${String(m.date).slice(0, 10)}`,
     '',
-    `Machine: ${String(m.nproc)} cores, Node ${String(m.node)}, moto ${String(m.moto)}; code ${String(m.commit)}; load average ${(m.loadavgAtStart as number[]).join(' ')} at start, ${(m.loadavgAtEnd as number[]).join(' ')} at end.`,
+    `Machine: ${String(m.nproc)} cores, Node ${String(m.node)}, moto ${String(m.moto)}; code ${String(m.commit)}; load average ${(m.loadavgAtStart as number[]).join(' ')} at start, ${(m.loadavgAtEnd as number[]).join(' ')} at end; controller flags: ${String(m.controllerArgs) || 'defaults'}.`,
     '',
     '| phase | time (s) | AWS calls | reads | writes | failed | reconciles (ingress / tgb) | VmHWM (MiB) |',
     '|---|---|---|---|---|---|---|---|',

@@ -109,6 +109,13 @@ export interface Config {
   /** --targetgroupbinding-max-concurrent-reconciles (3) */
   readonly targetGroupBindingMaxConcurrentReconciles: number;
   /**
+   * --drift-check-budget (300): AWS reads per minute the drift rotation may spend re-reading stacks and bindings
+   * whose checkpoint matches, to find and repair edits made by hand (ADR 0013); 0 turns the rotation off
+   */
+  readonly driftCheckBudget: number;
+  /** --drift-check-interval (10m, Go duration): the shortest time between two drift checks of one stack or binding, in ms */
+  readonly driftCheckIntervalMs: number;
+  /**
    * AWS quotas an account can have raised, checked before anything is planned: --max-rules-per-load-balancer (100),
    * --max-listeners-per-load-balancer (50), --max-certificates-per-load-balancer (25),
    * --max-inbound-rules-per-security-group (60); AWS's defaults unless given
@@ -161,6 +168,8 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   enableServiceMutatorWebhook: true,
   serviceMaxConcurrentReconciles: 3,
   targetGroupBindingMaxConcurrentReconciles: 3,
+  driftCheckBudget: 300,
+  driftCheckIntervalMs: 10 * 60_000,
   awsQuotas: AWS_DEFAULT_QUOTAS,
   featureGates: FEATURE_GATE_DEFAULTS,
   logLevel: 'info',
@@ -283,10 +292,11 @@ const applyThrottle: Apply = (v, d) => {
   return undefined;
 };
 
-const applyDuration = (flag: string, set: (ms: number, d: Draft) => void): Apply => (v, d) => {
+const applyDuration = (flag: string, set: (ms: number, d: Draft) => void, minMs = 1): Apply => (v, d) => {
   const r = parseGoDuration(v);
   if ('error' in r) return `--${flag}: ${r.error}`;
   if (r.ms <= 0) return `--${flag} must be positive, got "${v}"`;
+  if (r.ms < minMs) return `--${flag} must be at least ${formatGoDuration(minMs)}, got "${v}"`;
   set(r.ms, d);
   return undefined;
 };
@@ -390,6 +400,10 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     apply: integer('service-max-concurrent-reconciles', 1, 1000, (n, d) => { d.serviceMaxConcurrentReconciles = n; }) },
   'targetgroupbinding-max-concurrent-reconciles': { kind: 'value', usage: 'parallel TargetGroupBinding reconciles (3)',
     apply: integer('targetgroupbinding-max-concurrent-reconciles', 1, 1000, (n, d) => { d.targetGroupBindingMaxConcurrentReconciles = n; }) },
+  'drift-check-budget': { kind: 'value', usage: 'AWS reads per minute for re-reading unchanged stacks to repair hand edits (300), 0 disables',
+    apply: integer('drift-check-budget', 0, 100_000, (n, d) => { d.driftCheckBudget = n; }) },
+  'drift-check-interval': { kind: 'value', usage: 'shortest time between two drift checks of one stack, Go duration (10m)',
+    apply: applyDuration('drift-check-interval', (ms, d) => { d.driftCheckIntervalMs = ms; }, 1_000) },
   ...quotaFlags(),
   'feature-gates': { kind: 'value', usage: 'Name=bool,… (upstream gate names; see docs/flags.md)', apply: (v, d) => {
     const r = parseFeatureGates(v);
@@ -399,10 +413,6 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'log-level': { kind: 'value', usage: 'debug | info | warn | error (info)', apply: oneOf('log-level', ['debug', 'info', 'warn', 'error'], (v, d) => { d.logLevel = v; }) },
 };
 
-/**
- * Flags of this controller that upstream does not have, so they are not in the registry of upstream keys: upstream
- * switches its Service path with the gate EnableServiceController and its Service webhook with a chart value only.
- */
 /** flag names (without dashes) with usage and default, for --help */
 export function flagUsage(): readonly { readonly flag: string; readonly usage: string; readonly bool: boolean }[] {
   return Object.entries(FLAGS).map(([flag, spec]) => ({ flag: `--${flag}`, usage: spec.usage, bool: spec.kind === 'bool' }));
@@ -540,7 +550,7 @@ function configOf(assignments: readonly Assignment[], errors: string[], env: Rea
 
 /** a readable one-line-per-field rendering for startup logs */
 export function describeConfig(config: Config): Record<string, unknown> {
-  return { ...config, syncPeriod: formatGoDuration(config.syncPeriodMs) };
+  return { ...config, syncPeriod: formatGoDuration(config.syncPeriodMs), driftCheckInterval: formatGoDuration(config.driftCheckIntervalMs) };
 }
 
 /** the part of the Config the Ingress builder reads; `run` and `plan` both take it from here, so they build alike */

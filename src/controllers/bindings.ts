@@ -65,6 +65,15 @@ export function stackLabels(group: GroupId): Record<string, string> {
   return group.explicit ? { [LABEL_STACK]: group.name } : { [LABEL_STACK_NAMESPACE]: group.namespace, [LABEL_STACK_NAME]: group.name };
 }
 
+/** the group key (stack ID) a binding's labels name, or undefined for a binding that belongs to no Ingress stack */
+export function stackKeyOf(tgb: TargetGroupBinding): string | undefined {
+  const labels = tgb.metadata?.labels ?? {};
+  if (labels[LABEL_STACK]) return labels[LABEL_STACK];
+  const ns = labels[LABEL_STACK_NAMESPACE];
+  const name = labels[LABEL_STACK_NAME];
+  return ns && name ? `${ns}/${name}` : undefined;
+}
+
 export function belongsToStack(tgb: TargetGroupBinding, group: GroupId): boolean {
   const labels = tgb.metadata?.labels ?? {};
   return Object.entries(stackLabels(group)).every(([k, v]) => labels[k] === v);

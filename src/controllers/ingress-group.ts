@@ -1,36 +1,47 @@
 // The IngressGroup loop: key = group ID ("name" for an explicit group, "namespace/name" for a lone Ingress).
-//   load members from the informer caches → build the group's stack (pure) with cached discovered facts →
-//   observe what AWS holds for the stack → plan → apply (zero writes when the plan is all noops) → write back:
-//   finalizers, status.loadBalancer, the reconcile-status annotation (ADR 0002), Events, metrics.
+//   the group's Ingresses from the index → build the group's stack (pure) with cached discovered facts →
+//   its entry in the inventory (one listing shared by the pass) → checkpoint: the same as the last successful
+//   reconcile converged to, and no drift check due? done, nothing more is read (ADR 0013) → else read the stack
+//   in full (or, when it is being deleted, only what the inventory names) → plan → apply (zero writes when the
+//   plan is all noops) → write back: finalizers, status.loadBalancer, the reconcile-status annotation (ADR 0002),
+//   the checkpoint, Events, metrics.
 // Errors stay local: a broken member is reported on that Ingress and left out; the rest of the group is served.
+// Events cost what they touch: an IngressIndex, kept by informer events, maps Ingresses to group keys and Services
+// to Ingresses, so no event or reconcile walks every Ingress of the cluster.
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ApplyError, applyPlan, type ApplyResult } from '../deploy/apply.ts';
-import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
+import { ApplyError, applyPlan } from '../deploy/apply.ts';
+import { AwsError, awsErrorCodeOf, isAwsError } from '../aws/errors.ts';
 import { mapLimit } from '../aws/util.ts';
-import { observeStack, OwnershipCache } from '../deploy/observe.ts';
+import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stackCheckpoint, type StackIdentity } from '../deploy/checkpoint.ts';
+import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
+import { observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
 import {
-  buildStacksSteps, groupMembersSteps, groupKeysOfIngress, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type BuildResult, type DeployedLoadBalancers, type IngressGroup, type Snapshot,
+  buildStacksSteps, classifyIngress, groupKeysOfIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
+  optionalFactsNeeded, referencedServices,
+  type BuildConfig, type BuildResult, type DeployedLoadBalancers, type Grouping, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
 import { addFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import { oidcClientReader, readOidcSecretInfos } from '../k8s/oidc-secrets.ts';
 import type { EventRecorder } from '../k8s/events.ts';
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
-import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
+import type { Priority, QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
 import {
-  clearLoadBalancerStatusIfShowing, loadBalancerEntry, portError, RECONCILE_STATUS_ANNOTATION, updateLoadBalancerStatus, withPortError, writeReconcileStatus,
-  type LoadBalancerIngressEntry,
+  CHECKPOINT_ANNOTATION, clearLoadBalancerStatusIfShowing, loadBalancerEntry, patchAnnotations, portError, updateLoadBalancerStatus,
+  userAnnotations, withPortError, writeReconcileStatus, type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
-import { objectKey, type Ingress, type KubeObject, type Namespace, type Service } from '../k8s/types.ts';
-import type { DiscoveredFacts, Issue, Stack } from '../model/index.ts';
+import { objectKey, type Ingress, type KubeObject, type Namespace, type Service, type TargetGroupBinding } from '../k8s/types.ts';
+import type { DiscoveredFacts, Issue, ObservedState, Stack } from '../model/index.ts';
 import { formatIssue } from '../model/issues.ts';
-import { hasChanges, planStackSteps, summarize, type Plan } from '../plan/index.ts';
+import { hasChanges, planStackSteps, summarize } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
 import { ingressStackKey, type BackendSecurityGroup } from './backend-security-group.ts';
-import { belongsToStack, fromWire, KubeBindingWriter } from './bindings.ts';
+import { fromWire, KubeBindingWriter, stackKeyOf } from './bindings.ts';
+import type { DriftEntry } from './drift-rotation.ts';
+import { IngressIndex, type IngressRelations } from './ingress-index.ts';
 import { runInSlices } from './time-slices.ts';
 
 export interface IngressControllerConfig extends BuildConfig {
@@ -53,6 +64,8 @@ export interface IngressGroupDeps {
   readonly events: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
+  /** the oldest inventory a reconcile may use (60 s) */
+  readonly inventoryMaxAgeMs?: number;
 }
 
 /** what one reconcile did, for logs and tests */
@@ -62,35 +75,23 @@ export interface GroupReconcileReport {
   readonly excluded: readonly string[];
   readonly changes: number;
   readonly dnsName?: string;
+  /** how the stack was read: in full, not at all (its checkpoint matched), or only what a deletion needs */
+  readonly read?: StackRead;
 }
 
-const ACTIONS_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/actions.';
+export type StackRead = 'full' | 'checkpoint' | 'deletion';
+
 /** writes to the members of one group (finalizers, status, Events) in flight at once: a 2,000-member group is not 2,000 round trips in a row */
 const MEMBER_WRITES = 8;
 
 /** Event reason on a member that kept a value or host another member asked for (ADR 6) */
 export const CONFLICTING_MEMBER_REFUSED = 'ConflictingMemberRefused';
 
-/** Services an Ingress routes to: rule backends, the default backend, and forward actions in annotations */
-export function servicesOfIngress(ing: Ingress): string[] {
-  const ns = ing.metadata?.namespace ?? 'default';
-  const names = new Set<string>();
-  const dflt = ing.spec?.defaultBackend?.service?.name;
-  if (dflt) names.add(dflt);
-  for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend?.service?.name) names.add(p.backend.service.name);
-  for (const [k, v] of Object.entries(ing.metadata?.annotations ?? {})) {
-    if (!k.startsWith(ACTIONS_ANNOTATION_PREFIX) || typeof v !== 'string') continue; // a malformed value is reported by the build
-    for (const m of v.matchAll(/"serviceName"\s*:\s*"([^"]+)"/g)) names.add(m[1] as string);
-  }
-  return [...names].sort().map((n) => `${ns}/${n}`);
-}
-
-/** an update worth a reconcile: more than status, resourceVersion, managed fields, our status annotation or finalizers */
+/** an update worth a reconcile: more than status, resourceVersion, managed fields, our own annotations or finalizers */
 export function ingressChanged(old: Ingress, next: Ingress): boolean {
   const strip = (o: Ingress): string => {
-    const { resourceVersion: _rv, managedFields: _mf, finalizers: _f, annotations, ...meta } = o.metadata ?? {};
-    const { [RECONCILE_STATUS_ANNOTATION]: _a, ...rest } = annotations ?? {};
-    return JSON.stringify([o.spec, meta, Object.entries(rest).sort()]);
+    const { resourceVersion: _rv, managedFields: _mf, finalizers: _f, annotations: _a, ...meta } = o.metadata ?? {};
+    return JSON.stringify([o.spec, meta, Object.entries(userAnnotations(o)).sort()]);
   };
   return strip(old) !== strip(next);
 }
@@ -109,6 +110,36 @@ const asV1 = (i: Ingress): V1Ingress => i as unknown as V1Ingress;
 const BACKEND_GROUP_GONE = new Set(['InvalidSecurityGroup', 'InvalidGroup.NotFound']);
 const deleting = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp;
 const labelsOf = (o: KubeObject): string => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** a load balancer, target group or listener that a read found gone: the inventory was out of date */
+const foundGone = (err: unknown): boolean => isAwsError(err) && err.code === 'NotFound';
+
+/** what a group's last successful reconcile converged to, in memory */
+interface GroupRecord {
+  readonly checkpoint: string;
+  /** listedDigest of the inventory entry seen with this checkpoint; undefined until a listing shows the stack after an apply */
+  listed: string | undefined;
+  /** the load balancer's DNS name, for the status of a reconcile that reads nothing */
+  readonly dnsName: string | undefined;
+  /** estimated AWS reads of a full read of this stack (the drift budget's unit) */
+  readonly cost: number;
+}
+
+/** estimated reads of observeStackDetails for a stack as observed (or, before the first full read, as listed) */
+function fullReadCost(s: { loadBalancers: number; listeners: number; httpsListeners: number; targetGroups: number; taggedArns: number }): number {
+  return 2 * s.loadBalancers + s.listeners + s.httpsListeners + s.targetGroups + Math.ceil(s.taggedArns / 20);
+}
+
+const costOfObserved = (o: ObservedState): number => fullReadCost({
+  loadBalancers: o.loadBalancers.length, listeners: o.listeners.length, httpsListeners: o.listeners.filter((l) => l.spec.protocol === 'HTTPS').length,
+  targetGroups: o.targetGroups.length, taggedArns: o.loadBalancers.length + o.targetGroups.length + o.listeners.length + o.rules.length,
+});
+
+const costOfEntry = (e: StackInventory): number => fullReadCost({
+  loadBalancers: e.loadBalancerArns.length, listeners: e.loadBalancerArns.length, httpsListeners: 0,
+  targetGroups: e.targetGroupArns.length, taggedArns: e.loadBalancerArns.length * 2 + e.targetGroupArns.length * 2,
+});
 
 /** a build, the facts it was made with, and the snapshot it read (with the OIDC client Secrets it names) */
 interface Built { readonly built: BuildResult; readonly facts: DiscoveredFacts; readonly snapshot: Snapshot }
@@ -116,108 +147,187 @@ interface Built { readonly built: BuildResult; readonly facts: DiscoveredFacts; 
 export class IngressGroupController {
   readonly #d: IngressGroupDeps;
   readonly #log: Logger;
-  /** which stack each load balancer / target group ARN belongs to, shared by every group's observe */
+  /** which stack each load balancer / target group ARN belongs to, shared by every listing */
   readonly #ownership = new OwnershipCache();
+  readonly #inventory: InventoryCache;
+  readonly #index = new IngressIndex();
+  /** IngressClasses, their parameters and namespace labels: what classifying an Ingress reads besides itself */
+  #classes: Snapshot | undefined;
+  readonly #records = new Map<string, GroupRecord>();
+  /** groups the drift rotation asked to read in full */
+  readonly #driftDue = new Set<string>();
 
   constructor(deps: IngressGroupDeps) {
     this.#d = deps;
     this.#log = deps.log.child({ controller: 'ingress' });
+    this.#inventory = new InventoryCache(deps.aws, {
+      clusterName: deps.config.clusterName, vpcId: deps.config.vpcId, cache: this.#ownership,
+      ...(deps.inventoryMaxAgeMs !== undefined ? { maxAgeMs: deps.inventoryMaxAgeMs } : {}),
+    });
+    // the bindings of a stack, by its key (a reconcile reads them whether or not register() wires events)
+    deps.informers.targetGroupBindings.addIndex('stack', (t) => { const k = stackKeyOf(t); return k ? [k] : []; });
   }
 
-  snapshot(): Snapshot {
-    const i = this.#d.informers;
-    return {
-      ...this.#classSnapshot(),
-      ingresses: i.ingresses.list().map(asV1),
-      services: i.services.list() as unknown as Snapshot['services'],
-    };
-  }
-
-  /**
-   * What telling an Ingress's group needs (classes, their parameters, namespace labels), without the
-   * Ingresses and Services: an informer event costs O(classes), not O(cluster).
-   */
+  /** the class snapshot: built once, dropped when a class, a parameters object or a namespace's labels change */
   #classSnapshot(): Snapshot {
+    if (this.#classes) return this.#classes;
     const i = this.#d.informers;
-    return {
+    this.#classes = {
       ingresses: [],
       services: [],
       ingressClasses: i.ingressClasses.list() as unknown as Snapshot['ingressClasses'],
       ingressClassParams: i.ingressClassParams.list().map((p) => ({ metadata: { name: p.metadata?.name ?? '' }, spec: p.spec ?? {} })),
       namespaces: i.namespaces.list() as unknown as Snapshot['namespaces'],
     };
+    return this.#classes;
+  }
+
+  /** what one Ingress is relevant to, from classifying it alone */
+  relationsOf(ing: Ingress): IngressRelations {
+    const c = classifyIngress(asV1(ing), this.#classSnapshot(), this.#d.config);
+    const groups = new Set(groupsOfFinalizers(asV1(ing)).map(groupIdString));
+    if (c.ours && !c.deleting) {
+      if (c.group) groups.add(groupIdString(c.group));
+      // a broken Ingress whose group cannot be told is still reported under its own key
+      else if (groups.size === 0) groups.add(objectKey(ing));
+    }
+    const ns = ing.metadata?.namespace ?? 'default';
+    const services = c.ours && !c.deleting ? referencedServices(c.member).map((n) => `${ns}/${n}`) : [];
+    return { groups: [...groups].sort(), services };
+  }
+
+  /** re-classifies one Ingress; returns the group keys it was or now is relevant to */
+  #reindex(ing: Ingress): string[] {
+    return this.#index.set(objectKey(ing), this.relationsOf(ing));
   }
 
   /** group keys an Ingress is relevant to (its group and every group it still holds a finalizer for) */
-  keysForIngress(ing: Ingress, snapshot = this.#classSnapshot()): string[] {
-    const keys = groupKeysOfIngress(asV1(ing), snapshot, this.#d.config);
-    // a broken Ingress whose group cannot be told is still reported under its own key
-    return keys.length > 0 ? keys : [objectKey(ing)];
+  keysForIngress(ing: Ingress): string[] {
+    return [...(this.#index.relationsOf(objectKey(ing)) ?? this.relationsOf(ing)).groups];
   }
 
-  /** every group key known from the cache (for the periodic resync) */
+  /** every group key some Ingress is relevant to (for the periodic resync) */
   allKeys(): string[] {
-    const snapshot = this.#classSnapshot();
-    const keys = new Set<string>();
-    for (const ing of this.#d.informers.ingresses.list()) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
-    return [...keys].sort();
+    return this.#index.groupKeys();
+  }
+
+  /** the grouping of the Ingresses relevant to `key`, as its reconcile sees them */
+  grouping(key: string): Grouping {
+    return groupMembers(this.#groupSnapshot(key), this.#d.config);
+  }
+
+  /** the drift rotation asks for `key` to be read in full at its next reconcile */
+  markDriftDue(key: string): void {
+    this.#driftDue.add(key);
+  }
+
+  /** every group, with what a drift check of it costs, for the drift rotation */
+  driftEntries(): DriftEntry[] {
+    return this.#index.groupKeys().map((key) => ({ controller: 'ingress' as const, key, cost: this.#records.get(key)?.cost ?? 5 }));
+  }
+
+  /** inventory listings made so far */
+  get inventoryListings(): number {
+    return this.#inventory.listings;
+  }
+
+  /** the Ingresses relevant to a group, the Services they route to, and the class snapshot: all a build reads */
+  #groupSnapshot(key: string): Snapshot {
+    const i = this.#d.informers;
+    const ingresses: Ingress[] = [];
+    const services = new Map<string, Service>();
+    for (const ingKey of this.#index.ingressesOf(key)) {
+      const ing = i.ingresses.getByKey(ingKey);
+      if (!ing) continue;
+      ingresses.push(ing);
+      for (const svcKey of this.#index.relationsOf(ingKey)?.services ?? []) {
+        const svc = i.services.getByKey(svcKey);
+        if (svc) services.set(svcKey, svc);
+      }
+    }
+    return { ...this.#classSnapshot(), ingresses: ingresses.map(asV1), services: [...services.values()] as unknown as Snapshot['services'] };
   }
 
   /** wires informer events to group keys on `queue` */
   register(queue: WorkQueue): void {
     const i = this.#d.informers;
-    i.ingresses.addIndex('service', servicesOfIngress);
-    const enqueue = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
+    const enqueue = (keys: Iterable<string>, priority: Priority = 'user'): void => { for (const k of keys) queue.add(k, priority); };
+    // an informer's first listing replays what existed before start: it queues as the start-up pass does (resync),
+    // behind new work; an Ingress without any group finalizer of ours is new work (created while we were down)
+    const initially = (inf: { hasSynced(): boolean }): Priority => (inf.hasSynced() ? 'user' : 'resync');
+    const priorityOf = (ing: Ingress | undefined, priority: Priority): Priority =>
+      (priority === 'resync' && ing && groupsOfFinalizers(asV1(ing)).length > 0 ? 'resync' : 'user');
+    /** re-classifies Ingresses and queues the groups each was or is relevant to */
+    const reclassify = (ings: Iterable<Ingress>, priority: Priority): void => {
+      for (const ing of ings) enqueue(this.#reindex(ing), priorityOf(ing, priority));
+    };
     i.ingresses.addHandlers({
-      add: (ing) => enqueue(this.keysForIngress(ing)),
+      add: (ing) => reclassify([ing], initially(i.ingresses)),
       update: (ing, old) => {
-        if (!ingressChanged(old, ing) && deleting(old) === deleting(ing)) return;
-        enqueue(new Set([...this.keysForIngress(ing), ...this.keysForIngress(old)]));
+        const before = this.#index.relationsOf(objectKey(ing))?.groups ?? [];
+        const touched = this.#reindex(ing);
+        const after = this.#index.relationsOf(objectKey(ing))?.groups ?? [];
+        // our own writes (status, finalizers, annotations) re-index silently, unless the groups themselves changed
+        if (ingressChanged(old, ing) || deleting(old) !== deleting(ing) || !sameList(before, after)) enqueue(touched);
       },
-      delete: (ing) => enqueue(this.keysForIngress(ing)),
+      delete: (ing) => enqueue(this.#index.delete(objectKey(ing))),
     });
-    const viaService = (svc: Service): void => {
-      const snapshot = this.#classSnapshot();
-      const keys = new Set<string>();
-      for (const ing of i.ingresses.byIndex('service', objectKey(svc))) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
-      enqueue(keys);
+    const viaService = (svc: Service, priority: Priority = 'user'): void => {
+      for (const ingKey of this.#index.ingressesOfService(objectKey(svc))) {
+        enqueue(this.#index.relationsOf(ingKey)?.groups ?? [], priorityOf(i.ingresses.getByKey(ingKey), priority));
+      }
     };
     i.services.addHandlers({
-      add: viaService,
+      add: (svc) => viaService(svc, initially(i.services)),
       update: (svc, old) => { if (JSON.stringify([svc.spec, svc.metadata?.annotations, svc.metadata?.uid]) !== JSON.stringify([old.spec, old.metadata?.annotations, old.metadata?.uid])) viaService(svc); },
-      delete: viaService,
+      delete: (svc) => viaService(svc),
     });
-    // a namespace's labels decide IngressClassParams.namespaceSelector: re-check the groups of its Ingresses
-    const viaNamespace = (n: Namespace): void => {
+    // a namespace's labels decide IngressClassParams.namespaceSelector: re-classify its Ingresses
+    const viaNamespace = (n: Namespace, priority: Priority = 'user'): void => {
+      this.#classes = undefined;
       const name = n.metadata?.name;
-      const ings = name ? i.ingresses.list(name) : [];
-      if (ings.length === 0) return;
-      const snapshot = this.#classSnapshot();
-      const keys = new Set<string>();
-      for (const ing of ings) for (const k of this.keysForIngress(ing, snapshot)) keys.add(k);
-      enqueue(keys);
+      reclassify(name ? i.ingresses.list(name) : [], priority);
     };
     i.namespaces.addHandlers({
-      add: viaNamespace,
+      add: (n) => viaNamespace(n, initially(i.namespaces)),
       update: (n, old) => { if (labelsOf(n) !== labelsOf(old)) viaNamespace(n); },
+      delete: () => { this.#classes = undefined; },
     });
-    const everything = (): void => enqueue(this.allKeys());
+    // a class or its parameters can change which Ingresses are ours and how: re-classify every Ingress (rare)
+    const everything = (priority: Priority = 'user'): void => {
+      this.#classes = undefined;
+      reclassify(i.ingresses.list(), priority);
+    };
     for (const inf of [i.ingressClasses, i.ingressClassParams] as const) {
-      (inf as typeof i.ingressClasses).addHandlers({ add: everything, update: (n, o) => { if (JSON.stringify(n.spec) !== JSON.stringify(o.spec) || JSON.stringify(n.metadata?.annotations) !== JSON.stringify(o.metadata?.annotations)) everything(); }, delete: everything });
+      (inf as typeof i.ingressClasses).addHandlers({ add: () => everything(initially(inf)), update: (n, o) => { if (JSON.stringify(n.spec) !== JSON.stringify(o.spec) || JSON.stringify(n.metadata?.annotations) !== JSON.stringify(o.metadata?.annotations)) everything(); }, delete: () => everything() });
     }
+    // a binding removed by someone else is put back by its group
+    i.targetGroupBindings.addHandlers({
+      delete: (t) => { const k = stackKeyOf(t); if (k && this.#index.hasGroup(k)) enqueue([k]); },
+    });
   }
 
   /** signal: the leadership (or shutdown) signal; once it aborts, apply stops between changes and nothing more is written */
-  async reconcile(key: string, _item?: QueueItem, signal?: AbortSignal): Promise<ReconcileResult> {
+  async reconcile(key: string, item?: QueueItem, signal?: AbortSignal): Promise<ReconcileResult> {
     const started = Date.now();
-    const snapshot = this.snapshot();
-    // the pure steps run in time slices: a large cluster or group never holds the event loop (ADR 10)
+    const snapshot = this.#groupSnapshot(key);
+    // the pure steps run in time slices: a large group never holds the event loop (ADR 10)
     const grouping = await runInSlices(groupMembersSteps(snapshot, this.#d.config));
     for (const m of grouping.ungrouped.filter((x) => x.key === key)) await this.#reportBroken(m.ing as unknown as Ingress, m.issues, 'FailedBuildModel');
     const group = grouping.groups.find((g) => g.key === key);
-    if (!group) return;
-    const report = await this.#reconcileGroup(group, snapshot, signal);
-    this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
+    if (!group) {
+      this.#records.delete(key);
+      this.#driftDue.delete(key);
+      return;
+    }
+    try {
+      const report = await this.#reconcileGroup(group, snapshot, item, signal);
+      this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
+    } catch (err) {
+      // whatever was read or written is in doubt: the retry reads the stack in full
+      this.#records.delete(key);
+      throw err;
+    }
   }
 
   /**
@@ -254,8 +364,14 @@ export class IngressGroupController {
     return runInSlices(buildStacksSteps(first.snapshot, { ...first.facts, backendSecurityGroupId: id }, this.#d.config, deployed));
   }
 
-  async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
-    const { kube, events } = this.#d;
+  /** the inventory for a reconcile: a resync pass shares one listed after it began; other reconciles take one under a minute old */
+  #inventoryFor(key: string, item: QueueItem | undefined): Promise<Inventory> {
+    const passStart = item?.priority === 'resync' && !this.#driftDue.has(key) ? item.readyAt : 0;
+    return this.#inventory.get(passStart);
+  }
+
+  async #reconcileGroup(group: IngressGroup, snapshot: Snapshot, item: QueueItem | undefined, signal: AbortSignal | undefined): Promise<GroupReconcileReport> {
+    const { kube, events, config } = this.#d;
     const key = group.key;
     const current = (keys: readonly string[]): Ingress[] => keys.map((k) => this.#d.informers.ingresses.getByKey(k)).filter((x): x is Ingress => !!x);
     /** runs an AWS step; a failure is reported on every member (Event + status signal), then rethrown for a retry */
@@ -278,12 +394,20 @@ export class IngressGroupController {
         throw err;
       }
     });
-    // 2. observe first: which members are deployed already (their status shows this load balancer) decides who
-    //    keeps a contested value (ADR 6); then build this group alone, from the members' and leavers' objects
+    // 2. the group's entry in the inventory first: which members are deployed already (their status shows this load
+    //    balancer) decides who keeps a contested value (ADR 6); then build this group alone, from the members' and
+    //    leavers' objects
     const memberKeys = group.members.map((m) => m.key);
-    const observed = await step('reading the load balancer from AWS', memberKeys,
-      () => observeStack(this.#d.aws, { clusterName: this.#d.config.clusterName, vpcId: this.#d.config.vpcId, stackId: key, cache: this.#ownership }));
-    const lbDnsName = observed.loadBalancers[0]?.dnsName;
+    let inventory = await step('reading the load balancer from AWS', memberKeys, () => this.#inventoryFor(key, item));
+    let entry = inventory.stack(key);
+    let lbDnsName = this.#knownDnsName(key, entry);
+    if (lbDnsName === undefined && entry.loadBalancerArns.length > 0) {
+      // changed by an apply whose outcome this process no longer holds: list again for its description
+      this.#inventory.invalidate();
+      inventory = await step('reading the load balancer from AWS', memberKeys, () => this.#inventory.get());
+      entry = inventory.stack(key);
+      lbDnsName = this.#knownDnsName(key, entry);
+    }
     const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
     const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
@@ -315,21 +439,63 @@ export class IngressGroupController {
       return { key, members: [], excluded, changes: 0 };
     }
 
-    // 3. plan, apply
-    const observedBindings = this.#d.informers.targetGroupBindings.list().filter((t) => belongsToStack(t, group.id)).map(fromWire);
+    // 3. the checkpoint: an unchanged stack with no drift check due is not read further
+    const bindings = this.#d.informers.targetGroupBindings.byIndex('stack', key);
+    const settings = { clusterName: config.clusterName, externalManagedTags: config.externalManagedTags };
+    const identityNow = (entry: StackInventory): StackIdentity => observedIdentity(entry, bindings
+      .filter((t) => !deleting(t)).map((t: TargetGroupBinding) => bindingIdentity(t.metadata?.namespace ?? '', t.metadata?.name ?? '', t.spec.targetGroupARN ?? '')));
+    const checkpoint = stackCheckpoint(stack, identityNow(entry), settings);
+    const holder = this.#d.informers.ingresses.getByKey(outcome.members[0] ?? '');
+    if (!this.#driftDue.has(key) && this.#unchanged(key, checkpoint, entry, holder)) {
+      this.#d.metrics.stackReads.inc({ controller: 'ingress', read: 'checkpoint' });
+      // the checkpoint covers the stack, so whether it uses the backend security group too
+      this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
+      const dnsName = lbDnsName;
+      await this.#writeBack(current(outcome.members), stack, dnsName, false);
+      await this.#releaseLeavers(outcome.inactive, group.finalizer, dnsName);
+      return { key, members: outcome.members, excluded, changes: 0, ...(dnsName ? { dnsName } : {}), read: 'checkpoint' };
+    }
+
+    // 4. read (in full, or only what a deletion needs), plan, apply
+    const forDeletion = stack.resources.length === 0;
+    const read: StackRead = forDeletion ? 'deletion' : 'full';
+    const observe = (e: StackInventory, inv: Inventory): Promise<ObservedState> => {
+      const opts = { clusterName: config.clusterName, vpcId: config.vpcId, cache: this.#ownership };
+      return forDeletion ? observeForDeletion(this.#d.aws, key, e, opts) : observeStackDetails(this.#d.aws, key, e, { ...opts, listedTags: inv.tags });
+    };
+    const observed = await step('reading the load balancer from AWS', outcome.members, async () => {
+      try {
+        return await observe(entry, inventory);
+      } catch (err) {
+        if (!foundGone(err)) throw err;
+        // deleted since the listing (by hand, or by another group's apply): list again, once
+        this.#inventory.invalidate();
+        const fresh = await this.#inventory.get();
+        entry = fresh.stack(key);
+        return observe(entry, fresh);
+      }
+    });
+    this.#d.metrics.stackReads.inc({ controller: 'ingress', read });
+    const observedBindings = bindings.map(fromWire);
     const plan = await step('planning', outcome.members,
-      () => runInSlices(planStackSteps(stack, observed, { clusterName: this.#d.config.clusterName, externalManagedTags: this.#d.config.externalManagedTags, observedBindings })));
+      () => runInSlices(planStackSteps(stack, observed, { clusterName: config.clusterName, externalManagedTags: config.externalManagedTags, observedBindings })));
     const changes = plan.changes.filter((c) => c.action !== 'noop').length;
-    if (hasChanges(plan)) this.#log.info('applying plan', { group: key, ...summarize(plan), changes: plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action}${c.phase ? `(${c.phase})` : ''} ${c.kind}/${c.id}`) });
+    const changing = hasChanges(plan);
+    if (changing) {
+      this.#log.info('applying plan', { group: key, ...summarize(plan), changes: plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action}${c.phase ? `(${c.phase})` : ''} ${c.kind}/${c.id}`) });
+      // the stack stops matching any checkpoint the moment the first change is made
+      if (holder) await step('clearing the checkpoint', outcome.members, () => patchAnnotations(kube.ingresses, holder, { [CHECKPOINT_ANNOTATION]: null }));
+    }
     const result = await step('applying the plan', outcome.members, () => applyPlan(plan, {
-      elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: this.#d.config.clusterName,
-      externalManagedTags: this.#d.config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
+      elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: config.clusterName,
+      externalManagedTags: config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
       oidcClients: oidcClientReader(kube.secrets),
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
       ...(signal ? { signal } : {}),
-    }));
+    }).catch((err: unknown) => { this.#inventory.invalidate(); throw err; }));
     const members = current(outcome.members);
     if (result.errors?.length) {
+      this.#inventory.invalidate();
       const f = result.errors[0];
       // the backend group was deleted behind the controller's back: look it up again (or create it) next time
       if (f && BACKEND_GROUP_GONE.has(f.code)) this.#d.backendSecurityGroup?.forget();
@@ -337,36 +503,90 @@ export class IngressGroupController {
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
 
-    // 4. write back; the backend security group learns whether this group still uses it (and goes when none does)
-    await this.#writeBack(members, stack, plan, result);
+    // 5. remember what the stack converged to, write back
+    const identity = changing ? appliedIdentity(stack, result.arns) : identityNow(entry);
+    if (changing) this.#inventory.applied(key, identity);
+    const converged = stackCheckpoint(stack, identity, settings);
+    this.#records.set(key, {
+      checkpoint: converged, listed: changing || !entry.listed ? undefined : listedDigest(entry.listed), dnsName: result.dnsName,
+      cost: forDeletion ? costOfEntry(entry) : costOfObserved(observed),
+    });
+    this.#driftDue.delete(key);
+    await this.#keepCheckpoint(outcome.members, stack.resources.length > 0 ? converged : undefined);
+    await this.#writeBack(members, stack, result.dnsName, changing);
+    // the backend security group learns whether this group still uses it (and goes when none does)
     this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
-    const shownHostname = result.dnsName ?? observed.loadBalancers[0]?.dnsName;
-    for (const ingKey of outcome.inactive) {
+    await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers[0]?.dnsName);
+    return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read };
+  }
+
+  /** the DNS name of the stack's load balancer: as listed, else as the last successful reconcile of it left it */
+  #knownDnsName(key: string, entry: StackInventory): string | undefined {
+    if (entry.loadBalancerArns.length === 0) return undefined;
+    return entry.listed?.loadBalancers[0]?.DNSName?.toLowerCase() ?? this.#records.get(key)?.dnsName;
+  }
+
+  /**
+   * whether the stack is as the last successful reconcile left it: the checkpoint this process recorded (and the
+   * listing shows what it showed then), or, after a restart, the one on the group's first member
+   */
+  #unchanged(key: string, checkpoint: string, entry: StackInventory, holder: Ingress | undefined): boolean {
+    const record = this.#records.get(key);
+    const digest = entry.listed ? listedDigest(entry.listed) : undefined;
+    if (record) {
+      if (record.checkpoint !== checkpoint) return false;
+      if (record.listed !== undefined && digest !== undefined && record.listed !== digest) return false;
+      record.listed ??= digest;
+      return true;
+    }
+    if (!holder || holder.metadata?.annotations?.[CHECKPOINT_ANNOTATION] !== checkpoint) return false;
+    this.#records.set(key, { checkpoint, listed: digest, dnsName: undefined, cost: costOfEntry(entry) });
+    return true;
+  }
+
+  /** the checkpoint on the group's first member only (undefined: on none) */
+  async #keepCheckpoint(memberKeys: readonly string[], checkpoint: string | undefined): Promise<void> {
+    for (const [i, ingKey] of memberKeys.entries()) {
+      const ing = this.#d.informers.ingresses.getByKey(ingKey);
+      if (!ing) continue;
+      const value = i === 0 && checkpoint !== undefined ? checkpoint : null;
+      try {
+        await patchAnnotations(this.#d.kube.ingresses, ing, { [CHECKPOINT_ANNOTATION]: value });
+      } catch (err) {
+        // only a restart's cost depends on it: the stack is then read in full once
+        this.#log.warn('could not write the checkpoint', { ingress: ingKey, error: errorMessage(err) });
+      }
+    }
+  }
+
+  /** Ingresses that left the group or are being deleted: the finalizer goes, and the status if it still shows this group's load balancer */
+  async #releaseLeavers(inactive: readonly string[], finalizer: string, shownHostname: string | undefined): Promise<void> {
+    const { kube, events } = this.#d;
+    for (const ingKey of inactive) {
       const ing = this.#d.informers.ingresses.getByKey(ingKey);
       if (!ing) continue;
       try {
-        await removeFinalizer(kube.ingresses, ing, group.finalizer);
+        await removeFinalizer(kube.ingresses, ing, finalizer);
         if (!deleting(ing) && shownHostname) await clearLoadBalancerStatusIfShowing(kube.ingresses, ing, shownHostname);
       } catch (err) {
-        void events.warning(ing, 'FailedRemoveFinalizer', `removing finalizer ${group.finalizer}: ${errorMessage(err)}`);
+        void events.warning(ing, 'FailedRemoveFinalizer', `removing finalizer ${finalizer}: ${errorMessage(err)}`);
         throw err;
       }
     }
-    return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}) };
   }
 
-  async #writeBack(members: readonly Ingress[], stack: Stack, plan: Plan, result: ApplyResult): Promise<void> {
+  async #writeBack(members: readonly Ingress[], stack: Stack, dnsName: string | undefined, changed: boolean): Promise<void> {
     const { kube, events, metrics } = this.#d;
     const ports = stack.resources.filter((r) => r.kind === 'Listener').map((r) => (r.kind === 'Listener' ? r.spec.port : 0));
-    const entries: LoadBalancerIngressEntry[] = result.dnsName ? [loadBalancerEntry(result.dnsName, ports)] : [];
+    const entries: LoadBalancerIngressEntry[] = dnsName ? [loadBalancerEntry(dnsName, ports)] : [];
     await mapLimit(members, MEMBER_WRITES, async (ing) => {
       const ns = ing.metadata?.namespace ?? 'default';
       const name = ing.metadata?.name ?? '';
       try {
         const statusChanged = entries.length > 0 && await updateLoadBalancerStatus(kube.ingresses, ing, entries);
         const signalChanged = await writeReconcileStatus(kube.ingresses, ing, { reason: 'SuccessfullyReconciled', message: '' });
-        if (statusChanged || signalChanged || hasChanges(plan)) void events.normal(ing, 'SuccessfullyReconciled', 'Successfully reconciled');
+        if (statusChanged || signalChanged || changed) void events.normal(ing, 'SuccessfullyReconciled', 'Successfully reconciled');
         metrics.ingressReconciles.inc({ namespace: ns, ingress: name, outcome: 'success' });
       } catch (err) {
         metrics.ingressErrors.inc({ namespace: ns, ingress: name, reason: 'FailedUpdateStatus' });

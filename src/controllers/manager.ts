@@ -1,6 +1,6 @@
 // Wiring of a running controller: clients → informers (on every replica) → leader election → the loops
 // (leader only: IngressGroups, Services unless switched off, TargetGroupBindings) → HTTP servers (probes,
-// metrics) and the webhooks (every replica). `startManager` returns a
+// metrics) and the webhooks (every replica), and the drift rotation (leader only). `startManager` returns a
 // handle whose `stop()` shuts everything down in reverse order: the loops drain first, then the Lease is released.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
 import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../ingress/index.ts';
 import { backendSecurityGroupTags } from '../model/tags.ts';
 import { BackendSecurityGroup, ruleSourcesOf, stacksHeldBy } from './backend-security-group.ts';
+import { startDriftRotation } from './drift-rotation.ts';
 import { IngressGroupController } from './ingress-group.ts';
 import { ServiceController } from './service.ts';
 import { TargetGroupBindingController } from './target-group-binding.ts';
@@ -145,6 +146,21 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     };
     resync();
     every(systemClock, config.syncPeriodMs, resync, signal);
+    // the drift rotation: unchanged stacks and bindings are read in full in turn, within --drift-check-budget
+    startDriftRotation({
+      clock: systemClock, budgetPerMinute: config.driftCheckBudget, intervalMs: config.driftCheckIntervalMs,
+      entries: () => [...ingress.driftEntries(), ...tgb.driftEntries()],
+      due: (e) => {
+        metrics.driftChecks.inc({ controller: e.controller });
+        if (e.controller === 'ingress') {
+          ingress.markDriftDue(e.key);
+          ingressQueue.add(e.key, 'resync');
+        } else {
+          tgb.markDriftDue(e.key);
+          tgbQueue.add(e.key, 'resync');
+        }
+      },
+    }, signal);
     const depth = setInterval(() => {
       metrics.queueDepth.set({ controller: 'ingress' }, ingressQueue.depth().user + ingressQueue.depth().resync);
       if (services) metrics.queueDepth.set({ controller: 'service' }, serviceQueue.depth().user + serviceQueue.depth().resync);

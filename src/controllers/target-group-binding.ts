@@ -11,6 +11,14 @@
 // and the reason, status condition Ready=False, and no AWS write. The target group's facts and tags are cached
 // (TargetGroupDirectory). The first admitted reconcile records the target group in status.targetGroupARN before
 // registering anything; that record is what a deletion deregisters from and what makes the binding the holder.
+//
+// Checkpoints (ADR 0013): a reconcile that leaves every target in place records a hash of the target group, the
+// desired targets and the networking rules, in memory and in the binding's elbv2.k8s.aws/checkpoint annotation
+// (upstream's key, this controller's own hash). A later reconcile, the periodic resync and a restarted controller
+// skip DescribeTargetHealth while the hash is unchanged and no readiness gate waits; pods that changed while the
+// controller was down change the hash. The annotation is removed before any target is registered or deregistered,
+// so a crash in between never leaves a checkpoint that claims what AWS does not hold. Hand edits of the targets
+// are found by the drift rotation, which reads each target group again within the drift budget.
 import { createHash } from 'node:crypto';
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -20,8 +28,8 @@ import type { EventRecorder } from '../k8s/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.ts';
 import type { Informers } from '../k8s/informer.ts';
 import type { KubeClients } from '../k8s/client.ts';
-import type { QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
-import { setBindingStatus, setPodCondition } from '../k8s/status.ts';
+import type { Priority, QueueItem, ReconcileResult, WorkQueue } from '../k8s/queue.ts';
+import { patchAnnotations, setBindingStatus, setPodCondition, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION, userAnnotations } from '../k8s/status.ts';
 import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type TargetGroupBinding, type TargetGroupBindingWireSpec } from '../k8s/types.ts';
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
@@ -29,6 +37,7 @@ import type { ControllerMetrics } from '../server/metrics.ts';
 import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type IpTargetsInput, type NetworkingBinding, reconcileTargets, resolveNetworkingPorts, type TargetHealthReport } from '../targets/index.ts';
 import { admit, earlyRefusals, mayCleanUp, recordedArn, refusalText, type Refusal } from '../targets/binding-policy.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { DriftEntry } from './drift-rotation.ts';
 import { NetworkingSync, type NetworkingSyncDeps } from './networking-sync.ts';
 
 /** the readiness-gate condition type of a binding, as upstream */
@@ -103,6 +112,13 @@ export function gateCondition(type: string, health: TargetHealthReport | undefin
 const checkpointOf = (arn: string, targets: readonly DesiredTarget[], networking: unknown): string =>
   createHash('sha256').update(JSON.stringify([arn, targets, networking ?? null])).digest('hex');
 
+/** the checkpoint a binding carries (its annotation), if any */
+const persistedCheckpoint = (t: TargetGroupBinding): string | undefined => t.metadata?.annotations?.[TGB_CHECKPOINT_ANNOTATION];
+
+/** the readiness-gate index of pods: "namespace/conditionType" of each of this controller's gates */
+const gatesOf = (p: Pod): string[] => (p.spec?.readinessGates ?? [])
+  .filter((g) => g.conditionType.startsWith(READINESS_GATE_PREFIX)).map((g) => `${p.metadata?.namespace ?? ''}/${g.conditionType}`);
+
 const hasNetworkingRules = (t: TargetGroupBinding): boolean => (t.spec.networking?.ingress?.length ?? 0) > 0;
 
 /** the admission of a binding: served with its effective spec (defaults from the target group), or refused */
@@ -135,6 +151,8 @@ export class TargetGroupBindingController {
   readonly #hadNetworking = new Set<string>();
   /** whether a networking pass was asked for since start (the first catches rules left by bindings deleted meanwhile) */
   #networkingPrimed = false;
+  /** bindings the drift rotation asked to read again */
+  readonly #driftDue = new Set<string>();
   readonly #targetGroups: TargetGroupDirectory;
   /** key → the status last written, so a status the apiserver does not keep (an old CRD) is not written again and again */
   readonly #statusWritten = new Map<string, string>();
@@ -152,6 +170,15 @@ export class TargetGroupBindingController {
       },
       log: this.#log,
     });
+    // the indexes a reconcile reads, whether or not register() wires events
+    const i = deps.informers;
+    i.targetGroupBindings.addIndex('service', (t) => [`${t.metadata?.namespace ?? ''}/${t.spec?.serviceRef?.name ?? ''}`]);
+    i.targetGroupBindings.addIndex('targetType', (t) => [t.spec?.targetType ?? 'instance']);
+    i.endpointSlices.addIndex('service', (s) => {
+      const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+      return svc ? [`${s.metadata?.namespace ?? ''}/${svc}`] : [];
+    });
+    i.pods.addIndex('readinessGate', gatesOf);
   }
 
   stop(): void {
@@ -184,6 +211,18 @@ export class TargetGroupBindingController {
     return this.#d.informers.targetGroupBindings.list().map(objectKey).sort();
   }
 
+  /** the drift rotation asks for `key`'s targets to be read again at its next reconcile */
+  markDriftDue(key: string): void {
+    this.#driftDue.add(key);
+  }
+
+  /** every live binding with a target group, with what a drift check of it costs (one DescribeTargetHealth), for the drift rotation */
+  driftEntries(): DriftEntry[] {
+    return this.#d.informers.targetGroupBindings.list()
+      .filter((t) => !t.metadata?.deletionTimestamp && !t.spec.multiClusterTargetGroup && (t.spec.targetGroupARN || recordedArn(t)))
+      .map((t) => ({ controller: 'targetGroupBinding' as const, key: objectKey(t), cost: 1 }));
+  }
+
   /** reads the target groups of every binding in batches (at start, before the first reconciles) */
   async prefetch(): Promise<void> {
     const arns = this.#d.informers.targetGroupBindings.list().flatMap((t) => [t.spec?.targetGroupARN, recordedArn(t)]).filter((a): a is string => !!a);
@@ -193,21 +232,23 @@ export class TargetGroupBindingController {
   register(queue: WorkQueue): void {
     const i = this.#d.informers;
     const tgbs = i.targetGroupBindings;
-    tgbs.addIndex('service', (t) => [`${t.metadata?.namespace ?? ''}/${t.spec?.serviceRef?.name ?? ''}`]);
-    tgbs.addIndex('targetType', (t) => [t.spec?.targetType ?? 'instance']);
     const arnsOf = (t: TargetGroupBinding): string[] => [...new Set([t.spec?.targetGroupARN, recordedArn(t)].filter((a): a is string => !!a))];
     tgbs.addIndex('targetGroup', arnsOf);
-    const add = (keys: Iterable<string>): void => { for (const k of keys) queue.add(k, 'user'); };
+    const add = (keys: Iterable<string>, priority: Priority = 'user'): void => { for (const k of keys) queue.add(k, priority); };
     const forService = (ns: string, name: string): string[] => tgbs.byIndex('service', `${ns}/${name}`).map(objectKey);
+    // an informer's first listing replays what existed before start: it queues as the start-up pass does
+    // (resync), behind new work; a binding without our finalizer is new work (created while we were down)
+    const initially = (inf: { hasSynced(): boolean }): Priority => (inf.hasSynced() ? 'user' : 'resync');
     // a binding that goes (or lets a target group go) may leave it to another one, refused until now
     const sharing = (t: TargetGroupBinding): string[] => arnsOf(t).flatMap((arn) => tgbs.byIndex('targetGroup', arn).map(objectKey)).filter((k) => k !== objectKey(t));
 
     tgbs.addHandlers({
-      add: (t) => add([objectKey(t)]),
+      add: (t) => add([objectKey(t)], hasFinalizer(t, FINALIZER_TARGET_GROUP_BINDING) ? initially(tgbs) : 'user'),
       update: (t, old) => {
-        // labels and annotations count: the stack labels and the claim annotation decide who may use a target group
+        // labels and annotations count (the stack labels and the claim annotation decide who may use a target group),
+        // but not the controller's own checkpoint annotations, which every successful reconcile may write
         const sig = (x: TargetGroupBinding): string => JSON.stringify([
-          x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? [], x.metadata?.labels ?? {}, x.metadata?.annotations ?? {},
+          x.spec, x.metadata?.generation, x.metadata?.deletionTimestamp ?? null, x.metadata?.finalizers ?? [], x.metadata?.labels ?? {}, userAnnotations(x),
         ]);
         if (sig(t) !== sig(old)) add([objectKey(t)]);
         if (t.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) add(sharing(t));
@@ -215,26 +256,27 @@ export class TargetGroupBindingController {
       delete: (t) => {
         const key = objectKey(t);
         this.#checkpoints.delete(key);
+        this.#driftDue.delete(key);
         this.#statusWritten.delete(key);
         add(sharing(t));
         // gone without our cleanup (finalizer removed by hand): its rules still go
         if (this.#hadNetworking.delete(key)) this.#networking?.request();
       },
     });
-    const onService = (s: Service): void => add(forService(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
+    const onService = (s: Service, priority: Priority = 'user'): void => add(forService(s.metadata?.namespace ?? '', s.metadata?.name ?? ''), priority);
     i.services.addHandlers({
-      add: onService,
+      add: (s) => onService(s, initially(i.services)),
       update: (s, old) => { if (JSON.stringify([s.spec, s.metadata?.uid]) !== JSON.stringify([old.spec, old.metadata?.uid])) onService(s); },
-      delete: onService,
+      delete: (s) => onService(s),
     });
-    const onSlice = (s: EndpointSlice): void => {
+    const onSlice = (s: EndpointSlice, priority: Priority = 'user'): void => {
       const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
-      if (svc) add(forService(s.metadata?.namespace ?? '', svc));
+      if (svc) add(forService(s.metadata?.namespace ?? '', svc), priority);
     };
     i.endpointSlices.addHandlers({
-      add: onSlice,
+      add: (s) => onSlice(s, initially(i.endpointSlices)),
       update: (s, old) => { if (JSON.stringify([s.endpoints, s.ports]) !== JSON.stringify([old.endpoints, old.ports])) onSlice(s); },
-      delete: onSlice,
+      delete: (s) => onSlice(s),
     });
     i.pods.addHandlers({
       update: (p, old) => {
@@ -244,11 +286,11 @@ export class TargetGroupBindingController {
         ]);
         if (sig(p) !== sig(old)) add(this.#bindingsForPod(p));
       },
-      add: (p) => { if ((p.spec?.readinessGates ?? []).some((g) => g.conditionType.startsWith(READINESS_GATE_PREFIX))) add(this.#bindingsForPod(p)); },
+      add: (p) => { if ((p.spec?.readinessGates ?? []).some((g) => g.conditionType.startsWith(READINESS_GATE_PREFIX))) add(this.#bindingsForPod(p), initially(i.pods)); },
     });
     const instanceBindings = (): string[] => tgbs.byIndex('targetType', 'instance').map(objectKey);
     i.nodes.addHandlers({
-      add: () => add(instanceBindings()),
+      add: () => add(instanceBindings(), initially(i.nodes)),
       update: (n, old) => {
         const sig = (x: Node): string => JSON.stringify([x.metadata?.labels, x.spec?.taints, x.spec?.providerID, x.status?.conditions?.find((c) => c.type === 'Ready')?.status]);
         if (sig(n) !== sig(old)) add(instanceBindings());
@@ -301,12 +343,25 @@ export class TargetGroupBindingController {
       await this.#d.events.warning(tgb, 'BackendNotFound', desired.problem);
     }
     const checkpoint = checkpointOf(arn, desired.targets, tgb.spec.networking);
-    // a user-driven change with nothing new for this binding costs no AWS call; the periodic resync always checks
-    if (item?.priority !== 'resync' && this.#checkpoints.get(key) === checkpoint) return;
-    this.#checkpoints.delete(key);
+    const drift = this.#driftDue.delete(key);
+    const resync = item?.priority === 'resync';
+    // this process's checkpoint, or (after a restart) the binding's; nothing read while it holds and no gate waits
+    if (!drift && (this.#checkpoints.get(key) ?? persistedCheckpoint(tgb)) === checkpoint && !this.#gateWaiting(tgb)) {
+      this.#checkpoints.set(key, checkpoint);
+      this.#d.metrics.stackReads.inc({ controller: 'targetGroupBinding', read: 'checkpoint' });
+      if (hasNetworkingRules(tgb)) this.#hadNetworking.add(key);
+      // the resync and the first reconcile after start still let the node security-group rules be checked
+      if (resync || !this.#networkingPrimed) this.#requestNetworking(key, hasNetworkingRules(tgb), resync);
+      return;
+    }
+    // until this reconcile succeeds, nothing is known of what is registered
+    this.#checkpoints.set(key, '');
     let result: Awaited<ReturnType<typeof reconcileTargets>>;
     try {
-      result = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets });
+      result = await reconcileTargets({
+        elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets,
+        beforeWrite: () => this.#dropCheckpoint(tgb),
+      });
     } catch (err) {
       const message = `reconciling the targets of ${arn}: ${failureMessage(err)}`;
       this.#log.warn('targets not reconciled', { binding: key, error: message });
@@ -314,17 +369,46 @@ export class TargetGroupBindingController {
       await this.#writeStatus(tgb, arn, { status: 'False', reason: 'FailedReconcile', message });
       throw err;
     }
+    this.#d.metrics.stackReads.inc({ controller: 'targetGroupBinding', read: 'full' });
     await this.#writeStatus(tgb, arn, { status: 'True', reason: 'Bound', message: `targets are registered in ${arn}` });
     if (result.registered) this.#d.metrics.targetChanges.inc({ operation: 'register' }, result.registered);
     if (result.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, result.deregistered);
     if (result.registered || result.deregistered) {
       this.#log.info('targets reconciled', { binding: key, registered: result.registered, deregistered: result.deregistered, targets: desired.targets.length });
     }
-    this.#requestNetworking(key, hasNetworkingRules(tgb), item?.priority === 'resync');
+    this.#requestNetworking(key, hasNetworkingRules(tgb), resync);
     const pending = await this.#updateGates(tgb, result.health);
     if (pending > 0) return { requeueAfterMs: this.#d.readinessRequeueMs ?? 5_000 };
     // the writes succeeded, so AWS now holds exactly the desired set: no confirming read is needed
     this.#checkpoints.set(key, checkpoint);
+    await this.#keepCheckpoint(tgb, checkpoint);
+  }
+
+  /** whether a pod carrying this binding's readiness gate still waits for it (its target's health is then needed) */
+  #gateWaiting(tgb: TargetGroupBinding): boolean {
+    const type = readinessGateType(tgb.metadata?.name ?? '');
+    return this.#d.informers.pods.byIndex('readinessGate', `${tgb.metadata?.namespace ?? ''}/${type}`)
+      .some((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.find((c) => c.type === type)?.status !== 'True');
+  }
+
+  /** the checkpoint goes before targets change: a crash before the new one is written then costs one read, never a wrong skip */
+  async #dropCheckpoint(tgb: TargetGroupBinding): Promise<void> {
+    if (persistedCheckpoint(tgb) === undefined) return;
+    await patchAnnotations(this.#d.kube.targetGroupBindings, tgb, { [TGB_CHECKPOINT_ANNOTATION]: null, [TGB_CHECKPOINT_TIMESTAMP_ANNOTATION]: null });
+  }
+
+  async #keepCheckpoint(tgb: TargetGroupBinding, checkpoint: string): Promise<void> {
+    if (persistedCheckpoint(tgb) === checkpoint) return;
+    try {
+      const current = this.#d.informers.targetGroupBindings.getByKey(objectKey(tgb)) ?? tgb;
+      if (current.metadata?.deletionTimestamp) return;
+      await patchAnnotations(this.#d.kube.targetGroupBindings, current, {
+        [TGB_CHECKPOINT_ANNOTATION]: checkpoint, [TGB_CHECKPOINT_TIMESTAMP_ANNOTATION]: String(Math.floor(Date.now() / 1000)),
+      });
+    } catch (err) {
+      // only a restart's cost depends on it: the targets are then read once
+      this.#log.warn('could not write the checkpoint', { binding: objectKey(tgb), error: errorMessage(err) });
+    }
   }
 
   /**
@@ -411,7 +495,7 @@ export class TargetGroupBindingController {
     if (!svc) return { targets: [], problem: `Service ${ns}/${spec.serviceRef.name} not found` };
     const nodeReady = (name: string): string | undefined => i.nodes.get(name)?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     if (spec.targetType === 'ip') {
-      const slices = i.endpointSlices.list(ns).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === svc.metadata?.name);
+      const slices = i.endpointSlices.byIndex('service', `${ns}/${svc.metadata?.name ?? ''}`);
       // the target group's VPC decides which IPs are "outside" (it may be a peered VPC: spec.vpcID)
       const cidrs = await this.#d.vpcCidrs?.(tg.vpcId);
       return ipTargetsFailingOpen({
@@ -435,8 +519,7 @@ export class TargetGroupBindingController {
     const type = readinessGateType(tgb.metadata?.name ?? '');
     const ns = tgb.metadata?.namespace ?? 'default';
     let pending = 0;
-    for (const pod of this.#d.informers.pods.list(ns)) {
-      if (!(pod.spec?.readinessGates ?? []).some((g) => g.conditionType === type)) continue;
+    for (const pod of this.#d.informers.pods.byIndex('readinessGate', `${ns}/${type}`)) {
       const cond = health === 'allTrue'
         ? { type, status: 'True' as const, reason: 'Elb.TargetGroupBindingDeleted', message: 'The TargetGroupBinding is gone; the gate no longer applies' }
         : 'refused' in health
@@ -462,6 +545,7 @@ export class TargetGroupBindingController {
    */
   async #cleanup(tgb: TargetGroupBinding): Promise<ReconcileResult> {
     const key = objectKey(tgb);
+    const known = this.#checkpoints.get(key) ?? persistedCheckpoint(tgb);
     this.#checkpoints.delete(key);
     const needsPass = this.#hadNetworking.has(key) || hasNetworkingRules(tgb);
     if (!hasFinalizer(tgb, FINALIZER_TARGET_GROUP_BINDING)) {
@@ -473,7 +557,7 @@ export class TargetGroupBindingController {
       if (tgb.spec.multiClusterTargetGroup) {
         this.#log.info('refused multi-cluster binding released without deregistering', { binding: key });
       } else {
-        if (arn && await this.#cleanUpAllowed(key, tgb, arn)) await this.#deregisterAll(key, arn);
+        if (arn && await this.#cleanUpAllowed(key, tgb, arn)) await this.#deregisterAll(key, arn, await this.#registeredPerCheckpoint(tgb, arn, known));
         if (needsPass) await this.#networking?.without(key);
       }
       await this.#updateGates(tgb, 'allTrue');
@@ -507,9 +591,33 @@ export class TargetGroupBindingController {
     return false;
   }
 
-  async #deregisterAll(key: string, arn: string): Promise<void> {
+  /**
+   * the targets registered, when the binding's checkpoint matches its desired targets now (no read needed). The
+   * target group's facts come from the directory's cache; a spec whose defaults differ only costs a read.
+   */
+  async #registeredPerCheckpoint(tgb: TargetGroupBinding, arn: string, known: string | undefined): Promise<readonly DesiredTarget[] | undefined> {
+    if (known === undefined || known === '') return undefined;
+    const tg = await this.#targetGroups.byArn(arn);
+    if (!tg) return undefined;
+    const desired = await this.#desired(tgb, tgb.spec, tg);
+    return !desired.problem && checkpointOf(arn, desired.targets, tgb.spec.networking) === known ? desired.targets : undefined;
+  }
+
+  /**
+   * deregisters every target: those the checkpoint names without reading (one DeregisterTargets), else whatever
+   * DescribeTargetHealth lists; a target group already gone has nothing registered
+   */
+  async #deregisterAll(key: string, arn: string, registered: readonly DesiredTarget[] | undefined): Promise<void> {
+    const run = (known: readonly DesiredTarget[] | undefined) => reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [], ...(known ? { registered: known } : {}) });
     try {
-      const r = await reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [] });
+      let r: Awaited<ReturnType<typeof reconcileTargets>>;
+      try {
+        r = await run(registered);
+      } catch (err) {
+        // a target the checkpoint named is not there (deregistered by hand): read what is
+        if (!registered || meansNothingRegistered(err)) throw err;
+        r = await run(undefined);
+      }
       if (r.deregistered) this.#d.metrics.targetChanges.inc({ operation: 'deregister' }, r.deregistered);
     } catch (err) {
       if (!meansNothingRegistered(err)) throw err;

@@ -1,41 +1,35 @@
-// Reads what each stack owns in AWS, in bulk, and converts it to model specs (deploy/convert.ts). One family
-// of stacks per pass: IngressGroups (ALBs) or Services (NLBs, service.k8s.aws/stack instead of ingress.k8s.aws/stack).
+// Reads what each stack owns in AWS and converts it to model specs (deploy/convert.ts). Stacks come in families:
+// IngressGroups (ALBs, ingress.k8s.aws/stack) and Services (NLBs, service.k8s.aws/stack); the inventory
+// (inventory.ts) lists one or more families at once, the details are read per stack.
 //
 // A load balancer, target group or security group belongs to stack S iff it carries
-//   elbv2.k8s.aws/cluster=<cluster> and ingress.k8s.aws/stack=S      (model/tags.ts owningStack / isOwnedBy,
-// the same predicate apply's assertOwned uses; the v1 controller's ingress.k8s.aws/cluster alone is not enough).
+//   elbv2.k8s.aws/cluster=<cluster> and ingress.k8s.aws/stack=S (service.k8s.aws/stack=S for a Service)
+// (model/tags.ts owningStack / isOwnedBy, the same predicate apply's assertOwned uses; the v1 controller's
+// ingress.k8s.aws/cluster alone is not enough).
 // Listeners and rules are read through their load balancer, so they belong to it whatever their tags.
 //
-// One pass serves every stack (observeAllStacks); observeStack runs the same pass and details one stack.
+// Two steps: the inventory (deploy/inventory.ts: one listing of the account, sorted by stack) says which load
+// balancers, target groups and security groups a stack owns; observeStackDetails then reads what lies below them
+// for that one stack. observeStack, observeAllStacks and observeEveryFamily run both (plan --live, the Service
+// controller, tests); the IngressGroup controller keeps the inventory across reconciles and reads details only for
+// the stacks that need them (ADR 0013).
 //
-// Finding a stack's own load balancers and target groups. ELBv2 cannot filter its listings by tag, so every
-// load balancer and target group of the account is listed (400 a page) and ownership is read from tags. The
-// ownership tags of an ARN do not change in practice: the controller sets cluster, stack and resource tags at
-// create time and its tag diff never changes them (apply-support diffTags skips the cluster tag; the stack and
-// resource tags of an observed resource equal the desired ones, since plan matches resources by them). So an
-// OwnershipCache held across reconciles remembers each ARN's cluster and stack tags, and a pass asks
-// DescribeTags only for ARNs it has not seen (or whose entry is older than the TTL). The full tags of the
-// resources found owned are still read fresh every pass (user tags do change, and the plan diffs them), in
-// the same DescribeTags batch as the listener and rule tags; that read also re-checks their ownership.
 // Not used: the Resource Groups Tagging API (GetResources by tag). moto filters it correctly, but on AWS it is
 // eventually consistent (a just-created load balancer can be missing, a deleted one still listed, and
 // DescribeLoadBalancers by ARN then fails for the whole batch), and it would still need the two Describe
-// calls for the resources' details. The listings plus the cache cost the same number of calls, read strongly.
+// calls for the resources' details. The listings plus the ownership cache cost the same, read strongly.
 //
-// AWS calls, for an account holding L load balancers and T target groups in all (owned or not):
-//   listing                DescribeLoadBalancers ⌈L/400⌉ + DescribeTargetGroups ⌈T/400⌉ + DescribeSecurityGroups 1 (tag-filtered)
-//   ownership              DescribeTags ⌈(L+T in the VPC)/20⌉ without a cache (or a cold one);
-//                          with a warm OwnershipCache only ⌈new ARNs/20⌉, usually 0
+// Details of one stack, AWS calls:
 //   per owned LB           DescribeLoadBalancerAttributes 1 + DescribeListeners 1
 //                          + per HTTP(S) listener: DescribeRules 1 (+ DescribeListenerCertificates 1 if HTTPS)
 //                          + per TLS listener (NLB): DescribeListenerCertificates 1
 //   per owned TG           DescribeTargetGroupAttributes 1
-//   owned tags             DescribeTags ⌈(listeners + rules [+ owned LBs and TGs whose tags came from the cache])/20⌉
-// A typical stack (1 ALB, HTTP + HTTPS listeners, 4 rules, 3 target groups) costs 1+1+2+1+3+1 = 9 calls of its
-// own; observing it with a warm cache adds the listings (3 calls while L, T ≤ 400) whatever the number of
-// stacks, where without a cache it adds 3 + ⌈(L+T)/20⌉ (100 LBs + 300 TGs: 23 calls instead of 3).
-import type { Certificate, ElasticLoadBalancingV2Client, Listener, LoadBalancer, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
+//   tags                   DescribeTags ⌈(listeners + rules + owned LBs and TGs whose tags the listing did not read)/20⌉
+//   descriptions           only for an entry this controller changed since the listing: DescribeLoadBalancers 1 and
+//                          DescribeTargetGroups 1 by ARN, DescribeSecurityGroups 1 by stack tag
+// A typical stack (1 ALB, HTTP + HTTPS listeners, 4 rules, 3 target groups) costs 1+1+2+1+3+1 = 9 calls.
+import type { Certificate, ElasticLoadBalancingV2Client, Listener, LoadBalancer, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { EC2Client, SecurityGroup } from '@aws-sdk/client-ec2';
 import { describeSecurityGroups } from '../aws/ec2.ts';
 import {
   describeCapacityReservation, describeListenerAttributes, describeListenerCertificates, describeListeners, describeLoadBalancerAttributes, describeLoadBalancers, describeRules, describeTags,
@@ -45,127 +39,64 @@ import { mapLimit, tagMap } from '../aws/util.ts';
 import type {
   ObservedListener, ObservedListenerRule, ObservedLoadBalancer, ObservedSecurityGroup, ObservedState, ObservedTargetGroup,
 } from '../model/observed.ts';
-import { owningStack, resourceTagKey, stackTagKey, TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK } from '../model/tags.ts';
+import { owningStack, resourceTagKey } from '../model/tags.ts';
 import type { Stack, StackFamily } from '../model/stack.ts';
 import { toListenerSpec, toLoadBalancerSpec, toRuleSpec, toSecurityGroupSpec, toTargetGroupSpec } from './convert.ts';
+import {
+  listInventories, listInventory, securityGroupFilters, type Inventory, type InventoryOptions, type ListedResources, type StackInventory,
+} from './inventory.ts';
+
+export { OwnershipCache, DEFAULT_OWNERSHIP_TTL_MS } from './inventory.ts';
+export type { OwnershipCacheOptions } from './inventory.ts';
 
 export interface ObserveClients {
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly ec2: EC2Client;
 }
 
-export interface ObserveOptions {
-  readonly clusterName: string;
-  /** whose stacks: IngressGroups (ingress.k8s.aws/stack, the default) or Services (service.k8s.aws/stack) */
-  readonly family?: StackFamily;
-  /** only resources in this VPC are considered (as upstream); all VPCs when omitted */
-  readonly vpcId?: string;
+export interface ObserveOptions extends InventoryOptions {
   /** parallel per-resource describe calls (the token buckets still apply) */
   readonly concurrency?: number;
-  /**
-   * ownership tags by ARN, kept across passes (hold one per controller and pass it to every call); without it
-   * each pass reads the tags of every load balancer and target group in the VPC
-   */
-  readonly cache?: OwnershipCache;
 }
 
-/** one cluster's stack (it owns the resource) and cluster tag, as last read */
-interface OwnershipEntry {
-  readonly tags: Readonly<Record<string, string>>;
-  readonly readAt: number;
-}
-
-export interface OwnershipCacheOptions {
-  /**
-   * how long a verdict is trusted (default 10 minutes). Only a change made outside the controller turns a
-   * resource into an owned one (e.g. a user adding elbv2.k8s.aws/cluster to a v1-only load balancer); it is
-   * seen within this time. Owned resources are re-checked on every pass.
-   */
-  readonly ttlMs?: number;
-  /** for tests */
-  readonly now?: () => number;
-}
-
-export const DEFAULT_OWNERSHIP_TTL_MS = 10 * 60_000;
-
-/**
- * The ownership tags (cluster and stack) of ELBv2 load balancers and target groups, by ARN, shared by the
- * observe passes of every stack. An ARN not in the cache, or older than the TTL, is asked for with
- * DescribeTags; an ARN no longer listed is dropped. Holds two short strings per ARN.
- */
-export class OwnershipCache {
-  readonly #entries = new Map<string, OwnershipEntry>();
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-
-  constructor(opts: OwnershipCacheOptions = {}) {
-    this.#ttlMs = opts.ttlMs ?? DEFAULT_OWNERSHIP_TTL_MS;
-    this.#now = opts.now ?? Date.now;
-  }
-
-  /** the cached ownership tags of `arn`, or undefined when unknown or expired */
-  get(arn: string): Readonly<Record<string, string>> | undefined {
-    const e = this.#entries.get(arn);
-    if (e === undefined) return undefined;
-    if (this.#now() - e.readAt >= this.#ttlMs) {
-      this.#entries.delete(arn);
-      return undefined;
-    }
-    return e.tags;
-  }
-
-  /** remembers the ownership-relevant part of `tags` */
-  set(arn: string, tags: Readonly<Record<string, string>>): void {
-    const keep: Record<string, string> = {};
-    for (const k of [TAG_CLUSTER, TAG_INGRESS_STACK, TAG_SERVICE_STACK]) if (tags[k] !== undefined) keep[k] = tags[k];
-    this.#entries.set(arn, { tags: keep, readAt: this.#now() });
-  }
-
-  delete(arn: string): void {
-    this.#entries.delete(arn);
-  }
-
-  /** drops every ARN not in `listed` (deleted resources) */
-  retainOnly(listed: ReadonlySet<string>): void {
-    for (const arn of this.#entries.keys()) if (!listed.has(arn)) this.#entries.delete(arn);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
+export interface DetailOptions extends ObserveOptions {
+  /** full tags the listing already read (Inventory.tags): not asked for again */
+  readonly listedTags?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /** observed state of one stack (empty when it owns nothing) */
 export async function observeStack(clients: ObserveClients, opts: ObserveOptions & { readonly stackId: string }): Promise<ObservedState> {
-  const family = opts.family ?? 'ingress';
-  const all = await observe(clients, opts, [family], opts.stackId);
-  return all.get(familyKey(family, opts.stackId)) ?? emptyState();
+  const inv = await listInventory(clients, opts, opts.stackId);
+  return observeStackDetails(clients, opts.stackId, inv.stack(opts.stackId), { ...opts, listedTags: inv.tags });
 }
 
 /** observed state of every stack of one family (IngressGroups by default) this cluster owns something for, keyed by stack ID */
 export async function observeAllStacks(clients: ObserveClients, opts: ObserveOptions): Promise<Map<string, ObservedState>> {
-  return (await observeEveryFamily(clients, opts, [opts.family ?? 'ingress'])).get(opts.family ?? 'ingress') ?? new Map();
+  return observeListed(clients, opts, await listInventory(clients, opts));
 }
 
 /** every stack of the given families, in one pass (one listing serves them all), by family and stack ID */
 export async function observeEveryFamily(clients: ObserveClients, opts: Omit<ObserveOptions, 'family'>,
   families: readonly StackFamily[] = ['ingress', 'service']): Promise<Map<StackFamily, Map<string, ObservedState>>> {
-  const all = await observe(clients, opts, families, undefined);
-  const out = new Map<StackFamily, Map<string, ObservedState>>(families.map((f) => [f, new Map()]));
-  for (const [key, state] of all) {
-    const [family, stack] = key.split(FAMILY_SEPARATOR) as [StackFamily, string];
-    out.get(family)?.set(stack, state);
+  const inventories = await listInventories(clients, opts, families);
+  const out = new Map<StackFamily, Map<string, ObservedState>>();
+  for (const family of families) {
+    const inv = inventories.get(family);
+    out.set(family, inv ? await observeListed(clients, { ...opts, family }, inv) : new Map());
   }
   return out;
 }
 
-const FAMILY_SEPARATOR = '\u0000';
-/** stacks of two families may share an ID ("namespace/name"): internal maps key by both */
-const familyKey = (family: StackFamily, stack: string): string => `${family}${FAMILY_SEPARATOR}${stack}`;
+/** the details of every stack an inventory names that owns something */
+async function observeListed(clients: ObserveClients, opts: ObserveOptions, inv: Inventory): Promise<Map<string, ObservedState>> {
+  const states = await mapLimit(inv.stackIds, opts.concurrency ?? 8, (id) => observeStackDetails(clients, id, inv.stack(id), { ...opts, listedTags: inv.tags }));
+  const out = new Map<string, ObservedState>();
+  inv.stackIds.forEach((id, i) => {
+    const s = states[i] as ObservedState;
+    if (s.loadBalancers.length + s.targetGroups.length + s.securityGroups.length > 0) out.set(id, s);
+  });
+  return out;
+}
 
 interface MutableState {
   loadBalancers: ObservedLoadBalancer[];
@@ -189,111 +120,102 @@ interface LoadBalancerRead {
   readonly listeners: ListenerRead[];
 }
 
-/** observed states keyed by familyKey */
-async function observe(clients: ObserveClients, opts: Omit<ObserveOptions, 'family'>, families: readonly StackFamily[],
-  onlyStack: string | undefined): Promise<Map<string, ObservedState>> {
-  const { elbv2, ec2 } = clients;
-  const concurrency = opts.concurrency ?? 8;
-  const inVpc = (vpcId: string | undefined): boolean => opts.vpcId === undefined || vpcId === opts.vpcId;
-  /** the familyKey of the stack a resource with these tags belongs to, among the wanted ones */
-  const ownerOf = (tags: Readonly<Record<string, string>>): string | undefined => {
-    for (const f of families) {
-      const stack = owningStack(tags, opts.clusterName, f);
-      if (stack !== undefined && (onlyStack === undefined || stack === onlyStack)) return familyKey(f, stack);
-    }
-    return undefined;
-  };
-  const wanted = (key: string | undefined): key is string => key !== undefined;
-
-  const [allLbs, allTgs, sgs] = await Promise.all([
-    describeLoadBalancers(elbv2),
-    describeTargetGroups(elbv2),
-    describeSecurityGroups(ec2, { filters: securityGroupFilters(opts, families, onlyStack) }),
+/** the descriptions of a stack's resources: as listed, or read again by ARN after this controller changed them */
+async function describedResources(clients: ObserveClients, stackId: string, entry: StackInventory, opts: ObserveOptions): Promise<ListedResources> {
+  if (entry.listed) return entry.listed;
+  const [loadBalancers, targetGroups, securityGroups] = await Promise.all([
+    entry.loadBalancerArns.length ? describeLoadBalancers(clients.elbv2, { arns: entry.loadBalancerArns }) : Promise.resolve([]),
+    entry.targetGroupArns.length ? describeTargetGroups(clients.elbv2, { arns: entry.targetGroupArns }) : Promise.resolve([]),
+    entry.securityGroupIds.length ? describeSecurityGroups(clients.ec2, { filters: securityGroupFilters(opts, stackId) }) : Promise.resolve([] as SecurityGroup[]),
   ]);
-  const lbs = allLbs.filter((lb) => lb.LoadBalancerArn && inVpc(lb.VpcId));
-  const tgs = allTgs.filter((tg) => tg.TargetGroupArn && tg.VpcId !== undefined && inVpc(tg.VpcId));
-  const listed = [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)];
+  return { loadBalancers, targetGroups, securityGroups };
+}
 
-  // ownership: from the cache, or read now (fresh) for ARNs it does not know
-  const cache = opts.cache;
-  const known = new Map<string, Readonly<Record<string, string>>>(); // a snapshot: concurrent passes may expire or prune entries
-  const misses: string[] = [];
-  for (const arn of listed) {
-    const hit = cache?.get(arn);
-    if (hit) known.set(arn, hit);
-    else misses.push(arn);
-  }
-  const fresh = misses.length > 0 ? await describeTags(elbv2, misses) : new Map<string, Record<string, string>>();
-  if (cache) {
-    // the listings are account-wide: what they no longer hold was deleted
-    cache.retainOnly(new Set([...allLbs.map((l) => l.LoadBalancerArn), ...allTgs.map((t) => t.TargetGroupArn)].filter((a): a is string => a !== undefined)));
-    for (const [arn, t] of fresh) cache.set(arn, t);
-  }
-  const ownershipOf = (arn: string): Readonly<Record<string, string>> => fresh.get(arn) ?? known.get(arn) ?? {};
-
-  const ownedLbs = lbs
-    .map((lb) => ({ lb, stack: ownerOf(ownershipOf(lb.LoadBalancerArn as string)) }))
-    .filter((x): x is { lb: LoadBalancer; stack: string } => wanted(x.stack));
-  const ownedTgs = tgs
-    .map((tg) => ({ tg, stack: ownerOf(ownershipOf(tg.TargetGroupArn as string)) }))
-    .filter((x): x is { tg: TargetGroup; stack: string } => wanted(x.stack));
+/**
+ * One stack in full: attributes, listeners (certificates), rules and tags of what its inventory entry names. The
+ * full tags of its load balancers and target groups are read with the listener and rule tags (unless the listing
+ * just read them); a resource whose fresh tags no longer make it this stack's is left out, and its verdict cached.
+ */
+export async function observeStackDetails(clients: ObserveClients, stackId: string, entry: StackInventory, opts: DetailOptions): Promise<ObservedState> {
+  const { elbv2 } = clients;
+  const concurrency = opts.concurrency ?? 8;
+  const listed = await describedResources(clients, stackId, entry, opts);
+  const lbs = listed.loadBalancers;
+  const tgs = listed.targetGroups;
 
   const [lbReads, tgAttributes] = await Promise.all([
-    mapLimit(ownedLbs, concurrency, async ({ lb }): Promise<LoadBalancerRead> => {
+    mapLimit(lbs, concurrency, async (lb): Promise<LoadBalancerRead> => {
       const arn = lb.LoadBalancerArn as string;
       const [attributes, listeners] = await Promise.all([describeLoadBalancerAttributes(elbv2, arn), describeListeners(elbv2, arn)]);
       const reads = await mapLimit(listeners, concurrency, (l) => readListener(elbv2, l));
       return { lb, attributes, listeners: reads };
     }),
-    mapLimit(ownedTgs, concurrency, ({ tg }) => describeTargetGroupAttributes(elbv2, tg.TargetGroupArn as string)),
+    mapLimit(tgs, concurrency, (tg) => describeTargetGroupAttributes(elbv2, tg.TargetGroupArn as string)),
   ]);
 
-  // one batch: listener and rule tags, plus the full tags of owned LBs and TGs whose ownership came from the cache
-  const cachedOwned = [...ownedLbs.map((x) => x.lb.LoadBalancerArn as string), ...ownedTgs.map((x) => x.tg.TargetGroupArn as string)]
-    .filter((arn) => !fresh.has(arn));
+  // one batch: listener and rule tags, plus the full tags of the LBs and TGs the listing did not read tags for
+  const listedTags = opts.listedTags ?? new Map<string, Readonly<Record<string, string>>>();
+  const owned = [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)].filter((arn) => !listedTags.has(arn));
   const childArns = lbReads.flatMap((r) => r.listeners.flatMap((l) => [
     l.listener.ListenerArn as string,
     ...l.rules.filter((rule) => !rule.IsDefault && rule.RuleArn).map((rule) => rule.RuleArn as string),
   ]));
-  const batch = [...cachedOwned, ...childArns];
+  const batch = [...owned, ...childArns];
   const more = batch.length > 0 ? await describeTags(elbv2, batch) : new Map<string, Record<string, string>>();
-  const tagsOf = (arn: string): Record<string, string> => fresh.get(arn) ?? more.get(arn) ?? {};
-  // a cached verdict the fresh tags no longer support (retagged by hand) drops the resource
-  const stillOwned = (arn: string): string | undefined => {
-    const stack = ownerOf(tagsOf(arn));
-    if (cache && !fresh.has(arn)) cache.set(arn, tagsOf(arn));
-    return wanted(stack) ? stack : undefined;
+  const tagsOf = (arn: string): Readonly<Record<string, string>> => listedTags.get(arn) ?? more.get(arn) ?? {};
+  // a verdict the fresh tags no longer support (retagged by hand) drops the resource
+  const stillOwned = (arn: string): boolean => {
+    if (opts.cache && !listedTags.has(arn)) opts.cache.set(arn, tagsOf(arn));
+    return owningStack(tagsOf(arn), opts.clusterName, opts.family) === stackId;
   };
 
-  const states = new Map<string, MutableState>();
-  const stateOf = (stack: string): MutableState => {
-    let s = states.get(stack);
-    if (!s) states.set(stack, (s = emptyState()));
-    return s;
-  };
-
+  const state = emptyState();
   for (const r of lbReads) {
     const arn = r.lb.LoadBalancerArn as string;
-    const stack = stillOwned(arn);
-    if (stack !== undefined) addLoadBalancer(stateOf(stack), r, tagsOf(arn), more);
+    if (stillOwned(arn)) addLoadBalancer(state, r, { ...tagsOf(arn) }, more);
   }
-  ownedTgs.forEach(({ tg }, i) => {
+  tgs.forEach((tg, i) => {
     const arn = tg.TargetGroupArn as string;
-    const stack = stillOwned(arn);
-    if (stack === undefined) return;
-    const t = tagsOf(arn);
-    stateOf(stack).targetGroups.push({ arn, tags: t, attributes: tgAttributes[i] ?? {}, spec: toTargetGroupSpec(tg, tgAttributes[i] ?? {}, t) });
+    if (!stillOwned(arn)) return;
+    const t = { ...tagsOf(arn) };
+    state.targetGroups.push({ arn, tags: t, attributes: tgAttributes[i] ?? {}, spec: toTargetGroupSpec(tg, tgAttributes[i] ?? {}, t) });
   });
-  for (const sg of sgs) {
-    const t = tagMap(sg.Tags);
-    const stack = ownerOf(t);
-    if (!sg.GroupId || !wanted(stack) || !inVpc(sg.VpcId)) continue;
-    stateOf(stack).securityGroups.push({ arn: sg.GroupId, groupId: sg.GroupId, tags: t, spec: toSecurityGroupSpec(sg, t) });
-  }
+  addSecurityGroups(state, listed.securityGroups);
+  return sortState(state);
+}
 
-  const out = new Map<string, ObservedState>();
-  for (const stack of [...states.keys()].sort()) out.set(stack, sortState(states.get(stack) as MutableState));
-  return out;
+/**
+ * A stack about to be deleted: what its entry names, with nothing read below the load balancers (deleting a load
+ * balancer takes its listeners and rules with it). The ownership tags are read fresh, as apply re-checks them before
+ * every delete; the descriptions come from the listing (or by ARN after this controller changed the stack).
+ */
+export async function observeForDeletion(clients: ObserveClients, stackId: string, entry: StackInventory, opts: ObserveOptions): Promise<ObservedState> {
+  const listed = await describedResources(clients, stackId, entry, opts);
+  const arns = [...listed.loadBalancers.map((l) => l.LoadBalancerArn as string), ...listed.targetGroups.map((t) => t.TargetGroupArn as string)];
+  const tags = arns.length > 0 ? await describeTags(clients.elbv2, arns) : new Map<string, Record<string, string>>();
+  const ours = (arn: string): boolean => {
+    opts.cache?.set(arn, tags.get(arn) ?? {});
+    return owningStack(tags.get(arn), opts.clusterName, opts.family) === stackId;
+  };
+  const state = emptyState();
+  for (const lb of listed.loadBalancers) {
+    const arn = lb.LoadBalancerArn as string;
+    if (ours(arn)) addLoadBalancer(state, { lb, attributes: {}, listeners: [] }, { ...tags.get(arn) }, new Map());
+  }
+  for (const tg of listed.targetGroups) {
+    const arn = tg.TargetGroupArn as string;
+    if (ours(arn)) state.targetGroups.push({ arn, tags: { ...tags.get(arn) }, attributes: {}, spec: toTargetGroupSpec(tg, {}, { ...tags.get(arn) }) });
+  }
+  addSecurityGroups(state, listed.securityGroups);
+  return sortState(state);
+}
+
+function addSecurityGroups(state: MutableState, sgs: readonly SecurityGroup[]): void {
+  for (const sg of sgs) {
+    if (!sg.GroupId) continue;
+    const t = tagMap(sg.Tags);
+    state.securityGroups.push({ arn: sg.GroupId, groupId: sg.GroupId, tags: t, spec: toSecurityGroupSpec(sg, t) });
+  }
 }
 
 async function readListener(elbv2: ElasticLoadBalancingV2Client, listener: Listener): Promise<ListenerRead> {
@@ -326,16 +248,6 @@ function addLoadBalancer(state: MutableState, r: LoadBalancerRead, tags: Record<
       if (spec) state.rules.push({ arn: rule.RuleArn as string, listenerArn, tags: rt, spec });
     }
   }
-}
-
-function securityGroupFilters(opts: Omit<ObserveOptions, 'family'>, families: readonly StackFamily[], onlyStack: string | undefined): Filter[] {
-  const stackTags = families.map(stackTagKey);
-  return [
-    { Name: `tag:${TAG_CLUSTER}`, Values: [opts.clusterName] },
-    // one family when a single stack is asked for
-    onlyStack !== undefined ? { Name: `tag:${stackTags[0]}`, Values: [onlyStack] } : { Name: 'tag-key', Values: stackTags },
-    ...(opts.vpcId !== undefined ? [{ Name: 'vpc-id', Values: [opts.vpcId] }] : []),
-  ];
 }
 
 const byArn = (a: { arn: string }, b: { arn: string }): number => a.arn.localeCompare(b.arn);

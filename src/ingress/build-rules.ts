@@ -87,6 +87,25 @@ const serviceOf = (s: MemberScope, name: string): { only?: V1Service } => {
   return svc ? { only: svc } : {};
 };
 
+/**
+ * The names of the Services a member's backends route to, as backendActions resolves them: a Service backend's
+ * name, and the serviceName of every forward target of a `use-annotation` action (parsed, so its keys match
+ * case-insensitively as upstream's decoder does). Services in the member's namespace; the controller indexes them.
+ */
+export function referencedServices(m: Member): string[] {
+  const backends = [m.ing.spec?.defaultBackend, ...(m.ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))];
+  const names = new Set<string>();
+  for (const b of backends) {
+    const svc = b?.service;
+    if (!svc?.name) continue;
+    if (svc.port?.name !== USE_ANNOTATION) { names.add(svc.name); continue; }
+    const action = parseAction(m.obj, svc.name).value;
+    if (action?.type !== 'forward') continue;
+    for (const t of action.targetGroups) if (t.serviceName) names.add(t.serviceName);
+  }
+  return [...names].sort();
+}
+
 const note = (m: Member, subject: string, message: string): Note => ({ object: m.ref, subject, message });
 
 function annotationAction(s: MemberScope, a: ActionConfig, name: string): { actions: Action[]; only?: V1Service } | undefined {

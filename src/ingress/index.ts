@@ -13,6 +13,6 @@ export {
 export type { GroupId, TargetGroupNameInput } from './naming.ts';
 export { chooseCertificate, wildcardCovers } from './certificates.ts';
 export { resolveSubnets } from './subnets.ts';
-export { pathPatterns, sortPaths, ruleConditions } from './build-rules.ts';
+export { pathPatterns, sortPaths, ruleConditions, referencedServices } from './build-rules.ts';
 export { optionalFactsNeeded, oidcSecretsNeeded } from './facts-needed.ts';
 export type { OptionalFacts } from './facts-needed.ts';

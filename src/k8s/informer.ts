@@ -5,6 +5,7 @@
 // (connect, relist, error, restart) are emitted for metrics and logs; the informer logs nothing itself.
 import { backoffDelay, sleep, systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { isGone, statusOf, type KubeRest, type RbacVerb, type WatchHandle } from './client.ts';
+import { SetMap } from './set-map.ts';
 import { slimNode, slimPod, withoutBookkeeping } from './slim.ts';
 import { objectKey, RESOURCES, resourcePath, type KubeObject, type ObjectOf, type ResourceKey, type ResourceType } from './types.ts';
 
@@ -56,7 +57,10 @@ export class Informer<K extends ResourceKey> {
   readonly #cache = new Map<string, ObjectOf<K>>();
   readonly #handlers: ResourceHandlers<ObjectOf<K>>[] = [];
   readonly #listeners: ((e: InformerEvent) => void)[] = [];
-  readonly #indexers = new Map<string, (obj: ObjectOf<K>) => readonly string[]>();
+  /** named indexes, kept current as the cache changes (before any handler runs) */
+  readonly #indexes = new Map<string, IndexState<ObjectOf<K>>>();
+  /** cache keys by namespace, so list(namespace) costs what the namespace holds */
+  readonly #byNamespace = new SetMap();
   #resourceVersion = '';
   #synced = false;
   #syncWaiters: (() => void)[] = [];
@@ -84,15 +88,20 @@ export class Informer<K extends ResourceKey> {
     this.#listeners.push(listener);
   }
 
-  /** a named index: byIndex(name, value) returns cached objects whose fn(obj) includes value */
+  /**
+   * a named index: byIndex(name, value) returns cached objects whose fn(obj) includes value. The index is kept
+   * as the cache changes, so a lookup costs what it returns, not the size of the cache.
+   */
   addIndex(name: string, fn: (obj: ObjectOf<K>) => readonly string[]): void {
-    this.#indexers.set(name, fn);
+    const state: IndexState<ObjectOf<K>> = { fn, byValue: new SetMap(), valuesOf: new Map() };
+    this.#indexes.set(name, state);
+    for (const [key, obj] of this.#cache) indexOne(state, key, obj);
   }
 
   byIndex(name: string, value: string): ObjectOf<K>[] {
-    const fn = this.#indexers.get(name);
-    if (!fn) throw new Error(`informer ${this.name}: no index named ${name}`);
-    return [...this.#cache.values()].filter((o) => fn(o).includes(value));
+    const state = this.#indexes.get(name);
+    if (!state) throw new Error(`informer ${this.name}: no index named ${name}`);
+    return this.#objects(state.byValue.get(value));
   }
 
   hasSynced(): boolean {
@@ -106,8 +115,35 @@ export class Informer<K extends ResourceKey> {
   }
 
   list(namespace?: string): ObjectOf<K>[] {
-    const all = [...this.#cache.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    return namespace === undefined ? [...this.#cache.values()] : this.#objects(this.#byNamespace.get(namespace));
+  }
+
+  #objects(keys: ReadonlySet<string> | undefined): ObjectOf<K>[] {
+    const out: ObjectOf<K>[] = [];
+    for (const k of keys ?? []) {
+      const o = this.#cache.get(k);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
+  /** every cache write goes through here, so the indexes never lag the cache */
+  #put(key: string, obj: ObjectOf<K>): void {
+    const old = this.#cache.get(key);
+    this.#cache.set(key, obj);
+    if (!old) this.#byNamespace.add(obj.metadata?.namespace ?? '', key);
+    for (const state of this.#indexes.values()) {
+      unindexOne(state, key);
+      indexOne(state, key, obj);
+    }
+  }
+
+  #remove(key: string): void {
+    const old = this.#cache.get(key);
+    if (!old) return;
+    this.#cache.delete(key);
+    this.#byNamespace.remove(old.metadata?.namespace ?? '', key);
+    for (const state of this.#indexes.values()) unindexOne(state, key);
   }
 
   get(name: string, namespace?: string): ObjectOf<K> | undefined {
@@ -203,11 +239,11 @@ export class Informer<K extends ResourceKey> {
       if (!next) break;
     }
     for (const [key, old] of this.#cache) {
-      if (!fresh.has(key)) { this.#cache.delete(key); this.#dispatch('delete', old); }
+      if (!fresh.has(key)) { this.#remove(key); this.#dispatch('delete', old); }
     }
     for (const [key, obj] of fresh) {
       const old = this.#cache.get(key);
-      this.#cache.set(key, obj);
+      this.#put(key, obj);
       if (!old) this.#dispatch('add', obj);
       else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#dispatch('update', obj, old);
     }
@@ -272,13 +308,13 @@ export class Informer<K extends ResourceKey> {
     const key = objectKey(obj);
     const old = this.#cache.get(key);
     if (type === 'DELETED') {
-      this.#cache.delete(key);
+      this.#remove(key);
       this.#dispatch('delete', old ?? obj);
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED') return;
     obj = this.#keep(obj);
-    this.#cache.set(key, obj);
+    this.#put(key, obj);
     if (old) this.#dispatch('update', obj, old);
     else this.#dispatch('add', obj);
   }
@@ -308,6 +344,29 @@ export class Informer<K extends ResourceKey> {
       try { l(e); } catch { /* a listener's failure must not stop the informer */ }
     }
   }
+}
+
+interface IndexState<T> {
+  readonly fn: (obj: T) => readonly string[];
+  readonly byValue: SetMap;
+  /** what each cached key was indexed under, to take it out again */
+  readonly valuesOf: Map<string, readonly string[]>;
+}
+
+function indexOne<T>(state: IndexState<T>, key: string, obj: T): void {
+  let values: string[];
+  try {
+    values = [...new Set(state.fn(obj))];
+  } catch {
+    values = []; // a malformed object is simply not indexed; the reconcile that reads it reports it
+  }
+  state.valuesOf.set(key, values);
+  for (const v of values) state.byValue.add(v, key);
+}
+
+function unindexOne<T>(state: IndexState<T>, key: string): void {
+  for (const v of state.valuesOf.get(key) ?? []) state.byValue.remove(v, key);
+  state.valuesOf.delete(key);
 }
 
 const isTimeout = (err: unknown): boolean => !!err && typeof err === 'object' && (err as { name?: string }).name === 'TimeoutError';

@@ -4,7 +4,7 @@
 // Every writer reads the current value first and writes nothing when it already matches.
 import { systemClock, type Clock } from './clock.ts';
 import { isConflict, isInvalid, isNotFound, type ResourceClient } from './client.ts';
-import type { BindingCondition, Ingress, KubeObject, ObjectOf, Pod, TargetGroupBinding, TargetGroupBindingStatus } from './types.ts';
+import type { BindingCondition, Ingress, KubeObject, ObjectOf, Pod, ResourceKey, TargetGroupBinding, TargetGroupBindingStatus } from './types.ts';
 
 export interface PortStatus {
   readonly port: number;
@@ -124,17 +124,52 @@ export async function writeReconcileStatus<K extends 'ingress' | 'service'>(
 }
 
 /**
+ * An IngressGroup's checkpoint (ADR 0013): the hash its last successful reconcile converged to, kept on the
+ * group's first member so that a restarted controller need not read an unchanged stack in full. Only the first
+ * member carries it; the controller removes it from the others, and before an apply that changes anything.
+ */
+export const CHECKPOINT_ANNOTATION = 'ingress.k8s.aws/checkpoint';
+
+/**
+ * A TargetGroupBinding's checkpoint, under upstream's annotation keys (the value is this controller's own hash,
+ * so upstream and this controller never take each other's for a match): the targets its last reconcile left
+ * registered. Removed before any registration changes.
+ */
+export const TGB_CHECKPOINT_ANNOTATION = 'elbv2.k8s.aws/checkpoint';
+export const TGB_CHECKPOINT_TIMESTAMP_ANNOTATION = 'elbv2.k8s.aws/checkpoint-timestamp';
+
+/** the controller's own annotations: writing them is never a change a reconcile reacts to */
+export const CONTROLLER_ANNOTATIONS: readonly string[] = [RECONCILE_STATUS_ANNOTATION, CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_ANNOTATION, TGB_CHECKPOINT_TIMESTAMP_ANNOTATION];
+
+/** merge-patches annotations (null removes one) where they differ from the object's; returns whether it wrote */
+export async function patchAnnotations<K extends ResourceKey>(client: ResourceClient<K>, obj: ObjectOf<K>, values: Readonly<Record<string, string | null>>): Promise<boolean> {
+  const current = obj.metadata?.annotations ?? {};
+  const changed = Object.entries(values).filter(([k, v]) => (v === null ? k in current : current[k] !== v));
+  if (changed.length === 0) return false;
+  const meta = obj.metadata ?? {};
+  await client.mergePatch(meta.name ?? '', meta.namespace, { metadata: { annotations: Object.fromEntries(changed) } });
+  return true;
+}
+
+/** the object's annotations without the controller's own */
+export function userAnnotations(obj: KubeObject): Record<string, string> {
+  const out: Record<string, string> = { ...(obj.metadata?.annotations ?? {}) };
+  for (const k of CONTROLLER_ANNOTATIONS) delete out[k];
+  return out;
+}
+
+/**
  * true when an update changed something a reconcile must react to, i.e. more than status, resourceVersion,
- * managedFields or the controller's own status annotation. Use it to keep status writes from re-queueing.
+ * managedFields or the controller's own annotations. Use it to keep status writes from re-queueing.
  */
 type AnyObject = KubeObject & { readonly [field: string]: unknown };
 
 export function changedBeyondStatus(old: AnyObject, next: AnyObject, annotation = RECONCILE_STATUS_ANNOTATION): boolean {
   const strip = (o: AnyObject): string => {
     const { status: _s, metadata, ...rest } = o;
-    const { resourceVersion: _rv, managedFields: _mf, annotations, ...meta } = metadata ?? {};
-    const { [annotation]: _a, ...otherAnnotations } = annotations ?? {};
-    return stableStringify({ ...rest, metadata: { ...meta, annotations: otherAnnotations } });
+    const { resourceVersion: _rv, managedFields: _mf, annotations: _a, ...meta } = metadata ?? {};
+    const { [annotation]: _own, ...others } = userAnnotations(o);
+    return stableStringify({ ...rest, metadata: { ...meta, annotations: others } });
   };
   return strip(old) !== strip(next);
 }

@@ -220,6 +220,8 @@ export const OWN_FLAGS: readonly string[] = [
   'enable-service-controller', 'enable-service-mutator-webhook',
   // AWS quotas an account can raise, checked at build time (ADR 9)
   'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
+  // the drift rotation's pace (ADR 13)
+  'drift-check-budget', 'drift-check-interval',
 ];
 
 // ---- feature gates -----------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ export class ControllerMetrics {
   readonly serviceReconciles: Counter<'namespace' | 'service' | 'outcome'>;
   readonly serviceErrors: Counter<'namespace' | 'service' | 'reason'>;
   readonly targetChanges: Counter<'operation'>;
+  readonly stackReads: Counter<'controller' | 'read'>;
+  readonly driftChecks: Counter<'controller'>;
   readonly queueDepth: Gauge<'controller'>;
   readonly leader: Gauge;
 
@@ -56,6 +58,15 @@ export class ControllerMetrics {
     this.targetChanges = new Counter({
       name: 'aws_lb_controller_target_changes_total', help: 'Targets registered or deregistered.',
       labelNames: ['operation'] as const, registers,
+    });
+    this.stackReads = new Counter({
+      name: 'aws_lb_controller_stack_reads_total',
+      help: 'How reconciles read AWS: full (a stack below its load balancer, or a target group\'s targets), checkpoint (nothing: it matched), deletion (only what a delete needs).',
+      labelNames: ['controller', 'read'] as const, registers,
+    });
+    this.driftChecks = new Counter({
+      name: 'aws_lb_controller_drift_checks_total', help: 'Stacks and bindings the drift rotation handed over to be read in full.',
+      labelNames: ['controller'] as const, registers,
     });
     this.queueDepth = new Gauge({
       name: 'aws_lb_controller_workqueue_depth', help: 'Keys ready in the work queue.', labelNames: ['controller'] as const, registers,

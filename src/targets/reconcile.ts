@@ -29,6 +29,13 @@ export interface ReconcileTargetsInput {
   readonly desired: readonly DesiredTarget[];
   /** targets per Register/Deregister call; AWS's documented limit is higher, upstream uses 200 */
   readonly batchSize?: number;
+  /**
+   * what is registered, when the caller knows it (its checkpoint says its last reconcile left exactly these): no
+   * DescribeTargetHealth is made, and no health is reported
+   */
+  readonly registered?: readonly DesiredTarget[];
+  /** runs once before the first Register/Deregister call, if there is one (a caller drops its checkpoint there) */
+  readonly beforeWrite?: () => Promise<void>;
 }
 
 export interface ReconcileTargetsResult {
@@ -47,9 +54,11 @@ export const targetKey = (t: { id: string; port: number }): string => `${t.id}:$
 export async function reconcileTargets(input: ReconcileTargetsInput): Promise<ReconcileTargetsResult> {
   const { elbv2, targetGroupArn } = input;
   const size = input.batchSize ?? TARGET_BATCH_SIZE;
-  const out = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+  const described = input.registered
+    ? input.registered.map((t): TargetHealthDescription => ({ Target: toSdkTarget(t) }))
+    : (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }))).TargetHealthDescriptions;
   const current = new Map<string, TargetHealthDescription>();
-  for (const d of out.TargetHealthDescriptions ?? []) {
+  for (const d of described ?? []) {
     const id = d.Target?.Id;
     if (!id || DRAINING.has(d.TargetHealth?.State ?? '')) continue;
     current.set(targetKey({ id, port: d.Target?.Port ?? 0 }), d);
@@ -59,6 +68,7 @@ export async function reconcileTargets(input: ReconcileTargetsInput): Promise<Re
   const toRegister = desired.filter((t) => !current.has(targetKey(t)));
   const toDeregister = [...current.entries()].filter(([k]) => !wanted.has(k)).map(([, d]) => d.Target as TargetDescription);
 
+  if (toRegister.length + toDeregister.length > 0) await input.beforeWrite?.();
   for (const batch of chunks(toRegister.map(toSdkTarget), size)) {
     await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: batch }));
   }

@@ -38,9 +38,10 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
 
   const start = async (name: string): Promise<ControllerProcess> => {
     const s = running();
+    // no drift rotation: these tests count the calls a change costs (drift.test.ts shows the rotation)
     const p = await startControllerProcess({
       clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h'],
+      awsEndpoint: s.motoUrl, logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h', '--drift-check-budget=0'],
     });
     procs.push(p);
     logName.set(p, name);

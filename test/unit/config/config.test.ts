@@ -214,6 +214,14 @@ describe('config: parseConfig', () => {
     },
     { flag: 'ingress-max-concurrent-reconciles', field: 'ingressMaxConcurrentReconciles', valid: [['10', 10]], invalid: [['0', /between 1 and 1000, got 0/]] },
     { flag: 'targetgroupbinding-max-concurrent-reconciles', field: 'targetGroupBindingMaxConcurrentReconciles', valid: [['7', 7]], invalid: [['many', /must be an integer/]] },
+    {
+      flag: 'drift-check-budget', field: 'driftCheckBudget', valid: [['0', 0], ['300', 300], ['100000', 100_000]],
+      invalid: [['-1', /--drift-check-budget must be between 0 and 100000, got -1/], ['lots', /must be an integer/]],
+    },
+    {
+      flag: 'drift-check-interval', field: 'driftCheckIntervalMs', valid: [['10m', 600_000], ['1s', 1_000], ['1h', 3_600_000]],
+      invalid: [['500ms', /--drift-check-interval must be at least 1s, got "500ms"/], ['0s', /must be positive/], ['often', /--drift-check-interval/]],
+    },
     { flag: 'service-max-concurrent-reconciles', field: 'serviceMaxConcurrentReconciles', valid: [['5', 5]], invalid: [['0', /between 1 and 1000, got 0/]] },
     {
       flag: 'load-balancer-class', field: 'loadBalancerClass', valid: [['service.k8s.aws/nlb', 'service.k8s.aws/nlb'], ['example.com/internal-nlb', 'example.com/internal-nlb']],
@@ -328,6 +336,28 @@ describe('config: parseConfig', () => {
         if (accepted) assert.equal('config' in r && (r.config.featureGates as Record<string, boolean>)[g.key], b);
         else if (!v.includes(',')) assert.ok('errors' in r && r.errors.some((e) => e.includes(g.key)), `${g.key}=${v}`);
       }), { numRuns: 2000 });
+    });
+  });
+
+  describe('properties of the drift-check flags', () => {
+    it('--drift-check-budget takes exactly the integers 0..100000', () => {
+      fc.assert(fc.property(fc.oneof(fc.integer({ min: -10, max: 200_000 }).map(String), fc.string({ maxLength: 8 })), (v) => {
+        const r = parseConfig([...base, `--drift-check-budget=${v}`]);
+        const n = Number(v.trim());
+        if (/^\s*-?\d+\s*$/.test(v) && n >= 0 && n <= 100_000) assert.equal('config' in r && r.config.driftCheckBudget, n, v);
+        else if ('config' in r) assert.fail(`accepted --drift-check-budget=${JSON.stringify(v)}`);
+        else assert.ok(r.errors.every((e) => e.startsWith('--drift-check-budget')), r.errors.join());
+      }), { numRuns: 1000 });
+    });
+
+    it('--drift-check-interval takes any Go duration of at least one second', () => {
+      fc.assert(fc.property(fc.integer({ min: 0, max: 100_000 }), fc.constantFrom('ms', 's', 'm', 'h'), (n, unit) => {
+        const v = `${n}${unit}`;
+        const ms = n * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit];
+        const r = parseConfig([...base, `--drift-check-interval=${v}`]);
+        if (ms >= 1_000) assert.equal('config' in r && r.config.driftCheckIntervalMs, ms, v);
+        else assert.ok('errors' in r && r.errors.length === 1 && r.errors[0]?.startsWith('--drift-check-interval'), v);
+      }), { numRuns: 500 });
     });
   });
 

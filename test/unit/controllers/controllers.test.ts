@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { fromWire, toWireSpec, stackLabels, belongsToStack } from '../../../src/controllers/bindings.ts';
-import { ingressChanged, servicesOfIngress } from '../../../src/controllers/ingress-group.ts';
+import { ingressChanged } from '../../../src/controllers/ingress-group.ts';
 import { gateCondition, podReadyButForGates, withGatedEndpointsReady } from '../../../src/controllers/target-group-binding.ts';
 import type { EndpointSlice, Ingress, Pod, TargetGroupBinding } from '../../../src/k8s/types.ts';
-import { RECONCILE_STATUS_ANNOTATION } from '../../../src/k8s/status.ts';
+import { CHECKPOINT_ANNOTATION, RECONCILE_STATUS_ANNOTATION } from '../../../src/k8s/status.ts';
 
 describe('controllers: helpers', () => {
   it('round-trips a binding spec through the wire form, so an unchanged binding plans as a noop', () => {
@@ -19,17 +19,10 @@ describe('controllers: helpers', () => {
     assert.deepEqual(stackLabels({ explicit: true, namespace: '', name: 'g' }), { 'ingress.k8s.aws/stack': 'g' });
   });
 
-  it('finds the Services an Ingress routes to, including forward actions in annotations', () => {
-    const ing: Ingress = {
-      metadata: { name: 'i', namespace: 'ns', annotations: { 'alb.ingress.kubernetes.io/actions.split': '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"canary","servicePort":80}]}}' } },
-      spec: { defaultBackend: { service: { name: 'dflt' } }, rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web' } } }] } }] },
-    };
-    assert.deepEqual(servicesOfIngress(ing), ['ns/canary', 'ns/dflt', 'ns/web']);
-  });
-
-  it('ignores status, finalizer and status-annotation changes of an Ingress, not spec or annotation changes', () => {
+  it('ignores status, finalizer, status-annotation and checkpoint changes of an Ingress, not spec or annotation changes', () => {
     const base: Ingress = { metadata: { name: 'i', namespace: 'ns', resourceVersion: '1', annotations: { a: '1' } }, spec: { ingressClassName: 'alb' } };
-    assert.equal(ingressChanged(base, { ...base, metadata: { ...base.metadata, resourceVersion: '2', finalizers: ['f'], annotations: { a: '1', [RECONCILE_STATUS_ANNOTATION]: '{}' } }, status: { loadBalancer: {} } }), false);
+    const ours = { a: '1', [RECONCILE_STATUS_ANNOTATION]: '{}', [CHECKPOINT_ANNOTATION]: '1/0.1.0/x' };
+    assert.equal(ingressChanged(base, { ...base, metadata: { ...base.metadata, resourceVersion: '2', finalizers: ['f'], annotations: ours }, status: { loadBalancer: {} } }), false);
     assert.equal(ingressChanged(base, { ...base, metadata: { ...base.metadata, annotations: { a: '2' } } }), true);
     assert.equal(ingressChanged(base, { ...base, spec: { ingressClassName: 'other' } }), true);
   });

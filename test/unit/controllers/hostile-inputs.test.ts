@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createAwsClients, type AwsClients } from '../../../src/aws/clients.ts';
-import { IngressGroupController, servicesOfIngress } from '../../../src/controllers/ingress-group.ts';
+import { IngressGroupController } from '../../../src/controllers/ingress-group.ts';
 import { kubeClientsFor } from '../../../src/k8s/client.ts';
 import { ManualClock } from '../../../src/k8s/clock.ts';
 import { EventRecorder } from '../../../src/k8s/events.ts';
 import { createInformers, type InformerSet } from '../../../src/k8s/informer.ts';
+import { WorkQueue } from '../../../src/k8s/queue.ts';
 import { RECONCILE_STATUS_ANNOTATION } from '../../../src/k8s/status.ts';
 import type { Ingress } from '../../../src/k8s/types.ts';
 import type { DiscoveredFacts } from '../../../src/model/index.ts';
@@ -58,10 +59,13 @@ describe('controllers: hostile and malformed objects', () => {
     http = new FakeHttp(emptyAccount);
     aws = createAwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS, requestHandler: http, retryDelayMs: 1, maxRetries: 0 });
     const clients = kubeClientsFor(kube);
-    return new IngressGroupController({
+    const c = new IngressGroupController({
       config, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery: { discoverFacts: () => Promise.resolve(FACTS) },
       events: new EventRecorder({ events: clients.events, component: 'ingress' }), metrics: new ControllerMetrics(), log: silentLogger,
     });
+    // the index of Ingresses fills from the informers' handlers (the cached objects are replayed as adds)
+    c.register(new WorkQueue());
+    return c;
   };
   const statusOf = (name: string): { reason: string; message: string } | undefined => {
     const raw = (kube.getObject('ingresses', 'shop', name)?.metadata?.annotations as Record<string, string> | undefined)?.[RECONCILE_STATUS_ANNOTATION];
@@ -108,7 +112,8 @@ describe('controllers: hostile and malformed objects', () => {
     ];
     const c = await start(objects);
     const keys = new Set(informers.ingresses.list().flatMap((ing: Ingress) => c.keysForIngress(ing)));
-    assert.deepEqual([...keys].sort(), ['g', 'shop/no-spec', 'shop/params']);
+    // no-spec names no class (its spec is a string): it is not ours, so no group key is queued for it
+    assert.deepEqual([...keys].sort(), ['g', 'shop/params']);
     for (const k of keys) await c.reconcile(k);
     for (const name of ['spec-string', 'rules-junk', 'annotation-number', 'bad-service', 'params']) {
       assert.equal(statusOf(name)?.reason, 'FailedBuildModel', `${name} has its status`);
@@ -122,9 +127,28 @@ describe('controllers: hostile and malformed objects', () => {
   });
 });
 
-describe('controllers: servicesOfIngress', () => {
-  it('skips an annotation value that is not a string', () => {
-    const ing = { metadata: { namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/actions.x': 7, 'alb.ingress.kubernetes.io/actions.y': '{"serviceName":"b"}' } }, spec: {} } as unknown as Ingress;
-    assert.deepEqual(servicesOfIngress(ing), ['shop/b']);
+describe('controllers: the Services an Ingress routes to (relationsOf)', () => {
+  let kube: FakeKube;
+  let informers: InformerSet;
+  afterEach(async () => { await informers.stopAll(); });
+
+  it('skips an action annotation whose value is not a string', async () => {
+    kube = new FakeKube();
+    kube.put('ingressclasses', { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } });
+    kube.put('namespaces', { metadata: { name: 'shop' } });
+    informers = createInformers({ rest: kube, clock: new ManualClock() });
+    informers.startAll();
+    await informers.waitForSync();
+    const clients = kubeClientsFor(kube);
+    const c = new IngressGroupController({
+      config, informers, kube: clients, aws: { elbv2: new ElasticLoadBalancingV2Client({}), ec2: new EC2Client({}) }, discovery: { discoverFacts: () => Promise.resolve(FACTS) },
+      events: new EventRecorder({ events: clients.events, component: 'ingress' }), metrics: new ControllerMetrics(), log: silentLogger,
+    });
+    const use = (name: string) => ({ path: `/${name}`, pathType: 'Prefix', backend: { service: { name, port: { name: 'use-annotation' } } } });
+    const ing = {
+      metadata: { name: 'a', namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/actions.x': 7, 'alb.ingress.kubernetes.io/actions.y': '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"b","servicePort":80}]}}' } },
+      spec: { ingressClassName: 'alb', rules: [{ http: { paths: [use('x'), use('y')] } }] },
+    } as unknown as Ingress;
+    assert.deepEqual(c.relationsOf(ing).services, ['shop/b']);
   });
 });

@@ -12,6 +12,7 @@ import { ApplyError } from '../../../src/deploy/apply.ts';
 import { kubeClientsFor } from '../../../src/k8s/client.ts';
 import { ManualClock } from '../../../src/k8s/clock.ts';
 import { EventRecorder } from '../../../src/k8s/events.ts';
+import { WorkQueue } from '../../../src/k8s/queue.ts';
 import { createInformers, type InformerSet } from '../../../src/k8s/informer.ts';
 import { RECONCILE_STATUS_ANNOTATION } from '../../../src/k8s/status.ts';
 import type { DiscoveredFacts } from '../../../src/model/index.ts';
@@ -56,11 +57,14 @@ describe('controllers: IngressGroup failure reporting', () => {
   /** backend: the shared backend security group; none means a config with it turned off */
   const controller = (discovery: FactsSource, backend?: BackendSecurityGroup): IngressGroupController => {
     const clients = kubeClientsFor(kube);
-    return new IngressGroupController({
+    const c = new IngressGroupController({
       config: { ...config, enableBackendSecurityGroup: backend !== undefined }, informers, kube: clients, aws: { elbv2: aws.elbv2, ec2: aws.ec2 }, discovery,
       events: new EventRecorder({ events: clients.events, component: 'ingress' }), metrics: new ControllerMetrics(), log: silentLogger,
       ...(backend ? { backendSecurityGroup: backend } : {}),
     });
+    // the index of Ingresses fills from the informers' handlers (the cached objects are replayed as adds)
+    c.register(new WorkQueue());
+    return c;
   };
   const backendGroup = (): BackendSecurityGroup => new BackendSecurityGroup({
     ec2: aws.ec2, elbv2: aws.elbv2, log: silentLogger, finalizedStacks: () => [], bindingSources: () => new Set(),

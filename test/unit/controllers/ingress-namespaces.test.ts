@@ -2,7 +2,6 @@
 // namespaceSelector), and a label change re-queues the groups of the Ingresses in that namespace.
 import assert from 'node:assert/strict';
 import { IngressGroupController, type IngressGroupDeps } from '../../../src/controllers/ingress-group.ts';
-import { groupMembers } from '../../../src/ingress/index.ts';
 import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
 import { createInformers, type InformerSet } from '../../../src/k8s/informer.ts';
 import type { WorkQueue } from '../../../src/k8s/queue.ts';
@@ -19,10 +18,10 @@ const ingress = (namespace: string, name: string): Record<string, unknown> => ({
   spec: { ingressClassName: 'restricted', rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
 });
 
-/** issue codes of every member (a broken member stays in its group, excluded at build time) */
+/** issue codes of every member of the two groups (a broken member stays in its group, excluded at build time) */
 function issueCodes(c: IngressGroupController): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const g of groupMembers(c.snapshot(), config).groups) for (const m of g.members) out[m.key] = m.issues.map((i) => i.code);
+  for (const key of ['blog/web', 'shop/web']) for (const g of c.grouping(key).groups) for (const m of g.members) out[m.key] = m.issues.map((i) => i.code);
   return out;
 }
 
@@ -42,7 +41,7 @@ describe('controllers: IngressGroup and Namespace labels', () => {
     kube.put('ingresses', ingress('shop', 'web'));
     kube.put('ingresses', ingress('blog', 'web'));
     informers = createInformers({ rest: kube, clock: new ManualClock() });
-    // only what register(), snapshot() and keysForIngress() touch
+    // only what register(), grouping() and keysForIngress() touch
     controller = new IngressGroupController({ config, informers, log: silentLogger } as unknown as IngressGroupDeps);
     queued = [];
     controller.register({ add: (key: string) => { queued.push(key); } } as unknown as WorkQueue);
@@ -55,8 +54,7 @@ describe('controllers: IngressGroup and Namespace labels', () => {
   afterEach(async () => { await informers.stopAll(); });
 
   it('passes Namespace labels to the builder: only the labelled namespace may use the class', () => {
-    const snapshot = controller.snapshot();
-    assert.deepEqual(snapshot.namespaces?.map((n) => n.metadata?.name).sort(), ['blog', 'empty', 'shop']);
+    assert.deepEqual(controller.allKeys(), ['blog/web', 'shop/web']);
     assert.deepEqual(issueCodes(controller), { 'blog/web': ['NamespaceNotAllowed'], 'shop/web': [] });
   });
 
@@ -80,5 +78,64 @@ describe('controllers: IngressGroup and Namespace labels', () => {
     await flushMicrotasks();
     assert.deepEqual(queued, ['shop/web']);
     assert.deepEqual(issueCodes(controller), { 'blog/web': [], 'shop/web': ['NamespaceNotAllowed'] });
+  });
+});
+
+describe('controllers: IngressGroup start-up priorities', () => {
+  // the informers list concurrently: a new Ingress may be listed before its class, and be found ours only then
+  it('the first listing queues groups already deployed (our finalizer) as resync, and new Ingresses ahead of them', async () => {
+    const kube = new FakeKube();
+    kube.put('ingressclasses', { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } });
+    kube.put('namespaces', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } } });
+    const web = (name: string, finalizers?: string[]): Record<string, unknown> => ({
+      metadata: { name, namespace: 'shop', ...(finalizers ? { finalizers } : {}) },
+      spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    });
+    kube.put('ingresses', web('old', ['ingress.k8s.aws/resources']));
+    kube.put('ingresses', web('new'));
+    const informers = createInformers({ rest: kube, clock: new ManualClock() });
+    const controller = new IngressGroupController({ config: { ...config, defaultTargetType: 'ip' as const }, informers, log: silentLogger } as unknown as IngressGroupDeps);
+    const queued: string[] = [];
+    // a queue keeps the higher priority of two adds: record the first of each key as it would
+    const seen = new Map<string, string>();
+    controller.register({ add: (key: string, priority = 'user') => { if (seen.get(key) !== 'user') seen.set(key, priority); queued.push(key); } } as unknown as WorkQueue);
+    informers.startAll();
+    await informers.waitForSync();
+    await flushMicrotasks();
+    assert.equal(seen.get('shop/old'), 'resync');
+    assert.equal(seen.get('shop/new'), 'user');
+    kube.put('ingresses', web('later'));
+    await flushMicrotasks();
+    assert.equal(seen.get('shop/later'), 'user', 'after the first listing every change is user work');
+    assert.ok(queued.includes('shop/later'));
+    await informers.stopAll();
+  });
+});
+
+describe('controllers: IngressGroup index of Services', () => {
+  it('requeues a group when a Service appears that a use-annotation forward names, whatever the case of its keys', async () => {
+    const kube = new FakeKube();
+    kube.put('ingressclasses', { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } });
+    kube.put('namespaces', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } } });
+    kube.put('ingresses', {
+      metadata: {
+        name: 'web', namespace: 'shop', finalizers: ['ingress.k8s.aws/resources'],
+        annotations: { 'alb.ingress.kubernetes.io/actions.split': '{"Type":"forward","ForwardConfig":{"TargetGroups":[{"ServiceName":"api","ServicePort":"80"}]}}' },
+      },
+      spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'split', port: { name: 'use-annotation' } } } }] } }] },
+    });
+    const informers = createInformers({ rest: kube, clock: new ManualClock() });
+    const controller = new IngressGroupController({ config: { ...config, defaultTargetType: 'ip' as const }, informers, log: silentLogger } as unknown as IngressGroupDeps);
+    const queued: string[] = [];
+    controller.register({ add: (key: string) => { queued.push(key); } } as unknown as WorkQueue);
+    informers.startAll();
+    await informers.waitForSync();
+    await flushMicrotasks();
+    queued.length = 0;
+    kube.put('services', { metadata: { name: 'api', namespace: 'shop' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+    kube.put('services', { metadata: { name: 'other', namespace: 'shop' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+    await flushMicrotasks();
+    assert.deepEqual(queued, ['shop/web'], 'the Service the action names, and only it');
+    await informers.stopAll();
   });
 });

@@ -108,6 +108,45 @@ describe('controllers: TargetGroupBinding', () => {
   const put = async (obj: Record<string, unknown>): Promise<void> => { kube.put('targetgroupbindings', obj); await settle(); };
   const registered = (): string[] => elbMock.commandCalls(RegisterTargetsCommand).flatMap((c) => (c.args[0].input.Targets ?? []).map((t) => `${t.Id}:${t.Port}`)).sort();
 
+  describe('checkpoints (ADR 13)', () => {
+    const health = (): number => elbMock.commandCalls(DescribeTargetHealthCommand).length;
+    const annotations = (name: string): Record<string, string> => (kube.getObject('targetgroupbindings', 'shop', name)?.metadata?.annotations ?? {}) as Record<string, string>;
+
+    it('an unchanged binding is not read again, by a resync or by a restarted controller; a drift check reads it', async () => {
+      await put(binding('web'));
+      await controller.reconcile('shop/web');
+      assert.equal(health(), 1);
+      await settle();
+      assert.ok(annotations('web')['elbv2.k8s.aws/checkpoint'], 'the checkpoint is kept on the binding');
+      await controller.reconcile('shop/web', { key: 'shop/web', priority: 'resync', readyAt: 0 });
+      assert.equal(health(), 1, 'the resync reads no target health');
+      // a new process: only the annotation tells it what is registered
+      const restarted = new TargetGroupBindingController({
+        informers, kube: clients, elbv2, events: { warning: async () => undefined, normal: async () => undefined } as unknown as EventRecorder,
+        metrics: new ControllerMetrics(), log: silentLogger, clusterName: 'unit',
+      } as TargetGroupBindingDeps);
+      await restarted.reconcile('shop/web', { key: 'shop/web', priority: 'resync', readyAt: 0 });
+      assert.equal(health(), 1, 'the restart reads no target health');
+      restarted.markDriftDue('shop/web');
+      await restarted.reconcile('shop/web', { key: 'shop/web', priority: 'resync', readyAt: 0 });
+      assert.equal(health(), 2, 'the drift check reads it');
+      assert.deepEqual(restarted.driftEntries().map((e) => e.key), ['shop/web']);
+    });
+
+    it('a changed target set reads and writes again, dropping the checkpoint before the first write', async () => {
+      await put(binding('web'));
+      await controller.reconcile('shop/web');
+      await settle();
+      const first = annotations('web')['elbv2.k8s.aws/checkpoint'];
+      kube.put('nodes', node('d1', { zone: 'd' }));
+      await settle();
+      await controller.reconcile('shop/web');
+      await settle();
+      assert.equal(health(), 2);
+      assert.notEqual(annotations('web')['elbv2.k8s.aws/checkpoint'], first);
+    });
+  });
+
   describe('multiClusterTargetGroup', () => {
     it('is refused: a Warning Event naming the field, no finalizer, no AWS call; once per generation', async () => {
       await put(binding('shared', { multiClusterTargetGroup: true }));

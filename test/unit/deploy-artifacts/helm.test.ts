@@ -234,7 +234,7 @@ describe('deploy artifacts: Helm chart', function () {
       assert.ok(a.includes('--ingress-class=alb'));
       assert.ok(a.includes('--enable-leader-election=true'));
       for (const unset of ['aws-region', 'aws-vpc-id', 'default-tags', 'feature-gates', 'sync-period', 'watch-namespace', 'aws-api-endpoints', 'default-ssl-policy', 'enable-pod-readiness-gate-inject',
-        'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+        'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation', 'drift-check-budget', 'drift-check-interval',
         'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group']) {
         assert.equal(flag(objs, unset), undefined, `--${unset} only when set`);
       }
@@ -400,6 +400,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'enable-manage-backend-security-group-rules'), 'true');
       assert.equal(flag(objs, 'feature-gates'), 'ListenerRulesTagging=true,SubnetsClusterTagCheck=false');
       assert.equal(flag(objs, 'sync-period'), '1h');
+      assert.equal(flag(objs, 'drift-check-budget'), '0', 'a budget of 0 is rendered (it turns the rotation off)');
+      assert.equal(flag(objs, 'drift-check-interval'), '30m');
       assert.equal(flag(objs, 'watch-namespace'), 'apps');
       assert.equal(flag(objs, 'disable-ingress-class-annotation'), 'true');
       assert.equal(flag(objs, 'disable-ingress-group-name-annotation'), 'false', 'false is passed too: it was set');

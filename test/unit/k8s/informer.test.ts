@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
 import { createInformers, every, Informer, type InformerEvent } from '../../../src/k8s/informer.ts';
 import { FakeKube } from './fake-kube.ts';
+import type { Ingress } from '../../../src/k8s/types.ts';
 
 const ing = (name: string, ns = 'default', extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns }, spec: { rules: [] }, ...extra,
@@ -174,6 +175,32 @@ describe('k8s/informer', () => {
     assert.ok(events.some((e) => e.type === 'error' && e.phase === 'handler'));
     inf.addIndex('service', (o) => (o.spec?.defaultBackend?.service?.name ? [o.spec.defaultBackend.service.name] : []));
     assert.deepEqual(inf.byIndex('service', 'svc1').map((o) => o.metadata?.name), ['a']);
+    await inf.stop();
+  });
+
+  it('keeps indexes and per-namespace lists current through updates, deletes and a relist (an index is ready before any handler runs)', async () => {
+    const { kube, inf } = setup();
+    const svc = (name: string): Record<string, unknown> => ({ spec: { defaultBackend: { service: { name } } } });
+    const names = (xs: readonly Ingress[]): string[] => xs.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort();
+    inf.addIndex('service', (o) => (o.spec?.defaultBackend?.service?.name ? [o.spec.defaultBackend.service.name] : []));
+    inf.addIndex('broken', () => { throw new Error('malformed'); });
+    const seenByHandler: string[][] = [];
+    inf.addHandlers({ add: () => seenByHandler.push(names(inf.byIndex('service', 'svc1'))) });
+    kube.put('ingresses', ing('a', 'default', svc('svc1')));
+    inf.start();
+    await inf.waitForSync();
+    await flushMicrotasks();
+    kube.put('ingresses', ing('b', 'other', svc('svc1')));
+    assert.deepEqual(seenByHandler, [['default/a'], ['default/a', 'other/b']]);
+    kube.put('ingresses', ing('a', 'default', svc('svc2')));
+    assert.deepEqual(names(inf.byIndex('service', 'svc1')), ['other/b']);
+    assert.deepEqual(names(inf.byIndex('service', 'svc2')), ['default/a']);
+    assert.deepEqual(inf.byIndex('broken', 'x'), [], 'an index function that throws leaves the object out of that index');
+    kube.remove('ingresses', 'other', 'b');
+    assert.deepEqual(inf.byIndex('service', 'svc1'), []);
+    assert.deepEqual(inf.list('other'), []);
+    assert.deepEqual(names(inf.list('default')), ['default/a']);
+    assert.throws(() => inf.byIndex('nope', 'x'), /no index named nope/);
     await inf.stop();
   });
 
