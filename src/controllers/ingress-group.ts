@@ -18,7 +18,7 @@ import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stack
 import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
 import { observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
 import {
-  buildStacksSteps, classifyIngress, groupKeysOfIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
+  buildStacksSteps, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
   optionalFactsNeeded, referencedServices,
   type BuildConfig, type BuildResult, type DeployedLoadBalancers, type Grouping, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
