@@ -138,9 +138,16 @@ describe('group tenancy (own process, two namespaces, kube-apiserver + moto)', f
     assert.equal(refused.type, 'Warning');
     assert.match(refused.message ?? '', new RegExp(`scheme "internet-facing" conflicts with "internal" set by Ingress ${teamA}/pay, in group ${group} first \\(deployed already\\)`));
     assert.match(refused.message ?? '', new RegExp(`host pay\\.example\\.com path /\\* on port 80 is served by Ingress ${teamA}/pay`));
-    const kept = await waitFor('Event on team-a naming team-b', async () => (await eventsOf(teamA, 'pay')).find((e) => e.reason === CONFLICTING_MEMBER_REFUSED));
-    assert.equal(kept.type, 'Warning');
-    assert.match(kept.message ?? '', new RegExp(`^Ingress ${teamB}/pay asked for scheme "internet-facing" in group ${group}; this Ingress was in the group first and keeps it`));
+    // one Event per contested value on the member that keeps it; they are written concurrently, in any order
+    const kept = await waitFor('Events on team-a naming team-b (the scheme, and the host + path)', async () => {
+      const events = (await eventsOf(teamA, 'pay')).filter((e) => e.reason === CONFLICTING_MEMBER_REFUSED);
+      const scheme = events.find((e) => e.message?.includes('asked for scheme'));
+      const host = events.find((e) => e.message?.includes('asked for host'));
+      return scheme && host ? { scheme, host } : undefined;
+    });
+    assert.equal(kept.scheme.type, 'Warning');
+    assert.match(kept.scheme.message ?? '', new RegExp(`^Ingress ${teamB}/pay asked for scheme "internet-facing" in group ${group}; this Ingress was in the group first and keeps it`));
+    assert.match(kept.host.message ?? '', new RegExp(`^Ingress ${teamB}/pay asked for host pay\\.example\\.com path /\\* on port 80 in group ${group}; this Ingress was in the group first and keeps it`));
 
     await reconciledWithout(offset, `${teamB}/pay`);
     assert.deepEqual(await groupAlb(), initial, 'same ALB, scheme, rules and target groups');
