@@ -1,4 +1,4 @@
-// The four SDK v3 clients the controller uses, each with: region, optional endpoint override, the standard
+// The SDK v3 clients the controller uses, each with: region, optional endpoint override, the standard
 // credential chain (unless credentials are given), SDK "standard" retries (exponential backoff with jitter,
 // retry quota), a client-side token bucket per API family, a per-attempt call counter, and HTTP timeouts (the
 // SDK's handler has none by default, so a black-holed connection would hold a worker forever; a timed-out
@@ -6,10 +6,15 @@
 //
 // Middleware order inside one call:  retry ─► count ─► throttle ─► sign ─► send.
 // Counting and throttling sit inside the retry loop, so every attempt waits for a token and is counted.
+// WAFv2, WAF Classic and Shield are built on first use: a controller with no Ingress asking for them never
+// loads or holds them (memory, ADR 16).
 import { ACMClient } from '@aws-sdk/client-acm';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { ShieldClient } from '@aws-sdk/client-shield';
+import { WAFRegionalClient } from '@aws-sdk/client-waf-regional';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, FinalizeHandler, FinalizeHandlerArguments, HandlerExecutionContext, MetadataBearer, Pluggable } from '@smithy/types';
 import { awsErrorCodeOf } from './errors.ts';
@@ -56,11 +61,20 @@ export interface AwsClients {
   readonly ec2: EC2Client;
   readonly acm: ACMClient;
   readonly tagging: ResourceGroupsTaggingAPIClient;
+  /** the WAF and Shield clients, each constructed on its first use */
+  readonly addons: AddonClients;
   readonly counter: CallCounter;
   readonly throttler: Throttler;
   /** service IDs from the flags that name services this controller does not call */
   readonly ignoredServiceIds: readonly string[];
   destroy(): void;
+}
+
+/** the clients of the load balancer add-ons (WAFv2, WAF Classic Regional, Shield Advanced); each is built when first read */
+export interface AddonClients {
+  readonly wafv2: WAFV2Client;
+  readonly wafRegional: WAFRegionalClient;
+  readonly shield: ShieldClient;
 }
 
 export function createAwsClients(cfg: AwsClientsConfig): AwsClients {
@@ -101,15 +115,32 @@ export function createAwsClients(cfg: AwsClientsConfig): AwsClients {
   acm.middlewareStack.use(instrumentation('acm', counter, throttler));
   tagging.middlewareStack.use(instrumentation('tagging', counter, throttler));
 
+  const built: { destroy(): void }[] = [elbv2, ec2, acm, tagging];
+  // `never`: the WAF Classic client is built on an older @smithy/types, structurally the same plugin
+  const lazy = <C extends { destroy(): void; middlewareStack: { use(p: never): void } }>(service: ServiceKey, make: (config: ReturnType<typeof base>) => C): () => C => {
+    let client: C | undefined;
+    return () => {
+      if (client === undefined) {
+        client = make(base(service));
+        client.middlewareStack.use(instrumentation(service, counter, throttler) as never);
+        built.push(client);
+      }
+      return client;
+    };
+  };
+  const wafv2 = lazy('wafv2', (c) => new WAFV2Client(c));
+  const wafRegional = lazy('wafRegional', (c) => new WAFRegionalClient(c));
+  const shield = lazy('shield', (c) => new ShieldClient(c));
+  const addons: AddonClients = {
+    get wafv2() { return wafv2(); },
+    get wafRegional() { return wafRegional(); },
+    get shield() { return shield(); },
+  };
+
   return {
-    elbv2, ec2, acm, tagging, counter, throttler,
+    elbv2, ec2, acm, tagging, addons, counter, throttler,
     ignoredServiceIds: [...ep.ignored, ...th.ignored],
-    destroy: () => {
-      elbv2.destroy();
-      ec2.destroy();
-      acm.destroy();
-      tagging.destroy();
-    },
+    destroy: () => { for (const c of built) c.destroy(); },
   };
 }
 

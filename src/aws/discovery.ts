@@ -6,6 +6,8 @@
 // ListCertificates 1, DescribeCertificate one per certificate. Warm: zero.
 import type { ACMClient } from '@aws-sdk/client-acm';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { listRegionalWebAcls } from './addons.ts';
 import type { DiscoveredCertificate, DiscoveredFacts, DiscoveredSecurityGroup, DiscoveredSubnet } from '../model/discovery.ts';
 import { describeCertificate, listCertificates } from './acm.ts';
 import { describeSecurityGroups, describeSubnets, describeVpc } from './ec2.ts';
@@ -21,6 +23,8 @@ export interface DiscoveryTtls {
   readonly importedCertificateMs: number;
   /** names of an ACM-issued (amazon or private CA) certificate, fixed for its life (upstream: 10 h) */
   readonly issuedCertificateMs: number;
+  /** the regional WAFv2 web ACLs by name (upstream: 10 min) */
+  readonly webAclsMs: number;
 }
 
 export const DEFAULT_DISCOVERY_TTLS: DiscoveryTtls = {
@@ -30,6 +34,7 @@ export const DEFAULT_DISCOVERY_TTLS: DiscoveryTtls = {
   certificateListMs: 60_000,
   importedCertificateMs: 5 * 60_000,
   issuedCertificateMs: 10 * 3_600_000,
+  webAclsMs: 10 * 60_000,
 };
 
 export interface DiscoveryOptions {
@@ -53,6 +58,8 @@ export interface FactsToDiscover {
   readonly subnets?: boolean;
   readonly securityGroups?: boolean;
   readonly certificates?: boolean;
+  /** the regional WAFv2 web ACLs (only when a stack names one; default false) */
+  readonly webAcls?: boolean;
 }
 
 interface Entry<V> {
@@ -124,15 +131,19 @@ export class Discovery {
   readonly vpcId: string | undefined;
   readonly #ec2: EC2Client;
   readonly #acm: ACMClient;
+  readonly #wafv2: (() => WAFV2Client) | undefined;
   readonly #ttls: DiscoveryTtls;
   readonly #allowedCAs: readonly string[];
   readonly #concurrency: number;
   readonly #single: TtlCache<string, unknown>;
   readonly #certNames: TtlCache<string, CertificateNames>;
 
-  constructor(clients: { readonly ec2: EC2Client; readonly acm: ACMClient }, opts: DiscoveryOptions = {}) {
+  /** `addons`: the WAFv2 client, read only when a web ACL name is to be resolved (it is built on first use) */
+  constructor(clients: { readonly ec2: EC2Client; readonly acm: ACMClient; readonly addons?: { readonly wafv2: WAFV2Client } }, opts: DiscoveryOptions = {}) {
     this.#ec2 = clients.ec2;
     this.#acm = clients.acm;
+    const addons = clients.addons;
+    this.#wafv2 = addons ? () => addons.wafv2 : undefined;
     this.vpcId = opts.vpcId;
     this.#ttls = { ...DEFAULT_DISCOVERY_TTLS, ...opts.ttls };
     this.#allowedCAs = opts.allowedCertificateAuthorityArns ?? [];
@@ -217,14 +228,22 @@ export class Discovery {
     });
   }
 
+  /** regional WAFv2 web ACLs, name → ARN; undefined without a WAFv2 client */
+  webAcls(): Promise<Readonly<Record<string, string>> | undefined> {
+    const client = this.#wafv2;
+    if (client === undefined) return Promise.resolve(undefined);
+    return this.#cached('webAcls', this.#ttls.webAclsMs, () => listRegionalWebAcls(client()));
+  }
+
   /** the facts the builder needs; skip what no member needs (e.g. certificates when nothing listens on HTTPS) */
   async discoverFacts(what: FactsToDiscover = {}): Promise<DiscoveredFacts> {
     const want = (k: keyof FactsToDiscover): boolean => what[k] ?? true;
-    const [vpc, subnets, securityGroups, certificates] = await Promise.all([
+    const [vpc, subnets, securityGroups, certificates, wafv2WebAcls] = await Promise.all([
       this.vpc(),
       want('subnets') ? this.subnets() : undefined,
       want('securityGroups') ? this.securityGroups() : undefined,
       want('certificates') ? this.certificates() : undefined,
+      what.webAcls ? this.webAcls() : undefined,
     ]);
     return {
       ...(this.vpcId !== undefined ? { vpcId: vpc?.id ?? this.vpcId } : {}),
@@ -232,11 +251,12 @@ export class Discovery {
       ...(subnets ? { subnets } : {}),
       ...(securityGroups ? { securityGroups } : {}),
       ...(certificates ? { certificates } : {}),
+      ...(wafv2WebAcls ? { wafv2WebAcls } : {}),
     };
   }
 
   /** forget cached facts, e.g. after a user reports a new subnet or certificate */
-  invalidate(what?: 'vpc' | 'subnets' | 'securityGroups' | 'certificates'): void {
+  invalidate(what?: 'vpc' | 'subnets' | 'securityGroups' | 'certificates' | 'webAcls'): void {
     if (what === undefined) {
       this.#single.clear();
       this.#certNames.clear();

@@ -4,9 +4,9 @@
 // the endpoint prefix ("elasticloadbalancing", "ec2", "acm", "tagging"). Both spellings are accepted,
 // case-insensitively, so a flag copied from either release keeps working.
 
-export type ServiceKey = 'elbv2' | 'ec2' | 'acm' | 'tagging';
+export type ServiceKey = 'elbv2' | 'ec2' | 'acm' | 'tagging' | 'wafv2' | 'wafRegional' | 'shield';
 
-export const SERVICE_KEYS: readonly ServiceKey[] = ['elbv2', 'ec2', 'acm', 'tagging'];
+export const SERVICE_KEYS: readonly ServiceKey[] = ['elbv2', 'ec2', 'acm', 'tagging', 'wafv2', 'wafRegional', 'shield'];
 
 /** the SDK service ID, as upstream documents it */
 export const SERVICE_IDS: Readonly<Record<ServiceKey, string>> = {
@@ -14,6 +14,9 @@ export const SERVICE_IDS: Readonly<Record<ServiceKey, string>> = {
   ec2: 'EC2',
   acm: 'ACM',
   tagging: 'Resource Groups Tagging API',
+  wafv2: 'WAFV2',
+  wafRegional: 'WAF Regional',
+  shield: 'Shield',
 };
 
 const ALIASES: Readonly<Record<ServiceKey, readonly string[]>> = {
@@ -21,10 +24,13 @@ const ALIASES: Readonly<Record<ServiceKey, readonly string[]>> = {
   ec2: ['ec2'],
   acm: ['acm'],
   tagging: ['resource groups tagging api', 'tagging', 'resourcegroupstaggingapi'],
+  wafv2: ['wafv2'],
+  wafRegional: ['waf regional', 'waf-regional', 'wafregional'],
+  shield: ['shield'],
 };
 
 /** services upstream configures that this controller does not call (yet); accepted and ignored */
-const KNOWN_UNUSED = ['wafv2', 'waf regional', 'waf-regional', 'wafregional', 'shield', 'sts', 'global accelerator',
+const KNOWN_UNUSED = ['sts', 'global accelerator',
   'globalaccelerator', 'iam', 'route 53', 'route53', 'eks'];
 
 export type ServiceLookup = { readonly kind: 'used'; readonly key: ServiceKey } | { readonly kind: 'unused' } | { readonly kind: 'unknown' };

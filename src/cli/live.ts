@@ -108,9 +108,9 @@ export class LiveSource {
     let facts: DiscoveredFacts = { ...await this.#discover({ subnets: true, securityGroups: false, certificates: false }), ...given };
     const first = build(facts);
     const needs = optionalFactsNeeded(first.stacks);
-    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup) return { facts, built: first };
-    if (needs.securityGroups || needs.certificates) {
-      facts = { ...await this.#discover({ subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates }), ...given };
+    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup && !needs.webAcls) return { facts, built: first };
+    if (needs.securityGroups || needs.certificates || needs.webAcls) {
+      facts = { ...await this.#discover({ subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates, webAcls: needs.webAcls }), ...given };
     }
     if (needs.backendSecurityGroup) {
       const found = await this.#aws('looking for the shared backend security group', () => findBackendSecurityGroup(this.clients.ec2,

@@ -76,6 +76,12 @@ export interface Config {
   readonly backendSecurityGroup: string | undefined;
   /** --enable-manage-backend-security-group-rules (false): with user-given security-groups, still manage the target rules */
   readonly enableManageBackendSecurityGroupRules: boolean;
+  /** --enable-wafv2 (true): wafv2-acl-arn / wafv2-acl-name are honoured; off, they are refused (ADR 16) */
+  readonly enableWafv2: boolean;
+  /** --enable-waf (true): waf-acl-id (WAF Classic Regional) is honoured; off, it is refused */
+  readonly enableWaf: boolean;
+  /** --enable-shield (true): shield-advanced-protection is honoured; off, it is refused */
+  readonly enableShield: boolean;
   /** --sync-period (10h, Go duration syntax): interval of the full low-priority resync, in ms */
   readonly syncPeriodMs: number;
   /** --enable-leader-election (true) */
@@ -152,6 +158,9 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   enableBackendSecurityGroup: true,
   backendSecurityGroup: undefined,
   enableManageBackendSecurityGroupRules: false,
+  enableWafv2: true,
+  enableWaf: true,
+  enableShield: true,
   syncPeriodMs: 10 * 3_600_000,
   enableLeaderElection: true,
   leaderElectionId: 'aws-load-balancer-controller-leader',
@@ -359,6 +368,12 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     } },
   'enable-backend-security-group': { kind: 'bool', usage: 'share one backend security group among load balancers (true)',
     apply: boolean('enable-backend-security-group', (b, d) => { d.enableBackendSecurityGroup = b; }) },
+  'enable-wafv2': { kind: 'bool', usage: 'associate WAFv2 web ACLs (wafv2-acl-arn, wafv2-acl-name); off, they are refused (true)',
+    apply: boolean('enable-wafv2', (b, d) => { d.enableWafv2 = b; }) },
+  'enable-waf': { kind: 'bool', usage: 'associate WAF Classic Regional web ACLs (waf-acl-id); off, it is refused (true)',
+    apply: boolean('enable-waf', (b, d) => { d.enableWaf = b; }) },
+  'enable-shield': { kind: 'bool', usage: 'manage Shield Advanced protections (shield-advanced-protection); off, it is refused (true)',
+    apply: boolean('enable-shield', (b, d) => { d.enableShield = b; }) },
   'backend-security-group': { kind: 'value', usage: 'sg-… to use as the backend security group (default: k8s-traffic-<cluster>-<hash>, created)', apply: (v, d) => {
     if (v === '') { d.backendSecurityGroup = undefined; return undefined; } // upstream's default: the controller's own group
     if (!SECURITY_GROUP_ID.test(v)) return `--backend-security-group must be a security group ID such as sg-0123abcd, got "${v}"`;
@@ -558,6 +573,7 @@ export function builderSettings(c: Config): {
   readonly clusterName: string; readonly ingressClass: string; readonly defaultScheme: Config['defaultLoadBalancerScheme'];
   readonly defaultTargetType: Config['defaultTargetType']; readonly defaultSslPolicy: string; readonly defaultTags: Readonly<Record<string, string>>;
   readonly enableBackendSecurityGroup: boolean; readonly manageBackendSecurityGroupRules: boolean;
+  readonly addons: AddonSwitches;
   readonly featureGates: FeatureGates;
   readonly disableIngressClassAnnotation: boolean; readonly disableIngressGroupNameAnnotation: boolean;
   readonly quotas: AwsQuotas;
@@ -573,10 +589,15 @@ export function builderSettings(c: Config): {
     defaultTags: c.defaultTags,
     enableBackendSecurityGroup: c.enableBackendSecurityGroup,
     manageBackendSecurityGroupRules: c.enableManageBackendSecurityGroupRules,
+    addons: addonSwitches(c),
     featureGates: c.featureGates,
     quotas: c.awsQuotas,
   });
 }
+
+/** which load balancer add-ons the flags allow (--enable-wafv2, --enable-waf, --enable-shield) */
+export interface AddonSwitches { readonly wafv2: boolean; readonly waf: boolean; readonly shield: boolean }
+export const addonSwitches = (c: Config): AddonSwitches => Object.freeze({ wafv2: c.enableWafv2, waf: c.enableWaf, shield: c.enableShield });
 
 /** whether Services become NLBs: the flag and upstream's gate EnableServiceController must both allow it */
 export const serviceControllerEnabled = (c: Config): boolean => c.enableServiceController && c.featureGates.EnableServiceController;

@@ -1,8 +1,10 @@
 // The group's load balancer and its security groups (user-given, or one managed frontend group), plus the
 // cluster's shared backend group when the controller manages the rules on the targets' groups.
 import {
-  type ArnOrRef, type IpAddressType, type Known, type LoadBalancer, type SecurityGroup, type SecurityGroupRule, isUnknown, ref, stackTags, unknown,
+  type ArnOrRef, type IpAddressType, type Known, type LoadBalancer, type LoadBalancerSpec, type SecurityGroup, type SecurityGroupRule, NO_WEB_ACL,
+  isUnknown, ref, stackTags, unknown,
 } from '../model/index.ts';
+import type { WebAclChoice } from './build-member.ts';
 import { DEFAULTS } from './annotations/index.ts';
 import type { BuildContext } from './context.ts';
 import type { GroupState } from './merge.ts';
@@ -59,8 +61,31 @@ export function buildManagedSecurityGroup(ctx: BuildContext, state: GroupState, 
   };
 }
 
+/** the unknown a WAFv2 web ACL name stands for until the names are listed (facts-needed.ts) */
+export const WEB_ACL_UNKNOWN = 'discovery:wafv2-web-acl:';
+
+/** a WAFv2 choice as the ARN to associate (NO_WEB_ACL: none); a name is looked up in the listed web ACLs */
+export function resolveWebAcl(ctx: Pick<BuildContext, 'facts'>, choice: WebAclChoice): { ok: true; arn: Known<string> } | { ok: false; reason: string } {
+  if ('none' in choice) return { ok: true, arn: NO_WEB_ACL };
+  if ('arn' in choice) return { ok: true, arn: choice.arn };
+  const acls = ctx.facts.wafv2WebAcls;
+  if (!acls) return { ok: true, arn: unknown(`${WEB_ACL_UNKNOWN}${choice.name}`) };
+  const arn = Object.hasOwn(acls, choice.name) ? acls[choice.name] : undefined;
+  return arn !== undefined ? { ok: true, arn } : { ok: false, reason: `no regional WAFv2 web ACL is named ${choice.name} in this region` };
+}
+
+/** the add-on fields of the load balancer: only those a member set, so that what AWS has is otherwise left alone */
+export function loadBalancerAddons(state: GroupState, wafv2WebAclArn: Known<string> | undefined):
+  Pick<LoadBalancerSpec, 'wafv2WebAclArn' | 'wafRegionalWebAclId' | 'shieldAdvancedProtection'> {
+  return {
+    ...(wafv2WebAclArn !== undefined ? { wafv2WebAclArn } : {}),
+    ...(state.wafAcl ? { wafRegionalWebAclId: state.wafAcl.excl.value } : {}),
+    ...(state.shieldAdvancedProtection ? { shieldAdvancedProtection: state.shieldAdvancedProtection.excl.value } : {}),
+  };
+}
+
 export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets: Known<readonly string[]>,
-  securityGroups: readonly Known<ArnOrRef>[], userTags: Readonly<Record<string, string>>): LoadBalancer {
+  securityGroups: readonly Known<ArnOrRef>[], userTags: Readonly<Record<string, string>>, wafv2WebAclArn?: Known<string>): LoadBalancer {
   const scheme = state.scheme?.excl.value ?? ctx.config.defaultScheme;
   return {
     kind: 'LoadBalancer', id: LOAD_BALANCER_ID,
@@ -73,6 +98,7 @@ export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets:
       securityGroups,
       attributes: Object.fromEntries([...state.lbAttributes.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => [k, v.value])),
       tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, LOAD_BALANCER_ID) },
+      ...loadBalancerAddons(state, wafv2WebAclArn),
     },
   };
 }

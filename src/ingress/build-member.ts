@@ -1,9 +1,10 @@
 // One Ingress → its contribution to the group's stack. Everything that can be judged from the Ingress
 // alone is judged here, so that a broken Ingress is found before it touches the group.
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
-import { unknown } from '../model/index.ts';
+import { NO_WEB_ACL, unknown } from '../model/index.ts';
 import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX, parseJwtValidation } from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
+import { NONE, wafv2AclArnProblem, wafv2AclNameProblem } from './annotations/web-acl.ts';
 import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendRoute, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
@@ -38,6 +39,11 @@ export interface MemberContribution {
   readonly securityGroups?: Excl<readonly string[]>;
   readonly manageBackendSecurityGroupRules?: Excl<boolean>;
   readonly sslRedirect?: Excl<number>;
+  /** the WAFv2 web ACL the member asks for (by name, by ARN, or none) */
+  readonly wafv2Acl?: Excl<WebAclChoice>;
+  /** the WAF Classic web ACL ID, NO_WEB_ACL for none */
+  readonly wafAcl?: Excl<string>;
+  readonly shieldAdvancedProtection?: Excl<boolean>;
   readonly ports: ReadonlyMap<number, PortContribution>;
   /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
   readonly certificatesField: string;
@@ -50,6 +56,9 @@ export interface MemberContribution {
   readonly defaultActions?: readonly Action[];
   readonly targetGroups: readonly TargetGroupPlan[];
 }
+
+/** a WAFv2 web ACL as a member chose it; `none`: no web ACL (disassociate) */
+export type WebAclChoice = { readonly name: string } | { readonly arn: string } | { readonly none: true };
 
 const paramsField = (m: Member, path: string): string => `IngressClassParams(${m.params?.metadata.name ?? ''}).spec.${path}`;
 const excl = <T>(value: T, field: string, canonical: string = JSON.stringify(value)): Excl<T> => ({ value, canonical, field });
@@ -131,6 +140,8 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     });
   }
 
+  const addons = memberAddons(ctx, m, sink);
+
   const tgs = new Map<string, TargetGroupPlan>();
   const jwt = parseJwtValidation(m.obj);
   sink.issues.push(...jwt.issues);
@@ -144,7 +155,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 
   if (sink.issues.length > 0) return undefined;
   const c: MemberContribution = {
-    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, ports,
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, ...addons, ports,
     certificatesField,
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
@@ -156,6 +167,47 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   if (attributes) limits.push(issue(ref, c.lbAttributesField, p?.loadBalancerAttributes?.length ? 'InvalidIngressClassParams' : 'InvalidAnnotation', attributes));
   if (limits.length > 0) { sink.issues.push(...limits); return undefined; }
   return c;
+}
+
+type Addons = Pick<MemberContribution, 'wafv2Acl' | 'wafAcl' | 'shieldAdvancedProtection'>;
+
+/**
+ * The member's web ACLs and Shield protection, as upstream picks them: for WAFv2 a name (IngressClassParams
+ * wafv2AclName, else the annotation wafv2-acl-name) beats an ARN (wafv2AclArn, else wafv2-acl-arn); "" is not set,
+ * "none" is no web ACL. A value its --enable-* flag turns off is refused (upstream ignores it; ADR 16).
+ */
+function memberAddons(ctx: BuildContext, m: Member, sink: Sink): Addons {
+  const a = m.annotations;
+  const p = m.params?.spec;
+  const on = { wafv2: true, waf: true, shield: true, ...ctx.config.addons };
+  const out: { -readonly [K in keyof Addons]: Addons[K] } = {};
+  const refuse = (field: string, flag: string, code = 'InvalidAnnotation') =>
+    sink.issues.push(issue(m.ref, field, code, `is turned off in this controller by --${flag}=false; remove it, or run the controller with --${flag}=true`));
+  const set = (v: string | undefined): v is string => v !== undefined && v !== '';
+  const pick = (kind: 'name' | 'arn', fromParams: string | undefined, fromAnnotation: string | undefined, annotation: string) => {
+    const check = kind === 'name' ? wafv2AclNameProblem : wafv2AclArnProblem;
+    const paramsKey = kind === 'name' ? 'wafv2AclName' : 'wafv2AclArn';
+    if (set(fromParams)) {
+      const reason = check(fromParams);
+      if (reason) { sink.issues.push(issue(m.ref, paramsField(m, paramsKey), 'InvalidIngressClassParams', `${paramsKey} ${reason}`)); return undefined; }
+      return { value: fromParams, field: paramsField(m, paramsKey) };
+    }
+    return set(fromAnnotation) ? { value: fromAnnotation, field: `${PREFIX}${annotation}` } : undefined;
+  };
+  const name = pick('name', p?.wafv2AclName, a.wafv2AclName, 'wafv2-acl-name');
+  const arn = pick('arn', p?.wafv2AclArn, a.wafv2AclArn, 'wafv2-acl-arn');
+  const v2 = name ?? arn;
+  if (v2 && !on.wafv2) refuse(v2.field, 'enable-wafv2', v2.field.startsWith(PREFIX) ? 'InvalidAnnotation' : 'InvalidIngressClassParams');
+  else if (v2) {
+    const choice: WebAclChoice = v2.value === NONE ? { none: true } : v2 === name ? { name: v2.value } : { arn: v2.value };
+    out.wafv2Acl = excl(choice, v2.field, 'none' in choice ? NONE : 'name' in choice ? `name:${choice.name}` : `arn:${choice.arn}`);
+  }
+  const [classicId, classicKey] = set(a.wafAclId) ? [a.wafAclId, 'waf-acl-id'] : set(a.webAclId) ? [a.webAclId, 'web-acl-id'] : [undefined, ''];
+  if (classicId !== undefined && !on.waf) refuse(`${PREFIX}${classicKey}`, 'enable-waf');
+  else if (classicId !== undefined) out.wafAcl = excl(classicId === NONE ? NO_WEB_ACL : classicId, `${PREFIX}${classicKey}`);
+  if (a.shieldAdvancedProtection !== undefined && !on.shield) refuse(`${PREFIX}shield-advanced-protection`, 'enable-shield');
+  else if (a.shieldAdvancedProtection !== undefined) out.shieldAdvancedProtection = excl(a.shieldAdvancedProtection, `${PREFIX}shield-advanced-protection`);
+  return out;
 }
 
 /**

@@ -6,7 +6,7 @@ import {
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { groupLimitIssues } from './aws-limits.ts';
 import { buildListenersSteps } from './build-listeners.ts';
-import { buildLoadBalancer, buildManagedSecurityGroup, loadBalancerSecurityGroups, resolveSecurityGroups } from './build-load-balancer.ts';
+import { buildLoadBalancer, buildManagedSecurityGroup, loadBalancerSecurityGroups, resolveSecurityGroups, resolveWebAcl } from './build-load-balancer.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices, withDefaultTags } from './context.ts';
@@ -151,13 +151,19 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   const sg = loadBalancerSecurityGroups(ctx, userGroups, state.manageBackendSecurityGroupRules?.excl.value);
   if ('error' in sg) return blockAll(state.manageBackendSecurityGroupRules?.excl.field ?? `${PREFIX}security-groups`, 'BackendSecurityGroupDisabled', `group ${g.key}: ${sg.error}`);
   const managed = userGroups === undefined;
+  let wafv2WebAclArn: Known<string> | undefined;
+  if (state.wafv2Acl) {
+    const acl = resolveWebAcl(ctx, state.wafv2Acl.excl.value);
+    if (!acl.ok) return blockAll(state.wafv2Acl.excl.field, 'WebAclNotFound', `group ${g.key}: ${acl.reason}`);
+    wafv2WebAclArn = acl.arn;
+  }
 
   // 4. resources
   const userTags = withDefaultTags(ctx.config, Object.fromEntries([...state.tags.entries()].map(([k, v]) => [k, v.value])));
   const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
-  resources.push(buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags));
+  resources.push(buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags, wafv2WebAclArn));
   const built = yield* buildListenersSteps(ctx, state, userTags);
   append(resources, built.listeners);
   append(resources, built.rules);

@@ -3,12 +3,15 @@
 // still holds an Unknown for them: an HTTP-only Ingress costs no ACM call. The shared backend security group is
 // one more such fact: read (plan --live) or ensured (the controller) only when a stack uses it and its ID is unknown.
 import { METADATA_UID, OIDC_SECRET_UNKNOWN } from './build-auth.ts';
+import { WEB_ACL_UNKNOWN } from './build-load-balancer.ts';
 import { unknownsIn, type Stack } from '../model/index.ts';
 
 export interface OptionalFacts {
   readonly certificates: boolean;
   readonly securityGroups: boolean;
   readonly backendSecurityGroup: boolean;
+  /** a wafv2-acl-name (or IngressClassParams wafv2AclName) to resolve: the regional web ACLs are listed */
+  readonly webAcls: boolean;
 }
 
 export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
@@ -17,6 +20,7 @@ export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
     certificates: unknowns.some((u) => u.startsWith('discovery:certificate:')),
     securityGroups: unknowns.some((u) => u.startsWith('discovery:security-group:')),
     backendSecurityGroup: unknowns.some((u) => u.startsWith('discovery:backend-security-group:')),
+    webAcls: unknowns.some((u) => u.startsWith(WEB_ACL_UNKNOWN)),
   };
 }
 

@@ -2,7 +2,7 @@
 // with the members accepted before it is rejected with its own Issues, and the others go on.
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
-import type { Excl, MemberContribution } from './build-member.ts';
+import type { Excl, MemberContribution, WebAclChoice } from './build-member.ts';
 import { issue } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 import { HostPathClaims } from './tenancy.ts';
@@ -29,6 +29,9 @@ export interface GroupState {
   securityGroups?: Owned<readonly string[]>;
   manageBackendSecurityGroupRules?: Owned<boolean>;
   sslRedirect?: Owned<number>;
+  wafv2Acl?: Owned<WebAclChoice>;
+  wafAcl?: Owned<string>;
+  shieldAdvancedProtection?: Owned<boolean>;
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
   readonly lbAttributes: Map<string, { value: string; by: string }>;
@@ -46,10 +49,12 @@ export interface Conflict {
 
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
-type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect';
+type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect'
+  | 'wafv2Acl' | 'wafAcl' | 'shieldAdvancedProtection';
 const EXCL_LABELS: Record<ExclKey, string> = {
   scheme: 'scheme', ipAddressType: 'IP address type', loadBalancerName: 'load balancer name', subnets: 'subnets',
   securityGroups: 'security groups', manageBackendSecurityGroupRules: 'manage-backend-security-group-rules', sslRedirect: 'ssl-redirect port',
+  wafv2Acl: 'WAFv2 web ACL', wafAcl: 'WAF Classic web ACL', shieldAdvancedProtection: 'shield-advanced-protection',
 };
 
 /**

@@ -46,4 +46,6 @@ export interface DiscoveredFacts {
    * absent while it does not exist yet (the controller creates it before the first apply that needs it)
    */
   readonly backendSecurityGroupId?: string;
+  /** regional WAFv2 web ACLs by name → ARN (to resolve wafv2-acl-name), listed only when a stack names one */
+  readonly wafv2WebAcls?: Readonly<Record<string, string>>;
 }

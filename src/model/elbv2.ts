@@ -52,7 +52,21 @@ export interface LoadBalancerSpec {
   readonly enforceSecurityGroupInboundRulesOnPrivateLinkTraffic?: 'on' | 'off';
   /** minimum capacity units reserved (ModifyCapacityReservation); 0 resets the reservation */
   readonly minimumCapacityUnits?: number;
+  // application load balancers only, add-ons kept outside ELBv2 (ADR 16); absent means "not set": whatever AWS has is left alone
+  /** the regional WAFv2 web ACL associated with the load balancer; NO_WEB_ACL: none (disassociate) */
+  readonly wafv2WebAclArn?: Known<string>;
+  /** the WAF Classic Regional web ACL ID; NO_WEB_ACL: none (disassociate) */
+  readonly wafRegionalWebAclId?: string;
+  /** Shield Advanced protection: true creates one, false deletes the one this controller made */
+  readonly shieldAdvancedProtection?: boolean;
 }
+
+/** the value of the web ACL fields that asks for no web ACL ("none" in the annotations) */
+export const NO_WEB_ACL = '';
+
+/** the names of the Shield protections this controller (or upstream, or its predecessor) created; others are never deleted */
+export const SHIELD_PROTECTION_NAME = 'managed by aws-load-balancer-controller';
+export const SHIELD_PROTECTION_NAMES: readonly string[] = [SHIELD_PROTECTION_NAME, 'managed by aws-alb-ingress-controller'];
 
 export interface ForwardTarget {
   readonly targetGroupArn: ArnOrRef;

@@ -16,6 +16,8 @@ export interface ObservedLoadBalancer extends Observed<LoadBalancerSpec> {
   readonly canonicalHostedZoneId?: string;
   /** every attribute AWS reported, not only the ones a user set */
   readonly attributes: Readonly<Record<string, string>>;
+  /** the Shield Advanced protection of the load balancer, read only when the desired stack sets shield-advanced-protection */
+  readonly shieldProtection?: { readonly id: string; readonly name: string };
 }
 
 export interface ObservedListener extends Observed<ListenerSpec> {

@@ -63,8 +63,9 @@ const backend = (suffix: string, status: KeyStatus = 'implemented', why?: string
   ({ ...ingress(suffix, status, why, harmless), source: 'Service, Ingress' });
 
 const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an authenticating backend (upstream serves it unauthenticated there); a Service asking for authentication behind a forward to several target groups is refused (upstream ignores its auth-*)';
-const WAF2 = 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL';
-const WAF1 = 'WAF Classic web ACL association is not implemented; without it the load balancer would be served without its web ACL';
+const WAF2 = 'refused with an Issue while --enable-wafv2=false (upstream ignores it); members of a group that ask for different web ACLs: the member in the group first keeps its choice (ADR 6), also when one names the ACL and the other gives its ARN (ADR 16)';
+const WAF1 = 'refused with an Issue while --enable-waf=false (upstream ignores it); web-acl-id is read when waf-acl-id is not set (ADR 16)';
+const WAF2_PARAMS = 'beats the member\'s wafv2-acl-arn / wafv2-acl-name as upstream (any name beats any ARN); refused with an Issue while --enable-wafv2=false (ADR 16)';
 const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
 const FRONTEND_NLB = 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented';
 
@@ -95,9 +96,9 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   backend('multi-cluster-target-group', 'refused',
     'multi-cluster target groups are not implemented; targets other clusters registered would be deregistered', ['false']),
   backend('target-control-port.<service>.<port>', 'refused', 'the ALB target control agent port is not implemented'),
-  ingress('wafv2-acl-arn', 'refused', WAF2), ingress('wafv2-acl-name', 'refused', WAF2),
-  ingress('waf-acl-id', 'refused', WAF1), ingress('web-acl-id', 'refused', WAF1),
-  ingress('shield-advanced-protection', 'refused', 'Shield Advanced protection is not implemented', ['false']),
+  ingress('wafv2-acl-arn', 'implemented', WAF2), ingress('wafv2-acl-name', 'implemented', WAF2),
+  ingress('waf-acl-id', 'implemented', WAF1), ingress('web-acl-id', 'implemented', WAF1),
+  ingress('shield-advanced-protection', 'implemented', 'refused with an Issue while --enable-shield=false (upstream ignores it); when the subscription state cannot be read or is not ACTIVE the protection is skipped with a Warning Event on the members, the rest of the ALB is applied (ADR 16)'),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
   ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
   ingress('create-acm-cert', 'refused', ACM, ['false']), ingress('acm-pca-arn', 'refused', ACM),
@@ -156,7 +157,7 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   params('listeners', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
   params('minimumLoadBalancerCapacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
   params('ipamConfiguration', 'refused', 'IPAM IPv4 pools are not implemented'),
-  params('wafv2AclArn', 'refused', WAF2), params('wafv2AclName', 'refused', WAF2),
+  params('wafv2AclArn', 'implemented', WAF2_PARAMS), params('wafv2AclName', 'implemented', WAF2_PARAMS),
 
   binding('targetGroupARN'), binding('targetType', 'implemented', 'defaulted from the target group by the mutating webhook, as upstream'),
   binding('serviceRef'), binding('networking'), binding('nodeSelector'), binding('ipAddressType'),
@@ -185,7 +186,8 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
     'webhook-bind-port', 'webhook-cert-dir', 'enable-pod-readiness-gate-inject', 'ingress-max-concurrent-reconciles',
     'targetgroupbinding-max-concurrent-reconciles', 'feature-gates', 'log-level', 'disable-ingress-class-annotation',
     'disable-ingress-group-name-annotation', 'enable-backend-security-group', 'backend-security-group',
-    'enable-manage-backend-security-group-rules', 'load-balancer-class', 'service-max-concurrent-reconciles'].map(flag),
+    'enable-manage-backend-security-group-rules', 'load-balancer-class', 'service-max-concurrent-reconciles',
+    'enable-waf', 'enable-wafv2', 'enable-shield'].map(flag),
   noFlag('aws-vpc-tags', 'finding the VPC by tags is not implemented; give --aws-vpc-id'),
   noFlag('aws-vpc-tag-key', 'deprecated upstream, where it has no effect either'),
   noFlag('gateway-class-max-concurrent-reconciles', NO_GATEWAY),
@@ -200,9 +202,6 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),
   noFlag('max-targets-per-target-group', 'every target is registered; a cap is not implemented', ['0']),
-  noFlag('enable-waf', 'no effect either way: WAF Classic is not implemented, and its annotations are refused', ['true', 'false'], true),
-  noFlag('enable-wafv2', 'no effect either way: WAFv2 is not implemented, and its annotations and IngressClassParams fields are refused', ['true', 'false'], true),
-  noFlag('enable-shield', 'no effect either way: Shield Advanced is not implemented, and its annotation is refused', ['true', 'false'], true),
   noFlag('tolerate-non-existent-backend-service', 'a missing Service always answers 503', ['true'], true),
   noFlag('tolerate-non-existent-backend-action', 'a missing action always answers 503', ['true'], true),
   noFlag('allowed-certificate-authority-arns', 'certificate discovery considers every ISSUED certificate', ['']),

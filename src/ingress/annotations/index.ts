@@ -32,6 +32,11 @@ export interface IngressAnnotations {
   certificateArns?: string[]; sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
   /** pathType ImplementationSpecific paths are regular expressions (less their leading "/") */
   useRegexPathMatch?: boolean;
+  /** web ACLs: "" = not set, "none" = no web ACL (web-acl.ts) */
+  wafv2AclArn?: string; wafv2AclName?: string; wafAclId?: string;
+  /** the deprecated spelling of waf-acl-id, read when that is not set */
+  webAclId?: string;
+  shieldAdvancedProtection?: boolean;
 }
 
 export interface CognitoIdp { userPoolArn: string; userPoolClientId: string; userPoolDomain: string; extraParams?: Record<string, string> }
