@@ -16,8 +16,9 @@ import type { CallCounter } from '../aws/metrics.ts';
 import { isWriteOperation } from '../aws/metrics.ts';
 import { fromWire } from '../controllers/bindings.ts';
 import { observeEveryFamily } from '../deploy/observe.ts';
-import type { StackFamily } from '../model/stack.ts';
+import type { Stack, StackFamily } from '../model/stack.ts';
 import type { Config } from '../config/config.ts';
+import { observeAddons } from '../deploy/observe-addons.ts';
 import { backendSecurityGroupName, optionalFactsNeeded, type BuildResult, type IngressClassParamsObject, type Snapshot } from '../ingress/index.ts';
 import { findBackendSecurityGroup } from '../deploy/backend-security-group.ts';
 import { createKubeRest, isNotFound, loadKubeConfig, statusOf, type KubeRest } from '../k8s/client.ts';
@@ -125,6 +126,16 @@ export class LiveSource {
     const all = await this.#aws('observing the owned AWS resources', () => observeEveryFamily(this.clients, { clusterName, vpcId: this.#flags.vpcId }));
     const of = (family: StackFamily): Map<string, ObservedStack> => new Map([...(all.get(family) ?? [])].map(([id, state]) => [id, { state }]));
     return { ingress: of('ingress'), service: of('service') };
+  }
+
+  /** the add-ons (web ACLs, Shield) of the stacks' load balancers, read where the desired stacks set them */
+  async observeAddons(stacks: readonly Stack[], observed: ObservedStacks): Promise<ObservedStacks> {
+    const ingress = new Map(observed.ingress);
+    for (const stack of stacks) {
+      const o = ingress.get(stack.id);
+      if (o) ingress.set(stack.id, { ...o, state: await this.#aws('reading web ACLs and Shield protections', () => observeAddons(this.clients.addons, stack, o.state)) });
+    }
+    return { ...observed, ingress };
   }
 
   /** discovery as `build` runs it (cached: facts already read cost no call) */

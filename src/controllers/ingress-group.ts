@@ -17,6 +17,8 @@ import { mapLimit } from '../aws/util.ts';
 import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stackCheckpoint, type StackIdentity } from '../deploy/checkpoint.ts';
 import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
 import { observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
+import { observeAddons } from '../deploy/observe-addons.ts';
+import type { AddonClients } from '../aws/clients.ts';
 import {
   buildStacksSteps, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
   optionalFactsNeeded, referencedServices,
@@ -57,7 +59,8 @@ export interface IngressGroupDeps {
   readonly config: IngressControllerConfig;
   readonly informers: Informers;
   readonly kube: KubeClients;
-  readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client };
+  /** `addons`: the WAF and Shield clients (built on first use); without them a stack setting a web ACL or protection fails to apply */
+  readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client; readonly addons?: AddonClients };
   readonly discovery: FactsSource;
   /** the shared backend security group; absent with --enable-backend-security-group=false */
   readonly backendSecurityGroup?: BackendSecurityGroup;
@@ -461,7 +464,9 @@ export class IngressGroupController {
     const read: StackRead = forDeletion ? 'deletion' : 'full';
     const observe = (e: StackInventory, inv: Inventory): Promise<ObservedState> => {
       const opts = { clusterName: config.clusterName, vpcId: config.vpcId, cache: this.#ownership };
-      return forDeletion ? observeForDeletion(this.#d.aws, key, e, opts) : observeStackDetails(this.#d.aws, key, e, { ...opts, listedTags: inv.tags });
+      if (forDeletion) return observeForDeletion(this.#d.aws, key, e, opts);
+      const addons = this.#d.aws.addons;
+      return observeStackDetails(this.#d.aws, key, e, { ...opts, listedTags: inv.tags }).then((o) => (addons ? observeAddons(addons, stack, o) : o));
     };
     const observed = await step('reading the load balancer from AWS', outcome.members, async () => {
       try {
@@ -490,6 +495,7 @@ export class IngressGroupController {
       elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: config.clusterName,
       externalManagedTags: config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
       oidcClients: oidcClientReader(kube.secrets),
+      ...(this.#d.aws.addons ? { addons: this.#d.aws.addons, shieldOnDelete: config.addons?.shield ?? true } : {}),
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
       ...(signal ? { signal } : {}),
     }).catch((err: unknown) => { this.#inventory.invalidate(); throw err; }));
@@ -502,6 +508,8 @@ export class IngressGroupController {
       if (!signal?.aborted) await this.#reportDeployFailure(members, f ? `${f.resource}: ${f.action} failed: ${f.code}: ${f.message}` : 'apply failed');
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
+
+    for (const w of result.warnings ?? []) for (const ing of members) await this.#d.events.warning(ing, 'AddonSkipped', w);
 
     // 5. remember what the stack converged to, write back
     const identity = changing ? appliedIdentity(stack, result.arns) : identityNow(entry);

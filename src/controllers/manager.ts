@@ -90,7 +90,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   const targetGroups = new TargetGroupDirectory(awsClients.elbv2);
   const ingress = new IngressGroupController({
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
-    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2, addons: awsClients.addons }, discovery, events: ingressEvents, metrics, log,
     ...(backendSecurityGroup ? { backendSecurityGroup } : {}),
   });
   const services = serviceControllerEnabled(config) ? new ServiceController({

@@ -9,6 +9,7 @@ import { diffTags, resolveRefs } from './apply-support.ts';
 import type { Resolved, ResolvedResource, ResolvedTiming, TagDiff } from './apply-support.ts';
 import type { Tags } from '../model/index.ts';
 import type { RulePriorityBook } from './apply-listener-rule.ts';
+import type { AddonClients } from '../aws/clients.ts';
 
 export interface ApplyContext {
   readonly elbv2: ElasticLoadBalancingV2Client;
@@ -24,6 +25,12 @@ export interface ApplyContext {
   readonly resources: Map<string, ResolvedResource>;
   readonly rules: RulePriorityBook;
   readonly oidcClients?: OidcClientReader;
+  /** WAF and Shield clients (each built on first use); required when a plan sets a web ACL or protection */
+  readonly addons?: AddonClients;
+  /** delete this controller's Shield protection of a load balancer before deleting it (--enable-shield) */
+  readonly shieldOnDelete?: boolean;
+  /** what apply skipped and the members should hear about (a Warning Event each) */
+  readonly warnings: string[];
   /** deletes of replaced resources, run after every other change (create-before-destroy) */
   readonly deferred: { readonly resource: string; readonly run: () => Promise<void> }[];
 }

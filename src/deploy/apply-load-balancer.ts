@@ -15,6 +15,7 @@ import {
   assertAdoptable, assertOwned, differsFor, fromSdkTags, isAwsError, isEmptyTagDiff, sameSet, toSdkTags, unless,
 } from './apply-support.ts';
 import type { Differs, Resolved, TagDiff } from './apply-support.ts';
+import { convergeAddons, unprotectDeleted } from './apply-addons.ts';
 
 type Spec = Resolved<LoadBalancerSpec>;
 
@@ -57,6 +58,7 @@ async function createLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
   }
   if (!lb?.LoadBalancerArn) throw new ApplyError('AwsError', `${keyOf(change)}: CreateLoadBalancer returned no ARN`, { resource: keyOf(change) });
   remember(ctx, change, { arn: lb.LoadBalancerArn, dnsName: lb.DNSName?.toLowerCase() });
+  await convergeAddons(ctx, { key: keyOf(change), arn: lb.LoadBalancerArn }, undefined, spec, differsFor(undefined));
 }
 
 /** A crashed earlier apply created it: take it over if it is ours, then bring it to the desired spec. */
@@ -97,6 +99,7 @@ async function updateLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
     if (before[f] !== after[f]) throw new ApplyError('ImmutableField', `${key}: ${f} cannot change in place (${before[f]} → ${after[f]}); the plan should replace it`, { resource: key });
   }
   await converge(ctx, arn, before, after, differsFor(change.fields));
+  await convergeAddons(ctx, { key, arn }, before, after, differsFor(change.fields));
   remember(ctx, change, { arn, dnsName: ctx.resources.get(key)?.dnsName });
 }
 
@@ -157,6 +160,7 @@ async function deleteLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
   if (before.attributes['deletion_protection.enabled'] === 'true') {
     throw new ApplyError('InvalidChange', `${key}: deletion protection is enabled on ${arn}; turn it off before deleting`, { resource: key });
   }
+  await unprotectDeleted(ctx, key, arn);
   await unless(() => ctx.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })), 'LoadBalancerNotFound');
   if (ctx.resources.get(key)?.arn === arn) ctx.resources.delete(key);
 }

@@ -3,6 +3,7 @@
 // internals.
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { AddonClients } from '../aws/clients.ts';
 import type { ObservedState, ResourceKind, TargetGroupBindingSpec } from '../model/index.ts';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'noop';
@@ -88,6 +89,10 @@ export interface ApplyDeps {
   readonly onChangeApplied?: (change: ApplyChange, index: number) => void;
   /** reads an OIDC client Secret ("namespace/name"); required when the plan sends an authenticate-oidc action */
   readonly oidcClients?: OidcClientReader;
+  /** WAF and Shield clients; required when the plan sets a web ACL or Shield protection */
+  readonly addons?: AddonClients;
+  /** delete this controller's Shield protection of a load balancer before deleting it (--enable-shield; needs addons) */
+  readonly shieldOnDelete?: boolean;
 }
 
 /** the client of an authenticate-oidc action as its Secret holds it now, with its digest (src/k8s/oidc-secrets.ts) */
@@ -111,6 +116,8 @@ export interface ApplyResult {
   readonly applied: number;
   /** set when apply stopped early: the first failure; later changes were not attempted */
   readonly errors?: readonly ApplyFailure[];
+  /** what was skipped without failing (a Shield protection without a readable active subscription) */
+  readonly warnings?: readonly string[];
 }
 
 /** Apply's one error class: a closed code, the resource it concerns, and the cause. */

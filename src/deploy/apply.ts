@@ -50,7 +50,10 @@ export async function applyPlan(plan: ApplyPlan, deps: ApplyDeps): Promise<Apply
     resources: new Map(),
     rules: new RulePriorityBook(),
     deferred: [],
+    warnings: [],
     ...(deps.oidcClients ? { oidcClients: deps.oidcClients } : {}),
+    ...(deps.addons ? { addons: deps.addons } : {}),
+    ...(deps.shieldOnDelete ? { shieldOnDelete: true } : {}),
   };
   seedExisting(ctx, plan, deps);
   seedRulePriorities(ctx.rules, plan.changes);
@@ -104,10 +107,10 @@ function seedExisting(ctx: ApplyContext, plan: ApplyPlan, deps: ApplyDeps): void
   }
 }
 
-function summary(ctx: ApplyContext): { arns: Map<string, string>; dnsName?: string } {
+function summary(ctx: ApplyContext): { arns: Map<string, string>; dnsName?: string; warnings?: readonly string[] } {
   const arns = new Map([...ctx.resources].map(([k, r]) => [k, r.arn]));
   const lb = [...ctx.resources].find(([k]) => k.startsWith('LoadBalancer/'))?.[1];
-  return { arns, ...(lb?.dnsName ? { dnsName: lb.dnsName } : {}) };
+  return { arns, ...(lb?.dnsName ? { dnsName: lb.dnsName } : {}), ...(ctx.warnings.length ? { warnings: [...ctx.warnings] } : {}) };
 }
 
 /** An existing load balancer whose DNS name neither the observed state nor a create supplied: one read. */

@@ -85,7 +85,7 @@ export function loadBalancerAddons(state: GroupState, wafv2WebAclArn: Known<stri
 }
 
 export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets: Known<readonly string[]>,
-  securityGroups: readonly Known<ArnOrRef>[], userTags: Readonly<Record<string, string>>, wafv2WebAclArn?: Known<string>): LoadBalancer {
+  securityGroups: readonly Known<ArnOrRef>[], userTags: Readonly<Record<string, string>>): LoadBalancer {
   const scheme = state.scheme?.excl.value ?? ctx.config.defaultScheme;
   return {
     kind: 'LoadBalancer', id: LOAD_BALANCER_ID,
@@ -98,7 +98,6 @@ export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets:
       securityGroups,
       attributes: Object.fromEntries([...state.lbAttributes.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => [k, v.value])),
       tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, LOAD_BALANCER_ID) },
-      ...loadBalancerAddons(state, wafv2WebAclArn),
     },
   };
 }

@@ -6,7 +6,9 @@ import {
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { groupLimitIssues } from './aws-limits.ts';
 import { buildListenersSteps } from './build-listeners.ts';
-import { buildLoadBalancer, buildManagedSecurityGroup, loadBalancerSecurityGroups, resolveSecurityGroups, resolveWebAcl } from './build-load-balancer.ts';
+import {
+  buildLoadBalancer, buildManagedSecurityGroup, loadBalancerAddons, loadBalancerSecurityGroups, resolveSecurityGroups, resolveWebAcl,
+} from './build-load-balancer.ts';
 import { type MemberContribution, compileMember } from './build-member.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { type BuildContext, type Sink, indexServices, withDefaultTags } from './context.ts';
@@ -163,7 +165,8 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
-  resources.push(buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags, wafv2WebAclArn));
+  const lb = buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags);
+  resources.push({ ...lb, spec: { ...lb.spec, ...loadBalancerAddons(state, wafv2WebAclArn) } });
   const built = yield* buildListenersSteps(ctx, state, userTags);
   append(resources, built.listeners);
   append(resources, built.rules);

@@ -3,12 +3,19 @@
 // matching is by resource tag, so a load balancer upstream named differently is adopted, not replaced. An NLB's
 // name is compared (docs/adr/0012-service-nlb-stacks.md). Subnet mappings (Elastic IPs, private addresses) take
 // effect at creation only, as upstream; the source-NAT prefix flag, private-link enforcement and capacity compare.
+// The add-ons (web ACLs, Shield) compare only when the desired spec sets them (ADR 16); a Shield protection someone
+// else made is never deleted, so asking for none does not differ from it.
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
-import type { LoadBalancerSpec } from '../../model/elbv2.ts';
+import { SHIELD_PROTECTION_NAMES, type LoadBalancerSpec } from '../../model/elbv2.ts';
 import { diffAttributes, diffFields, diffTags, sortedCopy } from '../compare.ts';
 import { RANK, type TaggedKind } from './kind.ts';
 
 const NETWORK_ONLY = ['enablePrefixForIpv6SourceNat', 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'minimumCapacityUnits'] as const;
+const ADDONS = ['wafv2WebAclArn', 'wafRegionalWebAclId', 'shieldAdvancedProtection'] as const;
+
+/** a protection another party made, which asking for no protection leaves in place */
+const foreignProtection = (d: LoadBalancerSpec, o: ObservedLoadBalancer): boolean =>
+  d.shieldAdvancedProtection === false && o.shieldProtection !== undefined && !SHIELD_PROTECTION_NAMES.includes(o.shieldProtection.name);
 
 export const loadBalancerKind: TaggedKind<LoadBalancerSpec, ObservedLoadBalancer> = {
   kind: 'LoadBalancer',
@@ -27,6 +34,8 @@ export const loadBalancerKind: TaggedKind<LoadBalancerSpec, ObservedLoadBalancer
       { path: 'securityGroups', desired: d.securityGroups, observed: o.spec.securityGroups, normalize: sortedCopy },
       // network load balancers only, and only when the user set them
       ...NETWORK_ONLY.filter((f) => d[f] !== undefined).map((f) => ({ path: f, desired: d[f], observed: o.spec[f] })),
+      ...ADDONS.filter((f) => d[f] !== undefined && !(f === 'shieldAdvancedProtection' && foreignProtection(d, o)))
+        .map((f) => ({ path: f, desired: d[f], observed: o.spec[f] })),
     ], resolve),
     ...diffAttributes('attributes', d.attributes, o.attributes),
     ...diffTags(d.tags, o.tags, tags),
