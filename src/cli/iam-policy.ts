@@ -99,6 +99,16 @@ const READ_ACTIONS = [
 ];
 
 /**
+ * Web ACLs and Shield protections (ADR 16): WAF and Shield take no resource-level condition on the load balancer's
+ * tags; associating a web ACL also needs elasticloadbalancing:SetWebAcl on the load balancer, which is conditioned.
+ */
+const ADDON_ACTIONS = [
+  'shield:CreateProtection', 'shield:DeleteProtection', 'shield:DescribeProtection', 'shield:DescribeSubscription', 'shield:GetSubscriptionState',
+  'waf-regional:AssociateWebACL', 'waf-regional:DisassociateWebACL', 'waf-regional:GetWebACLForResource',
+  'wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource', 'wafv2:ListWebACLs',
+];
+
+/**
  * The policy for one cluster. Throws on options that would make a broken or wider policy (see optionProblems);
  * the command reports those as usage errors first.
  */
@@ -121,6 +131,7 @@ export function clusterScopedPolicy(o: ClusterPolicyOptions): PolicyDocument {
   const statements: PolicyStatement[] = [
     allow('ElbServiceLinkedRole', ['iam:CreateServiceLinkedRole'], '*', { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } }),
     allow('Read', READ_ACTIONS, '*'),
+    allow('WebAclsAndShieldProtections', ADDON_ACTIONS, '*'),
     allow('CreateSecurityGroupInVpc', ['ec2:CreateSecurityGroup'], `arn:${p}:ec2:*:*:vpc/${o.vpcId ?? '*'}`),
     // creates: the new resource carries this cluster's tag, set in the create call itself
     allow('CreateTagged', ['ec2:CreateSecurityGroup', 'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup'], '*',
@@ -141,7 +152,7 @@ export function clusterScopedPolicy(o: ClusterPolicyOptions): PolicyDocument {
       'elasticloadbalancing:ModifyLoadBalancerAttributes', 'elasticloadbalancing:ModifyRule',
       'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:RegisterTargets',
       'elasticloadbalancing:RemoveListenerCertificates', 'elasticloadbalancing:SetIpAddressType', 'elasticloadbalancing:SetRulePriorities',
-      'elasticloadbalancing:SetSecurityGroups', 'elasticloadbalancing:SetSubnets',
+      'elasticloadbalancing:SetSecurityGroups', 'elasticloadbalancing:SetSubnets', 'elasticloadbalancing:SetWebAcl',
     ], '*', { StringEquals: owned }),
     allow('RetagOwnedSecurityGroups', ['ec2:CreateTags', 'ec2:DeleteTags'], securityGroups, { StringEquals: owned, ...keepsClusterTag }),
     allow('RetagOwned', ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'], '*', { StringEquals: owned, ...keepsClusterTag }),

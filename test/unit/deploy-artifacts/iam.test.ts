@@ -137,8 +137,8 @@ describe('deploy artifacts: IAM policies vs the AWS calls in the code', function
   });
 
   describe('iam/policy.json keeps upstream\'s ownership rules', () => {
-    it('only touches Elastic Load Balancing, EC2, ACM and the tagging API (+ the ELB service-linked role, and reading Cognito user pool clients)', () => {
-      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag):/.test(a) || ['iam:CreateServiceLinkedRole', 'cognito-idp:DescribeUserPoolClient'].includes(a), a);
+    it('only touches Elastic Load Balancing, EC2, ACM, the tagging API, WAF and Shield (+ the ELB service-linked role, and reading Cognito user pool clients)', () => {
+      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag|wafv2|waf-regional|shield):/.test(a) || ['iam:CreateServiceLinkedRole', 'cognito-idp:DescribeUserPoolClient'].includes(a), a);
       for (const s of granting('iam:CreateServiceLinkedRole')) {
         assert.deepEqual(stringEquals(s, 'iam:AWSServiceName'), ['elasticloadbalancing.amazonaws.com'], name(s));
       }
@@ -210,7 +210,9 @@ describe('deploy artifacts: IAM policies vs the AWS calls in the code', function
         for (const a of asList(s.Action)) {
           const op = a.split(':')[1] ?? '';
           const read = /^(Describe|List|Get)/.test(op);
-          const upstreamUnconditioned = /^(Create|Delete)(Listener|Rule)$|^(ModifyListener|ModifyRule|SetRulePriorities|AddListenerCertificates|RemoveListenerCertificates)$/.test(op);
+          const upstreamUnconditioned = /^(Create|Delete)(Listener|Rule)$|^(ModifyListener|ModifyRule|SetRulePriorities|AddListenerCertificates|RemoveListenerCertificates)$/.test(op)
+            // WAF and Shield have no tag conditions on the load balancer (upstream's policy allows them on "*" too); SetWebAcl is conditioned
+            || /^(wafv2|waf-regional):(Associate|Disassociate)WebACL$|^shield:(Create|Delete)Protection$/.test(a);
           assert.ok(read || upstreamUnconditioned, `${name(s)}: ${a} is allowed on every resource without a condition`);
         }
       }
