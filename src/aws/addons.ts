@@ -1,8 +1,7 @@
-// Reads of the load balancer add-ons (WAFv2, WAF Classic Regional, Shield Advanced). The writes are in
+// Reads of the load balancer add-ons (WAFv2, Shield Advanced). The writes are in
 // deploy/apply-addons.ts. Each client is built on first use (clients.ts), so a cluster with no web ACL or
 // protection never loads one.
 import { GetSubscriptionStateCommand, DescribeProtectionCommand, DescribeSubscriptionCommand, type ShieldClient } from '@aws-sdk/client-shield';
-import { GetWebACLForResourceCommand as GetClassicWebAclForResourceCommand, type WAFRegionalClient } from '@aws-sdk/client-waf-regional';
 import { GetWebACLForResourceCommand, ListWebACLsCommand, type WAFV2Client } from '@aws-sdk/client-wafv2';
 import { awsErrorCodeOf } from './errors.ts';
 
@@ -25,16 +24,6 @@ export async function listRegionalWebAcls(client: WAFV2Client): Promise<Record<s
 export async function webAclOf(client: WAFV2Client, resourceArn: string): Promise<string> {
   try {
     return (await client.send(new GetWebACLForResourceCommand({ ResourceArn: resourceArn }))).WebACL?.ARN ?? '';
-  } catch (err) {
-    if (codeIs(err, 'WAFNonexistentItem')) return '';
-    throw err;
-  }
-}
-
-/** the ID of the WAF Classic Regional web ACL associated with the resource, or "" when none is */
-export async function classicWebAclOf(client: WAFRegionalClient, resourceArn: string): Promise<string> {
-  try {
-    return (await client.send(new GetClassicWebAclForResourceCommand({ ResourceArn: resourceArn }))).WebACLSummary?.WebACLId ?? '';
   } catch (err) {
     if (codeIs(err, 'WAFNonexistentItem')) return '';
     throw err;

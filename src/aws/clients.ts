@@ -6,14 +6,13 @@
 //
 // Middleware order inside one call:  retry ─► count ─► throttle ─► sign ─► send.
 // Counting and throttling sit inside the retry loop, so every attempt waits for a token and is counted.
-// WAFv2, WAF Classic and Shield are built on first use: a controller with no Ingress asking for them never
+// WAFv2 and Shield are built on first use: a controller with no Ingress asking for them never
 // loads or holds them (memory, ADR 16).
 import { ACMClient } from '@aws-sdk/client-acm';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { ShieldClient } from '@aws-sdk/client-shield';
-import { WAFRegionalClient } from '@aws-sdk/client-waf-regional';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, FinalizeHandler, FinalizeHandlerArguments, HandlerExecutionContext, MetadataBearer, Pluggable } from '@smithy/types';
@@ -70,10 +69,9 @@ export interface AwsClients {
   destroy(): void;
 }
 
-/** the clients of the load balancer add-ons (WAFv2, WAF Classic Regional, Shield Advanced); each is built when first read */
+/** the clients of the load balancer add-ons (WAFv2, Shield Advanced); each is built when first read */
 export interface AddonClients {
   readonly wafv2: WAFV2Client;
-  readonly wafRegional: WAFRegionalClient;
   readonly shield: ShieldClient;
 }
 
@@ -116,24 +114,21 @@ export function createAwsClients(cfg: AwsClientsConfig): AwsClients {
   tagging.middlewareStack.use(instrumentation('tagging', counter, throttler));
 
   const built: { destroy(): void }[] = [elbv2, ec2, acm, tagging];
-  // `never`: the WAF Classic client is built on an older @smithy/types, structurally the same plugin
-  const lazy = <C extends { destroy(): void; middlewareStack: { use(p: never): void } }>(service: ServiceKey, make: (config: ReturnType<typeof base>) => C): () => C => {
+  const lazy = <C extends { destroy(): void; middlewareStack: { use(p: ReturnType<typeof instrumentation>): void } }>(service: ServiceKey, make: (config: ReturnType<typeof base>) => C): () => C => {
     let client: C | undefined;
     return () => {
       if (client === undefined) {
         client = make(base(service));
-        client.middlewareStack.use(instrumentation(service, counter, throttler) as never);
+        client.middlewareStack.use(instrumentation(service, counter, throttler));
         built.push(client);
       }
       return client;
     };
   };
   const wafv2 = lazy('wafv2', (c) => new WAFV2Client(c));
-  const wafRegional = lazy('wafRegional', (c) => new WAFRegionalClient(c));
   const shield = lazy('shield', (c) => new ShieldClient(c));
   const addons: AddonClients = {
     get wafv2() { return wafv2(); },
-    get wafRegional() { return wafRegional(); },
     get shield() { return shield(); },
   };
 

@@ -101,14 +101,10 @@ export const DEFAULT_THROTTLE: ThrottleConfig = {
   tagging: [
     rule('tagging', '^GetResources', 5, 10),
   ],
-  // WAF: upstream's defaults
+  // WAFv2: upstream's defaults
   wafv2: [
     rule('wafv2', '^AssociateWebACL|DisassociateWebACL', 0.5, 1),
     rule('wafv2', '^GetWebACLForResource|ListResourcesForWebACL', 1, 1),
-  ],
-  wafRegional: [
-    rule('wafRegional', '^AssociateWebACL|DisassociateWebACL', 0.5, 1),
-    rule('wafRegional', '^GetWebACLForResource|ListResourcesForWebACL', 1, 1),
   ],
 };
 

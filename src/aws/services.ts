@@ -4,9 +4,9 @@
 // the endpoint prefix ("elasticloadbalancing", "ec2", "acm", "tagging"). Both spellings are accepted,
 // case-insensitively, so a flag copied from either release keeps working.
 
-export type ServiceKey = 'elbv2' | 'ec2' | 'acm' | 'tagging' | 'wafv2' | 'wafRegional' | 'shield';
+export type ServiceKey = 'elbv2' | 'ec2' | 'acm' | 'tagging' | 'wafv2' | 'shield';
 
-export const SERVICE_KEYS: readonly ServiceKey[] = ['elbv2', 'ec2', 'acm', 'tagging', 'wafv2', 'wafRegional', 'shield'];
+export const SERVICE_KEYS: readonly ServiceKey[] = ['elbv2', 'ec2', 'acm', 'tagging', 'wafv2', 'shield'];
 
 /** the SDK service ID, as upstream documents it */
 export const SERVICE_IDS: Readonly<Record<ServiceKey, string>> = {
@@ -15,7 +15,6 @@ export const SERVICE_IDS: Readonly<Record<ServiceKey, string>> = {
   acm: 'ACM',
   tagging: 'Resource Groups Tagging API',
   wafv2: 'WAFV2',
-  wafRegional: 'WAF Regional',
   shield: 'Shield',
 };
 
@@ -25,12 +24,11 @@ const ALIASES: Readonly<Record<ServiceKey, readonly string[]>> = {
   acm: ['acm'],
   tagging: ['resource groups tagging api', 'tagging', 'resourcegroupstaggingapi'],
   wafv2: ['wafv2'],
-  wafRegional: ['waf regional', 'waf-regional', 'wafregional'],
   shield: ['shield'],
 };
 
 /** services upstream configures that this controller does not call (yet); accepted and ignored */
-const KNOWN_UNUSED = ['sts', 'global accelerator',
+const KNOWN_UNUSED = ['waf regional', 'waf-regional', 'wafregional', 'sts', 'global accelerator',
   'globalaccelerator', 'iam', 'route 53', 'route53', 'eks'];
 
 export type ServiceLookup = { readonly kind: 'used'; readonly key: ServiceKey } | { readonly kind: 'unused' } | { readonly kind: 'unknown' };

@@ -104,7 +104,6 @@ const READ_ACTIONS = [
  */
 const ADDON_ACTIONS = [
   'shield:CreateProtection', 'shield:DeleteProtection', 'shield:DescribeProtection', 'shield:DescribeSubscription', 'shield:GetSubscriptionState',
-  'waf-regional:AssociateWebACL', 'waf-regional:DisassociateWebACL', 'waf-regional:GetWebACLForResource',
   'wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource', 'wafv2:ListWebACLs',
 ];
 

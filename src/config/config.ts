@@ -78,8 +78,6 @@ export interface Config {
   readonly enableManageBackendSecurityGroupRules: boolean;
   /** --enable-wafv2 (true): wafv2-acl-arn / wafv2-acl-name are honoured; off, they are refused (ADR 16) */
   readonly enableWafv2: boolean;
-  /** --enable-waf (true): waf-acl-id (WAF Classic Regional) is honoured; off, it is refused */
-  readonly enableWaf: boolean;
   /** --enable-shield (true): shield-advanced-protection is honoured; off, it is refused */
   readonly enableShield: boolean;
   /** --sync-period (10h, Go duration syntax): interval of the full low-priority resync, in ms */
@@ -159,7 +157,6 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   backendSecurityGroup: undefined,
   enableManageBackendSecurityGroupRules: false,
   enableWafv2: true,
-  enableWaf: true,
   enableShield: true,
   syncPeriodMs: 10 * 3_600_000,
   enableLeaderElection: true,
@@ -370,8 +367,6 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     apply: boolean('enable-backend-security-group', (b, d) => { d.enableBackendSecurityGroup = b; }) },
   'enable-wafv2': { kind: 'bool', usage: 'associate WAFv2 web ACLs (wafv2-acl-arn, wafv2-acl-name); off, they are refused (true)',
     apply: boolean('enable-wafv2', (b, d) => { d.enableWafv2 = b; }) },
-  'enable-waf': { kind: 'bool', usage: 'associate WAF Classic Regional web ACLs (waf-acl-id); off, it is refused (true)',
-    apply: boolean('enable-waf', (b, d) => { d.enableWaf = b; }) },
   'enable-shield': { kind: 'bool', usage: 'manage Shield Advanced protections (shield-advanced-protection); off, it is refused (true)',
     apply: boolean('enable-shield', (b, d) => { d.enableShield = b; }) },
   'backend-security-group': { kind: 'value', usage: 'sg-… to use as the backend security group (default: k8s-traffic-<cluster>-<hash>, created)', apply: (v, d) => {
@@ -595,9 +590,9 @@ export function builderSettings(c: Config): {
   });
 }
 
-/** which load balancer add-ons the flags allow (--enable-wafv2, --enable-waf, --enable-shield) */
-export interface AddonSwitches { readonly wafv2: boolean; readonly waf: boolean; readonly shield: boolean }
-export const addonSwitches = (c: Config): AddonSwitches => Object.freeze({ wafv2: c.enableWafv2, waf: c.enableWaf, shield: c.enableShield });
+/** which load balancer add-ons the flags allow (--enable-wafv2, --enable-shield) */
+export interface AddonSwitches { readonly wafv2: boolean; readonly shield: boolean }
+export const addonSwitches = (c: Config): AddonSwitches => Object.freeze({ wafv2: c.enableWafv2, shield: c.enableShield });
 
 /** whether Services become NLBs: the flag and upstream's gate EnableServiceController must both allow it */
 export const serviceControllerEnabled = (c: Config): boolean => c.enableServiceController && c.featureGates.EnableServiceController;

@@ -1,8 +1,7 @@
-// The load balancer's add-ons: WAFv2 and WAF Classic Regional web ACL associations and the Shield Advanced
+// The load balancer's add-ons: the WAFv2 web ACL association and the Shield Advanced
 // protection (ADR 16). Each is written only when the desired spec sets it and it differs from what was read;
 // a protection is deleted only when its name says this controller (or upstream) made it.
 import { CreateProtectionCommand, DeleteProtectionCommand, type ShieldClient } from '@aws-sdk/client-shield';
-import { AssociateWebACLCommand as AssociateClassicCommand, DisassociateWebACLCommand as DisassociateClassicCommand } from '@aws-sdk/client-waf-regional';
 import { AssociateWebACLCommand, DisassociateWebACLCommand } from '@aws-sdk/client-wafv2';
 import { protectionOf, shieldSubscription, type SubscriptionCheck } from '../aws/addons.ts';
 import { NO_WEB_ACL, SHIELD_PROTECTION_NAME, SHIELD_PROTECTION_NAMES, type LoadBalancerSpec } from '../model/index.ts';
@@ -39,12 +38,6 @@ export async function convergeAddons(ctx: ApplyContext, lb: { readonly key: stri
     // away from the old web ACL first: moto (and a reader of both lists) would otherwise see the ALB in both
     if (current !== undefined && current.wafv2WebAclArn !== NO_WEB_ACL) await waf.send(new DisassociateWebACLCommand({ ResourceArn: arn }));
     if (v2 !== NO_WEB_ACL) await waf.send(new AssociateWebACLCommand({ WebACLArn: v2, ResourceArn: arn }));
-  }
-  const classic = desired.wafRegionalWebAclId;
-  if (classic !== undefined && differs('wafRegionalWebAclId', () => (current?.wafRegionalWebAclId ?? NO_WEB_ACL) !== classic)) {
-    const waf = clients(ctx, key).wafRegional;
-    if (classic === NO_WEB_ACL) await waf.send(new DisassociateClassicCommand({ ResourceArn: arn }));
-    else await waf.send(new AssociateClassicCommand({ WebACLId: classic, ResourceArn: arn }));
   }
   const shield = desired.shieldAdvancedProtection;
   if (shield !== undefined && differs('shieldAdvancedProtection', () => (current?.shieldAdvancedProtection ?? false) !== shield)) {

@@ -76,10 +76,9 @@ export function resolveWebAcl(ctx: Pick<BuildContext, 'facts'>, choice: WebAclCh
 
 /** the add-on fields of the load balancer: only those a member set, so that what AWS has is otherwise left alone */
 export function loadBalancerAddons(state: GroupState, wafv2WebAclArn: Known<string> | undefined):
-  Pick<LoadBalancerSpec, 'wafv2WebAclArn' | 'wafRegionalWebAclId' | 'shieldAdvancedProtection'> {
+  Pick<LoadBalancerSpec, 'wafv2WebAclArn' | 'shieldAdvancedProtection'> {
   return {
     ...(wafv2WebAclArn !== undefined ? { wafv2WebAclArn } : {}),
-    ...(state.wafAcl ? { wafRegionalWebAclId: state.wafAcl.excl.value } : {}),
     ...(state.shieldAdvancedProtection ? { shieldAdvancedProtection: state.shieldAdvancedProtection.excl.value } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // One Ingress → its contribution to the group's stack. Everything that can be judged from the Ingress
 // alone is judged here, so that a broken Ingress is found before it touches the group.
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
-import { NO_WEB_ACL, unknown } from '../model/index.ts';
+import { unknown } from '../model/index.ts';
 import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX, parseJwtValidation } from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { NONE, wafv2AclArnProblem, wafv2AclNameProblem } from './annotations/web-acl.ts';
@@ -41,8 +41,6 @@ export interface MemberContribution {
   readonly sslRedirect?: Excl<number>;
   /** the WAFv2 web ACL the member asks for (by name, by ARN, or none) */
   readonly wafv2Acl?: Excl<WebAclChoice>;
-  /** the WAF Classic web ACL ID, NO_WEB_ACL for none */
-  readonly wafAcl?: Excl<string>;
   readonly shieldAdvancedProtection?: Excl<boolean>;
   readonly ports: ReadonlyMap<number, PortContribution>;
   /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
@@ -169,7 +167,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   return c;
 }
 
-type Addons = Pick<MemberContribution, 'wafv2Acl' | 'wafAcl' | 'shieldAdvancedProtection'>;
+type Addons = Pick<MemberContribution, 'wafv2Acl' | 'shieldAdvancedProtection'>;
 
 /**
  * The member's web ACLs and Shield protection, as upstream picks them: for WAFv2 a name (IngressClassParams
@@ -179,7 +177,7 @@ type Addons = Pick<MemberContribution, 'wafv2Acl' | 'wafAcl' | 'shieldAdvancedPr
 function memberAddons(ctx: BuildContext, m: Member, sink: Sink): Addons {
   const a = m.annotations;
   const p = m.params?.spec;
-  const on = { wafv2: true, waf: true, shield: true, ...ctx.config.addons };
+  const on = { wafv2: true, shield: true, ...ctx.config.addons };
   const out: { -readonly [K in keyof Addons]: Addons[K] } = {};
   const refuse = (field: string, flag: string, code = 'InvalidAnnotation') =>
     sink.issues.push(issue(m.ref, field, code, `is turned off in this controller by --${flag}=false; remove it, or run the controller with --${flag}=true`));
@@ -202,9 +200,6 @@ function memberAddons(ctx: BuildContext, m: Member, sink: Sink): Addons {
     const choice: WebAclChoice = v2.value === NONE ? { none: true } : v2 === name ? { name: v2.value } : { arn: v2.value };
     out.wafv2Acl = excl(choice, v2.field, 'none' in choice ? NONE : 'name' in choice ? `name:${choice.name}` : `arn:${choice.arn}`);
   }
-  const [classicId, classicKey] = set(a.wafAclId) ? [a.wafAclId, 'waf-acl-id'] : set(a.webAclId) ? [a.webAclId, 'web-acl-id'] : [undefined, ''];
-  if (classicId !== undefined && !on.waf) refuse(`${PREFIX}${classicKey}`, 'enable-waf');
-  else if (classicId !== undefined) out.wafAcl = excl(classicId === NONE ? NO_WEB_ACL : classicId, `${PREFIX}${classicKey}`);
   if (a.shieldAdvancedProtection !== undefined && !on.shield) refuse(`${PREFIX}shield-advanced-protection`, 'enable-shield');
   else if (a.shieldAdvancedProtection !== undefined) out.shieldAdvancedProtection = excl(a.shieldAdvancedProtection, `${PREFIX}shield-advanced-protection`);
   return out;

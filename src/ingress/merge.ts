@@ -30,7 +30,6 @@ export interface GroupState {
   manageBackendSecurityGroupRules?: Owned<boolean>;
   sslRedirect?: Owned<number>;
   wafv2Acl?: Owned<WebAclChoice>;
-  wafAcl?: Owned<string>;
   shieldAdvancedProtection?: Owned<boolean>;
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
@@ -50,11 +49,11 @@ export interface Conflict {
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
 type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect'
-  | 'wafv2Acl' | 'wafAcl' | 'shieldAdvancedProtection';
+  | 'wafv2Acl' | 'shieldAdvancedProtection';
 const EXCL_LABELS: Record<ExclKey, string> = {
   scheme: 'scheme', ipAddressType: 'IP address type', loadBalancerName: 'load balancer name', subnets: 'subnets',
   securityGroups: 'security groups', manageBackendSecurityGroupRules: 'manage-backend-security-group-rules', sslRedirect: 'ssl-redirect port',
-  wafv2Acl: 'WAFv2 web ACL', wafAcl: 'WAF Classic web ACL', shieldAdvancedProtection: 'shield-advanced-protection',
+  wafv2Acl: 'WAFv2 web ACL', shieldAdvancedProtection: 'shield-advanced-protection',
 };
 
 /**

@@ -44,8 +44,8 @@ export interface BuildConfig {
    * backend group and manage the target rules; the annotation manage-backend-security-group-rules overrides it
    */
   readonly manageBackendSecurityGroupRules?: boolean;
-  /** --enable-wafv2, --enable-waf, --enable-shield (each true when not given): off, the values they govern are refused */
-  readonly addons?: { readonly wafv2?: boolean; readonly waf?: boolean; readonly shield?: boolean };
+  /** --enable-wafv2, --enable-shield (each true when not given): off, the values they govern are refused */
+  readonly addons?: { readonly wafv2?: boolean; readonly shield?: boolean };
   /** --feature-gates; a gate not given has upstream's default */
   readonly featureGates?: Readonly<Partial<Record<FeatureGateName, boolean>>>;
   /** --disable-ingress-group-name-annotation: new uses of `group.name` are refused (members deployed already keep working) */

@@ -55,8 +55,6 @@ export interface LoadBalancerSpec {
   // application load balancers only, add-ons kept outside ELBv2 (ADR 16); absent means "not set": whatever AWS has is left alone
   /** the regional WAFv2 web ACL associated with the load balancer; NO_WEB_ACL: none (disassociate) */
   readonly wafv2WebAclArn?: Known<string>;
-  /** the WAF Classic Regional web ACL ID; NO_WEB_ACL: none (disassociate) */
-  readonly wafRegionalWebAclId?: string;
   /** Shield Advanced protection: true creates one, false deletes the one this controller made */
   readonly shieldAdvancedProtection?: boolean;
 }

@@ -64,7 +64,7 @@ const backend = (suffix: string, status: KeyStatus = 'implemented', why?: string
 
 const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an authenticating backend (upstream serves it unauthenticated there); a Service asking for authentication behind a forward to several target groups is refused (upstream ignores its auth-*)';
 const WAF2 = 'refused with an Issue while --enable-wafv2=false (upstream ignores it); members of a group that ask for different web ACLs: the member in the group first keeps its choice (ADR 6), also when one names the ACL and the other gives its ARN (ADR 16)';
-const WAF1 = 'refused with an Issue while --enable-waf=false (upstream ignores it); web-acl-id is read when waf-acl-id is not set (ADR 16)';
+const WAF1 = 'AWS retired WAF Classic on 30 September 2025; use wafv2-acl-arn or wafv2-acl-name (ADR 16)';
 const WAF2_PARAMS = 'beats the member\'s wafv2-acl-arn / wafv2-acl-name as upstream (any name beats any ARN); refused with an Issue while --enable-wafv2=false (ADR 16)';
 const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
 const FRONTEND_NLB = 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented';
@@ -97,7 +97,7 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
     'multi-cluster target groups are not implemented; targets other clusters registered would be deregistered', ['false']),
   backend('target-control-port.<service>.<port>', 'refused', 'the ALB target control agent port is not implemented'),
   ingress('wafv2-acl-arn', 'implemented', WAF2), ingress('wafv2-acl-name', 'implemented', WAF2),
-  ingress('waf-acl-id', 'implemented', WAF1), ingress('web-acl-id', 'implemented', WAF1),
+  ingress('waf-acl-id', 'refused', WAF1, ['']), ingress('web-acl-id', 'refused', WAF1, ['']),
   ingress('shield-advanced-protection', 'implemented', 'refused with an Issue while --enable-shield=false (upstream ignores it); when the subscription state cannot be read or is not ACTIVE the protection is skipped with a Warning Event on the members, the rest of the ALB is applied (ADR 16)'),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
   ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
@@ -187,7 +187,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
     'targetgroupbinding-max-concurrent-reconciles', 'feature-gates', 'log-level', 'disable-ingress-class-annotation',
     'disable-ingress-group-name-annotation', 'enable-backend-security-group', 'backend-security-group',
     'enable-manage-backend-security-group-rules', 'load-balancer-class', 'service-max-concurrent-reconciles',
-    'enable-waf', 'enable-wafv2', 'enable-shield'].map(flag),
+    'enable-wafv2', 'enable-shield'].map(flag),
   noFlag('aws-vpc-tags', 'finding the VPC by tags is not implemented; give --aws-vpc-id'),
   noFlag('aws-vpc-tag-key', 'deprecated upstream, where it has no effect either'),
   noFlag('gateway-class-max-concurrent-reconciles', NO_GATEWAY),
@@ -202,6 +202,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),
   noFlag('max-targets-per-target-group', 'every target is registered; a cap is not implemented', ['0']),
+  noFlag('enable-waf', 'no effect either way: AWS retired WAF Classic on 30 September 2025, and waf-acl-id / web-acl-id are refused (ADR 16)', ['true', 'false'], true),
   noFlag('tolerate-non-existent-backend-service', 'a missing Service always answers 503', ['true'], true),
   noFlag('tolerate-non-existent-backend-action', 'a missing action always answers 503', ['true'], true),
   noFlag('allowed-certificate-authority-arns', 'certificate discovery considers every ISSUED certificate', ['']),

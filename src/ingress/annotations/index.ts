@@ -33,9 +33,7 @@ export interface IngressAnnotations {
   /** pathType ImplementationSpecific paths are regular expressions (less their leading "/") */
   useRegexPathMatch?: boolean;
   /** web ACLs: "" = not set, "none" = no web ACL (web-acl.ts) */
-  wafv2AclArn?: string; wafv2AclName?: string; wafAclId?: string;
-  /** the deprecated spelling of waf-acl-id, read when that is not set */
-  webAclId?: string;
+  wafv2AclArn?: string; wafv2AclName?: string;
   shieldAdvancedProtection?: boolean;
 }
 

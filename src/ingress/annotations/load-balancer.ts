@@ -4,7 +4,7 @@ import { atMost, CAPS, capReason } from '../caps.ts';
 import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './index.ts';
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { wafAclId, wafv2AclArn, wafv2AclName } from './web-acl.ts';
+import { wafv2AclArn, wafv2AclName } from './web-acl.ts';
 import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
   bool, certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
@@ -63,8 +63,6 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   useRegexPathMatch: ['use-regex-path-match', bool],
   wafv2AclArn: ['wafv2-acl-arn', wafv2AclArn],
   wafv2AclName: ['wafv2-acl-name', wafv2AclName],
-  wafAclId: ['waf-acl-id', wafAclId],
-  webAclId: ['web-acl-id', wafAclId],
   shieldAdvancedProtection: ['shield-advanced-protection', bool],
 };
 

@@ -3,7 +3,7 @@
 // matching is by resource tag, so a load balancer upstream named differently is adopted, not replaced. An NLB's
 // name is compared (docs/adr/0012-service-nlb-stacks.md). Subnet mappings (Elastic IPs, private addresses) take
 // effect at creation only, as upstream; the source-NAT prefix flag, private-link enforcement and capacity compare.
-// The add-ons (web ACLs, Shield) compare only when the desired spec sets them (ADR 16); a Shield protection someone
+// The add-ons (WAFv2 web ACL, Shield) compare only when the desired spec sets them (ADR 16); a Shield protection someone
 // else made is never deleted, so asking for none does not differ from it.
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
 import { SHIELD_PROTECTION_NAMES, type LoadBalancerSpec } from '../../model/elbv2.ts';
@@ -11,7 +11,7 @@ import { diffAttributes, diffFields, diffTags, sortedCopy } from '../compare.ts'
 import { RANK, type TaggedKind } from './kind.ts';
 
 const NETWORK_ONLY = ['enablePrefixForIpv6SourceNat', 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'minimumCapacityUnits'] as const;
-const ADDONS = ['wafv2WebAclArn', 'wafRegionalWebAclId', 'shieldAdvancedProtection'] as const;
+const ADDONS = ['wafv2WebAclArn', 'shieldAdvancedProtection'] as const;
 
 /** a protection another party made, which asking for no protection leaves in place */
 const foreignProtection = (d: LoadBalancerSpec, o: ObservedLoadBalancer): boolean =>
