@@ -94,13 +94,13 @@ describe('aws/clients', () => {
   it('shares a counter across client sets and reports ignored service IDs', async () => {
     const counter = new CallCounter();
     const http = new FakeHttp(() => elbOk('DescribeLoadBalancers', '<LoadBalancers/>'));
-    const a = clientsWith(http, { counter, endpoints: { WAFV2: 'http://h:1' } });
-    const b = clientsWith(http, { counter, throttle: 'Shield:.*=1:1' });
+    const a = clientsWith(http, { counter, endpoints: { 'WAF Regional': 'http://h:1' } });
+    const b = clientsWith(http, { counter, throttle: 'STS:.*=1:1' });
     await a.elbv2.send(new DescribeLoadBalancersCommand({}));
     await b.elbv2.send(new DescribeLoadBalancersCommand({}));
     assert.equal(counter.total(), 2);
-    assert.deepEqual(a.ignoredServiceIds, ['WAFV2']);
-    assert.deepEqual(b.ignoredServiceIds, ['Shield']);
+    assert.deepEqual(a.ignoredServiceIds, ['WAF Regional']);
+    assert.deepEqual(b.ignoredServiceIds, ['STS']);
   });
 
   describe('HTTP timeouts (the real Node handler, against a local TCP server)', () => {

@@ -20,9 +20,15 @@ describe('aws/flags --aws-api-endpoints', () => {
   });
 
   it('ignores, and reports, services upstream knows but this controller does not call', () => {
-    const r = parseEndpoints('WAFV2=http://h:1,ec2=http://h:2,Shield=http://h:3');
+    const r = parseEndpoints('WAF Regional=http://h:1,ec2=http://h:2,STS=http://h:3');
     assert.deepEqual(r.endpoints, { ec2: 'http://h:2' });
-    assert.deepEqual(r.ignored, ['WAFV2', 'Shield']);
+    assert.deepEqual(r.ignored, ['WAF Regional', 'STS']);
+  });
+
+  it('takes the WAFv2 and Shield endpoints (their clients are built on first use)', () => {
+    const r = parseEndpoints('WAFV2=http://h:1,Shield=http://h:3');
+    assert.deepEqual(r.endpoints, { wafv2: 'http://h:1', shield: 'http://h:3' });
+    assert.deepEqual(r.ignored, []);
   });
 
   it('names the flag, the entry and the expectation in each error', () => {
@@ -64,10 +70,17 @@ describe('aws/flags --aws-api-throttle', () => {
     assert.equal(config.acm, DEFAULT_THROTTLE.acm);
   });
 
-  it('accepts the WAF entries of upstream\'s documented default and ignores them', () => {
+  it('accepts the WAF entries of upstream\'s documented default: WAFv2 is used, WAF Regional (retired) ignored', () => {
     const r = parseThrottle('WAFV2:^AssociateWebACL|DisassociateWebACL=0.5:1,WAF Regional:^GetWebACLForResource|ListResourcesForWebACL=1:1');
-    assert.deepEqual(r.ignored, ['WAFV2', 'WAF Regional']);
-    assert.deepEqual(r.config, DEFAULT_THROTTLE);
+    assert.deepEqual(r.ignored, ['WAF Regional']);
+    assert.deepEqual(r.config.wafv2?.map((x) => [x.pattern, x.rate, x.burst]), [['^AssociateWebACL|DisassociateWebACL', 0.5, 1]]);
+    assert.equal(r.config.ec2, DEFAULT_THROTTLE.ec2);
+  });
+
+  it('has upstream defaults for WAFv2', () => {
+    const find = (op: string) => (DEFAULT_THROTTLE.wafv2 ?? []).filter((x) => x.operation.test(op)).map((x) => [x.rate, x.burst]);
+    assert.deepEqual(find('AssociateWebACL'), [[0.5, 1]]);
+    assert.deepEqual(find('GetWebACLForResource'), [[1, 1]]);
   });
 
   it('keeps a colon inside the operation pattern', () => {

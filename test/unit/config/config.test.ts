@@ -182,6 +182,8 @@ describe('config: parseConfig', () => {
       flag: 'sync-period', field: 'syncPeriodMs', valid: [['30m', 1_800_000], ['90s', 90_000], ['1h30m', 5_400_000], ['1.5h', 5_400_000]],
       invalid: [['10', /missing unit in duration "10"/], ['ten', /invalid duration "ten"/], ['0', /must be positive/], ['-1h', /must be positive/]],
     },
+    { flag: 'enable-wafv2', field: 'enableWafv2', valid: [['false', false], ['true', true]], invalid: [['no', /must be true or false, got "no"/]] },
+    { flag: 'enable-shield', field: 'enableShield', valid: [['false', false], ['0', false], ['true', true]], invalid: [['no', /must be true or false, got "no"/]] },
     { flag: 'enable-backend-security-group', field: 'enableBackendSecurityGroup', valid: [['false', false], ['true', true]], invalid: [['no', /must be true or false, got "no"/]] },
     {
       flag: 'backend-security-group', field: 'backendSecurityGroup', valid: [['sg-0123456789abcdef0', 'sg-0123456789abcdef0'], ['sg-1a2b3c4d', 'sg-1a2b3c4d']],
@@ -305,7 +307,7 @@ describe('config: parseConfig', () => {
     for (const [argv, message] of refused) it(`refuses ${argv.join(' ')} at start-up, naming it`, () => oneError(argv, message));
 
     it('accepts values that ask for nothing this controller lacks, and changes nothing for them', () => {
-      const c = ok(['--enable-endpoint-slices', '--enable-waf=false', '--enable-wafv2=true', '--enable-shield=0', '--disable-restricted-sg-rules=false',
+      const c = ok(['--enable-endpoint-slices', '--enable-waf=false', '--disable-restricted-sg-rules=false',
         '--tolerate-non-existent-backend-action=TRUE', '--webhook-key-file=tls.key', '--max-targets-per-target-group', '0', '--backend-security-group=',
         '--ingress-class=web']);
       assert.deepEqual({ ...c, ingressClass: 'alb' }, ok([]));

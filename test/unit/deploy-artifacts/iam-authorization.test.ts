@@ -88,11 +88,11 @@ function scenarios(cluster: string, readActions: readonly string[]): Scenario[] 
     retag('ec2:CreateTags', 'sg'),
     retag('ec2:DeleteTags', 'sg'),
     // web ACLs and Shield (ADR 16): WAF and Shield take no tag condition; the association is checked on the load balancer too
-    ...['wafv2:AssociateWebACL', 'waf-regional:AssociateWebACL'].map((a) => ({
+    ...['wafv2:AssociateWebACL'].map((a) => ({
       what: `${a} with a load balancer of the cluster`, owned: true,
       requests: [{ action: a, resource: '*', context: {} }, req('elasticloadbalancing:SetWebAcl', 'lb', resourceTag(cluster))],
     })),
-    ...['wafv2:DisassociateWebACL', 'waf-regional:DisassociateWebACL', 'shield:CreateProtection', 'shield:DeleteProtection'].map((a) => ({
+    ...['wafv2:DisassociateWebACL', 'shield:CreateProtection', 'shield:DeleteProtection'].map((a) => ({
       what: `${a} (no resource condition, as upstream)`, owned: false, requests: [{ action: a, resource: '*', context: {} }],
     })),
   ];

@@ -138,7 +138,7 @@ describe('deploy artifacts: IAM policies vs the AWS calls in the code', function
 
   describe('iam/policy.json keeps upstream\'s ownership rules', () => {
     it('only touches Elastic Load Balancing, EC2, ACM, the tagging API, WAF and Shield (+ the ELB service-linked role, and reading Cognito user pool clients)', () => {
-      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag|wafv2|waf-regional|shield):/.test(a) || ['iam:CreateServiceLinkedRole', 'cognito-idp:DescribeUserPoolClient'].includes(a), a);
+      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag|wafv2|shield):/.test(a) || ['iam:CreateServiceLinkedRole', 'cognito-idp:DescribeUserPoolClient'].includes(a), a);
       for (const s of granting('iam:CreateServiceLinkedRole')) {
         assert.deepEqual(stringEquals(s, 'iam:AWSServiceName'), ['elasticloadbalancing.amazonaws.com'], name(s));
       }
@@ -212,7 +212,7 @@ describe('deploy artifacts: IAM policies vs the AWS calls in the code', function
           const read = /^(Describe|List|Get)/.test(op);
           const upstreamUnconditioned = /^(Create|Delete)(Listener|Rule)$|^(ModifyListener|ModifyRule|SetRulePriorities|AddListenerCertificates|RemoveListenerCertificates)$/.test(op)
             // WAF and Shield have no tag conditions on the load balancer (upstream's policy allows them on "*" too); SetWebAcl is conditioned
-            || /^(wafv2|waf-regional):(Associate|Disassociate)WebACL$|^shield:(Create|Delete)Protection$/.test(a);
+            || /^wafv2:(Associate|Disassociate)WebACL$|^shield:(Create|Delete)Protection$/.test(a);
           assert.ok(read || upstreamUnconditioned, `${name(s)}: ${a} is allowed on every resource without a condition`);
         }
       }

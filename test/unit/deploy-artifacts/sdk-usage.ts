@@ -11,12 +11,11 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-acm': 'acm',
   '@aws-sdk/client-resource-groups-tagging-api': 'tag',
   '@aws-sdk/client-wafv2': 'wafv2',
-  '@aws-sdk/client-waf-regional': 'waf-regional',
   '@aws-sdk/client-shield': 'shield',
 };
 
 /** aggregated ("v2 style") client classes: their method calls cannot be scanned reliably */
-const AGGREGATED_CLIENTS = new Set(['ElasticLoadBalancingV2', 'EC2', 'ACM', 'ResourceGroupsTaggingAPI', 'WAFV2', 'WAFRegional', 'Shield']);
+const AGGREGATED_CLIENTS = new Set(['ElasticLoadBalancingV2', 'EC2', 'ACM', 'ResourceGroupsTaggingAPI', 'WAFV2', 'Shield']);
 
 export interface SdkUse {
   readonly pkg: string;
@@ -154,7 +153,6 @@ export const IMPLIED: Readonly<Record<string, readonly string[]>> = {
   'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
   // associating a web ACL with a load balancer is authorized on the load balancer too
   'wafv2:AssociateWebACL': ['elasticloadbalancing:SetWebAcl'],
-  'waf-regional:AssociateWebACL': ['elasticloadbalancing:SetWebAcl'],
 };
 
 /** the IAM actions the controller's code can need: every SDK command in src/ (stand-ins aside) plus the implied ones */

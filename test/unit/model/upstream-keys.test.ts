@@ -74,8 +74,8 @@ describe('registry of upstream keys', () => {
     assert.ok(mc);
     for (const v of ['false', 'False', 'FALSE', 'f', 'F', '0', ' false ']) assert.ok(isHarmless(mc, v), v);
     for (const v of ['true', 'no', '']) assert.ok(refuses(mc, v), v);
-    const shield = annotationKey(`${ANNOTATION_PREFIX}shield-advanced-protection`);
-    assert.ok(shield && !refuses(shield, 'false') && refuses(shield, 'true'));
+    const waf = annotationKey(`${ANNOTATION_PREFIX}waf-acl-id`);
+    assert.ok(waf && !refuses(waf, '') && refuses(waf, 'acl-1') && refuses(waf, 'none'));
     const auth = annotationKey(`${ANNOTATION_PREFIX}auth-type`);
     assert.ok(auth && !refuses(auth, 'oidc'), 'an implemented key refuses nothing');
   });

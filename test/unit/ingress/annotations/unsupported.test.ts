@@ -24,7 +24,8 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
 
   // the words people read, pinned for a few keys
   const messages: readonly [key: string, value: string, reason: string][] = [
-    ['wafv2-acl-arn', 'arn:aws:wafv2:us-east-1:1:regional/webacl/x/y', 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL; remove it, or keep this Ingress on the upstream controller'],
+    ['waf-acl-id', 'acl-1', 'AWS retired WAF Classic on 30 September 2025; use wafv2-acl-arn or wafv2-acl-name (ADR 16); remove it, or keep this Ingress on the upstream controller'],
+    ['web-acl-id', 'none', 'AWS retired WAF Classic on 30 September 2025; use wafv2-acl-arn or wafv2-acl-name (ADR 16); remove it, or keep this Ingress on the upstream controller'],
     ['listener-attributes.HTTPS-443', 'a=b', 'listener attributes are not implemented for ALBs (NLBs have them); remove it, or keep this Ingress on the upstream controller'],
     ['frontend-nlb-scheme', 'internal', 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['target-control-port.api.80', '3000', 'the ALB target control agent port is not implemented; remove it, or keep this Ingress on the upstream controller'],
@@ -36,7 +37,7 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
     });
   }
 
-  for (const [key, value] of [['shield-advanced-protection', 'false'], ['create-acm-cert', '0'],
+  for (const [key, value] of [['waf-acl-id', ''], ['web-acl-id', ''], ['create-acm-cert', '0'],
     ['enable-frontend-nlb', 'f'], ['multi-cluster-target-group', 'FALSE'], ['manage-backend-security-group-rules', 'false'], ['dry-run-plan', '{"stack":1}']] as const) {
     it(`accepts ${key}=${value}, which asks for nothing this controller lacks`, () => {
       assert.deepEqual(parseIngressAnnotations(ingress({ [key]: value })).issues, []);
