@@ -91,7 +91,7 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
   const args = [...CONTROLLER_NODE_FLAGS, await controllerBundle(), 'run',
     `--cluster-name=${o.clusterName}`, `--kubeconfig=${o.kubeconfig}`,
     ...(o.region === undefined ? [] : [`--aws-region=${o.region}`]), ...(o.vpcId === undefined ? [] : [`--aws-vpc-id=${o.vpcId}`]),
-    `--aws-api-endpoints=elasticloadbalancing=${o.awsEndpoint},ec2=${o.awsEndpoint},acm=${o.awsEndpoint},tagging=${o.awsEndpoint}`,
+    `--aws-api-endpoints=elasticloadbalancing=${o.awsEndpoint},ec2=${o.awsEndpoint},acm=${o.awsEndpoint},tagging=${o.awsEndpoint},wafv2=${o.awsEndpoint},shield=${o.awsEndpoint}`,
     `--metrics-bind-addr=127.0.0.1:${mPort}`, `--health-probe-bind-addr=127.0.0.1:${hPort}`,
     `--leader-election-namespace=${o.leaseNamespace ?? 'default'}`, `--webhook-cert-dir=${join(dirname(o.logFile), 'no-webhook-certs')}`,
     ...(o.extraArgs ?? [])];
