@@ -46,6 +46,8 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --backend-security-group SG use this group as the backend security group
       --enable-manage-backend-security-group-rules[=true|false]
                                   with the security-groups annotation, still manage the target rules (default ${D.enableManageBackendSecurityGroupRules})
+      --enable-wafv2[=true|false] associate WAFv2 web ACLs; false refuses wafv2-acl-* (default ${D.enableWafv2})
+      --enable-shield[=true|false] manage Shield Advanced protections; false refuses shield-advanced-protection (default ${D.enableShield})
       --load-balancer-class C     spec.loadBalancerClass of the Services to plan (default ${D.loadBalancerClass})
       --feature-gates NAME=BOOL,… upstream's feature gates (docs/flags.md); the ones the build consults apply
       --disable-ingress-class-annotation[=true|false]
@@ -108,6 +110,8 @@ const OPTIONS = {
   'enable-backend-security-group': { type: 'string' },
   'backend-security-group': { type: 'string' },
   'enable-manage-backend-security-group-rules': { type: 'string' },
+  'enable-wafv2': { type: 'string' },
+  'enable-shield': { type: 'string' },
   'load-balancer-class': { type: 'string' },
   'feature-gates': { type: 'string' },
   'disable-ingress-class-annotation': { type: 'string' },
@@ -127,13 +131,13 @@ const OPTIONS = {
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
   'default-tags', 'external-managed-tags', 'enable-backend-security-group', 'backend-security-group', 'enable-manage-backend-security-group-rules',
-  'load-balancer-class', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+  'enable-wafv2', 'enable-shield', 'load-balancer-class', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
   'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
   'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 
 /** shared boolean flags: alone they mean true (as for `run`); `=false` turns them off */
 const SHARED_BOOLEANS = new Set(['--disable-ingress-class-annotation', '--disable-ingress-group-name-annotation',
-  '--enable-backend-security-group', '--enable-manage-backend-security-group-rules']);
+  '--enable-backend-security-group', '--enable-manage-backend-security-group-rules', '--enable-wafv2', '--enable-shield']);
 
 /** plan's older names for `run`'s flags */
 const ALIASES: Readonly<Record<string, (typeof SHARED)[number]>> = { 'default-scheme': 'default-load-balancer-scheme' };

@@ -294,6 +294,7 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
       defaultTags: CONFIG_DEFAULTS.defaultTags,
       enableBackendSecurityGroup: CONFIG_DEFAULTS.enableBackendSecurityGroup,
       manageBackendSecurityGroupRules: CONFIG_DEFAULTS.enableManageBackendSecurityGroupRules,
+      addons: { wafv2: CONFIG_DEFAULTS.enableWafv2, shield: CONFIG_DEFAULTS.enableShield },
       featureGates: CONFIG_DEFAULTS.featureGates,
       disableIngressClassAnnotation: CONFIG_DEFAULTS.disableIngressClassAnnotation,
       disableIngressGroupNameAnnotation: CONFIG_DEFAULTS.disableIngressGroupNameAnnotation,
@@ -301,6 +302,13 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
     assert.equal(flags.backendSecurityGroup, undefined);
+  });
+
+  it('takes --enable-wafv2 and --enable-shield as run does (a bare flag means true)', () => {
+    const off = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-wafv2=false', '--enable-shield=false'], {});
+    assert.deepEqual(off.config.addons, { wafv2: false, shield: false });
+    const bare = parsePlanFlags(['-f', SEED, '--cluster-name', 'demo', '--enable-wafv2', '--enable-shield'], {});
+    assert.deepEqual(bare.config.addons, { wafv2: true, shield: true });
   });
 
   it('takes the backend security group flags: --backend-security-group becomes the fact the build uses', async () => {
