@@ -17,7 +17,7 @@ import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress, Service } from '../../src/k8s/types.ts';
 import { parseMetrics } from '../../src/server/metrics.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
-import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
+import { sleep, waitFor, waitIdle } from '../../src/stand-ins/wait.ts';
 
 
 
@@ -182,7 +182,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
   it('follows pods added and removed with Register/DeregisterTargets only, never touching the load balancer', async () => {
     const [tg] = await stackTgs(`${ns}/web`);
     assert.ok(tg);
-    await sleep(1500); // let any in-flight reconcile finish before taking the baseline
+    await waitIdle(ctrl);
     const before = await calls();
     // scale up: a third pod, then a rollout that drops pod 0
     const added = await createBackendPods(admin, { namespace: ns, app: 'web', nodes, indices: [2, 3], ipBase: 0 + 100 });
@@ -192,7 +192,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     pods = pods.slice(1);
     await writeEndpointSlice(admin, { namespace: ns, service: webSvc, pods });
     await waitFor('3 targets after removal', async () => JSON.stringify(await targetsOf(tg)) === JSON.stringify(pods.map((p) => `${p.ip}:8080`).sort()));
-    await sleep(1000);
+    await waitIdle(ctrl);
     const d = delta(before, await calls());
     const writes = Object.entries(d).filter(([k]) => WRITE_OPS_LB.test(k.split('/')[1] ?? '') || /Register|Deregister/.test(k));
     console.log(`      AWS calls for the rollout: ${JSON.stringify(d)}`);
@@ -204,12 +204,12 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
 
   it('applies an annotation change as the minimal update', async () => {
     const [tg] = await stackTgs(`${ns}/web`);
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     await admin.ingresses.mergePatch('web', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/healthz' } } });
     await waitFor('health check path', async () =>
       (await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg as string] }))).TargetGroups?.[0]?.HealthCheckPath === '/healthz');
-    await sleep(1500);
+    await waitIdle(ctrl);
     const d = delta(before, await calls());
     console.log(`      AWS calls for the annotation change: ${JSON.stringify(d)}`);
     const writes = Object.keys(d).filter((k) => WRITE_OPS_LB.test(k.split('/')[1] ?? '') || /Register|Deregister/.test(k));
@@ -375,7 +375,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const offset = readFileSync(log, 'utf8').length;
     await ingress('delta', { 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'delta');
     await waitFor('the plan being applied', async () => readFileSync(log, 'utf8').slice(offset).includes('"msg":"applying plan"'), 30_000, 10);
-    await sleep(150);
+    await sleep(150); // a moment into the apply, so the kill lands between writes (what it proves holds wherever it lands)
     await ctrl.kill();
     const mid = { lbs: (await stackLbs(`${ns}/delta`)).length, tgs: (await stackTgs(`${ns}/delta`)).length };
     console.log(`      killed mid-apply with ${mid.lbs} load balancer(s) and ${mid.tgs} target group(s) created`);
@@ -403,7 +403,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const leaderOf = async (p: ControllerProcess): Promise<number> =>
       parseMetrics(await p.metrics()).find((s) => s.name === 'aws_lb_controller_leader')?.value ?? 0;
     assert.equal(await leaderOf(ctrl), 1, 'the first replica leads');
-    await sleep(3000);
+    await sleep(3000); // a window in which the second replica must not take the lease (a negative check needs one)
     assert.equal(await leaderOf(second), 0, 'the second one waits');
     await ctrl.kill();
     procs.splice(procs.indexOf(ctrl), 1);

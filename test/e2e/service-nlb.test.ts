@@ -19,7 +19,7 @@ import type { Service } from '../../src/k8s/types.ts';
 import { nlbName, nlbSecurityGroupName, nlbTargetGroupName } from '../../src/service/index.ts';
 import { parseMetrics } from '../../src/server/metrics.ts';
 import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
-import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
+import { waitFor, waitIdle } from '../../src/stand-ins/wait.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const S = 'service.beta.kubernetes.io/';
@@ -197,7 +197,7 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     }, 60_000);
     const attrs = (await elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tgs[0] }))).Attributes ?? [];
     assert.equal(attrs.find((a) => a.Key === 'proxy_protocol_v2.enabled')?.Value, 'false');
-    await sleep(1000);
+    await waitIdle(ctrl);
     createCalls.push(delta(before, await calls()));
     show('the create (reconcile, targets, security-group rules)', createCalls[0] ?? {});
   });
@@ -232,14 +232,14 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     const bindingReads = async (): Promise<number> => parseMetrics(await ctrl.metrics())
       .filter((x) => x.name === 'aws_lb_controller_stack_reads_total' && x.labels.controller === 'targetGroupBinding').reduce((n, x) => n + x.value, 0);
     await waitFor('bindings checked', async () => (await bindingReads()) >= 3, 60_000);
-    await sleep(1500);
+    await waitIdle(ctrl);
     const d = await calls();
     show('a no-op resync of both Services and their bindings (fresh process, cold caches)', d);
     assert.deepEqual(writesOf(d), []);
   });
 
   it('follows backends scaled up and down with Register/DeregisterTargets only', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     const tg = await tgByPort(`${ns}/echo`, 7);
     const added = await createBackendPods(admin, { namespace: ns, app: 'echo', nodes, indices: [2], ipBase: 400, enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId } });
@@ -251,7 +251,7 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     await writeEndpointSlice(admin, { namespace: ns, service: echo, pods, ports });
     await waitFor('2 targets after scale-down', async () => JSON.stringify(await targetsOf(tg)) === JSON.stringify(pods.map((p) => `${p.ip}:8007`).sort()));
     await waitFor('the TLS target group too', async () => JSON.stringify(await targetsOf(await tgByPort(`${ns}/echo`, 443))) === JSON.stringify(pods.map((p) => `${p.ip}:8443`).sort()));
-    await sleep(1500);
+    await waitIdle(ctrl);
     const d = delta(before, await calls());
     show('scaling the backends', d);
     assert.deepEqual(writesOf(d).filter((k) => !/SecurityGroupIngress/.test(k)), ['elbv2/DeregisterTargets', 'elbv2/RegisterTargets']);
@@ -259,13 +259,13 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
   });
 
   it('a health-check annotation change is one ModifyTargetGroup', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     const tg = await tgByPort(`${ns}/inst`, 80);
     await admin.services.mergePatch('inst', ns, { metadata: { annotations: { [`${S}aws-load-balancer-healthcheck-healthy-threshold`]: '5' } } });
     await waitFor('healthy threshold 5', async () =>
       (await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg] }))).TargetGroups?.[0]?.HealthyThresholdCount === 5);
-    await sleep(1500);
+    await waitIdle(ctrl);
     const d = delta(before, await calls());
     show('the health-check change', d);
     assert.deepEqual(writesOf(d), ['elbv2/ModifyTargetGroup']);
@@ -288,7 +288,7 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
   });
 
   it('reports bad annotations on the Service (Event + status signal) and writes nothing for it', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     await createService('broken', { type: 'LoadBalancer', loadBalancerClass: CLASS, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] },
       { 'aws-load-balancer-healthcheck-interval': 'often', 'aws-load-balancer-scheme': 'public' });
@@ -342,14 +342,14 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
       LoadBalancerArn: lb, Protocol: 'TCP', Port: 80, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: tg }] } }], Tags: tags('80'),
     }));
     await backends(svc, 1, [{ name: 'tcp', port: 8080 }]);
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     // hand it over: the annotations upstream reads (a class cannot be set on a live Service)
     await admin.services.mergePatch('legacy', ns, { metadata: { annotations: { [`${S}aws-load-balancer-type`]: 'external', [`${S}aws-load-balancer-nlb-target-type`]: 'ip' } } });
     await waitFor('legacy served', () => hostnameOf('legacy'));
     await waitFor('success signal', async () => (await signalOf('legacy'))?.reason === 'SuccessfullyReconciled');
     await waitFor('targets registered in the adopted target group', async () => (await targetsOf(tg)).length === 1);
-    await sleep(1500);
+    await waitIdle(ctrl);
     const d = delta(before, await calls());
     show('adopting the upstream-made NLB', d);
     const replaced = writesOf(d).filter((k) => /\/(Create|Delete)(LoadBalancer|TargetGroup|Listener|SecurityGroup)$/.test(k));
@@ -361,7 +361,7 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
   });
 
   it('deletes everything when the Services go, then lets them go', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     const names = ['echo', 'inst', 'witness', 'broken', 'legacy'];
     // other suites share the node security group: judge only the rules from this suite's NLB groups
@@ -379,7 +379,7 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     assert.deepEqual((await admin.targetGroupBindings.list(ns)).items, []);
     assert.ok(ours.length > 0, 'the suite\'s NLBs had security groups');
     await waitFor('no rule of ours left on the node security group', async () => (await ourRules()).length === 0, 60_000);
-    await sleep(1000);
+    await waitIdle(ctrl);
     show('deleting the Services', delta(before, await calls()));
     // the foreign Service is still there, untouched
     assert.equal((await serviceOf('foreign'))?.metadata?.finalizers, undefined);
