@@ -123,9 +123,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   const loops: Promise<void>[] = [];
   const runLoops = async (signal: AbortSignal): Promise<void> => {
     if (signal.aborted) return;
-    const timers: (() => void)[] = [];
     signal.addEventListener('abort', () => {
-      for (const clear of timers) clear();
       tgb.stop();
       backendSecurityGroup?.stop();
       void ingressQueue.shutdown();
@@ -161,13 +159,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
         }
       },
     }, signal);
-    const depth = setInterval(() => {
-      metrics.queueDepth.set({ controller: 'ingress' }, ingressQueue.depth().user + ingressQueue.depth().resync);
-      if (services) metrics.queueDepth.set({ controller: 'service' }, serviceQueue.depth().user + serviceQueue.depth().resync);
-      metrics.queueDepth.set({ controller: 'targetGroupBinding' }, tgbQueue.depth().user + tgbQueue.depth().resync);
-    }, 1000);
-    depth.unref();
-    timers.push(() => clearInterval(depth));
+    metrics.watchQueues({ ingress: ingressQueue, targetGroupBinding: tgbQueue, ...(services ? { service: serviceQueue } : {}) });
     const reconcileIngress: Reconciler = (key, item) => ingress.reconcile(key, item, signal);
     const reconcileTgb: Reconciler = (key, item) => tgb.reconcile(key, item);
     await Promise.all([
