@@ -197,7 +197,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('globalaccelerator-max-exponential-backoff-delay', NO_AGA),
   noFlag('targetgroupbinding-max-exponential-backoff-delay', 'the retry back-off of bindings is capped at upstream\'s default, 1000s', ['1000s', '16m40s']),
   noFlag('targetgroupbinding-requeue-duration', 'the re-check interval of bindings whose pods wait on a readiness gate is fixed here (5s)'),
-  noFlag('lb-stabilization-monitor-interval', 'an NLB capacity reservation is set and not watched until it settles'),
+  noFlag('lb-stabilization-monitor-interval', 'a capacity reservation (NLB or ALB) is set and not watched until it settles'),
   noFlag('disable-restricted-sg-rules', 'node and pod security-group rules always open only the target ports', ['false'], true),
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),
