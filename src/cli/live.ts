@@ -15,8 +15,8 @@ import { FlagError, normalizeEndpoints } from '../aws/flags.ts';
 import type { CallCounter } from '../aws/metrics.ts';
 import { isWriteOperation } from '../aws/metrics.ts';
 import { fromWire } from '../controllers/bindings.ts';
-import { observeEveryFamily } from '../deploy/observe.ts';
-import type { StackFamily } from '../model/stack.ts';
+import { observeEveryFamily, observeExtras } from '../deploy/observe.ts';
+import type { Stack, StackFamily } from '../model/stack.ts';
 import type { Config } from '../config/config.ts';
 import { backendSecurityGroupName, optionalFactsNeeded, type BuildResult, type IngressClassParamsObject, type Snapshot } from '../ingress/index.ts';
 import { findBackendSecurityGroup } from '../deploy/backend-security-group.ts';
@@ -125,6 +125,22 @@ export class LiveSource {
     const all = await this.#aws('observing the owned AWS resources', () => observeEveryFamily(this.clients, { clusterName, vpcId: this.#flags.vpcId }));
     const of = (family: StackFamily): Map<string, ObservedStack> => new Map([...(all.get(family) ?? [])].map(([id, state]) => [id, { state }]));
     return { ingress: of('ingress'), service: of('service') };
+  }
+
+  /**
+   * The observed state completed with what only some stacks set (listener attributes, capacity reservations),
+   * read where a built stack sets it, as the controllers do (deploy/observe observeExtras).
+   */
+  async extras(observed: ObservedStacks, stacks: readonly Stack[]): Promise<ObservedStacks> {
+    const complete = async (family: StackFamily): Promise<Map<string, ObservedStack>> => {
+      const out = new Map(family === 'service' ? observed.service : observed.ingress);
+      for (const stack of stacks.filter((s) => (s.family ?? 'ingress') === family)) {
+        const seen = out.get(stack.id);
+        if (seen) out.set(stack.id, { ...seen, state: await this.#aws('reading listener attributes and capacity reservations', () => observeExtras(this.clients.elbv2, stack, seen.state)) });
+      }
+      return out;
+    };
+    return { ingress: await complete('ingress'), service: await complete('service') };
   }
 
   /** discovery as `build` runs it (cached: facts already read cost no call) */

@@ -340,7 +340,8 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   if (facts.securityGroups === undefined && optionalFactsNeeded(services.stacks).securityGroups) {
     services = buildServices(snapshot, await source.discover({ subnets: true, securityGroups: true, certificates: false }), flags.serviceConfig, observed);
   }
-  return { snapshot, built, services, observed, ...(bindingsOf ? { bindingsOf } : {}) };
+  const complete = await source.extras(observed, [...built.stacks, ...services.stacks]);
+  return { snapshot, built, services, observed: complete, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 
 export const DEBUG_ENV = 'AWS_LB_CONTROLLER_DEBUG';

@@ -16,7 +16,7 @@ import { AwsError, awsErrorCodeOf, isAwsError } from '../aws/errors.ts';
 import { mapLimit } from '../aws/util.ts';
 import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stackCheckpoint, type StackIdentity } from '../deploy/checkpoint.ts';
 import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
-import { observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
+import { observeExtras, observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
 import {
   buildStacksSteps, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
   optionalFactsNeeded, referencedServices,
@@ -134,7 +134,7 @@ function fullReadCost(s: { loadBalancers: number; listeners: number; httpsListen
 const costOfObserved = (o: ObservedState): number => fullReadCost({
   loadBalancers: o.loadBalancers.length, listeners: o.listeners.length, httpsListeners: o.listeners.filter((l) => l.spec.protocol === 'HTTPS').length,
   targetGroups: o.targetGroups.length, taggedArns: o.loadBalancers.length + o.targetGroups.length + o.listeners.length + o.rules.length,
-});
+}) + o.listeners.filter((l) => l.spec.attributes !== undefined).length; // observeExtras: one DescribeListenerAttributes each
 
 const costOfEntry = (e: StackInventory): number => fullReadCost({
   loadBalancers: e.loadBalancerArns.length, listeners: e.loadBalancerArns.length, httpsListeners: 0,
@@ -461,7 +461,9 @@ export class IngressGroupController {
     const read: StackRead = forDeletion ? 'deletion' : 'full';
     const observe = (e: StackInventory, inv: Inventory): Promise<ObservedState> => {
       const opts = { clusterName: config.clusterName, vpcId: config.vpcId, cache: this.#ownership };
-      return forDeletion ? observeForDeletion(this.#d.aws, key, e, opts) : observeStackDetails(this.#d.aws, key, e, { ...opts, listedTags: inv.tags });
+      if (forDeletion) return observeForDeletion(this.#d.aws, key, e, opts);
+      // then what only some stacks set (listener attributes, a capacity reservation): read only where the stack sets it
+      return observeStackDetails(this.#d.aws, key, e, { ...opts, listedTags: inv.tags }).then((o) => observeExtras(this.#d.aws.elbv2, stack, o));
     };
     const observed = await step('reading the load balancer from AWS', outcome.members, async () => {
       try {

@@ -2,7 +2,9 @@
 // alone is judged here, so that a broken Ingress is found before it touches the group.
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
-import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX, parseJwtValidation } from './annotations/index.ts';
+import {
+  DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, LISTENER_ATTRIBUTES_PREFIX, type ListenPort, PREFIX, parseJwtValidation,
+} from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendRoute, memberRules } from './build-rules.ts';
@@ -27,6 +29,10 @@ export interface PortContribution {
   readonly inboundCidrs?: Excl<readonly string[]>;
   readonly prefixLists?: Excl<readonly string[]>;
   readonly certificates: readonly Known<string>[];
+  /** listener attributes: listener-attributes.<PROTOCOL>-<port>, with IngressClassParams listeners winning key by key */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** where they were set, for a conflict's message */
+  readonly attributesField?: string;
 }
 
 export interface MemberContribution {
@@ -38,6 +44,8 @@ export interface MemberContribution {
   readonly securityGroups?: Excl<readonly string[]>;
   readonly manageBackendSecurityGroupRules?: Excl<boolean>;
   readonly sslRedirect?: Excl<number>;
+  /** capacity units to reserve: IngressClassParams minimumLoadBalancerCapacity, else the annotation */
+  readonly minimumCapacity?: Excl<number>;
   readonly ports: ReadonlyMap<number, PortContribution>;
   /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
   readonly certificatesField: string;
@@ -100,6 +108,10 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     } else sslRedirect = excl(n, paramsField(m, 'sslRedirectPort'));
   } else if (a.sslRedirect !== undefined) sslRedirect = excl(a.sslRedirect, `${PREFIX}ssl-redirect`);
 
+  const units = p?.minimumLoadBalancerCapacity?.capacityUnits;
+  const minimumCapacity = units !== undefined ? excl(units, paramsField(m, 'minimumLoadBalancerCapacity.capacityUnits'))
+    : a.minimumLoadBalancerCapacity !== undefined ? excl(a.minimumLoadBalancerCapacity, `${PREFIX}minimum-load-balancer-capacity`) : undefined;
+
   const paramsCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0;
   const explicitCerts = paramsCerts ? [...p.certificateArn] : a.certificateArns;
   const certificatesField = paramsCerts ? paramsField(m, 'certificateArn') : a.certificateArns ? `${PREFIX}certificate-arn` : m.ing.spec?.tls?.length ? 'spec.tls' : 'spec.rules';
@@ -116,6 +128,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     : a.inboundCidrs !== undefined ? excl<readonly string[]>(sortedUnique(a.inboundCidrs), `${PREFIX}inbound-cidrs`) : undefined;
   const prefixLists = memberPrefixLists(m);
   const ports = new Map<number, PortContribution>();
+  noteUnusedListenerAttributes(m, listenPorts, sink);
   for (const lp of listenPorts) {
     const prev = ports.get(lp.port);
     if (prev && prev.protocol !== lp.protocol) {
@@ -128,6 +141,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
       ...(cidrs ? { inboundCidrs: cidrs } : {}),
       ...(prefixLists ? { prefixLists } : {}),
       certificates: lp.protocol === 'HTTPS' ? certificates : [],
+      ...listenerAttributesOf(m, lp),
     });
   }
 
@@ -144,7 +158,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 
   if (sink.issues.length > 0) return undefined;
   const c: MemberContribution = {
-    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, ports,
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, minimumCapacity, ports,
     certificatesField,
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
@@ -187,6 +201,34 @@ function memberPrefixLists(m: Member): Excl<readonly string[]> | undefined {
     return a !== undefined ? excl<readonly string[]>(sortedUnique(a), `${PREFIX}security-group-prefix-lists`) : undefined;
   }
   return excl<readonly string[]>(sortedUnique(ids), paramsField(m, field));
+}
+
+/**
+ * The attributes of one listen port: the annotation listener-attributes.<PROTOCOL>-<port>, then the entry of
+ * IngressClassParams spec.listeners for that protocol and port, whose keys win (upstream's precedence). Both were
+ * checked where they were read (annotations/load-balancer.ts, class-params.ts).
+ */
+function listenerAttributesOf(m: Member, lp: ListenPort): Pick<PortContribution, 'attributes' | 'attributesField'> {
+  const tail = `${lp.protocol}-${lp.port}`;
+  const fromAnnotation = m.annotations.listenerAttributes?.[tail] ?? {};
+  const i = (m.params?.spec.listeners ?? []).findIndex((l) => l.protocol === lp.protocol && l.port === lp.port);
+  const fromParams = i >= 0 ? keyValueMap(m.params?.spec.listeners?.[i]?.listenerAttributes) : {};
+  const attributes = { ...fromAnnotation, ...fromParams };
+  if (Object.keys(attributes).length === 0) return {};
+  return {
+    attributes,
+    attributesField: Object.keys(fromParams).length > 0 ? paramsField(m, `listeners[${i}].listenerAttributes`) : `${PREFIX}${LISTENER_ATTRIBUTES_PREFIX}${tail}`,
+  };
+}
+
+/** a listener-attributes annotation for a port the Ingress does not listen on is not an error (as upstream): said in a note */
+function noteUnusedListenerAttributes(m: Member, listenPorts: readonly ListenPort[], sink: Sink): void {
+  const used = new Set(listenPorts.map((lp) => `${lp.protocol}-${lp.port}`));
+  for (const tail of Object.keys(m.annotations.listenerAttributes ?? {})) {
+    if (!used.has(tail)) {
+      sink.notes.push({ object: m.ref, subject: `${PREFIX}${LISTENER_ATTRIBUTES_PREFIX}${tail}`, message: 'ignored: this Ingress does not listen there (listen-ports)' });
+    }
+  }
 }
 
 /** Hosts of the Ingress, each with where it is written. */

@@ -50,7 +50,7 @@ export interface LoadBalancerSpec {
   readonly enablePrefixForIpv6SourceNat?: 'on' | 'off';
   /** EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic */
   readonly enforceSecurityGroupInboundRulesOnPrivateLinkTraffic?: 'on' | 'off';
-  /** minimum capacity units reserved (ModifyCapacityReservation); 0 resets the reservation */
+  /** both types: minimum capacity units reserved (ModifyCapacityReservation); 0 resets the reservation; absent: not compared */
   readonly minimumCapacityUnits?: number;
 }
 

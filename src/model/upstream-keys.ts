@@ -66,6 +66,8 @@ const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an
 const WAF2 = 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const WAF1 = 'WAF Classic web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
+const LISTENER_ATTRIBUTES = 'keys are checked against the attributes AWS lists for ALB listeners; a key removed from the annotation and the IngressClassParams is left as AWS has it, as upstream (docs/adr/0017-alb-listener-attributes.md)';
+const CAPACITY = 'removing it leaves the reservation as it is, as upstream; CapacityUnits=0 resets it (docs/adr/0017-alb-listener-attributes.md)';
 const FRONTEND_NLB = 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented';
 
 const FRONTEND_NLB_KEYS = ['scheme', 'subnets', 'security-groups', 'listener-port-mapping', 'eip-allocations', 'healthcheck-port',
@@ -81,6 +83,8 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('listen-ports'), ingress('ssl-redirect'), ingress('certificate-arn'), ingress('ssl-policy'), ingress('load-balancer-attributes'),
   ingress('actions.<name>'), ingress('conditions.<name>'), ingress('transforms.<name>'),
   ingress('use-regex-path-match'),
+  ingress('listener-attributes.<PROTOCOL>-<port>', 'implemented', LISTENER_ATTRIBUTES),
+  ingress('minimum-load-balancer-capacity', 'implemented', CAPACITY),
   ingress('jwt-validation', 'implemented', 'a rule whose backend also has auth-type cognito or oidc is refused (ALB takes one authentication action per rule); HTTP listeners as for auth-type'),
   // target groups and authentication: the backend Service first, then the Ingress
   backend('target-type'), backend('backend-protocol'), backend('backend-protocol-version'), backend('healthcheck-port'),
@@ -99,13 +103,11 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('waf-acl-id', 'refused', WAF1), ingress('web-acl-id', 'refused', WAF1),
   ingress('shield-advanced-protection', 'refused', 'Shield Advanced protection is not implemented', ['false']),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
-  ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
   ingress('create-acm-cert', 'refused', ACM, ['false']), ingress('acm-pca-arn', 'refused', ACM),
   ingress('enable-frontend-nlb', 'refused', FRONTEND_NLB, ['false']),
   ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'refused', FRONTEND_NLB)),
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
   ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),
-  ingress('minimum-load-balancer-capacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
   ingress('dry-run-plan', 'ignored', 'upstream writes it (feature gate IngressPlanAnnotation) and never reads it as input; use aws-lb-controller plan'),
 ];
 
@@ -153,8 +155,8 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   params('inboundCIDRs'), params('certificateArn'), params('sslPolicy'), params('sslRedirectPort'), params('targetType'), params('tags'),
   params('loadBalancerAttributes'),
   params('prefixListsIDs'), params('PrefixListsIDs', 'implemented', 'the legacy spelling of prefixListsIDs, read when prefixListsIDs is empty'),
-  params('listeners', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
-  params('minimumLoadBalancerCapacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
+  params('listeners', 'implemented', LISTENER_ATTRIBUTES),
+  params('minimumLoadBalancerCapacity', 'implemented', CAPACITY),
   params('ipamConfiguration', 'refused', 'IPAM IPv4 pools are not implemented'),
   params('wafv2AclArn', 'refused', WAF2), params('wafv2AclName', 'refused', WAF2),
 
@@ -195,7 +197,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('globalaccelerator-max-exponential-backoff-delay', NO_AGA),
   noFlag('targetgroupbinding-max-exponential-backoff-delay', 'the retry back-off of bindings is capped at upstream\'s default, 1000s', ['1000s', '16m40s']),
   noFlag('targetgroupbinding-requeue-duration', 'the re-check interval of bindings whose pods wait on a readiness gate is fixed here (5s)'),
-  noFlag('lb-stabilization-monitor-interval', 'an NLB capacity reservation is set and not watched until it settles'),
+  noFlag('lb-stabilization-monitor-interval', 'a capacity reservation (NLB or ALB) is set and not watched until it settles'),
   noFlag('disable-restricted-sg-rules', 'node and pod security-group rules always open only the target ports', ['false'], true),
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),
@@ -248,7 +250,7 @@ export const GATE_KEYS = [
   gate('NLBHealthCheckAdvancedConfig', true, `${SERVICE_GATE}: false ignores the health-check timeout and success-codes annotations (changes are still made in place)`),
   gate('NLBSecurityGroup', true, `${SERVICE_GATE}: false creates NLBs without a security group`),
   gate('ALBSingleSubnet', false, 'consulted by subnet checks: true lets an ALB have subnets in one availability zone'),
-  gate('LBCapacityReservation', true, `${SERVICE_GATE}: false ignores aws-load-balancer-minimum-load-balancer-capacity; ALBs never reserve capacity (the annotation and the IngressClassParams field are refused)`),
+  gate('LBCapacityReservation', true, 'false ignores minimum-load-balancer-capacity (Ingresses), IngressClassParams minimumLoadBalancerCapacity and aws-load-balancer-minimum-load-balancer-capacity (Services)'),
   gate('SubnetDiscoveryByReachability', true, 'either value: discovery uses the role tags only, never route-table reachability'),
   gate('NLBGatewayAPI', true, `either value: ${NO_GATEWAY}`),
   gate('ALBGatewayAPI', true, `either value: ${NO_GATEWAY}`),

@@ -10,7 +10,7 @@
 import { LB_NAME, LB_NAME_MAX, LB_NAME_RULE } from '../ingress/annotations/index.ts';
 import type { AnnotatedObject, Parsed } from '../ingress/annotations/index.ts';
 import {
-  arn, bool, cidr, fail, int32, isIPv6, matching, ok, oneOf, readOne, readTable, show, stringList, stringMap, tags, text,
+  arn, bool, capacityUnits, cidr, fail, int32, isIPv6, matching, ok, oneOf, readOne, readTable, show, stringList, stringMap, tags, text,
   type Check, type Shape, type Table,
 } from '../ingress/annotations/values.ts';
 import type { Issue, Scheme } from '../model/index.ts';
@@ -130,16 +130,6 @@ const loadBalancerAttributes = stringMap((k, v) => {
 /** preserve_client_ip.enabled decides the security-group rules, so it must be a boolean */
 export const targetGroupAttributes = stringMap((k, v) =>
   (k === 'preserve_client_ip.enabled' && !bool(v).ok ? `preserve_client_ip.enabled must be true or false, got ${show(v)}` : undefined));
-
-/** `CapacityUnits=<n>`, the only key AWS has */
-const capacityUnits: Shape<number> = (raw) => {
-  const m = stringMap()(raw);
-  if (!m.ok) return m;
-  const keys = Object.keys(m.value);
-  if (keys.length !== 1 || keys[0] !== 'CapacityUnits') return fail(`expected CapacityUnits=<number>, got ${show(raw)}`);
-  const n = int32(0)(m.value['CapacityUnits'] ?? '');
-  return n.ok ? n : fail(`CapacityUnits: ${n.reason}`);
-};
 
 const portNumbers: Shape<number[]> = (raw) => {
   const items = stringList((s) => (/^\d+$/.test(s) ? undefined : `expected a port number, got ${show(s)}`))(raw);

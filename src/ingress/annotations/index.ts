@@ -8,7 +8,7 @@ import type { Issue, ObjectRef, OnUnauthenticatedRequest, ProtocolVersion, IpAdd
 export { PREFIX } from './values.ts';
 export { DEFAULTS } from './defaults.ts';
 export {
-  parseIngressAnnotations, INGRESS_TABLE, GROUP_NAME, GROUP_NAME_MAX, GROUP_NAME_RULE, LB_NAME, LB_NAME_MAX, LB_NAME_RULE,
+  parseIngressAnnotations, INGRESS_TABLE, LISTENER_ATTRIBUTES_PREFIX, GROUP_NAME, GROUP_NAME_MAX, GROUP_NAME_RULE, LB_NAME, LB_NAME_MAX, LB_NAME_RULE,
 } from './load-balancer.ts';
 export { parseBackendAnnotations, BACKEND_TABLE } from './backend.ts';
 export { parseAction } from './actions.ts';
@@ -32,6 +32,10 @@ export interface IngressAnnotations {
   certificateArns?: string[]; sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
   /** pathType ImplementationSpecific paths are regular expressions (less their leading "/") */
   useRegexPathMatch?: boolean;
+  /** minimum-load-balancer-capacity: CapacityUnits=<n> */
+  minimumLoadBalancerCapacity?: number;
+  /** listener-attributes.<PROTOCOL>-<port>, by "<PROTOCOL>-<port>"; only listeners with some */
+  listenerAttributes?: Record<string, Record<string, string>>;
 }
 
 export interface CognitoIdp { userPoolArn: string; userPoolClientId: string; userPoolDomain: string; extraParams?: Record<string, string> }

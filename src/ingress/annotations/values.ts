@@ -122,6 +122,16 @@ export const stringMap = (check?: (key: string, value: string) => string | undef
   return ok(Object.fromEntries(entries));
 };
 
+/** `CapacityUnits=<n>`, the only key of a load balancer's minimum capacity (ModifyCapacityReservation); 0 resets it */
+export const capacityUnits: Shape<number> = (raw) => {
+  const m = stringMap()(raw);
+  if (!m.ok) return m;
+  const keys = Object.keys(m.value);
+  if (keys.length !== 1 || keys[0] !== 'CapacityUnits') return fail(`expected CapacityUnits=<number>, got ${show(raw)}`);
+  const n = int32(0)(m.value['CapacityUnits'] ?? '');
+  return n.ok ? n : fail(`CapacityUnits: ${n.reason}`);
+};
+
 // ---- reusable checks ------------------------------------------------------------------------
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';

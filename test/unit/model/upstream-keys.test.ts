@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { flagUsage } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
-import { AUTH_TABLE, BACKEND_TABLE, INGRESS_TABLE, JWT_VALIDATION } from '../../../src/ingress/annotations/index.ts';
+import { AUTH_TABLE, BACKEND_TABLE, INGRESS_TABLE, JWT_VALIDATION, LISTENER_ATTRIBUTES_PREFIX } from '../../../src/ingress/annotations/index.ts';
 import {
   ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, OWN_FLAGS, SERVICE_KEYS, UPSTREAM_KEYS, annotationKey, isHarmless, keyMatches,
   refuses, serviceAnnotationKey,
@@ -54,7 +54,8 @@ describe('registry of upstream keys', () => {
   it('matches annotation keys exactly first, then by pattern', () => {
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}actions.ssl-redirect`)?.key, `${ANNOTATION_PREFIX}actions.<name>`);
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}target-control-port.api.http`)?.key, `${ANNOTATION_PREFIX}target-control-port.<service>.<port>`);
-    assert.equal(annotationKey(`${ANNOTATION_PREFIX}listener-attributes.HTTPS-443`)?.status, 'refused');
+    assert.equal(annotationKey(`${ANNOTATION_PREFIX}listener-attributes.HTTPS-443`)?.key, `${ANNOTATION_PREFIX}listener-attributes.<PROTOCOL>-<port>`);
+    assert.equal(annotationKey(`${ANNOTATION_PREFIX}ipam-ipv4-pool-id`)?.status, 'refused');
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}actions.`), undefined, 'a pattern needs some text in its placeholder');
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}sheme`), undefined);
     assert.ok(keyMatches('a.<x>-<y>', 'a.b-c'));
@@ -82,7 +83,9 @@ describe('registry of upstream keys', () => {
 
   it('lists as implemented exactly the annotations the parsers read', () => {
     const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
-    for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION]) parsed.add(ANNOTATION_PREFIX + extra);
+    for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION, `${LISTENER_ATTRIBUTES_PREFIX}<PROTOCOL>-<port>`]) {
+      parsed.add(ANNOTATION_PREFIX + extra);
+    }
     parsed.add('kubernetes.io/ingress.class');
     const implemented = ANNOTATION_KEYS.filter((k) => k.status === 'implemented');
     assert.deepEqual(implemented.map((k) => k.key).sort(), [...parsed].sort());

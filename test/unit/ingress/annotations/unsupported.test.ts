@@ -25,7 +25,7 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
   // the words people read, pinned for a few keys
   const messages: readonly [key: string, value: string, reason: string][] = [
     ['wafv2-acl-arn', 'arn:aws:wafv2:us-east-1:1:regional/webacl/x/y', 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL; remove it, or keep this Ingress on the upstream controller'],
-    ['listener-attributes.HTTPS-443', 'a=b', 'listener attributes are not implemented for ALBs (NLBs have them); remove it, or keep this Ingress on the upstream controller'],
+    ['ipam-ipv4-pool-id', 'ipam-pool-0123', 'IPAM IPv4 pools are not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['frontend-nlb-scheme', 'internal', 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['target-control-port.api.80', '3000', 'the ALB target control agent port is not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['acm-pca-arn', 'arn:aws:acm-pca:us-east-1:1:certificate-authority/x', 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate; remove it, or keep this Ingress on the upstream controller'],
