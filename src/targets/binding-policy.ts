@@ -138,7 +138,8 @@ export function ownerRefusal(b: TargetGroupBinding, tg: Pick<TargetGroupFacts, '
   const cluster = t[TAG_CLUSTER];
   // a multi-cluster binding deregisters only what it registered, so another cluster's target group may be shared
   // with it, on the same explicit opt-in as a target group made by hand (ADR 20)
-  if (cluster && cluster !== clusterName && !(b.spec.multiClusterTargetGroup && claimOf(b) === true)) {
+  if (cluster && cluster !== clusterName) {
+    if (b.spec.multiClusterTargetGroup && claimOf(b) === true) return undefined;
     return { field: FIELD_ARN, code: 'TargetGroupOfOtherCluster', message: `target group ${tg.arn} is tagged ${TAG_CLUSTER}=${cluster}: it belongs to another cluster's controller` };
   }
   const owner = t[TAG_INGRESS_STACK]
