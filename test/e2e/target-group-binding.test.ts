@@ -17,7 +17,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import {
   CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -43,7 +45,7 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
   let ctrl: ControllerProcess | undefined;
   let certDir: string;
   let webhookName: string | undefined;
-  const created = { targetGroups: [] as string[], securityGroups: [] as string[], namespaces: [] as string[] };
+  const created = { targetGroups: [] as string[], securityGroups: [] as string[], namespaces: [] as string[], instances: [] as string[] };
   const logFile = join(tmpdir(), `aws-lb-controller-e2e-${process.pid}`, 'target-group-binding.log');
   let teamA: string;
   let teamB: string;
@@ -149,6 +151,7 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
       await ctrl?.stop(10_000);
       for (const arn of created.targetGroups) await elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })).catch(() => undefined);
       for (const id of created.securityGroups) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })).catch(() => undefined);
+      if (created.instances.length > 0) await ec2.send(new TerminateInstancesCommand({ InstanceIds: created.instances })).catch(() => undefined);
       elbv2?.destroy();
       ec2?.destroy();
       if (certDir) rmSync(certDir, { recursive: true, force: true });
@@ -275,8 +278,11 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
     await service(open, 'mc');
     const firstPort = await nodePortOf();
     const arn = await handMadeTargetGroup('e2e-mc');
-    // "another cluster" registered a target of its own in the shared target group
-    const otherId = seeded().nodes[0]?.instanceId as string;
+    // "another cluster" registered a node of its own in the shared target group (moto keys targets by ID, so
+    // another instance than ours)
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 'm5.large', MinCount: 1, MaxCount: 1, SubnetId: seeded().nodes[0]?.subnetId }));
+    const otherId = run.Instances?.[0]?.InstanceId as string;
+    created.instances.push(otherId);
     await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: otherId, Port: 31999 }] }));
     const other = `${otherId}:31999`;
     const expect = (port: number): string => JSON.stringify([...nodeTargets(port), other].sort());
