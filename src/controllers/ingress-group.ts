@@ -11,7 +11,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ApplyError, applyPlan } from '../deploy/apply.ts';
+import { ApplyError, applyPlan, type TargetGroupCreated } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf, isAwsError } from '../aws/errors.ts';
 import { mapLimit } from '../aws/util.ts';
 import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stackCheckpoint, type StackIdentity } from '../deploy/checkpoint.ts';
@@ -66,6 +66,8 @@ export interface IngressGroupDeps {
   readonly log: Logger;
   /** the oldest inventory a reconcile may use (60 s) */
   readonly inventoryMaxAgeMs?: number;
+  /** told of each target group an apply created: primes the binding admission's cache (no read-back) */
+  readonly onTargetGroupCreated?: TargetGroupCreated;
 }
 
 /** what one reconcile did, for logs and tests */
@@ -492,6 +494,7 @@ export class IngressGroupController {
       elbv2: this.#d.aws.elbv2, ec2: this.#d.aws.ec2, clusterName: config.clusterName,
       externalManagedTags: config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
       oidcClients: oidcClientReader(kube.secrets),
+      ...(this.#d.onTargetGroupCreated ? { onTargetGroupCreated: this.#d.onTargetGroupCreated } : {}),
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
       ...(signal ? { signal } : {}),
     }).catch((err: unknown) => { this.#inventory.invalidate(); throw err; }));

@@ -17,6 +17,7 @@ import { probeRoutes, metricsRoutes, startHttpServer, type RunningServer } from 
 import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { TargetGroupDirectory } from '../aws/target-groups.ts';
+import type { TargetGroupCreated } from '../deploy/apply.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
 import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../ingress/index.ts';
 import { backendSecurityGroupTags } from '../model/tags.ts';
@@ -88,14 +89,15 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     (vpcId === undefined || vpcId === aws.vpcId ? vpcCidrs : (await discovery.vpc(vpcId))?.cidrs);
   // shared by the binding loop and the binding webhooks: one read per target group
   const targetGroups = new TargetGroupDirectory(awsClients.elbv2);
+  const onTargetGroupCreated: TargetGroupCreated = (tg, tags) => targetGroups.remember(tg, tags);
   const ingress = new IngressGroupController({
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
-    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log,
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log, onTargetGroupCreated,
     ...(backendSecurityGroup ? { backendSecurityGroup } : {}),
   });
   const services = serviceControllerEnabled(config) ? new ServiceController({
     config: { ...serviceBuilderSettings(config), vpcId: aws.vpcId },
-    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: serviceEvents, metrics, log,
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: serviceEvents, metrics, log, onTargetGroupCreated,
   }) : undefined;
   if (!services) log.info('Service controller disabled (--enable-service-controller=false or gate EnableServiceController=false)');
   const tgb = new TargetGroupBindingController({

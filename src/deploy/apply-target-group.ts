@@ -45,7 +45,9 @@ async function createTargetGroup(change: ApplyChange, ctx: ApplyContext): Promis
       ...toSdkHealthCheck(spec.healthCheck),
       Tags: toSdkTags(spec.tags),
     }));
-    arn = out.TargetGroups?.[0]?.TargetGroupArn;
+    const created = out.TargetGroups?.[0];
+    arn = created?.TargetGroupArn;
+    if (created && arn) ctx.onTargetGroupCreated?.(created, spec.tags);
     if (arn && Object.keys(spec.attributes).length) await modifyAttributes(ctx, arn, spec.attributes);
   } catch (err) {
     if (!isAwsError(err, 'DuplicateTargetGroupName')) throw err;

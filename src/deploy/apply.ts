@@ -51,6 +51,7 @@ export async function applyPlan(plan: ApplyPlan, deps: ApplyDeps): Promise<Apply
     rules: new RulePriorityBook(),
     deferred: [],
     ...(deps.oidcClients ? { oidcClients: deps.oidcClients } : {}),
+    ...(deps.onTargetGroupCreated ? { onTargetGroupCreated: deps.onTargetGroupCreated } : {}),
   };
   seedExisting(ctx, plan, deps);
   seedRulePriorities(ctx.rules, plan.changes);

@@ -63,6 +63,7 @@ const backend = (suffix: string, status: KeyStatus = 'implemented', why?: string
   ({ ...ingress(suffix, status, why, harmless), source: 'Service, Ingress' });
 
 const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an authenticating backend (upstream serves it unauthenticated there); a Service asking for authentication behind a forward to several target groups is refused (upstream ignores its auth-*)';
+const MULTI_CLUSTER = 'only the targets the binding registered are deregistered, tracked in upstream\'s ConfigMap aws-lbc-targets-<binding>; another cluster\'s target group needs the claim annotation on the binding (ADR 20)';
 const WAF2 = 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const WAF1 = 'WAF Classic web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
@@ -91,13 +92,12 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   backend('healthcheck-protocol'), backend('healthcheck-path'), backend('healthcheck-interval-seconds'), backend('healthcheck-timeout-seconds'),
   backend('healthy-threshold-count'), backend('unhealthy-threshold-count'), backend('success-codes'), backend('target-group-attributes'),
   backend('target-node-labels'),
+  backend('multi-cluster-target-group', 'implemented', MULTI_CLUSTER),
   backend('tags', 'implemented', 'a Service\'s tags replace the Ingress\'s as a whole for its target groups (upstream merges them key by key)'),
   backend('auth-type', 'implemented', AUTH),
   ...['auth-idp-cognito', 'auth-idp-oidc', 'auth-on-unauthenticated-request', 'auth-scope', 'auth-session-cookie', 'auth-session-timeout']
     .map((s) => backend(s, 'implemented', AUTH)),
   // refused
-  backend('multi-cluster-target-group', 'refused',
-    'multi-cluster target groups are not implemented; targets other clusters registered would be deregistered', ['false']),
   backend('target-control-port.<service>.<port>', 'refused', 'the ALB target control agent port is not implemented'),
   ingress('wafv2-acl-arn', 'refused', WAF2), ingress('wafv2-acl-name', 'refused', WAF2),
   ingress('waf-acl-id', 'refused', WAF1), ingress('web-acl-id', 'refused', WAF1),
@@ -135,8 +135,7 @@ export const SERVICE_KEYS: readonly UpstreamKey[] = [
     'aws-load-balancer-additional-resource-tags'].map((k) => nlb(k)),
   nlb('aws-load-balancer-listener-attributes.<PROTOCOL>-<port>', 'implemented',
     'a key for a TLS listener is refused: upstream never applies listener attributes to TLS listeners'),
-  nlb('aws-load-balancer-multi-cluster-target-group', 'refused',
-    'multi-cluster target groups are not implemented yet: this controller would deregister the targets other clusters registered in the same target group', ['false']),
+  nlb('aws-load-balancer-multi-cluster-target-group', 'implemented', MULTI_CLUSTER),
   nlb('actions.<PROTOCOL>-<port>', 'refused',
     'weighted forwarding to several target groups (actions.<PROTOCOL>-<port>) is not implemented for Services; without it all traffic would go to this Service alone'),
   nlb('aws-load-balancer-quic-enabled-containers', 'ignored',
@@ -165,8 +164,7 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   binding('targetGroupName', 'implemented', 'resolved to an ARN (webhook and controller), then recorded in status.targetGroupARN'),
   binding('vpcID', 'implemented', 'defaulted from the target group, and checked against it'),
   binding('targetGroupProtocol', 'implemented', 'defaulted from the target group, and checked against it'),
-  binding('multiClusterTargetGroup', 'refused',
-    'multi-cluster target groups are not implemented: such a binding gets a Warning Event and no AWS call (targets other clusters registered would be deregistered)', ['false']),
+  binding('multiClusterTargetGroup', 'implemented', MULTI_CLUSTER),
   binding('iamRoleArnToAssume', 'refused', 'target groups in another account are not implemented: such a binding gets a Warning Event and no AWS call'),
   binding('assumeRoleExternalId', 'refused', 'target groups in another account are not implemented: such a binding gets a Warning Event and no AWS call'),
 ];

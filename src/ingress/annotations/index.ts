@@ -57,7 +57,7 @@ export interface BackendAnnotations {
   /** 'traffic-port', a port number as a string, or a Service port name */
   healthcheckPort?: string; healthcheckProtocol?: 'HTTP' | 'HTTPS'; healthcheckPath?: string;
   healthcheckIntervalSeconds?: number; healthcheckTimeoutSeconds?: number; healthyThresholdCount?: number; unhealthyThresholdCount?: number;
-  successCodes?: string; targetGroupAttributes?: Record<string, string>; targetNodeLabels?: Record<string, string>; tags?: Record<string, string>;
+  successCodes?: string; targetGroupAttributes?: Record<string, string>; targetNodeLabels?: Record<string, string>; multiClusterTargetGroup?: boolean; tags?: Record<string, string>;
 }
 
 /** one target of a forward action: a Service (name + port), or a target group by ARN or by name */

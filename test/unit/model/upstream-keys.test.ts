@@ -71,12 +71,10 @@ describe('registry of upstream keys', () => {
   });
 
   it('compares harmless booleans as Go booleans and other values exactly', () => {
-    const mc = annotationKey(`${ANNOTATION_PREFIX}multi-cluster-target-group`);
-    assert.ok(mc);
-    for (const v of ['false', 'False', 'FALSE', 'f', 'F', '0', ' false ']) assert.ok(isHarmless(mc, v), v);
-    for (const v of ['true', 'no', '']) assert.ok(refuses(mc, v), v);
     const shield = annotationKey(`${ANNOTATION_PREFIX}shield-advanced-protection`);
-    assert.ok(shield && !refuses(shield, 'false') && refuses(shield, 'true'));
+    assert.ok(shield);
+    for (const v of ['false', 'False', 'FALSE', 'f', 'F', '0', ' false ']) assert.ok(isHarmless(shield, v), v);
+    for (const v of ['true', 'no', '']) assert.ok(refuses(shield, v), v);
     const auth = annotationKey(`${ANNOTATION_PREFIX}auth-type`);
     assert.ok(auth && !refuses(auth, 'oidc'), 'an implemented key refuses nothing');
   });

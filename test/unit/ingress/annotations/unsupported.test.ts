@@ -48,8 +48,8 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
 describe('backend Service annotations: upstream keys refused on the Service', () => {
   const serviceKeys = refusedAlb.filter((k) => k.source === 'Service, Ingress');
 
-  it('refuses multi-cluster-target-group and target-control-port.* on a backend Service, as an Issue on the Service', () => {
-    assert.deepEqual(serviceKeys.map(concrete).sort(), ['multi-cluster-target-group', 'target-control-port.x.x']);
+  it('refuses target-control-port.* on a backend Service, as an Issue on the Service', () => {
+    assert.deepEqual(serviceKeys.map(concrete).sort(), ['target-control-port.x.x']);
     for (const k of serviceKeys) {
       const { issues } = parseBackendAnnotations(ingress({}), service({ [concrete(k)]: asking(k) }));
       assert.deepEqual(issues, [{
