@@ -132,6 +132,8 @@ interface Snapshot {
   readonly ingressesReconciled: Set<string>;
   readonly queueDepth: number;
   readonly leader: number;
+  /** the controller's CPU time so far (user + system) */
+  readonly cpuSeconds: number;
 }
 
 function snapshotOf(samples: readonly Sample[]): Snapshot {
@@ -140,6 +142,7 @@ function snapshotOf(samples: readonly Sample[]): Snapshot {
   const ingressesReconciled = new Set<string>();
   let queueDepth = 0;
   let leader = 0;
+  let cpuSeconds = 0;
   for (const s of samples) {
     if (s.name === 'aws_lb_controller_aws_api_calls_total') {
       const k = `${s.labels.service}/${s.labels.operation}/${s.labels.outcome}`;
@@ -153,12 +156,14 @@ function snapshotOf(samples: readonly Sample[]): Snapshot {
       queueDepth += s.value;
     } else if (s.name === 'aws_lb_controller_leader') {
       leader = s.value;
+    } else if (s.name === 'process_cpu_seconds_total') {
+      cpuSeconds = s.value;
     }
   }
-  return { calls, reconciles, ingressesReconciled, queueDepth, leader };
+  return { calls, reconciles, ingressesReconciled, queueDepth, leader, cpuSeconds };
 }
 
-const EMPTY: Snapshot = { calls: new Map(), reconciles: new Map(), ingressesReconciled: new Set(), queueDepth: 0, leader: 0 };
+const EMPTY: Snapshot = { calls: new Map(), reconciles: new Map(), ingressesReconciled: new Set(), queueDepth: 0, leader: 0, cpuSeconds: 0 };
 
 async function snapshot(c: ControllerProcess): Promise<Snapshot> {
   return snapshotOf(parseMetrics(await c.metrics()));
@@ -254,6 +259,8 @@ interface PhaseResult {
   readonly controllerPid: number;
   readonly vmHwmMiB: number;
   readonly vmRssMiB: number;
+  /** the controller's CPU seconds in the phase (less sensitive to the machine's load than the times) */
+  readonly cpuSeconds: number;
   /** sampled peaks during the phase (what VmHWM is made of) */
   readonly memory: MemoryPeaks;
   readonly notes: string[];
@@ -278,7 +285,7 @@ function phaseResult(name: string, t0: number, timings: Record<string, number>, 
   return {
     name, seconds: (Date.now() - t0) / 1000, timings, calls, reads, writes, failed,
     reconciles: Object.fromEntries(diff(before.reconciles, after.reconciles)), controllerPid: ctrl.pid,
-    vmHwmMiB: mem.hwmMiB, vmRssMiB: mem.rssMiB, memory: span.memory.take(), notes,
+    vmHwmMiB: mem.hwmMiB, vmRssMiB: mem.rssMiB, cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 10) / 10, memory: span.memory.take(), notes,
   };
 }
 
@@ -675,7 +682,7 @@ const memoryNote = (m: MemoryPeaks): string =>
 
 function printPhase(r: PhaseResult): void {
   const lines = [`\n== ${r.name}: ${r.reads + r.writes} AWS calls (${r.reads} reads, ${r.writes} writes${r.failed ? `, ${r.failed} failed` : ''}); `
-    + `timings ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10} s`).join(', ')}; VmHWM ${r.vmHwmMiB} MiB (${memoryNote(r.memory)})`];
+    + `timings ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10} s`).join(', ')}; controller CPU ${r.cpuSeconds} s; VmHWM ${r.vmHwmMiB} MiB (${memoryNote(r.memory)})`];
   for (const [k, v] of Object.entries(r.calls)) lines.push(`   ${k.padEnd(52)} ${v}`);
   if (Object.keys(r.reconciles).length) lines.push(`   reconciles: ${Object.entries(r.reconciles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const n of r.notes) lines.push(`   note: ${n}`);
@@ -692,14 +699,14 @@ function renderSummary(x: { machine: Record<string, unknown>; options: Options; 
     '',
     `Machine: ${String(m.nproc)} cores, Node ${String(m.node)}, moto ${String(m.moto)}; code ${String(m.commit)}; load average ${(m.loadavgAtStart as number[]).join(' ')} at start, ${(m.loadavgAtEnd as number[]).join(' ')} at end; controller flags: ${String(m.controllerArgs) || 'defaults'}.`,
     '',
-    '| phase | time (s) | AWS calls | reads | writes | failed | reconciles (ingress / tgb) | VmHWM (MiB) | JS heap peak: used / committed (MiB) | RssFile (MiB) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| phase | time (s) | AWS calls | reads | writes | failed | reconciles (ingress / tgb) | controller CPU (s) | VmHWM (MiB) | JS heap peak: used / committed (MiB) | RssFile (MiB) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of x.results) {
     const rec = (ctl: string): number => Object.entries(r.reconciles).filter(([k]) => k.startsWith(`${ctl}/`)).reduce((a, [, v]) => a + v, 0);
     const t = r.timings;
     const time = t['settled'] ?? t['window'] ?? r.seconds;
-    out.push(`| ${r.name} | ${Math.round(time * 10) / 10} | ${r.reads + r.writes} | ${r.reads} | ${r.writes} | ${r.failed} | ${rec('ingress')} / ${rec('targetGroupBinding')} | ${r.vmHwmMiB} | ${r.memory.heapUsedMiB} / ${r.memory.heapCommittedMiB} | ${r.memory.rssFileMiB} |`);
+    out.push(`| ${r.name} | ${Math.round(time * 10) / 10} | ${r.reads + r.writes} | ${r.reads} | ${r.writes} | ${r.failed} | ${rec('ingress')} / ${rec('targetGroupBinding')} | ${r.cpuSeconds} | ${r.vmHwmMiB} | ${r.memory.heapUsedMiB} / ${r.memory.heapCommittedMiB} | ${r.memory.rssFileMiB} |`);
   }
   out.push('', 'Timings (seconds from the phase start):', '');
   for (const r of x.results) out.push(`- ${r.name}: ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10}`).join(', ')}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`);
