@@ -13,11 +13,13 @@ export const CONTROLLER_BUNDLE = join(ROOT, 'dist/controller.mjs');
 
 /**
  * Node flags the controller runs with, in the image (Dockerfile ENTRYPOINT, checked by a test) and wherever the demo,
- * the tests and the benchmark start it: a 1 MiB young generation instead of 16 MiB. The controller allocates in
- * small bursts (one reconcile's JSON and SDK responses), so frequent cheap scavenges keep its peak RSS down by
- * tens of MiB for little CPU (docs/benchmarks.md).
+ * the tests and the benchmark start it (ADR 0021, docs/benchmarks.md):
+ * - a 1 MiB young generation instead of 16 MiB: the controller allocates in small bursts (one reconcile's JSON and
+ *   SDK responses), so frequent cheap scavenges keep its peak RSS down by tens of MiB for little CPU;
+ * - memory saver mode: the old generation grows by a small step past its live size, whatever the host's RAM,
+ *   instead of up to 4x on a large machine; garbage is collected before it doubles the heap. No hard heap cap.
  */
-export const CONTROLLER_NODE_FLAGS = ['--max-semi-space-size=1'] as const;
+export const CONTROLLER_NODE_FLAGS = ['--max-semi-space-size=1', '--memory-saver-mode'] as const;
 
 // The generated schemas of an SDK client name their traits with computed keys (`{ [_xN]: "..." }`, `_xN` a
 // string const of the same module). esbuild cannot prove such a key side-effect free, so it keeps every schema
