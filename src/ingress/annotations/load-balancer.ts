@@ -6,7 +6,7 @@ import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
 import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
-  bool, certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
+  bool, certificateArn, cidr, pcaArn, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
 } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
@@ -56,6 +56,8 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],
   certificateArns: ['certificate-arn', stringList(certificateArn)],
+  createAcmCert: ['create-acm-cert', bool],
+  acmPcaArn: ['acm-pca-arn', refine(text('a private certificate authority ARN'), pcaArn)],
   sslPolicy: ['ssl-policy', refine(text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06'), sslPolicy)],
   loadBalancerAttributes: ['load-balancer-attributes', refine(stringMap(loadBalancerAttributeProblem), loadBalancerAttributesProblem)],
   tags: ['tags', tags],
