@@ -525,7 +525,7 @@ export class IngressGroupController {
     if (certificates && acm) {
       const inUse = new Set(stack.resources.flatMap((r) => (r.kind === 'Listener' ? r.spec.certificates.filter((c): c is string => typeof c === 'string') : [])));
       const deleted = await step('deleting ACM certificates', outcome.members, () => certificates.release(acm.managed, requests, inUse));
-      if (deleted.length > 0) this.#log.info('deleted ACM certificates', { group: key, certificates: deleted });
+      if (acm.managed.length > 0) this.#log.info('ACM certificates', { group: key, managed: acm.managed.map((c) => `${c.arn} ${c.status} ${c.inUseBy.join('+')}`), requests: requests.map((r) => r.resourceId), inUse: [...inUse], deleted });
     }
 
     // 5. remember what the stack converged to, write back

@@ -63,6 +63,12 @@ export class CertificateManager {
   /** tags by certificate ARN */
   readonly #tags = new Map<string, Record<string, string>>();
   #list: { arns: string[]; at: number } | undefined;
+  /**
+   * what this process requested and deleted, and when: a listing may have started before (another group's reconcile
+   * runs meanwhile), so these correct every listing until one that started later shows the change
+   */
+  readonly #made = new Map<string, number>();
+  readonly #gone = new Map<string, number>();
 
   constructor(acm: ACMClient, opts: CertificateManagerOptions) {
     this.#acm = acm;
@@ -72,16 +78,20 @@ export class CertificateManager {
   }
 
   async #arns(): Promise<string[]> {
-    if (this.#list && this.#now() - this.#list.at < this.#ttl) return this.#list.arns;
-    const arns = (await listCertificates(this.#acm, { statuses: ALL_STATUSES })).flatMap((s) => (s.CertificateArn ? [s.CertificateArn] : []));
-    const live = new Set(arns);
-    for (const arn of this.#tags.keys()) if (!live.has(arn)) this.#tags.delete(arn);
-    this.#list = { arns, at: this.#now() };
-    return arns;
+    if (!this.#list || this.#now() - this.#list.at >= this.#ttl) {
+      const at = this.#now();
+      const arns = (await listCertificates(this.#acm, { statuses: ALL_STATUSES })).flatMap((s) => (s.CertificateArn ? [s.CertificateArn] : []));
+      const live = new Set(arns);
+      for (const [arn, t] of this.#made) if (t < at && live.has(arn)) this.#made.delete(arn);
+      for (const [arn, t] of this.#gone) if (t < at && !live.has(arn)) this.#gone.delete(arn);
+      for (const arn of this.#tags.keys()) if (!live.has(arn) && !this.#made.has(arn)) this.#tags.delete(arn);
+      this.#list = { arns, at };
+    }
+    return [...new Set([...this.#list.arns, ...this.#made.keys()])].filter((arn) => !this.#gone.has(arn));
   }
 
-  /** the stack's certificates, each described now */
-  async observe(stackId: string): Promise<ManagedCertificate[]> {
+  /** the stack's certificates (undefined: every stack's of the cluster, for plan --live), each described now */
+  async observe(stackId?: string): Promise<ManagedCertificate[]> {
     const arns = await this.#arns();
     const owned = await mapLimit(arns, READS_IN_FLIGHT, async (arn) => {
       let tags = this.#tags.get(arn);
@@ -95,7 +105,8 @@ export class CertificateManager {
         this.#tags.set(arn, tags);
       }
       const resourceId = tags[resourceTagKey('ingress')];
-      return tags[TAG_CLUSTER] === this.#cluster && tags[stackTagKey('ingress')] === stackId && resourceId ? { arn, resourceId } : undefined;
+      const stack = tags[stackTagKey('ingress')];
+      return tags[TAG_CLUSTER] === this.#cluster && stack !== undefined && (stackId === undefined || stack === stackId) && resourceId ? { arn, resourceId } : undefined;
     });
     const mine = owned.filter((x): x is { arn: string; resourceId: string } => x !== undefined);
     const described = await mapLimit(mine, READS_IN_FLIGHT, async ({ arn, resourceId }) => {
@@ -123,8 +134,8 @@ export class CertificateManager {
       });
       requested.push(arn);
       this.#tags.set(arn, r.tags);
+      this.#made.set(arn, this.#now());
     }
-    this.#list = undefined;
     const described = await mapLimit(requested, READS_IN_FLIGHT, async (arn) => {
       const r = missing[requested.indexOf(arn)] as CertificateRequest;
       return toManaged(arn, r.resourceId, await describeCertificate(this.#acm, arn));
@@ -147,8 +158,9 @@ export class CertificateManager {
       }
       deleted.push(c.arn);
       this.#tags.delete(c.arn);
+      this.#made.delete(c.arn);
+      this.#gone.set(c.arn, this.#now());
     }
-    if (deleted.length > 0) this.#list = undefined;
     return deleted;
   }
 }

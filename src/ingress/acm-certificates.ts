@@ -23,6 +23,8 @@ export const ACM_MAX_DOMAIN_NAMES = 10;
 export const ACM_MAX_NAME_LENGTH = 253;
 /** the DomainName becomes the certificate's Common Name */
 export const ACM_MAX_DOMAIN_NAME_LENGTH = 64;
+/** the Unknown a listener holds for a certificate not issued yet */
+export const ACM_CERTIFICATE_UNKNOWN = 'discovery:acm-certificate:';
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /** what RequestCertificate is called with for one Ingress */
@@ -139,12 +141,14 @@ export function managedCertificateFor(ctx: BuildContext, m: Member, req: Certifi
   const managed = ctx.facts.managedCertificates;
   const subject = `ACM certificate ${req.resourceId}`;
   const what = `${req.certificateAuthorityArn ? `private CA ${req.certificateAuthorityArn}` : 'DNS validation'}, names ${req.subjectAlternativeNames.join(', ')}`;
-  if (!managed) return { arn: unknown(`acm:certificate:${req.resourceId}`), note: { object: m.ref, subject, message: `requested if not there yet (${what}); attached once ISSUED` } };
+  const later = unknown(`${ACM_CERTIFICATE_UNKNOWN}${req.resourceId}`);
+  if (!managed) return { arn: later, note: { object: m.ref, subject, message: `requested if not there yet (${what}); attached once ISSUED` } };
   const mine = managed.filter((c) => c.resourceId === req.resourceId);
   const exact = mine.find((c) => sameNames(c.subjectAlternativeNames, req.subjectAlternativeNames) && !FAILED_STATUSES.has(c.status));
   if (exact?.status === 'ISSUED') return { arn: exact.arn, note: { object: m.ref, subject, message: `${exact.arn} (ISSUED, made by this controller)` } };
   const previous = mine.find((c) => c.status === 'ISSUED');
   const waiting = exact ? pendingReason(exact) : `to be requested (${what})`;
   if (previous) return { arn: previous.arn, note: { object: m.ref, subject, message: `${previous.arn} keeps serving until the certificate for the new names is ISSUED: ${waiting}` } };
+  if (ctx.config.previewCertificates) return { arn: later, note: { object: m.ref, subject, message: `${waiting}; the Ingress is left out until it is ISSUED` } };
   return { pending: issue(m.ref, `${PREFIX}create-acm-cert`, 'CertificatePending', exact ? pendingReason(exact) : `ACM certificate ${waiting}`) };
 }

@@ -1,7 +1,7 @@
 // create-acm-cert end to end (ADR 0018): the controller (its own process) with the feature gate
 // EnableCertificateManagement requests a DNS-validated certificate for the Ingress's hosts, tagged as upstream tags
 // it, reports it pending (naming the certificate and its DNS validation record) without blocking, attaches it to the
-// HTTPS listener once moto issues it (MOTO_ACM_VALIDATION_WAIT=2 in the shared stand-ins), and deletes it after the
+// HTTPS listener once moto issues it (MOTO_ACM_VALIDATION_WAIT=10 in the shared stand-ins: the controller describes a certificate right after requesting it, well within that), and deletes it after the
 // Ingress is deleted. Without the gate, the annotation is refused with an Issue naming the gate. Only this suite's
 // certificates (its namespace's stack tag) and load balancers are judged: the stand-ins are shared.
 import assert from 'node:assert/strict';
@@ -91,6 +91,9 @@ describe('create-acm-cert (own process, kube-apiserver + moto)', function () {
     });
     assert.match(status.message, /create-acm-cert: requesting ACM certificates is off: start the controller with --feature-gates=EnableCertificateManagement=true/);
     assert.deepEqual(await certificatesOf(`${ns}/shop`), []);
+    // gone before the next test starts a controller with the gate on (which would request its certificate)
+    await admin.ingresses.delete('shop', ns);
+    await waitFor('shop gone', async () => ((await admin.ingresses.get('shop', ns)) ? undefined : true));
   });
 
   it('with the gate: a certificate is requested, shown pending, attached once ISSUED, and deleted with the Ingress', async () => {
@@ -110,9 +113,9 @@ describe('create-acm-cert (own process, kube-apiserver + moto)', function () {
     const events = await waitFor('the pending Event', async () => {
       const list = await admin.events.list(ns, { fieldSelector: 'involvedObject.name=shop' });
       const msgs = list.items.map((e) => `${e.reason ?? ''}: ${e.message ?? ''}`);
-      return msgs.some((m) => m.includes('PENDING_VALIDATION')) && msgs.some((m) => m.startsWith('CertificateRequested')) ? msgs : undefined;
+      return msgs.some((m) => m.startsWith('FailedBuildModel') && m.includes('PENDING_VALIDATION')) && msgs.some((m) => m.startsWith('CertificateRequested')) ? msgs : undefined;
     });
-    const pending = events.find((m) => m.includes('PENDING_VALIDATION')) ?? '';
+    const pending = events.find((m) => m.startsWith('FailedBuildModel') && m.includes('PENDING_VALIDATION')) ?? '';
     assert.ok(pending.includes(cert.arn), pending);
     assert.match(pending, new RegExp(`CNAME \\S+ -> \\S+ \\(for ${host.replaceAll('.', '\\.')}\\)`));
 
