@@ -524,8 +524,9 @@ export class IngressGroupController {
     // the stack's certificates no member asks for any more, once no listener of the stack uses them
     if (certificates && acm) {
       const inUse = new Set(stack.resources.flatMap((r) => (r.kind === 'Listener' ? r.spec.certificates.filter((c): c is string => typeof c === 'string') : [])));
-      const deleted = await step('deleting ACM certificates', outcome.members, () => certificates.release(acm.managed, requests, inUse));
-      if (acm.managed.length > 0) this.#log.info('ACM certificates', { group: key, managed: acm.managed.map((c) => `${c.arn} ${c.status} ${c.inUseBy.join('+')}`), requests: requests.map((r) => r.resourceId), inUse: [...inUse], deleted });
+      const own = observed.loadBalancers.map((lb) => lb.arn);
+      const deleted = await step('deleting ACM certificates', outcome.members, () => certificates.release(acm.managed, requests, inUse, own));
+      if (deleted.length > 0) this.#log.info('deleted ACM certificates', { group: key, certificates: deleted });
     }
 
     // 5. remember what the stack converged to, write back

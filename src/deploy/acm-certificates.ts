@@ -145,10 +145,14 @@ export class CertificateManager {
 
   /**
    * Deletes the stack's certificates that no request is satisfied by, except those `inUse` (the certificates on the
-   * stack's listeners now) and those ACM reports in use. `managed`: the stack's certificates as ensure found them.
+   * stack's listeners now) and those ACM reports in use by anything but the stack's own load balancers (`ownLoadBalancers`,
+   * whose listeners `inUse` already accounts for: ACM's InUseBy lags their changes). `managed`: as ensure found them.
    */
-  async release(managed: readonly ManagedCertificate[], requests: readonly CertificateRequest[], inUse: ReadonlySet<string>): Promise<string[]> {
-    const unwanted = managed.filter((c) => !requests.some((r) => satisfies(c, r)) && !inUse.has(c.arn) && c.inUseBy.length === 0);
+  async release(managed: readonly ManagedCertificate[], requests: readonly CertificateRequest[], inUse: ReadonlySet<string>,
+    ownLoadBalancers: readonly string[] = []): Promise<string[]> {
+    const own = ownLoadBalancers.map((arn) => arn.split(':loadbalancer/')[1]).filter((x): x is string => !!x);
+    const usedElsewhere = (c: ManagedCertificate): boolean => c.inUseBy.some((user) => !own.some((lb) => user.includes(`/${lb}`)));
+    const unwanted = managed.filter((c) => !requests.some((r) => satisfies(c, r)) && !inUse.has(c.arn) && !usedElsewhere(c));
     const deleted: string[] = [];
     for (const c of unwanted) {
       try {

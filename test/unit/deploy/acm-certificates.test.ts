@@ -99,6 +99,17 @@ describe('deploy: ACM certificates of create-acm-cert', () => {
     assert.equal(mock.commandCalls(DeleteCertificateCommand).length, 0);
   });
 
+  it('in use only by the stack\'s own load balancer (ACM\'s InUseBy lags its listeners): deleted once no listener of the stack uses it', async () => {
+    const lb = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/k8s-shop-web-1a2b3c4d5e/50dc6c495c0c9188';
+    certs.set(ARN('ours'), [tagsOf('shop/web', 'amazon_issued/old-1'), 'ISSUED', ['old.example.com']]);
+    mock.on(DescribeCertificateCommand).resolves({ Certificate: { CertificateArn: ARN('ours'), Status: 'ISSUED',
+      InUseBy: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/k8s-shop-web-1a2b3c4d5e/50dc6c495c0c9188/f2f7dc8efc522ab2'] } });
+    const m = new CertificateManager(acm, { clusterName: 'demo' });
+    const { managed } = await m.ensure('shop/web', []);
+    assert.deepEqual(await m.release(managed, [], new Set([ARN('ours')]), [lb]), [], 'a listener of the stack still has it');
+    assert.deepEqual(await m.release(managed, [], new Set(), [lb]), [ARN('ours')]);
+  });
+
   it('a FAILED certificate is requested again (a new idempotency token, not the failed one handed back) and then deleted', async () => {
     const wanted = [request('amazon_issued/a.example.com-1', ['a.example.com'])];
     await new CertificateManager(acm, { clusterName: 'demo' }).ensure('shop/web', wanted);
