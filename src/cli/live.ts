@@ -5,9 +5,12 @@
 // Calls for a cold run: DescribeVpcs 1 + DescribeSubnets 1 (always); DescribeSecurityGroups 1 and
 // ListCertificates 1 + DescribeCertificate per ISSUED certificate only when an Ingress needs them (a
 // security group named in an annotation, a host whose certificate is discovered); DescribeSecurityGroups 1 for
-// the shared backend security group when a load balancer uses it (not with --backend-security-group); then
+// the shared backend security group when a load balancer uses it (not with --backend-security-group); with
+// create-acm-cert (gate EnableCertificateManagement) ListCertificates 1 + ListTagsForCertificate per certificate +
+// DescribeCertificate per certificate this cluster requested (CertificateManager.observe, read-only); then
 // deploy/observe's bulk read of every stack this cluster owns in the VPC, IngressGroups and Services in one pass
 // (see the header of src/deploy/observe.ts).
+import { CertificateManager } from '../deploy/acm-certificates.ts';
 import { createAwsClients, type AwsClients, type AwsClientsConfig } from '../aws/clients.ts';
 import { Discovery, type FactsToDiscover } from '../aws/discovery.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
@@ -108,7 +111,7 @@ export class LiveSource {
     let facts: DiscoveredFacts = { ...await this.#discover({ subnets: true, securityGroups: false, certificates: false }), ...given };
     const first = build(facts);
     const needs = optionalFactsNeeded(first.stacks);
-    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup) return { facts, built: first };
+    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup && !needs.managedCertificates) return { facts, built: first };
     if (needs.securityGroups || needs.certificates) {
       facts = { ...await this.#discover({ subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates }), ...given };
     }
@@ -116,6 +119,11 @@ export class LiveSource {
       const found = await this.#aws('looking for the shared backend security group', () => findBackendSecurityGroup(this.clients.ec2,
         { clusterName: backend.clusterName, vpcId: this.#flags.vpcId, name: backendSecurityGroupName(backend.clusterName) }));
       if (found) facts = { ...facts, backendSecurityGroupId: found.groupId };
+    }
+    if (needs.managedCertificates) {
+      const managed = await this.#aws('reading the ACM certificates this cluster requested',
+        () => new CertificateManager(this.clients.acm, { clusterName: backend.clusterName }).observe());
+      facts = { ...facts, managedCertificates: managed };
     }
     return { facts, built: build(facts) };
   }

@@ -206,7 +206,7 @@ export function parsePlanFlags(args: readonly string[], env: Readonly<Record<str
     ...(values.observed ? { observed: values.observed } : {}),
     externalManagedTags: config.externalManagedTags,
     ...(config.backendSecurityGroup ? { backendSecurityGroup: config.backendSecurityGroup } : {}),
-    config: builderSettings(config),
+    config: { ...builderSettings(config), previewCertificates: true },
     ...(serviceControllerEnabled(config) ? { serviceConfig: serviceBuilderSettings(config) } : {}),
   };
 }

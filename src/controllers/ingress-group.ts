@@ -11,6 +11,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { CertificateManager, EnsureResult } from '../deploy/acm-certificates.ts';
 import { ApplyError, applyPlan, type TargetGroupCreated } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf, isAwsError } from '../aws/errors.ts';
 import { mapLimit } from '../aws/util.ts';
@@ -18,7 +19,7 @@ import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stack
 import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
 import { observeExtras, observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
 import {
-  buildStacksSteps, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
+  buildStacksSteps, certificateRequests, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
   optionalFactsNeeded, referencedServices,
   type BuildConfig, type BuildResult, type DeployedLoadBalancers, type Grouping, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
@@ -59,6 +60,8 @@ export interface IngressGroupDeps {
   readonly kube: KubeClients;
   readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client };
   readonly discovery: FactsSource;
+  /** create-acm-cert's certificates (ADR 0018); absent unless the feature gate EnableCertificateManagement is on */
+  readonly certificates?: CertificateManager;
   /** the shared backend security group; absent with --enable-backend-security-group=false */
   readonly backendSecurityGroup?: BackendSecurityGroup;
   readonly events: EventRecorder;
@@ -79,7 +82,12 @@ export interface GroupReconcileReport {
   readonly dnsName?: string;
   /** how the stack was read: in full, not at all (its checkpoint matched), or only what a deletion needs */
   readonly read?: StackRead;
+  /** members waiting for ACM to issue the certificate requested for them (create-acm-cert) */
+  readonly certificatesPending?: number;
 }
+
+/** a member waiting for its certificate is reconciled again after this long (ACM issues in seconds to minutes) */
+export const CERTIFICATE_PENDING_RECHECK_MS = 15_000;
 
 export type StackRead = 'full' | 'checkpoint' | 'deletion';
 
@@ -325,6 +333,8 @@ export class IngressGroupController {
     try {
       const report = await this.#reconcileGroup(group, snapshot, item, signal);
       this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
+      // never block a worker on ACM: a member waiting for its certificate is looked at again later
+      if (report.certificatesPending) return { requeueAfterMs: CERTIFICATE_PENDING_RECHECK_MS };
     } catch (err) {
       // whatever was read or written is in doubt: the retry reads the stack in full
       this.#records.delete(key);
@@ -336,11 +346,11 @@ export class IngressGroupController {
    * build with the facts every group needs (and the backend security group's ID when it is known); fetch
    * certificates or security-group names only if the stack asks, and the OIDC client Secrets it names
    */
-  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<Built> {
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers, stackFacts: DiscoveredFacts): Promise<Built> {
     const { discovery, config } = this.#d;
     const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
       const id = this.#d.backendSecurityGroup?.known();
-      return id ? { ...f, backendSecurityGroupId: id } : f;
+      return { ...f, ...stackFacts, ...(id ? { backendSecurityGroupId: id } : {}) };
     };
     const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
     const first = await runInSlices(buildStacksSteps(snapshot, facts, config, deployed));
@@ -412,7 +422,14 @@ export class IngressGroupController {
     }
     const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    // create-acm-cert: the certificates are requested (never awaited) before the build, which attaches the issued ones
+    const certificates = this.#d.certificates;
+    const requests = certificates ? certificateRequests(config, key, group.members) : [];
+    const acm: EnsureResult | undefined = certificates
+      ? await step('requesting ACM certificates', memberKeys, () => certificates.ensure(key, requests)) : undefined;
+    if (acm?.requested.length) await this.#reportRequested(group, acm);
+    const discovered = await step('discovering AWS resources', memberKeys,
+      () => this.#buildWithFacts(restricted, deployed, acm ? { managedCertificates: acm.managed } : {}));
     const built = await step('finding or creating the shared backend security group', memberKeys,
       () => this.#withBackendSecurityGroup(key, deployed, discovered));
     const outcome = built.groups.find((g) => g.id === key);
@@ -437,8 +454,9 @@ export class IngressGroupController {
       const holder = this.#d.informers.ingresses.getByKey(c.holder);
       if (holder) await events.warning(holder, CONFLICTING_MEMBER_REFUSED, `Ingress ${c.newcomer} asked for ${c.what} in group ${key}; this Ingress was in the group first and keeps it, so ${c.newcomer} is left out`);
     });
+    const certificatesPending = built.issues.filter((i) => i.code === 'CertificatePending').length;
     if (!outcome || outcome.blocked || !stack) {
-      return { key, members: [], excluded, changes: 0 };
+      return { key, members: [], excluded, changes: 0, certificatesPending };
     }
 
     // 3. the checkpoint: an unchanged stack with no drift check due is not read further
@@ -455,7 +473,7 @@ export class IngressGroupController {
       const dnsName = lbDnsName;
       await this.#writeBack(current(outcome.members), stack, dnsName, false);
       await this.#releaseLeavers(outcome.inactive, group.finalizer, dnsName);
-      return { key, members: outcome.members, excluded, changes: 0, ...(dnsName ? { dnsName } : {}), read: 'checkpoint' };
+      return { key, members: outcome.members, excluded, changes: 0, ...(dnsName ? { dnsName } : {}), read: 'checkpoint', certificatesPending };
     }
 
     // 4. read (in full, or only what a deletion needs), plan, apply
@@ -508,6 +526,14 @@ export class IngressGroupController {
       throw new Error(`group ${key}: ${f?.resource} ${f?.action} failed: ${f?.code}: ${f?.message}`);
     }
 
+    // the stack's certificates no member asks for any more, once no listener of the stack uses them
+    if (certificates && acm) {
+      const inUse = new Set(stack.resources.flatMap((r) => (r.kind === 'Listener' ? r.spec.certificates.filter((c): c is string => typeof c === 'string') : [])));
+      const own = observed.loadBalancers.map((lb) => lb.arn);
+      const deleted = await step('deleting ACM certificates', outcome.members, () => certificates.release(acm.managed, requests, inUse, own));
+      if (deleted.length > 0) this.#log.info('deleted ACM certificates', { group: key, certificates: deleted });
+    }
+
     // 5. remember what the stack converged to, write back
     const identity = changing ? appliedIdentity(stack, result.arns) : identityNow(entry);
     if (changing) this.#inventory.applied(key, identity);
@@ -523,7 +549,16 @@ export class IngressGroupController {
     this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
     await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers[0]?.dnsName);
-    return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read };
+    return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read, certificatesPending };
+  }
+
+  /** a Normal Event on each member a certificate was just requested for */
+  async #reportRequested(group: IngressGroup, acm: EnsureResult): Promise<void> {
+    for (const c of acm.managed.filter((x) => acm.requested.includes(x.arn))) {
+      const m = group.members.find((x) => c.arn && certificateRequests(this.#d.config, group.key, [x]).some((r) => r.resourceId === c.resourceId));
+      const ing = m ? this.#d.informers.ingresses.getByKey(m.key) : undefined;
+      if (ing) await this.#d.events.normal(ing, 'CertificateRequested', `requested ACM certificate ${c.arn} for ${c.subjectAlternativeNames.join(', ')} (${c.status})`);
+    }
   }
 
   /** the DNS name of the stack's load balancer: as listed, else as the last successful reconcile of it left it */

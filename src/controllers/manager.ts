@@ -2,6 +2,7 @@
 // (leader only: IngressGroups, Services unless switched off, TargetGroupBindings) → HTTP servers (probes,
 // metrics) and the webhooks (every replica), and the drift rotation (leader only). `startManager` returns a
 // handle whose `stop()` shuts everything down in reverse order: the loops drain first, then the Lease is released.
+import { CertificateManager } from '../deploy/acm-certificates.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
@@ -94,6 +95,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
     informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: ingressEvents, metrics, log, onTargetGroupCreated,
     ...(backendSecurityGroup ? { backendSecurityGroup } : {}),
+    ...(config.featureGates.EnableCertificateManagement ? { certificates: new CertificateManager(awsClients.acm, { clusterName: config.clusterName }) } : {}),
   });
   const services = serviceControllerEnabled(config) ? new ServiceController({
     config: { ...serviceBuilderSettings(config), vpcId: aws.vpcId },

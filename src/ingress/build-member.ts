@@ -6,6 +6,7 @@ import {
   DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, LISTENER_ATTRIBUTES_PREFIX, type ListenPort, PREFIX, parseJwtValidation,
 } from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
+import { GATE as ACM_GATE, certificateRequestOf, managedCertificateFor, wantsCertificate } from './acm-certificates.ts';
 import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendRoute, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
@@ -114,12 +115,16 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 
   const paramsCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0;
   const explicitCerts = paramsCerts ? [...p.certificateArn] : a.certificateArns;
-  const certificatesField = paramsCerts ? paramsField(m, 'certificateArn') : a.certificateArns ? `${PREFIX}certificate-arn` : m.ing.spec?.tls?.length ? 'spec.tls' : 'spec.rules';
+  const certificatesField = paramsCerts ? paramsField(m, 'certificateArn') : a.certificateArns ? `${PREFIX}certificate-arn`
+    : a.createAcmCert ? `${PREFIX}create-acm-cert` : m.ing.spec?.tls?.length ? 'spec.tls' : 'spec.rules';
+  const hasExplicit = explicitCerts !== undefined && explicitCerts.length > 0;
+  const created = hasExplicit ? undefined : requestedCertificate(ctx, m, sink);
+  if (created === null) return undefined;
   const listenPorts: readonly ListenPort[] = a.listenPorts
-    ?? (explicitCerts && explicitCerts.length > 0 ? DEFAULTS.listenPortsHttps : DEFAULTS.listenPortsHttp);
+    ?? (hasExplicit || created ? DEFAULTS.listenPortsHttps : DEFAULTS.listenPortsHttp);
   const hasHttps = listenPorts.some((lp) => lp.protocol === 'HTTPS');
   const certificates: Known<string>[] = !hasHttps ? []
-    : explicitCerts && explicitCerts.length > 0 ? [...new Set(explicitCerts)] : discoverCertificates(ctx, m, sink);
+    : hasExplicit ? [...new Set(explicitCerts)] : created ? [created] : discoverCertificates(ctx, m, sink);
 
   const sslPolicy = p?.sslPolicy !== undefined ? excl(p.sslPolicy, paramsField(m, 'sslPolicy'))
     : a.sslPolicy !== undefined ? excl(a.sslPolicy, `${PREFIX}ssl-policy`) : undefined;
@@ -229,6 +234,26 @@ function noteUnusedListenerAttributes(m: Member, listenPorts: readonly ListenPor
       sink.notes.push({ object: m.ref, subject: `${PREFIX}${LISTENER_ATTRIBUTES_PREFIX}${tail}`, message: 'ignored: this Ingress does not listen there (listen-ports)' });
     }
   }
+}
+
+/**
+ * create-acm-cert: the certificate the controller requested for this Ingress (an ARN once ISSUED, unknown when
+ * not read), undefined when not asked for, null when the Ingress cannot be served yet (Issues in `sink`). Explicit
+ * certificates (certificate-arn, IngressClassParams certificateArn) win, as upstream: no certificate is requested.
+ */
+function requestedCertificate(ctx: BuildContext, m: Member, sink: Sink): Known<string> | undefined | null {
+  if (m.annotations.createAcmCert !== true) return undefined;
+  if (!wantsCertificate(ctx.config, m)) {
+    sink.issues.push(issue(m.ref, `${PREFIX}create-acm-cert`, 'FeatureGateDisabled',
+      `requesting ACM certificates is off: start the controller with --feature-gates=${ACM_GATE}=true (upstream's gate, default false), or set ${PREFIX}certificate-arn`));
+    return null;
+  }
+  const { request, issues } = certificateRequestOf(ctx.config, ctx.stackId, m);
+  if (!request) { append(sink.issues, issues); return null; }
+  const chosen = managedCertificateFor(ctx, m, request);
+  if (chosen.note) sink.notes.push(chosen.note);
+  if (chosen.pending || chosen.arn === undefined) { if (chosen.pending) sink.issues.push(chosen.pending); return null; }
+  return chosen.arn;
 }
 
 /** Hosts of the Ingress, each with where it is written. */

@@ -2,6 +2,7 @@
 // group needs (VPC, subnets) and fetches certificates or security-group names only when the result
 // still holds an Unknown for them: an HTTP-only Ingress costs no ACM call. The shared backend security group is
 // one more such fact: read (plan --live) or ensured (the controller) only when a stack uses it and its ID is unknown.
+import { ACM_CERTIFICATE_UNKNOWN } from './acm-certificates.ts';
 import { METADATA_UID, OIDC_SECRET_UNKNOWN } from './build-auth.ts';
 import { unknownsIn, type Stack } from '../model/index.ts';
 
@@ -9,6 +10,8 @@ export interface OptionalFacts {
   readonly certificates: boolean;
   readonly securityGroups: boolean;
   readonly backendSecurityGroup: boolean;
+  /** create-acm-cert: the certificates this controller requested (plan --live reads them; the controller always does) */
+  readonly managedCertificates: boolean;
 }
 
 export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
@@ -17,6 +20,7 @@ export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
     certificates: unknowns.some((u) => u.startsWith('discovery:certificate:')),
     securityGroups: unknowns.some((u) => u.startsWith('discovery:security-group:')),
     backendSecurityGroup: unknowns.some((u) => u.startsWith('discovery:backend-security-group:')),
+    managedCertificates: unknowns.some((u) => u.startsWith(ACM_CERTIFICATE_UNKNOWN)),
   };
 }
 

@@ -66,7 +66,7 @@ const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an
 const MULTI_CLUSTER = 'only the targets the binding registered are deregistered, tracked in upstream\'s ConfigMap aws-lbc-targets-<binding>; another cluster\'s target group needs the claim annotation on the binding (ADR 20)';
 const WAF2 = 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const WAF1 = 'WAF Classic web ACL association is not implemented; without it the load balancer would be served without its web ACL';
-const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
+const ACM = 'consulted by the certificate build (ADR 0018): create-acm-cert needs it true; false refuses create-acm-cert: "true" with an Issue naming the gate (upstream ignores the annotation)';
 const LISTENER_ATTRIBUTES = 'keys are checked against the attributes AWS lists for ALB listeners; a key removed from the annotation and the IngressClassParams is left as AWS has it, as upstream (docs/adr/0017-alb-listener-attributes.md)';
 const CAPACITY = 'removing it leaves the reservation as it is, as upstream; CapacityUnits=0 resets it (docs/adr/0017-alb-listener-attributes.md)';
 const FRONTEND_NLB = 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented';
@@ -103,7 +103,7 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('waf-acl-id', 'refused', WAF1), ingress('web-acl-id', 'refused', WAF1),
   ingress('shield-advanced-protection', 'refused', 'Shield Advanced protection is not implemented', ['false']),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
-  ingress('create-acm-cert', 'refused', ACM, ['false']), ingress('acm-pca-arn', 'refused', ACM),
+  ingress('create-acm-cert'), ingress('acm-pca-arn'),
   ingress('enable-frontend-nlb', 'refused', FRONTEND_NLB, ['false']),
   ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'refused', FRONTEND_NLB)),
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
@@ -206,7 +206,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('tolerate-non-existent-backend-service', 'a missing Service always answers 503', ['true'], true),
   noFlag('tolerate-non-existent-backend-action', 'a missing action always answers 503', ['true'], true),
   noFlag('allowed-certificate-authority-arns', 'certificate discovery considers every ISSUED certificate', ['']),
-  noFlag('default-pca-arn', ACM, ['']),
+  noFlag('default-pca-arn', 'a controller-wide private CA for create-acm-cert is not implemented; set acm-pca-arn on the Ingress', ['']),
   noFlag('required-secrets-label', 'Secrets are read only by name, each auth-idp-oidc client Secret the chart grants (ADR 0014); a label requirement is not implemented', ['']),
   noFlag('webhook-cert-file', 'the webhook certificate is tls.crt in --webhook-cert-dir', ['', 'tls.crt']),
   noFlag('webhook-key-file', 'the webhook key is tls.key in --webhook-cert-dir', ['', 'tls.key']),
@@ -258,7 +258,7 @@ export const GATE_KEYS = [
   gate('EnhancedDefaultBehavior', false, 'resetting listener settings made outside the controller (mTLS, ALPN) is not implemented', false),
   gate('EnableDefaultTagsLowPriority', false, 'consulted when tags are merged: true lets annotation (Ingress and Service) and IngressClassParams tags win over --default-tags'),
   gate('ALBTargetControlAgent', false, 'the ALB target control agent is not implemented', false),
-  gate('EnableCertificateManagement', false, ACM, false),
+  gate('EnableCertificateManagement', false, ACM),
   gate('IngressPlanAnnotation', false, 'the dry-run-plan annotation is not written; use aws-lb-controller plan', false),
 ] as const;
 

@@ -29,7 +29,10 @@ export interface IngressAnnotations {
   groupName?: string; groupOrder?: number; loadBalancerName?: string; scheme?: Scheme; ipAddressType?: IpAddressType;
   subnets?: string[]; securityGroups?: string[]; manageBackendSecurityGroupRules?: boolean; inboundCidrs?: string[]; prefixLists?: string[];
   listenPorts?: ListenPort[]; sslRedirect?: number;
-  certificateArns?: string[]; sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
+  certificateArns?: string[];
+  /** create-acm-cert (feature gate EnableCertificateManagement); acm-pca-arn: a private CA for it */
+  createAcmCert?: boolean; acmPcaArn?: string;
+  sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
   /** pathType ImplementationSpecific paths are regular expressions (less their leading "/") */
   useRegexPathMatch?: boolean;
   /** minimum-load-balancer-capacity: CapacityUnits=<n> */

@@ -7,7 +7,7 @@ import { unsupportedAnnotations } from './unsupported.ts';
 import type { Issue } from '../../model/index.ts';
 import { listenerAttributeProblem, loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
-  PREFIX, bool, capacityUnits, certificateArn, cidr, has, int32, issue, matching, oneOf, port, prefixListId, readOne, readTable, refine, show, sslPolicy, stringList, stringMap, tags, text, type Table,
+  PREFIX, bool, capacityUnits, certificateArn, cidr, has, pcaArn, int32, issue, matching, oneOf, port, prefixListId, readOne, readTable, refine, show, sslPolicy, stringList, stringMap, tags, text, type Table,
 } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
@@ -58,6 +58,8 @@ export const INGRESS_TABLE: Table<Omit<IngressAnnotations, 'listenerAttributes'>
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],
   certificateArns: ['certificate-arn', stringList(certificateArn)],
+  createAcmCert: ['create-acm-cert', bool],
+  acmPcaArn: ['acm-pca-arn', refine(text('a private certificate authority ARN'), pcaArn)],
   sslPolicy: ['ssl-policy', refine(text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06'), sslPolicy)],
   loadBalancerAttributes: ['load-balancer-attributes', refine(stringMap(loadBalancerAttributeProblem), loadBalancerAttributesProblem)],
   tags: ['tags', tags],

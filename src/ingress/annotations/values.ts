@@ -174,6 +174,11 @@ export const certificateArn: Check<string> = (s) => arn(s) ?? (
   /^arn:[a-z0-9-]+:acm:[a-z0-9-]+:\d*:certificate\/\S+$/.test(s) || /^arn:[a-z0-9-]+:iam::\d*:server-certificate\/\S+$/.test(s)
     ? undefined : `expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/...) or an IAM server certificate ARN, got ${show(s)}`);
 
+/** an AWS Private CA (acm-pca-arn): arn:<partition>:acm-pca:<region>:<account>:certificate-authority/<id> */
+export const PCA_ARN = /^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9A-Za-z-]{1,200}$/;
+export const pcaArn: Check<string> = (s) => (PCA_ARN.test(s) ? undefined
+  : `expected a private certificate authority ARN (arn:aws:acm-pca:<region>:<12-digit account>:certificate-authority/<id>), got ${show(s)}`);
+
 /**
  * ALB listeners take only AWS's predefined security policies, all named ELBSecurityPolicy-... (no custom
  * policies: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).

@@ -274,7 +274,6 @@ describe('config: parseConfig', () => {
       ['ListenerRulesTagging=false', /ListenerRulesTagging=false is not supported \(upstream's default is true\): listeners and listener rules are always tagged; remove it/],
       ['EnableRGTAPI=true', /EnableRGTAPI=true is not supported .*DescribeTags/],
       ['GlobalAcceleratorController=true', /GlobalAcceleratorController=true is not supported .*Global Accelerator/],
-      ['EnableCertificateManagement=T', /EnableCertificateManagement=true is not supported .*ACM certificates/],
       ['IngressPlanAnnotation=1', /IngressPlanAnnotation=true is not supported .*aws-lb-controller plan/],
       ['EnhancedDefaultBehavior=true', /EnhancedDefaultBehavior=true is not supported .*mTLS, ALPN/],
     ];
@@ -284,7 +283,7 @@ describe('config: parseConfig', () => {
     it('accepts either value of the gates it consults or whose both values it honours', () => {
       for (const g of ['SubnetsClusterTagCheck', 'ALBSingleSubnet', 'EnableDefaultTagsLowPriority', 'EnableServiceController', 'LBCapacityReservation',
         'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'WeightedTargetGroups', 'EnableIPTargetType', 'EndpointsFailOpen',
-        'ServiceTypeLoadBalancerOnly', 'NLBSecurityGroup', 'NLBHealthCheckAdvancedConfig', 'EnableTCPUDPListener']) {
+        'ServiceTypeLoadBalancerOnly', 'NLBSecurityGroup', 'NLBHealthCheckAdvancedConfig', 'EnableTCPUDPListener', 'EnableCertificateManagement']) {
         for (const v of [true, false]) assert.equal((ok([`--feature-gates=${g}=${v}`]).featureGates as Record<string, boolean>)[g], v);
       }
     });

@@ -28,7 +28,6 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
     ['ipam-ipv4-pool-id', 'ipam-pool-0123', 'IPAM IPv4 pools are not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['frontend-nlb-scheme', 'internal', 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented; remove it, or keep this Ingress on the upstream controller'],
     ['target-control-port.api.80', '3000', 'the ALB target control agent port is not implemented; remove it, or keep this Ingress on the upstream controller'],
-    ['acm-pca-arn', 'arn:aws:acm-pca:us-east-1:1:certificate-authority/x', 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate; remove it, or keep this Ingress on the upstream controller'],
   ];
   for (const [key, value, reason] of messages) {
     it(`says why ${key} is refused`, () => {
