@@ -66,7 +66,7 @@ const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an
 const WAF2 = 'WAFv2 web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const WAF1 = 'WAF Classic web ACL association is not implemented; without it the load balancer would be served without its web ACL';
 const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
-const FRONTEND_NLB = 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented';
+const FRONTEND_NLB = 'members that set any frontend-nlb annotation must agree on all of them (upstream compares key by key); the senior member keeps them';
 
 const FRONTEND_NLB_KEYS = ['scheme', 'subnets', 'security-groups', 'listener-port-mapping', 'eip-allocations', 'healthcheck-port',
   'healthcheck-protocol', 'healthcheck-path', 'healthcheck-interval-seconds', 'healthcheck-timeout-seconds',
@@ -81,6 +81,8 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('listen-ports'), ingress('ssl-redirect'), ingress('certificate-arn'), ingress('ssl-policy'), ingress('load-balancer-attributes'),
   ingress('actions.<name>'), ingress('conditions.<name>'), ingress('transforms.<name>'),
   ingress('use-regex-path-match'),
+  ingress('enable-frontend-nlb', 'implemented', FRONTEND_NLB),
+  ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'implemented', FRONTEND_NLB)),
   ingress('jwt-validation', 'implemented', 'a rule whose backend also has auth-type cognito or oidc is refused (ALB takes one authentication action per rule); HTTP listeners as for auth-type'),
   // target groups and authentication: the backend Service first, then the Ingress
   backend('target-type'), backend('backend-protocol'), backend('backend-protocol-version'), backend('healthcheck-port'),
@@ -101,8 +103,6 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
   ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
   ingress('create-acm-cert', 'refused', ACM, ['false']), ingress('acm-pca-arn', 'refused', ACM),
-  ingress('enable-frontend-nlb', 'refused', FRONTEND_NLB, ['false']),
-  ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'refused', FRONTEND_NLB)),
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
   ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),
   ingress('minimum-load-balancer-capacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
