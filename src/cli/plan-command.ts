@@ -1,6 +1,7 @@
 // `aws-lb-controller plan`: manifests (+ optional facts and observed state) → the plans the controller would
 // apply, per IngressGroup (ALB) and per Service of type LoadBalancer (NLB), with every error and decision.
 // Exit 0 = no changes, 2 = changes, 1 = errors.
+import { observeExtras } from '../deploy/observe.ts';
 import { parseArgs } from 'node:util';
 import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../config/config.ts';
 import { buildStacks, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
@@ -294,7 +295,8 @@ interface PlanInputs {
 function deployedLoadBalancers(observed: ReadonlyMap<string, ObservedStack>): DeployedLoadBalancers {
   const out = new Map<string, string>();
   for (const [id, o] of observed) {
-    const dns = o.state.loadBalancers[0]?.dnsName;
+    // the ALB's (a frontend NLB is the stack's only network load balancer)
+    const dns = o.state.loadBalancers.find((l) => l.spec.type !== 'network')?.dnsName;
     if (typeof dns === 'string' && dns !== '') out.set(id, dns);
   }
   return out;
@@ -340,6 +342,16 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   if (facts.securityGroups === undefined && optionalFactsNeeded(services.stacks).securityGroups) {
     services = buildServices(snapshot, await source.discover({ subnets: true, securityGroups: true, certificates: false }), flags.serviceConfig, observed);
   }
+  // what the bulk read leaves out, only where a built stack asks for it (listener attributes, capacity, the ALB a
+  // frontend NLB target group holds): as the controllers read it before they plan
+  const withExtras = async (stacks: readonly Stack[], of: Map<string, ObservedStack>): Promise<void> => {
+    for (const stack of stacks) {
+      const o = of.get(stack.id);
+      if (o) of.set(stack.id, { ...o, state: await observeExtras(source.clients.elbv2, stack, o.state) });
+    }
+  };
+  await withExtras(built.stacks, observed.ingress as Map<string, ObservedStack>);
+  await withExtras(services.stacks, observed.service as Map<string, ObservedStack>);
   return { snapshot, built, services, observed, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 
