@@ -1,6 +1,7 @@
 // `aws-lb-controller plan`: manifests (+ optional facts and observed state) → the plans the controller would
 // apply, per IngressGroup (ALB) and per Service of type LoadBalancer (NLB), with every error and decision.
 // Exit 0 = no changes, 2 = changes, 1 = errors.
+import { observeExtras } from '../deploy/observe.ts';
 import { parseArgs } from 'node:util';
 import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../config/config.ts';
 import { buildStacks, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';
@@ -294,7 +295,8 @@ interface PlanInputs {
 function deployedLoadBalancers(observed: ReadonlyMap<string, ObservedStack>): DeployedLoadBalancers {
   const out = new Map<string, string>();
   for (const [id, o] of observed) {
-    const dns = o.state.loadBalancers[0]?.dnsName;
+    // the ALB's (a frontend NLB is the stack's only network load balancer)
+    const dns = o.state.loadBalancers.find((l) => l.spec.type !== 'network')?.dnsName;
     if (typeof dns === 'string' && dns !== '') out.set(id, dns);
   }
   return out;

@@ -34,7 +34,8 @@ import {
   userAnnotations, withPortError, writeReconcileStatus, type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
 import { objectKey, type Ingress, type KubeObject, type Namespace, type Service, type TargetGroupBinding } from '../k8s/types.ts';
-import type { DiscoveredFacts, Issue, ObservedState, Stack } from '../model/index.ts';
+import { type DiscoveredFacts, type Issue, type ObservedState, type Stack, findResource, isRef } from '../model/index.ts';
+import { FRONTEND_NLB_ID, LOAD_BALANCER_ID } from '../ingress/naming.ts';
 import { formatIssue } from '../model/issues.ts';
 import { hasChanges, planStackSteps, summarize } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
@@ -132,6 +133,8 @@ interface GroupRecord {
   listed: string | undefined;
   /** the load balancer's DNS name, for the status of a reconcile that reads nothing */
   readonly dnsName: string | undefined;
+  /** the frontend NLB's DNS name (enable-frontend-nlb), likewise */
+  readonly frontendNlbDnsName?: string | undefined;
   /** estimated AWS reads of a full read of this stack (the drift budget's unit) */
   readonly cost: number;
 }
@@ -471,7 +474,7 @@ export class IngressGroupController {
       // the checkpoint covers the stack, so whether it uses the backend security group too
       this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
       const dnsName = lbDnsName;
-      await this.#writeBack(current(outcome.members), stack, dnsName, false);
+      await this.#writeBack(current(outcome.members), stack, [dnsName, this.#knownDnsName(key, entry, 'network')], false);
       await this.#releaseLeavers(outcome.inactive, group.finalizer, dnsName);
       return { key, members: outcome.members, excluded, changes: 0, ...(dnsName ? { dnsName } : {}), read: 'checkpoint', certificatesPending };
     }
@@ -540,15 +543,15 @@ export class IngressGroupController {
     const converged = stackCheckpoint(stack, identity, settings);
     this.#records.set(key, {
       checkpoint: converged, listed: changing || !entry.listed ? undefined : listedDigest(entry.listed), dnsName: result.dnsName,
-      cost: forDeletion ? costOfEntry(entry) : costOfObserved(observed),
+      frontendNlbDnsName: result.frontendNlbDnsName, cost: forDeletion ? costOfEntry(entry) : costOfObserved(observed),
     });
     this.#driftDue.delete(key);
     await this.#keepCheckpoint(outcome.members, stack.resources.length > 0 ? converged : undefined);
-    await this.#writeBack(members, stack, result.dnsName, changing);
+    await this.#writeBack(members, stack, [result.dnsName, result.frontendNlbDnsName], changing);
     // the backend security group learns whether this group still uses it (and goes when none does)
     this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
-    await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers[0]?.dnsName);
+    await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers.find((l) => l.spec.type !== 'network')?.dnsName);
     return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read, certificatesPending };
   }
 
@@ -561,10 +564,15 @@ export class IngressGroupController {
     }
   }
 
-  /** the DNS name of the stack's load balancer: as listed, else as the last successful reconcile of it left it */
-  #knownDnsName(key: string, entry: StackInventory): string | undefined {
+  /**
+   * The DNS name of the stack's ALB (or of its frontend NLB, the stack's one network load balancer): as listed, else
+   * as the last successful reconcile of it left it.
+   */
+  #knownDnsName(key: string, entry: StackInventory, type: 'application' | 'network' = 'application'): string | undefined {
     if (entry.loadBalancerArns.length === 0) return undefined;
-    return entry.listed?.loadBalancers[0]?.DNSName?.toLowerCase() ?? this.#records.get(key)?.dnsName;
+    const listed = entry.listed?.loadBalancers.find((l) => (l.Type === 'network') === (type === 'network'));
+    const record = this.#records.get(key);
+    return listed?.DNSName?.toLowerCase() ?? (type === 'network' ? record?.frontendNlbDnsName : record?.dnsName);
   }
 
   /**
@@ -616,10 +624,13 @@ export class IngressGroupController {
     }
   }
 
-  async #writeBack(members: readonly Ingress[], stack: Stack, dnsName: string | undefined, changed: boolean): Promise<void> {
+  /** `dnsNames`: the ALB's, then the frontend NLB's (a second status entry, as upstream) when the stack has one */
+  async #writeBack(members: readonly Ingress[], stack: Stack, dnsNames: readonly [string | undefined, string | undefined], changed: boolean): Promise<void> {
     const { kube, events, metrics } = this.#d;
-    const ports = stack.resources.filter((r) => r.kind === 'Listener').map((r) => (r.kind === 'Listener' ? r.spec.port : 0));
-    const entries: LoadBalancerIngressEntry[] = dnsName ? [loadBalancerEntry(dnsName, ports)] : [];
+    const portsOf = (lbId: string): number[] => stack.resources.flatMap((r) => (r.kind === 'Listener' && isRef(r.spec.loadBalancer) && (r.spec.loadBalancer as { $ref: { id: string } }).$ref.id === lbId ? [r.spec.port] : []));
+    const [dnsName, frontendDnsName] = dnsNames;
+    const frontend = frontendDnsName && findResource(stack, 'LoadBalancer', FRONTEND_NLB_ID) ? [loadBalancerEntry(frontendDnsName, portsOf(FRONTEND_NLB_ID))] : [];
+    const entries: LoadBalancerIngressEntry[] = dnsName ? [loadBalancerEntry(dnsName, portsOf(LOAD_BALANCER_ID)), ...frontend] : [];
     await mapLimit(members, MEMBER_WRITES, async (ing) => {
       const ns = ing.metadata?.namespace ?? 'default';
       const name = ing.metadata?.name ?? '';

@@ -112,6 +112,8 @@ export interface ApplyResult {
   readonly arns: Map<string, string>;
   /** the load balancer's DNS name, lower-cased, when the stack has one */
   readonly dnsName?: string;
+  /** an Ingress stack's frontend NLB's DNS name, lower-cased, when it has one */
+  readonly frontendNlbDnsName?: string;
   /** changes applied (noops excluded) */
   readonly applied: number;
   /** set when apply stopped early: the first failure; later changes were not attempted */

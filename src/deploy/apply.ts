@@ -83,8 +83,9 @@ export async function applyPlan(plan: ApplyPlan, deps: ApplyDeps): Promise<Apply
     }
   }
   const result = summary(ctx);
-  const dnsName = result.dnsName ?? await describeDnsName(ctx);
-  return { ...result, ...(dnsName ? { dnsName } : {}), applied };
+  const dnsName = result.dnsName ?? await describeDnsName(ctx, LB_KEY);
+  const frontendNlbDnsName = result.frontendNlbDnsName ?? await describeDnsName(ctx, FRONTEND_NLB_KEY);
+  return { ...result, ...(dnsName ? { dnsName } : {}), ...(frontendNlbDnsName ? { frontendNlbDnsName } : {}), applied };
 }
 
 /** Throws unless every value in the plan is known. */
@@ -105,15 +106,20 @@ function seedExisting(ctx: ApplyContext, plan: ApplyPlan, deps: ApplyDeps): void
   }
 }
 
-function summary(ctx: ApplyContext): { arns: Map<string, string>; dnsName?: string } {
+// the stack's own load balancer (an ALB, or a Service's NLB) and an Ingress stack's frontend NLB
+const LB_KEY = 'LoadBalancer/LoadBalancer';
+const FRONTEND_NLB_KEY = 'LoadBalancer/FrontendNlb';
+
+function summary(ctx: ApplyContext): { arns: Map<string, string>; dnsName?: string; frontendNlbDnsName?: string } {
   const arns = new Map([...ctx.resources].map(([k, r]) => [k, r.arn]));
-  const lb = [...ctx.resources].find(([k]) => k.startsWith('LoadBalancer/'))?.[1];
-  return { arns, ...(lb?.dnsName ? { dnsName: lb.dnsName } : {}) };
+  const dnsName = ctx.resources.get(LB_KEY)?.dnsName;
+  const frontend = ctx.resources.get(FRONTEND_NLB_KEY)?.dnsName;
+  return { arns, ...(dnsName ? { dnsName } : {}), ...(frontend ? { frontendNlbDnsName: frontend } : {}) };
 }
 
-/** An existing load balancer whose DNS name neither the observed state nor a create supplied: one read. */
-async function describeDnsName(ctx: ApplyContext): Promise<string | undefined> {
-  const lb = [...ctx.resources].find(([k]) => k.startsWith('LoadBalancer/'))?.[1];
+/** A load balancer whose DNS name neither the observed state nor a create supplied: one read. */
+async function describeDnsName(ctx: ApplyContext, key: string): Promise<string | undefined> {
+  const lb = ctx.resources.get(key);
   if (!lb) return undefined;
   const out = await ctx.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.arn] }));
   return out.LoadBalancers?.[0]?.DNSName?.toLowerCase();

@@ -11,6 +11,7 @@ import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendRoute, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { ingressCapIssues } from './caps.ts';
+import { type FrontendNlbAnnotations, parseFrontendNlbAnnotations } from './annotations/frontend-nlb.ts';
 import { chooseCertificate } from './certificates.ts';
 import { type BuildContext, type Sink, keyValueMap } from './context.ts';
 import type { Member } from './group.ts';
@@ -58,7 +59,13 @@ export interface MemberContribution {
   readonly rules: readonly MemberRule[];
   readonly defaultActions?: readonly Action[];
   readonly targetGroups: readonly TargetGroupPlan[];
+  /** every frontend-nlb annotation the member sets, as one value: members that set some must agree on all */
+  readonly frontendNlb?: Excl<FrontendNlbAnnotations>;
 }
+
+/** JSON with every object's keys sorted: equal settings compare equal whatever order the user wrote them in */
+const sortedKeysJson = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'object' && x !== null && !Array.isArray(x)
+  ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 
 const paramsField = (m: Member, path: string): string => `IngressClassParams(${m.params?.metadata.name ?? ''}).spec.${path}`;
 const excl = <T>(value: T, field: string, canonical: string = JSON.stringify(value)): Excl<T> => ({ value, canonical, field });
@@ -100,6 +107,11 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     ? excl<readonly string[]>([...a.securityGroups], `${PREFIX}security-groups`, sortedUnique(a.securityGroups).join(',')) : undefined;
   const manageBackendSecurityGroupRules = a.manageBackendSecurityGroupRules !== undefined
     ? excl(a.manageBackendSecurityGroupRules, `${PREFIX}manage-backend-security-group-rules`) : undefined;
+
+  const nlb = parseFrontendNlbAnnotations(m.obj);
+  append(sink.issues, nlb.issues);
+  const frontendNlb = Object.keys(nlb.value).length > 0
+    ? excl<FrontendNlbAnnotations>(nlb.value, `${PREFIX}${Object.keys(nlb.value).includes('enabled') ? 'enable-frontend-nlb' : 'frontend-nlb-*'}`, sortedKeysJson(nlb.value)) : undefined;
 
   let sslRedirect: Excl<number> | undefined;
   if (p?.sslRedirectPort !== undefined) {
@@ -169,6 +181,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
     lbAttributesField: p?.loadBalancerAttributes?.length ? paramsField(m, 'loadBalancerAttributes') : `${PREFIX}load-balancer-attributes`,
     rules, ...(defaultActions ? { defaultActions } : {}), targetGroups: [...tgs.values()],
+    ...(frontendNlb ? { frontendNlb } : {}),
   };
   const attributes = loadBalancerAttributesProblem(c.lbAttributes);
   const limits = memberLimitIssues(ctx, c);

@@ -3,6 +3,7 @@
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
 import type { Excl, MemberContribution } from './build-member.ts';
+import type { FrontendNlbAnnotations } from './annotations/frontend-nlb.ts';
 import { issue } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 import { HostPathClaims } from './tenancy.ts';
@@ -32,6 +33,7 @@ export interface GroupState {
   manageBackendSecurityGroupRules?: Owned<boolean>;
   sslRedirect?: Owned<number>;
   minimumCapacity?: Owned<number>;
+  frontendNlb?: Owned<FrontendNlbAnnotations>;
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
   readonly lbAttributes: Map<string, { value: string; by: string }>;
@@ -50,11 +52,11 @@ export interface Conflict {
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
 type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect'
-  | 'minimumCapacity';
+  | 'minimumCapacity' | 'frontendNlb';
 const EXCL_LABELS: Record<ExclKey, string> = {
   scheme: 'scheme', ipAddressType: 'IP address type', loadBalancerName: 'load balancer name', subnets: 'subnets',
   securityGroups: 'security groups', manageBackendSecurityGroupRules: 'manage-backend-security-group-rules', sslRedirect: 'ssl-redirect port',
-  minimumCapacity: 'minimum load balancer capacity (CapacityUnits)',
+  minimumCapacity: 'minimum load balancer capacity (CapacityUnits)', frontendNlb: 'frontend NLB settings',
 };
 
 /**

@@ -208,9 +208,21 @@ export interface HealthCheck {
   readonly matcher?: { readonly httpCode?: string; readonly grpcCode?: string };
 }
 
+/**
+ * The ALB a target group of type alb forwards to (a frontend NLB's): RegisterTargets Id = the ALB's ARN, Port = an ALB
+ * listener port. AWS registers an ALB only on a port it listens on, so `listener` (never sent, never compared) is a
+ * Ref to that listener: the registration is ordered after it, and deleted before it.
+ */
+export interface AlbTarget {
+  readonly loadBalancer: ArnOrRef;
+  readonly port: number;
+  readonly listener?: ArnOrRef;
+}
+
 export interface TargetGroupSpec {
   readonly name: string;
-  readonly targetType: TargetType;
+  /** alb: a frontend NLB's target group, whose one target is the ALB (albTarget) */
+  readonly targetType: TargetType | 'alb';
   readonly port: number;
   readonly protocol: 'HTTP' | 'HTTPS' | NetworkProtocol;
   /** HTTP and HTTPS target groups only */
@@ -221,6 +233,8 @@ export interface TargetGroupSpec {
   /** only the keys the user set */
   readonly attributes: Attributes;
   readonly tags: Tags;
+  /** target type alb only: the registered ALB (observed: read with DescribeTargetHealth only when desired sets one) */
+  readonly albTarget?: AlbTarget;
 }
 
 export interface SecurityGroupRule {

@@ -69,7 +69,7 @@ const WAF1 = 'WAF Classic web ACL association is not implemented; without it the
 const ACM = 'consulted by the certificate build (ADR 0018): create-acm-cert needs it true; false refuses create-acm-cert: "true" with an Issue naming the gate (upstream ignores the annotation)';
 const LISTENER_ATTRIBUTES = 'keys are checked against the attributes AWS lists for ALB listeners; a key removed from the annotation and the IngressClassParams is left as AWS has it, as upstream (docs/adr/0017-alb-listener-attributes.md)';
 const CAPACITY = 'removing it leaves the reservation as it is, as upstream; CapacityUnits=0 resets it (docs/adr/0017-alb-listener-attributes.md)';
-const FRONTEND_NLB = 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented';
+const FRONTEND_NLB = 'members that set any frontend-nlb annotation must agree on all of them (upstream compares key by key); the senior member keeps them';
 
 const FRONTEND_NLB_KEYS = ['scheme', 'subnets', 'security-groups', 'listener-port-mapping', 'eip-allocations', 'healthcheck-port',
   'healthcheck-protocol', 'healthcheck-path', 'healthcheck-interval-seconds', 'healthcheck-timeout-seconds',
@@ -86,6 +86,8 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('use-regex-path-match'),
   ingress('listener-attributes.<PROTOCOL>-<port>', 'implemented', LISTENER_ATTRIBUTES),
   ingress('minimum-load-balancer-capacity', 'implemented', CAPACITY),
+  ingress('enable-frontend-nlb', 'implemented', FRONTEND_NLB),
+  ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'implemented', FRONTEND_NLB)),
   ingress('jwt-validation', 'implemented', 'a rule whose backend also has auth-type cognito or oidc is refused (ALB takes one authentication action per rule); HTTP listeners as for auth-type'),
   // target groups and authentication: the backend Service first, then the Ingress
   backend('target-type'), backend('backend-protocol'), backend('backend-protocol-version'), backend('healthcheck-port'),
@@ -104,8 +106,6 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('shield-advanced-protection', 'refused', 'Shield Advanced protection is not implemented', ['false']),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
   ingress('create-acm-cert'), ingress('acm-pca-arn'),
-  ingress('enable-frontend-nlb', 'refused', FRONTEND_NLB, ['false']),
-  ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'refused', FRONTEND_NLB)),
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
   ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),
   ingress('dry-run-plan', 'ignored', 'upstream writes it (feature gate IngressPlanAnnotation) and never reads it as input; use aws-lb-controller plan'),

@@ -1,5 +1,6 @@
 // The registry of upstream keys against everything that must agree with it: the annotation parsers, the flag
 // parser, the feature gates, the CRDs and the docs. UPDATE_GOLDEN=1 rewrites the generated parts of the docs.
+import { FRONTEND_NLB_TABLE } from '../../../src/ingress/annotations/frontend-nlb.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
@@ -80,7 +81,7 @@ describe('registry of upstream keys', () => {
   });
 
   it('lists as implemented exactly the annotations the parsers read', () => {
-    const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
+    const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE), ...Object.values(FRONTEND_NLB_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
     for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION, `${LISTENER_ATTRIBUTES_PREFIX}<PROTOCOL>-<port>`]) {
       parsed.add(ANNOTATION_PREFIX + extra);
     }
@@ -133,7 +134,7 @@ describe('registry of upstream keys vs docs', () => {
   it('docs/annotations.md documents every implemented annotation in its tables or sections, and only those', () => {
     const doc = read('docs/annotations.md');
     const documented = new Set([...tableKeys(doc, 'Load balancer and listener annotations'), ...tableKeys(doc, 'Target group annotations (Service first, then Ingress)'),
-      ...tableKeys(doc, 'Authentication annotations (Service first, then Ingress)')]);
+      ...tableKeys(doc, 'Authentication annotations (Service first, then Ingress)'), ...tableKeys(doc, 'Frontend NLB annotations')]);
     for (const heading of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', 'use-regex-path-match', 'jwt-validation']) {
       assert.ok(doc.includes(`\n## \`${heading}\`\n`), heading);
       documented.add(heading);
