@@ -1,7 +1,6 @@
 // `aws-lb-controller plan`: manifests (+ optional facts and observed state) → the plans the controller would
 // apply, per IngressGroup (ALB) and per Service of type LoadBalancer (NLB), with every error and decision.
 // Exit 0 = no changes, 2 = changes, 1 = errors.
-import { observeExtras } from '../deploy/observe.ts';
 import { parseArgs } from 'node:util';
 import { builderSettings, CONFIG_DEFAULTS, parseConfigFlags, serviceBuilderSettings, serviceControllerEnabled, type Config } from '../config/config.ts';
 import { buildStacks, oidcSecretsNeeded, optionalFactsNeeded, type BuildConfig, type DeployedLoadBalancers, type GroupOutcome, type Snapshot } from '../ingress/index.ts';

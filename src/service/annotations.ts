@@ -10,7 +10,7 @@
 import { LB_NAME, LB_NAME_MAX, LB_NAME_RULE } from '../ingress/annotations/index.ts';
 import type { AnnotatedObject, Parsed } from '../ingress/annotations/index.ts';
 import {
-  arn, bool, capacityUnits, cidr, fail, int32, isIPv6, matching, ok, oneOf, readOne, readTable, show, stringList, stringMap, tags, text,
+  arn, bool, capacityUnits, cidr, fail, isIPv6, matching, ok, oneOf, readOne, readTable, show, stringList, stringMap, tags, text,
   type Check, type Shape, type Table,
 } from '../ingress/annotations/values.ts';
 import type { Issue, Scheme } from '../model/index.ts';
