@@ -297,7 +297,7 @@ describe('config: parseConfig', () => {
       [['--tolerate-non-existent-backend-service', 'false'], /write --tolerate-non-existent-backend-service=false/],
       [['--max-targets-per-target-group=10'], /a cap is not implemented; remove it \("0" is accepted/],
       [['--webhook-cert-file=cert.pem'], /tls.crt in --webhook-cert-dir; remove it \(an empty value or "tls.crt" is accepted/],
-      [['--lb-stabilization-monitor-interval=1m'], /capacity reservation is set and not watched/],
+      [['--lb-stabilization-monitor-interval=1m'], /capacity reservation \(NLB or ALB\) is set and not watched/],
       [['--gateway-class-max-concurrent-reconciles', '2'], /the Gateway API is not implemented/],
       [['--aws-vpc-tags'], /^--aws-vpc-tags is an upstream flag/],
     ];
