@@ -5,42 +5,28 @@
 // Ingress is deleted. Without the gate, the annotation is refused with an Issue naming the gate. Only this suite's
 // certificates (its namespace's stack tag) and load balancers are judged: the stand-ins are shared.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import type { ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { createBackend } from './support/backends.ts';
-import { freshNamespace, running, seeded, standIns } from './support/stand-ins.ts';
+import { suiteControllers } from './support/controllers.ts';
+import { freshNamespace, running, standIns } from './support/stand-ins.ts';
 
 const ANN = 'alb.ingress.kubernetes.io/';
 
 describe('create-acm-cert (own process, kube-apiserver + moto)', function () {
   this.timeout(300_000);
-  const logDir = join(tmpdir(), `aws-lb-controller-e2e-acm-${process.pid}`);
-  const procs: ControllerProcess[] = [];
+  const fleet = suiteControllers('acm');
   let admin: KubeClients;
   let acm: ACMClient;
   let elbv2: ElasticLoadBalancingV2Client;
 
-  const start = async (name: string, gates: string[]): Promise<ControllerProcess> => {
-    const s = running();
-    const p = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId, awsEndpoint: s.motoUrl,
-      logFile: join(logDir, `${name}.log`),
-      extraArgs: ['--sync-period=1h', '--enable-leader-election=false', ...gates.map((g) => `--feature-gates=${g}`)],
-    });
-    procs.push(p);
-    await waitFor(`controller ${name} ready`, () => p.ready(), 60_000);
-    return p;
-  };
-  const logOf = (name: string): string => { try { return readFileSync(join(logDir, `${name}.log`), 'utf8'); } catch { return ''; } };
-  const stop = async (): Promise<void> => { for (const p of procs.splice(0)) await p.stop(5_000); };
+  const start = (name: string, gates: string[]): Promise<ControllerProcess> =>
+    fleet.start(name, { extraArgs: ['--enable-leader-election=false', ...gates.map((g) => `--feature-gates=${g}`)] });
 
   const ingress = (ns: string, name: string, host: string, annotations: Record<string, string>): Promise<Ingress> => admin.ingresses.create({
     apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
@@ -68,17 +54,12 @@ describe('create-acm-cert (own process, kube-apiserver + moto)', function () {
     elbv2 = new ElasticLoadBalancingV2Client({ ...running().aws });
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await stop();
+  after(() => {
     acm?.destroy();
     elbv2?.destroy();
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(`--- acm log tail ---\n${logOf('acm-on').split('\n').slice(-40).join('\n')}`);
-    await stop();
-  });
+  afterEach(() => fleet.stopAll());
 
   it('without the gate, create-acm-cert is refused with an Issue naming the gate, and nothing is requested', async () => {
     const ns = await freshNamespace('acm-off');

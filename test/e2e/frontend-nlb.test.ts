@@ -4,21 +4,18 @@
 // target group, deleting the Ingress removes the rest. The controller runs as its own process against the real
 // kube-apiserver and moto; the stand-ins are shared with other suites, so only this suite's stack is judged.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client, type LoadBalancer, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_RESOURCE, TAG_INGRESS_STACK } from '../../src/model/index.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, kube, running, seeded, standIns } from './support/stand-ins.ts';
 
 const LEASE = 'frontend-nlb-e2e';
@@ -29,9 +26,8 @@ describe('frontend NLB: enable-frontend-nlb puts an NLB in front of the ALB (own
   let admin: KubeClients;
   let elbv2: ElasticLoadBalancingV2Client;
   let ec2: EC2Client;
-  let ctrl: ControllerProcess;
   let ns: string;
-  const log = join(tmpdir(), `aws-lb-controller-frontend-nlb-${process.pid}`, 'controller.log');
+  const fleet = suiteControllers('frontend-nlb');
 
   before(async function () {
     await standIns(this);
@@ -41,24 +37,13 @@ describe('frontend NLB: enable-frontend-nlb puts an NLB in front of the ALB (own
     ec2 = new EC2Client({ ...s.aws });
     ns = await freshNamespace('fnlb');
     await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', `--leader-election-id=${LEASE}`],
-    });
-    await waitFor('controller ready', () => ctrl.ready(), 60_000);
+    await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
   });
 
   after(async function () {
     this.timeout(60_000);
-    await ctrl?.stop(5_000);
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      try { console.error(`--- controller log tail ---\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-    }
   });
 
   interface Owned { loadBalancers: { lb: LoadBalancer; resource: string }[]; targetGroups: { tg: TargetGroup; resource: string }[] }

@@ -5,21 +5,19 @@
 // process against the real kube-apiserver and moto; only this suite's objects are judged.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path, { join } from 'node:path';
+import path from 'node:path';
 import {
   DescribeListenerAttributesCommand, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import * as k8s from '@kubernetes/client-node';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK } from '../../src/model/index.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, kube, running, seeded, standIns } from './support/stand-ins.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -34,9 +32,8 @@ describe('ALB listener attributes: listener-attributes.<PROTOCOL>-<port> and Ing
   let admin: KubeClients;
   let elbv2: ElasticLoadBalancingV2Client;
   let ec2: EC2Client;
-  let ctrl: ControllerProcess;
   let ns: string;
-  const log = join(tmpdir(), `aws-lb-controller-listener-attributes-${process.pid}`, 'controller.log');
+  const fleet = suiteControllers('listener-attributes');
 
   before(async function () {
     await standIns(this);
@@ -46,11 +43,7 @@ describe('ALB listener attributes: listener-attributes.<PROTOCOL>-<port> and Ing
     ec2 = new EC2Client({ ...s.aws });
     ns = await freshNamespace('lattr');
     await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', `--leader-election-id=${LEASE}`],
-    });
-    await waitFor('controller ready', () => ctrl.ready(), 60_000);
+    await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
     const svc = await admin.services.create({
       apiVersion: 'v1', kind: 'Service', metadata: { name: 'app', namespace: ns },
       spec: { type: 'NodePort', selector: { app: 'app' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
@@ -63,15 +56,8 @@ describe('ALB listener attributes: listener-attributes.<PROTOCOL>-<port> and Ing
 
   after(async function () {
     this.timeout(60_000);
-    await ctrl?.stop(5_000);
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      try { console.error(`--- controller log tail ---\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-    }
   });
 
   const ingress = (name: string, annotations: Record<string, string>, className = 'alb'): Promise<Ingress> => admin.ingresses.create({

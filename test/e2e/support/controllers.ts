@@ -26,6 +26,8 @@ export interface SuiteControllers {
   logFile(name: string): string;
   /** the log file of a process this suite started */
   logOf(p: ControllerProcess): string;
+  /** stops every process still tracked (a suite whose tests each start their own) */
+  stopAll(): Promise<void>;
 }
 
 /** `beforeStop` runs at the end of the suite while the processes still run (e.g. to let them delete what the suite made) */
@@ -41,15 +43,19 @@ export function suiteControllers(label: string, hooks: { readonly beforeStop?: (
       try { console.error(`--- controller ${name} (pid ${p.pid}) log tail ---\n${readFileSync(logFile(name), 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
     }
   });
+  const stopAll = async (): Promise<void> => {
+    for (const p of procs.keys()) await p.stop(5_000);
+    procs.clear();
+  };
   after(async function () {
     this.timeout(300_000);
     if (procs.size > 0) await hooks.beforeStop?.();
-    for (const p of procs.keys()) await p.stop(5_000);
-    procs.clear();
+    await stopAll();
   });
 
   return {
     logFile,
+    stopAll,
     logOf: (p) => logFile(names.get(p) ?? 'unknown'),
     forget: (p) => { procs.delete(p); },
     async start(name, o = {}) {
