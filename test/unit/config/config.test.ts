@@ -339,11 +339,11 @@ describe('config: parseConfig', () => {
   });
 
   describe('properties of the drift-check flags', () => {
-    it('--drift-check-budget takes exactly the integers 0..100000', () => {
+    it('--drift-check-budget takes exactly the integers 0..100000 (a sign allowed, as Go parses them)', () => {
       fc.assert(fc.property(fc.oneof(fc.integer({ min: -10, max: 200_000 }).map(String), fc.string({ maxLength: 8 })), (v) => {
         const r = parseConfig([...base, `--drift-check-budget=${v}`]);
         const n = Number(v.trim());
-        if (/^\s*-?\d+\s*$/.test(v) && n >= 0 && n <= 100_000) assert.equal('config' in r && r.config.driftCheckBudget, n, v);
+        if (/^\s*[+-]?\d+\s*$/.test(v) && n >= 0 && n <= 100_000) assert.equal('config' in r && r.config.driftCheckBudget, n, v);
         else if ('config' in r) assert.fail(`accepted --drift-check-budget=${JSON.stringify(v)}`);
         else assert.ok(r.errors.every((e) => e.startsWith('--drift-check-budget')), r.errors.join());
       }), { numRuns: 1000 });
