@@ -29,5 +29,5 @@ USER 65532:65532
 # webhook, metrics, health probes
 EXPOSE 9443 8080 61779
 # the flags are CONTROLLER_NODE_FLAGS of scripts/build/controller-bundle.ts (a test keeps them equal)
-ENTRYPOINT ["node", "--max-semi-space-size=1", "controller.mjs"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--max-old-space-size=256", "--memory-saver-mode", "--no-maglev", "controller.mjs"]
 CMD ["--help"]

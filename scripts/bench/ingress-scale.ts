@@ -132,6 +132,8 @@ interface Snapshot {
   readonly ingressesReconciled: Set<string>;
   readonly queueDepth: number;
   readonly leader: number;
+  /** the controller's CPU time so far (user + system) */
+  readonly cpuSeconds: number;
 }
 
 function snapshotOf(samples: readonly Sample[]): Snapshot {
@@ -140,6 +142,7 @@ function snapshotOf(samples: readonly Sample[]): Snapshot {
   const ingressesReconciled = new Set<string>();
   let queueDepth = 0;
   let leader = 0;
+  let cpuSeconds = 0;
   for (const s of samples) {
     if (s.name === 'aws_lb_controller_aws_api_calls_total') {
       const k = `${s.labels.service}/${s.labels.operation}/${s.labels.outcome}`;
@@ -153,12 +156,14 @@ function snapshotOf(samples: readonly Sample[]): Snapshot {
       queueDepth += s.value;
     } else if (s.name === 'aws_lb_controller_leader') {
       leader = s.value;
+    } else if (s.name === 'process_cpu_seconds_total') {
+      cpuSeconds = s.value;
     }
   }
-  return { calls, reconciles, ingressesReconciled, queueDepth, leader };
+  return { calls, reconciles, ingressesReconciled, queueDepth, leader, cpuSeconds };
 }
 
-const EMPTY: Snapshot = { calls: new Map(), reconciles: new Map(), ingressesReconciled: new Set(), queueDepth: 0, leader: 0 };
+const EMPTY: Snapshot = { calls: new Map(), reconciles: new Map(), ingressesReconciled: new Set(), queueDepth: 0, leader: 0, cpuSeconds: 0 };
 
 async function snapshot(c: ControllerProcess): Promise<Snapshot> {
   return snapshotOf(parseMetrics(await c.metrics()));
@@ -175,14 +180,65 @@ function diff(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, nu
   return out;
 }
 
-/** VmHWM / VmRSS of a process, in MiB */
-function memoryOf(pid: number): { hwmMiB: number; rssMiB: number } {
+/** VmHWM / VmRSS of a process and its anonymous / file-backed resident pages, in MiB */
+function memoryOf(pid: number): { hwmMiB: number; rssMiB: number; anonMiB: number; fileMiB: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { hwmMiB: Math.round(kb('VmHWM') / 1024), rssMiB: Math.round(kb('VmRSS') / 1024) };
+    const mib = (key: string): number => Math.round(Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024);
+    return { hwmMiB: mib('VmHWM'), rssMiB: mib('VmRSS'), anonMiB: mib('RssAnon'), fileMiB: mib('RssFile') };
   } catch {
-    return { hwmMiB: NaN, rssMiB: NaN };
+    return { hwmMiB: NaN, rssMiB: NaN, anonMiB: NaN, fileMiB: NaN };
+  }
+}
+
+/**
+ * Peaks, per phase, of what the controller's VmHWM is made of, sampled every second: its V8 heap (used and
+ * committed, from prom-client's nodejs_heap_* gauges on /metrics), the memory held outside the heap by JS objects
+ * (Buffers: nodejs_external_memory_bytes), and from /proc its anonymous and file-backed (the node binary's code)
+ * resident pages. Separates garbage the GC has not yet collected from what the process holds.
+ */
+interface MemoryPeaks {
+  readonly heapUsedMiB: number;
+  readonly heapCommittedMiB: number;
+  readonly externalMiB: number;
+  readonly rssAnonMiB: number;
+  readonly rssFileMiB: number;
+}
+
+class MemoryWatch {
+  #peaks: Record<keyof MemoryPeaks, number> = MemoryWatch.#zero();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(current: () => ControllerProcess | undefined) {
+    this.#timer = setInterval(() => { const c = current(); if (c) void this.#sample(c); }, POLL_MS);
+  }
+
+  static #zero(): Record<keyof MemoryPeaks, number> {
+    return { heapUsedMiB: 0, heapCommittedMiB: 0, externalMiB: 0, rssAnonMiB: 0, rssFileMiB: 0 };
+  }
+
+  async #sample(c: ControllerProcess): Promise<void> {
+    const mib = (bytes: number | undefined): number => Math.round((bytes ?? 0) / 1048576);
+    let text: string;
+    try { text = await c.metrics(); } catch { return; }
+    const gauge = new Map(parseMetrics(text).filter((x) => Object.keys(x.labels).length === 0).map((x) => [x.name, x.value]));
+    const proc = memoryOf(c.pid);
+    const now: MemoryPeaks = {
+      heapUsedMiB: mib(gauge.get('nodejs_heap_size_used_bytes')), heapCommittedMiB: mib(gauge.get('nodejs_heap_size_total_bytes')),
+      externalMiB: mib(gauge.get('nodejs_external_memory_bytes')), rssAnonMiB: proc.anonMiB, rssFileMiB: proc.fileMiB,
+    };
+    for (const k of Object.keys(now) as (keyof MemoryPeaks)[]) if (Number.isFinite(now[k])) this.#peaks[k] = Math.max(this.#peaks[k], now[k]);
+  }
+
+  /** the peaks since the last take */
+  take(): MemoryPeaks {
+    const p = this.#peaks;
+    this.#peaks = MemoryWatch.#zero();
+    return p;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
   }
 }
 
@@ -203,12 +259,16 @@ interface PhaseResult {
   readonly controllerPid: number;
   readonly vmHwmMiB: number;
   readonly vmRssMiB: number;
+  /** the controller's CPU seconds in the phase (less sensitive to the machine's load than the times) */
+  readonly cpuSeconds: number;
+  /** sampled peaks during the phase (what VmHWM is made of) */
+  readonly memory: MemoryPeaks;
   readonly notes: string[];
   /** /healthz latency sampled during the phase (phase 7) */
   readonly health?: HealthStats;
 }
 
-function phaseResult(name: string, t0: number, timings: Record<string, number>, span: { before: Snapshot; after: Snapshot; ctrl: ControllerProcess }, notes: string[]): PhaseResult {
+function phaseResult(name: string, t0: number, timings: Record<string, number>, span: { before: Snapshot; after: Snapshot; ctrl: ControllerProcess; memory: MemoryWatch }, notes: string[]): PhaseResult {
   const { before, after, ctrl } = span;
   const d = diff(before.calls, after.calls);
   const calls: Record<string, number> = {};
@@ -225,7 +285,7 @@ function phaseResult(name: string, t0: number, timings: Record<string, number>, 
   return {
     name, seconds: (Date.now() - t0) / 1000, timings, calls, reads, writes, failed,
     reconciles: Object.fromEntries(diff(before.reconciles, after.reconciles)), controllerPid: ctrl.pid,
-    vmHwmMiB: mem.hwmMiB, vmRssMiB: mem.rssMiB, notes,
+    vmHwmMiB: mem.hwmMiB, vmRssMiB: mem.rssMiB, cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 10) / 10, memory: span.memory.take(), notes,
   };
 }
 
@@ -419,6 +479,7 @@ async function run(o: Options): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const results: PhaseResult[] = [];
+  const memory = new MemoryWatch(() => ctrl);
   try {
     const seeded = s.seeded as SeededFacts;
     const w: World = {
@@ -449,7 +510,7 @@ async function run(o: Options): Promise<void> {
       timings['all targets'] = secs(t0);
       const after = await settle(c, o.timeoutMs);
       timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-      const r = phaseResult('1 cold converge', t0, timings, { before: EMPTY, after, ctrl: c }, []);
+      const r = phaseResult('1 cold converge', t0, timings, { before: EMPTY, after, ctrl: c, memory }, []);
       r.notes.push(`${Math.round((r.reads + r.writes) / o.ingresses * 10) / 10} calls per Ingress (${Math.round(r.reads / o.ingresses * 10) / 10} reads, ${Math.round(r.writes / o.ingresses * 10) / 10} writes); ${Math.round((r.reads + r.writes) / groups * 10) / 10} per ALB`);
       results.push(r);
       printPhase(r);
@@ -464,7 +525,7 @@ async function run(o: Options): Promise<void> {
       const t0 = Date.now();
       await sleep(o.quietMs);
       const after = await snapshot(c);
-      results.push(phaseResult('2 steady state', t0, { window: o.quietMs / 1000 }, { before, after, ctrl: c }, []));
+      results.push(phaseResult('2 steady state', t0, { window: o.quietMs / 1000 }, { before, after, ctrl: c, memory }, []));
       printPhase(results.at(-1) as PhaseResult);
     }
 
@@ -491,7 +552,7 @@ async function run(o: Options): Promise<void> {
       const lbsAfter = (await ownedInMoto(w)).lbArns;
       const notes = [`old process exited with ${String(code)} (VmHWM ${oldMem.hwmMiB} MiB); new process up ${secs(tStart)} s after start`,
         `load balancers ${JSON.stringify(lbsAfter) === JSON.stringify(lbsBefore) ? 'unchanged' : 'CHANGED'} (${lbsAfter.length})`];
-      const r = phaseResult('3 restart', t0, timings, { before: EMPTY, after, ctrl: c }, notes);
+      const r = phaseResult('3 restart', t0, timings, { before: EMPTY, after, ctrl: c, memory }, notes);
       results.push(r);
       printPhase(r);
     }
@@ -527,7 +588,7 @@ async function run(o: Options): Promise<void> {
       for (const x of old) for (const id of x.enis) await w.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }));
       const after = await settle(c, o.timeoutMs);
       timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-      const r = phaseResult('4 pod rollout', t0, timings, { before, after, ctrl: c }, notes);
+      const r = phaseResult('4 pod rollout', t0, timings, { before, after, ctrl: c, memory }, notes);
       results.push(r);
       printPhase(r);
     }
@@ -546,7 +607,7 @@ async function run(o: Options): Promise<void> {
       const timings: Record<string, number> = { applied: secs(t0) };
       const after = await settle(c, o.timeoutMs);
       timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-      const r = phaseResult('5 annotation change', t0, timings, { before, after, ctrl: c }, [`${target.ingress}: healthcheck-path ${HC_PATH}`]);
+      const r = phaseResult('5 annotation change', t0, timings, { before, after, ctrl: c, memory }, [`${target.ingress}: healthcheck-path ${HC_PATH}`]);
       results.push(r);
       printPhase(r);
     }
@@ -573,7 +634,7 @@ async function run(o: Options): Promise<void> {
       }
       const after = await settle(c, o.timeoutMs);
       timings['settled'] = secs(t0) - SETTLE_MS / 1000;
-      const r = phaseResult('6 delete all', t0, timings, { before, after, ctrl: c },
+      const r = phaseResult('6 delete all', t0, timings, { before, after, ctrl: c, memory },
         [`left in moto: ${left.lbs} LBs, ${left.tgs} TGs, ${left.sgs} SGs, ${left.labelledRules} labelled node-SG rules`]);
       results.push(r);
       printPhase(r);
@@ -592,7 +653,7 @@ async function run(o: Options): Promise<void> {
       const timings = Object.fromEntries(Object.entries(r.timings).filter((e): e is [string, number] => e[1] !== null));
       const h = r.health;
       const healthNote = `/healthz every 100 ms from the start: ${h.samples} samples, p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms, ${h.over1s} over 1 s${h.slowAt.length ? ` (sent at ${h.slowAt.join(', ')} s)` : ''}, ${h.failed} failed or over 10 s`;
-      const result = { ...phaseResult('7 hostile inputs', t0, timings, { before: EMPTY, after, ctrl: r.ctrl }, [healthNote, ...r.notes]), health: h };
+      const result = { ...phaseResult('7 hostile inputs', t0, timings, { before: EMPTY, after, ctrl: r.ctrl, memory }, [healthNote, ...r.notes]), health: h };
       results.push(result);
       printPhase(result);
     }
@@ -603,6 +664,7 @@ async function run(o: Options): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    memory.stop();
     if (ctrl) { say(`stopping the controller (pid ${ctrl.pid})`); await ctrl.stop(15_000); }
     elbv2.destroy();
     ec2.destroy();
@@ -615,9 +677,12 @@ async function run(o: Options): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // output
 
+const memoryNote = (m: MemoryPeaks): string =>
+  `peaks: JS heap ${m.heapUsedMiB} used / ${m.heapCommittedMiB} committed, external ${m.externalMiB}, RssAnon ${m.rssAnonMiB}, RssFile ${m.rssFileMiB} MiB`;
+
 function printPhase(r: PhaseResult): void {
   const lines = [`\n== ${r.name}: ${r.reads + r.writes} AWS calls (${r.reads} reads, ${r.writes} writes${r.failed ? `, ${r.failed} failed` : ''}); `
-    + `timings ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10} s`).join(', ')}; VmHWM ${r.vmHwmMiB} MiB`];
+    + `timings ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10} s`).join(', ')}; controller CPU ${r.cpuSeconds} s; VmHWM ${r.vmHwmMiB} MiB (${memoryNote(r.memory)})`];
   for (const [k, v] of Object.entries(r.calls)) lines.push(`   ${k.padEnd(52)} ${v}`);
   if (Object.keys(r.reconciles).length) lines.push(`   reconciles: ${Object.entries(r.reconciles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const n of r.notes) lines.push(`   note: ${n}`);
@@ -634,14 +699,14 @@ function renderSummary(x: { machine: Record<string, unknown>; options: Options; 
     '',
     `Machine: ${String(m.nproc)} cores, Node ${String(m.node)}, moto ${String(m.moto)}; code ${String(m.commit)}; load average ${(m.loadavgAtStart as number[]).join(' ')} at start, ${(m.loadavgAtEnd as number[]).join(' ')} at end; controller flags: ${String(m.controllerArgs) || 'defaults'}.`,
     '',
-    '| phase | time (s) | AWS calls | reads | writes | failed | reconciles (ingress / tgb) | VmHWM (MiB) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| phase | time (s) | AWS calls | reads | writes | failed | reconciles (ingress / tgb) | controller CPU (s) | VmHWM (MiB) | JS heap peak: used / committed (MiB) | RssFile (MiB) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of x.results) {
     const rec = (ctl: string): number => Object.entries(r.reconciles).filter(([k]) => k.startsWith(`${ctl}/`)).reduce((a, [, v]) => a + v, 0);
     const t = r.timings;
     const time = t['settled'] ?? t['window'] ?? r.seconds;
-    out.push(`| ${r.name} | ${Math.round(time * 10) / 10} | ${r.reads + r.writes} | ${r.reads} | ${r.writes} | ${r.failed} | ${rec('ingress')} / ${rec('targetGroupBinding')} | ${r.vmHwmMiB} |`);
+    out.push(`| ${r.name} | ${Math.round(time * 10) / 10} | ${r.reads + r.writes} | ${r.reads} | ${r.writes} | ${r.failed} | ${rec('ingress')} / ${rec('targetGroupBinding')} | ${r.cpuSeconds} | ${r.vmHwmMiB} | ${r.memory.heapUsedMiB} / ${r.memory.heapCommittedMiB} | ${r.memory.rssFileMiB} |`);
   }
   out.push('', 'Timings (seconds from the phase start):', '');
   for (const r of x.results) out.push(`- ${r.name}: ${Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v * 10) / 10}`).join(', ')}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`);

@@ -4,7 +4,7 @@
 // webhook share one read; a target group that does not exist is remembered for a shorter time.
 //
 // Cost: a cold ARN costs DescribeTargetGroups 1 + DescribeTags 1; prefetch() reads many ARNs at once
-// (⌈n/20⌉ of each). Warm: zero.
+// (⌈n/20⌉ of each). Warm, or created by this process's apply (remember()): zero.
 import type { ElasticLoadBalancingV2Client, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TtlCache } from './discovery.ts';
 import { describeTags, describeTargetGroups } from './elbv2.ts';
@@ -96,6 +96,18 @@ export class TargetGroupDirectory {
         if (g.TargetGroupArn) this.#byArn.set(g.TargetGroupArn, factsOf(g, tags.get(g.TargetGroupArn) ?? {}), this.#ttlMs);
       }
     }
+  }
+
+  /**
+   * records a target group this controller has just created, from CreateTargetGroup's answer and the tags the
+   * call wrote, so the binding made for it is admitted without reading back what the apply already knows. The
+   * admission rules still run on these facts: they are AWS's own answer, not a shortcut past the check.
+   */
+  remember(tg: TargetGroup, tags: Readonly<Record<string, string>>): void {
+    if (!tg.TargetGroupArn) return;
+    const facts = factsOf(tg, tags);
+    this.#byArn.set(facts.arn, facts, this.#ttlMs);
+    if (facts.name) this.#byName.set(facts.name, facts.arn, this.#ttlMs);
   }
 
   readonly #ttl = (v: TargetGroupFacts | undefined): number => (v ? this.#ttlMs : this.#notFoundTtlMs);

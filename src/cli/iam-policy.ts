@@ -93,7 +93,7 @@ const READ_ACTIONS = [
   'elasticloadbalancing:DescribeCapacityReservation', 'elasticloadbalancing:DescribeListenerAttributes', 'elasticloadbalancing:DescribeListenerCertificates', 'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroups',
-  'elasticloadbalancing:DescribeTargetHealth', 'acm:DescribeCertificate', 'acm:ListCertificates', 'tag:GetResources',
+  'elasticloadbalancing:DescribeTargetHealth', 'acm:DescribeCertificate', 'acm:ListCertificates', 'acm:ListTagsForCertificate', 'tag:GetResources',
   // ELB checks an authenticate-cognito action's user pool client with the caller's rights
   'cognito-idp:DescribeUserPoolClient',
 ];
@@ -160,6 +160,12 @@ export function clusterScopedPolicy(o: ClusterPolicyOptions): PolicyDocument {
     ...(o.nodeSecurityGroupIds?.length
       ? [allow('RulesOnNamedSecurityGroups', ingressRules, o.nodeSecurityGroupIds.map((id) => `arn:${p}:ec2:*:*:security-group/${id}`))]
       : []),
+    // create-acm-cert (ADR 0018): certificates requested with this cluster's tag, deleted only when they carry it;
+    // a private CA issues with the caller's rights (as upstream's iam_policy_acm_certs.json)
+    allow('RequestTaggedCertificates', ['acm:AddTagsToCertificate', 'acm:RequestCertificate'], '*', { StringEquals: requested }),
+    allow('DeleteOwnedCertificates', ['acm:DeleteCertificate'], '*', { StringEquals: owned }),
+    allow('PrivateCaReads', ['acm-pca:GetCertificate', 'acm-pca:ListPermissions'], '*'),
+    allow('PrivateCaIssue', ['acm-pca:IssueCertificate'], `arn:${p}:acm-pca:*:*:certificate-authority/*`),
     ...(o.externalTargetGroupArns?.length ? [allow('TargetsInExternalTargetGroups', ['elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:RegisterTargets'], o.externalTargetGroupArns)] : []),
   ];
   return { Version: '2012-10-17', Statement: statements };

@@ -5,9 +5,13 @@
 // Calls for a cold run: DescribeVpcs 1 + DescribeSubnets 1 (always); DescribeSecurityGroups 1 and
 // ListCertificates 1 + DescribeCertificate per ISSUED certificate only when an Ingress needs them (a
 // security group named in an annotation, a host whose certificate is discovered); DescribeSecurityGroups 1 for
-// the shared backend security group when a load balancer uses it (not with --backend-security-group); then
-// deploy/observe's bulk read of every stack this cluster owns in the VPC, IngressGroups and Services in one pass
-// (see the header of src/deploy/observe.ts).
+// the shared backend security group when a load balancer uses it (not with --backend-security-group); with
+// create-acm-cert (gate EnableCertificateManagement) ListCertificates 1 + ListTagsForCertificate per certificate +
+// DescribeCertificate per certificate this cluster requested (CertificateManager.observe, read-only); with
+// wafv2-acl-name ListWebACLs 1 (per page of 100); then deploy/observe's bulk read of every stack this cluster owns
+// in the VPC, IngressGroups and Services in one pass (see the header of src/deploy/observe.ts), and per stack what
+// only it sets (extras below: listener attributes, capacity, web ACL, Shield protection).
+import { CertificateManager } from '../deploy/acm-certificates.ts';
 import { createAwsClients, type AwsClients, type AwsClientsConfig } from '../aws/clients.ts';
 import { Discovery, type FactsToDiscover } from '../aws/discovery.ts';
 import { AwsError, awsErrorCodeOf } from '../aws/errors.ts';
@@ -15,7 +19,7 @@ import { FlagError, normalizeEndpoints } from '../aws/flags.ts';
 import type { CallCounter } from '../aws/metrics.ts';
 import { isWriteOperation } from '../aws/metrics.ts';
 import { fromWire } from '../controllers/bindings.ts';
-import { observeEveryFamily } from '../deploy/observe.ts';
+import { observeEveryFamily, observeExtras } from '../deploy/observe.ts';
 import type { Stack, StackFamily } from '../model/stack.ts';
 import type { Config } from '../config/config.ts';
 import { observeAddons } from '../deploy/observe-addons.ts';
@@ -109,7 +113,7 @@ export class LiveSource {
     let facts: DiscoveredFacts = { ...await this.#discover({ subnets: true, securityGroups: false, certificates: false }), ...given };
     const first = build(facts);
     const needs = optionalFactsNeeded(first.stacks);
-    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup && !needs.webAcls) return { facts, built: first };
+    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup && !needs.managedCertificates && !needs.webAcls) return { facts, built: first };
     if (needs.securityGroups || needs.certificates || needs.webAcls) {
       facts = { ...await this.#discover({ subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates, webAcls: needs.webAcls }), ...given };
     }
@@ -117,6 +121,11 @@ export class LiveSource {
       const found = await this.#aws('looking for the shared backend security group', () => findBackendSecurityGroup(this.clients.ec2,
         { clusterName: backend.clusterName, vpcId: this.#flags.vpcId, name: backendSecurityGroupName(backend.clusterName) }));
       if (found) facts = { ...facts, backendSecurityGroupId: found.groupId };
+    }
+    if (needs.managedCertificates) {
+      const managed = await this.#aws('reading the ACM certificates this cluster requested',
+        () => new CertificateManager(this.clients.acm, { clusterName: backend.clusterName }).observe());
+      facts = { ...facts, managedCertificates: managed };
     }
     return { facts, built: build(facts) };
   }
@@ -128,14 +137,24 @@ export class LiveSource {
     return { ingress: of('ingress'), service: of('service') };
   }
 
-  /** the add-ons (web ACLs, Shield) of the stacks' load balancers, read where the desired stacks set them */
-  async observeAddons(stacks: readonly Stack[], observed: ObservedStacks): Promise<ObservedStacks> {
-    const ingress = new Map(observed.ingress);
-    for (const stack of stacks) {
-      const o = ingress.get(stack.id);
-      if (o) ingress.set(stack.id, { ...o, state: await this.#aws('reading web ACLs and Shield protections', () => observeAddons(this.clients.addons, stack, o.state)) });
-    }
-    return { ...observed, ingress };
+  /**
+   * The observed state completed with what only some stacks set (listener attributes, capacity reservations,
+   * web ACLs, Shield protections), read where a built stack sets it, as the controllers do (deploy/observe
+   * observeExtras, deploy/observe-addons observeAddons).
+   */
+  async extras(observed: ObservedStacks, stacks: readonly Stack[]): Promise<ObservedStacks> {
+    const complete = async (family: StackFamily): Promise<Map<string, ObservedStack>> => {
+      const out = new Map(family === 'service' ? observed.service : observed.ingress);
+      for (const stack of stacks.filter((s) => (s.family ?? 'ingress') === family)) {
+        const seen = out.get(stack.id);
+        if (!seen) continue;
+        const extras = await this.#aws('reading listener attributes and capacity reservations', () => observeExtras(this.clients.elbv2, stack, seen.state));
+        const state = await this.#aws('reading web ACLs and Shield protections', () => observeAddons(this.clients.addons, stack, extras));
+        out.set(stack.id, { ...seen, state });
+      }
+      return out;
+    };
+    return { ingress: await complete('ingress'), service: await complete('service') };
   }
 
   /** discovery as `build` runs it (cached: facts already read cost no call) */

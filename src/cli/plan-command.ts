@@ -210,7 +210,7 @@ export function parsePlanFlags(args: readonly string[], env: Readonly<Record<str
     ...(values.observed ? { observed: values.observed } : {}),
     externalManagedTags: config.externalManagedTags,
     ...(config.backendSecurityGroup ? { backendSecurityGroup: config.backendSecurityGroup } : {}),
-    config: builderSettings(config),
+    config: { ...builderSettings(config), previewCertificates: true },
     ...(serviceControllerEnabled(config) ? { serviceConfig: serviceBuilderSettings(config) } : {}),
   };
 }
@@ -298,7 +298,8 @@ interface PlanInputs {
 function deployedLoadBalancers(observed: ReadonlyMap<string, ObservedStack>): DeployedLoadBalancers {
   const out = new Map<string, string>();
   for (const [id, o] of observed) {
-    const dns = o.state.loadBalancers[0]?.dnsName;
+    // the ALB's (a frontend NLB is the stack's only network load balancer)
+    const dns = o.state.loadBalancers.find((l) => l.spec.type !== 'network')?.dnsName;
     if (typeof dns === 'string' && dns !== '') out.set(id, dns);
   }
   return out;
@@ -344,8 +345,8 @@ async function liveInputs(flags: PlanFlags, live: LiveFlags, source: LiveSource,
   if (facts.securityGroups === undefined && optionalFactsNeeded(services.stacks).securityGroups) {
     services = buildServices(snapshot, await source.discover({ subnets: true, securityGroups: true, certificates: false }), flags.serviceConfig, observed);
   }
-  const withAddons = await source.observeAddons(built.stacks, observed);
-  return { snapshot, built, services, observed: withAddons, ...(bindingsOf ? { bindingsOf } : {}) };
+  const complete = await source.extras(observed, [...built.stacks, ...services.stacks]);
+  return { snapshot, built, services, observed: complete, ...(bindingsOf ? { bindingsOf } : {}) };
 }
 
 export const DEBUG_ENV = 'AWS_LB_CONTROLLER_DEBUG';

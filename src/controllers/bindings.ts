@@ -19,6 +19,7 @@ export function toWireSpec(spec: ResolvedBindingSpec): TargetGroupBindingWireSpe
     ipAddressType: spec.ipAddressType,
     ...(spec.vpcID ? { vpcID: spec.vpcID } : {}),
     ...(spec.targetGroupProtocol ? { targetGroupProtocol: spec.targetGroupProtocol } : {}),
+    ...(spec.multiClusterTargetGroup ? { multiClusterTargetGroup: true } : {}),
     ...(spec.nodeSelector ? { nodeSelector: { matchLabels: { ...spec.nodeSelector.matchLabels } } } : {}),
     ...(spec.networking ? {
       networking: {
@@ -47,6 +48,7 @@ export function fromWire(tgb: TargetGroupBinding): ObservedBinding {
     ipAddressType: s.ipAddressType ?? 'ipv4',
     ...(s.vpcID ? { vpcID: s.vpcID } : {}),
     ...(s.targetGroupProtocol ? { targetGroupProtocol: s.targetGroupProtocol } : {}),
+    ...(s.multiClusterTargetGroup ? { multiClusterTargetGroup: true } : {}),
     ...(matchLabels ? { nodeSelector: { matchLabels } } : {}),
     ...(s.networking?.ingress ? {
       networking: {
@@ -131,7 +133,7 @@ export class KubeBindingWriter implements BindingWriter {
     }
     // null removes fields the model no longer sets (merge-patch semantics)
     const spec_: Record<string, unknown> = { ...wire };
-    for (const k of ['nodeSelector', 'networking', 'vpcID'] as const) if (!(k in wire) && existing.spec?.[k] !== undefined) spec_[k] = null;
+    for (const k of ['nodeSelector', 'networking', 'vpcID', 'multiClusterTargetGroup'] as const) if (!(k in wire) && existing.spec?.[k] !== undefined) spec_[k] = null;
     await this.#client.mergePatch(spec.name, spec.namespace, { metadata: { labels: { ...spec.labels } }, spec: spec_ });
   }
 

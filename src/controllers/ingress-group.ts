@@ -11,16 +11,17 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ApplyError, applyPlan } from '../deploy/apply.ts';
+import type { CertificateManager, EnsureResult } from '../deploy/acm-certificates.ts';
+import { ApplyError, applyPlan, type TargetGroupCreated } from '../deploy/apply.ts';
 import { AwsError, awsErrorCodeOf, isAwsError } from '../aws/errors.ts';
 import { mapLimit } from '../aws/util.ts';
 import { appliedIdentity, bindingIdentity, listedDigest, observedIdentity, stackCheckpoint, type StackIdentity } from '../deploy/checkpoint.ts';
 import { InventoryCache, OwnershipCache, type Inventory, type StackInventory } from '../deploy/inventory.ts';
-import { observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
+import { observeExtras, observeForDeletion, observeStackDetails } from '../deploy/observe.ts';
 import { observeAddons } from '../deploy/observe-addons.ts';
 import type { AddonClients } from '../aws/clients.ts';
 import {
-  buildStacksSteps, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
+  buildStacksSteps, certificateRequests, classifyIngress, groupMembers, groupMembersSteps, groupsOfFinalizers, groupIdString, oidcSecretsNeeded,
   optionalFactsNeeded, referencedServices,
   type BuildConfig, type BuildResult, type DeployedLoadBalancers, type Grouping, type IngressGroup, type Snapshot,
 } from '../ingress/index.ts';
@@ -35,7 +36,8 @@ import {
   userAnnotations, withPortError, writeReconcileStatus, type LoadBalancerIngressEntry,
 } from '../k8s/status.ts';
 import { objectKey, type Ingress, type KubeObject, type Namespace, type Service, type TargetGroupBinding } from '../k8s/types.ts';
-import type { DiscoveredFacts, Issue, ObservedState, Stack } from '../model/index.ts';
+import { type DiscoveredFacts, type Issue, type ObservedState, type Stack, findResource, isRef } from '../model/index.ts';
+import { FRONTEND_NLB_ID, LOAD_BALANCER_ID } from '../ingress/naming.ts';
 import { formatIssue } from '../model/issues.ts';
 import { hasChanges, planStackSteps, summarize } from '../plan/index.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
@@ -62,6 +64,8 @@ export interface IngressGroupDeps {
   /** `addons`: the WAF and Shield clients (built on first use); without them a stack setting a web ACL or protection fails to apply */
   readonly aws: { readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client; readonly addons?: AddonClients };
   readonly discovery: FactsSource;
+  /** create-acm-cert's certificates (ADR 0018); absent unless the feature gate EnableCertificateManagement is on */
+  readonly certificates?: CertificateManager;
   /** the shared backend security group; absent with --enable-backend-security-group=false */
   readonly backendSecurityGroup?: BackendSecurityGroup;
   readonly events: EventRecorder;
@@ -69,6 +73,8 @@ export interface IngressGroupDeps {
   readonly log: Logger;
   /** the oldest inventory a reconcile may use (60 s) */
   readonly inventoryMaxAgeMs?: number;
+  /** told of each target group an apply created: primes the binding admission's cache (no read-back) */
+  readonly onTargetGroupCreated?: TargetGroupCreated;
 }
 
 /** what one reconcile did, for logs and tests */
@@ -80,7 +86,12 @@ export interface GroupReconcileReport {
   readonly dnsName?: string;
   /** how the stack was read: in full, not at all (its checkpoint matched), or only what a deletion needs */
   readonly read?: StackRead;
+  /** members waiting for ACM to issue the certificate requested for them (create-acm-cert) */
+  readonly certificatesPending?: number;
 }
+
+/** a member waiting for its certificate is reconciled again after this long (ACM issues in seconds to minutes) */
+export const CERTIFICATE_PENDING_RECHECK_MS = 15_000;
 
 export type StackRead = 'full' | 'checkpoint' | 'deletion';
 
@@ -125,6 +136,8 @@ interface GroupRecord {
   listed: string | undefined;
   /** the load balancer's DNS name, for the status of a reconcile that reads nothing */
   readonly dnsName: string | undefined;
+  /** the frontend NLB's DNS name (enable-frontend-nlb), likewise */
+  readonly frontendNlbDnsName?: string | undefined;
   /** estimated AWS reads of a full read of this stack (the drift budget's unit) */
   readonly cost: number;
 }
@@ -137,7 +150,7 @@ function fullReadCost(s: { loadBalancers: number; listeners: number; httpsListen
 const costOfObserved = (o: ObservedState): number => fullReadCost({
   loadBalancers: o.loadBalancers.length, listeners: o.listeners.length, httpsListeners: o.listeners.filter((l) => l.spec.protocol === 'HTTPS').length,
   targetGroups: o.targetGroups.length, taggedArns: o.loadBalancers.length + o.targetGroups.length + o.listeners.length + o.rules.length,
-});
+}) + o.listeners.filter((l) => l.spec.attributes !== undefined).length; // observeExtras: one DescribeListenerAttributes each
 
 const costOfEntry = (e: StackInventory): number => fullReadCost({
   loadBalancers: e.loadBalancerArns.length, listeners: e.loadBalancerArns.length, httpsListeners: 0,
@@ -326,6 +339,8 @@ export class IngressGroupController {
     try {
       const report = await this.#reconcileGroup(group, snapshot, item, signal);
       this.#log.info('reconciled group', { group: key, ms: Date.now() - started, ...report });
+      // never block a worker on ACM: a member waiting for its certificate is looked at again later
+      if (report.certificatesPending) return { requeueAfterMs: CERTIFICATE_PENDING_RECHECK_MS };
     } catch (err) {
       // whatever was read or written is in doubt: the retry reads the stack in full
       this.#records.delete(key);
@@ -337,11 +352,11 @@ export class IngressGroupController {
    * build with the facts every group needs (and the backend security group's ID when it is known); fetch
    * certificates or security-group names only if the stack asks, and the OIDC client Secrets it names
    */
-  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers): Promise<Built> {
+  async #buildWithFacts(snapshot: Snapshot, deployed: DeployedLoadBalancers, stackFacts: DiscoveredFacts): Promise<Built> {
     const { discovery, config } = this.#d;
     const withBackend = (f: DiscoveredFacts): DiscoveredFacts => {
       const id = this.#d.backendSecurityGroup?.known();
-      return id ? { ...f, backendSecurityGroupId: id } : f;
+      return { ...f, ...stackFacts, ...(id ? { backendSecurityGroupId: id } : {}) };
     };
     const facts = withBackend(await discovery.discoverFacts({ certificates: false, securityGroups: false }));
     const first = await runInSlices(buildStacksSteps(snapshot, facts, config, deployed));
@@ -413,7 +428,14 @@ export class IngressGroupController {
     }
     const deployed: DeployedLoadBalancers = new Map(lbDnsName ? [[key, lbDnsName]] : []);
     const restricted: Snapshot = { ...snapshot, ingresses: [...group.members.map((m) => m.ing), ...group.inactive] };
-    const discovered = await step('discovering AWS resources', memberKeys, () => this.#buildWithFacts(restricted, deployed));
+    // create-acm-cert: the certificates are requested (never awaited) before the build, which attaches the issued ones
+    const certificates = this.#d.certificates;
+    const requests = certificates ? certificateRequests(config, key, group.members) : [];
+    const acm: EnsureResult | undefined = certificates
+      ? await step('requesting ACM certificates', memberKeys, () => certificates.ensure(key, requests)) : undefined;
+    if (acm?.requested.length) await this.#reportRequested(group, acm);
+    const discovered = await step('discovering AWS resources', memberKeys,
+      () => this.#buildWithFacts(restricted, deployed, acm ? { managedCertificates: acm.managed } : {}));
     const built = await step('finding or creating the shared backend security group', memberKeys,
       () => this.#withBackendSecurityGroup(key, deployed, discovered));
     const outcome = built.groups.find((g) => g.id === key);
@@ -438,8 +460,9 @@ export class IngressGroupController {
       const holder = this.#d.informers.ingresses.getByKey(c.holder);
       if (holder) await events.warning(holder, CONFLICTING_MEMBER_REFUSED, `Ingress ${c.newcomer} asked for ${c.what} in group ${key}; this Ingress was in the group first and keeps it, so ${c.newcomer} is left out`);
     });
+    const certificatesPending = built.issues.filter((i) => i.code === 'CertificatePending').length;
     if (!outcome || outcome.blocked || !stack) {
-      return { key, members: [], excluded, changes: 0 };
+      return { key, members: [], excluded, changes: 0, certificatesPending };
     }
 
     // 3. the checkpoint: an unchanged stack with no drift check due is not read further
@@ -454,9 +477,9 @@ export class IngressGroupController {
       // the checkpoint covers the stack, so whether it uses the backend security group too
       this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
       const dnsName = lbDnsName;
-      await this.#writeBack(current(outcome.members), stack, dnsName, false);
+      await this.#writeBack(current(outcome.members), stack, [dnsName, this.#knownDnsName(key, entry, 'network')], false);
       await this.#releaseLeavers(outcome.inactive, group.finalizer, dnsName);
-      return { key, members: outcome.members, excluded, changes: 0, ...(dnsName ? { dnsName } : {}), read: 'checkpoint' };
+      return { key, members: outcome.members, excluded, changes: 0, ...(dnsName ? { dnsName } : {}), read: 'checkpoint', certificatesPending };
     }
 
     // 4. read (in full, or only what a deletion needs), plan, apply
@@ -465,8 +488,12 @@ export class IngressGroupController {
     const observe = (e: StackInventory, inv: Inventory): Promise<ObservedState> => {
       const opts = { clusterName: config.clusterName, vpcId: config.vpcId, cache: this.#ownership };
       if (forDeletion) return observeForDeletion(this.#d.aws, key, e, opts);
+      // then what only some stacks set (listener attributes, a capacity reservation, a web ACL, a Shield protection):
+      // read only where the stack sets it
       const addons = this.#d.aws.addons;
-      return observeStackDetails(this.#d.aws, key, e, { ...opts, listedTags: inv.tags }).then((o) => (addons ? observeAddons(addons, stack, o) : o));
+      return observeStackDetails(this.#d.aws, key, e, { ...opts, listedTags: inv.tags })
+        .then((o) => observeExtras(this.#d.aws.elbv2, stack, o))
+        .then((o) => (addons ? observeAddons(addons, stack, o) : o));
     };
     const observed = await step('reading the load balancer from AWS', outcome.members, async () => {
       try {
@@ -496,6 +523,7 @@ export class IngressGroupController {
       externalManagedTags: config.externalManagedTags, kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
       oidcClients: oidcClientReader(kube.secrets),
       ...(this.#d.aws.addons ? { addons: this.#d.aws.addons, shieldOnDelete: config.addons?.shield ?? true } : {}),
+      ...(this.#d.onTargetGroupCreated ? { onTargetGroupCreated: this.#d.onTargetGroupCreated } : {}),
       logger: { info: (m, f) => this.#log.info(m, { group: key, ...f }), warn: (m, f) => this.#log.warn(m, { group: key, ...f }) },
       ...(signal ? { signal } : {}),
     }).catch((err: unknown) => { this.#inventory.invalidate(); throw err; }));
@@ -511,28 +539,50 @@ export class IngressGroupController {
 
     for (const w of result.warnings ?? []) for (const ing of members) await this.#d.events.warning(ing, 'AddonSkipped', w);
 
+    // the stack's certificates no member asks for any more, once no listener of the stack uses them
+    if (certificates && acm) {
+      const inUse = new Set(stack.resources.flatMap((r) => (r.kind === 'Listener' ? r.spec.certificates.filter((c): c is string => typeof c === 'string') : [])));
+      const own = observed.loadBalancers.map((lb) => lb.arn);
+      const deleted = await step('deleting ACM certificates', outcome.members, () => certificates.release(acm.managed, requests, inUse, own));
+      if (deleted.length > 0) this.#log.info('deleted ACM certificates', { group: key, certificates: deleted });
+    }
+
     // 5. remember what the stack converged to, write back
     const identity = changing ? appliedIdentity(stack, result.arns) : identityNow(entry);
     if (changing) this.#inventory.applied(key, identity);
     const converged = stackCheckpoint(stack, identity, settings);
     this.#records.set(key, {
       checkpoint: converged, listed: changing || !entry.listed ? undefined : listedDigest(entry.listed), dnsName: result.dnsName,
-      cost: forDeletion ? costOfEntry(entry) : costOfObserved(observed),
+      frontendNlbDnsName: result.frontendNlbDnsName, cost: forDeletion ? costOfEntry(entry) : costOfObserved(observed),
     });
     this.#driftDue.delete(key);
     await this.#keepCheckpoint(outcome.members, stack.resources.length > 0 ? converged : undefined);
-    await this.#writeBack(members, stack, result.dnsName, changing);
+    await this.#writeBack(members, stack, [result.dnsName, result.frontendNlbDnsName], changing);
     // the backend security group learns whether this group still uses it (and goes when none does)
     this.#d.backendSecurityGroup?.settle(ingressStackKey(key), outcome.usesBackendSecurityGroup);
     // what this group's status entries show: its load balancer now, or the one it just deleted
-    await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers[0]?.dnsName);
-    return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read };
+    await this.#releaseLeavers(outcome.inactive, group.finalizer, result.dnsName ?? observed.loadBalancers.find((l) => l.spec.type !== 'network')?.dnsName);
+    return { key, members: outcome.members, excluded, changes, ...(result.dnsName ? { dnsName: result.dnsName } : {}), read, certificatesPending };
   }
 
-  /** the DNS name of the stack's load balancer: as listed, else as the last successful reconcile of it left it */
-  #knownDnsName(key: string, entry: StackInventory): string | undefined {
+  /** a Normal Event on each member a certificate was just requested for */
+  async #reportRequested(group: IngressGroup, acm: EnsureResult): Promise<void> {
+    for (const c of acm.managed.filter((x) => acm.requested.includes(x.arn))) {
+      const m = group.members.find((x) => c.arn && certificateRequests(this.#d.config, group.key, [x]).some((r) => r.resourceId === c.resourceId));
+      const ing = m ? this.#d.informers.ingresses.getByKey(m.key) : undefined;
+      if (ing) await this.#d.events.normal(ing, 'CertificateRequested', `requested ACM certificate ${c.arn} for ${c.subjectAlternativeNames.join(', ')} (${c.status})`);
+    }
+  }
+
+  /**
+   * The DNS name of the stack's ALB (or of its frontend NLB, the stack's one network load balancer): as listed, else
+   * as the last successful reconcile of it left it.
+   */
+  #knownDnsName(key: string, entry: StackInventory, type: 'application' | 'network' = 'application'): string | undefined {
     if (entry.loadBalancerArns.length === 0) return undefined;
-    return entry.listed?.loadBalancers[0]?.DNSName?.toLowerCase() ?? this.#records.get(key)?.dnsName;
+    const listed = entry.listed?.loadBalancers.find((l) => (l.Type === 'network') === (type === 'network'));
+    const record = this.#records.get(key);
+    return listed?.DNSName?.toLowerCase() ?? (type === 'network' ? record?.frontendNlbDnsName : record?.dnsName);
   }
 
   /**
@@ -584,10 +634,13 @@ export class IngressGroupController {
     }
   }
 
-  async #writeBack(members: readonly Ingress[], stack: Stack, dnsName: string | undefined, changed: boolean): Promise<void> {
+  /** `dnsNames`: the ALB's, then the frontend NLB's (a second status entry, as upstream) when the stack has one */
+  async #writeBack(members: readonly Ingress[], stack: Stack, dnsNames: readonly [string | undefined, string | undefined], changed: boolean): Promise<void> {
     const { kube, events, metrics } = this.#d;
-    const ports = stack.resources.filter((r) => r.kind === 'Listener').map((r) => (r.kind === 'Listener' ? r.spec.port : 0));
-    const entries: LoadBalancerIngressEntry[] = dnsName ? [loadBalancerEntry(dnsName, ports)] : [];
+    const portsOf = (lbId: string): number[] => stack.resources.flatMap((r) => (r.kind === 'Listener' && isRef(r.spec.loadBalancer) && (r.spec.loadBalancer as { $ref: { id: string } }).$ref.id === lbId ? [r.spec.port] : []));
+    const [dnsName, frontendDnsName] = dnsNames;
+    const frontend = frontendDnsName && findResource(stack, 'LoadBalancer', FRONTEND_NLB_ID) ? [loadBalancerEntry(frontendDnsName, portsOf(FRONTEND_NLB_ID))] : [];
+    const entries: LoadBalancerIngressEntry[] = dnsName ? [loadBalancerEntry(dnsName, portsOf(LOAD_BALANCER_ID)), ...frontend] : [];
     await mapLimit(members, MEMBER_WRITES, async (ing) => {
       const ns = ing.metadata?.namespace ?? 'default';
       const name = ing.metadata?.name ?? '';

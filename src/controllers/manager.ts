@@ -2,6 +2,7 @@
 // (leader only: IngressGroups, Services unless switched off, TargetGroupBindings) → HTTP servers (probes,
 // metrics) and the webhooks (every replica), and the drift rotation (leader only). `startManager` returns a
 // handle whose `stop()` shuts everything down in reverse order: the loops drain first, then the Lease is released.
+import { CertificateManager } from '../deploy/acm-certificates.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
@@ -17,6 +18,7 @@ import { probeRoutes, metricsRoutes, startHttpServer, type RunningServer } from 
 import { errorMessage, type Logger } from '../server/log.ts';
 import { ControllerMetrics, type ControllerName } from '../server/metrics.ts';
 import { TargetGroupDirectory } from '../aws/target-groups.ts';
+import type { TargetGroupCreated } from '../deploy/apply.ts';
 import { startWebhookServer, type RunningWebhook } from '../webhook/server.ts';
 import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName } from '../ingress/index.ts';
 import { backendSecurityGroupTags } from '../model/tags.ts';
@@ -88,14 +90,16 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     (vpcId === undefined || vpcId === aws.vpcId ? vpcCidrs : (await discovery.vpc(vpcId))?.cidrs);
   // shared by the binding loop and the binding webhooks: one read per target group
   const targetGroups = new TargetGroupDirectory(awsClients.elbv2);
+  const onTargetGroupCreated: TargetGroupCreated = (tg, tags) => targetGroups.remember(tg, tags);
   const ingress = new IngressGroupController({
     config: { ...builderSettings(config), externalManagedTags: config.externalManagedTags, vpcId: aws.vpcId },
-    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2, addons: awsClients.addons }, discovery, events: ingressEvents, metrics, log,
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2, addons: awsClients.addons }, discovery, events: ingressEvents, metrics, log, onTargetGroupCreated,
     ...(backendSecurityGroup ? { backendSecurityGroup } : {}),
+    ...(config.featureGates.EnableCertificateManagement ? { certificates: new CertificateManager(awsClients.acm, { clusterName: config.clusterName }) } : {}),
   });
   const services = serviceControllerEnabled(config) ? new ServiceController({
     config: { ...serviceBuilderSettings(config), vpcId: aws.vpcId },
-    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: serviceEvents, metrics, log,
+    informers, kube, aws: { elbv2: awsClients.elbv2, ec2: awsClients.ec2 }, discovery, events: serviceEvents, metrics, log, onTargetGroupCreated,
   }) : undefined;
   if (!services) log.info('Service controller disabled (--enable-service-controller=false or gate EnableServiceController=false)');
   const tgb = new TargetGroupBindingController({
@@ -123,9 +127,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
   const loops: Promise<void>[] = [];
   const runLoops = async (signal: AbortSignal): Promise<void> => {
     if (signal.aborted) return;
-    const timers: (() => void)[] = [];
     signal.addEventListener('abort', () => {
-      for (const clear of timers) clear();
       tgb.stop();
       backendSecurityGroup?.stop();
       void ingressQueue.shutdown();
@@ -161,13 +163,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
         }
       },
     }, signal);
-    const depth = setInterval(() => {
-      metrics.queueDepth.set({ controller: 'ingress' }, ingressQueue.depth().user + ingressQueue.depth().resync);
-      if (services) metrics.queueDepth.set({ controller: 'service' }, serviceQueue.depth().user + serviceQueue.depth().resync);
-      metrics.queueDepth.set({ controller: 'targetGroupBinding' }, tgbQueue.depth().user + tgbQueue.depth().resync);
-    }, 1000);
-    depth.unref();
-    timers.push(() => clearInterval(depth));
+    metrics.watchQueues({ ingress: ingressQueue, targetGroupBinding: tgbQueue, ...(services ? { service: serviceQueue } : {}) });
     const reconcileIngress: Reconciler = (key, item) => ingress.reconcile(key, item, signal);
     const reconcileTgb: Reconciler = (key, item) => tgb.reconcile(key, item);
     await Promise.all([

@@ -1,11 +1,13 @@
 // Node and pod security groups take rules from every binding at once (one node group serves many target
 // groups), so their rules are reconciled in one cluster-wide pass over all bindings. Binding reconciles
 // only ask for a pass; a burst of them costs one pass. A binding that is going away gets a pass without it
-// before its finalizer is removed, so the rules it needed are revoked first; deletions that arrive while a
-// pass runs share the next pass.
+// before its finalizer is removed, so the rules it needed are revoked first; deletions close together, or
+// arriving while a pass runs, share the next pass.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { errorMessage, type Logger } from '../server/log.ts';
 import { InstanceEniCache, reconcileNetworking, type NetworkingBinding, type ReconcileNetworkingInput, type ReconcileNetworkingResult } from '../targets/networking.ts';
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 export interface NetworkingSyncDeps {
   readonly ec2: EC2Client;
@@ -16,7 +18,7 @@ export interface NetworkingSyncDeps {
   /** a problem that belongs to one binding, for an Event on it */
   readonly report: (bindingKey: string, message: string) => void;
   readonly log: Logger;
-  /** how long a request waits for more to join it (200 ms) */
+  /** how long a request, or a deletion's pass, waits for more to join it (200 ms) */
   readonly debounceMs?: number;
   /** how soon a pass that met errors runs again (15 s, upstream's requeue) */
   readonly retryMs?: number;
@@ -52,11 +54,12 @@ export class NetworkingSync {
   async without(bindingKey: string): Promise<void> {
     if (!this.#nextWithout) {
       const keys = new Set<string>();
-      const result = this.#serialised(() => {
+      // it waits as a request does, so that deletions close together (an Ingress group, a namespace) share one pass
+      const result = delay(this.#d.debounceMs ?? 200).then(() => this.#serialised(() => {
         // from here on, a new deletion waits for the pass after this one
         if (this.#nextWithout?.keys === keys) this.#nextWithout = undefined;
         return this.#pass(keys);
-      });
+      }));
       this.#nextWithout = { keys, result };
     }
     this.#nextWithout.keys.add(bindingKey);

@@ -10,7 +10,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { applyPlan } from '../deploy/apply.ts';
+import { applyPlan, type TargetGroupCreated } from '../deploy/apply.ts';
 import { observeExtras, observeStack, OwnershipCache } from '../deploy/observe.ts';
 import { optionalFactsNeeded } from '../ingress/facts-needed.ts';
 import type { EventRecorder } from '../k8s/events.ts';
@@ -40,6 +40,8 @@ export interface ServiceControllerDeps {
   readonly events: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
+  /** told of each target group an apply created: primes the binding admission's cache (no read-back) */
+  readonly onTargetGroupCreated?: TargetGroupCreated;
 }
 
 const asV1 = (s: Service): V1Service => s as unknown as V1Service;
@@ -141,6 +143,7 @@ export class ServiceController {
     const result = await step('applying the plan', () => applyPlan(plan, {
       elbv2: aws.elbv2, ec2: aws.ec2, clusterName: config.clusterName, externalManagedTags: config.externalManagedTags,
       kube: new KubeBindingWriter(kube.targetGroupBindings), observed,
+      ...(this.#d.onTargetGroupCreated ? { onTargetGroupCreated: this.#d.onTargetGroupCreated } : {}),
       logger: { info: (m, f) => this.#log.info(m, { service: key, ...f }), warn: (m, f) => this.#log.warn(m, { service: key, ...f }) },
       ...(signal ? { signal } : {}),
     }));

@@ -34,7 +34,8 @@ import { objectKey, type EndpointSlice, type Node, type Pod, type Service, type 
 import { FINALIZER_TARGET_GROUP_BINDING } from '../model/tags.ts';
 import { errorMessage, type Logger } from '../server/log.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
-import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type IpTargetsInput, type NetworkingBinding, reconcileTargets, resolveNetworkingPorts, type TargetHealthReport } from '../targets/index.ts';
+import { instanceTargets, ipTargets, type DesiredTarget, type DesiredTargets, type IpTargetsInput, type NetworkingBinding, reconcileTargets, resolveNetworkingPorts, targetKey, type TargetHealthReport } from '../targets/index.ts';
+import { TrackedTargets } from '../k8s/tracked-targets.ts';
 import { admit, earlyRefusals, mayCleanUp, recordedArn, refusalText, type Refusal } from '../targets/binding-policy.ts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { DriftEntry } from './drift-rotation.ts';
@@ -146,6 +147,12 @@ export class TargetGroupBindingController {
   readonly #log: Logger;
   /** key → checkpoint of the last reconcile that left every target in place and every gate settled */
   readonly #checkpoints = new Map<string, string>();
+  /**
+   * key → uid of a binding whose finalizer this process removed: until the informer sees it gone, a reconcile of the
+   * cached copy (still with its finalizer) must not clean up again (targets deregistered twice, a target group
+   * already deleted read)
+   */
+  readonly #released = new Map<string, string>();
   readonly #networking: NetworkingSync | undefined;
   /** bindings whose networking rules the last pass request included: losing them (edit or delete) needs one more pass */
   readonly #hadNetworking = new Set<string>();
@@ -154,6 +161,8 @@ export class TargetGroupBindingController {
   /** bindings the drift rotation asked to read again */
   readonly #driftDue = new Set<string>();
   readonly #targetGroups: TargetGroupDirectory;
+  /** multi-cluster bindings: the targets each registered itself, in upstream's ConfigMap */
+  readonly #tracked: TrackedTargets;
   /** key → the status last written, so a status the apiserver does not keep (an old CRD) is not written again and again */
   readonly #statusWritten = new Map<string, string>();
 
@@ -161,6 +170,7 @@ export class TargetGroupBindingController {
     this.#d = deps;
     this.#log = deps.log.child({ controller: 'targetGroupBinding' });
     this.#targetGroups = deps.targetGroups ?? new TargetGroupDirectory(deps.elbv2);
+    this.#tracked = new TrackedTargets(deps.kube.configMaps);
     this.#networking = deps.networking && new NetworkingSync({
       ...deps.networking,
       bindings: (except) => this.networkingBindings(except),
@@ -219,7 +229,7 @@ export class TargetGroupBindingController {
   /** every live binding with a target group, with what a drift check of it costs (one DescribeTargetHealth), for the drift rotation */
   driftEntries(): DriftEntry[] {
     return this.#d.informers.targetGroupBindings.list()
-      .filter((t) => !t.metadata?.deletionTimestamp && !t.spec.multiClusterTargetGroup && (t.spec.targetGroupARN || recordedArn(t)))
+      .filter((t) => !t.metadata?.deletionTimestamp && (t.spec.targetGroupARN || recordedArn(t)))
       .map((t) => ({ controller: 'targetGroupBinding' as const, key: objectKey(t), cost: 1 }));
   }
 
@@ -317,7 +327,7 @@ export class TargetGroupBindingController {
 
   async reconcile(key: string, item?: QueueItem): Promise<ReconcileResult> {
     const cached = this.#d.informers.targetGroupBindings.getByKey(key);
-    if (!cached) { this.#checkpoints.delete(key); return; }
+    if (!cached) { this.#checkpoints.delete(key); this.#released.delete(key); return; }
     if (cached.metadata?.deletionTimestamp) return this.#cleanup(cached);
     let verdict: Verdict;
     try {
@@ -356,12 +366,23 @@ export class TargetGroupBindingController {
     }
     // until this reconcile succeeds, nothing is known of what is registered
     this.#checkpoints.set(key, '');
+    // a multi-cluster binding deregisters only what it recorded having registered (nothing before its first record);
+    // the record grows before a registration (a target registered but not recorded would leak) and shrinks after
+    const [ns, name] = [tgb.metadata?.namespace ?? '', tgb.metadata?.name ?? ''];
+    const multiCluster = tgb.spec.multiClusterTargetGroup === true;
+    const tracked = multiCluster ? await this.#tracked.read(ns, name) : undefined;
+    const desiredKeys = new Set(desired.targets.map(targetKey));
     let result: Awaited<ReturnType<typeof reconcileTargets>>;
     try {
       result = await reconcileTargets({
         elbv2: this.#d.elbv2, targetGroupArn: arn, desired: desired.targets,
-        beforeWrite: () => this.#dropCheckpoint(tgb),
+        ...(multiCluster ? { deregisterOnly: tracked ?? new Set() } : {}),
+        beforeWrite: async () => {
+          await this.#dropCheckpoint(tgb);
+          if (multiCluster) await this.#tracked.write(ns, name, new Set([...(tracked ?? []), ...desiredKeys]));
+        },
       });
+      if (multiCluster) await this.#tracked.write(ns, name, desiredKeys);
     } catch (err) {
       const message = `reconciling the targets of ${arn}: ${failureMessage(err)}`;
       this.#log.warn('targets not reconciled', { binding: key, error: message });
@@ -541,10 +562,13 @@ export class TargetGroupBindingController {
    * then let it go. Deregistration goes to the recorded target group (else the spec's) and only when the binding
    * may clean it up (mayCleanUp: owner tags, claim, holder), so deleting a refused binding never touches a target
    * group someone else uses. A target group that is gone or an ARN AWS rejects as malformed means nothing is
-   * registered, so a broken binding can always be deleted. A refused multi-cluster binding goes without any AWS call.
+   * registered, so a broken binding can always be deleted. A multi-cluster binding deregisters only the targets its
+   * ConfigMap records (none without one), then deletes that ConfigMap.
    */
   async #cleanup(tgb: TargetGroupBinding): Promise<ReconcileResult> {
     const key = objectKey(tgb);
+    const uid = tgb.metadata?.uid ?? '';
+    if (uid && this.#released.get(key) === uid) return;
     const known = this.#checkpoints.get(key) ?? persistedCheckpoint(tgb);
     this.#checkpoints.delete(key);
     const needsPass = this.#hadNetworking.has(key) || hasNetworkingRules(tgb);
@@ -553,15 +577,18 @@ export class TargetGroupBindingController {
       return;
     }
     const arn = recordedArn(tgb) ?? tgb.spec.targetGroupARN;
+    const [ns, name] = [tgb.metadata?.namespace ?? '', tgb.metadata?.name ?? ''];
+    const multiCluster = tgb.spec.multiClusterTargetGroup === true;
     try {
-      if (tgb.spec.multiClusterTargetGroup) {
-        this.#log.info('refused multi-cluster binding released without deregistering', { binding: key });
-      } else {
-        if (arn && await this.#cleanUpAllowed(key, tgb, arn)) await this.#deregisterAll(key, arn, await this.#registeredPerCheckpoint(tgb, arn, known));
-        if (needsPass) await this.#networking?.without(key);
+      if (arn && await this.#cleanUpAllowed(key, tgb, arn)) {
+        const only = multiCluster ? await this.#tracked.read(ns, name) ?? new Set<string>() : undefined;
+        if (!only || only.size > 0) await this.#deregisterAll(key, arn, await this.#registeredPerCheckpoint(tgb, arn, known), only);
       }
+      if (needsPass) await this.#networking?.without(key);
+      if (multiCluster) await this.#tracked.remove(ns, name);
       await this.#updateGates(tgb, 'allTrue');
       await removeFinalizer(this.#d.kube.targetGroupBindings, tgb, FINALIZER_TARGET_GROUP_BINDING);
+      if (uid) this.#released.set(key, uid);
       this.#hadNetworking.delete(key);
     } catch (err) {
       const message = `cleaning up${arn ? ` the targets of ${arn}` : ''}: ${failureMessage(err)}`;
@@ -604,11 +631,13 @@ export class TargetGroupBindingController {
   }
 
   /**
-   * deregisters every target: those the checkpoint names without reading (one DeregisterTargets), else whatever
-   * DescribeTargetHealth lists; a target group already gone has nothing registered
+   * deregisters every target (of `only`, when given): those the checkpoint names without reading (one
+   * DeregisterTargets), else whatever DescribeTargetHealth lists; a target group already gone has nothing registered
    */
-  async #deregisterAll(key: string, arn: string, registered: readonly DesiredTarget[] | undefined): Promise<void> {
-    const run = (known: readonly DesiredTarget[] | undefined) => reconcileTargets({ elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [], ...(known ? { registered: known } : {}) });
+  async #deregisterAll(key: string, arn: string, registered: readonly DesiredTarget[] | undefined, only?: ReadonlySet<string>): Promise<void> {
+    const run = (known: readonly DesiredTarget[] | undefined) => reconcileTargets({
+      elbv2: this.#d.elbv2, targetGroupArn: arn, desired: [], ...(known ? { registered: known } : {}), ...(only ? { deregisterOnly: only } : {}),
+    });
     try {
       let r: Awaited<ReturnType<typeof reconcileTargets>>;
       try {

@@ -4,7 +4,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { resourceKey } from '../model/index.ts';
 import type { Ref, ResourceKind } from '../model/index.ts';
 import { ApplyError } from './apply-types.ts';
-import type { ApplyChange, ApplyLogger, BindingWriter, OidcClientReader } from './apply-types.ts';
+import type { ApplyChange, ApplyLogger, BindingWriter, OidcClientReader, TargetGroupCreated } from './apply-types.ts';
 import { diffTags, resolveRefs } from './apply-support.ts';
 import type { Resolved, ResolvedResource, ResolvedTiming, TagDiff } from './apply-support.ts';
 import type { Tags } from '../model/index.ts';
@@ -31,6 +31,7 @@ export interface ApplyContext {
   readonly shieldOnDelete?: boolean;
   /** what apply skipped and the members should hear about (a Warning Event each) */
   readonly warnings: string[];
+  readonly onTargetGroupCreated?: TargetGroupCreated;
   /** deletes of replaced resources, run after every other change (create-before-destroy) */
   readonly deferred: { readonly resource: string; readonly run: () => Promise<void> }[];
 }

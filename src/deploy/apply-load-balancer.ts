@@ -160,7 +160,8 @@ async function deleteLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
   if (before.attributes['deletion_protection.enabled'] === 'true') {
     throw new ApplyError('InvalidChange', `${key}: deletion protection is enabled on ${arn}; turn it off before deleting`, { resource: key });
   }
-  await unprotectDeleted(ctx, key, arn);
+  // this controller protects only ALBs (an Ingress stack's frontend NLB or a Service's NLB never): no read for an NLB
+  if (before.type === 'application') await unprotectDeleted(ctx, key, arn);
   await unless(() => ctx.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })), 'LoadBalancerNotFound');
   if (ctx.resources.get(key)?.arn === arn) ctx.resources.delete(key);
 }

@@ -1,7 +1,7 @@
 // TargetGroup: create (health check, matcher and tags in the call), in-place updates, delete with
 // retries while a listener or rule still uses it, adoption after DuplicateTargetGroupName.
 import {
-  CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTagsCommand, DescribeTargetGroupAttributesCommand,
+  CreateTargetGroupCommand, DeleteTargetGroupCommand, DeregisterTargetsCommand, RegisterTargetsCommand, DescribeTagsCommand, DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand, ModifyTargetGroupAttributesCommand, ModifyTargetGroupCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ProtocolEnum, TargetGroup as SdkTargetGroup, TargetGroupIpAddressTypeEnum, TargetTypeEnum } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -45,8 +45,11 @@ async function createTargetGroup(change: ApplyChange, ctx: ApplyContext): Promis
       ...toSdkHealthCheck(spec.healthCheck),
       Tags: toSdkTags(spec.tags),
     }));
-    arn = out.TargetGroups?.[0]?.TargetGroupArn;
+    const created = out.TargetGroups?.[0];
+    arn = created?.TargetGroupArn;
+    if (created && arn) ctx.onTargetGroupCreated?.(created, spec.tags);
     if (arn && Object.keys(spec.attributes).length) await modifyAttributes(ctx, arn, spec.attributes);
+    if (arn && spec.albTarget) await registerAlb(ctx, arn, spec.albTarget);
   } catch (err) {
     if (!isAwsError(err, 'DuplicateTargetGroupName')) throw err;
     arn = await adoptTargetGroup(change, spec, ctx);
@@ -124,6 +127,20 @@ async function converge(ctx: ApplyContext, arn: string, current: Spec, desired: 
   const changed = differingAttributes(current.attributes, desired.attributes);
   if (Object.keys(changed).length && differs('attributes', () => true)) await modifyAttributes(ctx, arn, changed);
   if (differs('tags', () => true)) await syncElbTags(ctx, arn, tagDiff(ctx, current.tags, desired.tags));
+  if (desired.albTarget && differs('albTarget', () => !sameAlbTarget(current.albTarget, desired.albTarget))) {
+    if (current.albTarget) await ctx.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [albTargetDescription(current.albTarget)] }));
+    await registerAlb(ctx, arn, desired.albTarget);
+  }
+}
+
+type ResolvedAlbTarget = NonNullable<Spec['albTarget']>;
+const albTargetDescription = (t: ResolvedAlbTarget): { Id: string; Port: number } => ({ Id: String(t.loadBalancer), Port: t.port });
+const sameAlbTarget = (a: ResolvedAlbTarget | undefined, b: ResolvedAlbTarget | undefined): boolean =>
+  a?.loadBalancer === b?.loadBalancer && a?.port === b?.port;
+
+/** a frontend NLB's target group: its one target is the ALB, on an ALB listener port (the plan ordered the listener first) */
+async function registerAlb(ctx: ApplyContext, arn: string, target: ResolvedAlbTarget): Promise<void> {
+  await ctx.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [albTargetDescription(target)] }));
 }
 
 async function deleteTargetGroup(change: ApplyChange, ctx: ApplyContext, arn: string): Promise<void> {

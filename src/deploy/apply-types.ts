@@ -1,7 +1,7 @@
 // The shapes apply works with. The plan is typed structurally (only the fields apply reads), so the
 // Plan that src/plan produces is accepted as it is, and apply stays independent of the planner's
 // internals.
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2Client, TargetGroup as SdkTargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { AddonClients } from '../aws/clients.ts';
 import type { ObservedState, ResourceKind, TargetGroupBindingSpec } from '../model/index.ts';
@@ -93,7 +93,12 @@ export interface ApplyDeps {
   readonly addons?: AddonClients;
   /** delete this controller's Shield protection of a load balancer before deleting it (--enable-shield; needs addons) */
   readonly shieldOnDelete?: boolean;
+  /** told of each target group this apply created, with the tags it carries: the binding admission's cache */
+  readonly onTargetGroupCreated?: TargetGroupCreated;
 }
+
+/** AWS's answer to CreateTargetGroup, and the tags the call wrote */
+export type TargetGroupCreated = (targetGroup: SdkTargetGroup, tags: Readonly<Record<string, string>>) => void;
 
 /** the client of an authenticate-oidc action as its Secret holds it now, with its digest (src/k8s/oidc-secrets.ts) */
 export type OidcClientReader = (secret: string) => Promise<{ readonly clientId: string; readonly clientSecret: string; readonly digest: string }>;
@@ -112,6 +117,8 @@ export interface ApplyResult {
   readonly arns: Map<string, string>;
   /** the load balancer's DNS name, lower-cased, when the stack has one */
   readonly dnsName?: string;
+  /** an Ingress stack's frontend NLB's DNS name, lower-cased, when it has one */
+  readonly frontendNlbDnsName?: string;
   /** changes applied (noops excluded) */
   readonly applied: number;
   /** set when apply stopped early: the first failure; later changes were not attempted */

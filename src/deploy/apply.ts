@@ -54,6 +54,7 @@ export async function applyPlan(plan: ApplyPlan, deps: ApplyDeps): Promise<Apply
     ...(deps.oidcClients ? { oidcClients: deps.oidcClients } : {}),
     ...(deps.addons ? { addons: deps.addons } : {}),
     ...(deps.shieldOnDelete ? { shieldOnDelete: true } : {}),
+    ...(deps.onTargetGroupCreated ? { onTargetGroupCreated: deps.onTargetGroupCreated } : {}),
   };
   seedExisting(ctx, plan, deps);
   seedRulePriorities(ctx.rules, plan.changes);
@@ -85,8 +86,9 @@ export async function applyPlan(plan: ApplyPlan, deps: ApplyDeps): Promise<Apply
     }
   }
   const result = summary(ctx);
-  const dnsName = result.dnsName ?? await describeDnsName(ctx);
-  return { ...result, ...(dnsName ? { dnsName } : {}), applied };
+  const dnsName = result.dnsName ?? await describeDnsName(ctx, LB_KEY);
+  const frontendNlbDnsName = result.frontendNlbDnsName ?? await describeDnsName(ctx, FRONTEND_NLB_KEY);
+  return { ...result, ...(dnsName ? { dnsName } : {}), ...(frontendNlbDnsName ? { frontendNlbDnsName } : {}), applied };
 }
 
 /** Throws unless every value in the plan is known. */
@@ -107,15 +109,23 @@ function seedExisting(ctx: ApplyContext, plan: ApplyPlan, deps: ApplyDeps): void
   }
 }
 
-function summary(ctx: ApplyContext): { arns: Map<string, string>; dnsName?: string; warnings?: readonly string[] } {
+// the stack's own load balancer (an ALB, or a Service's NLB) and an Ingress stack's frontend NLB
+const LB_KEY = 'LoadBalancer/LoadBalancer';
+const FRONTEND_NLB_KEY = 'LoadBalancer/FrontendNlb';
+
+function summary(ctx: ApplyContext): { arns: Map<string, string>; dnsName?: string; frontendNlbDnsName?: string; warnings?: readonly string[] } {
   const arns = new Map([...ctx.resources].map(([k, r]) => [k, r.arn]));
-  const lb = [...ctx.resources].find(([k]) => k.startsWith('LoadBalancer/'))?.[1];
-  return { arns, ...(lb?.dnsName ? { dnsName: lb.dnsName } : {}), ...(ctx.warnings.length ? { warnings: [...ctx.warnings] } : {}) };
+  const dnsName = ctx.resources.get(LB_KEY)?.dnsName;
+  const frontend = ctx.resources.get(FRONTEND_NLB_KEY)?.dnsName;
+  return {
+    arns, ...(dnsName ? { dnsName } : {}), ...(frontend ? { frontendNlbDnsName: frontend } : {}),
+    ...(ctx.warnings.length ? { warnings: [...ctx.warnings] } : {}),
+  };
 }
 
-/** An existing load balancer whose DNS name neither the observed state nor a create supplied: one read. */
-async function describeDnsName(ctx: ApplyContext): Promise<string | undefined> {
-  const lb = [...ctx.resources].find(([k]) => k.startsWith('LoadBalancer/'))?.[1];
+/** A load balancer whose DNS name neither the observed state nor a create supplied: one read. */
+async function describeDnsName(ctx: ApplyContext, key: string): Promise<string | undefined> {
+  const lb = ctx.resources.get(key);
   if (!lb) return undefined;
   const out = await ctx.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.arn] }));
   return out.LoadBalancers?.[0]?.DNSName?.toLowerCase();

@@ -33,7 +33,7 @@ import type { EC2Client, SecurityGroup } from '@aws-sdk/client-ec2';
 import { describeSecurityGroups } from '../aws/ec2.ts';
 import {
   describeCapacityReservation, describeListenerAttributes, describeListenerCertificates, describeListeners, describeLoadBalancerAttributes, describeLoadBalancers, describeRules, describeTags,
-  describeTargetGroupAttributes, describeTargetGroups,
+  describeTargetGroupAttributes, describeTargetGroups, describeTargetHealth,
 } from '../aws/elbv2.ts';
 import { mapLimit, tagMap } from '../aws/util.ts';
 import type {
@@ -264,8 +264,9 @@ function sortState(s: MutableState): ObservedState {
 
 /**
  * What the bulk read leaves out because few stacks use it, read only where the desired stack sets it: the
- * attributes of each kept listener whose desired spec has some, and the capacity reservation of the kept load
- * balancer when the desired one asks for one. One call each; none for a stack that sets neither.
+ * attributes of each kept listener whose desired spec has some, the capacity reservation of the kept load
+ * balancer when the desired one asks for one, and the registered ALB of each frontend NLB target group. One call
+ * each; none for a stack that sets none of them.
  */
 export async function observeExtras(elbv2: ElasticLoadBalancingV2Client, desired: Stack, observed: ObservedState): Promise<ObservedState> {
   const resourceTag = resourceTagKey(desired.family);
@@ -280,5 +281,13 @@ export async function observeExtras(elbv2: ElasticLoadBalancingV2Client, desired
   const listeners = await mapLimit(observed.listeners, 4, async (l) =>
     (wanted.has(l.spec.port) && l.loadBalancerArn === lbObserved?.arn
       ? { ...l, spec: { ...l.spec, attributes: await describeListenerAttributes(elbv2, l.arn) } } : l));
-  return { ...observed, loadBalancers, listeners };
+  // a frontend NLB's target groups: which ALB is registered, on which port (one DescribeTargetHealth each)
+  const albTargeted = new Set(desired.resources.flatMap((r) => (r.kind === 'TargetGroup' && r.spec.albTarget ? [r.id] : [])));
+  const targetGroups = await mapLimit(observed.targetGroups, 4, async (t) => {
+    const id = t.tags[resourceTag];
+    if (id === undefined || !albTargeted.has(id)) return t;
+    const target = (await describeTargetHealth(elbv2, t.arn)).find((h) => h.Target?.Id)?.Target;
+    return target?.Id ? { ...t, spec: { ...t.spec, albTarget: { loadBalancer: target.Id, port: target.Port ?? 0 } } } : t;
+  });
+  return { ...observed, loadBalancers, listeners, targetGroups };
 }

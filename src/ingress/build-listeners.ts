@@ -6,6 +6,7 @@ import { type BuildContext, withDefaultTags } from './context.ts';
 import type { GroupState } from './merge.ts';
 import { LOAD_BALANCER_ID } from './naming.ts';
 import { optimizeRules } from './rule-optimizer.ts';
+import { compareStrings } from './snapshot.ts';
 
 const redirectToHttps = (port: number): Action => ({
   type: 'redirect', redirectConfig: { port: String(port), protocol: 'HTTPS', statusCode: 'HTTP_301' },
@@ -36,6 +37,8 @@ export function* buildListenersSteps(ctx: BuildContext, state: GroupState, userT
         certificates: mp.protocol === 'HTTPS' ? [...mp.certificates] : [],
         defaultActions: redirect ? [redirectToHttps(sslRedirect)] : mp.defaultActions?.actions ?? [fixed404],
         tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, id) },
+        ...(mp.attributes.size > 0
+          ? { attributes: Object.fromEntries([...mp.attributes].sort(([x], [y]) => compareStrings(x, y)).map(([k, v]) => [k, v.value])) } : {}),
       },
     });
     if (redirect) continue;

@@ -9,7 +9,7 @@ import { DEFAULTS } from './annotations/index.ts';
 import type { BuildContext } from './context.ts';
 import type { GroupState } from './merge.ts';
 import { LOAD_BALANCER_ID, MANAGED_SG_DESCRIPTION, MANAGED_SG_ID, backendSecurityGroupUnknown, loadBalancerName, managedSecurityGroupName } from './naming.ts';
-import { compareStrings } from './snapshot.ts';
+import { compareStrings, gateOn } from './snapshot.ts';
 
 export const isDualstack = (t: IpAddressType): boolean => t !== 'ipv4';
 
@@ -97,6 +97,8 @@ export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets:
       securityGroups,
       attributes: Object.fromEntries([...state.lbAttributes.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => [k, v.value])),
       tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, LOAD_BALANCER_ID) },
+      // the gate LBCapacityReservation (default on) off: the value is not used, as upstream
+      ...(state.minimumCapacity && gateOn(ctx.config, 'LBCapacityReservation') ? { minimumCapacityUnits: state.minimumCapacity.excl.value } : {}),
     },
   };
 }

@@ -2,13 +2,17 @@
 // alone is judged here, so that a broken Ingress is found before it touches the group.
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
-import { DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, type ListenPort, PREFIX, parseJwtValidation } from './annotations/index.ts';
+import {
+  DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, LISTENER_ATTRIBUTES_PREFIX, type ListenPort, PREFIX, parseJwtValidation,
+} from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { NONE, wafv2AclArnProblem, wafv2AclNameProblem } from './annotations/web-acl.ts';
+import { GATE as ACM_GATE, certificateRequestOf, managedCertificateFor, wantsCertificate } from './acm-certificates.ts';
 import { memberLimitIssues } from './aws-limits.ts';
 import { type MemberRule, backendRoute, memberRules } from './build-rules.ts';
 import type { TargetGroupPlan } from './build-target-groups.ts';
 import { ingressCapIssues } from './caps.ts';
+import { type FrontendNlbAnnotations, parseFrontendNlbAnnotations } from './annotations/frontend-nlb.ts';
 import { chooseCertificate } from './certificates.ts';
 import { type BuildContext, type Sink, keyValueMap } from './context.ts';
 import type { Member } from './group.ts';
@@ -28,6 +32,10 @@ export interface PortContribution {
   readonly inboundCidrs?: Excl<readonly string[]>;
   readonly prefixLists?: Excl<readonly string[]>;
   readonly certificates: readonly Known<string>[];
+  /** listener attributes: listener-attributes.<PROTOCOL>-<port>, with IngressClassParams listeners winning key by key */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** where they were set, for a conflict's message */
+  readonly attributesField?: string;
 }
 
 export interface MemberContribution {
@@ -42,6 +50,8 @@ export interface MemberContribution {
   /** the WAFv2 web ACL the member asks for (by name, by ARN, or none) */
   readonly wafv2Acl?: Excl<WebAclChoice>;
   readonly shieldAdvancedProtection?: Excl<boolean>;
+  /** capacity units to reserve: IngressClassParams minimumLoadBalancerCapacity, else the annotation */
+  readonly minimumCapacity?: Excl<number>;
   readonly ports: ReadonlyMap<number, PortContribution>;
   /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
   readonly certificatesField: string;
@@ -53,10 +63,16 @@ export interface MemberContribution {
   readonly rules: readonly MemberRule[];
   readonly defaultActions?: readonly Action[];
   readonly targetGroups: readonly TargetGroupPlan[];
+  /** every frontend-nlb annotation the member sets, as one value: members that set some must agree on all */
+  readonly frontendNlb?: Excl<FrontendNlbAnnotations>;
 }
 
 /** a WAFv2 web ACL as a member chose it; `none`: no web ACL (disassociate) */
 export type WebAclChoice = { readonly name: string } | { readonly arn: string } | { readonly none: true };
+
+/** JSON with every object's keys sorted: equal settings compare equal whatever order the user wrote them in */
+const sortedKeysJson = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'object' && x !== null && !Array.isArray(x)
+  ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 
 const paramsField = (m: Member, path: string): string => `IngressClassParams(${m.params?.metadata.name ?? ''}).spec.${path}`;
 const excl = <T>(value: T, field: string, canonical: string = JSON.stringify(value)): Excl<T> => ({ value, canonical, field });
@@ -99,6 +115,11 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const manageBackendSecurityGroupRules = a.manageBackendSecurityGroupRules !== undefined
     ? excl(a.manageBackendSecurityGroupRules, `${PREFIX}manage-backend-security-group-rules`) : undefined;
 
+  const nlb = parseFrontendNlbAnnotations(m.obj);
+  append(sink.issues, nlb.issues);
+  const frontendNlb = Object.keys(nlb.value).length > 0
+    ? excl<FrontendNlbAnnotations>(nlb.value, `${PREFIX}${Object.keys(nlb.value).includes('enabled') ? 'enable-frontend-nlb' : 'frontend-nlb-*'}`, sortedKeysJson(nlb.value)) : undefined;
+
   let sslRedirect: Excl<number> | undefined;
   if (p?.sslRedirectPort !== undefined) {
     const n = /^[0-9]+$/.test(p.sslRedirectPort) ? Number(p.sslRedirectPort) : Number.NaN;
@@ -107,14 +128,22 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     } else sslRedirect = excl(n, paramsField(m, 'sslRedirectPort'));
   } else if (a.sslRedirect !== undefined) sslRedirect = excl(a.sslRedirect, `${PREFIX}ssl-redirect`);
 
+  const units = p?.minimumLoadBalancerCapacity?.capacityUnits;
+  const minimumCapacity = units !== undefined ? excl(units, paramsField(m, 'minimumLoadBalancerCapacity.capacityUnits'))
+    : a.minimumLoadBalancerCapacity !== undefined ? excl(a.minimumLoadBalancerCapacity, `${PREFIX}minimum-load-balancer-capacity`) : undefined;
+
   const paramsCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0;
   const explicitCerts = paramsCerts ? [...p.certificateArn] : a.certificateArns;
-  const certificatesField = paramsCerts ? paramsField(m, 'certificateArn') : a.certificateArns ? `${PREFIX}certificate-arn` : m.ing.spec?.tls?.length ? 'spec.tls' : 'spec.rules';
+  const certificatesField = paramsCerts ? paramsField(m, 'certificateArn') : a.certificateArns ? `${PREFIX}certificate-arn`
+    : a.createAcmCert ? `${PREFIX}create-acm-cert` : m.ing.spec?.tls?.length ? 'spec.tls' : 'spec.rules';
+  const hasExplicit = explicitCerts !== undefined && explicitCerts.length > 0;
+  const created = hasExplicit ? undefined : requestedCertificate(ctx, m, sink);
+  if (created === null) return undefined;
   const listenPorts: readonly ListenPort[] = a.listenPorts
-    ?? (explicitCerts && explicitCerts.length > 0 ? DEFAULTS.listenPortsHttps : DEFAULTS.listenPortsHttp);
+    ?? (hasExplicit || created ? DEFAULTS.listenPortsHttps : DEFAULTS.listenPortsHttp);
   const hasHttps = listenPorts.some((lp) => lp.protocol === 'HTTPS');
   const certificates: Known<string>[] = !hasHttps ? []
-    : explicitCerts && explicitCerts.length > 0 ? [...new Set(explicitCerts)] : discoverCertificates(ctx, m, sink);
+    : hasExplicit ? [...new Set(explicitCerts)] : created ? [created] : discoverCertificates(ctx, m, sink);
 
   const sslPolicy = p?.sslPolicy !== undefined ? excl(p.sslPolicy, paramsField(m, 'sslPolicy'))
     : a.sslPolicy !== undefined ? excl(a.sslPolicy, `${PREFIX}ssl-policy`) : undefined;
@@ -123,6 +152,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
     : a.inboundCidrs !== undefined ? excl<readonly string[]>(sortedUnique(a.inboundCidrs), `${PREFIX}inbound-cidrs`) : undefined;
   const prefixLists = memberPrefixLists(m);
   const ports = new Map<number, PortContribution>();
+  noteUnusedListenerAttributes(m, listenPorts, sink);
   for (const lp of listenPorts) {
     const prev = ports.get(lp.port);
     if (prev && prev.protocol !== lp.protocol) {
@@ -135,6 +165,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
       ...(cidrs ? { inboundCidrs: cidrs } : {}),
       ...(prefixLists ? { prefixLists } : {}),
       certificates: lp.protocol === 'HTTPS' ? certificates : [],
+      ...listenerAttributesOf(m, lp),
     });
   }
 
@@ -153,12 +184,13 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 
   if (sink.issues.length > 0) return undefined;
   const c: MemberContribution = {
-    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, ...addons, ports,
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, minimumCapacity, ...addons, ports,
     certificatesField,
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },
     lbAttributesField: p?.loadBalancerAttributes?.length ? paramsField(m, 'loadBalancerAttributes') : `${PREFIX}load-balancer-attributes`,
     rules, ...(defaultActions ? { defaultActions } : {}), targetGroups: [...tgs.values()],
+    ...(frontendNlb ? { frontendNlb } : {}),
   };
   const attributes = loadBalancerAttributesProblem(c.lbAttributes);
   const limits = memberLimitIssues(ctx, c);
@@ -234,6 +266,54 @@ function memberPrefixLists(m: Member): Excl<readonly string[]> | undefined {
     return a !== undefined ? excl<readonly string[]>(sortedUnique(a), `${PREFIX}security-group-prefix-lists`) : undefined;
   }
   return excl<readonly string[]>(sortedUnique(ids), paramsField(m, field));
+}
+
+/**
+ * The attributes of one listen port: the annotation listener-attributes.<PROTOCOL>-<port>, then the entry of
+ * IngressClassParams spec.listeners for that protocol and port, whose keys win (upstream's precedence). Both were
+ * checked where they were read (annotations/load-balancer.ts, class-params.ts).
+ */
+function listenerAttributesOf(m: Member, lp: ListenPort): Pick<PortContribution, 'attributes' | 'attributesField'> {
+  const tail = `${lp.protocol}-${lp.port}`;
+  const fromAnnotation = m.annotations.listenerAttributes?.[tail] ?? {};
+  const i = (m.params?.spec.listeners ?? []).findIndex((l) => l.protocol === lp.protocol && l.port === lp.port);
+  const fromParams = i >= 0 ? keyValueMap(m.params?.spec.listeners?.[i]?.listenerAttributes) : {};
+  const attributes = { ...fromAnnotation, ...fromParams };
+  if (Object.keys(attributes).length === 0) return {};
+  return {
+    attributes,
+    attributesField: Object.keys(fromParams).length > 0 ? paramsField(m, `listeners[${i}].listenerAttributes`) : `${PREFIX}${LISTENER_ATTRIBUTES_PREFIX}${tail}`,
+  };
+}
+
+/** a listener-attributes annotation for a port the Ingress does not listen on is not an error (as upstream): said in a note */
+function noteUnusedListenerAttributes(m: Member, listenPorts: readonly ListenPort[], sink: Sink): void {
+  const used = new Set(listenPorts.map((lp) => `${lp.protocol}-${lp.port}`));
+  for (const tail of Object.keys(m.annotations.listenerAttributes ?? {})) {
+    if (!used.has(tail)) {
+      sink.notes.push({ object: m.ref, subject: `${PREFIX}${LISTENER_ATTRIBUTES_PREFIX}${tail}`, message: 'ignored: this Ingress does not listen there (listen-ports)' });
+    }
+  }
+}
+
+/**
+ * create-acm-cert: the certificate the controller requested for this Ingress (an ARN once ISSUED, unknown when
+ * not read), undefined when not asked for, null when the Ingress cannot be served yet (Issues in `sink`). Explicit
+ * certificates (certificate-arn, IngressClassParams certificateArn) win, as upstream: no certificate is requested.
+ */
+function requestedCertificate(ctx: BuildContext, m: Member, sink: Sink): Known<string> | undefined | null {
+  if (m.annotations.createAcmCert !== true) return undefined;
+  if (!wantsCertificate(ctx.config, m)) {
+    sink.issues.push(issue(m.ref, `${PREFIX}create-acm-cert`, 'FeatureGateDisabled',
+      `requesting ACM certificates is off: start the controller with --feature-gates=${ACM_GATE}=true (upstream's gate, default false), or set ${PREFIX}certificate-arn`));
+    return null;
+  }
+  const { request, issues } = certificateRequestOf(ctx.config, ctx.stackId, m);
+  if (!request) { append(sink.issues, issues); return null; }
+  const chosen = managedCertificateFor(ctx, m, request);
+  if (chosen.note) sink.notes.push(chosen.note);
+  if (chosen.pending || chosen.arn === undefined) { if (chosen.pending) sink.issues.push(chosen.pending); return null; }
+  return chosen.arn;
 }
 
 /** Hosts of the Ingress, each with where it is written. */

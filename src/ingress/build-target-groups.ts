@@ -144,6 +144,7 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
       ? { nodeSelector: { matchLabels: { ...b.targetNodeLabels } } } : {}),
     ipAddressType: ipv6 ? 'ipv6' : 'ipv4',
     ...(ctx.facts.vpcId ? { vpcID: ctx.facts.vpcId } : {}),
+    ...(b.multiClusterTargetGroup ? { multiClusterTargetGroup: true } : {}),
   };
   const targetPorts: (number | string)[] = [trafficPort];
   if (hcPort !== 'traffic-port' && String(hcPort) !== String(trafficPort)) targetPorts.push(parseIntStrict(hcPort) ?? hcPort);

@@ -5,6 +5,7 @@ import {
 } from '../model/index.ts';
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { groupLimitIssues } from './aws-limits.ts';
+import { buildFrontendNlb } from './build-frontend-nlb.ts';
 import { buildListenersSteps } from './build-listeners.ts';
 import {
   buildLoadBalancer, buildManagedSecurityGroup, loadBalancerAddons, loadBalancerSecurityGroups, resolveSecurityGroups, resolveWebAcl,
@@ -165,12 +166,17 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
   const resources: Resource[] = [];
   if (managed) resources.push(buildManagedSecurityGroup(ctx, state, ipAddressType, userTags));
-  const lb = buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags);
-  resources.push({ ...lb, spec: { ...lb.spec, ...loadBalancerAddons(state, wafv2WebAclArn) } });
+  const bare = buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags);
+  const alb = { ...bare, spec: { ...bare.spec, ...loadBalancerAddons(state, wafv2WebAclArn) } };
+  resources.push(alb);
   const built = yield* buildListenersSteps(ctx, state, userTags);
   append(resources, built.listeners);
   append(resources, built.rules);
   append(notes, built.notes);
+  const frontend = buildFrontendNlb(ctx, state, alb, built.listeners, userTags);
+  if ('failure' in frontend) return blockAll(frontend.failure.field, frontend.failure.code, `group ${g.key}: frontend NLB: ${frontend.failure.reason}`);
+  append(resources, frontend.resources);
+  append(notes, frontend.notes);
   const tgs = new Map<string, TargetGroupPlan>();
   for (const c of state.accepted) for (const tg of c.targetGroups) tgs.set(tg.id, tg);
   const sorted = [...tgs.values()].sort((a, b) => compareStrings(a.id, b.id));

@@ -3,7 +3,7 @@
 // is a Problem on the IngressClassParams, which every Ingress of the class then reports as its own Issue
 // (usedObjectIssues), so none of them reaches AWS with it.
 import type { IngressClassParamsSpec } from '../model/index.ts';
-import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './annotations/attributes.ts';
+import { listenerAttributeProblem, loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { certificateArn, cidr, type Check, prefixListId, sslPolicy, tagProblem } from './annotations/values.ts';
 import { keyValueMap } from './context.ts';
 
@@ -39,5 +39,30 @@ export function paramsValueProblems(spec: IngressClassParamsSpec): ValueProblem[
   pairs('loadBalancerAttributes', spec.loadBalancerAttributes, loadBalancerAttributeProblem);
   const together = spec.loadBalancerAttributes?.length ? loadBalancerAttributesProblem(keyValueMap(spec.loadBalancerAttributes)) : undefined;
   if (together !== undefined) out.push({ field: 'spec.loadBalancerAttributes', reason: together });
+  listenersProblems(spec.listeners, out);
+  const units = spec.minimumLoadBalancerCapacity?.capacityUnits;
+  if (units !== undefined && !(Number.isInteger(units) && units >= 0 && units <= 2147483647)) {
+    out.push({ field: 'spec.minimumLoadBalancerCapacity.capacityUnits', reason: `expected an integer in [0, 2147483647], got ${units}` });
+  }
   return out;
+}
+
+/** spec.listeners: HTTP or HTTPS, a port, one entry per listener, attributes an ALB listener takes */
+function listenersProblems(listeners: IngressClassParamsSpec['listeners'], out: ValueProblem[]): void {
+  const seen = new Map<string, number>();
+  listeners?.forEach((l, i) => {
+    const field = `spec.listeners[${i}]`;
+    if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') out.push({ field: `${field}.protocol`, reason: `expected HTTP or HTTPS, got ${JSON.stringify(l.protocol ?? null)}` });
+    if (l.port === undefined || !Number.isInteger(l.port) || l.port < 1 || l.port > 65535) {
+      out.push({ field: `${field}.port`, reason: `expected a port in [1, 65535], got ${JSON.stringify(l.port ?? null)}` });
+    }
+    const id = `${l.protocol ?? ''}-${l.port ?? ''}`;
+    const first = seen.get(id);
+    if (first !== undefined) out.push({ field, reason: `${id} is listed already at spec.listeners[${first}]; one entry per listener` });
+    else seen.set(id, i);
+    l.listenerAttributes?.forEach((kv, j) => {
+      const reason = typeof kv.key === 'string' && typeof kv.value === 'string' ? listenerAttributeProblem(kv.key, kv.value) : undefined;
+      if (reason !== undefined) out.push({ field: `${field}.listenerAttributes[${j}]`, reason });
+    });
+  });
 }

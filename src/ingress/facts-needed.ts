@@ -2,6 +2,7 @@
 // group needs (VPC, subnets) and fetches certificates or security-group names only when the result
 // still holds an Unknown for them: an HTTP-only Ingress costs no ACM call. The shared backend security group is
 // one more such fact: read (plan --live) or ensured (the controller) only when a stack uses it and its ID is unknown.
+import { ACM_CERTIFICATE_UNKNOWN } from './acm-certificates.ts';
 import { METADATA_UID, OIDC_SECRET_UNKNOWN } from './build-auth.ts';
 import { WEB_ACL_UNKNOWN } from './build-load-balancer.ts';
 import { unknownsIn, type Stack } from '../model/index.ts';
@@ -12,6 +13,8 @@ export interface OptionalFacts {
   readonly backendSecurityGroup: boolean;
   /** a wafv2-acl-name (or IngressClassParams wafv2AclName) to resolve: the regional web ACLs are listed */
   readonly webAcls: boolean;
+  /** create-acm-cert: the certificates this controller requested (plan --live reads them; the controller always does) */
+  readonly managedCertificates: boolean;
 }
 
 export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
@@ -21,6 +24,7 @@ export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
     securityGroups: unknowns.some((u) => u.startsWith('discovery:security-group:')),
     backendSecurityGroup: unknowns.some((u) => u.startsWith('discovery:backend-security-group:')),
     webAcls: unknowns.some((u) => u.startsWith(WEB_ACL_UNKNOWN)),
+    managedCertificates: unknowns.some((u) => u.startsWith(ACM_CERTIFICATE_UNKNOWN)),
   };
 }
 

@@ -12,6 +12,8 @@ export {
 } from './naming.ts';
 export type { GroupId, TargetGroupNameInput } from './naming.ts';
 export { chooseCertificate, wildcardCovers } from './certificates.ts';
+export { certificateRequests, FAILED_STATUSES as FAILED_CERTIFICATE_STATUSES } from './acm-certificates.ts';
+export type { CertificateRequest } from './acm-certificates.ts';
 export { resolveSubnets } from './subnets.ts';
 export { pathPatterns, sortPaths, ruleConditions, referencedServices } from './build-rules.ts';
 export { optionalFactsNeeded, oidcSecretsNeeded } from './facts-needed.ts';

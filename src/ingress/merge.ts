@@ -3,6 +3,7 @@
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
 import { PREFIX } from './annotations/index.ts';
 import type { Excl, MemberContribution, WebAclChoice } from './build-member.ts';
+import type { FrontendNlbAnnotations } from './annotations/frontend-nlb.ts';
 import { issue } from './snapshot.ts';
 import type { SubnetSource } from './subnets.ts';
 import { HostPathClaims } from './tenancy.ts';
@@ -17,6 +18,8 @@ export interface MergedPort {
   inboundCidrs?: Owned<readonly string[]>;
   prefixLists?: Owned<readonly string[]>;
   readonly certificates: Known<string>[];
+  /** listener attributes, key by key: the first member to set a key holds it, as for load balancer attributes */
+  readonly attributes: Map<string, { value: string; by: string }>;
   defaultActions?: { readonly actions: readonly Action[]; readonly by: string };
 }
 
@@ -31,6 +34,8 @@ export interface GroupState {
   sslRedirect?: Owned<number>;
   wafv2Acl?: Owned<WebAclChoice>;
   shieldAdvancedProtection?: Owned<boolean>;
+  minimumCapacity?: Owned<number>;
+  frontendNlb?: Owned<FrontendNlbAnnotations>;
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
   readonly lbAttributes: Map<string, { value: string; by: string }>;
@@ -49,11 +54,12 @@ export interface Conflict {
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
 type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect'
-  | 'wafv2Acl' | 'shieldAdvancedProtection';
+  | 'wafv2Acl' | 'shieldAdvancedProtection' | 'minimumCapacity' | 'frontendNlb';
 const EXCL_LABELS: Record<ExclKey, string> = {
   scheme: 'scheme', ipAddressType: 'IP address type', loadBalancerName: 'load balancer name', subnets: 'subnets',
   securityGroups: 'security groups', manageBackendSecurityGroupRules: 'manage-backend-security-group-rules', sslRedirect: 'ssl-redirect port',
   wafv2Acl: 'WAFv2 web ACL', shieldAdvancedProtection: 'shield-advanced-protection',
+  minimumCapacity: 'minimum load balancer capacity (CapacityUnits)', frontendNlb: 'frontend NLB settings',
 };
 
 /**
@@ -92,6 +98,13 @@ export function conflictsOf(state: GroupState, c: MemberContribution, holder: (k
     if (pc.prefixLists && lists && pc.prefixLists.canonical !== lists.excl.canonical) {
       add(pc.prefixLists.field, 'ConflictingValue', `prefix lists ${show(pc.prefixLists.value)} for port ${port}`, lists.by, (h) => `conflict with ${show(lists.excl.value)} set by ${h}`);
     }
+    for (const [key, value] of Object.entries(pc.attributes ?? {})) {
+      const t = mp.attributes.get(key);
+      if (t && t.value !== value) {
+        add(pc.attributesField ?? `${PREFIX}listen-ports`, 'ConflictingValue', `listener attribute ${key}=${show(value)} for port ${port}`, t.by,
+          (h) => `conflicts with ${show(t.value)} set by ${h}`);
+      }
+    }
     if (c.defaultActions && mp.defaultActions) {
       add('spec.defaultBackend', 'ConflictingDefaultBackend', `a default backend for port ${port}`, mp.defaultActions.by, (h) => `conflicts with the one set by ${h}; a listener has one default backend`);
     }
@@ -120,7 +133,7 @@ export function addMember(state: GroupState, c: MemberContribution): void {
   }
   for (const [port, pc] of c.ports) {
     let mp = state.ports.get(port);
-    if (!mp) state.ports.set(port, (mp = { port, protocol: pc.protocol, protocolBy: by, certificates: [] }));
+    if (!mp) state.ports.set(port, (mp = { port, protocol: pc.protocol, protocolBy: by, certificates: [], attributes: new Map() }));
     if (pc.sslPolicy && !mp.sslPolicy) mp.sslPolicy = { excl: pc.sslPolicy, by };
     if (pc.inboundCidrs && !mp.inboundCidrs) mp.inboundCidrs = { excl: pc.inboundCidrs, by };
     if (pc.prefixLists && !mp.prefixLists) mp.prefixLists = { excl: pc.prefixLists, by };
@@ -129,6 +142,7 @@ export function addMember(state: GroupState, c: MemberContribution): void {
       const k = JSON.stringify(cert);
       if (!known.has(k)) { known.add(k); mp.certificates.push(cert); }
     }
+    for (const [key, value] of Object.entries(pc.attributes ?? {})) if (!mp.attributes.has(key)) mp.attributes.set(key, { value, by });
     if (c.defaultActions) mp.defaultActions = { actions: c.defaultActions, by };
   }
   for (const [key, value] of Object.entries(c.tags)) if (!state.tags.has(key)) state.tags.set(key, { value, by });

@@ -77,3 +77,15 @@ export const LOAD_BALANCER_ID = 'LoadBalancer';
 export const MANAGED_SG_ID = 'ManagedLBSecurityGroup';
 export const MANAGED_SG_DESCRIPTION = '[k8s] Managed SecurityGroup for LoadBalancer';
 export const BACKEND_SG_DESCRIPTION = '[k8s] Shared Backend SecurityGroup for LoadBalancer';
+
+/** the frontend NLB's logical ID (upstream's resource ID, so an NLB upstream made is adopted) */
+export const FRONTEND_NLB_ID = 'FrontendNlb';
+/** a frontend NLB listener's or target group's logical ID: "FrontendNlb-ls-TCP-80", "FrontendNlb-tg-TCP-80" */
+export const frontendNlbResourceId = (kind: 'ls' | 'tg', port: number): string => `${FRONTEND_NLB_ID}-${kind}-TCP-${port}`;
+
+/** the frontend NLB's name: the ALB's name, cut to 28 characters, then "-nlb" (upstream; the ALB always has a name) */
+export const frontendNlbName = (albName: string): string => `${albName.slice(0, 28)}-nlb`;
+
+/** a frontend NLB target group's name: hash of cluster, group ID, NLB port, "alb", "TCP", health-check port and protocol */
+export const frontendNlbTargetGroupName = (clusterName: string, g: GroupId, port: number, hc: { readonly port: string; readonly protocol: string }): string =>
+  shapedName(g, hash10(clusterName, groupIdString(g), String(port), 'alb', 'TCP', hc.port, hc.protocol));

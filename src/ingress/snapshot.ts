@@ -54,6 +54,11 @@ export interface BuildConfig {
   readonly disableIngressClassAnnotation?: boolean;
   /** quotas of the account that AWS lets raise (--max-rules-per-load-balancer, …); absent: AWS's defaults */
   readonly quotas?: AwsQuotas;
+  /**
+   * plan: a create-acm-cert certificate not ISSUED yet (or not requested yet) is known after issuance; the controller
+   * (false) leaves its Ingress out until ACM issues it
+   */
+  readonly previewCertificates?: boolean;
 }
 
 /**

@@ -224,6 +224,7 @@ export interface KubeClients {
   readonly targetGroupBindings: ResourceClient<'targetGroupBinding'>;
   readonly leases: ResourceClient<'lease'>;
   readonly secrets: ResourceClient<'secret'>;
+  readonly configMaps: ResourceClient<'configMap'>;
   readonly events: ResourceClient<'event'>;
 }
 
@@ -242,6 +243,7 @@ export function kubeClientsFor(rest: KubeRest, kubeConfig?: KubeConfig): KubeCli
     targetGroupBindings: new ResourceClient(rest, 'targetGroupBinding'),
     leases: new ResourceClient(rest, 'lease'),
     secrets: new ResourceClient(rest, 'secret'),
+    configMaps: new ResourceClient(rest, 'configMap'),
     events: new ResourceClient(rest, 'event'),
   });
 }

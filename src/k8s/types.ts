@@ -2,7 +2,7 @@
 // client-node's model classes type date-time fields as Date because its own deserializer converts them; we
 // speak raw JSON, so Wire<T> turns those fields back into the RFC 3339 strings they really are.
 import type {
-  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1Lease, V1Namespace, V1Secret, V1Node, V1ObjectMeta, V1Pod, V1Service,
+  CoreV1Event, V1EndpointSlice, V1Ingress, V1IngressClass, V1ConfigMap, V1Lease, V1Namespace, V1Secret, V1Node, V1ObjectMeta, V1Pod, V1Service,
 } from '@kubernetes/client-node';
 import type { IngressClassParamsSpec } from '../model/k8s.ts';
 
@@ -28,6 +28,8 @@ export type Pod = Wire<V1Pod>;
 export type Node = Wire<V1Node>;
 export type Namespace = Wire<V1Namespace>;
 export type Lease = Wire<V1Lease>;
+/** only the multi-cluster target tracking of a binding, upstream's aws-lbc-targets-<binding> (ADR 0020) */
+export type ConfigMap = Wire<V1ConfigMap>;
 /** read only for auth-idp-oidc client Secrets, one GET by name (ADR 0014) */
 export type Secret = Wire<V1Secret>;
 export type CoreEvent = Wire<CoreV1Event>;
@@ -107,6 +109,7 @@ export interface ResourceObjects {
   targetGroupBinding: TargetGroupBinding;
   lease: Lease;
   secret: Secret;
+  configMap: ConfigMap;
   event: CoreEvent;
 }
 
@@ -130,6 +133,7 @@ export const RESOURCES: { readonly [K in ResourceKey]: ResourceType } = Object.f
   targetGroupBinding: rt('elbv2.k8s.aws', 'v1beta1', 'targetgroupbindings', 'TargetGroupBinding', true),
   lease: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   secret: rt('', 'v1', 'secrets', 'Secret', true),
+  configMap: rt('', 'v1', 'configmaps', 'ConfigMap', true),
   event: rt('', 'v1', 'events', 'Event', true),
 });
 

@@ -32,6 +32,33 @@ export interface DiscoveredCertificate {
   readonly notAfter?: string;
 }
 
+/** a DNS record ACM checks before it issues a certificate (DescribeCertificate DomainValidationOptions[].ResourceRecord) */
+export interface ValidationRecord {
+  readonly domainName: string;
+  readonly name: string;
+  readonly type: string;
+  readonly value: string;
+}
+
+/** an ACM certificate this controller requested for the stack (create-acm-cert), found by its tags */
+export interface ManagedCertificate {
+  readonly arn: string;
+  /** the ingress.k8s.aws/resource tag: which Ingress it is for (acmResourceId) */
+  readonly resourceId: string;
+  readonly domainName: string;
+  /** every name it covers, domainName included, sorted */
+  readonly subjectAlternativeNames: readonly string[];
+  /** ACM's status: PENDING_VALIDATION, ISSUED, FAILED, ... */
+  readonly status: string;
+  /** AMAZON_ISSUED or PRIVATE */
+  readonly type?: string;
+  readonly validationRecords: readonly ValidationRecord[];
+  /** ARNs of the AWS resources using it (empty from moto, which does not track use) */
+  readonly inUseBy: readonly string[];
+  /** ISO 8601 */
+  readonly createdAt?: string;
+}
+
 export interface DiscoveredFacts {
   readonly vpcId?: string;
   readonly vpcCidrs?: readonly string[];
@@ -41,6 +68,11 @@ export interface DiscoveredFacts {
   readonly securityGroups?: readonly DiscoveredSecurityGroup[];
   /** ISSUED ACM certificates */
   readonly certificates?: readonly DiscoveredCertificate[];
+  /**
+   * the certificates this controller requested for the group being built (feature gate EnableCertificateManagement);
+   * absent when not read (plan offline): a certificate to create is then known after it is issued
+   */
+  readonly managedCertificates?: readonly ManagedCertificate[];
   /**
    * the cluster's shared backend security group (k8s-traffic-<cluster>-<hash>, or --backend-security-group):
    * absent while it does not exist yet (the controller creates it before the first apply that needs it)

@@ -50,7 +50,7 @@ export interface LoadBalancerSpec {
   readonly enablePrefixForIpv6SourceNat?: 'on' | 'off';
   /** EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic */
   readonly enforceSecurityGroupInboundRulesOnPrivateLinkTraffic?: 'on' | 'off';
-  /** minimum capacity units reserved (ModifyCapacityReservation); 0 resets the reservation */
+  /** both types: minimum capacity units reserved (ModifyCapacityReservation); 0 resets the reservation; absent: not compared */
   readonly minimumCapacityUnits?: number;
   // application load balancers only, add-ons kept outside ELBv2 (ADR 16); absent means "not set": whatever AWS has is left alone
   /** the regional WAFv2 web ACL associated with the load balancer; NO_WEB_ACL: none (disassociate) */
@@ -220,9 +220,21 @@ export interface HealthCheck {
   readonly matcher?: { readonly httpCode?: string; readonly grpcCode?: string };
 }
 
+/**
+ * The ALB a target group of type alb forwards to (a frontend NLB's): RegisterTargets Id = the ALB's ARN, Port = an ALB
+ * listener port. AWS registers an ALB only on a port it listens on, so `listener` (never sent, never compared) is a
+ * Ref to that listener: the registration is ordered after it, and deleted before it.
+ */
+export interface AlbTarget {
+  readonly loadBalancer: ArnOrRef;
+  readonly port: number;
+  readonly listener?: ArnOrRef;
+}
+
 export interface TargetGroupSpec {
   readonly name: string;
-  readonly targetType: TargetType;
+  /** alb: a frontend NLB's target group, whose one target is the ALB (albTarget) */
+  readonly targetType: TargetType | 'alb';
   readonly port: number;
   readonly protocol: 'HTTP' | 'HTTPS' | NetworkProtocol;
   /** HTTP and HTTPS target groups only */
@@ -233,6 +245,8 @@ export interface TargetGroupSpec {
   /** only the keys the user set */
   readonly attributes: Attributes;
   readonly tags: Tags;
+  /** target type alb only: the registered ALB (observed: read with DescribeTargetHealth only when desired sets one) */
+  readonly albTarget?: AlbTarget;
 }
 
 export interface SecurityGroupRule {

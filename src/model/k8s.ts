@@ -15,6 +15,8 @@ export interface TargetGroupBindingSpec {
   readonly vpcID?: string;
   /** the target group's protocol, as upstream records it on Service bindings (TCP, UDP, TLS, TCP_UDP, ...) */
   readonly targetGroupProtocol?: string;
+  /** shared with other clusters: only the targets this binding registered are deregistered (ADR 0020) */
+  readonly multiClusterTargetGroup?: boolean;
   /**
    * security-group rules the controller keeps on node/pod ENI groups for this binding; the source group is the
    * shared backend group (an Unknown until it is known), or the load balancer's managed group

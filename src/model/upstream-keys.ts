@@ -63,11 +63,14 @@ const backend = (suffix: string, status: KeyStatus = 'implemented', why?: string
   ({ ...ingress(suffix, status, why, harmless), source: 'Service, Ingress' });
 
 const AUTH = 'an HTTP listener that is not redirected to HTTPS is refused for an authenticating backend (upstream serves it unauthenticated there); a Service asking for authentication behind a forward to several target groups is refused (upstream ignores its auth-*)';
+const MULTI_CLUSTER = 'only the targets the binding registered are deregistered, tracked in upstream\'s ConfigMap aws-lbc-targets-<binding>; another cluster\'s target group needs the claim annotation on the binding (ADR 20)';
 const WAF2 = 'refused with an Issue while --enable-wafv2=false (upstream ignores it); members of a group that ask for different web ACLs: the member in the group first keeps its choice (ADR 6), also when one names the ACL and the other gives its ARN (ADR 16)';
 const WAF1 = 'AWS retired WAF Classic on 30 September 2025; use wafv2-acl-arn or wafv2-acl-name (ADR 16)';
 const WAF2_PARAMS = 'beats the member\'s wafv2-acl-arn / wafv2-acl-name as upstream (any name beats any ARN); refused with an Issue while --enable-wafv2=false (ADR 16)';
-const ACM = 'creating ACM certificates is not implemented; give certificate-arn, or let discovery find an issued certificate';
-const FRONTEND_NLB = 'a network load balancer in front of the ALB (enable-frontend-nlb) is not implemented';
+const ACM = 'consulted by the certificate build (ADR 0018): create-acm-cert needs it true; false refuses create-acm-cert: "true" with an Issue naming the gate (upstream ignores the annotation)';
+const LISTENER_ATTRIBUTES = 'keys are checked against the attributes AWS lists for ALB listeners; a key removed from the annotation and the IngressClassParams is left as AWS has it, as upstream (docs/adr/0017-alb-listener-attributes.md)';
+const CAPACITY = 'removing it leaves the reservation as it is, as upstream; CapacityUnits=0 resets it (docs/adr/0017-alb-listener-attributes.md)';
+const FRONTEND_NLB = 'members that set any frontend-nlb annotation must agree on all of them (upstream compares key by key); the senior member keeps them';
 
 const FRONTEND_NLB_KEYS = ['scheme', 'subnets', 'security-groups', 'listener-port-mapping', 'eip-allocations', 'healthcheck-port',
   'healthcheck-protocol', 'healthcheck-path', 'healthcheck-interval-seconds', 'healthcheck-timeout-seconds',
@@ -82,31 +85,30 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('listen-ports'), ingress('ssl-redirect'), ingress('certificate-arn'), ingress('ssl-policy'), ingress('load-balancer-attributes'),
   ingress('actions.<name>'), ingress('conditions.<name>'), ingress('transforms.<name>'),
   ingress('use-regex-path-match'),
+  ingress('listener-attributes.<PROTOCOL>-<port>', 'implemented', LISTENER_ATTRIBUTES),
+  ingress('minimum-load-balancer-capacity', 'implemented', CAPACITY),
+  ingress('enable-frontend-nlb', 'implemented', FRONTEND_NLB),
+  ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'implemented', FRONTEND_NLB)),
   ingress('jwt-validation', 'implemented', 'a rule whose backend also has auth-type cognito or oidc is refused (ALB takes one authentication action per rule); HTTP listeners as for auth-type'),
   // target groups and authentication: the backend Service first, then the Ingress
   backend('target-type'), backend('backend-protocol'), backend('backend-protocol-version'), backend('healthcheck-port'),
   backend('healthcheck-protocol'), backend('healthcheck-path'), backend('healthcheck-interval-seconds'), backend('healthcheck-timeout-seconds'),
   backend('healthy-threshold-count'), backend('unhealthy-threshold-count'), backend('success-codes'), backend('target-group-attributes'),
   backend('target-node-labels'),
+  backend('multi-cluster-target-group', 'implemented', MULTI_CLUSTER),
   backend('tags', 'implemented', 'a Service\'s tags replace the Ingress\'s as a whole for its target groups (upstream merges them key by key)'),
   backend('auth-type', 'implemented', AUTH),
   ...['auth-idp-cognito', 'auth-idp-oidc', 'auth-on-unauthenticated-request', 'auth-scope', 'auth-session-cookie', 'auth-session-timeout']
     .map((s) => backend(s, 'implemented', AUTH)),
   // refused
-  backend('multi-cluster-target-group', 'refused',
-    'multi-cluster target groups are not implemented; targets other clusters registered would be deregistered', ['false']),
   backend('target-control-port.<service>.<port>', 'refused', 'the ALB target control agent port is not implemented'),
   ingress('wafv2-acl-arn', 'implemented', WAF2), ingress('wafv2-acl-name', 'implemented', WAF2),
   ingress('waf-acl-id', 'refused', WAF1, ['']), ingress('web-acl-id', 'refused', WAF1, ['']),
   ingress('shield-advanced-protection', 'implemented', 'refused with an Issue while --enable-shield=false (upstream ignores it); when the subscription state cannot be read or is not ACTIVE the protection is skipped with a Warning Event on the members, the rest of the ALB is applied (ADR 16)'),
   ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
-  ingress('listener-attributes.<protocol>-<port>', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
-  ingress('create-acm-cert', 'refused', ACM, ['false']), ingress('acm-pca-arn', 'refused', ACM),
-  ingress('enable-frontend-nlb', 'refused', FRONTEND_NLB, ['false']),
-  ...FRONTEND_NLB_KEYS.map((s) => ingress(`frontend-nlb-${s}`, 'refused', FRONTEND_NLB)),
+  ingress('create-acm-cert'), ingress('acm-pca-arn'),
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
   ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),
-  ingress('minimum-load-balancer-capacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
   ingress('dry-run-plan', 'ignored', 'upstream writes it (feature gate IngressPlanAnnotation) and never reads it as input; use aws-lb-controller plan'),
 ];
 
@@ -134,8 +136,7 @@ export const SERVICE_KEYS: readonly UpstreamKey[] = [
     'aws-load-balancer-additional-resource-tags'].map((k) => nlb(k)),
   nlb('aws-load-balancer-listener-attributes.<PROTOCOL>-<port>', 'implemented',
     'a key for a TLS listener is refused: upstream never applies listener attributes to TLS listeners'),
-  nlb('aws-load-balancer-multi-cluster-target-group', 'refused',
-    'multi-cluster target groups are not implemented yet: this controller would deregister the targets other clusters registered in the same target group', ['false']),
+  nlb('aws-load-balancer-multi-cluster-target-group', 'implemented', MULTI_CLUSTER),
   nlb('actions.<PROTOCOL>-<port>', 'refused',
     'weighted forwarding to several target groups (actions.<PROTOCOL>-<port>) is not implemented for Services; without it all traffic would go to this Service alone'),
   nlb('aws-load-balancer-quic-enabled-containers', 'ignored',
@@ -154,8 +155,8 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   params('inboundCIDRs'), params('certificateArn'), params('sslPolicy'), params('sslRedirectPort'), params('targetType'), params('tags'),
   params('loadBalancerAttributes'),
   params('prefixListsIDs'), params('PrefixListsIDs', 'implemented', 'the legacy spelling of prefixListsIDs, read when prefixListsIDs is empty'),
-  params('listeners', 'refused', 'listener attributes are not implemented for ALBs (NLBs have them)'),
-  params('minimumLoadBalancerCapacity', 'refused', 'capacity reservations are not implemented for ALBs (NLBs have them)'),
+  params('listeners', 'implemented', LISTENER_ATTRIBUTES),
+  params('minimumLoadBalancerCapacity', 'implemented', CAPACITY),
   params('ipamConfiguration', 'refused', 'IPAM IPv4 pools are not implemented'),
   params('wafv2AclArn', 'implemented', WAF2_PARAMS), params('wafv2AclName', 'implemented', WAF2_PARAMS),
 
@@ -164,8 +165,7 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   binding('targetGroupName', 'implemented', 'resolved to an ARN (webhook and controller), then recorded in status.targetGroupARN'),
   binding('vpcID', 'implemented', 'defaulted from the target group, and checked against it'),
   binding('targetGroupProtocol', 'implemented', 'defaulted from the target group, and checked against it'),
-  binding('multiClusterTargetGroup', 'refused',
-    'multi-cluster target groups are not implemented: such a binding gets a Warning Event and no AWS call (targets other clusters registered would be deregistered)', ['false']),
+  binding('multiClusterTargetGroup', 'implemented', MULTI_CLUSTER),
   binding('iamRoleArnToAssume', 'refused', 'target groups in another account are not implemented: such a binding gets a Warning Event and no AWS call'),
   binding('assumeRoleExternalId', 'refused', 'target groups in another account are not implemented: such a binding gets a Warning Event and no AWS call'),
 ];
@@ -197,7 +197,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('globalaccelerator-max-exponential-backoff-delay', NO_AGA),
   noFlag('targetgroupbinding-max-exponential-backoff-delay', 'the retry back-off of bindings is capped at upstream\'s default, 1000s', ['1000s', '16m40s']),
   noFlag('targetgroupbinding-requeue-duration', 'the re-check interval of bindings whose pods wait on a readiness gate is fixed here (5s)'),
-  noFlag('lb-stabilization-monitor-interval', 'an NLB capacity reservation is set and not watched until it settles'),
+  noFlag('lb-stabilization-monitor-interval', 'a capacity reservation (NLB or ALB) is set and not watched until it settles'),
   noFlag('disable-restricted-sg-rules', 'node and pod security-group rules always open only the target ports', ['false'], true),
   noFlag('service-target-eni-security-group-tags', 'the target ENI security group is the one tagged for the cluster, or the only one', ['']),
   noFlag('enable-endpoint-slices', 'EndpointSlices are always used (the Endpoints API is not)', ['true'], true),
@@ -206,7 +206,7 @@ export const FLAG_KEYS: readonly UpstreamKey[] = [
   noFlag('tolerate-non-existent-backend-service', 'a missing Service always answers 503', ['true'], true),
   noFlag('tolerate-non-existent-backend-action', 'a missing action always answers 503', ['true'], true),
   noFlag('allowed-certificate-authority-arns', 'certificate discovery considers every ISSUED certificate', ['']),
-  noFlag('default-pca-arn', ACM, ['']),
+  noFlag('default-pca-arn', 'a controller-wide private CA for create-acm-cert is not implemented; set acm-pca-arn on the Ingress', ['']),
   noFlag('required-secrets-label', 'Secrets are read only by name, each auth-idp-oidc client Secret the chart grants (ADR 0014); a label requirement is not implemented', ['']),
   noFlag('webhook-cert-file', 'the webhook certificate is tls.crt in --webhook-cert-dir', ['', 'tls.crt']),
   noFlag('webhook-key-file', 'the webhook key is tls.key in --webhook-cert-dir', ['', 'tls.key']),
@@ -248,7 +248,7 @@ export const GATE_KEYS = [
   gate('NLBHealthCheckAdvancedConfig', true, `${SERVICE_GATE}: false ignores the health-check timeout and success-codes annotations (changes are still made in place)`),
   gate('NLBSecurityGroup', true, `${SERVICE_GATE}: false creates NLBs without a security group`),
   gate('ALBSingleSubnet', false, 'consulted by subnet checks: true lets an ALB have subnets in one availability zone'),
-  gate('LBCapacityReservation', true, `${SERVICE_GATE}: false ignores aws-load-balancer-minimum-load-balancer-capacity; ALBs never reserve capacity (the annotation and the IngressClassParams field are refused)`),
+  gate('LBCapacityReservation', true, 'false ignores minimum-load-balancer-capacity (Ingresses), IngressClassParams minimumLoadBalancerCapacity and aws-load-balancer-minimum-load-balancer-capacity (Services)'),
   gate('SubnetDiscoveryByReachability', true, 'either value: discovery uses the role tags only, never route-table reachability'),
   gate('NLBGatewayAPI', true, `either value: ${NO_GATEWAY}`),
   gate('ALBGatewayAPI', true, `either value: ${NO_GATEWAY}`),
@@ -258,7 +258,7 @@ export const GATE_KEYS = [
   gate('EnhancedDefaultBehavior', false, 'resetting listener settings made outside the controller (mTLS, ALPN) is not implemented', false),
   gate('EnableDefaultTagsLowPriority', false, 'consulted when tags are merged: true lets annotation (Ingress and Service) and IngressClassParams tags win over --default-tags'),
   gate('ALBTargetControlAgent', false, 'the ALB target control agent is not implemented', false),
-  gate('EnableCertificateManagement', false, ACM, false),
+  gate('EnableCertificateManagement', false, ACM),
   gate('IngressPlanAnnotation', false, 'the dry-run-plan annotation is not written; use aws-lb-controller plan', false),
 ] as const;
 

@@ -8,9 +8,11 @@
 //   aws_lb_controller_service_errors_total{namespace,service,reason}     per Service error
 //   aws_lb_controller_target_changes_total{operation}                   targets registered / deregistered
 //   aws_lb_controller_workqueue_depth{controller}                       ready keys
+//   aws_lb_controller_active_reconciles{controller}                     keys being reconciled now
 //   aws_lb_controller_leader{}                                          1 while this replica leads
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallCounter } from '../aws/metrics.ts';
+import type { QueueDepth } from '../k8s/queue.ts';
 import { registerCallMetrics } from '../aws/metrics.ts';
 
 export type ControllerName = 'ingress' | 'service' | 'targetGroupBinding';
@@ -27,7 +29,10 @@ export class ControllerMetrics {
   readonly stackReads: Counter<'controller' | 'read'>;
   readonly driftChecks: Counter<'controller'>;
   readonly queueDepth: Gauge<'controller'>;
+  readonly activeReconciles: Gauge<'controller'>;
   readonly leader: Gauge;
+  /** the work queues, read at each scrape (a gauge sampled on a timer would lag what it reports) */
+  #queues: Partial<Record<ControllerName, { depth(): QueueDepth }>> = {};
 
   constructor(opts: { readonly calls?: CallCounter; readonly processMetrics?: boolean } = {}) {
     const registers = [(this.registry = new Registry())];
@@ -68,12 +73,24 @@ export class ControllerMetrics {
       name: 'aws_lb_controller_drift_checks_total', help: 'Stacks and bindings the drift rotation handed over to be read in full.',
       labelNames: ['controller'] as const, registers,
     });
+    const queues = (): [ControllerName, QueueDepth][] =>
+      Object.entries(this.#queues).map(([controller, q]) => [controller as ControllerName, q.depth()]);
     this.queueDepth = new Gauge({
       name: 'aws_lb_controller_workqueue_depth', help: 'Keys ready in the work queue.', labelNames: ['controller'] as const, registers,
+      collect() { for (const [controller, d] of queues()) this.set({ controller }, d.user + d.resync); },
+    });
+    this.activeReconciles = new Gauge({
+      name: 'aws_lb_controller_active_reconciles', help: 'Keys being reconciled now.', labelNames: ['controller'] as const, registers,
+      collect() { for (const [controller, d] of queues()) this.set({ controller }, d.processing); },
     });
     this.leader = new Gauge({ name: 'aws_lb_controller_leader', help: '1 while this replica is the leader.', registers });
     if (opts.calls) registerCallMetrics(opts.calls, this.registry);
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** reports these work queues' depth and active reconciles from now on */
+  watchQueues(queues: Partial<Record<ControllerName, { depth(): QueueDepth }>>): void {
+    this.#queues = { ...queues };
   }
 
   text(): Promise<string> {

@@ -10,11 +10,12 @@
 import { LB_NAME, LB_NAME_MAX, LB_NAME_RULE } from '../ingress/annotations/index.ts';
 import type { AnnotatedObject, Parsed } from '../ingress/annotations/index.ts';
 import {
-  arn, bool, cidr, fail, int32, isIPv6, matching, ok, oneOf, readOne, readTable, show, stringList, stringMap, tags, text,
+  arn, bool, capacityUnits, cidr, fail, isIPv6, matching, ok, oneOf, readOne, readTable, show, stringList, stringMap, tags, text,
   type Check, type Shape, type Table,
 } from '../ingress/annotations/values.ts';
 import type { Issue, Scheme } from '../model/index.ts';
 import { refuses, SERVICE_ANNOTATION_PREFIX, serviceAnnotationKey } from '../model/upstream-keys.ts';
+import { HEALTH_CHECK_LIMITS, healthCheckPath, nlbLoadBalancerAttributes, prefixed, successCodes } from './values.ts';
 
 export const SERVICE_PREFIX = SERVICE_ANNOTATION_PREFIX;
 
@@ -86,8 +87,6 @@ export const TEMPLATED = {
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ipv4Address: Check<string> = (s) => (IPV4.test(s) ? undefined : `expected an IPv4 address such as 10.0.1.10, got ${show(s)}`);
 const ipv6Address: Check<string> = (s) => (isIPv6(s) ? undefined : `expected an IPv6 address such as 2600:1f13::10, got ${show(s)}`);
-const prefixed = (prefix: string, example: string): Check<string> => (s) =>
-  new RegExp(`^${prefix}[0-9a-zA-Z]+$`).test(s) ? undefined : `expected an ID such as ${example}, got ${show(s)}`;
 /** `auto_assigned`, or an IPv6 /80 CIDR (AWS's only prefix length for source NAT) */
 const sourceNatPrefix: Check<string> = (s) => {
   if (s === 'auto_assigned') return undefined;
@@ -108,38 +107,9 @@ const healthcheckPort: Shape<string> = (raw) => {
   return /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(raw) ? ok(raw) : fail(`expected traffic-port, a port number or a Service port name, got ${show(raw)}`);
 };
 
-/** NLB health-check success codes: 200-599, as `200`, `200,202` or `200-399` */
-const successCodes: Shape<string> = (raw) => {
-  const shape = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(raw);
-  const inRange = shape && raw.split(',').every((part) => {
-    const [lo, hi = lo] = part.split('-').map(Number) as [number, number?];
-    return lo >= 200 && hi <= 599 && lo <= hi;
-  });
-  return inRange ? ok(raw) : fail(`expected HTTP codes in [200, 599] such as 200, 200,202 or 200-399, got ${show(raw)}`);
-};
-
-const DNS_CLIENT_ROUTING = ['availability_zone_affinity', 'partial_availability_zone_affinity', 'any_availability_zone'];
-const loadBalancerAttributes = stringMap((k, v) => {
-  if (k === 'dns_record.client_routing_policy' && !DNS_CLIENT_ROUTING.includes(v)) {
-    return `dns_record.client_routing_policy must be one of ${DNS_CLIENT_ROUTING.join(', ')}, got ${show(v)}`;
-  }
-  if (k === 'deletion_protection.enabled' && !bool(v).ok) return `deletion_protection.enabled must be true or false, got ${show(v)}`;
-  return undefined;
-});
-
 /** preserve_client_ip.enabled decides the security-group rules, so it must be a boolean */
 export const targetGroupAttributes = stringMap((k, v) =>
   (k === 'preserve_client_ip.enabled' && !bool(v).ok ? `preserve_client_ip.enabled must be true or false, got ${show(v)}` : undefined));
-
-/** `CapacityUnits=<n>`, the only key AWS has */
-const capacityUnits: Shape<number> = (raw) => {
-  const m = stringMap()(raw);
-  if (!m.ok) return m;
-  const keys = Object.keys(m.value);
-  if (keys.length !== 1 || keys[0] !== 'CapacityUnits') return fail(`expected CapacityUnits=<number>, got ${show(raw)}`);
-  const n = int32(0)(m.value['CapacityUnits'] ?? '');
-  return n.ok ? n : fail(`CapacityUnits: ${n.reason}`);
-};
 
 const portNumbers: Shape<number[]> = (raw) => {
   const items = stringList((s) => (/^\d+$/.test(s) ? undefined : `expected a port number, got ${show(s)}`))(raw);
@@ -174,7 +144,7 @@ export const SERVICE_TABLE: Table<ServiceAnnotations> = {
   backendProtocol: ['aws-load-balancer-backend-protocol', text('ssl or tcp')],
   enableTcpUdpListener: ['aws-load-balancer-enable-tcp-udp-listener', bool],
   quicEnabledPorts: ['aws-load-balancer-quic-enabled-ports', stringList()],
-  loadBalancerAttributes: ['aws-load-balancer-attributes', loadBalancerAttributes],
+  loadBalancerAttributes: ['aws-load-balancer-attributes', nlbLoadBalancerAttributes],
   accessLogEnabled: ['aws-load-balancer-access-log-enabled', bool],
   accessLogS3BucketName: ['aws-load-balancer-access-log-s3-bucket-name', text('an S3 bucket name')],
   accessLogS3BucketPrefix: ['aws-load-balancer-access-log-s3-bucket-prefix', (raw) => ok(raw)],
@@ -185,12 +155,11 @@ export const SERVICE_TABLE: Table<ServiceAnnotations> = {
   proxyProtocolPerTargetGroup: ['aws-load-balancer-proxy-protocol-per-target-group', portNumbers],
   healthcheckProtocol: ['aws-load-balancer-healthcheck-protocol', lowerOneOf(['TCP', 'HTTP', 'HTTPS'] as const)],
   healthcheckPort: ['aws-load-balancer-healthcheck-port', healthcheckPort],
-  healthcheckPath: ['aws-load-balancer-healthcheck-path', matching(/^\/\S*$/, 'a path starting with "/", without spaces, at most 1024 characters', 1024)],
-  // AWS's limits for network load balancer health checks
-  healthcheckInterval: ['aws-load-balancer-healthcheck-interval', int32(5, 300)],
-  healthcheckTimeout: ['aws-load-balancer-healthcheck-timeout', int32(2, 120)],
-  healthcheckHealthyThreshold: ['aws-load-balancer-healthcheck-healthy-threshold', int32(2, 10)],
-  healthcheckUnhealthyThreshold: ['aws-load-balancer-healthcheck-unhealthy-threshold', int32(2, 10)],
+  healthcheckPath: ['aws-load-balancer-healthcheck-path', healthCheckPath],
+  healthcheckInterval: ['aws-load-balancer-healthcheck-interval', HEALTH_CHECK_LIMITS.intervalSeconds],
+  healthcheckTimeout: ['aws-load-balancer-healthcheck-timeout', HEALTH_CHECK_LIMITS.timeoutSeconds],
+  healthcheckHealthyThreshold: ['aws-load-balancer-healthcheck-healthy-threshold', HEALTH_CHECK_LIMITS.thresholdCount],
+  healthcheckUnhealthyThreshold: ['aws-load-balancer-healthcheck-unhealthy-threshold', HEALTH_CHECK_LIMITS.thresholdCount],
   healthcheckSuccessCodes: ['aws-load-balancer-healthcheck-success-codes', successCodes],
   targetNodeLabels: ['aws-load-balancer-target-node-labels', stringMap()],
   multiClusterTargetGroup: ['aws-load-balancer-multi-cluster-target-group', bool],

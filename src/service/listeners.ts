@@ -3,7 +3,7 @@
 // TLS when certificates are given and the port is listed in ssl-ports (or that list is empty; TCP only), with a
 // TLS target group only for backend-protocol ssl; QUIC / TCP_QUIC for ports listed in quic-enabled-ports.
 import type { V1ServicePort } from '@kubernetes/client-node';
-import { type Listener, type NetworkProtocol, ref, stackTags } from '../model/index.ts';
+import { type ArnOrRef, type Listener, type ListenerSpec, type NetworkProtocol, type Tags, ref, stackTags } from '../model/index.ts';
 import { LOAD_BALANCER_ID } from '../ingress/naming.ts';
 import { stringMap } from '../ingress/annotations/values.ts';
 import { TEMPLATED, readTemplated, templated } from './annotations.ts';
@@ -101,23 +101,43 @@ export function listenersOf(ctx: ServiceContext, tg: Omit<TargetGroupInput, 'por
       attributes = Object.fromEntries(Object.entries(r.value ?? {}).sort(([x], [y]) => (x < y ? -1 : 1)));
     }
     const id = nlbListenerId(lp.port.port);
-    listeners.push({
-      kind: 'Listener', id,
-      spec: {
-        loadBalancer: ref('LoadBalancer', LOAD_BALANCER_ID),
-        port: lp.port.port,
-        protocol: protocols.listener,
-        ...(tls ? { sslPolicy: a.sslNegotiationPolicy ?? config.defaultSslPolicy } : {}),
-        certificates: tls ? [...new Set(a.sslCertificates ?? [])] : [],
-        defaultActions: [{ type: 'forward', forwardConfig: { targetGroups: [{ targetGroupArn: ref('TargetGroup', built.targetGroup.id) }] } }],
-        tags: { ...ctx.userTags, ...stackTags(config.clusterName, ctx.stackId, id, 'service') },
-        ...(tls && a.alpnPolicy !== undefined ? { alpnPolicy: [a.alpnPolicy] } : {}),
-        ...(attributes && Object.keys(attributes).length > 0 ? { attributes } : {}),
-      },
-    });
+    listeners.push(forwardingListener(id, {
+      loadBalancer: ref('LoadBalancer', LOAD_BALANCER_ID), port: lp.port.port, protocol: protocols.listener, targetGroupId: built.targetGroup.id,
+      tags: { ...ctx.userTags, ...stackTags(config.clusterName, ctx.stackId, id, 'service') },
+    }, {
+      ...(tls ? { sslPolicy: a.sslNegotiationPolicy ?? config.defaultSslPolicy } : {}),
+      certificates: tls ? [...new Set(a.sslCertificates ?? [])] : [],
+      ...(tls && a.alpnPolicy !== undefined ? { alpnPolicy: [a.alpnPolicy] } : {}),
+      ...(attributes && Object.keys(attributes).length > 0 ? { attributes } : {}),
+    }));
   }
   for (const tail of attributeKeys.keys()) {
     if (!usedAttributeKeys.has(tail)) note(ctx, `${TEMPLATED.listenerAttributes}${tail}`, 'ignored: this NLB has no such listener (<PROTOCOL>-<port>, with the listener\'s final protocol)');
   }
   return { listeners, targetGroups };
+}
+
+export interface ForwardingListenerBase {
+  readonly loadBalancer: ArnOrRef;
+  readonly port: number;
+  readonly protocol: NetworkProtocol;
+  /** the logical ID of the stack's target group every connection goes to */
+  readonly targetGroupId: string;
+  readonly tags: Tags;
+}
+
+/** an NLB listener forwarding every connection to one target group (a Service port's; a frontend NLB port's) */
+export function forwardingListener(id: string, base: ForwardingListenerBase, extra: Partial<Pick<ListenerSpec, 'sslPolicy' | 'certificates' | 'alpnPolicy' | 'attributes'>> = {}): Listener {
+  return {
+    kind: 'Listener', id,
+    spec: {
+      loadBalancer: base.loadBalancer, port: base.port, protocol: base.protocol,
+      ...(extra.sslPolicy !== undefined ? { sslPolicy: extra.sslPolicy } : {}),
+      certificates: extra.certificates ?? [],
+      defaultActions: [{ type: 'forward', forwardConfig: { targetGroups: [{ targetGroupArn: ref('TargetGroup', base.targetGroupId) }] } }],
+      tags: base.tags,
+      ...(extra.alpnPolicy !== undefined ? { alpnPolicy: extra.alpnPolicy } : {}),
+      ...(extra.attributes !== undefined ? { attributes: extra.attributes } : {}),
+    },
+  };
 }

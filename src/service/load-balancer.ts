@@ -1,7 +1,7 @@
 // The NLB itself: scheme, subnets (and per-subnet addresses), attributes, capacity, and its security groups:
 // the managed frontend group, the user's groups, or none (upstream's NLBSecurityGroup behaviour).
 import {
-  type ArnOrRef, type DiscoveredSubnet, type Known, type LoadBalancer, type Scheme, type SecurityGroup, type SecurityGroupRule,
+  type ArnOrRef, type DiscoveredSubnet, type Known, type LoadBalancer, type LoadBalancerSpec, type Scheme, type SecurityGroup, type SecurityGroupRule,
   type SubnetMapping, isUnknown, ref, stackTags, unknown,
 } from '../model/index.ts';
 import { resolveSecurityGroups } from '../ingress/build-load-balancer.ts';
@@ -240,24 +240,35 @@ export interface LoadBalancerParts {
 
 export function loadBalancerOf(ctx: ServiceContext, p: LoadBalancerParts): LoadBalancer {
   const { a, config } = ctx;
-  const extras = p.mappings?.some((m) => Object.keys(m).length > 1);
+  return networkLoadBalancer(LOAD_BALANCER_ID, {
+    name: a.loadBalancerName ?? nlbName(config.clusterName, ctx.id, p.scheme),
+    scheme: p.scheme, ipAddressType: p.ipType, subnets: p.subnets.ids, securityGroups: p.securityGroups.groups,
+    attributes: attributesOf(ctx),
+    tags: { ...ctx.userTags, ...stackTags(config.clusterName, ctx.stackId, LOAD_BALANCER_ID, 'service') },
+    ...(p.mappings ? { subnetMappings: p.mappings } : {}),
+    ...(a.enablePrefixForIpv6SourceNat !== undefined ? { enablePrefixForIpv6SourceNat: a.enablePrefixForIpv6SourceNat } : {}),
+    ...(a.inboundSgRulesOnPrivateLinkTraffic !== undefined
+      ? { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: a.inboundSgRulesOnPrivateLinkTraffic } : {}),
+    ...(config.gates.lbCapacityReservation && a.minimumLoadBalancerCapacity !== undefined
+      ? { minimumCapacityUnits: a.minimumLoadBalancerCapacity } : {}),
+  });
+}
+
+/**
+ * A network load balancer (a Service's, or an Ingress's frontend NLB): subnet mappings are kept only when some
+ * subnet has more than its ID (an Elastic IP, an address, a prefix), since they take effect at creation only.
+ */
+export function networkLoadBalancer(id: string, spec: Omit<LoadBalancerSpec, 'type'>): LoadBalancer {
+  const { name, subnetMappings, enablePrefixForIpv6SourceNat, enforceSecurityGroupInboundRulesOnPrivateLinkTraffic, minimumCapacityUnits, ...common } = spec;
+  const extras = subnetMappings?.some((m) => Object.keys(m).length > 1);
   return {
-    kind: 'LoadBalancer', id: LOAD_BALANCER_ID,
+    kind: 'LoadBalancer', id,
     spec: {
-      name: a.loadBalancerName ?? nlbName(config.clusterName, ctx.id, p.scheme),
-      type: 'network',
-      scheme: p.scheme,
-      ipAddressType: p.ipType,
-      subnets: p.subnets.ids,
-      securityGroups: p.securityGroups.groups,
-      attributes: attributesOf(ctx),
-      tags: { ...ctx.userTags, ...stackTags(config.clusterName, ctx.stackId, LOAD_BALANCER_ID, 'service') },
-      ...(extras && p.mappings ? { subnetMappings: p.mappings } : {}),
-      ...(a.enablePrefixForIpv6SourceNat !== undefined ? { enablePrefixForIpv6SourceNat: a.enablePrefixForIpv6SourceNat } : {}),
-      ...(a.inboundSgRulesOnPrivateLinkTraffic !== undefined
-        ? { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: a.inboundSgRulesOnPrivateLinkTraffic } : {}),
-      ...(config.gates.lbCapacityReservation && a.minimumLoadBalancerCapacity !== undefined
-        ? { minimumCapacityUnits: a.minimumLoadBalancerCapacity } : {}),
+      name, type: 'network', ...common,
+      ...(extras && subnetMappings ? { subnetMappings } : {}),
+      ...(enablePrefixForIpv6SourceNat !== undefined ? { enablePrefixForIpv6SourceNat } : {}),
+      ...(enforceSecurityGroupInboundRulesOnPrivateLinkTraffic !== undefined ? { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic } : {}),
+      ...(minimumCapacityUnits !== undefined ? { minimumCapacityUnits } : {}),
     },
   };
 }

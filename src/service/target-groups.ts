@@ -175,6 +175,7 @@ export function targetGroupOf(ctx: ServiceContext, t: TargetGroupInput): BuiltTa
     ipAddressType,
     ...(ctx.facts.vpcId ? { vpcID: ctx.facts.vpcId } : {}),
     targetGroupProtocol: t.protocol,
+    ...(ctx.a.multiClusterTargetGroup ? { multiClusterTargetGroup: true } : {}),
     ...(networking ? { networking } : {}),
   };
   return { targetGroup, binding: { kind: 'TargetGroupBinding', id, spec } };

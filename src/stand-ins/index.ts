@@ -206,7 +206,8 @@ export async function startStandIns(opts: StartStandInsOptions = {}): Promise<St
     const moto = record(startProcess({
       name: 'moto', command: bins.motoServer, args: ['-H', '127.0.0.1', '-p', String(motoPort)],
       logFile: join(logDir, 'moto.log'), detached,
-      env: { ...process.env, MOTO_ACM_VALIDATION_WAIT: '0', MOTO_EC2_LOAD_DEFAULT_AMIS: 'false', PYTHONUNBUFFERED: '1' },
+      // ACM: a requested certificate is PENDING_VALIDATION for 10 s (ample for the Describe right after the request, even on a loaded machine), then ISSUED on the next Describe (create-acm-cert shows its pending state)
+      env: { ...process.env, MOTO_ACM_VALIDATION_WAIT: '10', MOTO_EC2_LOAD_DEFAULT_AMIS: 'false', PYTHONUNBUFFERED: '1' },
     }));
     const etcd = record(startProcess({
       name: 'etcd', command: bins.etcd, detached, logFile: join(logDir, 'etcd.log'),

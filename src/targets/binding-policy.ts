@@ -2,11 +2,13 @@
 // (src/webhook/target-group-binding.ts) and the TargetGroupBinding loop both apply, so that turning the webhook
 // off never widens what a binding can do (ADR 7). Pure: the caller reads the target group and lists the bindings.
 //
-//   1. spec alone: a target group named (ARN or name); no multi-cluster sharing, no role to assume (not supported);
+//   1. spec alone: a target group named (ARN or name); no role to assume (not supported);
 //   2. the ARN a binding registered targets in (status.targetGroupARN) never changes under it;
-//   3. ownership, from the target group's tags: another cluster's or another stack's target group is refused;
+//   3. ownership, from the target group's tags: another cluster's or another stack's target group is refused (another
+//      cluster's is allowed to a multi-cluster binding with the claim annotation);
 //      a stack's own target group only to the bindings that stack makes (its labels, its namespace, its Service);
-//   4. one binding per target group: the earliest claimant holds it (ranking below), later ones are refused;
+//   4. one binding per target group: the earliest claimant holds it (ranking below), later ones are refused, unless
+//      holder and newcomer are both multi-cluster bindings (each deregisters only the targets it registered);
 //      a target group without owner tags is then served only if its holder claims it (annotation CLAIM_ANNOTATION);
 //   5. the binding agrees with the target group: target type, IP family, VPC, protocol (upstream's checks).
 import type { TargetGroupFacts } from '../aws/target-groups.ts';
@@ -46,13 +48,6 @@ export function specRefusals(spec: TargetGroupBindingWireSpec): Refusal[] {
   const out: Refusal[] = [];
   if (!spec.targetGroupARN && !spec.targetGroupName) {
     out.push({ field: FIELD_ARN, code: 'MissingTargetGroup', message: 'set spec.targetGroupARN or spec.targetGroupName' });
-  }
-  if (spec.multiClusterTargetGroup) {
-    out.push({
-      field: MULTI_CLUSTER_FIELD, code: 'UnsupportedMultiClusterTargetGroup',
-      message: 'true is not supported yet (targets registered by other clusters would be deregistered); '
-        + 'this binding is left alone: no target is registered or deregistered and no security group rule is kept for it',
-    });
   }
   for (const field of ['iamRoleArnToAssume', 'assumeRoleExternalId'] as const) {
     if (spec[field]) {
@@ -132,7 +127,7 @@ function madeFor(resource: string | undefined, b: TargetGroupBinding): boolean {
  *
  *   tags on the target group                         | allowed for
  *   -------------------------------------------------+-------------------------------------------------------
- *   elbv2.k8s.aws/cluster = another cluster           | nobody here
+ *   elbv2.k8s.aws/cluster = another cluster           | a multiClusterTargetGroup binding with the claim annotation
  *   a stack tag, no cluster tag (another controller)  | nobody here
  *   cluster = ours + ingress.k8s.aws/stack = S        | the binding with S's stack labels, in the namespace and
  *     (or service.k8s.aws/stack = S)                  |   for the Service port of the resource tag
@@ -141,7 +136,10 @@ function madeFor(resource: string | undefined, b: TargetGroupBinding): boolean {
 export function ownerRefusal(b: TargetGroupBinding, tg: Pick<TargetGroupFacts, 'arn' | 'tags'>, clusterName: string): Refusal | undefined {
   const t = tg.tags;
   const cluster = t[TAG_CLUSTER];
+  // a multi-cluster binding deregisters only what it registered, so another cluster's target group may be shared
+  // with it, on the same explicit opt-in as a target group made by hand (ADR 20)
   if (cluster && cluster !== clusterName) {
+    if (b.spec.multiClusterTargetGroup && claimOf(b) === true) return undefined;
     return { field: FIELD_ARN, code: 'TargetGroupOfOtherCluster', message: `target group ${tg.arn} is tagged ${TAG_CLUSTER}=${cluster}: it belongs to another cluster's controller` };
   }
   const owner = t[TAG_INGRESS_STACK]
@@ -197,7 +195,6 @@ export const ownershipRefusal = (b: TargetGroupBinding, tg: Pick<TargetGroupFact
  * undefined not at all (a binding whose recorded target group is another one claims that one)
  */
 function claimRank(b: TargetGroupBinding, arn: string): 0 | 1 | undefined {
-  if (b.spec.multiClusterTargetGroup) return undefined;
   const recorded = recordedArn(b);
   if (recorded === arn) return 0;
   if (!recorded && b.spec.targetGroupARN === arn) return 1;
@@ -226,14 +223,14 @@ export function holderOf(arn: string, bindings: readonly TargetGroupBinding[], e
     const rank = claimRank(b, arn);
     if (rank !== undefined) consider(b, rank);
   }
-  if (self && !self.spec.multiClusterTargetGroup) consider(self, claimRank(self, arn) ?? 2);
+  if (self) consider(self, claimRank(self, arn) ?? 2);
   return best?.b;
 }
 
 export function alreadyBoundRefusal(arn: string, holder: TargetGroupBinding): Refusal {
   return {
     field: FIELD_ARN, code: 'TargetGroupAlreadyBound',
-    message: `target group ${arn} is already bound by TargetGroupBinding ${nameOf(holder)}; one binding per target group (multiClusterTargetGroup is not supported)`,
+    message: `target group ${arn} is already bound by TargetGroupBinding ${nameOf(holder)}; one binding per target group, unless every binding of it sets ${MULTI_CLUSTER_FIELD}`,
   };
 }
 
@@ -311,10 +308,14 @@ export type Admission =
 export const eligibleFor = (tg: Pick<TargetGroupFacts, 'arn' | 'tags'>, clusterName: string) =>
   (b: TargetGroupBinding): boolean => ownerRefusal(b, tg, clusterName) === undefined;
 
-/** the binding holding the target group when it is not `b` */
+/**
+ * the binding holding the target group when it is not `b`; multi-cluster bindings share (each deregisters only
+ * what it registered), so a multi-cluster holder does not exclude a multi-cluster `b`, as upstream's webhook
+ */
 function otherHolder(b: TargetGroupBinding, tg: Pick<TargetGroupFacts, 'arn' | 'tags'>, clusterName: string, bindings: readonly TargetGroupBinding[]): TargetGroupBinding | undefined {
   const holder = holderOf(tg.arn, bindings, eligibleFor(tg, clusterName), b);
-  return holder && holder !== b && nameOf(holder) !== nameOf(b) ? holder : undefined;
+  if (!holder || holder === b || nameOf(holder) === nameOf(b)) return undefined;
+  return b.spec.multiClusterTargetGroup && holder.spec.multiClusterTargetGroup ? undefined : holder;
 }
 
 /**
@@ -343,7 +344,7 @@ export function admit(input: AdmissionInput): Admission {
  */
 export function mayCleanUp(b: TargetGroupBinding, tg: Pick<TargetGroupFacts, 'arn' | 'tags'>, clusterName: string, bindings: readonly TargetGroupBinding[]): boolean {
   if ((recordedArn(b) ?? b.spec.targetGroupARN) !== tg.arn) return false;
-  if (b.spec.multiClusterTargetGroup || ownershipRefusal(b, tg, clusterName)) return false;
+  if (ownershipRefusal(b, tg, clusterName)) return false;
   return otherHolder(b, tg, clusterName, bindings) === undefined;
 }
 

@@ -34,6 +34,11 @@ export interface ReconcileTargetsInput {
    * DescribeTargetHealth is made, and no health is reported
    */
   readonly registered?: readonly DesiredTarget[];
+  /**
+   * multi-cluster target groups: only targets whose key ("id:port") is in this set are deregistered; the others
+   * (another cluster's, or registered by hand) are left alone. Absent: every target not desired is deregistered.
+   */
+  readonly deregisterOnly?: ReadonlySet<string>;
   /** runs once before the first Register/Deregister call, if there is one (a caller drops its checkpoint there) */
   readonly beforeWrite?: () => Promise<void>;
 }
@@ -49,6 +54,7 @@ export const TARGET_BATCH_SIZE = 200;
 
 const DRAINING = new Set(['draining', 'unhealthy.draining']);
 
+/** "id:port", also upstream's identifier of a target in a multi-cluster ConfigMap */
 export const targetKey = (t: { id: string; port: number }): string => `${t.id}:${t.port}`;
 
 export async function reconcileTargets(input: ReconcileTargetsInput): Promise<ReconcileTargetsResult> {
@@ -66,7 +72,8 @@ export async function reconcileTargets(input: ReconcileTargetsInput): Promise<Re
   const desired = dedupe(input.desired);
   const wanted = new Set(desired.map(targetKey));
   const toRegister = desired.filter((t) => !current.has(targetKey(t)));
-  const toDeregister = [...current.entries()].filter(([k]) => !wanted.has(k)).map(([, d]) => d.Target as TargetDescription);
+  const mayDeregister = (k: string): boolean => !wanted.has(k) && (input.deregisterOnly?.has(k) ?? true);
+  const toDeregister = [...current.entries()].filter(([k]) => mayDeregister(k)).map(([, d]) => d.Target as TargetDescription);
 
   if (toRegister.length + toDeregister.length > 0) await input.beforeWrite?.();
   for (const batch of chunks(toRegister.map(toSdkTarget), size)) {

@@ -4,15 +4,12 @@
 // under the chart's RBAC, against the real kube-apiserver and moto. The client secret must show up in AWS only.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { oidcDigest } from '../../src/k8s/oidc-secrets.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
@@ -21,6 +18,7 @@ import { TAG_INGRESS_STACK, TAG_OIDC_SECRET_DIGEST } from '../../src/model/index
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { CONTROLLER_USER, grantLeaderElection, isApiError, readOidcSecretRules } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const LEASE = 'auth-e2e';
@@ -39,9 +37,9 @@ describe('authentication: auth-type oidc from a name-scoped Secret, cognito from
   let core: k8s.CoreV1Api;
   let elbv2: ElasticLoadBalancingV2Client;
   let ec2: EC2Client;
-  let ctrl: ControllerProcess;
   let ns: string;
-  const log = join(tmpdir(), `aws-lb-controller-auth-${process.pid}`, 'controller.log');
+  const fleet = suiteControllers('auth');
+  const log = fleet.logFile('main');
 
   before(async function () {
     await standIns(this);
@@ -54,24 +52,13 @@ describe('authentication: auth-type oidc from a name-scoped Secret, cognito from
     ns = await freshNamespace('auth');
     // the chart's leader-election Role for this test's Lease (kept from an earlier run on the same stand-ins)
     await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: log, extraArgs: ['--sync-period=1h', `--leader-election-id=${LEASE}`],
-    });
-    await waitFor('controller ready', () => ctrl.ready(), 60_000);
+    await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
   });
 
   after(async function () {
     this.timeout(60_000);
-    await ctrl?.stop(5_000);
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      try { console.error(`--- controller log tail ---\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-    }
   });
 
   async function service(name: string, ipBase: number, annotations: Record<string, string> = {}): Promise<void> {

@@ -3,26 +3,33 @@
 // would take its group's ALB past a limit gets the Issue as an Event and status signal, and the group is still
 // served; an IngressClassParams value AWS refuses keeps every Ingress of its class out of AWS, each told why.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
-import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
+import { suiteControllers } from './support/controllers.ts';
+import { freshNamespace, resetAws, running, standIns } from './support/stand-ins.ts';
 
 const A = 'alb.ingress.kubernetes.io/';
 
 describe('AWS limits and formats (controller process, kube-apiserver + moto)', function () {
   this.timeout(300_000);
-  const logFile = join(tmpdir(), `aws-lb-controller-e2e-limits-${process.pid}`, 'controller.log');
   let admin: KubeClients;
   let elbv2: ElasticLoadBalancingV2Client;
-  let ctrl: ControllerProcess;
   let ns: string;
+  // leave nothing for the suites after this one (plan --live reads every Ingress and IngressClass in the
+  // cluster): the controller deletes what it made and lets the Ingresses go, then the class goes too
+  const fleet = suiteControllers('limits', {
+    beforeStop: async () => {
+      if (!admin || !ns) return;
+      for (const i of (await admin.ingresses.list(ns)).items) await admin.ingresses.delete(i.metadata?.name ?? '', ns);
+      await waitFor('the suite\'s Ingresses gone', async () => (await admin.ingresses.list(ns)).items.length === 0, 240_000);
+      const name = `bad-cidrs-${ns}`;
+      if (await admin.ingressClasses.get(name)) await admin.ingressClasses.delete(name);
+      if (await admin.ingressClassParams.get(name)) await admin.ingressClassParams.delete(name);
+    },
+  });
 
   before(async function () {
     await standIns(this);
@@ -35,33 +42,10 @@ describe('AWS limits and formats (controller process, kube-apiserver + moto)', f
       apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns },
       spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
     }, ns);
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId, awsEndpoint: s.motoUrl, logFile,
-      extraArgs: ['--sync-period=1h', '--max-listeners-per-load-balancer=3'],
-    });
-    await waitFor('controller ready', () => ctrl.ready(), 60_000);
+    await fleet.start('main', { extraArgs: ['--max-listeners-per-load-balancer=3'] });
   });
 
-  // leave nothing for the suites after this one (plan --live reads every Ingress and IngressClass in the
-  // cluster): the controller deletes what it made and lets the Ingresses go, then the class goes too
-  after(async function () {
-    this.timeout(300_000);
-    if (admin && ns) {
-      for (const i of (await admin.ingresses.list(ns)).items) await admin.ingresses.delete(i.metadata?.name ?? '', ns);
-      await waitFor('the suite\'s Ingresses gone', async () => (await admin.ingresses.list(ns)).items.length === 0, 240_000);
-      const name = `bad-cidrs-${ns}`;
-      if (await admin.ingressClasses.get(name)) await admin.ingressClasses.delete(name);
-      if (await admin.ingressClassParams.get(name)) await admin.ingressClassParams.delete(name);
-    }
-    await ctrl?.stop(5_000);
-    elbv2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      try { console.error(`--- controller log tail ---\n${readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-    }
-  });
+  after(() => elbv2?.destroy());
 
   const ingress = (name: string, annotations: Record<string, string>, className = 'alb') => admin.ingresses.create({
     apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns, annotations: { [`${A}scheme`]: 'internet-facing', ...annotations } },

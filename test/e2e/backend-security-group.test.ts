@@ -13,8 +13,6 @@
 // neither use the backend group nor keep it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -22,7 +20,7 @@ import {
   CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DescribeLoadBalancersCommand,
   DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsCallCounts, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import { awsCallCounts, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { BACKEND_SG_DESCRIPTION, backendSecurityGroupName, loadBalancerName, managedSecurityGroupName, targetGroupName } from '../../src/ingress/index.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
@@ -31,6 +29,7 @@ import { backendSecurityGroupTags, stackTags } from '../../src/model/index.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice, type BackendNode } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const A = (k: string): string => `alb.ingress.kubernetes.io/${k}`;
@@ -47,22 +46,13 @@ describe('the shared backend security group (controller process, kube-apiserver 
   let clusterName = '';
   let nodeSg = '';
   let ipBase = 0;
-  const logDir = join(tmpdir(), `aws-lb-controller-e2e-backend-sg-${process.pid}`);
-  const procs = new Map<ControllerProcess, string>();
+  const fleet = suiteControllers('backend-sg');
 
-  const start = async (name: string, namespace: string, extraArgs: string[] = []): Promise<ControllerProcess> => {
-    const s = running();
-    const p = await startControllerProcess({
-      clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId, awsEndpoint: s.motoUrl,
-      logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h', `--watch-namespace=${namespace}`, ...extraArgs],
-    });
-    procs.set(p, name);
-    await waitFor(`controller ${name} ready`, () => p.ready(), 60_000);
-    return p;
-  };
+  const start = (name: string, namespace: string, extraArgs: string[] = []): Promise<ControllerProcess> =>
+    fleet.start(name, { extraArgs: [`--watch-namespace=${namespace}`, ...extraArgs] });
   const stop = async (p: ControllerProcess): Promise<void> => {
     await p.stop(10_000);
-    procs.delete(p);
+    fleet.forget(p);
   };
 
   before(async function () {
@@ -77,18 +67,9 @@ describe('the shared backend security group (controller process, kube-apiserver 
     nodeSg = seeded().nodeSecurityGroupId;
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    for (const p of procs.keys()) await p.stop(5_000);
+  after(() => {
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const name of procs.values()) {
-      try { console.error(`--- controller ${name} log tail ---\n${readFileSync(join(logDir, `${name}.log`), 'utf8').split('\n').slice(-60).join('\n')}`); } catch { /* no log */ }
-    }
   });
 
   // ---- reading AWS the way a person checking the console would
@@ -309,7 +290,7 @@ describe('the shared backend security group (controller process, kube-apiserver 
     assert.deepEqual(sampled.gaps, [], 'the node group admitted the ALB at every sample');
     assert.deepEqual(await groupsOf(lbArn), [backendSg, managedSg].sort(), 'the same ALB, now with the backend group');
     // the plan attached the group to the ALB before it moved the binding
-    const applied = readFileSync(join(logDir, 'shared.log'), 'utf8').split('\n').filter((l) => l.includes('"msg":"applying plan"'));
+    const applied = readFileSync(fleet.logFile('shared'), 'utf8').split('\n').filter((l) => l.includes('"msg":"applying plan"'));
     const changes = (JSON.parse(applied[0] ?? '{}') as { changes?: string[] }).changes ?? [];
     const lbAt = changes.findIndex((c) => c === 'update LoadBalancer/LoadBalancer');
     const tgbAt = changes.findIndex((c) => c.startsWith('update TargetGroupBinding/'));

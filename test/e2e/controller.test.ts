@@ -2,13 +2,11 @@
 // against the real kube-apiserver and moto of the shared stand-ins.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsCallCounts, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import type { ControllerProcess } from '../../src/cli/demo-command.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice, type BackendNode, type BackendPod } from '../../src/stand-ins/backends.ts';
 import { CreateManagedPrefixListCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
@@ -16,8 +14,9 @@ import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress, Service } from '../../src/k8s/types.ts';
 import { parseMetrics } from '../../src/server/metrics.ts';
+import { awsCalls, callDelta, suiteControllers, type CallCounts } from './support/controllers.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
-import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
+import { sleep, waitFor, waitIdle } from '../../src/stand-ins/wait.ts';
 
 
 
@@ -31,29 +30,11 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
   let ctrl: ControllerProcess;
   let nodes: BackendNode[];
   let ns: string;
-  const logDir = join(tmpdir(), `aws-lb-controller-e2e-${process.pid}`);
   let ipBase = 0;
-  const procs: ControllerProcess[] = [];
-  const logName = new Map<ControllerProcess, string>();
-
-  const start = async (name: string): Promise<ControllerProcess> => {
-    const s = running();
-    // no drift rotation: these tests count the calls a change costs (drift.test.ts shows the rotation)
-    const p = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h', '--drift-check-budget=0'],
-    });
-    procs.push(p);
-    logName.set(p, name);
-    await waitFor(`controller ${name} ready`, () => p.ready(), 60_000);
-    return p;
-  };
-  const calls = async (p = ctrl): Promise<Record<string, number>> => awsCallCounts(await p.metrics());
-  const delta = (before: Record<string, number>, after: Record<string, number>): Record<string, number> => {
-    const out: Record<string, number> = {};
-    for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) out[k] = v - (before[k] ?? 0);
-    return out;
-  };
+  // no drift rotation: these tests count the calls a change costs (drift.test.ts shows the rotation)
+  const fleet = suiteControllers('ctrl');
+  const start = (name: string): Promise<ControllerProcess> => fleet.start(name, { extraArgs: ['--drift-check-budget=0'] });
+  const calls = (p = ctrl): Promise<CallCounts> => awsCalls(p);
 
   before(async function () {
     await standIns(this);
@@ -68,19 +49,9 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     ctrl = await start('main');
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    for (const p of procs) await p.stop(5_000);
+  after(() => {
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      for (const p of procs) {
-        try { console.error(`--- controller pid ${p.pid} log tail ---\n${readFileSync(join(logDir, `${logName.get(p) ?? 'main'}.log`), 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-      }
-    }
   });
 
   async function backend(app: string, replicas = 2): Promise<{ svc: Service; pods: BackendPod[] }> {
@@ -182,7 +153,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
   it('follows pods added and removed with Register/DeregisterTargets only, never touching the load balancer', async () => {
     const [tg] = await stackTgs(`${ns}/web`);
     assert.ok(tg);
-    await sleep(1500); // let any in-flight reconcile finish before taking the baseline
+    await waitIdle(ctrl);
     const before = await calls();
     // scale up: a third pod, then a rollout that drops pod 0
     const added = await createBackendPods(admin, { namespace: ns, app: 'web', nodes, indices: [2, 3], ipBase: 0 + 100 });
@@ -192,8 +163,8 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     pods = pods.slice(1);
     await writeEndpointSlice(admin, { namespace: ns, service: webSvc, pods });
     await waitFor('3 targets after removal', async () => JSON.stringify(await targetsOf(tg)) === JSON.stringify(pods.map((p) => `${p.ip}:8080`).sort()));
-    await sleep(1000);
-    const d = delta(before, await calls());
+    await waitIdle(ctrl);
+    const d = callDelta(before, await calls());
     const writes = Object.entries(d).filter(([k]) => WRITE_OPS_LB.test(k.split('/')[1] ?? '') || /Register|Deregister/.test(k));
     console.log(`      AWS calls for the rollout: ${JSON.stringify(d)}`);
     assert.deepEqual(writes.map(([k]) => k).sort(), ['elbv2/DeregisterTargets', 'elbv2/RegisterTargets']);
@@ -204,13 +175,13 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
 
   it('applies an annotation change as the minimal update', async () => {
     const [tg] = await stackTgs(`${ns}/web`);
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     await admin.ingresses.mergePatch('web', ns, { metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/healthz' } } });
     await waitFor('health check path', async () =>
       (await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg as string] }))).TargetGroups?.[0]?.HealthCheckPath === '/healthz');
-    await sleep(1500);
-    const d = delta(before, await calls());
+    await waitIdle(ctrl);
+    const d = callDelta(before, await calls());
     console.log(`      AWS calls for the annotation change: ${JSON.stringify(d)}`);
     const writes = Object.keys(d).filter((k) => WRITE_OPS_LB.test(k.split('/')[1] ?? '') || /Register|Deregister/.test(k));
     assert.deepEqual(writes, ['elbv2/ModifyTargetGroup']);
@@ -360,7 +331,7 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     assert.deepEqual(perms.map((p) => ({ port: p.FromPort, lists: (p.PrefixListIds ?? []).map((x) => x.PrefixListId), cidrs: (p.IpRanges ?? []).map((r) => r.CidrIp) })),
       [{ port: 80, lists: [pl], cidrs: [] }]);
     // converged: the next reconcile of the group plans no change (the prefix-list rule is read back as planned)
-    const log = join(logDir, 'main.log');
+    const log = fleet.logFile('main');
     const offset = readFileSync(log, 'utf8').length;
     await admin.ingresses.mergePatch('listed', ns, { metadata: { labels: { resync: '1' } } });
     const line = await waitFor('the group reconciled again', async () => readFileSync(log, 'utf8').slice(offset).split('\n')
@@ -371,15 +342,15 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
 
   it('survives a SIGKILL in the middle of a reconcile without duplicates', async () => {
     await backend('delta');
-    const log = join(logDir, 'main.log');
+    const log = fleet.logFile('main');
     const offset = readFileSync(log, 'utf8').length;
     await ingress('delta', { 'alb.ingress.kubernetes.io/target-type': 'ip' }, 'delta');
     await waitFor('the plan being applied', async () => readFileSync(log, 'utf8').slice(offset).includes('"msg":"applying plan"'), 30_000, 10);
-    await sleep(150);
+    await sleep(150); // a moment into the apply, so the kill lands between writes (what it proves holds wherever it lands)
     await ctrl.kill();
     const mid = { lbs: (await stackLbs(`${ns}/delta`)).length, tgs: (await stackTgs(`${ns}/delta`)).length };
     console.log(`      killed mid-apply with ${mid.lbs} load balancer(s) and ${mid.tgs} target group(s) created`);
-    procs.splice(procs.indexOf(ctrl), 1);
+    fleet.forget(ctrl);
     ctrl = await start('main');
     await waitFor('delta served after restart', () => hostnameOf('delta'));
     assert.equal((await stackLbs(`${ns}/delta`)).length, 1);
@@ -403,10 +374,10 @@ describe('controller (own process, controller RBAC, kube-apiserver + moto)', fun
     const leaderOf = async (p: ControllerProcess): Promise<number> =>
       parseMetrics(await p.metrics()).find((s) => s.name === 'aws_lb_controller_leader')?.value ?? 0;
     assert.equal(await leaderOf(ctrl), 1, 'the first replica leads');
-    await sleep(3000);
+    await sleep(3000); // a window in which the second replica must not take the lease (a negative check needs one)
     assert.equal(await leaderOf(second), 0, 'the second one waits');
     await ctrl.kill();
-    procs.splice(procs.indexOf(ctrl), 1);
+    fleet.forget(ctrl);
     await waitFor('the second replica leads', async () => (await leaderOf(second)) === 1, 60_000, 500);
     ctrl = second;
     await backend('omega');

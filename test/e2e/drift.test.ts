@@ -3,18 +3,16 @@
 // reads no unchanged stack below its listing and no target health (its checkpoints match), and serves an
 // Ingress created while it was down.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DeleteRuleCommand, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { awsCallCounts, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import { awsCallCounts, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { parseMetrics } from '../../src/server/metrics.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 /** a drift check of this suite's one stack and one binding costs about 7 reads: the budget lets one through every few seconds */
@@ -26,18 +24,19 @@ describe('inventory, checkpoints and drift rotation (own process, kube-apiserver
   let elbv2: ElasticLoadBalancingV2Client;
   let ec2: EC2Client;
   let ns: string;
-  const logDir = join(tmpdir(), `aws-lb-controller-e2e-drift-${process.pid}`);
-  const procs: { p: ControllerProcess; name: string }[] = [];
-
+  // at the end, the last controller deletes what the suite made
+  const fleet = suiteControllers('drift', {
+    beforeStop: async () => {
+      if (!admin || !ns) return;
+      for (const i of (await admin.ingresses.list(ns)).items) await admin.ingresses.delete(i.metadata?.name ?? '', ns);
+      await waitFor('Ingresses gone', async () => (await admin.ingresses.list(ns)).items.length === 0, 90_000).catch(() => undefined);
+    },
+  });
+  let started = 0;
+  let latest: ControllerProcess | undefined;
   const start = async (name: string, extraArgs: string[]): Promise<ControllerProcess> => {
-    const s = running();
-    const p = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h', ...extraArgs],
-    });
-    procs.push({ p, name });
-    await waitFor(`controller ${name} ready`, () => p.ready(), 60_000);
-    return p;
+    started++;
+    return (latest = await fleet.start(name, { extraArgs }));
   };
   const metric = async (p: ControllerProcess, name: string, labels: Record<string, string>): Promise<number> =>
     parseMetrics(await p.metrics()).filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
@@ -52,24 +51,9 @@ describe('inventory, checkpoints and drift rotation (own process, kube-apiserver
     ns = await freshNamespace('drift');
   });
 
-  after(async function () {
-    this.timeout(120_000);
-    // let the last controller delete what the suite made, then stop every process
-    const last = procs.at(-1)?.p;
-    if (last && ns) {
-      for (const i of (await admin.ingresses.list(ns)).items) await admin.ingresses.delete(i.metadata?.name ?? '', ns);
-      await waitFor('Ingresses gone', async () => (await admin.ingresses.list(ns)).items.length === 0, 90_000).catch(() => undefined);
-    }
-    for (const { p } of procs) await p.stop(5_000);
+  after(() => {
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const { p, name } of procs) {
-      try { console.error(`--- controller ${name} (pid ${p.pid}) log tail ---\n${readFileSync(join(logDir, `${name}.log`), 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-    }
   });
 
   async function backendAndIngress(name: string, paths: string[]): Promise<void> {
@@ -77,7 +61,7 @@ describe('inventory, checkpoints and drift rotation (own process, kube-apiserver
       apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns },
       spec: { type: 'NodePort', selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
     }, ns);
-    const ipBase = procs.length * 40 + paths.length * 7;
+    const ipBase = started * 40 + paths.length * 7;
     const pods = await createBackendPods(admin, { namespace: ns, app: name, nodes: backendNodes(seeded()), indices: [0], ipBase, enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId } });
     await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
     await admin.ingresses.create({
@@ -125,8 +109,7 @@ describe('inventory, checkpoints and drift rotation (own process, kube-apiserver
   });
 
   it('restarts warm: unchanged stacks and target health are not read again, and an Ingress created meanwhile is served', async () => {
-    const first = procs.at(-1)?.p as ControllerProcess;
-    await first.stop(30_000);
+    await latest?.stop(30_000);
     // created while no controller runs
     await backendAndIngress('news', ['/']);
     // no drift rotation in the new process, so that every read below is the restart's own

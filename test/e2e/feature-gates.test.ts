@@ -3,33 +3,27 @@
 // unknown gate, stops it at start-up with a message naming the gate.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import type { ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 describe('feature gates (own process, kube-apiserver + moto)', function () {
   this.timeout(300_000);
-  const logDir = join(tmpdir(), `aws-lb-controller-e2e-gates-${process.pid}`);
-  const procs: ControllerProcess[] = [];
+  const fleet = suiteControllers('gates');
   let admin: KubeClients;
   let ec2: EC2Client;
   let ns: string;
 
-  const start = (name: string, gates: string): Promise<ControllerProcess> => {
-    const s = running();
-    return startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId, awsEndpoint: s.motoUrl,
-      logFile: join(logDir, `${name}.log`), extraArgs: ['--sync-period=1h', '--enable-leader-election=false', `--feature-gates=${gates}`],
-    }).then((p) => { procs.push(p); return p; });
-  };
-  const logOf = (name: string): string => { try { return readFileSync(join(logDir, `${name}.log`), 'utf8'); } catch { return ''; } };
+  // readiness is each test's to check: a refused gate stops the process at start-up
+  const start = (name: string, gates: string): Promise<ControllerProcess> =>
+    fleet.start(name, { waitReady: false, extraArgs: ['--enable-leader-election=false', `--feature-gates=${gates}`] });
+  const logOf = (name: string): string => { try { return readFileSync(fleet.logFile(name), 'utf8'); } catch { return ''; } };
 
   before(async function () {
     await standIns(this);
@@ -39,15 +33,7 @@ describe('feature gates (own process, kube-apiserver + moto)', function () {
     ns = await freshNamespace('gates');
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    for (const p of procs) await p.stop(5_000);
-    ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.error(`--- gates log tail ---\n${logOf('gates').split('\n').slice(-30).join('\n')}`);
-  });
+  after(() => ec2?.destroy());
 
   it('a gate value this controller does not implement, and an unknown gate, stop it at start-up naming each', async () => {
     const p = await start('refused', 'ListenerRulesTagging=false,NoSuchGate=true');

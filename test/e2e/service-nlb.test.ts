@@ -3,15 +3,13 @@
 // operation for the create, the no-op resync and the delete.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DescribeListenerCertificatesCommand,
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { awsCallCounts, startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
+import type { ControllerProcess } from '../../src/cli/demo-command.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice, type BackendNode, type BackendPod } from '../../src/stand-ins/backends.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus, SERVICE_RECONCILE_STATUS_ANNOTATION } from '../../src/k8s/status.ts';
@@ -19,19 +17,15 @@ import type { Service } from '../../src/k8s/types.ts';
 import { nlbName, nlbSecurityGroupName, nlbTargetGroupName } from '../../src/service/index.ts';
 import { parseMetrics } from '../../src/server/metrics.ts';
 import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
-import { sleep, waitFor } from '../../src/stand-ins/wait.ts';
+import { waitFor, waitIdle } from '../../src/stand-ins/wait.ts';
+import { awsCalls, callDelta, suiteControllers, type CallCounts } from './support/controllers.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const S = 'service.beta.kubernetes.io/';
 const CLASS = 'service.k8s.aws/nlb';
 const WRITE = /^(Create|Delete|Modify|Set|Add|Remove|Register|Deregister|Authorize|Revoke)/;
 
-type Calls = Record<string, number>;
-const delta = (before: Calls, after: Calls): Calls => {
-  const out: Calls = {};
-  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) out[k] = v - (before[k] ?? 0);
-  return out;
-};
+type Calls = CallCounts;
 const writesOf = (d: Calls): string[] => Object.keys(d).filter((k) => WRITE.test(k.split('/')[1] ?? '')).sort();
 const show = (what: string, d: Calls): void => {
   const rows = Object.entries(d).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `        ${k.padEnd(44)} ${v}${WRITE.test(k.split('/')[1] ?? '') ? '  WRITE' : ''}`);
@@ -47,23 +41,9 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
   let nodes: BackendNode[];
   let ns: string;
   let ipBase = 200;
-  const logDir = join(tmpdir(), `aws-lb-controller-e2e-nlb-${process.pid}`);
-  const procs: ControllerProcess[] = [];
-  const logs = new Map<ControllerProcess, string>();
-
-  const start = async (name: string): Promise<ControllerProcess> => {
-    const s = running();
-    const logFile = join(logDir, `${name}.log`);
-    const p = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile, extraArgs: ['--sync-period=1h'],
-    });
-    procs.push(p);
-    logs.set(p, logFile);
-    await waitFor(`controller ${name} ready`, () => p.ready(), 60_000);
-    return p;
-  };
-  const calls = async (p = ctrl): Promise<Calls> => awsCallCounts(await p.metrics());
+  const fleet = suiteControllers('nlb');
+  const start = (name: string): Promise<ControllerProcess> => fleet.start(name);
+  const calls = (p = ctrl): Promise<Calls> => awsCalls(p);
 
   before(async function () {
     await standIns(this);
@@ -77,18 +57,9 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     ctrl = await start('main');
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    for (const p of procs) await p.stop(5_000);
+  after(() => {
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const [p, file] of logs) {
-      try { console.error(`--- controller pid ${p.pid} log tail ---\n${readFileSync(file, 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-    }
   });
 
   const serviceOf = (name: string): Promise<Service | undefined> => admin.services.get(name, ns);
@@ -197,8 +168,8 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     }, 60_000);
     const attrs = (await elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tgs[0] }))).Attributes ?? [];
     assert.equal(attrs.find((a) => a.Key === 'proxy_protocol_v2.enabled')?.Value, 'false');
-    await sleep(1000);
-    createCalls.push(delta(before, await calls()));
+    await waitIdle(ctrl);
+    createCalls.push(callDelta(before, await calls()));
     show('the create (reconcile, targets, security-group rules)', createCalls[0] ?? {});
   });
 
@@ -221,9 +192,9 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
 
   it('a no-op resync (a fresh controller process) makes zero AWS writes', async () => {
     await ctrl.stop();
-    procs.splice(procs.indexOf(ctrl), 1);
+    fleet.forget(ctrl);
     ctrl = await start('resync');
-    const file = logs.get(ctrl) as string;
+    const file = fleet.logOf(ctrl);
     const reconciled = (name: string): boolean => readFileSync(file, 'utf8').split('\n')
       .some((l) => l.includes('"msg":"reconciled service"') && l.includes(`"service":"${ns}/${name}"`));
     await waitFor('both Services reconciled by the new process', async () => reconciled('echo') && reconciled('inst'), 60_000);
@@ -232,14 +203,14 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     const bindingReads = async (): Promise<number> => parseMetrics(await ctrl.metrics())
       .filter((x) => x.name === 'aws_lb_controller_stack_reads_total' && x.labels.controller === 'targetGroupBinding').reduce((n, x) => n + x.value, 0);
     await waitFor('bindings checked', async () => (await bindingReads()) >= 3, 60_000);
-    await sleep(1500);
+    await waitIdle(ctrl);
     const d = await calls();
     show('a no-op resync of both Services and their bindings (fresh process, cold caches)', d);
     assert.deepEqual(writesOf(d), []);
   });
 
   it('follows backends scaled up and down with Register/DeregisterTargets only', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     const tg = await tgByPort(`${ns}/echo`, 7);
     const added = await createBackendPods(admin, { namespace: ns, app: 'echo', nodes, indices: [2], ipBase: 400, enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId } });
@@ -251,22 +222,22 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     await writeEndpointSlice(admin, { namespace: ns, service: echo, pods, ports });
     await waitFor('2 targets after scale-down', async () => JSON.stringify(await targetsOf(tg)) === JSON.stringify(pods.map((p) => `${p.ip}:8007`).sort()));
     await waitFor('the TLS target group too', async () => JSON.stringify(await targetsOf(await tgByPort(`${ns}/echo`, 443))) === JSON.stringify(pods.map((p) => `${p.ip}:8443`).sort()));
-    await sleep(1500);
-    const d = delta(before, await calls());
+    await waitIdle(ctrl);
+    const d = callDelta(before, await calls());
     show('scaling the backends', d);
     assert.deepEqual(writesOf(d).filter((k) => !/SecurityGroupIngress/.test(k)), ['elbv2/DeregisterTargets', 'elbv2/RegisterTargets']);
     assert.equal(d['elbv2/DescribeLoadBalancers'] ?? 0, 0, 'the NLB is not re-read');
   });
 
   it('a health-check annotation change is one ModifyTargetGroup', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     const tg = await tgByPort(`${ns}/inst`, 80);
     await admin.services.mergePatch('inst', ns, { metadata: { annotations: { [`${S}aws-load-balancer-healthcheck-healthy-threshold`]: '5' } } });
     await waitFor('healthy threshold 5', async () =>
       (await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg] }))).TargetGroups?.[0]?.HealthyThresholdCount === 5);
-    await sleep(1500);
-    const d = delta(before, await calls());
+    await waitIdle(ctrl);
+    const d = callDelta(before, await calls());
     show('the health-check change', d);
     assert.deepEqual(writesOf(d), ['elbv2/ModifyTargetGroup']);
     assert.equal(d['elbv2/ModifyTargetGroup'], 1);
@@ -284,11 +255,11 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     assert.equal(foreign?.status?.loadBalancer?.ingress, undefined);
     assert.equal(foreign?.metadata?.annotations?.[SERVICE_RECONCILE_STATUS_ANNOTATION], undefined);
     assert.deepEqual(await stackArns(`${ns}/foreign`), { lbs: [], tgs: [] });
-    assert.ok(!readFileSync(logs.get(ctrl) as string, 'utf8').includes(`${ns}/foreign`), 'never reconciled');
+    assert.ok(!readFileSync(fleet.logOf(ctrl), 'utf8').includes(`${ns}/foreign`), 'never reconciled');
   });
 
   it('reports bad annotations on the Service (Event + status signal) and writes nothing for it', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     await createService('broken', { type: 'LoadBalancer', loadBalancerClass: CLASS, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] },
       { 'aws-load-balancer-healthcheck-interval': 'often', 'aws-load-balancer-scheme': 'public' });
@@ -304,7 +275,7 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     assert.equal((await serviceOf('broken'))?.status?.loadBalancer?.ingress, undefined);
     assert.deepEqual(await stackArns(`${ns}/broken`), { lbs: [], tgs: [] });
     assert.deepEqual(await stackSgs(`${ns}/broken`), []);
-    const d = delta(before, await calls());
+    const d = callDelta(before, await calls());
     show('a Service with bad annotations', d);
     assert.deepEqual(writesOf(d), []);
     // fixing it brings it in
@@ -342,15 +313,15 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
       LoadBalancerArn: lb, Protocol: 'TCP', Port: 80, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: tg }] } }], Tags: tags('80'),
     }));
     await backends(svc, 1, [{ name: 'tcp', port: 8080 }]);
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     // hand it over: the annotations upstream reads (a class cannot be set on a live Service)
     await admin.services.mergePatch('legacy', ns, { metadata: { annotations: { [`${S}aws-load-balancer-type`]: 'external', [`${S}aws-load-balancer-nlb-target-type`]: 'ip' } } });
     await waitFor('legacy served', () => hostnameOf('legacy'));
     await waitFor('success signal', async () => (await signalOf('legacy'))?.reason === 'SuccessfullyReconciled');
     await waitFor('targets registered in the adopted target group', async () => (await targetsOf(tg)).length === 1);
-    await sleep(1500);
-    const d = delta(before, await calls());
+    await waitIdle(ctrl);
+    const d = callDelta(before, await calls());
     show('adopting the upstream-made NLB', d);
     const replaced = writesOf(d).filter((k) => /\/(Create|Delete)(LoadBalancer|TargetGroup|Listener|SecurityGroup)$/.test(k));
     assert.deepEqual(replaced, [], 'nothing created or deleted');
@@ -361,7 +332,7 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
   });
 
   it('deletes everything when the Services go, then lets them go', async () => {
-    await sleep(1000);
+    await waitIdle(ctrl);
     const before = await calls();
     const names = ['echo', 'inst', 'witness', 'broken', 'legacy'];
     // other suites share the node security group: judge only the rules from this suite's NLB groups
@@ -379,8 +350,8 @@ describe('Service type LoadBalancer → NLB (own process, controller RBAC, kube-
     assert.deepEqual((await admin.targetGroupBindings.list(ns)).items, []);
     assert.ok(ours.length > 0, 'the suite\'s NLBs had security groups');
     await waitFor('no rule of ours left on the node security group', async () => (await ourRules()).length === 0, 60_000);
-    await sleep(1000);
-    show('deleting the Services', delta(before, await calls()));
+    await waitIdle(ctrl);
+    show('deleting the Services', callDelta(before, await calls()));
     // the foreign Service is still there, untouched
     assert.equal((await serviceOf('foreign'))?.metadata?.finalizers, undefined);
   });

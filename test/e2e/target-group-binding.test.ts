@@ -10,14 +10,18 @@
 //   3. a hand-made target group found by name: refused until claimed, then registered, and a networking rule
 //      without ports opens only the NodePort on the node security group;
 //   4. the mutating webhook resolves targetGroupName and fills the defaults; a second binding of the same target
-//      group and a change of targetType are denied.
+//      group and a change of targetType are denied;
+//   5. a multi-cluster binding (ADR 20) leaves a target "another cluster" registered alone while its own targets
+//      move and when it is deleted, recording its own in upstream's ConfigMap.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
-  CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
+  CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
@@ -41,7 +45,7 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
   let ctrl: ControllerProcess | undefined;
   let certDir: string;
   let webhookName: string | undefined;
-  const created = { targetGroups: [] as string[], securityGroups: [] as string[], namespaces: [] as string[] };
+  const created = { targetGroups: [] as string[], securityGroups: [] as string[], namespaces: [] as string[], instances: [] as string[] };
   const logFile = join(tmpdir(), `aws-lb-controller-e2e-${process.pid}`, 'target-group-binding.log');
   let teamA: string;
   let teamB: string;
@@ -147,6 +151,7 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
       await ctrl?.stop(10_000);
       for (const arn of created.targetGroups) await elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })).catch(() => undefined);
       for (const id of created.securityGroups) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })).catch(() => undefined);
+      if (created.instances.length > 0) await ec2.send(new TerminateInstancesCommand({ InstanceIds: created.instances })).catch(() => undefined);
       elbv2?.destroy();
       ec2?.destroy();
       if (certDir) rmSync(certDir, { recursive: true, force: true });
@@ -267,5 +272,39 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
     assert.match(second, new RegExp(`already bound by TargetGroupBinding ${teamB}/named`));
     const change = await rejection(admin.targetGroupBindings.mergePatch('named', teamB, { spec: { targetType: 'ip' } }));
     assert.match(change, /spec\.targetType: cannot change/);
+  });
+  it('multi-cluster: another cluster\'s target survives our syncs while our targets move, and our deletion', async () => {
+    const nodePortOf = async (): Promise<number> => (await admin.services.get('mc', open))?.spec?.ports?.[0]?.nodePort as number;
+    await service(open, 'mc');
+    const firstPort = await nodePortOf();
+    const arn = await handMadeTargetGroup('e2e-mc');
+    // "another cluster" registered a node of its own in the shared target group (moto keys targets by ID, so
+    // another instance than ours)
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 'm5.large', MinCount: 1, MaxCount: 1, SubnetId: seeded().nodes[0]?.subnetId }));
+    const otherId = run.Instances?.[0]?.InstanceId as string;
+    created.instances.push(otherId);
+    await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: otherId, Port: 31999 }] }));
+    const other = `${otherId}:31999`;
+    const expect = (port: number): string => JSON.stringify([...nodeTargets(port), other].sort());
+    const record = async (): Promise<string | undefined> => (await admin.configMaps.get('aws-lbc-targets-mc', open))?.data?.targets;
+
+    await admin.targetGroupBindings.create(binding(open, 'mc', { targetGroupARN: arn, targetType: 'instance', multiClusterTargetGroup: true, serviceRef: { name: 'mc', port: 80 } },
+      { annotations: { [CLAIM_ANNOTATION]: 'true' } }), open);
+    await waitFor('our nodes registered next to the other cluster\'s target', async () => JSON.stringify(await targetsOf(arn)) === expect(firstPort), 60_000);
+    assert.equal(await record(), nodeTargets(firstPort).join(','), 'upstream\'s ConfigMap records only our targets');
+
+    // our targets move: the Service is recreated with another NodePort
+    await admin.services.delete('mc', open);
+    await waitFor('the Service gone', async () => !(await admin.services.get('mc', open)));
+    await service(open, 'mc');
+    const secondPort = await nodePortOf();
+    assert.notEqual(secondPort, firstPort);
+    await waitFor('our targets moved to the new NodePort, the other cluster\'s target still there', async () => JSON.stringify(await targetsOf(arn)) === expect(secondPort), 60_000);
+    assert.equal(await record(), nodeTargets(secondPort).join(','));
+
+    await admin.targetGroupBindings.delete('mc', open);
+    await waitFor('the binding gone', async () => !(await admin.targetGroupBindings.get('mc', open)), 60_000);
+    assert.deepEqual(await targetsOf(arn), [other], 'deleting our binding deregistered ours only');
+    assert.equal(await record(), undefined, 'and its record');
   });
 });

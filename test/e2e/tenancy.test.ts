@@ -3,14 +3,11 @@
 // under the controller user's RBAC, against the real kube-apiserver and moto of the shared stand-ins.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { CONFLICTING_MEMBER_REFUSED } from '../../src/controllers/ingress-group.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
@@ -18,6 +15,7 @@ import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { grantLeaderElection } from '../../src/stand-ins/index.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
@@ -28,11 +26,11 @@ describe('group tenancy (own process, two namespaces, kube-apiserver + moto)', f
   let admin: KubeClients;
   let elbv2: ElasticLoadBalancingV2Client;
   let ec2: EC2Client;
-  let ctrl: ControllerProcess;
   let teamA: string;
   let teamB: string;
   const group = `shared-${Math.random().toString(36).slice(2, 7)}`;
-  const log = join(tmpdir(), `aws-lb-controller-tenancy-${process.pid}`, 'controller.log');
+  const fleet = suiteControllers('tenancy');
+  const log = fleet.logFile('main');
   const LEASE = 'tenancy-e2e';
 
   before(async function () {
@@ -46,24 +44,13 @@ describe('group tenancy (own process, two namespaces, kube-apiserver + moto)', f
     teamB = await freshNamespace('team-b');
     // its own Lease, in its own namespace, under the chart's leader-election Role (Leases only by name)
     await grantLeaderElection(kube().admin, teamA, LEASE);
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: seeded().vpcId,
-      awsEndpoint: s.motoUrl, logFile: log, leaseNamespace: teamA, extraArgs: ['--sync-period=1h', `--leader-election-id=${LEASE}`],
-    });
-    await waitFor('controller ready', () => ctrl.ready(), 60_000);
+    await fleet.start('main', { leaseNamespace: teamA, extraArgs: [`--leader-election-id=${LEASE}`] });
   });
 
   after(async function () {
     this.timeout(60_000);
-    await ctrl?.stop(5_000);
     elbv2?.destroy();
     ec2?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      try { console.error(`--- controller log tail ---\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
-    }
   });
 
   async function service(ns: string, app: string, ipBase: number): Promise<void> {

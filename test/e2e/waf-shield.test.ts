@@ -3,27 +3,23 @@
 // to an ALB whose Ingresses set no web ACL, and skips a Shield protection it cannot confirm a subscription for, saying
 // so. The stand-ins are shared by the suites of a run: only this suite's objects are judged.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateSubscriptionCommand, DescribeProtectionCommand, ShieldClient } from '@aws-sdk/client-shield';
 import { AssociateWebACLCommand, CreateWebACLCommand, GetWebACLForResourceCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
-import { startControllerProcess, type ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
 const A = (s: string): string => `alb.ingress.kubernetes.io/${s}`;
 
 describe('WAFv2 and Shield (own process, kube-apiserver + moto)', function () {
   this.timeout(600_000);
-  const logDir = join(tmpdir(), `aws-lb-controller-e2e-waf-${process.pid}`);
-  let ctrl: ControllerProcess | undefined;
+  const fleet = suiteControllers('waf');
   let admin: KubeClients;
   let ec2: EC2Client;
   let elbv2: ElasticLoadBalancingV2Client;
@@ -31,7 +27,6 @@ describe('WAFv2 and Shield (own process, kube-apiserver + moto)', function () {
   let shield: ShieldClient;
   let ns: string;
   const acls: Record<string, string> = {};
-  const logOf = (): string => { try { return readFileSync(join(logDir, 'waf.log'), 'utf8'); } catch { return ''; } };
 
   const webAclOf = async (arn: string): Promise<string> => {
     try {
@@ -93,21 +88,12 @@ describe('WAFv2 and Shield (own process, kube-apiserver + moto)', function () {
     }, ns);
     const pods = await createBackendPods(admin, { namespace: ns, app: 'web', nodes: backendNodes(f), indices: [0], ipBase: 500, enis: { ec2, securityGroupId: f.nodeSecurityGroupId } });
     await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
-    ctrl = await startControllerProcess({
-      clusterName: s.clusterName, kubeconfig: s.controllerKubeconfigPath, region: s.region, vpcId: f.vpcId, awsEndpoint: s.motoUrl,
-      logFile: join(logDir, 'waf.log'), extraArgs: ['--sync-period=1h', '--enable-leader-election=false'],
-    });
-    await waitFor('controller ready', () => ctrl?.ready() ?? Promise.resolve(false), 60_000);
+    await fleet.start('main', { extraArgs: ['--enable-leader-election=false'] });
   });
 
   after(async function () {
     this.timeout(60_000);
-    await ctrl?.stop(5_000);
     for (const c of [ec2, elbv2, waf, shield]) c?.destroy();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.error(`--- waf log tail ---\n${logOf().split('\n').slice(-40).join('\n')}`);
   });
 
   it('associates the web ACL given by ARN, switches to another named one, and removes it with "none"', async () => {

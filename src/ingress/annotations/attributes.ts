@@ -1,4 +1,4 @@
-// Load balancer and target group attributes: the keys an ALB and its target groups accept, each with the
+// Load balancer, listener and target group attributes: the keys an ALB, its listeners and its target groups accept, each with the
 // values it takes, as the ELBv2 API reference lists them
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerAttribute.html,
 //  https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html).
@@ -78,6 +78,42 @@ export const TARGET_GROUP_ATTRIBUTES: Readonly<Record<string, ValueCheck>> = {
   'stickiness.lb_cookie.duration_seconds': intIn(1, 604800),
 };
 
+/**
+ * A header the ALB adds to the request it forwards (the mTLS client-certificate and TLS headers): renamed by
+ * the listener attribute. AWS takes 1-40 letters, digits, "-" and "_" (ListenerAttribute, "header_name").
+ */
+const headerName: ValueCheck = (v) => (/^[A-Za-z0-9_-]{1,40}$/.test(v)
+  ? undefined : `expected a header name of 1-40 letters, digits, "-" and "_", got ${show(v)}`);
+/** a response header value: printable text of at most 1024 characters (AWS's ListenerAttribute value limit) */
+const headerValue: ValueCheck = (v) => (v.length <= 1024 && /^[\x20-\x7e]*$/.test(v)
+  ? undefined : `expected printable ASCII text of at most 1024 characters, got ${show(v)}`);
+const frameOptions: ValueCheck = (v) => (v === 'DENY' || v === 'SAMEORIGIN' || /^ALLOW-FROM \S+$/.test(v)
+  ? undefined : `expected DENY, SAMEORIGIN or ALLOW-FROM <uri>, got ${show(v)}`);
+const MTLS_HEADERS = ['serial_number', 'issuer', 'subject', 'validity', 'leaf'].map((h) => `routing.http.request.x_amzn_mtls_clientcert_${h}.header_name`);
+
+/**
+ * Attributes of an Application Load Balancer's listeners (ListenerAttribute,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ListenerAttribute.html): request
+ * header names and response header modification. tcp.idle_timeout.seconds is a Network Load Balancer's.
+ */
+export const LISTENER_ATTRIBUTES: Readonly<Record<string, ValueCheck>> = {
+  ...Object.fromEntries(MTLS_HEADERS.map((k) => [k, headerName])),
+  'routing.http.request.x_amzn_mtls_clientcert.header_name': headerName,
+  'routing.http.request.x_amzn_tls_version.header_name': headerName,
+  'routing.http.request.x_amzn_tls_cipher_suite.header_name': headerName,
+  'routing.http.response.server.enabled': bool,
+  'routing.http.response.strict_transport_security.header_value': headerValue,
+  'routing.http.response.access_control_allow_origin.header_value': headerValue,
+  'routing.http.response.access_control_allow_methods.header_value': headerValue,
+  'routing.http.response.access_control_allow_headers.header_value': headerValue,
+  'routing.http.response.access_control_allow_credentials.header_value': oneOf('true'),
+  'routing.http.response.access_control_expose_headers.header_value': headerValue,
+  'routing.http.response.access_control_max_age.header_value': intIn(0, 86400),
+  'routing.http.response.content_security_policy.header_value': headerValue,
+  'routing.http.response.x_content_type_options.header_value': oneOf('nosniff'),
+  'routing.http.response.x_frame_options.header_value': frameOptions,
+};
+
 /** keys that exist, but not for what this controller makes: said plainly instead of "unknown" */
 const ELSEWHERE: Readonly<Record<string, string>> = {
   'dns_record.client_routing_policy': 'Network Load Balancers', 'secondary_ips.auto_assigned.per_subnet': 'Network Load Balancers',
@@ -88,6 +124,7 @@ const ELSEWHERE: Readonly<Record<string, string>> = {
   'target_failover.on_deregistration': 'Gateway Load Balancer target groups', 'target_failover.on_unhealthy': 'Gateway Load Balancer target groups',
   'send_tcp_reset.on_unhealthy.enabled': 'Gateway Load Balancer target groups', 'send_tcp_reset.on_deregistration.enabled': 'Gateway Load Balancer target groups',
   'lambda.multi_value_headers.enabled': 'target groups of Lambda functions',
+  'tcp.idle_timeout.seconds': 'Network Load Balancer listeners',
 };
 
 function attributeProblem(table: Readonly<Record<string, ValueCheck>>, what: string, key: string, value: string): string | undefined {
@@ -103,6 +140,10 @@ function attributeProblem(table: Readonly<Record<string, ValueCheck>>, what: str
 
 export const loadBalancerAttributeProblem = (key: string, value: string): string | undefined =>
   attributeProblem(LOAD_BALANCER_ATTRIBUTES, 'load balancer attribute', key, value);
+
+/** a key and value of an ALB listener's attributes (listener-attributes.<PROTOCOL>-<port>, IngressClassParams listeners) */
+export const listenerAttributeProblem = (key: string, value: string): string | undefined =>
+  attributeProblem(LISTENER_ATTRIBUTES, 'listener attribute', key, value);
 
 export const targetGroupAttributeProblem = (key: string, value: string): string | undefined =>
   attributeProblem(TARGET_GROUP_ATTRIBUTES, 'target group attribute', key, value);

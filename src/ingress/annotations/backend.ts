@@ -5,7 +5,7 @@ import type { Issue } from '../../model/index.ts';
 import { DEFAULTS, type AnnotatedObject, type BackendAnnotations, type Parsed } from './index.ts';
 import { targetGroupAttributeProblem, targetGroupAttributesProblem } from './attributes.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
-import { fail, has, int32, issue, matching, ok, oneOf, port, readTable, refine, show, stringMap, tags, type Shape, type Table } from './values.ts';
+import { bool, fail, has, int32, issue, matching, ok, oneOf, port, readTable, refine, show, stringMap, tags, type Shape, type Table } from './values.ts';
 
 /** an IANA service name, as a Service port name must be */
 const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
@@ -46,6 +46,7 @@ export const BACKEND_TABLE: Table<BackendAnnotations> = {
   successCodes: ['success-codes', successCodes],
   targetGroupAttributes: ['target-group-attributes', refine(stringMap(targetGroupAttributeProblem), targetGroupAttributesProblem)],
   targetNodeLabels: ['target-node-labels', stringMap()],
+  multiClusterTargetGroup: ['multi-cluster-target-group', bool],
   tags: ['tags', tags],
 };
 

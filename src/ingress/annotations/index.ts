@@ -8,7 +8,7 @@ import type { Issue, ObjectRef, OnUnauthenticatedRequest, ProtocolVersion, IpAdd
 export { PREFIX } from './values.ts';
 export { DEFAULTS } from './defaults.ts';
 export {
-  parseIngressAnnotations, INGRESS_TABLE, GROUP_NAME, GROUP_NAME_MAX, GROUP_NAME_RULE, LB_NAME, LB_NAME_MAX, LB_NAME_RULE,
+  parseIngressAnnotations, INGRESS_TABLE, LISTENER_ATTRIBUTES_PREFIX, GROUP_NAME, GROUP_NAME_MAX, GROUP_NAME_RULE, LB_NAME, LB_NAME_MAX, LB_NAME_RULE,
 } from './load-balancer.ts';
 export { parseBackendAnnotations, BACKEND_TABLE } from './backend.ts';
 export { parseAction } from './actions.ts';
@@ -29,12 +29,19 @@ export interface IngressAnnotations {
   groupName?: string; groupOrder?: number; loadBalancerName?: string; scheme?: Scheme; ipAddressType?: IpAddressType;
   subnets?: string[]; securityGroups?: string[]; manageBackendSecurityGroupRules?: boolean; inboundCidrs?: string[]; prefixLists?: string[];
   listenPorts?: ListenPort[]; sslRedirect?: number;
-  certificateArns?: string[]; sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
+  certificateArns?: string[];
+  /** create-acm-cert (feature gate EnableCertificateManagement); acm-pca-arn: a private CA for it */
+  createAcmCert?: boolean; acmPcaArn?: string;
+  sslPolicy?: string; loadBalancerAttributes?: Record<string, string>; tags?: Record<string, string>;
   /** pathType ImplementationSpecific paths are regular expressions (less their leading "/") */
   useRegexPathMatch?: boolean;
   /** web ACLs: "" = not set, "none" = no web ACL (web-acl.ts) */
   wafv2AclArn?: string; wafv2AclName?: string;
   shieldAdvancedProtection?: boolean;
+  /** minimum-load-balancer-capacity: CapacityUnits=<n> */
+  minimumLoadBalancerCapacity?: number;
+  /** listener-attributes.<PROTOCOL>-<port>, by "<PROTOCOL>-<port>"; only listeners with some */
+  listenerAttributes?: Record<string, Record<string, string>>;
 }
 
 export interface CognitoIdp { userPoolArn: string; userPoolClientId: string; userPoolDomain: string; extraParams?: Record<string, string> }
@@ -56,7 +63,7 @@ export interface BackendAnnotations {
   /** 'traffic-port', a port number as a string, or a Service port name */
   healthcheckPort?: string; healthcheckProtocol?: 'HTTP' | 'HTTPS'; healthcheckPath?: string;
   healthcheckIntervalSeconds?: number; healthcheckTimeoutSeconds?: number; healthyThresholdCount?: number; unhealthyThresholdCount?: number;
-  successCodes?: string; targetGroupAttributes?: Record<string, string>; targetNodeLabels?: Record<string, string>; tags?: Record<string, string>;
+  successCodes?: string; targetGroupAttributes?: Record<string, string>; targetNodeLabels?: Record<string, string>; multiClusterTargetGroup?: boolean; tags?: Record<string, string>;
 }
 
 /** one target of a forward action: a Service (name + port), or a target group by ARN or by name */

@@ -5,9 +5,10 @@ import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
 import { wafv2AclArn, wafv2AclName } from './web-acl.ts';
-import { loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
+import type { Issue } from '../../model/index.ts';
+import { listenerAttributeProblem, loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
-  bool, certificateArn, cidr, has, int32, matching, oneOf, port, prefixListId, readTable, refine, sslPolicy, stringList, stringMap, tags, text, type Table,
+  PREFIX, bool, capacityUnits, certificateArn, cidr, has, pcaArn, int32, issue, matching, oneOf, port, prefixListId, readOne, readTable, refine, show, sslPolicy, stringList, stringMap, tags, text, type Table,
 } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
@@ -43,7 +44,8 @@ export const LB_NAME = /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 export const LB_NAME_MAX = 32;
 export const LB_NAME_RULE = 'at most 32 letters, digits and hyphens, not starting or ending with a hyphen, nor starting with "internal-"';
 
-export const INGRESS_TABLE: Table<IngressAnnotations> = {
+/** one row per annotation; listener-attributes.<PROTOCOL>-<port> is a family of keys, read by parseListenerAttributes */
+export const INGRESS_TABLE: Table<Omit<IngressAnnotations, 'listenerAttributes'>> = {
   groupName: ['group.name', matching(GROUP_NAME, GROUP_NAME_RULE, GROUP_NAME_MAX)],
   groupOrder: ['group.order', int32(-1000, 1000)],
   loadBalancerName: ['load-balancer-name', matching(LB_NAME, LB_NAME_RULE, LB_NAME_MAX)],
@@ -57,6 +59,8 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   listenPorts: ['listen-ports', listenPorts],
   sslRedirect: ['ssl-redirect', port],
   certificateArns: ['certificate-arn', stringList(certificateArn)],
+  createAcmCert: ['create-acm-cert', bool],
+  acmPcaArn: ['acm-pca-arn', refine(text('a private certificate authority ARN'), pcaArn)],
   sslPolicy: ['ssl-policy', refine(text('a security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06'), sslPolicy)],
   loadBalancerAttributes: ['load-balancer-attributes', refine(stringMap(loadBalancerAttributeProblem), loadBalancerAttributesProblem)],
   tags: ['tags', tags],
@@ -64,9 +68,39 @@ export const INGRESS_TABLE: Table<IngressAnnotations> = {
   wafv2AclArn: ['wafv2-acl-arn', wafv2AclArn],
   wafv2AclName: ['wafv2-acl-name', wafv2AclName],
   shieldAdvancedProtection: ['shield-advanced-protection', bool],
+  minimumLoadBalancerCapacity: ['minimum-load-balancer-capacity', capacityUnits],
 };
+
+/** listener-attributes.<PROTOCOL>-<port>: one annotation per listener, named after its protocol and port as listen-ports gives them */
+export const LISTENER_ATTRIBUTES_PREFIX = 'listener-attributes.';
+const LISTENER_ATTRIBUTES_TAIL = /^(HTTP|HTTPS)-([0-9]{1,5})$/;
+
+/** every listener-attributes.* annotation, by listener ("HTTPS-443"); a tail naming no possible listener is refused */
+function parseListenerAttributes(ing: AnnotatedObject): Parsed<Record<string, Record<string, string>>> {
+  const value: Record<string, Record<string, string>> = {};
+  const issues: Issue[] = [];
+  for (const key of Object.keys(ing.annotations)) {
+    if (!key.startsWith(PREFIX + LISTENER_ATTRIBUTES_PREFIX)) continue;
+    const suffix = key.slice(PREFIX.length);
+    const tail = suffix.slice(LISTENER_ATTRIBUTES_PREFIX.length);
+    const m = LISTENER_ATTRIBUTES_TAIL.exec(tail);
+    const n = Number(m?.[2]);
+    if (!m || n < 1 || n > 65535) {
+      issues.push(issue(ing.ref, suffix, `expected listener-attributes.<PROTOCOL>-<port> with PROTOCOL HTTP or HTTPS and a port in [1, 65535], got ${show(tail)}`));
+      continue;
+    }
+    const r = readOne(ing, suffix, stringMap(listenerAttributeProblem));
+    if (!r.ok) issues.push(issue(ing.ref, suffix, r.reason));
+    else if (Object.keys(r.value).length > 0) value[tail] = r.value;
+  }
+  return { value, issues };
+}
 
 export function parseIngressAnnotations(ing: AnnotatedObject): Parsed<IngressAnnotations> {
   const { value, issues } = readTable(INGRESS_TABLE, (key) => (has(ing, key) ? ing : undefined));
-  return { value, issues: [...issues, ...unsupportedAnnotations(ing)] };
+  const listeners = parseListenerAttributes(ing);
+  return {
+    value: { ...value, ...(Object.keys(listeners.value).length > 0 ? { listenerAttributes: listeners.value } : {}) },
+    issues: [...issues, ...listeners.issues, ...unsupportedAnnotations(ing)],
+  };
 }

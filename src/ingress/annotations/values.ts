@@ -122,6 +122,16 @@ export const stringMap = (check?: (key: string, value: string) => string | undef
   return ok(Object.fromEntries(entries));
 };
 
+/** `CapacityUnits=<n>`, the only key of a load balancer's minimum capacity (ModifyCapacityReservation); 0 resets it */
+export const capacityUnits: Shape<number> = (raw) => {
+  const m = stringMap()(raw);
+  if (!m.ok) return m;
+  const keys = Object.keys(m.value);
+  if (keys.length !== 1 || keys[0] !== 'CapacityUnits') return fail(`expected CapacityUnits=<number>, got ${show(raw)}`);
+  const n = int32(0)(m.value['CapacityUnits'] ?? '');
+  return n.ok ? n : fail(`CapacityUnits: ${n.reason}`);
+};
+
 // ---- reusable checks ------------------------------------------------------------------------
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
@@ -163,6 +173,11 @@ export const arn: Check<string> = (s) =>
 export const certificateArn: Check<string> = (s) => arn(s) ?? (
   /^arn:[a-z0-9-]+:acm:[a-z0-9-]+:\d*:certificate\/\S+$/.test(s) || /^arn:[a-z0-9-]+:iam::\d*:server-certificate\/\S+$/.test(s)
     ? undefined : `expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/...) or an IAM server certificate ARN, got ${show(s)}`);
+
+/** an AWS Private CA (acm-pca-arn): arn:<partition>:acm-pca:<region>:<account>:certificate-authority/<id> */
+export const PCA_ARN = /^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9A-Za-z-]{1,200}$/;
+export const pcaArn: Check<string> = (s) => (PCA_ARN.test(s) ? undefined
+  : `expected a private certificate authority ARN (arn:aws:acm-pca:<region>:<12-digit account>:certificate-authority/<id>), got ${show(s)}`);
 
 /**
  * ALB listeners take only AWS's predefined security policies, all named ELBSecurityPolicy-... (no custom

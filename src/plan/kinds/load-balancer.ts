@@ -2,7 +2,7 @@
 // the attributes the user set and tags change in place. An ALB's name is immutable in AWS and is not compared:
 // matching is by resource tag, so a load balancer upstream named differently is adopted, not replaced. An NLB's
 // name is compared (docs/adr/0012-service-nlb-stacks.md). Subnet mappings (Elastic IPs, private addresses) take
-// effect at creation only, as upstream; the source-NAT prefix flag, private-link enforcement and capacity compare.
+// effect at creation only, as upstream; the source-NAT prefix flag, private-link enforcement and (NLB or ALB) capacity compare when set.
 // The add-ons (WAFv2 web ACL, Shield) compare only when the desired spec sets them (ADR 16); a Shield protection someone
 // else made is never deleted, so asking for none does not differ from it.
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
@@ -10,7 +10,8 @@ import { SHIELD_PROTECTION_NAMES, type LoadBalancerSpec } from '../../model/elbv
 import { diffAttributes, diffFields, diffTags, sortedCopy } from '../compare.ts';
 import { RANK, type TaggedKind } from './kind.ts';
 
-const NETWORK_ONLY = ['enablePrefixForIpv6SourceNat', 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'minimumCapacityUnits'] as const;
+/** compared only when the desired spec sets them: NLB-only settings, and the capacity reservation of either type */
+const WHEN_SET = ['enablePrefixForIpv6SourceNat', 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', 'minimumCapacityUnits'] as const;
 const ADDONS = ['wafv2WebAclArn', 'shieldAdvancedProtection'] as const;
 
 /** a protection another party made, which asking for no protection leaves in place */
@@ -32,8 +33,8 @@ export const loadBalancerKind: TaggedKind<LoadBalancerSpec, ObservedLoadBalancer
       { path: 'ipAddressType', desired: d.ipAddressType, observed: o.spec.ipAddressType },
       { path: 'subnets', desired: d.subnets, observed: o.spec.subnets, normalize: sortedCopy },
       { path: 'securityGroups', desired: d.securityGroups, observed: o.spec.securityGroups, normalize: sortedCopy },
-      // network load balancers only, and only when the user set them
-      ...NETWORK_ONLY.filter((f) => d[f] !== undefined).map((f) => ({ path: f, desired: d[f], observed: o.spec[f] })),
+      // only when the user set them
+      ...WHEN_SET.filter((f) => d[f] !== undefined).map((f) => ({ path: f, desired: d[f], observed: o.spec[f] })),
       ...ADDONS.filter((f) => d[f] !== undefined && !(f === 'shieldAdvancedProtection' && foreignProtection(d, o)))
         .map((f) => ({ path: f, desired: d[f], observed: o.spec[f] })),
     ], resolve),

@@ -22,6 +22,7 @@ export function bindingDiffs(d: TargetGroupBindingSpec, o: TargetGroupBindingSpe
       { path: 'vpcID', desired: d.vpcID, observed: d.vpcID === undefined ? undefined : o.vpcID, forcesReplacement: o.vpcID !== undefined },
       { path: 'serviceRef', desired: d.serviceRef, observed: o.serviceRef },
       { path: 'nodeSelector', desired: d.nodeSelector, observed: o.nodeSelector },
+      { path: 'multiClusterTargetGroup', desired: d.multiClusterTargetGroup ?? false, observed: o.multiClusterTargetGroup ?? false },
       ...(d.targetGroupProtocol !== undefined ? [{ path: 'targetGroupProtocol', desired: d.targetGroupProtocol, observed: o.targetGroupProtocol }] : []),
       { path: 'networking', desired: d.networking, observed: o.networking },
     ], resolve),

@@ -29,6 +29,11 @@ export const targetGroupKind: TaggedKind<TargetGroupSpec, ObservedTargetGroup> =
     for (const key of Object.keys(d.healthCheck).sort() as (keyof TargetGroupSpec['healthCheck'])[]) {
       rules.push({ path: `healthCheck.${key}`, desired: d.healthCheck[key], observed: o.spec.healthCheck[key] });
     }
+    // a frontend NLB's target group: the registered ALB and port (observe reads them only when desired names one)
+    if (d.albTarget) {
+      rules.push({ path: 'albTarget.loadBalancer', desired: d.albTarget.loadBalancer, observed: o.spec.albTarget?.loadBalancer });
+      rules.push({ path: 'albTarget.port', desired: d.albTarget.port, observed: o.spec.albTarget?.port });
+    }
     return [...diffFields(rules, resolve), ...diffAttributes('attributes', d.attributes, o.attributes), ...diffTags(d.tags, o.tags, tags)];
   },
   replaceBlocked: (d, o) => (d.name === o.spec.name

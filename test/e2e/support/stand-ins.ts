@@ -27,17 +27,21 @@ const isCI = (): boolean => process.env['CI'] === 'true' || process.env['CI'] ==
 /** Longest a cold start may take (it builds kube-apiserver from source on a fresh machine). */
 const COLD_START_TIMEOUT_MS = 45 * 60_000;
 
+/** SKIP_E2E=1 skips a test that needs the stand-ins (for a person without Go or Python), never under CI=true */
+export function skipIfAskedTo(ctx?: Mocha.Context): void {
+  if (process.env['SKIP_E2E'] !== '1') return;
+  if (isCI()) throw new Error('SKIP_E2E=1 is not honoured under CI=true: the end-to-end suite must run in CI');
+  console.warn('    (skipped: SKIP_E2E=1 set, so the stand-ins are not started)');
+  ctx?.skip();
+  throw new Error('SKIP_E2E=1');
+}
+
 /**
  * Starts the shared stand-ins (or returns the running ones). Pass the mocha context of a `before`
  * hook: the hook's timeout is raised for a cold start, and SKIP_E2E=1 skips the suite outside CI.
  */
 export async function standIns(ctx?: Mocha.Context): Promise<StandIns> {
-  if (process.env['SKIP_E2E'] === '1') {
-    if (isCI()) throw new Error('SKIP_E2E=1 is not honoured under CI=true: the end-to-end suite must run in CI');
-    console.warn('    (skipped: SKIP_E2E=1 set, so the stand-ins are not started)');
-    ctx?.skip();
-    throw new Error('SKIP_E2E=1');
-  }
+  skipIfAskedTo(ctx);
   if (current) return current;
   if (ctx && ctx.timeout() < COLD_START_TIMEOUT_MS) ctx.timeout(COLD_START_TIMEOUT_MS);
   pending ??= start();

@@ -54,6 +54,21 @@ describe('aws/target-groups: TargetGroupDirectory', () => {
     assert.deepEqual(calls(), [1, 1]);
   });
 
+  it('serves a target group the apply just created from what it was told, by ARN and by name, without a read', async () => {
+    const d = dir();
+    d.remember({ TargetGroupArn: arn(3), TargetGroupName: 'tg-3', TargetType: 'ip', VpcId: 'vpc-1', Protocol: 'HTTP', HealthCheckPort: 'traffic-port' }, { 'elbv2.k8s.aws/cluster': 'c', 'ingress.k8s.aws/stack': 'ns/app' });
+    const facts = await d.byArn(arn(3));
+    assert.deepEqual(facts, {
+      arn: arn(3), name: 'tg-3', targetType: 'ip', ipAddressType: 'ipv4', vpcId: 'vpc-1', protocol: 'HTTP', healthCheckPort: 'traffic-port',
+      tags: { 'elbv2.k8s.aws/cluster': 'c', 'ingress.k8s.aws/stack': 'ns/app' },
+    });
+    assert.equal(await d.byName('tg-3'), facts);
+    assert.deepEqual(calls(), [0, 0]);
+    now = 1_000;
+    assert.deepEqual((await d.byArn(arn(3)))?.tags, { 'elbv2.k8s.aws/cluster': 'c' }, 'after the TTL, AWS says again');
+    assert.deepEqual(calls(), [1, 1]);
+  });
+
   it('remembers a missing target group for the shorter TTL', async () => {
     const d = dir();
     assert.equal(await d.byArn(arn(99)), undefined);

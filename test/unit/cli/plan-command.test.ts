@@ -299,6 +299,8 @@ describe('plan parses the flags it shares with run as run does (src/config)', fu
       disableIngressClassAnnotation: CONFIG_DEFAULTS.disableIngressClassAnnotation,
       disableIngressGroupNameAnnotation: CONFIG_DEFAULTS.disableIngressGroupNameAnnotation,
       quotas: CONFIG_DEFAULTS.awsQuotas,
+      // a create-acm-cert certificate not issued yet is known after issuance in a plan (ADR 0018)
+      previewCertificates: true,
     });
     assert.deepEqual(flags.externalManagedTags, CONFIG_DEFAULTS.externalManagedTags);
     assert.equal(flags.backendSecurityGroup, undefined);

@@ -276,7 +276,6 @@ describe('config: parseConfig', () => {
       ['ListenerRulesTagging=false', /ListenerRulesTagging=false is not supported \(upstream's default is true\): listeners and listener rules are always tagged; remove it/],
       ['EnableRGTAPI=true', /EnableRGTAPI=true is not supported .*DescribeTags/],
       ['GlobalAcceleratorController=true', /GlobalAcceleratorController=true is not supported .*Global Accelerator/],
-      ['EnableCertificateManagement=T', /EnableCertificateManagement=true is not supported .*ACM certificates/],
       ['IngressPlanAnnotation=1', /IngressPlanAnnotation=true is not supported .*aws-lb-controller plan/],
       ['EnhancedDefaultBehavior=true', /EnhancedDefaultBehavior=true is not supported .*mTLS, ALPN/],
     ];
@@ -286,7 +285,7 @@ describe('config: parseConfig', () => {
     it('accepts either value of the gates it consults or whose both values it honours', () => {
       for (const g of ['SubnetsClusterTagCheck', 'ALBSingleSubnet', 'EnableDefaultTagsLowPriority', 'EnableServiceController', 'LBCapacityReservation',
         'SubnetDiscoveryByReachability', 'ALBGatewayAPI', 'NLBGatewayAPI', 'GatewayListenerSet', 'WeightedTargetGroups', 'EnableIPTargetType', 'EndpointsFailOpen',
-        'ServiceTypeLoadBalancerOnly', 'NLBSecurityGroup', 'NLBHealthCheckAdvancedConfig', 'EnableTCPUDPListener']) {
+        'ServiceTypeLoadBalancerOnly', 'NLBSecurityGroup', 'NLBHealthCheckAdvancedConfig', 'EnableTCPUDPListener', 'EnableCertificateManagement']) {
         for (const v of [true, false]) assert.equal((ok([`--feature-gates=${g}=${v}`]).featureGates as Record<string, boolean>)[g], v);
       }
     });
@@ -300,7 +299,7 @@ describe('config: parseConfig', () => {
       [['--tolerate-non-existent-backend-service', 'false'], /write --tolerate-non-existent-backend-service=false/],
       [['--max-targets-per-target-group=10'], /a cap is not implemented; remove it \("0" is accepted/],
       [['--webhook-cert-file=cert.pem'], /tls.crt in --webhook-cert-dir; remove it \(an empty value or "tls.crt" is accepted/],
-      [['--lb-stabilization-monitor-interval=1m'], /capacity reservation is set and not watched/],
+      [['--lb-stabilization-monitor-interval=1m'], /capacity reservation \(NLB or ALB\) is set and not watched/],
       [['--gateway-class-max-concurrent-reconciles', '2'], /the Gateway API is not implemented/],
       [['--aws-vpc-tags'], /^--aws-vpc-tags is an upstream flag/],
     ];
@@ -342,11 +341,11 @@ describe('config: parseConfig', () => {
   });
 
   describe('properties of the drift-check flags', () => {
-    it('--drift-check-budget takes exactly the integers 0..100000', () => {
+    it('--drift-check-budget takes exactly the integers 0..100000 (a sign allowed, as Go parses them)', () => {
       fc.assert(fc.property(fc.oneof(fc.integer({ min: -10, max: 200_000 }).map(String), fc.string({ maxLength: 8 })), (v) => {
         const r = parseConfig([...base, `--drift-check-budget=${v}`]);
         const n = Number(v.trim());
-        if (/^\s*-?\d+\s*$/.test(v) && n >= 0 && n <= 100_000) assert.equal('config' in r && r.config.driftCheckBudget, n, v);
+        if (/^\s*[+-]?\d+\s*$/.test(v) && n >= 0 && n <= 100_000) assert.equal('config' in r && r.config.driftCheckBudget, n, v);
         else if ('config' in r) assert.fail(`accepted --drift-check-budget=${JSON.stringify(v)}`);
         else assert.ok(r.errors.every((e) => e.startsWith('--drift-check-budget')), r.errors.join());
       }), { numRuns: 1000 });

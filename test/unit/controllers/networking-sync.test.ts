@@ -89,6 +89,12 @@ describe('controllers: NetworkingSync', () => {
     assert.deepEqual(passes.calls, [all, ['ns/b']]);
   });
 
+  it('deletions close together share one pass even when none is running (an Ingress group or a namespace going)', async () => {
+    const later = async (): Promise<void> => { await sleep(1); await sync.without('ns/c'); };
+    await Promise.all([sync.without('ns/a'), later()]);
+    assert.deepEqual(passes.calls, [['ns/b']]);
+  });
+
   it('without() fails only when a revoke failed', async () => {
     passes.next = async () => result([
       { securityGroupId: 'sg-other', operation: 'authorize', message: 'sg-other: authorize: RulesPerSecurityGroupLimitExceeded' },

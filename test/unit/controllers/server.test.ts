@@ -3,6 +3,8 @@ import { createLogger } from '../../../src/server/log.ts';
 import { parseBindAddr, probeRoutes, metricsRoutes, startHttpServer } from '../../../src/server/http.ts';
 import { ControllerMetrics, parseMetrics } from '../../../src/server/metrics.ts';
 import { CallCounter } from '../../../src/aws/metrics.ts';
+import { runWorkers, WorkQueue } from '../../../src/k8s/queue.ts';
+import { waitFor } from '../../../src/stand-ins/wait.ts';
 
 describe('server: logs, probes and metrics', () => {
   it('logs one JSON line per event with level, msg and fields, honouring the level', () => {
@@ -13,6 +15,26 @@ describe('server: logs, probes and metrics', () => {
     assert.equal(lines.length, 1);
     assert.ok(lines[0]?.endsWith('\n'));
     assert.deepEqual(JSON.parse(lines[0] as string), { ts: '1970-01-01T00:00:00.000Z', level: 'warn', msg: 'careful', component: 'x', group: 'g', error: { name: 'Error', message: 'boom' } });
+  });
+
+  it('reports the work queues as they are at each scrape: keys ready and keys being reconciled', async () => {
+    const metrics = new ControllerMetrics();
+    const queue = new WorkQueue({});
+    metrics.watchQueues({ ingress: queue });
+    const gauges = async (): Promise<string[]> => parseMetrics(await metrics.text())
+      .filter((s) => /workqueue_depth|active_reconciles/.test(s.name)).map((s) => `${s.name}{${s.labels.controller}}=${s.value}`);
+    queue.add('a', 'user');
+    queue.add('b', 'resync');
+    assert.deepEqual(await gauges(), ['aws_lb_controller_workqueue_depth{ingress}=2', 'aws_lb_controller_active_reconciles{ingress}=0']);
+    let release = (): void => undefined;
+    const workers = runWorkers(queue, 1, (key) => new Promise((resolve) => { if (key === 'a') release = () => resolve(); else resolve(); }));
+    await waitFor('a being reconciled', async () => queue.depth().processing === 1);
+    assert.deepEqual(await gauges(), ['aws_lb_controller_workqueue_depth{ingress}=1', 'aws_lb_controller_active_reconciles{ingress}=1']);
+    release();
+    await waitFor('queue drained', async () => queue.depth().processing === 0 && queue.depth().user + queue.depth().resync === 0);
+    assert.deepEqual(await gauges(), ['aws_lb_controller_workqueue_depth{ingress}=0', 'aws_lb_controller_active_reconciles{ingress}=0']);
+    await queue.shutdown();
+    await workers;
   });
 
   it('parses bind addresses', () => {

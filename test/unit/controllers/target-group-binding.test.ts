@@ -1,4 +1,4 @@
-// The TargetGroupBinding loop against an in-memory apiserver and a mocked ELBv2: refused multi-cluster bindings,
+// The TargetGroupBinding loop against an in-memory apiserver and a mocked ELBv2: multi-cluster bindings,
 // failures surfaced as Events, deletions that always go through for broken bindings, the full node selector,
 // and networking passes only for bindings that have (or just lost) rules. Also the binding writer's handling
 // of a binding still being deleted (a replacement's delete half).
@@ -10,7 +10,6 @@ import {
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { BindingTerminatingError, KubeBindingWriter } from '../../../src/controllers/bindings.ts';
 import { TargetGroupBindingController, type TargetGroupBindingDeps } from '../../../src/controllers/target-group-binding.ts';
-import { MULTI_CLUSTER_FIELD } from '../../../src/targets/binding-policy.ts';
 import { kubeClientsFor, type KubeClients } from '../../../src/k8s/client.ts';
 import { flushMicrotasks, ManualClock } from '../../../src/k8s/clock.ts';
 import type { EventRecorder } from '../../../src/k8s/events.ts';
@@ -147,33 +146,52 @@ describe('controllers: TargetGroupBinding', () => {
     });
   });
 
-  describe('multiClusterTargetGroup', () => {
-    it('is refused: a Warning Event naming the field, no finalizer, no AWS call; once per generation', async () => {
+  describe('multiClusterTargetGroup (ADR 20)', () => {
+    const RECORD = 'aws-lbc-targets-shared';
+    const record = (): string | undefined => (kube.getObject('configmaps', 'shop', RECORD) as { data?: { targets?: string } } | undefined)?.data?.targets;
+    const deregistered = (): string[] => elbMock.commandCalls(DeregisterTargetsCommand).flatMap((c) => (c.args[0].input.Targets ?? []).map((t) => `${t.Id}:${t.Port}`)).sort();
+    const inAws = (...ids: string[]): void => {
+      elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: ids.map((id) => ({ Target: { Id: id, Port: 30080 }, TargetHealth: { State: 'healthy' } })) });
+    };
+
+    it('deregisters only the targets it recorded: another cluster\'s target is left alone, its own stale one goes', async () => {
+      kube.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: RECORD, namespace: 'shop' }, data: { targets: 'i-0a1:30080,i-0gone:30080' } });
+      inAws('i-0a1', 'i-0gone', 'i-0other');
       await put(binding('shared', { multiClusterTargetGroup: true }));
       await controller.reconcile('shop/shared');
-      await controller.reconcile('shop/shared', { key: 'shop/shared', priority: 'resync', readyAt: 0 });
-      assert.equal(elbMock.calls().length, 0);
-      assert.equal(events.length, 1);
-      assert.equal(events[0]?.reason, 'UnsupportedMultiClusterTargetGroup');
-      assert.ok(events[0]?.message.includes(MULTI_CLUSTER_FIELD));
-      assert.equal(tgbObject('shared')?.metadata.finalizers, undefined);
-      await settle();
-      assert.deepEqual(passes, [], 'no security-group pass for it either');
+      assert.deepEqual(registered(), ['i-0b1:30080', 'i-0c1:30080']);
+      assert.deepEqual(deregistered(), ['i-0gone:30080'], 'i-0other, registered by another cluster, stays');
+      assert.equal(record(), 'i-0a1:30080,i-0b1:30080,i-0c1:30080', 'upstream\'s format: id:port joined by commas');
+      assert.deepEqual(events, []);
     });
 
-    it('is released on deletion without deregistering anything', async () => {
-      await put(binding('shared', { multiClusterTargetGroup: true }, { finalizers: [FINALIZER] }));
+    it('with no record yet (a binding new to multi-cluster), deregisters nothing and records what it registers', async () => {
+      inAws('i-0other');
+      await put(binding('shared', { multiClusterTargetGroup: true }));
+      await controller.reconcile('shop/shared');
+      assert.deepEqual(registered(), ['i-0a1:30080', 'i-0b1:30080', 'i-0c1:30080']);
+      assert.deepEqual(deregistered(), []);
+      assert.equal(record(), 'i-0a1:30080,i-0b1:30080,i-0c1:30080');
+    });
+
+    it('on deletion deregisters only what it recorded and deletes the record', async () => {
+      kube.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: RECORD, namespace: 'shop' }, data: { targets: 'i-0a1:30080' } });
+      inAws('i-0a1', 'i-0other');
+      await put(binding('shared', { multiClusterTargetGroup: true }, { finalizers: [FINALIZER], annotations: { [CLAIM]: 'true' } }));
       await clients.targetGroupBindings.delete('shared', 'shop');
       await settle();
       await controller.reconcile('shop/shared');
-      assert.equal(elbMock.calls().length, 0);
+      assert.deepEqual(deregistered(), ['i-0a1:30080']);
+      assert.equal(kube.getObject('configmaps', 'shop', RECORD), undefined);
       assert.equal(tgbObject('shared'), undefined, 'the finalizer went, so the binding is gone');
     });
 
-    it('is left out of the networking pass', () => {
-      kube.put('targetgroupbindings', binding('shared', { multiClusterTargetGroup: true, networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
-      kube.put('targetgroupbindings', binding('own', { networking: { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }));
-      return settle().then(async () => assert.deepEqual((await controller.networkingBindings()).map((b) => b.key), ['shop/own']));
+    it('two multi-cluster bindings of one target group are both served', async () => {
+      await put(binding('shared', { multiClusterTargetGroup: true }));
+      await put(binding('twin', { multiClusterTargetGroup: true }));
+      await controller.reconcile('shop/shared');
+      await controller.reconcile('shop/twin');
+      assert.deepEqual(events, []);
     });
   });
 

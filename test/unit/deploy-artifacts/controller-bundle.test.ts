@@ -1,7 +1,7 @@
 // The image's entry point as the image runs it: the bundle alone, in a directory without node_modules or sources.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildControllerBundle, CONTROLLER_NODE_FLAGS } from '../../../scripts/build/controller-bundle.ts';
@@ -23,6 +23,12 @@ describe('deploy artifacts: the controller bundle', () => {
       assert.match(r.stdout, /^Usage: aws-lb-controller run /);
       assert.match(r.stdout, /--cluster-name/);
     }
+  });
+
+  it('is ASCII only, so V8 holds its source as a one-byte string (one non-ASCII character doubles it in the heap)', () => {
+    const bytes = readFileSync(path.join(dir, 'controller.mjs'));
+    const at = bytes.findIndex((b) => b > 0x7f);
+    assert.equal(at, -1, `non-ASCII byte at offset ${at}: ${bytes.subarray(Math.max(0, at - 60), at + 20).toString('utf8')}`);
   });
 
   it('refuses bad flags as `run` does: one error line per problem, exit code 1', () => {

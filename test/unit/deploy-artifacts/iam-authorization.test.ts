@@ -28,6 +28,8 @@ const ARN = {
   nodeSg: ec2('security-group/sg-0fedcba9876543210'),
   vpc: ec2('vpc/vpc-0a1b2c3d4e5f60718'),
   slr: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`,
+  cert: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012`,
+  pca: `arn:aws:acm-pca:${REGION}:${ACCOUNT}:certificate-authority/12345678-1234-1234-1234-123456789012`,
 };
 type Kind = keyof typeof ARN;
 
@@ -95,6 +97,11 @@ function scenarios(cluster: string, readActions: readonly string[]): Scenario[] 
     ...['wafv2:DisassociateWebACL', 'shield:CreateProtection', 'shield:DeleteProtection'].map((a) => ({
       what: `${a} (no resource condition, as upstream)`, owned: false, requests: [{ action: a, resource: '*', context: {} }],
     })),
+    // create-acm-cert: requested with the cluster's tags in the call, deleted only when tagged for the cluster
+    { what: 'acm:RequestCertificate (tagged in the call)', owned: true, requests: [
+      req('acm:RequestCertificate', 'cert', requestTags(cluster)), req('acm:AddTagsToCertificate', 'cert', requestTags(cluster))] },
+    { what: 'acm:DeleteCertificate of a certificate of the cluster', owned: true, requests: [req('acm:DeleteCertificate', 'cert', resourceTag(cluster))] },
+    { what: 'acm-pca:IssueCertificate (a private certificate for create-acm-cert)', owned: false, requests: [req('acm-pca:IssueCertificate', 'pca')] },
   ];
 }
 

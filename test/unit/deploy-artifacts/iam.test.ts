@@ -137,8 +137,8 @@ describe('deploy artifacts: IAM policies vs the AWS calls in the code', function
   });
 
   describe('iam/policy.json keeps upstream\'s ownership rules', () => {
-    it('only touches Elastic Load Balancing, EC2, ACM, the tagging API, WAF and Shield (+ the ELB service-linked role, and reading Cognito user pool clients)', () => {
-      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|tag|wafv2|shield):/.test(a) || ['iam:CreateServiceLinkedRole', 'cognito-idp:DescribeUserPoolClient'].includes(a), a);
+    it('only touches Elastic Load Balancing, EC2, ACM (and ACM Private CA for create-acm-cert), the tagging API, WAF and Shield (+ the ELB service-linked role, and reading Cognito user pool clients)', () => {
+      for (const a of allowed) assert.ok(/^(elasticloadbalancing|ec2|acm|acm-pca|tag|wafv2|shield):/.test(a) || ['iam:CreateServiceLinkedRole', 'cognito-idp:DescribeUserPoolClient'].includes(a), a);
       for (const s of granting('iam:CreateServiceLinkedRole')) {
         assert.deepEqual(stringEquals(s, 'iam:AWSServiceName'), ['elasticloadbalancing.amazonaws.com'], name(s));
       }

@@ -153,6 +153,9 @@ export const IMPLIED: Readonly<Record<string, readonly string[]>> = {
   'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
   // associating a web ACL with a load balancer is authorized on the load balancer too
   'wafv2:AssociateWebACL': ['elasticloadbalancing:SetWebAcl'],
+  // create-acm-cert: tags in RequestCertificate are authorized as AddTagsToCertificate; a private-CA request is issued
+  // by ACM Private CA with the caller's rights (upstream's iam_policy_acm_certs.json grants these three)
+  'acm:RequestCertificate': ['acm:AddTagsToCertificate', 'acm-pca:GetCertificate', 'acm-pca:IssueCertificate', 'acm-pca:ListPermissions'],
 };
 
 /** the IAM actions the controller's code can need: every SDK command in src/ (stand-ins aside) plus the implied ones */

@@ -111,6 +111,19 @@ describe('deploy/apply', () => {
       assert.equal(elb.commandCalls(AddTagsCommand).length, 0, 'no tagging as a second step');
     });
 
+    it('tells onTargetGroupCreated what CreateTargetGroup answered and the tags it wrote', async () => {
+      stubCreates();
+      const answer = { TargetGroupArn: ARN.tg, TargetGroupName: 'k8s-shop-web', TargetType: 'ip' as const, VpcId: 'vpc-1', Protocol: 'HTTP' as const };
+      elb.on(CreateTargetGroupCommand).resolves({ TargetGroups: [answer] });
+      const told: [unknown, Readonly<Record<string, string>>][] = [];
+      await applyPlan(plan([create('TargetGroup', 'tg', tgSpec())]), deps({ onTargetGroupCreated: (tg, tags) => told.push([tg, tags]) }));
+      assert.equal(told.length, 1);
+      assert.deepEqual(told[0]?.[0], answer);
+      const written = Object.fromEntries((elb.commandCalls(CreateTargetGroupCommand)[0]?.args[0].input.Tags ?? []).map((t) => [t.Key, t.Value]));
+      assert.deepEqual(told[0]?.[1], written);
+      assert.equal(told[0]?.[1][TAG_CLUSTER], CLUSTER);
+    });
+
     it('sends the health check and matcher in CreateTargetGroup, and no attribute call when none are set', async () => {
       stubCreates();
       await applyPlan(plan([create('TargetGroup', 'tg', tgSpec())]), deps());

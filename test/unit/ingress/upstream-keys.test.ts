@@ -53,8 +53,6 @@ describe('ingress builder: a backend Service with bad auth annotations', () => {
 
 describe('ingress builder: IngressClassParams fields not implemented', () => {
   const cases: readonly [field: string, value: unknown, why: RegExp][] = [
-    ['listeners', [{ protocol: 'HTTP', port: 80, listenerAttributes: [{ key: 'routing.http.response.server.enabled', value: 'false' }] }], /listener attributes are not implemented/],
-    ['minimumLoadBalancerCapacity', { capacityUnits: 0 }, /capacity reservations are not implemented/],
     ['ipamConfiguration', { ipv4IPAMPoolId: 'ipam-pool-1' }, /IPAM IPv4 pools are not implemented/],
   ];
   for (const [field, value, why] of cases) {
@@ -72,10 +70,8 @@ describe('ingress builder: IngressClassParams fields not implemented', () => {
   }
 
   it('property: any non-empty value of a refused field refuses the class\'s Ingresses, whatever the other fields say', () => {
-    const refused = ['listeners', 'minimumLoadBalancerCapacity', 'ipamConfiguration'];
+    const refused = ['ipamConfiguration'];
     const valueOf: Record<string, fc.Arbitrary<unknown>> = {
-      listeners: fc.array(fc.record({ protocol: fc.constantFrom('HTTP', 'HTTPS'), port: fc.integer({ min: 1, max: 65535 }) }), { minLength: 1, maxLength: 3 }),
-      minimumLoadBalancerCapacity: fc.record({ capacityUnits: fc.integer({ min: 0, max: 1000 }) }),
       ipamConfiguration: fc.record({ ipv4IPAMPoolId: fc.string({ minLength: 1, maxLength: 20 }) }),
     };
     const spec = fc.record(Object.fromEntries(refused.map((f) => [f, fc.option(valueOf[f] as fc.Arbitrary<unknown>, { nil: undefined })])), { requiredKeys: [] })

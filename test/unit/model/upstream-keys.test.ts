@@ -1,14 +1,15 @@
 // The registry of upstream keys against everything that must agree with it: the annotation parsers, the flag
 // parser, the feature gates, the CRDs and the docs. UPDATE_GOLDEN=1 rewrites the generated parts of the docs.
+import { FRONTEND_NLB_TABLE } from '../../../src/ingress/annotations/frontend-nlb.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { flagUsage } from '../../../src/config/config.ts';
 import { FEATURE_GATE_DEFAULTS } from '../../../src/config/feature-gates.ts';
-import { AUTH_TABLE, BACKEND_TABLE, INGRESS_TABLE, JWT_VALIDATION } from '../../../src/ingress/annotations/index.ts';
+import { AUTH_TABLE, BACKEND_TABLE, INGRESS_TABLE, JWT_VALIDATION, LISTENER_ATTRIBUTES_PREFIX } from '../../../src/ingress/annotations/index.ts';
 import {
-  ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, OWN_FLAGS, SERVICE_KEYS, UPSTREAM_KEYS, annotationKey, isHarmless, keyMatches,
-  refuses, serviceAnnotationKey,
+  ANNOTATION_KEYS, ANNOTATION_PREFIX, FIELD_KEYS, FLAG_KEYS, GATE_KEYS, OWN_FLAGS, SERVICE_KEYS, UPSTREAM_KEYS, annotationKey, flagKey, isHarmless,
+  keyMatches, refuses, serviceAnnotationKey,
 } from '../../../src/model/upstream-keys.ts';
 import { GENERATED, generatedPart, withGeneratedPart } from './registry-docs.ts';
 
@@ -54,7 +55,8 @@ describe('registry of upstream keys', () => {
   it('matches annotation keys exactly first, then by pattern', () => {
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}actions.ssl-redirect`)?.key, `${ANNOTATION_PREFIX}actions.<name>`);
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}target-control-port.api.http`)?.key, `${ANNOTATION_PREFIX}target-control-port.<service>.<port>`);
-    assert.equal(annotationKey(`${ANNOTATION_PREFIX}listener-attributes.HTTPS-443`)?.status, 'refused');
+    assert.equal(annotationKey(`${ANNOTATION_PREFIX}listener-attributes.HTTPS-443`)?.key, `${ANNOTATION_PREFIX}listener-attributes.<PROTOCOL>-<port>`);
+    assert.equal(annotationKey(`${ANNOTATION_PREFIX}ipam-ipv4-pool-id`)?.status, 'refused');
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}actions.`), undefined, 'a pattern needs some text in its placeholder');
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}sheme`), undefined);
     assert.ok(keyMatches('a.<x>-<y>', 'a.b-c'));
@@ -70,10 +72,11 @@ describe('registry of upstream keys', () => {
   });
 
   it('compares harmless booleans as Go booleans and other values exactly', () => {
-    const mc = annotationKey(`${ANNOTATION_PREFIX}multi-cluster-target-group`);
-    assert.ok(mc);
-    for (const v of ['false', 'False', 'FALSE', 'f', 'F', '0', ' false ']) assert.ok(isHarmless(mc, v), v);
-    for (const v of ['true', 'no', '']) assert.ok(refuses(mc, v), v);
+    // a boolean flag (no annotation refused now takes a harmless boolean: multi-cluster-target-group and shield-advanced-protection are implemented)
+    const restricted = flagKey('disable-restricted-sg-rules');
+    assert.ok(restricted);
+    for (const v of ['false', 'False', 'FALSE', 'f', 'F', '0', ' false ']) assert.ok(isHarmless(restricted, v), v);
+    for (const v of ['true', 'no', '']) assert.ok(refuses(restricted, v), v);
     const waf = annotationKey(`${ANNOTATION_PREFIX}waf-acl-id`);
     assert.ok(waf && !refuses(waf, '') && refuses(waf, 'acl-1') && refuses(waf, 'none'));
     const auth = annotationKey(`${ANNOTATION_PREFIX}auth-type`);
@@ -81,8 +84,10 @@ describe('registry of upstream keys', () => {
   });
 
   it('lists as implemented exactly the annotations the parsers read', () => {
-    const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
-    for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION]) parsed.add(ANNOTATION_PREFIX + extra);
+    const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE), ...Object.values(FRONTEND_NLB_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
+    for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION, `${LISTENER_ATTRIBUTES_PREFIX}<PROTOCOL>-<port>`]) {
+      parsed.add(ANNOTATION_PREFIX + extra);
+    }
     parsed.add('kubernetes.io/ingress.class');
     const implemented = ANNOTATION_KEYS.filter((k) => k.status === 'implemented');
     assert.deepEqual(implemented.map((k) => k.key).sort(), [...parsed].sort());
@@ -132,7 +137,7 @@ describe('registry of upstream keys vs docs', () => {
   it('docs/annotations.md documents every implemented annotation in its tables or sections, and only those', () => {
     const doc = read('docs/annotations.md');
     const documented = new Set([...tableKeys(doc, 'Load balancer and listener annotations'), ...tableKeys(doc, 'Target group annotations (Service first, then Ingress)'),
-      ...tableKeys(doc, 'Authentication annotations (Service first, then Ingress)')]);
+      ...tableKeys(doc, 'Authentication annotations (Service first, then Ingress)'), ...tableKeys(doc, 'Frontend NLB annotations')]);
     for (const heading of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', 'use-regex-path-match', 'jwt-validation']) {
       assert.ok(doc.includes(`\n## \`${heading}\`\n`), heading);
       documented.add(heading);

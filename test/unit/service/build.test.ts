@@ -284,7 +284,6 @@ describe('service/build: the NLB stack', () => {
       [{ 'aws-load-balancer-ssl-ports': '*' }, {}, `${S}aws-load-balancer-ssl-ports`, 'InvalidAnnotation'],
       [{ 'aws-load-balancer-name': 'x'.repeat(33) }, {}, `${S}aws-load-balancer-name`, 'InvalidAnnotation'],
       [{ 'actions.TCP-80': '{"type":"forward"}' }, {}, `${S}actions.TCP-80`, 'UnsupportedAnnotation'],
-      [{ 'aws-load-balancer-multi-cluster-target-group': 'true' }, {}, `${S}aws-load-balancer-multi-cluster-target-group`, 'UnsupportedAnnotation'],
       [{}, { type: 'ClusterIP' }, 'spec.type', 'InvalidServiceType'],
       [{}, { ports: [{ port: 80, protocol: 'TCP' }] }, 'spec.ports', 'NodePortNotAllocated'],
       [{}, { ports: [{ port: 80, protocol: 'SCTP', nodePort: 30001 }] }, 'spec.ports', 'InvalidSpec'],
@@ -298,8 +297,11 @@ describe('service/build: the NLB stack', () => {
       assert.deepEqual(issuesOf(r).map((i) => [i.field, i.code]), [[field, code]], `${JSON.stringify(a)} ${JSON.stringify(spec)}`);
       assert.ok(r.action !== 'ignored' && r.issues.every((i) => i.object.kind === 'Service' && i.object.name === 'echo'));
     }
-    // harmless values of refused keys pass
-    assert.ok(stackOf(build(svc({ 'aws-load-balancer-multi-cluster-target-group': 'False' }))));
+  });
+
+  it('aws-load-balancer-multi-cluster-target-group marks the binding multi-cluster (ADR 20)', () => {
+    assert.equal(one(stackOf(build(svc({ 'aws-load-balancer-multi-cluster-target-group': 'true' }))), 'TargetGroupBinding').multiClusterTargetGroup, true);
+    assert.equal(one(stackOf(build(svc({ 'aws-load-balancer-multi-cluster-target-group': 'False' }))), 'TargetGroupBinding').multiClusterTargetGroup, undefined);
   });
 
   it('deletion protection holds a teardown with an Issue', () => {

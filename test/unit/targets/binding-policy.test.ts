@@ -47,6 +47,9 @@ describe('targets/binding-policy', () => {
       { name: 'no owner tags, claim "false"', tags: {}, b: binding({ annotations: { [CLAIM_ANNOTATION]: 'false' } }), code: 'TargetGroupNotClaimed' },
       { name: 'no owner tags, claim garbage', tags: {}, b: binding({ annotations: { [CLAIM_ANNOTATION]: 'yes please' } }), code: 'InvalidAnnotation' },
       { name: 'another cluster, claimed', tags: { 'elbv2.k8s.aws/cluster': 'staging' }, b: binding({ annotations: claimed }), code: 'TargetGroupOfOtherCluster' },
+      { name: 'another cluster\'s stack, a multi-cluster binding, claimed', tags: { ...ingressStack, 'elbv2.k8s.aws/cluster': 'staging' }, b: binding({ annotations: claimed, spec: { multiClusterTargetGroup: true } }) },
+      { name: 'another cluster\'s stack, a multi-cluster binding, not claimed', tags: { ...ingressStack, 'elbv2.k8s.aws/cluster': 'staging' }, b: binding({ spec: { multiClusterTargetGroup: true } }), code: 'TargetGroupOfOtherCluster' },
+      { name: 'our stack, a multi-cluster binding of another stack, claimed', tags: ingressStack, b: binding({ annotations: claimed, spec: { multiClusterTargetGroup: true } }), code: 'TargetGroupOfOtherStack' },
       { name: 'another cluster\'s stack', tags: { ...ingressStack, 'elbv2.k8s.aws/cluster': 'staging' }, b: binding({ labels: implicitLabels }), code: 'TargetGroupOfOtherCluster' },
       { name: 'a stack tag without cluster tag (v1 controller)', tags: { 'ingress.k8s.aws/stack': 'shop/web', 'ingress.k8s.aws/cluster': CLUSTER }, b: binding({ labels: implicitLabels }), code: 'TargetGroupOfOtherStack' },
       { name: 'our implicit stack, its own binding', tags: ingressStack, b: binding({ labels: implicitLabels }) },
@@ -87,12 +90,11 @@ describe('targets/binding-policy', () => {
   });
 
   describe('spec alone', () => {
-    it('needs a target group, refuses multi-cluster and role assumption', () => {
+    it('needs a target group, refuses role assumption; multi-cluster is accepted', () => {
       assert.deepEqual(specRefusals({ serviceRef: { name: 'web', port: 80 } }).map((r) => r.code), ['MissingTargetGroup']);
       assert.deepEqual(specRefusals({ targetGroupName: 'tg', serviceRef: { name: 'web', port: 80 } }), []);
       const r = specRefusals({ targetGroupARN: ARN, serviceRef: { name: 'web', port: 80 }, multiClusterTargetGroup: true, iamRoleArnToAssume: 'arn:aws:iam::1:role/x', assumeRoleExternalId: 'e' });
       assert.deepEqual(r.map((x) => [x.field, x.code]), [
-        ['spec.multiClusterTargetGroup', 'UnsupportedMultiClusterTargetGroup'],
         ['spec.iamRoleArnToAssume', 'UnsupportedCrossAccountTargetGroup'],
         ['spec.assumeRoleExternalId', 'UnsupportedCrossAccountTargetGroup'],
       ]);
@@ -143,11 +145,24 @@ describe('targets/binding-policy', () => {
       assert.equal(holderOf(ARN, [twinA, twinB], all), twinA);
     });
 
-    it('a binding whose targets are in another target group, or a multi-cluster one, does not claim this one', () => {
+    it('a binding whose targets are in another target group does not claim this one', () => {
       const moved = binding({ name: 'moved', createdAt: '2000-01-01T00:00:00Z', recorded: 'arn:other' });
-      const multi = binding({ name: 'multi', createdAt: '2000-01-01T00:00:00Z', spec: { multiClusterTargetGroup: true } });
       const plain = binding({ name: 'plain' });
-      assert.equal(holderOf(ARN, [moved, multi, plain], all), plain);
+      assert.equal(holderOf(ARN, [moved, plain], all), plain);
+    });
+
+    it('multi-cluster bindings share a target group with each other, never with a binding that is not', () => {
+      const t = tg();
+      const multi = (name: string, createdAt: string): TargetGroupBinding => binding({ name, createdAt, annotations: claimed, spec: { multiClusterTargetGroup: true } });
+      const a = multi('a', '2020-01-01T00:00:00Z');
+      const b = multi('b', '2021-01-01T00:00:00Z');
+      const plain = binding({ name: 'plain', createdAt: '2022-01-01T00:00:00Z', annotations: claimed });
+      const ok = (x: TargetGroupBinding, bs: TargetGroupBinding[]): boolean => admit({ binding: x, targetGroup: t, clusterName: CLUSTER, bindings: bs }).ok;
+      assert.ok(ok(a, [a, b]) && ok(b, [a, b]), 'both multi-cluster bindings are served');
+      assert.ok(mayCleanUp(a, t, CLUSTER, [a, b]) && mayCleanUp(b, t, CLUSTER, [a, b]), 'each deregisters its own targets when deleted');
+      assert.ok(!ok(plain, [a, b, plain]), 'a later binding that is not multi-cluster is refused');
+      const older = binding({ name: 'older', createdAt: '2019-01-01T00:00:00Z', annotations: claimed });
+      assert.ok(ok(older, [older, a]) && !ok(a, [older, a]), 'a multi-cluster binding is refused where an exclusive one holds');
     });
 
     it('a name-only binding ranks after every visible claim, so all bindings agree', () => {
@@ -238,6 +253,26 @@ describe('targets/binding-policy', () => {
         const foreign = { ...t, 'elbv2.k8s.aws/cluster': 'staging' };
         assert.equal(ownershipRefusal(b, tg(foreign), CLUSTER)?.code, 'TargetGroupOfOtherCluster');
       }), { numRuns: 1_000 });
+    });
+
+    it('another cluster\'s target group is allowed only to a multi-cluster binding with the claim annotation', () => {
+      fc.assert(fc.property(userBinding, tags, fc.boolean(), (b0, t, multi) => {
+        const b = { ...b0, spec: { ...b0.spec, multiClusterTargetGroup: multi } };
+        const foreign = { ...t, 'elbv2.k8s.aws/cluster': 'staging' };
+        const r = ownershipRefusal(b, tg(foreign), CLUSTER);
+        assert.equal(r === undefined, multi && claimOf(b) === true, r?.message);
+      }), { numRuns: 2_000 });
+    });
+
+    it('several bindings are admitted to one target group only when every one of them is multi-cluster', () => {
+      const mixed = fc.tuple(userBinding, fc.boolean()).map(([b, multi]) => ({ ...b, spec: { ...b.spec, multiClusterTargetGroup: multi } }));
+      fc.assert(fc.property(fc.uniqueArray(mixed, { selector: (b) => `${b.metadata?.namespace}/${b.metadata?.name}`, minLength: 1, maxLength: 6 }), tags, (bs, t) => {
+        const target = tg(t);
+        const admitted = bs.filter((b) => admit({ binding: b, targetGroup: target, clusterName: CLUSTER, bindings: bs }).ok);
+        if (admitted.length > 1) assert.ok(admitted.every((b) => b.spec.multiClusterTargetGroup), `admitted ${admitted.map((b) => `${b.metadata?.name}:${String(b.spec.multiClusterTargetGroup)}`).join(', ')}`);
+        const cleaners = bs.filter((b) => mayCleanUp(b, target, CLUSTER, bs));
+        if (cleaners.length > 1) assert.ok(cleaners.every((b) => b.spec.multiClusterTargetGroup));
+      }), { numRuns: 3_000 });
     });
 
     it('at most one binding is admitted per target group, and the holder does not depend on list order', () => {

@@ -38,6 +38,15 @@ describe('targets/reconcileTargets', () => {
     ]);
   });
 
+  it('with deregisterOnly, deregisters only those of the stale targets (a multi-cluster target group)', async () => {
+    elb.on(DescribeTargetHealthCommand).resolves(current(['10.0.0.1', 8080, 'healthy'], ['10.0.0.8', 8080, 'healthy'], ['10.0.0.9', 8080, 'healthy']));
+    const res = await reconcileTargets({ elbv2: client, targetGroupArn: TG, desired: [{ id: '10.0.0.1', port: 8080 }], deregisterOnly: new Set(['10.0.0.1:8080', '10.0.0.8:8080']) });
+    assert.equal(res.deregistered, 1);
+    assert.deepEqual(elb.commandCalls(DeregisterTargetsCommand)[0]?.args[0].input.Targets, [{ Id: '10.0.0.8', Port: 8080 }]);
+    const none = await reconcileTargets({ elbv2: client, targetGroupArn: TG, desired: [], deregisterOnly: new Set() });
+    assert.equal(none.deregistered, 0, 'an empty record deregisters nothing');
+  });
+
   it('makes no write when the targets already match', async () => {
     elb.on(DescribeTargetHealthCommand).resolves(current(['i-1', 30080, 'healthy']));
     const res = await reconcileTargets({ elbv2: client, targetGroupArn: TG, desired: [{ id: 'i-1', port: 30080 }] });

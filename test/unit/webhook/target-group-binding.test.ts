@@ -136,12 +136,13 @@ describe('webhook: TargetGroupBinding admission', () => {
       for (const f of ['spec.targetType', 'spec.ipAddressType', 'spec.vpcID', 'spec.targetGroupProtocol']) assert.ok(m.includes(`${f}: `), `${f} in ${m}`);
     });
 
-    it('denies what is not supported before any AWS read: no target group, no targetType, multi-cluster, role assumption', async () => {
+    it('denies what is not supported before any AWS read: no target group, no targetType, role assumption (multi-cluster is accepted)', async () => {
       const r = await validateBinding(review('CREATE', tgb('web', { multiClusterTargetGroup: true, iamRoleArnToAssume: 'arn:aws:iam::1:role/x' })), deps);
       const m = r.response.status?.message ?? '';
-      for (const f of ['spec.targetGroupARN: set spec.targetGroupARN or spec.targetGroupName', 'spec.multiClusterTargetGroup', 'spec.iamRoleArnToAssume', 'spec.targetType: required']) {
+      for (const f of ['spec.targetGroupARN: set spec.targetGroupARN or spec.targetGroupName', 'spec.iamRoleArnToAssume', 'spec.targetType: required']) {
         assert.ok(m.includes(f), `${f} in ${m}`);
       }
+      assert.ok(!m.includes('spec.multiClusterTargetGroup:'), m);
       assert.deepEqual(lookups, []);
     });
 

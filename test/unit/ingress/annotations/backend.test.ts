@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { DEFAULTS, parseBackendAnnotations, type BackendAnnotations } from '../../../../src/ingress/annotations/index.ts';
 import { ingress, P, service, type Row } from './helpers.ts';
 
@@ -96,6 +97,11 @@ const ROWS: Row[] = [
     invalid: [['role', 'expected key=value pairs separated by commas, got "role" without "="']],
   },
   {
+    key: 'multi-cluster-target-group', field: 'multiClusterTargetGroup',
+    valid: [['true', true], ['false', false], ['1', true], ['F', false]],
+    invalid: [['yes', 'expected true or false, got "yes"']],
+  },
+  {
     key: 'tags', field: 'tags',
     valid: [['team=shop', { team: 'shop' }]],
     invalid: [['ingress.k8s.aws/resource=x', 'tag key "ingress.k8s.aws/resource" is reserved for the controller']],
@@ -170,6 +176,22 @@ describe('ingress annotations: target groups (backend)', () => {
     it('accepts both when consistent', () => {
       assert.deepEqual(parseBackendAnnotations(ingress({ 'healthcheck-interval-seconds': '30', 'healthcheck-timeout-seconds': '20' }), undefined).issues, []);
     });
+  });
+
+  it('multi-cluster-target-group: any value is a Go boolean or an issue on that key, from the Service first', () => {
+    const goBool = new Map([['1', true], ['t', true], ['T', true], ['TRUE', true], ['true', true], ['True', true], ['0', false], ['f', false], ['F', false], ['FALSE', false], ['false', false], ['False', false]]);
+    fc.assert(fc.property(fc.oneof(fc.constantFrom(...goBool.keys(), 'yes', ' true', ''), fc.string({ maxLength: 6 })), fc.boolean(), (raw, onService) => {
+      const own = { 'multi-cluster-target-group': raw };
+      const { value, issues } = onService ? parseBackendAnnotations(ingress({ 'multi-cluster-target-group': 'false' }), service(own)) : parseBackendAnnotations(ingress(own), undefined);
+      const want = goBool.get(raw);
+      if (want === undefined) {
+        assert.equal(value.multiClusterTargetGroup, undefined);
+        assert.deepEqual(issues.map((i) => [i.field, i.code]), [[`${P}multi-cluster-target-group`, 'InvalidAnnotation']]);
+      } else {
+        assert.deepEqual(issues, []);
+        assert.equal(value.multiClusterTargetGroup, want);
+      }
+    }), { numRuns: 1_000 });
   });
 
   describe('Service annotations win over Ingress annotations, key by key', () => {
