@@ -34,22 +34,24 @@ export interface SuiteControllers {
 export function suiteControllers(label: string, hooks: { readonly beforeStop?: () => Promise<void> } = {}): SuiteControllers {
   const dir = join(tmpdir(), `aws-lb-controller-e2e-${label}-${process.pid}`);
   const logFile = (name: string): string => join(dir, `${name}.log`);
-  const procs = new Map<ControllerProcess, string>();
+  /** every process started, with its name; `live` holds the ones still to stop */
   const names = new Map<ControllerProcess, string>();
+  const live = new Set<ControllerProcess>();
 
   afterEach(function () {
     if (this.currentTest?.state !== 'failed') return;
-    for (const [p, name] of procs) {
+    for (const p of live) {
+      const name = names.get(p) ?? 'unknown';
       try { console.error(`--- controller ${name} (pid ${p.pid}) log tail ---\n${readFileSync(logFile(name), 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
     }
   });
   const stopAll = async (): Promise<void> => {
-    for (const p of procs.keys()) await p.stop(5_000);
-    procs.clear();
+    for (const p of live) await p.stop(5_000);
+    live.clear();
   };
   after(async function () {
     this.timeout(300_000);
-    if (procs.size > 0) await hooks.beforeStop?.();
+    if (live.size > 0) await hooks.beforeStop?.();
     await stopAll();
   });
 
@@ -57,7 +59,7 @@ export function suiteControllers(label: string, hooks: { readonly beforeStop?: (
     logFile,
     stopAll,
     logOf: (p) => logFile(names.get(p) ?? 'unknown'),
-    forget: (p) => { procs.delete(p); },
+    forget: (p) => { live.delete(p); },
     async start(name, o = {}) {
       const s = running();
       const facts = o.awsFacts === false ? {} : { region: s.region, vpcId: seeded().vpcId };
@@ -66,8 +68,8 @@ export function suiteControllers(label: string, hooks: { readonly beforeStop?: (
         ...(o.env ? { env: o.env } : {}), ...(o.leaseNamespace ? { leaseNamespace: o.leaseNamespace } : {}),
         extraArgs: ['--sync-period=1h', ...(o.extraArgs ?? [])],
       });
-      procs.set(p, name);
       names.set(p, name);
+      live.add(p);
       if (o.waitReady !== false) await waitFor(`controller ${name} ready`, () => p.ready(), 60_000);
       return p;
     },
