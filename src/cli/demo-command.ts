@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type Action, type RuleCondition,
+  DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type Action, type LoadBalancer, type RuleCondition, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { parseAllDocuments } from 'yaml';
@@ -194,8 +194,8 @@ function describeAction(a: Action, tgNames: ReadonlyMap<string, string>): string
   return a.Type ?? '?';
 }
 
-/** every load balancer of the cluster (by its cluster tag), with listeners, rules, target groups and targets */
-export async function readTopology(elbv2: ElasticLoadBalancingV2Client, clusterName: string): Promise<TopologyLoadBalancer[]> {
+/** every load balancer and target group in the account, with the tags of each (by ARN); one page each, as moto serves them */
+export async function listWithTags(elbv2: ElasticLoadBalancingV2Client): Promise<{ lbs: LoadBalancer[]; tgs: TargetGroup[]; tags: Map<string, Record<string, string>> }> {
   const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
   const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
   const arns = [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)];
@@ -204,6 +204,12 @@ export async function readTopology(elbv2: ElasticLoadBalancingV2Client, clusterN
     const out = await elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }));
     for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
   }
+  return { lbs, tgs, tags };
+}
+
+/** every load balancer of the cluster (by its cluster tag), with listeners, rules, target groups and targets */
+export async function readTopology(elbv2: ElasticLoadBalancingV2Client, clusterName: string): Promise<TopologyLoadBalancer[]> {
+  const { lbs, tgs, tags } = await listWithTags(elbv2);
   const ours = (arn: string | undefined): boolean => tags.get(arn ?? '')?.[TAG_CLUSTER] === clusterName;
   const tgNames = new Map(tgs.map((t) => [t.TargetGroupArn as string, t.TargetGroupName ?? '']));
   const result: TopologyLoadBalancer[] = [];

@@ -5,8 +5,7 @@
 // kube-apiserver and moto; the stand-ins are shared with other suites, so only this suite's stack is judged.
 import assert from 'node:assert/strict';
 import {
-  DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client, type LoadBalancer, type TargetGroup,
+  DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type LoadBalancer, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
@@ -15,6 +14,7 @@ import { TAG_INGRESS_RESOURCE, TAG_INGRESS_STACK } from '../../src/model/index.t
 import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { listWithTags } from '../../src/cli/demo-command.ts';
 import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, kube, running, seeded, standIns } from './support/stand-ins.ts';
 
@@ -50,14 +50,7 @@ describe('frontend NLB: enable-frontend-nlb puts an NLB in front of the ALB (own
 
   /** the load balancers and target groups tagged with `stack` (this suite's only) */
   async function ownedBy(stack: string): Promise<Owned> {
-    const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
-    const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-    const arns = [...lbs.map((l) => l.LoadBalancerArn as string), ...tgs.map((t) => t.TargetGroupArn as string)];
-    const tags = new Map<string, Record<string, string>>();
-    for (let i = 0; i < arns.length; i += 20) {
-      const out = await elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }));
-      for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn as string, Object.fromEntries((d.Tags ?? []).map((t) => [t.Key, t.Value])));
-    }
+    const { lbs, tgs, tags } = await listWithTags(elbv2);
     const mine = (arn: string): string | undefined => (tags.get(arn)?.[TAG_INGRESS_STACK] === stack ? tags.get(arn)?.[TAG_INGRESS_RESOURCE] ?? '' : undefined);
     return {
       loadBalancers: lbs.flatMap((lb) => { const r = mine(lb.LoadBalancerArn as string); return r === undefined ? [] : [{ lb, resource: r }]; }),
