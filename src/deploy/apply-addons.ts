@@ -13,14 +13,18 @@ type Spec = Resolved<LoadBalancerSpec>;
 
 /** how long a subscription check is trusted (upstream: 2 h) */
 export const SUBSCRIPTION_TTL_MS = 2 * 3_600_000;
+/**
+ * how long a check that could not be made is trusted: long enough that the applies of many groups (each
+ * retrying two failing calls) do not each wait for it, short enough that a fixed permission is seen soon
+ */
+export const UNKNOWN_SUBSCRIPTION_TTL_MS = 5 * 60_000;
 const subscriptions = new WeakMap<ShieldClient, { check: SubscriptionCheck; until: number }>();
 
 async function subscription(client: ShieldClient, now: number): Promise<SubscriptionCheck> {
   const cached = subscriptions.get(client);
   if (cached && now < cached.until) return cached.check;
   const check = await shieldSubscription(client);
-  // a check that could not be made is not cached: the next apply asks again
-  if (!('unknown' in check)) subscriptions.set(client, { check, until: now + SUBSCRIPTION_TTL_MS });
+  subscriptions.set(client, { check, until: now + ('unknown' in check ? UNKNOWN_SUBSCRIPTION_TTL_MS : SUBSCRIPTION_TTL_MS) });
   return check;
 }
 

@@ -8,6 +8,7 @@ import {
   CreateProtectionCommand, DeleteProtectionCommand, DescribeProtectionCommand, DescribeSubscriptionCommand, GetSubscriptionStateCommand, ShieldClient,
 } from '@aws-sdk/client-shield';
 import { AssociateWebACLCommand, DisassociateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
+import { UNKNOWN_SUBSCRIPTION_TTL_MS } from '../../../src/deploy/apply-addons.ts';
 import { applyPlan } from '../../../src/deploy/apply.ts';
 import type { ApplyChange } from '../../../src/deploy/apply.ts';
 import { NO_WEB_ACL, SHIELD_PROTECTION_NAME, type LoadBalancerSpec } from '../../../src/model/index.ts';
@@ -101,6 +102,26 @@ describe('deploy/apply: WAFv2 web ACL and Shield protection', () => {
     assert.equal(res.errors, undefined);
     assert.match(res.warnings?.[0] ?? '', /could not be read \(GetSubscriptionState: InternalError; DescribeSubscription: AccessDenied/);
     assert.equal(shield.commandCalls(CreateProtectionCommand).length, 0);
+  });
+
+  it('a subscription that could not be read is asked again only after UNKNOWN_SUBSCRIPTION_TTL_MS', async () => {
+    shield.on(GetSubscriptionStateCommand).rejects(awsError('InternalError'));
+    shield.on(DescribeSubscriptionCommand).rejects(awsError('AccessDeniedException'));
+    const timing = fastTiming();
+    const addons = { wafv2: new WAFV2Client({ region: 'us-east-1' }), shield: new ShieldClient({ region: 'us-east-1' }) };
+    const protect = () => applyPlan(plan([update({ shieldAdvancedProtection: false }, { shieldAdvancedProtection: true }, ['shieldAdvancedProtection'])]), deps({ timing, addons }));
+    const asked = () => shield.commandCalls(GetSubscriptionStateCommand).length;
+    await protect();
+    assert.equal(asked(), 1);
+    const again = await protect();
+    assert.equal(asked(), 1, 'the failed check is trusted for a while');
+    assert.match(again.warnings?.[0] ?? '', /could not be read/);
+    await timing.sleep(UNKNOWN_SUBSCRIPTION_TTL_MS);
+    shield.on(GetSubscriptionStateCommand).resolves({ SubscriptionState: 'ACTIVE' });
+    shield.on(CreateProtectionCommand).resolves({ ProtectionId: 'p-1' });
+    await protect();
+    assert.equal(asked(), 2);
+    assert.equal(shield.commandCalls(CreateProtectionCommand).length, 1);
   });
 
   it('false deletes our protection by its ID, and leaves one someone else made', async () => {
