@@ -18,13 +18,16 @@ export const SUBSCRIPTION_TTL_MS = 2 * 3_600_000;
  * retrying two failing calls) do not each wait for it, short enough that a fixed permission is seen soon
  */
 export const UNKNOWN_SUBSCRIPTION_TTL_MS = 5 * 60_000;
-const subscriptions = new WeakMap<ShieldClient, { check: SubscriptionCheck; until: number }>();
+const subscriptions = new WeakMap<ShieldClient, { check: Promise<SubscriptionCheck>; until: number }>();
 
+/** one check per client at a time: the groups deleted or applied together share it (shieldSubscription never throws) */
 async function subscription(client: ShieldClient, now: number): Promise<SubscriptionCheck> {
   const cached = subscriptions.get(client);
   if (cached && now < cached.until) return cached.check;
-  const check = await shieldSubscription(client);
-  subscriptions.set(client, { check, until: now + ('unknown' in check ? UNKNOWN_SUBSCRIPTION_TTL_MS : SUBSCRIPTION_TTL_MS) });
+  const pending = shieldSubscription(client);
+  subscriptions.set(client, { check: pending, until: Number.POSITIVE_INFINITY });
+  const check = await pending;
+  subscriptions.set(client, { check: pending, until: now + ('unknown' in check ? UNKNOWN_SUBSCRIPTION_TTL_MS : SUBSCRIPTION_TTL_MS) });
   return check;
 }
 
@@ -81,10 +84,16 @@ async function unprotect(ctx: ApplyContext, key: string, protection: { readonly 
 /**
  * The protection this controller made for the load balancer goes: when the spec asks for none (`asked`), and before
  * the load balancer is deleted (AWS would keep the protection) unless --enable-shield=false. Read again here, so
- * whose it is is judged on what AWS has now.
+ * whose it is is judged on what AWS has now. Before a delete, an account known to have no active Shield Advanced
+ * subscription (the usual case) has no protection to look for: no protection can be made without one.
  */
 export async function unprotectDeleted(ctx: ApplyContext, key: string, arn: string, asked = false): Promise<void> {
   if (!asked && (!ctx.addons || !ctx.shieldOnDelete)) return;
-  const protection = await protectionOf(clients(ctx, key).shield, arn);
+  const client = clients(ctx, key).shield;
+  if (!asked) {
+    const check = await subscription(client, ctx.timing.now());
+    if ('active' in check && !check.active) return;
+  }
+  const protection = await protectionOf(client, arn);
   if (protection) await unprotect(ctx, key, protection);
 }

@@ -135,18 +135,43 @@ describe('deploy/apply: WAFv2 web ACL and Shield protection', () => {
   });
 
   it('deletes our protection before the load balancer (with --enable-shield), never without it', async () => {
+    shield.on(GetSubscriptionStateCommand).resolves({ SubscriptionState: 'ACTIVE' });
     shield.on(DescribeProtectionCommand).resolves({ Protection: { Id: 'p-ours', Name: SHIELD_PROTECTION_NAME, ResourceArn: ARN.lb } });
     elb.on(DeleteLoadBalancerCommand).resolves({});
     const del: ApplyChange = { action: 'delete', kind: 'LoadBalancer', id: 'LoadBalancer', arn: ARN.lb, before: lbSpec({ securityGroups: [] }), reason: 't' };
     await applyPlan(plan([del]), deps({ shieldOnDelete: true }));
     const order = [...shield.calls(), ...elb.calls()].sort((a, b) => (a as unknown as { callId: number }).callId - (b as unknown as { callId: number }).callId)
       .map((c) => c.args[0].constructor.name);
-    assert.deepEqual(order, ['DescribeProtectionCommand', 'DeleteProtectionCommand', 'DeleteLoadBalancerCommand']);
+    assert.deepEqual(order, ['GetSubscriptionStateCommand', 'DescribeProtectionCommand', 'DeleteProtectionCommand', 'DeleteLoadBalancerCommand']);
     shield.reset();
     elb.reset();
     stubDns();
     elb.on(DeleteLoadBalancerCommand).resolves({});
     await applyPlan(plan([del]), deps());
     assert.equal(shield.calls().length, 0);
+  });
+
+  it('before deletes, an account without an active subscription is asked once, and no protection is looked for', async () => {
+    shield.on(GetSubscriptionStateCommand).rejects(awsError('InternalError'));
+    shield.on(DescribeSubscriptionCommand).rejects(awsError('ResourceNotFoundException'));
+    elb.on(DeleteLoadBalancerCommand).resolves({});
+    const del = (n: number): ApplyChange => ({ action: 'delete', kind: 'LoadBalancer', id: `LoadBalancer${n}`, arn: `${ARN.lb}${n}`, before: lbSpec({ securityGroups: [] }), reason: 't' });
+    const d = deps({ shieldOnDelete: true });
+    // three groups deleted together, with one Shield client
+    await Promise.all([1, 2, 3].map((n) => applyPlan(plan([del(n)]), d)));
+    assert.equal(shield.commandCalls(GetSubscriptionStateCommand).length, 1);
+    assert.equal(shield.commandCalls(DescribeSubscriptionCommand).length, 1);
+    assert.equal(shield.commandCalls(DescribeProtectionCommand).length, 0);
+    assert.equal(elb.commandCalls(DeleteLoadBalancerCommand).length, 3);
+  });
+
+  it('before a delete, a subscription that cannot be read still looks for our protection', async () => {
+    shield.on(GetSubscriptionStateCommand).rejects(awsError('InternalError'));
+    shield.on(DescribeSubscriptionCommand).rejects(awsError('AccessDeniedException'));
+    shield.on(DescribeProtectionCommand).resolves({ Protection: { Id: 'p-ours', Name: SHIELD_PROTECTION_NAME, ResourceArn: ARN.lb } });
+    elb.on(DeleteLoadBalancerCommand).resolves({});
+    const del: ApplyChange = { action: 'delete', kind: 'LoadBalancer', id: 'LoadBalancer', arn: ARN.lb, before: lbSpec({ securityGroups: [] }), reason: 't' };
+    await applyPlan(plan([del]), deps({ shieldOnDelete: true }));
+    assert.deepEqual(inputs(shield.commandCalls(DeleteProtectionCommand)), [{ ProtectionId: 'p-ours' }]);
   });
 });
