@@ -53,6 +53,20 @@ const clientNodeWithoutSideEffects: Plugin = {
   },
 };
 
+// client-node's KubeConfig imports its own undici for the dispatchers of its fetch-based clients. The controller
+// talks to the apiserver over node:https instead (src/k8s/http.ts, ADR 25), so what would be a second HTTP stack in
+// the process (1.3 MB of source evaluated at start, a WebAssembly parser, ~14 MiB of RSS) is replaced by a module
+// whose exports say so if anything ever calls them.
+const UNDICI_STUB = `const no = (what) => function () { throw new Error('undici ' + what + ' is not in the controller bundle: the apiserver is reached over node:https (ADR 25)'); };
+export const Agent = no('Agent'), ProxyAgent = no('ProxyAgent'), fetch = no('fetch');`;
+const undiciLeftOut: Plugin = {
+  name: 'undici-left-out',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-left-out' }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-left-out' }, () => ({ contents: UNDICI_STUB, loader: 'js' }));
+  },
+};
+
 /** builds dist/controller.mjs; returns its path */
 export async function buildControllerBundle(): Promise<string> {
   const out = await build({
@@ -72,7 +86,7 @@ export async function buildControllerBundle(): Promise<string> {
     legalComments: 'none',
     // a few CommonJS dependencies call require() for Node built-ins
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [inlineSchemaKeys, clientNodeWithoutSideEffects],
+    plugins: [inlineSchemaKeys, clientNodeWithoutSideEffects, undiciLeftOut],
     logLevel: 'warning',
   });
   // written whole, then renamed: two test runs in one checkout may build at once, and neither reads half a file

@@ -1,13 +1,11 @@
 // The one door to the apiserver. Everything in k8s/ speaks through the small KubeRest interface (plain JSON in
 // and out), so unit tests substitute an in-memory fake and the real one is a thin layer over client-node's
-// authentication and HTTP. Typed per-resource handles sit on top.
+// kubeconfig and authentication over Node's HTTP (./http.ts, ADR 25). Typed per-resource handles sit on top.
 // Deep imports, not the package's barrel: the barrel re-exports every generated API and model, and a bundle of
 // the controller (ADR 0005) keeps only what these modules reach.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
-import { RequestContext, type HttpMethod } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import { apiserverHttp } from './http.ts';
 import { RESOURCES, resourcePath, type ObjectOf, type ResourceKey, type ResourceType } from './types.ts';
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -85,31 +83,27 @@ export interface KubeRestOptions {
 export function createKubeRest(kc: KubeConfig, opts: KubeRestOptions = {}): KubeRest {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeconfig names no current cluster');
-  const http = new IsomorphicFetchHttpLibrary();
-  const watcher = new Watch(kc);
   const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+  // a watch that brings nothing for this long is ended (the informer then watches again), as client-node's Watch did
+  const http = apiserverHttp(kc, { idleTimeoutMs: timeoutMs });
+  const urlOf = (path: string, query: Query | undefined): URL => {
+    const url = new URL(server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  };
   return {
     async request<T>(req: KubeRequest): Promise<T> {
-      const url = new URL(server.replace(/\/$/, '') + req.path);
-      for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-      const ctx = new RequestContext(url.toString(), req.method as HttpMethod);
-      ctx.setHeaderParam('Accept', 'application/json');
-      if (req.body !== undefined) {
-        ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-        ctx.setBody(JSON.stringify(req.body));
-      }
-      await kc.applySecurityAuthentication(ctx);
-      ctx.setSignal(AbortSignal.timeout(timeoutMs));
-      const res = await http.send(ctx).toPromise();
-      const text = await res.body.text();
+      const headers: Record<string, string> = { Accept: 'application/json' };
+      if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
+      const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+      const res = await http.send(req.method, urlOf(req.path, req.query), headers, body, AbortSignal.timeout(timeoutMs));
       let parsed: unknown = undefined;
-      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
-      if (res.httpStatusCode >= 400) throw KubeApiError.fromResponse(res.httpStatusCode, parsed);
+      try { parsed = res.text ? JSON.parse(res.text) : undefined; } catch { parsed = res.text; }
+      if (res.status >= 400) throw KubeApiError.fromResponse(res.status, parsed);
       return parsed as T;
     },
-    async watch(path, query, onEvent, onDone) {
-      const controller = await watcher.watch(path, { ...query }, (type, obj) => onEvent(type, obj), onDone);
-      return { abort: () => controller.abort() };
+    watch(path, query, onEvent, onDone) {
+      return http.watch(urlOf(path, { ...query, watch: true }), onEvent, onDone);
     },
   };
 }

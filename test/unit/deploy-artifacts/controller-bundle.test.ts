@@ -31,6 +31,11 @@ describe('deploy artifacts: the controller bundle', () => {
     assert.equal(at, -1, `non-ASCII byte at offset ${at}: ${bytes.subarray(Math.max(0, at - 60), at + 20).toString('utf8')}`);
   });
 
+  it('carries one HTTP stack: node:https for the apiserver too, no bundled undici and its WebAssembly parser (ADR 25)', () => {
+    const source = readFileSync(path.join(dir, 'controller.mjs'), 'utf8');
+    assert.doesNotMatch(source, /llhttp|WebAssembly/);
+  });
+
   it('refuses bad flags as `run` does: one error line per problem, exit code 1', () => {
     const r = run('run', '--no-such-flag=1');
     assert.equal(r.status, 1);
