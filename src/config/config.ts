@@ -43,7 +43,7 @@ export interface Config {
   readonly awsVpcTags: Readonly<Record<string, string>> | undefined;
   /** --aws-vpc-tag-key (Name): deprecated upstream and without effect there too; a start-up warning when changed */
   readonly awsVpcTagKey: string;
-  /** $NODENAME (the pod's node, from the downward API): when it is an instance ID, the VPC's last resort (DescribeInstances) */
+  /** $NODENAME (set in the pod's env, e.g. from spec.nodeName): when it is an instance ID, the VPC's last resort (DescribeInstances) */
   readonly nodeName: string | undefined;
   /**
    * where instance metadata is read when the region or the VPC is not given: --aws-api-endpoints ec2imds=URL
