@@ -1,6 +1,6 @@
 // Thin read adapters over the EC2 client: SDK paginators, plain SDK data, AwsError on failure.
 import {
-  DescribeVpcsCommand, paginateDescribeInstances, paginateDescribeSecurityGroups, paginateDescribeSubnets,
+  DescribeVpcsCommand, paginateDescribeInstances, paginateDescribeSecurityGroups, paginateDescribeSubnets, paginateDescribeVpcs,
   type EC2Client, type Filter, type Instance, type SecurityGroup, type Subnet, type Vpc,
 } from '@aws-sdk/client-ec2';
 import { toAwsError } from './errors.ts';
@@ -24,6 +24,14 @@ export const describeVpc = (client: EC2Client, vpcId: string): Promise<Vpc | und
       if ((err as { name?: string }).name === 'InvalidVpcID.NotFound') return undefined;
       throw err;
     }
+  });
+
+/** every VPC matching all the filters */
+export const describeVpcs = (client: EC2Client, filters: readonly Filter[]): Promise<Vpc[]> =>
+  call('DescribeVpcs', async () => {
+    const out: Vpc[] = [];
+    for await (const p of paginateDescribeVpcs({ client }, { Filters: [...filters] })) out.push(...(p.Vpcs ?? []));
+    return out;
   });
 
 export const describeSubnets = (client: EC2Client, filters: readonly Filter[]): Promise<Subnet[]> =>

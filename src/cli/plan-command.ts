@@ -49,6 +49,7 @@ The controller's flags (\`run\`), checked as \`run\` checks them:
       --enable-wafv2[=true|false] associate WAFv2 web ACLs; false refuses wafv2-acl-* (default ${D.enableWafv2})
       --enable-shield[=true|false] manage Shield Advanced protections; false refuses shield-advanced-protection (default ${D.enableShield})
       --load-balancer-class C     spec.loadBalancerClass of the Services to plan (default ${D.loadBalancerClass})
+      --default-pca-arn ARN       private CA of create-acm-cert certificates whose Ingress sets no acm-pca-arn
       --feature-gates NAME=BOOL,… upstream's feature gates (docs/flags.md); the ones the build consults apply
       --disable-ingress-class-annotation[=true|false]
       --disable-ingress-group-name-annotation[=true|false]
@@ -114,6 +115,7 @@ const OPTIONS = {
   'enable-shield': { type: 'string' },
   'load-balancer-class': { type: 'string' },
   'feature-gates': { type: 'string' },
+  'default-pca-arn': { type: 'string' },
   'disable-ingress-class-annotation': { type: 'string' },
   'disable-ingress-group-name-annotation': { type: 'string' },
   'max-rules-per-load-balancer': { type: 'string' },
@@ -131,7 +133,7 @@ const OPTIONS = {
 /** plan's flags that are `run`'s flags: parsed by config.ts, so both commands accept and refuse the same values */
 const SHARED = ['cluster-name', 'ingress-class', 'default-load-balancer-scheme', 'default-target-type', 'default-ssl-policy',
   'default-tags', 'external-managed-tags', 'enable-backend-security-group', 'backend-security-group', 'enable-manage-backend-security-group-rules',
-  'enable-wafv2', 'enable-shield', 'load-balancer-class', 'feature-gates', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
+  'enable-wafv2', 'enable-shield', 'load-balancer-class', 'feature-gates', 'default-pca-arn', 'disable-ingress-class-annotation', 'disable-ingress-group-name-annotation',
   'max-rules-per-load-balancer', 'max-listeners-per-load-balancer', 'max-certificates-per-load-balancer', 'max-inbound-rules-per-security-group',
   'aws-region', 'aws-vpc-id', 'aws-api-endpoints', 'aws-max-retries', 'kubeconfig'] as const;
 

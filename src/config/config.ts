@@ -1,11 +1,12 @@
 // Flags (and a few environment variables) become one frozen, typed Config at startup. Nothing else in the
 // program reads process.env: the caller passes `env` in, so tests need no global state.
 import { AWS_DEFAULT_QUOTAS, type AwsQuotas, QUOTA_FLAG_MAX, QUOTA_FLAGS } from '../ingress/aws-limits.ts';
-import { sslPolicy, tagProblem } from '../ingress/annotations/values.ts';
+import { pcaArn, sslPolicy, tagProblem } from '../ingress/annotations/values.ts';
 import { RESERVED_TAG_KEYS } from '../model/tags.ts';
 import { flagKey, isHarmless } from '../model/upstream-keys.ts';
 import type { ServiceBuildConfig } from '../service/index.ts';
 import { formatGoDuration, parseGoDuration } from './duration.ts';
+import { parseStringMap } from './string-map.ts';
 import { FEATURE_GATE_DEFAULTS, type FeatureGates, parseFeatureGates, parseGoBool } from './feature-gates.ts';
 
 /** the instance metadata service's addresses on EC2 */
@@ -36,8 +37,14 @@ export interface Config {
   readonly kubeconfig: string | undefined;
   /** --aws-region, else $AWS_REGION / $AWS_DEFAULT_REGION; undefined means ask instance metadata */
   readonly awsRegion: string | undefined;
-  /** --aws-vpc-id; undefined means ask instance metadata */
+  /** --aws-vpc-id; undefined means find it: by --aws-vpc-tags, else instance metadata, else $NODENAME */
   readonly awsVpcId: string | undefined;
+  /** --aws-vpc-tags k=v,…: the VPC is the one VPC carrying every tag (DescribeVpcs); undefined when not given */
+  readonly awsVpcTags: Readonly<Record<string, string>> | undefined;
+  /** --aws-vpc-tag-key (Name): deprecated upstream and without effect there too; a start-up warning when changed */
+  readonly awsVpcTagKey: string;
+  /** $NODENAME (set in the pod's env, e.g. from spec.nodeName): when it is an instance ID, the VPC's last resort (DescribeInstances) */
+  readonly nodeName: string | undefined;
   /**
    * where instance metadata is read when the region or the VPC is not given: --aws-api-endpoints ec2imds=URL
    * (upstream's service ID), else $AWS_EC2_METADATA_SERVICE_ENDPOINT, else by $AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE
@@ -80,6 +87,8 @@ export interface Config {
   readonly enableWafv2: boolean;
   /** --enable-shield (true): shield-advanced-protection is honoured; off, it is refused */
   readonly enableShield: boolean;
+  /** --default-pca-arn: the private CA of create-acm-cert certificates whose Ingress sets no acm-pca-arn; unset: DNS-validated */
+  readonly defaultPcaArn: string | undefined;
   /** --sync-period (10h, Go duration syntax): interval of the full low-priority resync, in ms */
   readonly syncPeriodMs: number;
   /** --enable-leader-election (true) */
@@ -139,6 +148,9 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   kubeconfig: undefined,
   awsRegion: undefined,
   awsVpcId: undefined,
+  awsVpcTags: undefined,
+  awsVpcTagKey: 'Name',
+  nodeName: undefined,
   imdsEndpoint: IMDS_IPV4_ENDPOINT,
   imdsDisabled: false,
   awsApiEndpoints: {},
@@ -158,6 +170,7 @@ const DEFAULTS: Omit<Draft, 'clusterName'> = {
   enableManageBackendSecurityGroupRules: false,
   enableWafv2: true,
   enableShield: true,
+  defaultPcaArn: undefined,
   syncPeriodMs: 10 * 3_600_000,
   enableLeaderElection: true,
   leaderElectionId: 'aws-load-balancer-controller-leader',
@@ -334,6 +347,13 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     if (!VPC_ID_PATTERN.test(v)) return `--aws-vpc-id must look like vpc-0123abcd, got "${v}"`;
     d.awsVpcId = v; return undefined;
   } },
+  'aws-vpc-tags': { kind: 'value', usage: 'k=v,… find the VPC as the one VPC with all these tags (when --aws-vpc-id is not given)', apply: (v, d) => {
+    const r = parseStringMap(v);
+    if ('error' in r) return `--aws-vpc-tags: ${r.error}`;
+    // a repeated flag adds to the earlier pairs, as upstream's pflag map flags do
+    d.awsVpcTags = { ...d.awsVpcTags, ...r.map }; return undefined;
+  } },
+  'aws-vpc-tag-key': { kind: 'value', usage: 'deprecated, no effect (upstream\'s too): all of --aws-vpc-tags are used', apply: (v, d) => { d.awsVpcTagKey = v; return undefined; } },
   'aws-api-endpoints': { kind: 'value', usage: 'serviceID=URL,… endpoint overrides', apply: applyEndpoints },
   'aws-max-retries': { kind: 'value', usage: 'SDK retries per call (10)', apply: integer('aws-max-retries', 0, 100, (n, d) => { d.awsMaxRetries = n; }) },
   'aws-api-throttle': { kind: 'value', usage: 'serviceID:operationRegex=rate:burst,… client-side limits', apply: applyThrottle },
@@ -376,6 +396,12 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   } },
   'enable-manage-backend-security-group-rules': { kind: 'bool', usage: 'with the security-groups annotation, still manage target rules (false)',
     apply: boolean('enable-manage-backend-security-group-rules', (b, d) => { d.enableManageBackendSecurityGroupRules = b; }) },
+  'default-pca-arn': { kind: 'value', usage: 'private CA ARN for create-acm-cert when the Ingress sets no acm-pca-arn (none: DNS-validated)', apply: (v, d) => {
+    if (v === '') { d.defaultPcaArn = undefined; return undefined; } // upstream's default
+    const reason = pcaArn(v);
+    if (reason) return `--default-pca-arn: ${reason}`;
+    d.defaultPcaArn = v; return undefined;
+  } },
   'sync-period': { kind: 'value', usage: 'full resync interval, Go duration (10h)', apply: applyDuration('sync-period', (ms, d) => { d.syncPeriodMs = ms; }) },
   'enable-leader-election': { kind: 'bool', usage: 'elect one active replica through a Lease (true)',
     apply: boolean('enable-leader-election', (b, d) => { d.enableLeaderElection = b; }) },
@@ -494,6 +520,7 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>, d: Draft): v
   d.awsRegion = pick('AWS_REGION', 'AWS_DEFAULT_REGION');
   d.leaderElectionNamespace = pick('POD_NAMESPACE');
   d.podName = pick('POD_NAME', 'HOSTNAME');
+  d.nodeName = pick('NODENAME');
   const ipv6 = pick('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE')?.toLowerCase() === 'ipv6';
   d.imdsEndpoint = pick('AWS_EC2_METADATA_SERVICE_ENDPOINT') ?? (ipv6 ? IMDS_IPV6_ENDPOINT : IMDS_IPV4_ENDPOINT);
   d.imdsDisabled = pick('AWS_EC2_METADATA_DISABLED')?.toLowerCase() === 'true';
@@ -572,6 +599,7 @@ export function builderSettings(c: Config): {
   readonly featureGates: FeatureGates;
   readonly disableIngressClassAnnotation: boolean; readonly disableIngressGroupNameAnnotation: boolean;
   readonly quotas: AwsQuotas;
+  readonly defaultPcaArn?: string;
 } {
   return Object.freeze({
     clusterName: c.clusterName,
@@ -587,6 +615,7 @@ export function builderSettings(c: Config): {
     addons: addonSwitches(c),
     featureGates: c.featureGates,
     quotas: c.awsQuotas,
+    ...(c.defaultPcaArn ? { defaultPcaArn: c.defaultPcaArn } : {}),
   });
 }
 

@@ -2,7 +2,7 @@
 // to request for its hosts, and which certificate its HTTPS listeners use meanwhile. Facts from upstream:
 // - names: every spec.rules[].host and spec.tls[].hosts, sorted and unique; DomainName is the alphabetically first
 //   (here: the first that fits ACM's 64-character limit on it), SubjectAlternativeNames all of them;
-// - private CA: acm-pca-arn (an empty value is unset), else DNS validation (AMAZON_ISSUED);
+// - private CA: acm-pca-arn (an empty value is unset), else --default-pca-arn, else DNS validation (AMAZON_ISSUED);
 // - resource ID (the ingress.k8s.aws/resource tag, so certificates upstream requested are adopted):
 //   `<amazon_issued|private>/<DomainName, "*" as "wildcard">-<first 8 hex of sha256("namespace/name")>`.
 // ACM's rules (RequestCertificate, https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html,
@@ -106,7 +106,7 @@ export function certificateRequestOf(config: BuildConfig, stackId: string, m: Me
     issues.push(issue(m.ref, field, 'InvalidCertificateRequest', `every host is over ${ACM_MAX_DOMAIN_NAME_LENGTH} characters; ACM needs one that fits as the certificate's domain name (common name)`));
   }
   if (issues.length > 0 || !domain) return { issues };
-  const pca = m.annotations.acmPcaArn || undefined;
+  const pca = m.annotations.acmPcaArn || config.defaultPcaArn || undefined;
   const resourceId = acmResourceId(m, domain.name, pca !== undefined);
   const userTags = { ...(m.annotations.tags ?? {}), ...keyValueMap(m.params?.spec.tags) };
   return {

@@ -59,6 +59,8 @@ export interface BuildConfig {
    * (false) leaves its Ingress out until ACM issues it
    */
   readonly previewCertificates?: boolean;
+  /** --default-pca-arn: the private CA of create-acm-cert when the Ingress sets no acm-pca-arn (upstream's DefaultPCAArn) */
+  readonly defaultPcaArn?: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 // A stand-in for the EC2 instance metadata service, on loopback: IMDSv2 only, as an instance that requires
 // tokens answers. PUT /latest/api/token needs the TTL header (1–21600 s) and returns a token; every
 // GET /latest/meta-data/… needs a live token (401 otherwise) and serves the region, the MAC of the primary
-// interface and that interface's VPC. `dropTokenAnswers` mimics a pod beyond the hop limit: the token PUT is
+// interface and that interface's VPC (404 when none is given, as for an instance outside a VPC). `dropTokenAnswers` mimics a pod beyond the hop limit: the token PUT is
 // received and never answered. Requests are recorded for the tests.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ImdsStandInOptions {
   readonly region: string;
-  readonly vpcId: string;
+  /** omitted: network/interfaces/macs/<mac>/vpc-id answers 404 */
+  readonly vpcId?: string;
   /** default 0e:12:34:56:78:9a */
   readonly mac?: string;
   /** never answer the token PUT (a pod beyond the PUT's hop limit) */
@@ -39,7 +40,7 @@ export async function startImdsStandIn(o: ImdsStandInOptions): Promise<ImdsStand
   const metadata: Readonly<Record<string, string>> = {
     'placement/region': o.region,
     mac,
-    [`network/interfaces/macs/${mac}/vpc-id`]: o.vpcId,
+    ...(o.vpcId === undefined ? {} : { [`network/interfaces/macs/${mac}/vpc-id`]: o.vpcId }),
   };
   const tokens = new Map<string, number>();
   const requests: ImdsRequest[] = [];

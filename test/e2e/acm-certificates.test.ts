@@ -4,8 +4,9 @@
 // HTTPS listener once moto issues it (MOTO_ACM_VALIDATION_WAIT=10 in the shared stand-ins: the controller describes a certificate right after requesting it, well within that), and deletes it after the
 // Ingress is deleted. Without the gate, the annotation is refused with an Issue naming the gate. Only this suite's
 // certificates (its namespace's stack tag) and load balancers are judged: the stand-ins are shared.
+// With --default-pca-arn, an Ingress without acm-pca-arn gets a private certificate from that CA (moto issues it at once).
 import assert from 'node:assert/strict';
-import { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
+import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ControllerProcess } from '../../src/cli/demo-command.ts';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
@@ -25,8 +26,8 @@ describe('create-acm-cert (own process, kube-apiserver + moto)', function () {
   let acm: ACMClient;
   let elbv2: ElasticLoadBalancingV2Client;
 
-  const start = (name: string, gates: string[]): Promise<ControllerProcess> =>
-    fleet.start(name, { extraArgs: ['--enable-leader-election=false', ...gates.map((g) => `--feature-gates=${g}`)] });
+  const start = (name: string, gates: string[], more: string[] = []): Promise<ControllerProcess> =>
+    fleet.start(name, { extraArgs: ['--enable-leader-election=false', ...gates.map((g) => `--feature-gates=${g}`), ...more] });
 
   const ingress = (ns: string, name: string, host: string, annotations: Record<string, string>): Promise<Ingress> => admin.ingresses.create({
     apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
@@ -114,5 +115,27 @@ describe('create-acm-cert (own process, kube-apiserver + moto)', function () {
     await waitFor('the Ingress gone', async () => ((await admin.ingresses.get('shop', ns)) ? undefined : true), 120_000);
     await waitFor('the certificate deleted', async () => ((await certificatesOf(stack)).length === 0 ? true : undefined), 60_000);
     assert.equal((await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers?.some((l) => l.LoadBalancerArn === lb.LoadBalancerArn), false);
+  });
+
+  it('--default-pca-arn: an Ingress without acm-pca-arn gets a private certificate from that CA (RequestCertificate CertificateAuthorityArn)', async () => {
+    const ns = await freshNamespace('acm-pca');
+    const stack = `${ns}/shop`;
+    const host = `shop.${ns}.example.com`;
+    const ca = `arn:aws:acm-pca:${running().region}:123456789012:certificate-authority/0a1b2c3d-0000-4000-8000-0123456789ab`;
+    await createBackend({ namespace: ns, name: 'web', replicas: 1 });
+    await start('acm-pca', ['EnableCertificateManagement=true'], [`--default-pca-arn=${ca}`]);
+    await ingress(ns, 'shop', host, { [`${ANN}create-acm-cert`]: 'true' });
+
+    const [cert] = await waitFor('a certificate for the stack', async () => { const c = await certificatesOf(stack); return c.length > 0 ? c : undefined; });
+    assert.ok(cert);
+    assert.match(cert.tags['ingress.k8s.aws/resource'] ?? '', new RegExp(`^private/${host.replaceAll('.', '\\.')}-[0-9a-f]{8}$`));
+    const described = (await acm.send(new DescribeCertificateCommand({ CertificateArn: cert.arn }))).Certificate;
+    assert.equal(described?.CertificateAuthorityArn, ca);
+    assert.equal(described?.Type, 'PRIVATE');
+    assert.equal(described?.DomainName, host);
+
+    await admin.ingresses.delete('shop', ns);
+    await waitFor('the Ingress gone', async () => ((await admin.ingresses.get('shop', ns)) ? undefined : true), 120_000);
+    await waitFor('the certificate deleted', async () => ((await certificatesOf(stack)).length === 0 ? true : undefined), 60_000);
   });
 });

@@ -231,6 +231,16 @@ describe('config: parseConfig', () => {
     },
     { flag: 'enable-service-controller', field: 'enableServiceController', valid: [['false', false], ['true', true]], invalid: [['off', /must be true or false/]] },
     { flag: 'enable-service-mutator-webhook', field: 'enableServiceMutatorWebhook', valid: [['false', false]], invalid: [['no', /must be true or false/]] },
+    {
+      flag: 'aws-vpc-tags', field: 'awsVpcTags', valid: [['Name=prod', { Name: 'prod' }], ['Name=a,b', { Name: 'a,b' }], ['Name=prod,team=web', { Name: 'prod', team: 'web' }]],
+      invalid: [['Name', /--aws-vpc-tags: "Name" must be formatted as key=value/], ['=prod', /empty key/]],
+    },
+    { flag: 'aws-vpc-tag-key', field: 'awsVpcTagKey', valid: [['Name', 'Name'], ['Env', 'Env']], invalid: [] },
+    {
+      flag: 'default-pca-arn', field: 'defaultPcaArn',
+      valid: [['arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/0a1b', 'arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/0a1b'], ['', undefined]],
+      invalid: [['arn:aws:acm-pca:eu-west-1:1234:certificate-authority/0a1b', /--default-pca-arn: expected a private certificate authority ARN/]],
+    },
     { flag: 'log-level', field: 'logLevel', valid: [['debug', 'debug'], ['error', 'error']], invalid: [['trace', /must be one of debug, info, warn, error, got "trace"/]] },
   ];
 
@@ -293,7 +303,7 @@ describe('config: parseConfig', () => {
 
   describe('upstream flags this controller does not implement', () => {
     const refused: readonly [string[], RegExp][] = [
-      [['--aws-vpc-tags=Name=main'], /^--aws-vpc-tags=Name=main is an upstream flag this controller does not support: finding the VPC by tags is not implemented; give --aws-vpc-id; remove it$/],
+      [['--allowed-certificate-authority-arns=arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/x'], /^--allowed-certificate-authority-arns=\S+ is an upstream flag this controller does not support: certificate discovery considers every ISSUED certificate; remove it/],
       [['--disable-restricted-sg-rules'], /^--disable-restricted-sg-rules=true is an upstream flag .*only the target ports.* \("false" is accepted, as it changes nothing\)$/],
       [['--enable-endpoint-slices=false'], /^--enable-endpoint-slices=false .*EndpointSlices are always used/],
       [['--tolerate-non-existent-backend-service', 'false'], /write --tolerate-non-existent-backend-service=false/],
@@ -301,7 +311,7 @@ describe('config: parseConfig', () => {
       [['--webhook-cert-file=cert.pem'], /tls.crt in --webhook-cert-dir; remove it \(an empty value or "tls.crt" is accepted/],
       [['--lb-stabilization-monitor-interval=1m'], /capacity reservation \(NLB or ALB\) is set and not watched/],
       [['--gateway-class-max-concurrent-reconciles', '2'], /the Gateway API is not implemented/],
-      [['--aws-vpc-tags'], /^--aws-vpc-tags is an upstream flag/],
+      [['--quic-environment-variable-name'], /^--quic-environment-variable-name is an upstream flag/],
     ];
     for (const [argv, message] of refused) it(`refuses ${argv.join(' ')} at start-up, naming it`, () => oneError(argv, message));
 

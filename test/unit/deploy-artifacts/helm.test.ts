@@ -387,6 +387,8 @@ describe('deploy artifacts: Helm chart', function () {
       assert.equal(flag(objs, 'cluster-name'), 'demo');
       assert.equal(flag(objs, 'aws-region'), 'eu-west-1');
       assert.equal(flag(objs, 'aws-vpc-id'), values.vpcId);
+      assert.equal(flag(objs, 'aws-vpc-tags'), 'Name=prod,team=web');
+      assert.equal(flag(objs, 'default-pca-arn'), values.certManagement.defaultPCAARN);
       assert.equal(flag(objs, 'aws-api-endpoints'), values.awsApiEndpoints);
       assert.equal(flag(objs, 'aws-api-throttle'), values.awsApiThrottle);
       assert.equal(flag(objs, 'aws-max-retries'), '5');

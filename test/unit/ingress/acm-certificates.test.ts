@@ -46,6 +46,15 @@ describe('create-acm-cert: the certificate an Ingress asks for', () => {
     assert.equal(requestOf(web({ [A('acm-pca-arn')]: '' })).request?.certificateAuthorityArn, undefined);
   });
 
+  it('--default-pca-arn: the CA of an Ingress without acm-pca-arn; the annotation wins (as upstream)', () => {
+    const DEFAULT = 'arn:aws:acm-pca:us-west-2:210987654321:certificate-authority/default-ca';
+    const withDefault = { ...ON, defaultPcaArn: DEFAULT };
+    assert.equal(requestOf(web(), withDefault).request?.certificateAuthorityArn, DEFAULT);
+    assert.match(requestOf(web(), withDefault).request?.resourceId ?? '', /^private\//);
+    assert.equal(requestOf(web({ [A('acm-pca-arn')]: PCA }), withDefault).request?.certificateAuthorityArn, PCA);
+    assert.equal(requestOf(web({ [A('acm-pca-arn')]: '' }), withDefault).request?.certificateAuthorityArn, DEFAULT, 'an empty annotation is unset');
+  });
+
   it('a wildcard domain name is spelled "wildcard" in the resource ID (tag values take no "*")', () => {
     assert.equal(requestOf(web({}, ['*.example.com'])).request?.resourceId, `amazon_issued/wildcard.example.com-${hash8('shop/web')}`);
   });
