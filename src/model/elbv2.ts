@@ -193,6 +193,21 @@ export interface ListenerSpec {
   readonly alpnPolicy?: readonly string[];
   /** only the keys the user set (ModifyListenerAttributes); absent: never read nor written */
   readonly attributes?: Attributes;
+  /** HTTPS listeners of application load balancers: mutual TLS; absent: not set, whatever AWS has is left alone */
+  readonly mutualAuthentication?: MutualAuthentication;
+}
+
+export type MutualAuthenticationMode = 'off' | 'passthrough' | 'verify';
+
+/**
+ * ELBv2 MutualAuthenticationAttributes. The builder sets trustStoreArn, ignoreClientCertificateExpiry and
+ * advertiseTrustStoreCaNames for `verify` only, each with AWS's default filled in, so that specs compare field by field.
+ */
+export interface MutualAuthentication {
+  readonly mode: MutualAuthenticationMode;
+  readonly trustStoreArn?: Known<string>;
+  readonly ignoreClientCertificateExpiry?: boolean;
+  readonly advertiseTrustStoreCaNames?: 'on' | 'off';
 }
 
 export interface ListenerRuleSpec {
