@@ -59,6 +59,18 @@ export interface LoadBalancerSpec {
   readonly shieldAdvancedProtection?: boolean;
 }
 
+/**
+ * What AWS does with a mutual authentication setting: off and passthrough are their mode alone, verify takes the
+ * trust store and AWS's defaults for the two switches. Desired and observed settings compare in this form.
+ */
+export function effectiveMutualAuthentication(m: MutualAuthentication): MutualAuthentication {
+  if (m.mode !== 'verify') return { mode: m.mode };
+  return {
+    mode: 'verify', ...(m.trustStoreArn !== undefined ? { trustStoreArn: m.trustStoreArn } : {}),
+    ignoreClientCertificateExpiry: m.ignoreClientCertificateExpiry ?? false, advertiseTrustStoreCaNames: m.advertiseTrustStoreCaNames ?? 'off',
+  };
+}
+
 /** the value of the web ACL fields that asks for no web ACL ("none" in the annotations) */
 export const NO_WEB_ACL = '';
 
