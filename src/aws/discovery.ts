@@ -7,6 +7,8 @@
 import type { ACMClient } from '@aws-sdk/client-acm';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { WAFV2Client } from '@aws-sdk/client-wafv2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { trustStoreArnByName } from './elbv2.ts';
 import { listRegionalWebAcls } from './addons.ts';
 import type { DiscoveredCertificate, DiscoveredFacts, DiscoveredSecurityGroup, DiscoveredSubnet } from '../model/discovery.ts';
 import { describeCertificate, listCertificates } from './acm.ts';
@@ -25,6 +27,8 @@ export interface DiscoveryTtls {
   readonly issuedCertificateMs: number;
   /** the regional WAFv2 web ACLs by name (upstream: 10 min) */
   readonly webAclsMs: number;
+  /** a trust store's ARN by its name (a name, once taken, stays with its trust store until it is deleted) */
+  readonly trustStoresMs: number;
 }
 
 export const DEFAULT_DISCOVERY_TTLS: DiscoveryTtls = {
@@ -35,6 +39,7 @@ export const DEFAULT_DISCOVERY_TTLS: DiscoveryTtls = {
   importedCertificateMs: 5 * 60_000,
   issuedCertificateMs: 10 * 3_600_000,
   webAclsMs: 10 * 60_000,
+  trustStoresMs: 10 * 60_000,
 };
 
 export interface DiscoveryOptions {
@@ -60,6 +65,8 @@ export interface FactsToDiscover {
   readonly certificates?: boolean;
   /** the regional WAFv2 web ACLs (only when a stack names one; default false) */
   readonly webAcls?: boolean;
+  /** trust stores to look up by name (mutual-authentication; default none) */
+  readonly trustStoreNames?: readonly string[];
 }
 
 interface Entry<V> {
@@ -132,15 +139,22 @@ export class Discovery {
   readonly #ec2: EC2Client;
   readonly #acm: ACMClient;
   readonly #wafv2: (() => WAFV2Client) | undefined;
+  readonly #elbv2: ElasticLoadBalancingV2Client | undefined;
   readonly #ttls: DiscoveryTtls;
   readonly #allowedCAs: readonly string[];
   readonly #concurrency: number;
   readonly #single: TtlCache<string, unknown>;
   readonly #certNames: TtlCache<string, CertificateNames>;
 
-  /** `addons`: the WAFv2 client, read only when a web ACL name is to be resolved (it is built on first use) */
-  constructor(clients: { readonly ec2: EC2Client; readonly acm: ACMClient; readonly addons?: { readonly wafv2: WAFV2Client } }, opts: DiscoveryOptions = {}) {
+  /**
+   * `addons`: the WAFv2 client, read only when a web ACL name is to be resolved (it is built on first use); `elbv2`:
+   * for trust store names (without it they stay unresolved)
+   */
+  constructor(clients: {
+    readonly ec2: EC2Client; readonly acm: ACMClient; readonly addons?: { readonly wafv2: WAFV2Client }; readonly elbv2?: ElasticLoadBalancingV2Client;
+  }, opts: DiscoveryOptions = {}) {
     this.#ec2 = clients.ec2;
+    this.#elbv2 = clients.elbv2;
     this.#acm = clients.acm;
     const addons = clients.addons;
     this.#wafv2 = addons ? () => addons.wafv2 : undefined;
@@ -235,15 +249,29 @@ export class Discovery {
     return this.#cached('webAcls', this.#ttls.webAclsMs, () => listRegionalWebAcls(client()));
   }
 
+  /** trust stores by name → ARN, null for a name no trust store has; undefined without an ELBv2 client */
+  async trustStores(names: readonly string[]): Promise<Readonly<Record<string, string | null>> | undefined> {
+    const client = this.#elbv2;
+    if (client === undefined) return undefined;
+    const key = (name: string): string => `trustStore:${name}`;
+    const arns = await mapLimit(names, this.#concurrency, (name) =>
+      this.#cached(key(name), this.#ttls.trustStoresMs, async () => (await trustStoreArnByName(client, name)) ?? null));
+    // a missing one is asked for again next time: the user may be creating it now
+    names.forEach((name, i) => { if (arns[i] === null) this.#single.delete(key(name)); });
+    return Object.fromEntries(names.map((name, i) => [name, arns[i] ?? null]));
+  }
+
   /** the facts the builder needs; skip what no member needs (e.g. certificates when nothing listens on HTTPS) */
   async discoverFacts(what: FactsToDiscover = {}): Promise<DiscoveredFacts> {
-    const want = (k: keyof FactsToDiscover): boolean => what[k] ?? true;
-    const [vpc, subnets, securityGroups, certificates, wafv2WebAcls] = await Promise.all([
+    const want = (k: 'subnets' | 'securityGroups' | 'certificates'): boolean => what[k] ?? true;
+    const names = what.trustStoreNames ?? [];
+    const [vpc, subnets, securityGroups, certificates, wafv2WebAcls, trustStores] = await Promise.all([
       this.vpc(),
       want('subnets') ? this.subnets() : undefined,
       want('securityGroups') ? this.securityGroups() : undefined,
       want('certificates') ? this.certificates() : undefined,
       what.webAcls ? this.webAcls() : undefined,
+      names.length > 0 ? this.trustStores(names) : undefined,
     ]);
     return {
       ...(this.vpcId !== undefined ? { vpcId: vpc?.id ?? this.vpcId } : {}),
@@ -252,6 +280,7 @@ export class Discovery {
       ...(securityGroups ? { securityGroups } : {}),
       ...(certificates ? { certificates } : {}),
       ...(wafv2WebAcls ? { wafv2WebAcls } : {}),
+      ...(trustStores ? { trustStores } : {}),
     };
   }
 

@@ -5,12 +5,12 @@
 // balancer without target groups, and listing all target groups of the VPC once serves every stack anyway.
 import {
   DescribeCapacityReservationCommand, DescribeListenerAttributesCommand, DescribeLoadBalancerAttributesCommand, DescribeTagsCommand, DescribeTargetGroupAttributesCommand,
-  DescribeTargetHealthCommand, paginateDescribeListenerCertificates, paginateDescribeListeners, paginateDescribeLoadBalancers,
+  DescribeTargetHealthCommand, DescribeTrustStoresCommand, paginateDescribeListenerCertificates, paginateDescribeListeners, paginateDescribeLoadBalancers,
   paginateDescribeRules, paginateDescribeTargetGroups,
   type Certificate, type ElasticLoadBalancingV2Client, type Listener, type LoadBalancer, type Rule, type TargetDescription,
   type TargetGroup, type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { toAwsError } from './errors.ts';
+import { isAwsError, toAwsError } from './errors.ts';
 import { chunk, mapLimit, tagMap } from './util.ts';
 
 /** DescribeTags takes at most 20 ARNs */
@@ -113,3 +113,17 @@ export const describeTargetHealth = (client: ElasticLoadBalancingV2Client, targe
   call('DescribeTargetHealth', async () =>
     (await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, ...(targets ? { Targets: [...targets] } : {}) })))
       .TargetHealthDescriptions ?? []);
+
+/**
+ * The ARN of the trust store with this name, undefined when there is none (TrustStoreNotFound). One name per call:
+ * AWS fails the whole call when any name is missing, and the answer must say which one is.
+ */
+export async function trustStoreArnByName(client: ElasticLoadBalancingV2Client, name: string): Promise<string | undefined> {
+  try {
+    const out = await call('DescribeTrustStores', () => client.send(new DescribeTrustStoresCommand({ Names: [name] })));
+    return out.TrustStores?.find((t) => t.Name === name)?.TrustStoreArn;
+  } catch (err) {
+    if (isAwsError(err, 'NotFound')) return undefined;
+    throw err;
+  }
+}

@@ -93,7 +93,7 @@ const READ_ACTIONS = [
   'elasticloadbalancing:DescribeCapacityReservation', 'elasticloadbalancing:DescribeListenerAttributes', 'elasticloadbalancing:DescribeListenerCertificates', 'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroups',
-  'elasticloadbalancing:DescribeTargetHealth', 'acm:DescribeCertificate', 'acm:ListCertificates', 'acm:ListTagsForCertificate', 'tag:GetResources',
+  'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeTrustStores', 'acm:DescribeCertificate', 'acm:ListCertificates', 'acm:ListTagsForCertificate', 'tag:GetResources',
   // ELB checks an authenticate-cognito action's user pool client with the caller's rights
   'cognito-idp:DescribeUserPoolClient',
 ];

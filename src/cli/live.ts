@@ -113,9 +113,15 @@ export class LiveSource {
     let facts: DiscoveredFacts = { ...await this.#discover({ subnets: true, securityGroups: false, certificates: false }), ...given };
     const first = build(facts);
     const needs = optionalFactsNeeded(first.stacks);
-    if (!needs.securityGroups && !needs.certificates && !needs.backendSecurityGroup && !needs.managedCertificates && !needs.webAcls) return { facts, built: first };
-    if (needs.securityGroups || needs.certificates || needs.webAcls) {
-      facts = { ...await this.#discover({ subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates, webAcls: needs.webAcls }), ...given };
+    const discover = needs.securityGroups || needs.certificates || needs.webAcls || needs.trustStoreNames.length > 0;
+    if (!discover && !needs.backendSecurityGroup && !needs.managedCertificates) return { facts, built: first };
+    if (discover) {
+      facts = {
+        ...await this.#discover({
+          subnets: true, securityGroups: needs.securityGroups, certificates: needs.certificates, webAcls: needs.webAcls, trustStoreNames: needs.trustStoreNames,
+        }),
+        ...given,
+      };
     }
     if (needs.backendSecurityGroup) {
       const found = await this.#aws('looking for the shared backend security group', () => findBackendSecurityGroup(this.clients.ec2,

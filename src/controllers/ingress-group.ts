@@ -54,7 +54,7 @@ export interface IngressControllerConfig extends BuildConfig {
 }
 
 export interface FactsSource {
-  discoverFacts(what?: { subnets?: boolean; securityGroups?: boolean; certificates?: boolean; webAcls?: boolean }): Promise<DiscoveredFacts>;
+  discoverFacts(what?: { subnets?: boolean; securityGroups?: boolean; certificates?: boolean; webAcls?: boolean; trustStoreNames?: readonly string[] }): Promise<DiscoveredFacts>;
 }
 
 export interface IngressGroupDeps {
@@ -363,9 +363,10 @@ export class IngressGroupController {
     const need = optionalFactsNeeded(first.stacks);
     // OIDC client Secrets: a GET of each one named (ADR 0014), then a rebuild; the build never sees the secret
     const secrets = oidcSecretsNeeded(first.stacks);
-    if (!need.certificates && !need.securityGroups && !need.webAcls && secrets.length === 0) return { built: first, facts, snapshot };
+    const discover = need.certificates || need.securityGroups || need.webAcls || need.trustStoreNames.length > 0;
+    if (!discover && secrets.length === 0) return { built: first, facts, snapshot };
     const withSecrets = secrets.length > 0 ? { ...snapshot, oidcSecrets: await readOidcSecretInfos(this.#d.kube.secrets, secrets) } : snapshot;
-    const more = need.certificates || need.securityGroups || need.webAcls ? withBackend(await discovery.discoverFacts(need)) : facts;
+    const more = discover ? withBackend(await discovery.discoverFacts(need)) : facts;
     return { built: await runInSlices(buildStacksSteps(withSecrets, more, config, deployed)), facts: more, snapshot: withSecrets };
   }
 

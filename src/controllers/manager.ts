@@ -58,7 +58,7 @@ export async function startManager(config: Config, aws: { region: string; vpcId:
     region: aws.region, endpoints: config.awsApiEndpoints, maxRetries: config.awsMaxRetries, ...(throttle ? { throttle } : {}),
   });
   if (awsClients.ignoredServiceIds.length) log.info('ignoring AWS endpoint/throttle settings for services this controller does not call', { services: awsClients.ignoredServiceIds });
-  const discovery = new Discovery({ ec2: awsClients.ec2, acm: awsClients.acm, addons: awsClients.addons }, { vpcId: aws.vpcId });
+  const discovery = new Discovery({ ec2: awsClients.ec2, acm: awsClients.acm, elbv2: awsClients.elbv2, addons: awsClients.addons }, { vpcId: aws.vpcId });
   const informers = createInformers({ rest: kube.rest, namespace: config.watchNamespace });
   const metrics = new ControllerMetrics({ calls: awsClients.counter, processMetrics: true });
   const host = config.podName;

@@ -5,7 +5,7 @@ import {
   RemoveListenerCertificatesCommand, paginateDescribeListenerCertificates,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ModifyListenerInput, ProtocolEnum } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { isSecureProtocol, type ListenerSpec } from '../model/index.ts';
+import { effectiveMutualAuthentication, isSecureProtocol, type ListenerSpec } from '../model/index.ts';
 import { ApplyError } from './apply-types.ts';
 import type { ApplyChange } from './apply-types.ts';
 import type { ApplyContext } from './apply-context.ts';
@@ -15,7 +15,7 @@ import { normalizeActions, normalizeCertificates } from '../plan/kinds/actions.t
 import type { Resolved } from './apply-support.ts';
 import { differingAttributes, syncElbTags } from './apply-load-balancer.ts';
 import { oidcClientFor, recordOidcDigest } from './apply-oidc.ts';
-import { toSdkActions } from './sdk-shapes.ts';
+import { toSdkActions, toSdkMutualAuthentication } from './sdk-shapes.ts';
 
 type Spec = Resolved<ListenerSpec>;
 
@@ -49,6 +49,7 @@ async function createListener(change: ApplyChange, ctx: ApplyContext): Promise<v
     ...(secure && spec.sslPolicy ? { SslPolicy: spec.sslPolicy } : {}),
     ...(secure && defaultCert ? { Certificates: [{ CertificateArn: defaultCert }] } : {}),
     ...(spec.alpnPolicy?.length ? { AlpnPolicy: [...spec.alpnPolicy] } : {}),
+    ...(spec.mutualAuthentication ? { MutualAuthentication: toSdkMutualAuthentication(spec.mutualAuthentication) } : {}),
     DefaultActions: toSdkActions(spec.defaultActions, oidc.client),
     ...(Object.keys(tags).length ? { Tags: toSdkTags(tags) } : {}),
   }));
@@ -69,6 +70,7 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
   const certsChanged = differs('certificates', () => !sameValue(normalizeCertificates(before.certificates), normalizeCertificates(after.certificates)));
   const defaultChanged = secure && certsChanged && before.certificates[0] !== after.certificates[0] && after.certificates[0] !== undefined;
   const alpn = after.alpnPolicy;
+  const mtls = after.mutualAuthentication;
   const actionsChanged = differs('defaultActions', () => !sameValue(normalizeActions(before.defaultActions), normalizeActions(after.defaultActions)));
   const oidc = actionsChanged ? await oidcClientFor(ctx, after.defaultActions, keyOf(change)) : { tags: {} };
   const input: ModifyListenerInput = {
@@ -81,6 +83,9 @@ async function updateListener(change: ApplyChange, ctx: ApplyContext): Promise<v
     // Only when the default changes: some implementations replace the whole certificate list.
     ...(defaultChanged || (protocolChanged && secure && after.certificates[0] !== undefined) ? { Certificates: [{ CertificateArn: after.certificates[0] }] } : {}),
     ...(alpn !== undefined && (protocolChanged || differs('alpnPolicy', () => !sameValue(before.alpnPolicy ?? [], alpn))) ? { AlpnPolicy: [...alpn] } : {}),
+    // compared only when AWS reported the listener's setting (plan/kinds/listener.ts); a protocol change sends it again
+    ...(mtls !== undefined && (protocolChanged || differs('mutualAuthentication', () => before.mutualAuthentication !== undefined
+      && !sameValue(effectiveMutualAuthentication(before.mutualAuthentication), effectiveMutualAuthentication(mtls)))) ? { MutualAuthentication: toSdkMutualAuthentication(mtls) } : {}),
     ...(actionsChanged ? { DefaultActions: toSdkActions(after.defaultActions, oidc.client) } : {}),
   };
   if (Object.keys(input).length > 1) await ctx.elbv2.send(new ModifyListenerCommand(input));

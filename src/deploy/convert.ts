@@ -4,13 +4,13 @@
 // or from the legacy Values list. Values AWS fills in (weights, redirect placeholders, disabled stickiness)
 // are kept as AWS reported them; plan/ normalises both sides before it compares.
 import type {
-  Action as SdkAction, Certificate, Listener, LoadBalancer, Rule, RuleCondition as SdkCondition, RuleTransform as SdkTransform, TargetGroup,
+  Action as SdkAction, Certificate, Listener, LoadBalancer, MutualAuthenticationAttributes, Rule, RuleCondition as SdkCondition, RuleTransform as SdkTransform, TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { isSecureProtocol } from '../model/index.ts';
 import type {
   Action, ForwardTarget, HealthCheck, IpAddressType, ListenerProtocol, ListenerRuleSpec, ListenerSpec, LoadBalancerSpec, ProtocolVersion,
-  AuthenticateCommon, JwtClaimFormat, OnUnauthenticatedRequest, Rewrite, RuleCondition, RuleTransform, Scheme, SecurityGroupRule, SecurityGroupSpec, Tags,
+  AuthenticateCommon, JwtClaimFormat, MutualAuthentication, MutualAuthenticationMode, OnUnauthenticatedRequest, Rewrite, RuleCondition, RuleTransform, Scheme, SecurityGroupRule, SecurityGroupSpec, Tags,
   TargetGroupSpec, TargetType,
 } from '../model/index.ts';
 import { AUTHENTICATE_DEFAULTS, TAG_OIDC_SECRET_DIGEST } from '../model/index.ts';
@@ -59,6 +59,18 @@ export function toListenerSpec(l: Listener, certificates: readonly Certificate[]
     defaultActions: fromSdkActions(l.DefaultActions, tags),
     tags: { ...tags },
     ...(l.AlpnPolicy?.length ? { alpnPolicy: [...l.AlpnPolicy] } : {}),
+    ...(l.MutualAuthentication ? { mutualAuthentication: fromSdkMutualAuthentication(l.MutualAuthentication) } : {}),
+  };
+}
+
+/** absent from the answer (moto never returns it): the listener's setting is unknown, and not compared (plan/kinds/listener.ts) */
+function fromSdkMutualAuthentication(m: MutualAuthenticationAttributes): MutualAuthentication {
+  const advertise = m.AdvertiseTrustStoreCaNames;
+  return {
+    mode: (m.Mode ?? 'off') as MutualAuthenticationMode,
+    ...(m.TrustStoreArn ? { trustStoreArn: m.TrustStoreArn } : {}),
+    ...(m.IgnoreClientCertificateExpiry !== undefined ? { ignoreClientCertificateExpiry: m.IgnoreClientCertificateExpiry } : {}),
+    ...(advertise === 'on' || advertise === 'off' ? { advertiseTrustStoreCaNames: advertise } : {}),
   };
 }
 

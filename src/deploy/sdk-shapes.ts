@@ -1,10 +1,11 @@
 // Model specs (Refs already resolved) → AWS SDK v3 request shapes. Forward actions always go out as
 // ForwardConfig.TargetGroups, so one shape covers single and weighted forwards.
 import type {
-  Action as SdkAction, RuleCondition as SdkCondition, RuleTransform as SdkTransform, Matcher, ProtocolEnum, CreateTargetGroupInput, ModifyTargetGroupInput,
+  Action as SdkAction, MutualAuthenticationAttributes, RuleCondition as SdkCondition, RuleTransform as SdkTransform, Matcher, ProtocolEnum, CreateTargetGroupInput, ModifyTargetGroupInput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import type { Action, AuthenticateCommon, HealthCheck, Rewrite, RuleCondition, RuleTransform, SecurityGroupRule } from '../model/index.ts';
+import type { Action, AuthenticateCommon, HealthCheck, MutualAuthentication, Rewrite, RuleCondition, RuleTransform, SecurityGroupRule } from '../model/index.ts';
+import { effectiveMutualAuthentication } from '../model/index.ts';
 import type { Resolved } from './apply-support.ts';
 
 /** an OIDC client as apply read it from its Secret just before sending the action */
@@ -153,3 +154,14 @@ export function fromIpPermissions(perms: readonly IpPermission[] | undefined): S
 }
 
 export const ruleKey = (r: SecurityGroupRule): string => `${r.ipProtocol}:${r.fromPort}-${r.toPort}:${r.cidrIpv4 ?? ''}:${r.cidrIpv6 ?? ''}:${r.prefixListId ?? ''}`;
+
+/** MutualAuthenticationAttributes as upstream sends them: the trust store and the switches in verify mode only */
+export function toSdkMutualAuthentication(m: Resolved<MutualAuthentication>): MutualAuthenticationAttributes {
+  const e = effectiveMutualAuthentication(m) as Resolved<MutualAuthentication>;
+  return {
+    Mode: e.mode,
+    ...(e.trustStoreArn !== undefined ? { TrustStoreArn: e.trustStoreArn } : {}),
+    ...(e.ignoreClientCertificateExpiry !== undefined ? { IgnoreClientCertificateExpiry: e.ignoreClientCertificateExpiry } : {}),
+    ...(e.advertiseTrustStoreCaNames !== undefined ? { AdvertiseTrustStoreCaNames: e.advertiseTrustStoreCaNames } : {}),
+  };
+}

@@ -17,6 +17,8 @@
 //   counted as one): https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
 // - Tags per resource, 50, those with the "aws:" prefix not counted:
 //   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-tags.html
+// - Trust stores, 2 per Application Load Balancer (mutual TLS, "Quotas for your Application Load Balancers", also in
+//   upstream's mutual-authentication docs); counted by the name or ARN the annotation gives, before names are resolved
 //
 // Limits on the whole group (listeners, rules, target groups, certificates, inbound rules, tags of the load
 // balancer) are met by leaving members out, never the whole group: members are admitted in the order they
@@ -94,6 +96,7 @@ export function limitsOf(q: AwsQuotas = AWS_DEFAULT_QUOTAS) {
     tags: { what: 'tags (the controller\'s 3 included)', per: 'resource', max: 50 },
     conditionValues: { what: 'ALB rule condition values', per: 'rule', max: 5 },
     wildcards: { what: 'ALB rule condition wildcards (* and ?)', per: 'rule', max: 5 },
+    trustStores: { what: 'trust stores (mutual-authentication verify)', per: 'Application Load Balancer', max: 2 },
   } satisfies Record<string, Limit>;
 }
 
@@ -203,11 +206,13 @@ interface Totals {
   readonly ports: Map<number, PortTotals>;
   readonly targetGroups: Set<string>;
   readonly tags: Set<string>;
+  /** trust stores of the listeners in verify mode, by the name or ARN the members gave */
+  readonly trustStores: Set<string>;
   readonly sslRedirect: boolean;
   readonly dualstack: boolean;
 }
 
-const emptyTotals = (): Totals => ({ ports: new Map(), targetGroups: new Set(), tags: new Set(), sslRedirect: false, dualstack: false });
+const emptyTotals = (): Totals => ({ ports: new Map(), targetGroups: new Set(), tags: new Set(), trustStores: new Set(), sslRedirect: false, dualstack: false });
 
 /** Target groups a member puts on the load balancer: its own, and those its actions name by ARN. */
 function targetGroupsOf(c: MemberContribution): { key: string; field: string }[] {
@@ -254,6 +259,7 @@ function admit(t: Totals, c: MemberContribution, maxRules: number): Totals {
     ports: new Map([...t.ports].map(([k, p]) => [k, { ...p, redirects: p.redirects.clone(), certificates: new Set(p.certificates) }])),
     targetGroups: new Set([...t.targetGroups, ...targetGroupsOf(c).map((tg) => tg.key)]),
     tags: new Set([...t.tags, ...Object.keys(c.tags)]),
+    trustStores: new Set(t.trustStores),
     sslRedirect: t.sslRedirect || c.sslRedirect !== undefined,
     dualstack: t.dualstack || (c.ipAddressType !== undefined && c.ipAddressType.value !== 'ipv4'),
   };
@@ -262,6 +268,8 @@ function admit(t: Totals, c: MemberContribution, maxRules: number): Totals {
     if (!p) n.ports.set(port, (p = { protocol: pc.protocol, rules: 0, redirects: new KeptRedirects(), certificates: new Set() }));
     if (p.cidrs === undefined && pc.inboundCidrs) p.cidrs = pc.inboundCidrs.value;
     if (p.prefixLists === undefined && pc.prefixLists) p.prefixLists = pc.prefixLists.value;
+    const trustStore = pc.mutualAuthentication?.value.trustStore;
+    if (trustStore !== undefined) n.trustStores.add(trustStore);
     for (const cert of pc.certificates) p.certificates.add(JSON.stringify(cert));
     if (!hasRules(n, p)) continue;
     for (const rule of c.rules) {
@@ -288,6 +296,7 @@ function overLimits(ctx: BuildContext, state: GroupState, before: Totals, after:
   const newTargetGroup = targetGroupsOf(c).find((tg) => !before.targetGroups.has(tg.key));
   check(L.targetGroups, after.targetGroups.size, newTargetGroup?.field ?? 'spec.rules', 'target groups:');
   check(L.certificates, extraCertificates(after), c.certificatesField, 'certificates besides the default ones:');
+  check(L.trustStores, after.trustStores.size, `${PREFIX}mutual-authentication`, 'trust stores:');
   if (!state.securityGroups) {
     const rules = inboundRules(after);
     const ports = [...c.ports.values()];

@@ -1,6 +1,9 @@
 // Listeners (one per merged listen port) and listener rules: per listener, the rules of its members in group
 // order, less those the rule optimizer leaves out, then priorities dense from 1.
-import { type Action, type Listener, type ListenerRule, type Note, type Steps, ref, stackTags } from '../model/index.ts';
+import {
+  type Action, type Known, type Listener, type ListenerRule, type MutualAuthentication, type Note, type Steps, ref, stackTags, unknown,
+} from '../model/index.ts';
+import { isTrustStoreArn } from './annotations/index.ts';
 import { fixed404 } from './build-rules.ts';
 import { type BuildContext, withDefaultTags } from './context.ts';
 import type { GroupState } from './merge.ts';
@@ -12,11 +15,41 @@ const redirectToHttps = (port: number): Action => ({
   type: 'redirect', redirectConfig: { port: String(port), protocol: 'HTTPS', statusCode: 'HTTP_301' },
 });
 
+/** the unknown a trust store name stands for until it is looked up (facts-needed.ts) */
+export const TRUST_STORE_UNKNOWN = 'discovery:trust-store:';
+
+/** why a port's mutual authentication cannot be built */
+export interface MutualAuthFailure { readonly port: number; readonly field: string; readonly reason: string }
+
+/**
+ * Each port's mutual authentication as the listener spec takes it: a trust store name becomes its ARN from the
+ * looked-up trust stores (an Unknown until they are read). A name no trust store has is a failure.
+ */
+export function resolveMutualAuthentication(ctx: Pick<BuildContext, 'facts'>, state: GroupState):
+  { ok: true; byPort: ReadonlyMap<number, MutualAuthentication> } | { ok: false; failure: MutualAuthFailure } {
+  const byPort = new Map<number, MutualAuthentication>();
+  for (const mp of state.ports.values()) {
+    const choice = mp.protocol === 'HTTPS' ? mp.mutualAuthentication?.excl : undefined;
+    if (!choice) continue;
+    const { trustStore, ...rest } = choice.value;
+    let trustStoreArn: Known<string> | undefined = trustStore;
+    if (trustStore !== undefined && !isTrustStoreArn(trustStore)) {
+      const known = ctx.facts.trustStores;
+      const arn = known && Object.hasOwn(known, trustStore) ? known[trustStore] : undefined;
+      if (arn === null) return { ok: false, failure: { port: mp.port, field: choice.field, reason: `port ${mp.port}: no trust store is named ${trustStore} in this region (DescribeTrustStores)` } };
+      trustStoreArn = arn ?? unknown(`${TRUST_STORE_UNKNOWN}${trustStore}`);
+    }
+    byPort.set(mp.port, { ...rest, ...(trustStoreArn !== undefined ? { trustStoreArn } : {}) });
+  }
+  return { ok: true, byPort };
+}
+
 /**
  * `userTags`: the group's tags (for listeners); each rule gets the default tags and its own Ingress's tags.
  * Steps (src/model/steps.ts): one per listener and per rule.
  */
-export function* buildListenersSteps(ctx: BuildContext, state: GroupState, userTags: Readonly<Record<string, string>>):
+export function* buildListenersSteps(ctx: BuildContext, state: GroupState, userTags: Readonly<Record<string, string>>,
+  mutualAuthentication: ReadonlyMap<number, MutualAuthentication> = new Map()):
   Steps<{ listeners: Listener[]; rules: ListenerRule[]; notes: Note[] }> {
   const listeners: Listener[] = [];
   const rules: ListenerRule[] = [];
@@ -39,6 +72,7 @@ export function* buildListenersSteps(ctx: BuildContext, state: GroupState, userT
         tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, id) },
         ...(mp.attributes.size > 0
           ? { attributes: Object.fromEntries([...mp.attributes].sort(([x], [y]) => compareStrings(x, y)).map(([k, v]) => [k, v.value])) } : {}),
+        ...(mutualAuthentication.has(port) ? { mutualAuthentication: mutualAuthentication.get(port) } : {}),
       },
     });
     if (redirect) continue;

@@ -3,7 +3,7 @@
 import type { Action, IpAddressType, Known, Scheme } from '../model/index.ts';
 import { unknown } from '../model/index.ts';
 import {
-  DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, LISTENER_ATTRIBUTES_PREFIX, type ListenPort, PREFIX, parseJwtValidation,
+  DEFAULTS, LB_NAME, LB_NAME_MAX, LB_NAME_RULE, LISTENER_ATTRIBUTES_PREFIX, type ListenPort, type MutualAuthEntry, PREFIX, parseJwtValidation,
 } from './annotations/index.ts';
 import { loadBalancerAttributesProblem } from './annotations/attributes.ts';
 import { NONE, wafv2AclArnProblem, wafv2AclNameProblem } from './annotations/web-acl.ts';
@@ -36,6 +36,8 @@ export interface PortContribution {
   readonly attributes?: Readonly<Record<string, string>>;
   /** where they were set, for a conflict's message */
   readonly attributesField?: string;
+  /** HTTPS ports only: mutual TLS as mutual-authentication gives it (a trust store by name is resolved in build.ts) */
+  readonly mutualAuthentication?: Excl<MutualAuthEntry>;
 }
 
 export interface MemberContribution {
@@ -153,6 +155,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const prefixLists = memberPrefixLists(m);
   const ports = new Map<number, PortContribution>();
   noteUnusedListenerAttributes(m, listenPorts, sink);
+  noteUnusedMutualAuthentication(m, listenPorts, sink);
   for (const lp of listenPorts) {
     const prev = ports.get(lp.port);
     if (prev && prev.protocol !== lp.protocol) {
@@ -166,6 +169,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
       ...(prefixLists ? { prefixLists } : {}),
       certificates: lp.protocol === 'HTTPS' ? certificates : [],
       ...listenerAttributesOf(m, lp),
+      ...mutualAuthenticationOf(m, lp),
     });
   }
 
@@ -292,6 +296,23 @@ function noteUnusedListenerAttributes(m: Member, listenPorts: readonly ListenPor
   for (const tail of Object.keys(m.annotations.listenerAttributes ?? {})) {
     if (!used.has(tail)) {
       sink.notes.push({ object: m.ref, subject: `${PREFIX}${LISTENER_ATTRIBUTES_PREFIX}${tail}`, message: 'ignored: this Ingress does not listen there (listen-ports)' });
+    }
+  }
+}
+
+const MUTUAL_AUTH_FIELD = `${PREFIX}mutual-authentication`;
+
+function mutualAuthenticationOf(m: Member, lp: ListenPort): Pick<PortContribution, 'mutualAuthentication'> {
+  const entry = lp.protocol === 'HTTPS' ? m.annotations.mutualAuthentication?.[lp.port] : undefined;
+  return entry ? { mutualAuthentication: excl(entry, MUTUAL_AUTH_FIELD, sortedKeysJson(entry)) } : {};
+}
+
+/** an entry for a port that is not an HTTPS listen port of this Ingress is ignored, as upstream does: said in a note */
+function noteUnusedMutualAuthentication(m: Member, listenPorts: readonly ListenPort[], sink: Sink): void {
+  const https = new Set(listenPorts.filter((lp) => lp.protocol === 'HTTPS').map((lp) => lp.port));
+  for (const port of Object.keys(m.annotations.mutualAuthentication ?? {}).map(Number)) {
+    if (!https.has(port)) {
+      sink.notes.push({ object: m.ref, subject: `${MUTUAL_AUTH_FIELD} port ${port}`, message: 'ignored: not an HTTPS listen port of this Ingress (listen-ports)' });
     }
   }
 }

@@ -6,7 +6,7 @@ import {
 import { DEFAULTS, PREFIX } from './annotations/index.ts';
 import { groupLimitIssues } from './aws-limits.ts';
 import { buildFrontendNlb } from './build-frontend-nlb.ts';
-import { buildListenersSteps } from './build-listeners.ts';
+import { buildListenersSteps, resolveMutualAuthentication } from './build-listeners.ts';
 import {
   buildLoadBalancer, buildManagedSecurityGroup, loadBalancerAddons, loadBalancerSecurityGroups, resolveSecurityGroups, resolveWebAcl,
 } from './build-load-balancer.ts';
@@ -161,6 +161,9 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
     wafv2WebAclArn = acl.arn;
   }
 
+  const mtls = resolveMutualAuthentication(ctx, state);
+  if (!mtls.ok) return blockAll(mtls.failure.field, 'TrustStoreNotFound', `group ${g.key}: ${mtls.failure.reason}`);
+
   // 4. resources
   const userTags = withDefaultTags(ctx.config, Object.fromEntries([...state.tags.entries()].map(([k, v]) => [k, v.value])));
   const ipAddressType = state.ipAddressType?.excl.value ?? DEFAULTS.ipAddressType;
@@ -169,7 +172,7 @@ function* buildGroupSteps(rawCtx: BuildContext, g: IngressGroup): Steps<GroupBui
   const bare = buildLoadBalancer(ctx, state, subnets.subnets, sg.groups, userTags);
   const alb = { ...bare, spec: { ...bare.spec, ...loadBalancerAddons(state, wafv2WebAclArn) } };
   resources.push(alb);
-  const built = yield* buildListenersSteps(ctx, state, userTags);
+  const built = yield* buildListenersSteps(ctx, state, userTags, mtls.byPort);
   append(resources, built.listeners);
   append(resources, built.rules);
   append(notes, built.notes);

@@ -5,6 +5,7 @@
 import { ACM_CERTIFICATE_UNKNOWN } from './acm-certificates.ts';
 import { METADATA_UID, OIDC_SECRET_UNKNOWN } from './build-auth.ts';
 import { WEB_ACL_UNKNOWN } from './build-load-balancer.ts';
+import { TRUST_STORE_UNKNOWN } from './build-listeners.ts';
 import { unknownsIn, type Stack } from '../model/index.ts';
 
 export interface OptionalFacts {
@@ -15,6 +16,8 @@ export interface OptionalFacts {
   readonly webAcls: boolean;
   /** create-acm-cert: the certificates this controller requested (plan --live reads them; the controller always does) */
   readonly managedCertificates: boolean;
+  /** mutual-authentication trust stores given by name, to look up with DescribeTrustStores (sorted; empty: none) */
+  readonly trustStoreNames: readonly string[];
 }
 
 export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
@@ -25,6 +28,7 @@ export function optionalFactsNeeded(stacks: readonly Stack[]): OptionalFacts {
     backendSecurityGroup: unknowns.some((u) => u.startsWith('discovery:backend-security-group:')),
     webAcls: unknowns.some((u) => u.startsWith(WEB_ACL_UNKNOWN)),
     managedCertificates: unknowns.some((u) => u.startsWith(ACM_CERTIFICATE_UNKNOWN)),
+    trustStoreNames: [...new Set(unknowns.filter((u) => u.startsWith(TRUST_STORE_UNKNOWN)).map((u) => u.slice(TRUST_STORE_UNKNOWN.length)))].sort(),
   };
 }
 

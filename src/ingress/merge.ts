@@ -1,7 +1,7 @@
 // Group merge: members are offered one by one in order of seniority (tenancy.ts); a member whose values conflict
 // with the members accepted before it is rejected with its own Issues, and the others go on.
 import type { Action, IpAddressType, Issue, Known, Scheme } from '../model/index.ts';
-import { PREFIX } from './annotations/index.ts';
+import { type MutualAuthEntry, PREFIX } from './annotations/index.ts';
 import type { Excl, MemberContribution, WebAclChoice } from './build-member.ts';
 import type { FrontendNlbAnnotations } from './annotations/frontend-nlb.ts';
 import { issue } from './snapshot.ts';
@@ -21,6 +21,8 @@ export interface MergedPort {
   /** listener attributes, key by key: the first member to set a key holds it, as for load balancer attributes */
   readonly attributes: Map<string, { value: string; by: string }>;
   defaultActions?: { readonly actions: readonly Action[]; readonly by: string };
+  /** mutual TLS: members that set it for this port must agree, as upstream */
+  mutualAuthentication?: Owned<MutualAuthEntry>;
 }
 
 export interface GroupState {
@@ -98,6 +100,11 @@ export function conflictsOf(state: GroupState, c: MemberContribution, holder: (k
     if (pc.prefixLists && lists && pc.prefixLists.canonical !== lists.excl.canonical) {
       add(pc.prefixLists.field, 'ConflictingValue', `prefix lists ${show(pc.prefixLists.value)} for port ${port}`, lists.by, (h) => `conflict with ${show(lists.excl.value)} set by ${h}`);
     }
+    const mtls = mp.mutualAuthentication;
+    if (pc.mutualAuthentication && mtls && pc.mutualAuthentication.canonical !== mtls.excl.canonical) {
+      add(pc.mutualAuthentication.field, 'ConflictingValue', `mutual authentication ${show(pc.mutualAuthentication.value)} for port ${port}`, mtls.by,
+        (h) => `conflicts with ${show(mtls.excl.value)} set by ${h}`);
+    }
     for (const [key, value] of Object.entries(pc.attributes ?? {})) {
       const t = mp.attributes.get(key);
       if (t && t.value !== value) {
@@ -137,6 +144,7 @@ export function addMember(state: GroupState, c: MemberContribution): void {
     if (pc.sslPolicy && !mp.sslPolicy) mp.sslPolicy = { excl: pc.sslPolicy, by };
     if (pc.inboundCidrs && !mp.inboundCidrs) mp.inboundCidrs = { excl: pc.inboundCidrs, by };
     if (pc.prefixLists && !mp.prefixLists) mp.prefixLists = { excl: pc.prefixLists, by };
+    if (pc.mutualAuthentication && !mp.mutualAuthentication) mp.mutualAuthentication = { excl: pc.mutualAuthentication, by };
     const known = new Set(mp.certificates.map((x) => JSON.stringify(x)));
     for (const cert of pc.certificates) {
       const k = JSON.stringify(cert);

@@ -80,4 +80,9 @@ export interface DiscoveredFacts {
   readonly backendSecurityGroupId?: string;
   /** regional WAFv2 web ACLs by name → ARN (to resolve wafv2-acl-name), listed only when a stack names one */
   readonly wafv2WebAcls?: Readonly<Record<string, string>>;
+  /**
+   * ELBv2 trust stores named in mutual-authentication, name → ARN (DescribeTrustStores by name), null when none has
+   * that name; a name not in the record was not looked up
+   */
+  readonly trustStores?: Readonly<Record<string, string | null>>;
 }

@@ -59,6 +59,18 @@ export interface LoadBalancerSpec {
   readonly shieldAdvancedProtection?: boolean;
 }
 
+/**
+ * What AWS does with a mutual authentication setting: off and passthrough are their mode alone, verify takes the
+ * trust store and AWS's defaults for the two switches. Desired and observed settings compare in this form.
+ */
+export function effectiveMutualAuthentication(m: MutualAuthentication): MutualAuthentication {
+  if (m.mode !== 'verify') return { mode: m.mode };
+  return {
+    mode: 'verify', ...(m.trustStoreArn !== undefined ? { trustStoreArn: m.trustStoreArn } : {}),
+    ignoreClientCertificateExpiry: m.ignoreClientCertificateExpiry ?? false, advertiseTrustStoreCaNames: m.advertiseTrustStoreCaNames ?? 'off',
+  };
+}
+
 /** the value of the web ACL fields that asks for no web ACL ("none" in the annotations) */
 export const NO_WEB_ACL = '';
 
@@ -193,6 +205,21 @@ export interface ListenerSpec {
   readonly alpnPolicy?: readonly string[];
   /** only the keys the user set (ModifyListenerAttributes); absent: never read nor written */
   readonly attributes?: Attributes;
+  /** HTTPS listeners of application load balancers: mutual TLS; absent: not set, whatever AWS has is left alone */
+  readonly mutualAuthentication?: MutualAuthentication;
+}
+
+export type MutualAuthenticationMode = 'off' | 'passthrough' | 'verify';
+
+/**
+ * ELBv2 MutualAuthenticationAttributes. The builder sets trustStoreArn, ignoreClientCertificateExpiry and
+ * advertiseTrustStoreCaNames for `verify` only, each with AWS's default filled in, so that specs compare field by field.
+ */
+export interface MutualAuthentication {
+  readonly mode: MutualAuthenticationMode;
+  readonly trustStoreArn?: Known<string>;
+  readonly ignoreClientCertificateExpiry?: boolean;
+  readonly advertiseTrustStoreCaNames?: 'on' | 'off';
 }
 
 export interface ListenerRuleSpec {

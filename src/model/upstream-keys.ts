@@ -105,7 +105,7 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   ingress('wafv2-acl-arn', 'implemented', WAF2), ingress('wafv2-acl-name', 'implemented', WAF2),
   ingress('waf-acl-id', 'refused', WAF1, ['']), ingress('web-acl-id', 'refused', WAF1, ['']),
   ingress('shield-advanced-protection', 'implemented', 'refused with an Issue while --enable-shield=false (upstream ignores it); when the subscription state cannot be read or is not ACTIVE the protection is skipped with a Warning Event on the members, the rest of the ALB is applied (ADR 16)'),
-  ingress('mutual-authentication', 'refused', 'mutual TLS on listeners is not implemented; without it client certificates would not be checked'),
+  ingress('mutual-authentication', 'implemented', 'a port listed twice is refused (upstream keeps the last entry); removing the annotation leaves the listener as it is, as upstream without EnhancedDefaultBehavior: set mode off to undo it; moto ignores it (ADR 22)'),
   ingress('create-acm-cert'), ingress('acm-pca-arn'),
   ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
   ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),

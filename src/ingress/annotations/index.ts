@@ -3,6 +3,7 @@
 // reason; nothing here throws. Files by family: values.ts (value shapes), json.ts (JSON walking),
 // load-balancer.ts, backend.ts, actions.ts, conditions.ts, transforms.ts, auth.ts (auth-* and jwt-validation);
 // regex.ts checks ALB's regular expressions; defaults.ts holds upstream's defaults.
+import type { MutualAuthEntry } from './mutual-auth.ts';
 import type { Issue, ObjectRef, OnUnauthenticatedRequest, ProtocolVersion, IpAddressType, Scheme, TargetType } from '../../model/index.ts';
 
 export { PREFIX } from './values.ts';
@@ -14,6 +15,7 @@ export { parseBackendAnnotations, BACKEND_TABLE } from './backend.ts';
 export { parseAction } from './actions.ts';
 export { parseConditions } from './conditions.ts';
 export { parseTransforms } from './transforms.ts';
+export { type MutualAuthEntry, isTrustStoreArn } from './mutual-auth.ts';
 export { parseAuthAnnotations, parseJwtValidation, AUTH_TABLE, JWT_VALIDATION } from './auth.ts';
 
 /** an Ingress or a Service, as far as annotations go */
@@ -40,6 +42,8 @@ export interface IngressAnnotations {
   shieldAdvancedProtection?: boolean;
   /** minimum-load-balancer-capacity: CapacityUnits=<n> */
   minimumLoadBalancerCapacity?: number;
+  /** mutual-authentication: mutual TLS by HTTPS listen port (mutual-auth.ts) */
+  mutualAuthentication?: Record<number, MutualAuthEntry>;
   /** listener-attributes.<PROTOCOL>-<port>, by "<PROTOCOL>-<port>"; only listeners with some */
   listenerAttributes?: Record<string, Record<string, string>>;
 }

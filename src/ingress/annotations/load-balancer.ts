@@ -5,6 +5,7 @@ import type { AnnotatedObject, IngressAnnotations, ListenPort, Parsed } from './
 import { array, at, expected, fault, json, object } from './json.ts';
 import { unsupportedAnnotations } from './unsupported.ts';
 import { wafv2AclArn, wafv2AclName } from './web-acl.ts';
+import { mutualAuthentication } from './mutual-auth.ts';
 import type { Issue } from '../../model/index.ts';
 import { listenerAttributeProblem, loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
@@ -69,6 +70,7 @@ export const INGRESS_TABLE: Table<Omit<IngressAnnotations, 'listenerAttributes'>
   wafv2AclName: ['wafv2-acl-name', wafv2AclName],
   shieldAdvancedProtection: ['shield-advanced-protection', bool],
   minimumLoadBalancerCapacity: ['minimum-load-balancer-capacity', capacityUnits],
+  mutualAuthentication: ['mutual-authentication', mutualAuthentication],
 };
 
 /** listener-attributes.<PROTOCOL>-<port>: one annotation per listener, named after its protocol and port as listen-ports gives them */

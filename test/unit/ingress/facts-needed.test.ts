@@ -14,12 +14,12 @@ describe('optional facts a build needs', () => {
   const { backendSecurityGroupId: _b, ...noBackend } = baseFacts;
 
   it('needs nothing more for an HTTP-only Ingress', () => {
-    assert.deepEqual(optionalFactsNeeded(build({}).stacks), { certificates: false, securityGroups: false, backendSecurityGroup: false, webAcls: false, managedCertificates: false });
+    assert.deepEqual(optionalFactsNeeded(build({}).stacks), { certificates: false, securityGroups: false, backendSecurityGroup: false, webAcls: false, managedCertificates: false, trustStoreNames: [] });
   });
 
   it('needs certificates for an HTTPS listener without certificate-arn', () => {
     const built = build({ [A('listen-ports')]: '[{"HTTPS":443}]' }, [{ hosts: ['shop.example.com'] }]);
-    assert.deepEqual(optionalFactsNeeded(built.stacks), { certificates: true, securityGroups: false, backendSecurityGroup: false, webAcls: false, managedCertificates: false });
+    assert.deepEqual(optionalFactsNeeded(built.stacks), { certificates: true, securityGroups: false, backendSecurityGroup: false, webAcls: false, managedCertificates: false, trustStoreNames: [] });
   });
 
   it('needs the backend security group when a load balancer uses it and its ID is not known', () => {
@@ -35,7 +35,7 @@ describe('optional facts a build needs', () => {
   });
 
   it('needs security groups when security-groups names one by name', () => {
-    assert.deepEqual(optionalFactsNeeded(build({ [A('security-groups')]: 'web-sg' }).stacks), { certificates: false, securityGroups: true, backendSecurityGroup: false, webAcls: false, managedCertificates: false });
+    assert.deepEqual(optionalFactsNeeded(build({ [A('security-groups')]: 'web-sg' }).stacks), { certificates: false, securityGroups: true, backendSecurityGroup: false, webAcls: false, managedCertificates: false, trustStoreNames: [] });
   });
 
   it('needs the web ACL list for wafv2-acl-name, not for an ARN or "none"', () => {
