@@ -2,7 +2,7 @@
 // of a same-named load balancer a crashed earlier apply created.
 import {
   AddTagsCommand, CreateLoadBalancerCommand, DeleteLoadBalancerCommand, DescribeLoadBalancerAttributesCommand,
-  DescribeLoadBalancersCommand, DescribeTagsCommand, ModifyCapacityReservationCommand, ModifyLoadBalancerAttributesCommand, RemoveTagsCommand,
+  DescribeLoadBalancersCommand, DescribeTagsCommand, ModifyCapacityReservationCommand, ModifyIpPoolsCommand, ModifyLoadBalancerAttributesCommand, RemoveTagsCommand,
   SetIpAddressTypeCommand, SetSecurityGroupsCommand, SetSubnetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancer as SdkLoadBalancer, SubnetMapping as SdkSubnetMapping } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -44,6 +44,8 @@ async function createLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
       ...(spec.subnetMappings ? { SubnetMappings: spec.subnetMappings.map(toSdkSubnetMapping) } : { Subnets: [...spec.subnets] }),
       ...(spec.securityGroups.length ? { SecurityGroups: [...spec.securityGroups] } : {}),
       ...(spec.enablePrefixForIpv6SourceNat ? { EnablePrefixForIpv6SourceNat: spec.enablePrefixForIpv6SourceNat } : {}),
+      ...(spec.ipv4IpamPoolId ? { IpamPools: { Ipv4IpamPoolId: spec.ipv4IpamPoolId } } : {}),
+      ...(spec.customerOwnedIpv4Pool ? { CustomerOwnedIpv4Pool: spec.customerOwnedIpv4Pool } : {}),
       Tags: toSdkTags(spec.tags),
     }));
     lb = out.LoadBalancers?.[0];
@@ -74,7 +76,7 @@ async function adoptLoadBalancer(change: ApplyChange, spec: Spec, ctx: ApplyCont
     throw new ApplyError('AdoptionConflict', `${key}: load balancer ${spec.name} exists as ${found.Type}/${found.Scheme}, wanted ${spec.type}/${spec.scheme}`, { resource: key });
   }
   ctx.log.info('adopting load balancer left by an earlier apply', { resource: key, arn });
-  const { minimumCapacityUnits: _unknownCapacity, enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: _enforce, ...rest } = spec;
+  const { minimumCapacityUnits: _unknownCapacity, enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: _enforce, ipv4IpamPoolId: _pool, ...rest } = spec;
   const current: Spec = {
     ...rest,
     ipAddressType: (found.IpAddressType ?? spec.ipAddressType) as Spec['ipAddressType'],
@@ -84,6 +86,7 @@ async function adoptLoadBalancer(change: ApplyChange, spec: Spec, ctx: ApplyCont
     tags,
     ...(found.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic
       ? { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: found.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic as 'on' | 'off' } : {}),
+    ...(found.IpamPools?.Ipv4IpamPoolId ? { ipv4IpamPoolId: found.IpamPools.Ipv4IpamPoolId } : {}),
   };
   await converge(ctx, arn, current, spec, differsFor(undefined));
   return found;
@@ -105,6 +108,11 @@ async function updateLoadBalancer(change: ApplyChange, ctx: ApplyContext): Promi
 
 /** The in-place writes from `current` to `desired`, each only when its part differs. */
 async function converge(ctx: ApplyContext, arn: string, current: Spec, desired: Spec, differs: Differs): Promise<void> {
+  // as upstream: a pool goes before the IP address type may change, a new one comes after every other write
+  const poolDiffers = desired.type === 'application' && differs('ipv4IpamPoolId', () => current.ipv4IpamPoolId !== desired.ipv4IpamPoolId);
+  if (poolDiffers && desired.ipv4IpamPoolId === undefined) {
+    await ctx.elbv2.send(new ModifyIpPoolsCommand({ LoadBalancerArn: arn, RemoveIpamPools: ['ipv4'] }));
+  }
   const enforce = desired.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic;
   if (differs('securityGroups', () => !sameSet(current.securityGroups, desired.securityGroups))
     || (enforce !== undefined && differs('enforceSecurityGroupInboundRulesOnPrivateLinkTraffic', () => current.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic !== enforce))) {
@@ -127,6 +135,9 @@ async function converge(ctx: ApplyContext, arn: string, current: Spec, desired: 
   const units = desired.minimumCapacityUnits;
   if (units !== undefined && differs('minimumCapacityUnits', () => current.minimumCapacityUnits !== units)) await setCapacity(ctx, arn, units);
   if (differs('tags', () => true)) await syncElbTags(ctx, arn, tagDiff(ctx, current.tags, desired.tags));
+  if (poolDiffers && desired.ipv4IpamPoolId !== undefined) {
+    await ctx.elbv2.send(new ModifyIpPoolsCommand({ LoadBalancerArn: arn, IpamPools: { Ipv4IpamPoolId: desired.ipv4IpamPoolId } }));
+  }
 }
 
 /** the security groups, with the private-link enforcement when the spec sets it (network load balancers only) */

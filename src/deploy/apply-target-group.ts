@@ -43,6 +43,7 @@ async function createTargetGroup(change: ApplyChange, ctx: ApplyContext): Promis
       VpcId: spec.vpcId,
       IpAddressType: spec.ipAddressType as TargetGroupIpAddressTypeEnum,
       ...toSdkHealthCheck(spec.healthCheck),
+      ...(spec.targetControlPort !== undefined ? { TargetControlPort: spec.targetControlPort } : {}),
       Tags: toSdkTags(spec.tags),
     }));
     const created = out.TargetGroups?.[0];

@@ -36,6 +36,8 @@ export function toLoadBalancerSpec(lb: LoadBalancer, attributes: Readonly<Record
     ...(lb.EnablePrefixForIpv6SourceNat ? { enablePrefixForIpv6SourceNat: lb.EnablePrefixForIpv6SourceNat as 'on' | 'off' } : {}),
     ...(lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic
       ? { enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic as 'on' | 'off' } : {}),
+    ...(lb.IpamPools?.Ipv4IpamPoolId ? { ipv4IpamPoolId: lb.IpamPools.Ipv4IpamPoolId } : {}),
+    ...(lb.CustomerOwnedIpv4Pool ? { customerOwnedIpv4Pool: lb.CustomerOwnedIpv4Pool } : {}),
   };
 }
 
@@ -121,6 +123,7 @@ export function toTargetGroupSpec(tg: TargetGroup, attributes: Readonly<Record<s
     healthCheck,
     attributes: { ...attributes },
     tags: { ...tags },
+    ...(tg.TargetControlPort !== undefined ? { targetControlPort: tg.TargetControlPort } : {}),
   };
 }
 

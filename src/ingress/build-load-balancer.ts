@@ -99,6 +99,8 @@ export function buildLoadBalancer(ctx: BuildContext, state: GroupState, subnets:
       tags: { ...userTags, ...stackTags(ctx.config.clusterName, ctx.stackId, LOAD_BALANCER_ID) },
       // the gate LBCapacityReservation (default on) off: the value is not used, as upstream
       ...(state.minimumCapacity && gateOn(ctx.config, 'LBCapacityReservation') ? { minimumCapacityUnits: state.minimumCapacity.excl.value } : {}),
+      ...(state.ipv4IpamPoolId ? { ipv4IpamPoolId: state.ipv4IpamPoolId.excl.value } : {}),
+      ...(state.customerOwnedIpv4Pool ? { customerOwnedIpv4Pool: state.customerOwnedIpv4Pool.excl.value } : {}),
     },
   };
 }

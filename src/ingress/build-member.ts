@@ -54,6 +54,9 @@ export interface MemberContribution {
   readonly shieldAdvancedProtection?: Excl<boolean>;
   /** capacity units to reserve: IngressClassParams minimumLoadBalancerCapacity, else the annotation */
   readonly minimumCapacity?: Excl<number>;
+  /** the IPAM pool for public IPv4 addresses: IngressClassParams ipamConfiguration, else the annotation */
+  readonly ipv4IpamPoolId?: Excl<string>;
+  readonly customerOwnedIpv4Pool?: Excl<string>;
   readonly ports: ReadonlyMap<number, PortContribution>;
   /** where the HTTPS certificates come from: certificate-arn, IngressClassParams, or the hosts for discovery */
   readonly certificatesField: string;
@@ -133,6 +136,11 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
   const units = p?.minimumLoadBalancerCapacity?.capacityUnits;
   const minimumCapacity = units !== undefined ? excl(units, paramsField(m, 'minimumLoadBalancerCapacity.capacityUnits'))
     : a.minimumLoadBalancerCapacity !== undefined ? excl(a.minimumLoadBalancerCapacity, `${PREFIX}minimum-load-balancer-capacity`) : undefined;
+  // as upstream: the IngressClassParams pool replaces the annotation, and an empty annotation sets none
+  const paramsPool = p?.ipamConfiguration?.ipv4IPAMPoolId;
+  const ipv4IpamPoolId = paramsPool !== undefined ? excl(paramsPool, paramsField(m, 'ipamConfiguration.ipv4IPAMPoolId'))
+    : a.ipamIpv4PoolId ? excl(a.ipamIpv4PoolId, `${PREFIX}ipam-ipv4-pool-id`) : undefined;
+  const customerOwnedIpv4Pool = a.customerOwnedIpv4Pool !== undefined ? excl(a.customerOwnedIpv4Pool, `${PREFIX}customer-owned-ipv4-pool`) : undefined;
 
   const paramsCerts = p?.certificateArn !== undefined && p.certificateArn.length > 0;
   const explicitCerts = paramsCerts ? [...p.certificateArn] : a.certificateArns;
@@ -188,7 +196,7 @@ export function compileMember(ctx: BuildContext, m: Member, sink: Sink): MemberC
 
   if (sink.issues.length > 0) return undefined;
   const c: MemberContribution = {
-    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, minimumCapacity, ...addons, ports,
+    member: m, scheme, ipAddressType, loadBalancerName, subnets, securityGroups, manageBackendSecurityGroupRules, sslRedirect, minimumCapacity, ipv4IpamPoolId, customerOwnedIpv4Pool, ...addons, ports,
     certificatesField,
     tags: { ...(a.tags ?? {}), ...keyValueMap(p?.tags) }, tagsField: p?.tags?.length ? paramsField(m, 'tags') : `${PREFIX}tags`,
     lbAttributes: { ...(a.loadBalancerAttributes ?? {}), ...keyValueMap(p?.loadBalancerAttributes) },

@@ -5,6 +5,7 @@ import {
   ref, stackTags, unknown,
 } from '../model/index.ts';
 import { type BackendAnnotations, DEFAULTS, PREFIX, parseBackendAnnotations } from './annotations/index.ts';
+import { has, port as portShape, readOne } from './annotations/values.ts';
 import { UNSUPPORTED } from './annotations/unsupported.ts';
 import { LIMIT_CODE, tagCountProblem } from './aws-limits.ts';
 import { type MemberScope, keyValueMap, mergeTags, withDefaultTags } from './context.ts';
@@ -100,7 +101,8 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
     return { kind: 'error' };
   }
   const hcPort = healthCheckPort(s, b, svc, targetType, field);
-  if (sink.issues.length > before || hcPort === undefined) return { kind: 'error' };
+  const controlPort = targetControlPort(s, svc, port, targetType);
+  if (sink.issues.length > before || hcPort === undefined || controlPort === null) return { kind: 'error' };
   const grpc = protocolVersion === 'GRPC';
   const healthCheck: HealthCheck = {
     enabled: true,
@@ -117,7 +119,7 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
   const name = targetGroupName({
     clusterName: ctx.config.clusterName, group: ctx.group, ingressNamespace: ns, ingressName: m.ref.name,
     serviceNamespace: ns, serviceName: svcName, serviceUid: svc.metadata?.uid ?? '', servicePort: port,
-    targetGroupPort: tgPort, targetType, protocol, protocolVersion,
+    targetGroupPort: tgPort, targetType, protocol, protocolVersion, ...(controlPort !== undefined ? { targetControlPort: controlPort } : {}),
   });
   const paramsTags = keyValueMap(m.params?.spec.tags);
   const tooManyTags = tagCountProblem(Object.keys(mergeTags(b.tags, paramsTags, ctx.config.defaultTags)), `target group of Service ${ns}/${svcName} port ${port}`);
@@ -131,6 +133,7 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
     healthCheck,
     attributes: { ...(b.targetGroupAttributes ?? {}) },
     tags: { ...withDefaultTags(ctx.config, mergeTags(b.tags, paramsTags)), ...stackTags(ctx.config.clusterName, ctx.stackId, id) },
+    ...(controlPort !== undefined ? { targetControlPort: controlPort } : {}),
   };
   const labels: Record<string, string> = ctx.group.explicit
     ? { [LABEL_STACK]: ctx.group.name }
@@ -148,9 +151,40 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
   };
   const targetPorts: (number | string)[] = [trafficPort];
   if (hcPort !== 'traffic-port' && String(hcPort) !== String(trafficPort)) targetPorts.push(parseIntStrict(hcPort) ?? hcPort);
+  // the load balancer talks to the target optimizer's agent there (upstream opens it on the targets too)
+  if (controlPort !== undefined && !targetPorts.some((p) => String(p) === String(controlPort))) targetPorts.push(controlPort);
   const tg: TargetGroupPlan = { id, member: m.key, field, spec, binding, targetPorts };
   built.set(id, tg);
   return { kind: 'ok', tg };
+}
+
+/** target-control-port.<service>.<port>: the family of keys, one per backend (the port as the Ingress names it) */
+export const TARGET_CONTROL_PORT_PREFIX = 'target-control-port.';
+export const TARGET_CONTROL_GATE = 'ALBTargetControlAgent';
+
+/**
+ * The target optimizer's control port of one backend, from the Service when it has the key, else from the Ingress
+ * (upstream merges the two maps, Service first). undefined: not set; null: refused (the Issue is in the sink).
+ */
+function targetControlPort(s: MemberScope, svc: V1Service, port: number | string, targetType: TargetType): number | undefined | null {
+  const { ctx, m, sink } = s;
+  const suffix = `${TARGET_CONTROL_PORT_PREFIX}${svc.metadata?.name ?? ''}.${port}`;
+  const holder = [annotatedService(svc), m.obj].find((o) => has(o, PREFIX + suffix));
+  if (!holder) return undefined;
+  const key = PREFIX + suffix;
+  const where = holder.ref.kind === 'Ingress' ? '' : `${holder.ref.kind} ${holder.ref.namespace ?? ''}/${holder.ref.name}: `;
+  const refuse = (code: string, reason: string): null => {
+    sink.issues.push(issue(m.ref, key, code, `${where}${reason}`));
+    return null;
+  };
+  if (!gateOn(ctx.config, TARGET_CONTROL_GATE)) {
+    return refuse('FeatureGateOff', `the ALB target optimizer's control port is off: start the controller with --feature-gates=${TARGET_CONTROL_GATE}=true (upstream's gate, default false), or remove the annotation`);
+  }
+  const parsed = readOne(holder, suffix, portShape);
+  if (!parsed.ok) return refuse('InvalidAnnotation', parsed.reason);
+  // as upstream: AWS takes it for instance targets too, upstream refuses it there
+  if (targetType === 'instance') return refuse('InvalidAnnotation', 'a target control port needs ip targets (target-type: ip), as upstream');
+  return parsed.value;
 }
 
 function healthCheckPort(s: MemberScope, b: BackendAnnotations, svc: V1Service, targetType: TargetType, field: string): string | undefined {

@@ -4,7 +4,7 @@
 // (usedObjectIssues), so none of them reaches AWS with it.
 import type { IngressClassParamsSpec } from '../model/index.ts';
 import { listenerAttributeProblem, loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './annotations/attributes.ts';
-import { certificateArn, cidr, type Check, prefixListId, sslPolicy, tagProblem } from './annotations/values.ts';
+import { certificateArn, cidr, type Check, ipamPoolId, prefixListId, sslPolicy, tagProblem } from './annotations/values.ts';
 import { keyValueMap } from './context.ts';
 
 export interface ValueProblem {
@@ -26,10 +26,12 @@ export function paramsValueProblems(spec: IngressClassParamsSpec): ValueProblem[
   each('PrefixListsIDs', spec.PrefixListsIDs, prefixListId);
   each('certificateArn', spec.certificateArn, certificateArn);
   each('subnets.ids', spec.subnets?.ids, nonEmpty);
-  if (spec.sslPolicy !== undefined) {
-    const reason = sslPolicy(spec.sslPolicy);
-    if (reason !== undefined) out.push({ field: 'spec.sslPolicy', reason });
-  }
+  const one = (field: string, value: string | undefined, check: Check<string>) => {
+    const reason = value === undefined ? undefined : check(value);
+    if (reason !== undefined) out.push({ field: `spec.${field}`, reason });
+  };
+  one('sslPolicy', spec.sslPolicy, sslPolicy);
+  one('ipamConfiguration.ipv4IPAMPoolId', spec.ipamConfiguration?.ipv4IPAMPoolId, ipamPoolId);
   // entries whose key or value is not a string are the shape check's (normalize.ts) to report
   const pairs = (field: string, list: IngressClassParamsSpec['tags'], problem: (key: string, value: string) => string | undefined) => list?.forEach((kv, i) => {
     const reason = typeof kv.key === 'string' && typeof kv.value === 'string' ? problem(kv.key, kv.value) : undefined;

@@ -37,6 +37,8 @@ export interface GroupState {
   wafv2Acl?: Owned<WebAclChoice>;
   shieldAdvancedProtection?: Owned<boolean>;
   minimumCapacity?: Owned<number>;
+  ipv4IpamPoolId?: Owned<string>;
+  customerOwnedIpv4Pool?: Owned<string>;
   frontendNlb?: Owned<FrontendNlbAnnotations>;
   readonly ports: Map<number, MergedPort>;
   readonly tags: Map<string, { value: string; by: string }>;
@@ -56,12 +58,13 @@ export interface Conflict {
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
 type ExclKey = 'scheme' | 'ipAddressType' | 'loadBalancerName' | 'subnets' | 'securityGroups' | 'manageBackendSecurityGroupRules' | 'sslRedirect'
-  | 'wafv2Acl' | 'shieldAdvancedProtection' | 'minimumCapacity' | 'frontendNlb';
+  | 'wafv2Acl' | 'shieldAdvancedProtection' | 'minimumCapacity' | 'ipv4IpamPoolId' | 'customerOwnedIpv4Pool' | 'frontendNlb';
 const EXCL_LABELS: Record<ExclKey, string> = {
   scheme: 'scheme', ipAddressType: 'IP address type', loadBalancerName: 'load balancer name', subnets: 'subnets',
   securityGroups: 'security groups', manageBackendSecurityGroupRules: 'manage-backend-security-group-rules', sslRedirect: 'ssl-redirect port',
   wafv2Acl: 'WAFv2 web ACL', shieldAdvancedProtection: 'shield-advanced-protection',
-  minimumCapacity: 'minimum load balancer capacity (CapacityUnits)', frontendNlb: 'frontend NLB settings',
+  minimumCapacity: 'minimum load balancer capacity (CapacityUnits)', ipv4IpamPoolId: 'IPv4 IPAM pool',
+  customerOwnedIpv4Pool: 'customer-owned IPv4 pool', frontendNlb: 'frontend NLB settings',
 };
 
 /**

@@ -61,11 +61,14 @@ export interface TargetGroupNameInput {
   readonly targetType: TargetType;
   readonly protocol: string;
   readonly protocolVersion: string;
+  /** target-control-port: hashed only when set (as upstream), so a new port makes a new target group */
+  readonly targetControlPort?: number;
 }
 
 export function targetGroupName(i: TargetGroupNameInput): string {
   const hash = hash10(i.clusterName, groupIdString(i.group), i.ingressNamespace, i.ingressName, i.serviceUid,
-    String(i.servicePort), String(i.targetGroupPort), i.targetType, i.protocol, i.protocolVersion);
+    String(i.servicePort), String(i.targetGroupPort), i.targetType, i.protocol, i.protocolVersion,
+    ...(i.targetControlPort !== undefined ? [String(i.targetControlPort)] : []));
   return `k8s-${sanitize(i.serviceNamespace).slice(0, 8)}-${sanitize(i.serviceName).slice(0, 8)}-${hash}`;
 }
 

@@ -52,6 +52,16 @@ export interface LoadBalancerSpec {
   readonly enforceSecurityGroupInboundRulesOnPrivateLinkTraffic?: 'on' | 'off';
   /** both types: minimum capacity units reserved (ModifyCapacityReservation); 0 resets the reservation; absent: not compared */
   readonly minimumCapacityUnits?: number;
+  /**
+   * application load balancers: the IPAM pool public IPv4 addresses come from first (CreateLoadBalancer IpamPools,
+   * then ModifyIpPools); absent: none, so a pool AWS reports is removed (as upstream)
+   */
+  readonly ipv4IpamPoolId?: string;
+  /**
+   * application load balancers on Outposts: the customer-owned IPv4 pool (CoIP). Sent at creation only and never
+   * compared: AWS cannot change it on a live load balancer and upstream neither replaces nor modifies it
+   */
+  readonly customerOwnedIpv4Pool?: string;
   // application load balancers only, add-ons kept outside ELBv2 (ADR 16); absent means "not set": whatever AWS has is left alone
   /** the regional WAFv2 web ACL associated with the load balancer; NO_WEB_ACL: none (disassociate) */
   readonly wafv2WebAclArn?: Known<string>;
@@ -274,6 +284,8 @@ export interface TargetGroupSpec {
   readonly tags: Tags;
   /** target type alb only: the registered ALB (observed: read with DescribeTargetHealth only when desired sets one) */
   readonly albTarget?: AlbTarget;
+  /** the port of the ALB target optimizer's agent on the targets (CreateTargetGroup only: AWS cannot modify it) */
+  readonly targetControlPort?: number;
 }
 
 export interface SecurityGroupRule {

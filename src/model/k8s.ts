@@ -48,7 +48,6 @@ export interface IngressClassParamsSpec {
   readonly targetType?: TargetType;
   readonly tags?: readonly { readonly key: string; readonly value: string }[];
   readonly loadBalancerAttributes?: readonly { readonly key: string; readonly value: string }[];
-  // refused while not implemented (an Issue on every Ingress of the class), typed here so their shape is checked
   readonly listeners?: readonly { readonly protocol?: string; readonly port?: number; readonly listenerAttributes?: readonly { readonly key: string; readonly value: string }[] }[];
   readonly minimumLoadBalancerCapacity?: { readonly capacityUnits?: number };
   readonly ipamConfiguration?: { readonly ipv4IPAMPoolId?: string };

@@ -70,6 +70,9 @@ const WAF2_PARAMS = 'beats the member\'s wafv2-acl-arn / wafv2-acl-name as upstr
 const ACM = 'consulted by the certificate build (ADR 0018): create-acm-cert needs it true; false refuses create-acm-cert: "true" with an Issue naming the gate (upstream ignores the annotation)';
 const LISTENER_ATTRIBUTES = 'keys are checked against the attributes AWS lists for ALB listeners; a key removed from the annotation and the IngressClassParams is left as AWS has it, as upstream (docs/adr/0017-alb-listener-attributes.md)';
 const CAPACITY = 'removing it leaves the reservation as it is, as upstream; CapacityUnits=0 resets it (docs/adr/0017-alb-listener-attributes.md)';
+const IPAM = 'IngressClassParams ipamConfiguration replaces it; members of a group must agree (upstream lets the first member\'s IngressClassParams win over every annotation)';
+const IPAM_PARAMS = 'replaces the member\'s ipam-ipv4-pool-id; members of a group must agree, as for the annotation (upstream consults only the first member\'s class)';
+const TARGET_CONTROL = 'refused with an Issue naming the feature gate while ALBTargetControlAgent=false, its default (upstream reads it with either value; its gate turns on injecting the agent into pods, not implemented here); refused for instance targets, as upstream (ADR 23)';
 const FRONTEND_NLB = 'members that set any frontend-nlb annotation must agree on all of them (upstream compares key by key); the senior member keeps them';
 
 const FRONTEND_NLB_KEYS = ['scheme', 'subnets', 'security-groups', 'listener-port-mapping', 'eip-allocations', 'healthcheck-port',
@@ -100,15 +103,15 @@ export const ANNOTATION_KEYS: readonly UpstreamKey[] = [
   backend('auth-type', 'implemented', AUTH),
   ...['auth-idp-cognito', 'auth-idp-oidc', 'auth-on-unauthenticated-request', 'auth-scope', 'auth-session-cookie', 'auth-session-timeout']
     .map((s) => backend(s, 'implemented', AUTH)),
+  backend('target-control-port.<service>.<port>', 'implemented', TARGET_CONTROL),
   // refused
-  backend('target-control-port.<service>.<port>', 'refused', 'the ALB target control agent port is not implemented'),
   ingress('wafv2-acl-arn', 'implemented', WAF2), ingress('wafv2-acl-name', 'implemented', WAF2),
   ingress('waf-acl-id', 'refused', WAF1, ['']), ingress('web-acl-id', 'refused', WAF1, ['']),
   ingress('shield-advanced-protection', 'implemented', 'refused with an Issue while --enable-shield=false (upstream ignores it); when the subscription state cannot be read or is not ACTIVE the protection is skipped with a Warning Event on the members, the rest of the ALB is applied (ADR 16)'),
   ingress('mutual-authentication', 'implemented', 'a port listed twice is refused (upstream keeps the last entry); removing the annotation leaves the listener as it is, as upstream without EnhancedDefaultBehavior: set mode off to undo it; moto ignores it (ADR 22)'),
   ingress('create-acm-cert'), ingress('acm-pca-arn'),
-  ingress('customer-owned-ipv4-pool', 'refused', 'customer-owned IPv4 pools (Outposts) are not implemented'),
-  ingress('ipam-ipv4-pool-id', 'refused', 'IPAM IPv4 pools are not implemented'),
+  ingress('customer-owned-ipv4-pool', 'implemented', 'sent at creation only and never compared: AWS cannot change it on a live load balancer and upstream only logs a change; to change or remove it, recreate the Ingress (as upstream says)'),
+  ingress('ipam-ipv4-pool-id', 'implemented', IPAM),
   ingress('dry-run-plan', 'ignored', 'upstream writes it (feature gate IngressPlanAnnotation) and never reads it as input; use aws-lb-controller plan'),
 ];
 
@@ -157,7 +160,7 @@ export const FIELD_KEYS: readonly UpstreamKey[] = [
   params('prefixListsIDs'), params('PrefixListsIDs', 'implemented', 'the legacy spelling of prefixListsIDs, read when prefixListsIDs is empty'),
   params('listeners', 'implemented', LISTENER_ATTRIBUTES),
   params('minimumLoadBalancerCapacity', 'implemented', CAPACITY),
-  params('ipamConfiguration', 'refused', 'IPAM IPv4 pools are not implemented'),
+  params('ipamConfiguration', 'implemented', IPAM_PARAMS),
   params('wafv2AclArn', 'implemented', WAF2_PARAMS), params('wafv2AclName', 'implemented', WAF2_PARAMS),
 
   binding('targetGroupARN'), binding('targetType', 'implemented', 'defaulted from the target group by the mutating webhook, as upstream'),
@@ -254,7 +257,7 @@ export const GATE_KEYS = [
   gate('EnableTCPUDPListener', false, `${SERVICE_GATE}: true makes a TCP and a UDP port on one number a TCP_UDP listener (aws-load-balancer-enable-tcp-udp-listener overrides it per Service)`),
   gate('EnhancedDefaultBehavior', false, 'resetting listener settings made outside the controller (mTLS, ALPN) is not implemented', false),
   gate('EnableDefaultTagsLowPriority', false, 'consulted when tags are merged: true lets annotation (Ingress and Service) and IngressClassParams tags win over --default-tags'),
-  gate('ALBTargetControlAgent', false, 'the ALB target control agent is not implemented', false),
+  gate('ALBTargetControlAgent', false, 'consulted by the target-group build: false refuses target-control-port with an Issue naming the gate; true sends it (injecting the agent into pods, upstream\'s other use of the gate, is not implemented: run the agent as a sidecar of your own) (ADR 23)'),
   gate('EnableCertificateManagement', false, ACM),
   gate('IngressPlanAnnotation', false, 'the dry-run-plan annotation is not written; use aws-lb-controller plan', false),
 ] as const;

@@ -46,6 +46,10 @@ export interface IngressAnnotations {
   mutualAuthentication?: Record<number, MutualAuthEntry>;
   /** listener-attributes.<PROTOCOL>-<port>, by "<PROTOCOL>-<port>"; only listeners with some */
   listenerAttributes?: Record<string, Record<string, string>>;
+  /** ipam-ipv4-pool-id: "" = not set (as upstream) */
+  ipamIpv4PoolId?: string;
+  /** customer-owned-ipv4-pool (Outposts) */
+  customerOwnedIpv4Pool?: string;
 }
 
 export interface CognitoIdp { userPoolArn: string; userPoolClientId: string; userPoolDomain: string; extraParams?: Record<string, string> }

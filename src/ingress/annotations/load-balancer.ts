@@ -9,7 +9,7 @@ import { mutualAuthentication } from './mutual-auth.ts';
 import type { Issue } from '../../model/index.ts';
 import { listenerAttributeProblem, loadBalancerAttributeProblem, loadBalancerAttributesProblem } from './attributes.ts';
 import {
-  PREFIX, bool, capacityUnits, certificateArn, cidr, has, pcaArn, int32, issue, matching, oneOf, port, prefixListId, readOne, readTable, refine, show, sslPolicy, stringList, stringMap, tags, text, type Table,
+  PREFIX, bool, capacityUnits, certificateArn, cidr, coipPoolId, has, ipamPoolId, ok, pcaArn, int32, issue, matching, oneOf, port, prefixListId, readOne, readTable, refine, show, sslPolicy, stringList, stringMap, tags, text, type Table,
 } from './values.ts';
 
 const LISTEN_PORTS_EXAMPLE = '[{"HTTP": 80}, {"HTTPS": 443}]';
@@ -71,6 +71,10 @@ export const INGRESS_TABLE: Table<Omit<IngressAnnotations, 'listenerAttributes'>
   shieldAdvancedProtection: ['shield-advanced-protection', bool],
   minimumLoadBalancerCapacity: ['minimum-load-balancer-capacity', capacityUnits],
   mutualAuthentication: ['mutual-authentication', mutualAuthentication],
+  // upstream reads an empty pool ID as no pool
+  ipamIpv4PoolId: ['ipam-ipv4-pool-id', (raw) => (raw === '' ? ok(raw) : refine(text(), ipamPoolId)(raw))],
+  // upstream refuses an empty value
+  customerOwnedIpv4Pool: ['customer-owned-ipv4-pool', refine(text('a customer-owned IPv4 pool ID such as ipv4pool-coip-0123456789abcdef0'), coipPoolId)],
 };
 
 /** listener-attributes.<PROTOCOL>-<port>: one annotation per listener, named after its protocol and port as listen-ports gives them */

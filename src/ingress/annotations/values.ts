@@ -192,6 +192,24 @@ export const PREFIX_LIST_ID = /^pl-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 export const prefixListId: Check<string> = (s) =>
   (PREFIX_LIST_ID.test(s) ? undefined : `expected a managed prefix list ID such as pl-0123456789abcdef0, got ${show(s)}`);
 
+/**
+ * An IPAM pool for an ALB's public IPv4 addresses: ELBv2 IpamPools.Ipv4IpamPoolId, pattern ^(ipam-pool-)[a-zA-Z0-9]+$,
+ * at most 1000 characters (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_IpamPools.html)
+ */
+export const IPAM_POOL_ID = /^ipam-pool-[a-zA-Z0-9]+$/;
+export const IPAM_POOL_ID_MAX = 1000;
+export const ipamPoolId: Check<string> = (s) => (s.length <= IPAM_POOL_ID_MAX && IPAM_POOL_ID.test(s) ? undefined
+  : `expected an IPAM pool ID such as ipam-pool-0f995c17c00375b48 ("ipam-pool-" then letters and digits, at most ${IPAM_POOL_ID_MAX} characters: the ELBv2 IpamPools limit), got ${show(s)}`);
+
+/**
+ * A customer-owned IPv4 pool (Outposts): ELBv2 CreateLoadBalancer CustomerOwnedIpv4Pool, pattern ^(ipv4pool-coip-)[a-zA-Z0-9]+$,
+ * at most 256 characters (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html)
+ */
+export const COIP_POOL_ID = /^ipv4pool-coip-[a-zA-Z0-9]+$/;
+export const COIP_POOL_ID_MAX = 256;
+export const coipPoolId: Check<string> = (s) => (s.length <= COIP_POOL_ID_MAX && COIP_POOL_ID.test(s) ? undefined
+  : `expected a customer-owned IPv4 pool ID such as ipv4pool-coip-0123456789abcdef0 ("ipv4pool-coip-" then letters and digits, at most ${COIP_POOL_ID_MAX} characters: the ELBv2 CreateLoadBalancer limit), got ${show(s)}`);
+
 export const inRange = (min: number, max: number): Check<number> => (n) =>
   n >= min && n <= max ? undefined : `expected an integer in [${min}, ${max}], got ${n}`;
 

@@ -3,6 +3,8 @@
 // matching is by resource tag, so a load balancer upstream named differently is adopted, not replaced. An NLB's
 // name is compared (docs/adr/0012-service-nlb-stacks.md). Subnet mappings (Elastic IPs, private addresses) take
 // effect at creation only, as upstream; the source-NAT prefix flag, private-link enforcement and (NLB or ALB) capacity compare when set.
+// An ALB's IPAM pool always compares (absent: none); its customer-owned IPv4 pool takes effect at creation only (upstream
+// only logs a difference; AWS cannot change it).
 // The add-ons (WAFv2 web ACL, Shield) compare only when the desired spec sets them (ADR 16); a Shield protection someone
 // else made is never deleted, so asking for none does not differ from it.
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
@@ -33,6 +35,8 @@ export const loadBalancerKind: TaggedKind<LoadBalancerSpec, ObservedLoadBalancer
       { path: 'ipAddressType', desired: d.ipAddressType, observed: o.spec.ipAddressType },
       { path: 'subnets', desired: d.subnets, observed: o.spec.subnets, normalize: sortedCopy },
       { path: 'securityGroups', desired: d.securityGroups, observed: o.spec.securityGroups, normalize: sortedCopy },
+      // an ALB's IPAM pool: a pool AWS reports that the spec does not name is removed (ModifyIpPools), as upstream
+      ...(d.type === 'application' ? [{ path: 'ipv4IpamPoolId', desired: d.ipv4IpamPoolId, observed: o.spec.ipv4IpamPoolId }] : []),
       // only when the user set them
       ...WHEN_SET.filter((f) => d[f] !== undefined).map((f) => ({ path: f, desired: d[f], observed: o.spec[f] })),
       ...ADDONS.filter((f) => d[f] !== undefined && !(f === 'shieldAdvancedProtection' && foreignProtection(d, o)))

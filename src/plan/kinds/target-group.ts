@@ -1,6 +1,6 @@
 // Target group: target type, protocol, protocol version, VPC and IP family force a new group (upstream
 // replaces on the first three; AWS cannot modify the others). Health check, attributes and tags are changed
-// in place. The name is not compared: matching is by resource tag.
+// in place. The name is not compared: matching is by resource tag. A new target control port replaces it too (upstream).
 //
 // The port is not compared at all: AWS cannot modify it, but targets are registered with their own ports
 // (as upstream does), so the target group's port is not on the data path. Replacing on it would create an
@@ -19,6 +19,16 @@ import { RANK, type TaggedKind } from './kind.ts';
 
 const REPLACE_FIELDS = ['targetType', 'protocol', 'protocolVersion', 'vpcId', 'ipAddressType'] as const;
 
+/**
+ * The target optimizer's control port is set at creation only (AWS cannot modify it), so a change replaces the group,
+ * as upstream. The name hashes the port (naming.ts), so a group named as desired was created with the desired port:
+ * one AWS does not report (moto never does) is not a difference then, and the group is not replaced on every pass.
+ */
+function controlPortDiffers(d: TargetGroupSpec, o: ObservedTargetGroup): boolean {
+  if (d.targetControlPort === o.spec.targetControlPort) return false;
+  return !(o.spec.targetControlPort === undefined && d.name === o.spec.name);
+}
+
 export const targetGroupKind: TaggedKind<TargetGroupSpec, ObservedTargetGroup> = {
   kind: 'TargetGroup',
   rank: RANK.TargetGroup,
@@ -28,6 +38,9 @@ export const targetGroupKind: TaggedKind<TargetGroupSpec, ObservedTargetGroup> =
     const rules: FieldRule[] = REPLACE_FIELDS.map((f) => ({ path: f, desired: d[f], observed: o.spec[f], forcesReplacement: true }));
     for (const key of Object.keys(d.healthCheck).sort() as (keyof TargetGroupSpec['healthCheck'])[]) {
       rules.push({ path: `healthCheck.${key}`, desired: d.healthCheck[key], observed: o.spec.healthCheck[key] });
+    }
+    if (controlPortDiffers(d, o)) {
+      rules.push({ path: 'targetControlPort', desired: d.targetControlPort, observed: o.spec.targetControlPort, forcesReplacement: true });
     }
     // a frontend NLB's target group: the registered ALB and port (observe reads them only when desired names one)
     if (d.albTarget) {

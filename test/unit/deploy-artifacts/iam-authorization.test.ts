@@ -43,7 +43,7 @@ const resourceTag = (cluster: string): Record<string, string> => ({ [`aws:Resour
 const requestTags = (cluster: string): AuthRequest['context'] => ({ [`aws:RequestTag/${TAG}`]: cluster, 'aws:TagKeys': OWN_TAG_KEYS });
 
 const ELB_CHANGES: Readonly<Record<string, Kind>> = {
-  DeleteLoadBalancer: 'lb', ModifyLoadBalancerAttributes: 'lb', ModifyCapacityReservation: 'lb', SetIpAddressType: 'lb', SetSecurityGroups: 'lb', SetSubnets: 'lb',
+  DeleteLoadBalancer: 'lb', ModifyLoadBalancerAttributes: 'lb', ModifyCapacityReservation: 'lb', ModifyIpPools: 'lb', SetIpAddressType: 'lb', SetSecurityGroups: 'lb', SetSubnets: 'lb',
   DeleteTargetGroup: 'tg', ModifyTargetGroup: 'tg', ModifyTargetGroupAttributes: 'tg', RegisterTargets: 'tg', DeregisterTargets: 'tg',
   DeleteListener: 'listener', ModifyListener: 'listener', ModifyListenerAttributes: 'listener', AddListenerCertificates: 'listener', RemoveListenerCertificates: 'listener',
   DeleteRule: 'rule', ModifyRule: 'rule', SetRulePriorities: 'rule',

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { V1Ingress } from '@kubernetes/client-node';
 import { buildStacks, type BuildConfig, type IngressClassParamsObject } from '../../../src/ingress/index.ts';
 import { type DiscoveredFacts, type DiscoveredSubnet, type SecurityGroupRule, findResource } from '../../../src/model/index.ts';
+import { FIELD_KEYS } from '../../../src/model/upstream-keys.ts';
 import { A, CONFIG, FACTS, albClass, byKind, ingress, one, path, rule, service, snapshot } from './fixtures.ts';
 
 const web = (annotations: Record<string, string> = {}, className = 'alb', name = 'web'): V1Ingress =>
@@ -51,36 +52,9 @@ describe('ingress builder: a backend Service with bad auth annotations', () => {
   });
 });
 
-describe('ingress builder: IngressClassParams fields not implemented', () => {
-  const cases: readonly [field: string, value: unknown, why: RegExp][] = [
-    ['ipamConfiguration', { ipv4IPAMPoolId: 'ipam-pool-1' }, /IPAM IPv4 pools are not implemented/],
-  ];
-  for (const [field, value, why] of cases) {
-    it(`${field} leaves every Ingress of the class out, naming the IngressClassParams and the field`, () => {
-      const r = buildStacks(snapshot({ ingresses: [web(), web({}, 'alb', 'two')], services: [service('api')], ...withParams({ [field]: value }) }), FACTS, CONFIG);
-      assert.deepEqual(r.stacks, []);
-      assert.deepEqual(r.issues.map((i) => [i.object.name, i.field, i.code]), [
-        ['two', `IngressClassParams(p).spec.${field}`, 'UnsupportedIngressClassParams'],
-        ['web', `IngressClassParams(p).spec.${field}`, 'UnsupportedIngressClassParams'],
-      ]);
-      assert.match(r.issues[0]?.reason ?? '', new RegExp(`^IngressClassParams p: spec\\.${field}: `));
-      assert.match(r.issues[0]?.reason ?? '', why);
-      assert.match(r.issues[0]?.reason ?? '', /; remove it, or keep this class's Ingresses on the upstream controller$/);
-    });
-  }
-
-  it('property: any non-empty value of a refused field refuses the class\'s Ingresses, whatever the other fields say', () => {
-    const refused = ['ipamConfiguration'];
-    const valueOf: Record<string, fc.Arbitrary<unknown>> = {
-      ipamConfiguration: fc.record({ ipv4IPAMPoolId: fc.string({ minLength: 1, maxLength: 20 }) }),
-    };
-    const spec = fc.record(Object.fromEntries(refused.map((f) => [f, fc.option(valueOf[f] as fc.Arbitrary<unknown>, { nil: undefined })])), { requiredKeys: [] })
-      .map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)));
-    fc.assert(fc.property(spec, fc.constantFrom<IngressClassParamsObject['spec']>({}, { scheme: 'internet-facing' }, { PrefixListsIDs: ['pl-63a5400a'] }), (set, other) => {
-      const r = buildStacks(snapshot({ ingresses: [web()], services: [service('api')], ...withParams({ ...other, ...set }) }), FACTS, CONFIG);
-      assert.deepEqual(r.issues.map((i) => i.field).sort(), Object.keys(set).map((f) => `IngressClassParams(p).spec.${f}`).sort());
-      assert.equal(r.stacks.length, Object.keys(set).length === 0 ? 1 : 0);
-    }), { numRuns: 300 });
+describe('ingress builder: IngressClassParams fields upstream reads', () => {
+  it('refuses none of them (ipamConfiguration is implemented)', () => {
+    assert.deepEqual(FIELD_KEYS.filter((k) => k.source === 'IngressClassParams' && k.status === 'refused').map((k) => k.key), []);
   });
 
   it('empty values ask for nothing (upstream omits them)', () => {

@@ -1,5 +1,6 @@
 // The registry of upstream keys against everything that must agree with it: the annotation parsers, the flag
 // parser, the feature gates, the CRDs and the docs. UPDATE_GOLDEN=1 rewrites the generated parts of the docs.
+import { TARGET_CONTROL_PORT_PREFIX } from '../../../src/ingress/build-target-groups.ts';
 import { FRONTEND_NLB_TABLE } from '../../../src/ingress/annotations/frontend-nlb.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -56,7 +57,7 @@ describe('registry of upstream keys', () => {
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}actions.ssl-redirect`)?.key, `${ANNOTATION_PREFIX}actions.<name>`);
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}target-control-port.api.http`)?.key, `${ANNOTATION_PREFIX}target-control-port.<service>.<port>`);
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}listener-attributes.HTTPS-443`)?.key, `${ANNOTATION_PREFIX}listener-attributes.<PROTOCOL>-<port>`);
-    assert.equal(annotationKey(`${ANNOTATION_PREFIX}ipam-ipv4-pool-id`)?.status, 'refused');
+    assert.equal(annotationKey(`${ANNOTATION_PREFIX}waf-acl-id`)?.status, 'refused');
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}actions.`), undefined, 'a pattern needs some text in its placeholder');
     assert.equal(annotationKey(`${ANNOTATION_PREFIX}sheme`), undefined);
     assert.ok(keyMatches('a.<x>-<y>', 'a.b-c'));
@@ -85,13 +86,15 @@ describe('registry of upstream keys', () => {
 
   it('lists as implemented exactly the annotations the parsers read', () => {
     const parsed = new Set([...Object.values(INGRESS_TABLE), ...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE), ...Object.values(FRONTEND_NLB_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
-    for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION, `${LISTENER_ATTRIBUTES_PREFIX}<PROTOCOL>-<port>`]) {
+    const targetControlPort = `${TARGET_CONTROL_PORT_PREFIX}<service>.<port>`;
+    for (const extra of ['actions.<name>', 'conditions.<name>', 'transforms.<name>', JWT_VALIDATION, `${LISTENER_ATTRIBUTES_PREFIX}<PROTOCOL>-<port>`, targetControlPort]) {
       parsed.add(ANNOTATION_PREFIX + extra);
     }
     parsed.add('kubernetes.io/ingress.class');
     const implemented = ANNOTATION_KEYS.filter((k) => k.status === 'implemented');
     assert.deepEqual(implemented.map((k) => k.key).sort(), [...parsed].sort());
     const fromService = new Set([...Object.values(BACKEND_TABLE), ...Object.values(AUTH_TABLE)].map(([s]) => ANNOTATION_PREFIX + s));
+    fromService.add(ANNOTATION_PREFIX + targetControlPort);
     for (const k of implemented) assert.equal(k.source === 'Service, Ingress', fromService.has(k.key), k.key);
   });
 

@@ -12,7 +12,7 @@ const refusedAlb = ANNOTATION_KEYS.filter((k) => k.status === 'refused' && k.key
 
 describe('ingress annotations: upstream keys refused (from the registry)', () => {
   it('refuses every refused upstream annotation on the Ingress that sets it, with the registry\'s reason', () => {
-    assert.ok(refusedAlb.length >= 5, `${refusedAlb.length} refused annotations`);
+    assert.ok(refusedAlb.length >= 2, `${refusedAlb.length} refused annotations`);
     for (const k of refusedAlb) {
       const { issues } = parseIngressAnnotations(ingress({ [concrete(k)]: asking(k) }));
       assert.deepEqual(issues, [{
@@ -26,8 +26,6 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
   const messages: readonly [key: string, value: string, reason: string][] = [
     ['waf-acl-id', 'acl-1', 'AWS retired WAF Classic on 30 September 2025; use wafv2-acl-arn or wafv2-acl-name (ADR 16); remove it, or keep this Ingress on the upstream controller'],
     ['web-acl-id', 'none', 'AWS retired WAF Classic on 30 September 2025; use wafv2-acl-arn or wafv2-acl-name (ADR 16); remove it, or keep this Ingress on the upstream controller'],
-    ['ipam-ipv4-pool-id', 'ipam-pool-0123', 'IPAM IPv4 pools are not implemented; remove it, or keep this Ingress on the upstream controller'],
-    ['target-control-port.api.80', '3000', 'the ALB target control agent port is not implemented; remove it, or keep this Ingress on the upstream controller'],
   ];
   for (const [key, value, reason] of messages) {
     it(`says why ${key} is refused`, () => {
@@ -47,15 +45,9 @@ describe('ingress annotations: upstream keys refused (from the registry)', () =>
 describe('backend Service annotations: upstream keys refused on the Service', () => {
   const serviceKeys = refusedAlb.filter((k) => k.source === 'Service, Ingress');
 
-  it('refuses target-control-port.* on a backend Service, as an Issue on the Service', () => {
-    assert.deepEqual(serviceKeys.map(concrete).sort(), ['target-control-port.x.x']);
-    for (const k of serviceKeys) {
-      const { issues } = parseBackendAnnotations(ingress({}), service({ [concrete(k)]: asking(k) }));
-      assert.deepEqual(issues, [{
-        object: { kind: 'Service', namespace: 'shop', name: 'api' }, field: P + concrete(k), code: 'UnsupportedAnnotation',
-        reason: `${k.why}; remove it, or keep the Ingresses that route to this Service on the upstream controller`,
-      }], k.key);
-    }
+  it('refuses none of the keys upstream reads from a backend Service (target-control-port.* is implemented, ADR 23)', () => {
+    assert.deepEqual(serviceKeys.map(concrete), []);
+    assert.deepEqual(parseBackendAnnotations(ingress({}), service({ 'target-control-port.api.80': '3000' })).issues, []);
   });
 
   it('leaves alone keys upstream never reads from a Service, and harmless values', () => {
