@@ -160,14 +160,14 @@ export function buildTargetGroup(s: MemberScope, svcName: string, port: number |
 
 /** target-control-port.<service>.<port>: the family of keys, one per backend (the port as the Ingress names it) */
 export const TARGET_CONTROL_PORT_PREFIX = 'target-control-port.';
-export const TARGET_CONTROL_GATE = 'ALBTargetControlAgent';
 
 /**
  * The target optimizer's control port of one backend, from the Service when it has the key, else from the Ingress
- * (upstream merges the two maps, Service first). undefined: not set; null: refused (the Issue is in the sink).
+ * (upstream merges the two maps, Service first). Read whatever ALBTargetControlAgent says, as upstream: that gate
+ * only switches on injecting the agent into pods. undefined: not set; null: refused (the Issue is in the sink).
  */
 function targetControlPort(s: MemberScope, svc: V1Service, port: number | string, targetType: TargetType): number | undefined | null {
-  const { ctx, m, sink } = s;
+  const { m, sink } = s;
   const suffix = `${TARGET_CONTROL_PORT_PREFIX}${svc.metadata?.name ?? ''}.${port}`;
   const holder = [annotatedService(svc), m.obj].find((o) => has(o, PREFIX + suffix));
   if (!holder) return undefined;
@@ -177,9 +177,6 @@ function targetControlPort(s: MemberScope, svc: V1Service, port: number | string
     sink.issues.push(issue(m.ref, key, code, `${where}${reason}`));
     return null;
   };
-  if (!gateOn(ctx.config, TARGET_CONTROL_GATE)) {
-    return refuse('FeatureGateOff', `the ALB target optimizer's control port is off: start the controller with --feature-gates=${TARGET_CONTROL_GATE}=true (upstream's gate, default false), or remove the annotation`);
-  }
   const parsed = readOne(holder, suffix, portShape);
   if (!parsed.ok) return refuse('InvalidAnnotation', parsed.reason);
   // as upstream: AWS takes it for instance targets too, upstream refuses it there

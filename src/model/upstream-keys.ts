@@ -72,7 +72,7 @@ const LISTENER_ATTRIBUTES = 'keys are checked against the attributes AWS lists f
 const CAPACITY = 'removing it leaves the reservation as it is, as upstream; CapacityUnits=0 resets it (docs/adr/0017-alb-listener-attributes.md)';
 const IPAM = 'IngressClassParams ipamConfiguration replaces it; members of a group must agree (upstream lets the first member\'s IngressClassParams win over every annotation)';
 const IPAM_PARAMS = 'replaces the member\'s ipam-ipv4-pool-id; members of a group must agree, as for the annotation (upstream consults only the first member\'s class)';
-const TARGET_CONTROL = 'refused with an Issue naming the feature gate while ALBTargetControlAgent=false, its default (upstream reads it with either value; its gate turns on injecting the agent into pods, not implemented here); refused for instance targets, as upstream (ADR 23)';
+const TARGET_CONTROL = 'read whatever the feature gate ALBTargetControlAgent says, as upstream (the gate only switches on injecting the agent into pods, not implemented here: run the agent as a sidecar of your own); refused for instance targets, as upstream (ADR 23)';
 const FRONTEND_NLB = 'members that set any frontend-nlb annotation must agree on all of them (upstream compares key by key); the senior member keeps them';
 
 const FRONTEND_NLB_KEYS = ['scheme', 'subnets', 'security-groups', 'listener-port-mapping', 'eip-allocations', 'healthcheck-port',
@@ -257,7 +257,7 @@ export const GATE_KEYS = [
   gate('EnableTCPUDPListener', false, `${SERVICE_GATE}: true makes a TCP and a UDP port on one number a TCP_UDP listener (aws-load-balancer-enable-tcp-udp-listener overrides it per Service)`),
   gate('EnhancedDefaultBehavior', false, 'resetting listener settings made outside the controller (mTLS, ALPN) is not implemented', false),
   gate('EnableDefaultTagsLowPriority', false, 'consulted when tags are merged: true lets annotation (Ingress and Service) and IngressClassParams tags win over --default-tags'),
-  gate('ALBTargetControlAgent', false, 'consulted by the target-group build: false refuses target-control-port with an Issue naming the gate; true sends it (injecting the agent into pods, upstream\'s other use of the gate, is not implemented: run the agent as a sidecar of your own) (ADR 23)'),
+  gate('ALBTargetControlAgent', false, 'injecting the ALB target optimizer\'s agent into pods is not implemented (target-control-port is read with the gate off, as upstream: run the agent as a sidecar of your own) (ADR 23)', false),
   gate('EnableCertificateManagement', false, ACM),
   gate('IngressPlanAnnotation', false, 'the dry-run-plan annotation is not written; use aws-lb-controller plan', false),
 ] as const;

@@ -1,9 +1,9 @@
 // Load balancer and target group parameters end to end (issue 12, ADR 23), on the stand-ins (kube-apiserver + moto
 // 5.2.5), with the controller as its own process. What moto can show: CreateLoadBalancer with CustomerOwnedIpv4Pool and
 // CreateTargetGroup with TargetControlPort are accepted (moto ignores both and reports neither, so the stacks must
-// converge and then plan no change); with ALBTargetControlAgent off (its default) target-control-port is an Issue on
-// the Ingress and nothing is made in AWS for it, while an unrelated Ingress converges; an IPAM pool ID AWS would refuse
-// is an Issue too. Not shown here: ModifyIpPools (moto answers 500; pinned in test/unit/ingress/lb-params.test.ts).
+// converge and then plan no change), target-control-port with ALBTargetControlAgent at its default (off), as upstream;
+// an IPAM pool ID AWS would refuse is an Issue on the Ingress and nothing is made in AWS for it, while the others
+// converge. Not shown here: ModifyIpPools (moto answers 500; pinned in test/unit/ingress/lb-params.test.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -29,7 +29,7 @@ describe('IPAM and customer-owned IPv4 pools, target control ports (own process,
   let ec2: EC2Client;
   let ns: string;
   const fleet = suiteControllers('lb-params');
-  const start = (name: string, gates: string) => fleet.start(name, { extraArgs: ['--enable-leader-election=false', `--feature-gates=${gates}`] });
+  const start = (name: string) => fleet.start(name, { extraArgs: ['--enable-leader-election=false'] });
 
   before(async function () {
     await standIns(this);
@@ -84,7 +84,7 @@ describe('IPAM and customer-owned IPv4 pools, target control ports (own process,
   function livePlan(): Map<string, Record<string, number>> {
     const s = running();
     const r = spawnSync(process.execPath, [path.join(ROOT, 'src/main.ts'), 'plan', '--live', '--cluster-name', s.clusterName, '--aws-vpc-id', seeded().vpcId,
-      '--kubeconfig', s.adminKubeconfigPath, '--feature-gates=ALBTargetControlAgent=true', '-o', 'json'],
+      '--kubeconfig', s.adminKubeconfigPath, '-o', 'json'],
     { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...s.env } });
     assert.ok(r.status === 0 || r.status === 2, `${r.status}: ${r.stderr}`);
     const doc = JSON.parse(r.stdout) as { plans: { stackId: string; summary: Record<string, number> }[] };
@@ -92,25 +92,22 @@ describe('IPAM and customer-owned IPv4 pools, target control ports (own process,
   }
   const NO_CHANGE = { create: 0, update: 0, replace: 0, delete: 0, noop: 0 };
 
-  it('with ALBTargetControlAgent off: target-control-port and a bad IPAM pool ID are Issues with nothing in AWS; an unrelated Ingress converges with its customer-owned IPv4 pool', async () => {
-    await start('gate-off', 'ALBTargetControlAgent=false');
+  it('a bad IPAM pool ID is an Issue with nothing in AWS; target-control-port (gate ALBTargetControlAgent at its default, as upstream) and a customer-owned IPv4 pool converge', async () => {
+    await start('main');
     await ingress('control', { [CONTROL]: '3000' });
     await ingress('badpool', { [A('ipam-ipv4-pool-id')]: 'pool-1' });
     await ingress('coip', { [A('customer-owned-ipv4-pool')]: 'ipv4pool-coip-0123456789abcdef0' });
-    assert.match((await failed('control')).message, new RegExp(`${CONTROL.replace(/\./g, '\\.')}: the ALB target optimizer's control port is off: start the controller with --feature-gates=ALBTargetControlAgent=true`));
     assert.match((await failed('badpool')).message, /ipam-ipv4-pool-id: expected an IPAM pool ID .*the ELBv2 IpamPools limit/);
+    assert.ok(await hostname('control'));
     assert.ok(await hostname('coip'));
-    // the unrelated Ingress converged, so the other two were judged in the same passes: nothing of theirs exists
-    for (const name of ['control', 'badpool']) assert.deepEqual(await owned(`${ns}/${name}`), { lbs: [], tgs: [] }, name);
+    // the others converged, so the refused one was judged in the same passes: nothing of its exists
+    assert.deepEqual(await owned(`${ns}/badpool`), { lbs: [], tgs: [] });
     assert.equal((await owned(`${ns}/coip`)).lbs.length, 1);
   });
 
-  it('with the gate on: the target group is created with the control port and a name of its own; plan --live then shows no change for either stack', async () => {
-    await fleet.stopAll();
+  it('the control port gives the target group a name of its own; plan --live then shows no change for either stack', async () => {
     // plan --live exits 1 on any Issue: the refused pool has made its point
     await admin.ingresses.delete('badpool', ns);
-    await start('gate-on', 'ALBTargetControlAgent=true');
-    assert.ok(await hostname('control'));
     const tgs = await waitFor('the control stack\'s target group', async () => { const o = await owned(`${ns}/control`); return o.tgs.length === 1 ? o.tgs : undefined; });
     const coipTg = (await owned(`${ns}/coip`)).tgs;
     const names = ((await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...tgs, ...coipTg] }))).TargetGroups ?? []).map((t) => t.TargetGroupName);

@@ -117,11 +117,10 @@ describe('customer-owned IPv4 pools', () => {
 });
 
 describe('target control ports', () => {
-  const GATE_ON: BuildConfig = { ...CONFIG, featureGates: { ALBTargetControlAgent: true } };
   const KEY = A('target-control-port.svc.80');
   const ipSvc = (annotations: Record<string, string> = {}) => service('svc', { annotations: { [A('target-type')]: 'ip', ...annotations } });
-  const buildTg = (ingAnn: Record<string, string>, svcAnn: Record<string, string> = {}, config = GATE_ON) =>
-    buildStacks(snapshot({ ingresses: [web('a', ingAnn)], services: [ipSvc(svcAnn)] }), FACTS, config);
+  const buildTg = (ingAnn: Record<string, string>, svcAnn: Record<string, string> = {}) =>
+    buildStacks(snapshot({ ingresses: [web('a', ingAnn)], services: [ipSvc(svcAnn)] }), FACTS, CONFIG);
   const tgOf = (r: ReturnType<typeof buildStacks>) => one(byKind(one(r.stacks), 'TargetGroup')).spec;
 
   it('build: read from the Service first, then the Ingress; hashed into the name; opened on the targets', () => {
@@ -138,13 +137,13 @@ describe('target control ports', () => {
     assert.equal(tgOf(buildTg({ [A('target-control-port.other.80')]: '3000' })).targetControlPort, undefined);
   });
 
-  it('build: refused with the gate off (naming it), for instance targets, and outside [1, 65535]; nothing reaches the plan', () => {
-    const off = buildTg({ [KEY]: '3000' }, {}, CONFIG);
-    assert.deepEqual([off.stacks, one(off.issues).field, one(off.issues).code], [[], KEY, 'FeatureGateOff']);
-    assert.match(one(off.issues).reason, /--feature-gates=ALBTargetControlAgent=true/);
-    const onService = buildTg({}, { [KEY]: '3000' }, CONFIG);
+  it('build: read with ALBTargetControlAgent at its default (off), as upstream; refused for instance targets and outside [1, 65535]; nothing reaches the plan', () => {
+    assert.equal(CONFIG.featureGates?.ALBTargetControlAgent, undefined);
+    assert.equal(tgOf(buildTg({ [KEY]: '3000' })).targetControlPort, 3000);
+    const onService = buildTg({}, { [KEY]: '0' });
+    assert.deepEqual([onService.stacks, one(onService.issues).field], [[], KEY]);
     assert.match(one(onService.issues).reason, /^Service default\/svc: /);
-    const instance = buildStacks(snapshot({ ingresses: [web('a', { [KEY]: '3000' })], services: [svc] }), FACTS, GATE_ON);
+    const instance = buildStacks(snapshot({ ingresses: [web('a', { [KEY]: '3000' })], services: [svc] }), FACTS, CONFIG);
     assert.deepEqual([instance.stacks, one(instance.issues).code], [[], 'InvalidAnnotation']);
     assert.match(one(instance.issues).reason, /needs ip targets/);
     for (const value of ['0', '65536', 'http', '3000 ', '-1']) assert.deepEqual(buildTg({ [KEY]: value }).stacks, [], value);
