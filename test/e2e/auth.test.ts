@@ -15,9 +15,9 @@ import { oidcDigest } from '../../src/k8s/oidc-secrets.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK, TAG_OIDC_SECRET_DIGEST } from '../../src/model/index.ts';
-import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { CONTROLLER_USER, grantLeaderElection, isApiError, readOidcSecretRules } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
 
@@ -61,16 +61,7 @@ describe('authentication: auth-type oidc from a name-scoped Secret, cognito from
     ec2?.destroy();
   });
 
-  async function service(name: string, ipBase: number, annotations: Record<string, string> = {}): Promise<void> {
-    const svc = await admin.services.create({
-      apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, annotations },
-      spec: { type: 'NodePort', selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
-    }, ns);
-    const pods = await createBackendPods(admin, {
-      namespace: ns, app: name, nodes: backendNodes(seeded()), indices: [0], ipBase, enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId },
-    });
-    await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
-  }
+  const service = (name: string, annotations: Record<string, string> = {}): Promise<unknown> => nodePortApp(admin, ec2, { namespace: ns, name, annotations });
 
   /** what the chart renders for oidcSecrets: [{namespace, name}], from the same rules file */
   async function grantSecret(name: string): Promise<void> {
@@ -116,8 +107,8 @@ describe('authentication: auth-type oidc from a name-scoped Secret, cognito from
     const secret = await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'oidc-client' }, stringData: { clientID: 'e2e-client', clientSecret: SECRET_VALUE } } });
     secretUid = secret.metadata?.uid ?? '';
     await grantSecret('oidc-client');
-    await service('app', 0);
-    await service('admin', 20, { [A('auth-type')]: 'cognito', [A('auth-idp-cognito')]: JSON.stringify({ userPoolARN: POOL, userPoolClientID: 'pool-client', userPoolDomain: 'e2e-domain' }) });
+    await service('app');
+    await service('admin', { [A('auth-type')]: 'cognito', [A('auth-idp-cognito')]: JSON.stringify({ userPoolARN: POOL, userPoolClientID: 'pool-client', userPoolDomain: 'e2e-domain' }) });
     await ingress('web', {
       [A('listen-ports')]: '[{"HTTPS": 443}]', [A('certificate-arn')]: seeded().certificates.exact.arn,
       [A('auth-type')]: 'oidc', [A('auth-idp-oidc')]: JSON.stringify(OIDC), [A('auth-scope')]: 'openid email', [A('auth-session-timeout')]: '3600',

@@ -11,12 +11,12 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_RESOURCE, TAG_INGRESS_STACK } from '../../src/model/index.ts';
-import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { listWithTags } from '../../src/cli/demo-command.ts';
+import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
-import { freshNamespace, kube, running, seeded, standIns } from './support/stand-ins.ts';
+import { freshNamespace, kube, running, standIns } from './support/stand-ins.ts';
 
 const LEASE = 'frontend-nlb-e2e';
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
@@ -63,14 +63,7 @@ describe('frontend NLB: enable-frontend-nlb puts an NLB in front of the ALB (own
     ((await get(name)).status?.loadBalancer?.ingress ?? []).map((e) => e.hostname ?? '');
 
   it('builds the NLB, its TCP listener, the alb-type target group with the ALB registered, and two status hostnames; off removes it', async () => {
-    const svc = await admin.services.create({
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns },
-      spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
-    }, ns);
-    const pods = await createBackendPods(admin, {
-      namespace: ns, app: 'web', nodes: backendNodes(seeded()), indices: [0], ipBase: 60, enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId },
-    });
-    await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
+    await nodePortApp(admin, ec2, { namespace: ns, name: 'web' });
     await admin.ingresses.create({
       apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
       metadata: {

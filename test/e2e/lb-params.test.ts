@@ -13,8 +13,8 @@ import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK } from '../../src/model/index.ts';
-import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, running, seeded, standIns } from './support/stand-ins.ts';
 
@@ -38,14 +38,7 @@ describe('IPAM and customer-owned IPv4 pools, target control ports (own process,
     elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
     ec2 = new EC2Client({ ...s.aws });
     ns = await freshNamespace('lbparams');
-    const svc = await admin.services.create({
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'app', namespace: ns },
-      spec: { type: 'NodePort', selector: { app: 'app' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
-    }, ns);
-    const pods = await createBackendPods(admin, {
-      namespace: ns, app: 'app', nodes: backendNodes(seeded()), indices: [0], ipBase: 60, enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId },
-    });
-    await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
+    await nodePortApp(admin, ec2, { namespace: ns, name: 'app' });
   });
 
   after(async function () {

@@ -14,9 +14,9 @@ import * as k8s from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK } from '../../src/model/index.ts';
-import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
 import { freshNamespace, kube, running, seeded, standIns } from './support/stand-ins.ts';
 
@@ -44,14 +44,7 @@ describe('ALB listener attributes: listener-attributes.<PROTOCOL>-<port> and Ing
     ns = await freshNamespace('lattr');
     await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
     await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
-    const svc = await admin.services.create({
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'app', namespace: ns },
-      spec: { type: 'NodePort', selector: { app: 'app' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
-    }, ns);
-    const pods = await createBackendPods(admin, {
-      namespace: ns, app: 'app', nodes: backendNodes(seeded()), indices: [0], ipBase: 40, enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId },
-    });
-    await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
+    await nodePortApp(admin, ec2, { namespace: ns, name: 'app' });
   });
 
   after(async function () {

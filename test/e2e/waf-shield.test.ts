@@ -10,10 +10,10 @@ import { AssociateWebACLCommand, CreateWebACLCommand, GetWebACLForResourceComman
 import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
-import { backendNodes, createBackendPods, writeEndpointSlice } from '../../src/stand-ins/backends.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
+import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
-import { freshNamespace, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
+import { freshNamespace, resetAws, running, standIns } from './support/stand-ins.ts';
 
 const A = (s: string): string => `alb.ingress.kubernetes.io/${s}`;
 
@@ -81,13 +81,7 @@ describe('WAFv2 and Shield (own process, kube-apiserver + moto)', function () {
       assert.ok(out.Summary?.ARN);
       acls[name] = out.Summary.ARN;
     }
-    const f = seeded();
-    const svc = await admin.services.create({
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns },
-      spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
-    }, ns);
-    const pods = await createBackendPods(admin, { namespace: ns, app: 'web', nodes: backendNodes(f), indices: [0], ipBase: 500, enis: { ec2, securityGroupId: f.nodeSecurityGroupId } });
-    await writeEndpointSlice(admin, { namespace: ns, service: svc, pods });
+    await nodePortApp(admin, ec2, { namespace: ns, name: 'web' });
     await fleet.start('main', { extraArgs: ['--enable-leader-election=false'] });
   });
 

@@ -3,7 +3,19 @@
 // controller would have written. Optionally one moto ENI per pod IP (moto finds ENIs by primary IP only).
 import * as k8s from '@kubernetes/client-node';
 import { EC2Client, CreateNetworkInterfaceCommand } from '@aws-sdk/client-ec2';
+import type { KubeClients } from '../../../src/k8s/client.ts';
+import { backendNodes, createBackendPods, podIpIn, writeEndpointSlice, type BackendPod } from '../../../src/stand-ins/backends.ts';
+import type { Service } from '../../../src/k8s/types.ts';
 import { kube, seeded, awsConfig } from './stand-ins.ts';
+
+// Pod IPs are handed out once per run from here, so no two suites' pods (and moto ENIs) share an address; suites
+// that still choose a fixed `ipBase` for createBackendPods keep below 1,000.
+let nextPodIndex = 1_000;
+function podIndexes(count: number): number {
+  const first = nextPodIndex;
+  nextPodIndex += count;
+  return first;
+}
 
 export interface BackendOptions {
   namespace: string;
@@ -28,14 +40,6 @@ export interface Backend {
   nodePort: number;
 }
 
-let ipCounter = 0;
-/** A fresh pod IP in the private subnet of `az` (10.0.128.0/19 for a, 10.0.160.0/19 for b). */
-function nextPodIp(subnetCidr: string): string {
-  const [a, b, c] = subnetCidr.split('/')[0]!.split('.').map(Number) as [number, number, number];
-  ipCounter += 1;
-  const third = c + 1 + Math.floor(ipCounter / 250) % 30;
-  return `${a}.${b}.${third}.${(ipCounter % 250) + 4}`;
-}
 
 export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const { namespace, name } = opts;
@@ -62,7 +66,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     for (let i = 0; i < replicas; i++) {
       const node = facts.nodes[i % facts.nodes.length]!;
       const subnet = facts.subnets.private.find((s) => s.id === node.subnetId)!;
-      const ip = nextPodIp(subnet.cidr);
+      const ip = podIpIn(subnet.cidr, podIndexes(1));
       podIps.push(ip);
       const podName = `${name}-${i}`;
       await core.createNamespacedPod({
@@ -108,4 +112,25 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     },
   });
   return { service, pods, endpointSlice, podIps, nodePort: service.spec!.ports![0]!.nodePort! };
+}
+
+/**
+ * The backend most suites need: a NodePort Service `name` (port 80 named http, to 8080) selecting `app: name`, with
+ * `replicas` Ready pods on the seeded nodes, one moto ENI each in the node security group, and their EndpointSlice.
+ */
+export async function nodePortApp(admin: KubeClients, ec2: EC2Client, o: {
+  readonly namespace: string; readonly name: string; readonly annotations?: Record<string, string>; readonly replicas?: number;
+}): Promise<{ service: Service; pods: BackendPod[] }> {
+  const { namespace, name } = o;
+  const replicas = o.replicas ?? 1;
+  const service = await admin.services.create({
+    apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, ...(o.annotations ? { annotations: o.annotations } : {}) },
+    spec: { type: 'NodePort', selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+  }, namespace);
+  const pods = await createBackendPods(admin, {
+    namespace, app: name, nodes: backendNodes(seeded()), indices: [...Array(replicas).keys()], ipBase: podIndexes(replicas),
+    enis: { ec2, securityGroupId: seeded().nodeSecurityGroupId },
+  });
+  await writeEndpointSlice(admin, { namespace, service, pods });
+  return { service, pods };
 }
