@@ -15,7 +15,7 @@
 // Every wait is bounded by --timeout; every process is stopped by PID (the controller by the demo's
 // launcher, the stand-ins by their own handle); everything binds to 127.0.0.1.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -534,6 +534,19 @@ function gitState(): string {
   }
 }
 
+/**
+ * moto's answers with a 5xx status, from its access log: an unhandled exception in moto (the SDK retries them, and
+ * the attempt counts as a failed call with outcome `Error` when the body is not XML). The log is kept with the
+ * controller's, since the stand-ins' run directory goes when they stop.
+ */
+function motoServerErrors(s: StandIns): string[] {
+  try {
+    return readFileSync(join(s.runDir, 'logs', 'moto.log'), 'utf8').split('\n').filter((l) => /" 5\d\d /.test(l));
+  } catch {
+    return [];
+  }
+}
+
 const secs = (t0: number): number => Math.round((Date.now() - t0) / 100) / 10;
 
 async function run(o: Options): Promise<void> {
@@ -785,7 +798,7 @@ async function run(o: Options): Promise<void> {
       printPhase(result);
     }
 
-    const summary = { machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, options: o, groups, results };
+    const summary = { machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, options: o, groups, results, motoServerErrors: motoServerErrors(s) };
     process.stdout.write(renderSummary(summary));
     if (o.json) writeFileSync(o.json, JSON.stringify(summary, null, 2) + '\n');
   } finally {
@@ -795,6 +808,7 @@ async function run(o: Options): Promise<void> {
     if (ctrl) { say(`stopping the controller (pid ${ctrl.pid})`); await ctrl.stop(15_000); }
     elbv2.destroy();
     ec2.destroy();
+    try { copyFileSync(join(s.runDir, 'logs', 'moto.log'), join(logDir, 'moto.log')); } catch { /* the log is a diagnostic only */ }
     say('stopping the stand-ins');
     await s.stop();
     say(`controller logs kept in ${logDir}`);
@@ -816,7 +830,7 @@ function printPhase(r: PhaseResult): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function renderSummary(x: { machine: Record<string, unknown>; options: Options; groups: number; results: PhaseResult[] }): string {
+function renderSummary(x: { machine: Record<string, unknown>; options: Options; groups: number; results: PhaseResult[]; motoServerErrors: string[] }): string {
   const m = x.machine;
   const out: string[] = [
     '',
@@ -840,6 +854,7 @@ function renderSummary(x: { machine: Record<string, unknown>; options: Options; 
   const ops = [...new Set(x.results.flatMap((r) => Object.keys(r.calls)))].sort();
   out.push('', 'AWS calls by operation:', '', `| operation | ${x.results.map((r) => r.name.split(' ')[0]).join(' | ')} |`, `|---|${x.results.map(() => '---:').join('|')}|`);
   for (const op of ops) out.push(`| ${op}${isWriteOperation(op.split('/')[1]?.split(' ')[0] ?? '') ? ' (w)' : ''} | ${x.results.map((r) => r.calls[op] ?? '').join(' | ')} |`);
+  out.push('', `moto answered ${x.motoServerErrors.length} request(s) with a 5xx status${x.motoServerErrors.length ? `: ${x.motoServerErrors.slice(0, 5).join('; ')}` : ''}.`);
   return out.join('\n') + '\n';
 }
 
