@@ -9,8 +9,10 @@
 // launcher); every number comes from its /metrics (aws_lb_controller_aws_api_calls_total) read before and
 // after each phase, and its VmHWM from /proc.
 //
-// Phases: 1 cold converge, 2 steady state, 3 controller restart, 4 pod rollout, 5 one annotation change,
-// 6 delete everything, 7 hostile inputs (scripts/bench/hostile.ts). See docs/benchmarks.md.
+// Phases: 1 cold converge, 2 steady state, 3 controller restart, 3b a restart with one new Ingress created right
+// after it (time until served), 4 pod rollout, 5 one annotation change, 6 delete everything, 7 hostile inputs
+// (scripts/bench/hostile.ts). Each phase also reports the rules the controller holds on the node security group.
+// See docs/benchmarks.md.
 //
 // Every wait is bounded by --timeout; every process is stopped by PID (the controller by the demo's
 // launcher, the stand-ins by their own handle); everything binds to 127.0.0.1.
