@@ -10,16 +10,16 @@ import {
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { type KubeClients } from '../../src/k8s/client.ts';
 import { oidcDigest } from '../../src/k8s/oidc-secrets.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK, TAG_OIDC_SECRET_DIGEST } from '../../src/model/index.ts';
-import { CONTROLLER_USER, grantLeaderElection, isApiError, readOidcSecretRules } from '../../src/stand-ins/kube.ts';
+import { CONTROLLER_USER, readOidcSecretRules } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
-import { freshNamespace, kube, resetAws, running, seeded, standIns } from './support/stand-ins.ts';
+import { freshNamespace, grantSuiteLease, kube, resetAws, seeded, suiteClients } from './support/stand-ins.ts';
 
 const LEASE = 'auth-e2e';
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
@@ -42,16 +42,11 @@ describe('authentication: auth-type oidc from a name-scoped Secret, cognito from
   const log = fleet.logFile('main');
 
   before(async function () {
-    await standIns(this);
+    ({ admin, elbv2, ec2 } = await suiteClients(this));
     await resetAws();
-    const s = running();
-    admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
     core = kube().admin.makeApiClient(k8s.CoreV1Api);
-    elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
-    ec2 = new EC2Client({ ...s.aws });
     ns = await freshNamespace('auth');
-    // the chart's leader-election Role for this test's Lease (kept from an earlier run on the same stand-ins)
-    await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
+    await grantSuiteLease(LEASE);
     await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
   });
 

@@ -8,15 +8,14 @@ import {
   DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type LoadBalancer, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { type KubeClients } from '../../src/k8s/client.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_RESOURCE, TAG_INGRESS_STACK } from '../../src/model/index.ts';
-import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { listWithTags } from '../../src/cli/demo-command.ts';
 import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
-import { freshNamespace, kube, running, standIns } from './support/stand-ins.ts';
+import { freshNamespace, grantSuiteLease, suiteClients } from './support/stand-ins.ts';
 
 const LEASE = 'frontend-nlb-e2e';
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
@@ -30,13 +29,9 @@ describe('frontend NLB: enable-frontend-nlb puts an NLB in front of the ALB (own
   const fleet = suiteControllers('frontend-nlb');
 
   before(async function () {
-    await standIns(this);
-    const s = running();
-    admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
-    elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
-    ec2 = new EC2Client({ ...s.aws });
+    ({ admin, elbv2, ec2 } = await suiteClients(this));
     ns = await freshNamespace('fnlb');
-    await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
+    await grantSuiteLease(LEASE);
     await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
   });
 

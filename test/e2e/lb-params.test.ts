@@ -9,14 +9,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { type KubeClients } from '../../src/k8s/client.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK } from '../../src/model/index.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
-import { freshNamespace, running, seeded, standIns } from './support/stand-ins.ts';
+import { freshNamespace, running, seeded, suiteClients } from './support/stand-ins.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const A = (suffix: string): string => `alb.ingress.kubernetes.io/${suffix}`;
@@ -32,11 +32,7 @@ describe('IPAM and customer-owned IPv4 pools, target control ports (own process,
   const start = (name: string) => fleet.start(name, { extraArgs: ['--enable-leader-election=false'] });
 
   before(async function () {
-    await standIns(this);
-    const s = running();
-    admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
-    elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
-    ec2 = new EC2Client({ ...s.aws });
+    ({ admin, elbv2, ec2 } = await suiteClients(this));
     ns = await freshNamespace('lbparams');
     await nodePortApp(admin, ec2, { namespace: ns, name: 'app' });
   });

@@ -11,14 +11,13 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import * as k8s from '@kubernetes/client-node';
-import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { type KubeClients } from '../../src/k8s/client.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { TAG_INGRESS_STACK } from '../../src/model/index.ts';
-import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
-import { freshNamespace, kube, running, seeded, standIns } from './support/stand-ins.ts';
+import { freshNamespace, grantSuiteLease, kube, running, seeded, suiteClients } from './support/stand-ins.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const LEASE = 'listener-attributes-e2e';
@@ -36,13 +35,9 @@ describe('ALB listener attributes: listener-attributes.<PROTOCOL>-<port> and Ing
   const fleet = suiteControllers('listener-attributes');
 
   before(async function () {
-    await standIns(this);
-    const s = running();
-    admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
-    elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
-    ec2 = new EC2Client({ ...s.aws });
+    ({ admin, elbv2, ec2 } = await suiteClients(this));
     ns = await freshNamespace('lattr');
-    await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
+    await grantSuiteLease(LEASE);
     await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
     await nodePortApp(admin, ec2, { namespace: ns, name: 'app' });
   });

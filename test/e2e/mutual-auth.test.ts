@@ -10,15 +10,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client, type Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { type KubeClients } from '../../src/k8s/client.ts';
 import type { CoreEvent, Ingress } from '../../src/k8s/types.ts';
 import { readReconcileStatus } from '../../src/k8s/status.ts';
 import { TAG_INGRESS_STACK } from '../../src/model/index.ts';
-import { grantLeaderElection, isApiError } from '../../src/stand-ins/kube.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { nodePortApp } from './support/backends.ts';
 import { suiteControllers } from './support/controllers.ts';
-import { freshNamespace, kube, running, seeded, standIns } from './support/stand-ins.ts';
+import { freshNamespace, grantSuiteLease, running, seeded, suiteClients } from './support/stand-ins.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const LEASE = 'mutual-auth-e2e';
@@ -34,13 +33,9 @@ describe('mutual-authentication (own process, kube-apiserver + moto)', function 
   const fleet = suiteControllers('mutual-auth');
 
   before(async function () {
-    await standIns(this);
-    const s = running();
-    admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
-    elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
-    ec2 = new EC2Client({ ...s.aws });
+    ({ admin, elbv2, ec2 } = await suiteClients(this));
     ns = await freshNamespace('mtls');
-    await grantLeaderElection(kube().admin, 'default', LEASE).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
+    await grantSuiteLease(LEASE);
     await fleet.start('main', { extraArgs: [`--leader-election-id=${LEASE}`] });
     await nodePortApp(admin, ec2, { namespace: ns, name: 'app' });
   });

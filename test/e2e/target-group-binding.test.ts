@@ -24,12 +24,12 @@ import {
   CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ControllerProcess } from '../../src/cli/demo-command.ts';
-import { createKubeClients, type KubeClients } from '../../src/k8s/client.ts';
+import { type KubeClients } from '../../src/k8s/client.ts';
 import type { Service, TargetGroupBinding } from '../../src/k8s/types.ts';
 import { waitFor } from '../../src/stand-ins/wait.ts';
 import { CLAIM_ANNOTATION } from '../../src/targets/binding-policy.ts';
 import { NETWORKING_RULE_DESCRIPTION } from '../../src/targets/networking.ts';
-import { running, seeded, standIns } from './support/stand-ins.ts';
+import { seeded, suiteClients } from './support/stand-ins.ts';
 import { startWebhookController, webhookCerts } from './support/webhook.ts';
 
 const GUARD_LABEL = 'e2e.aws-lb-controller/tgb-webhook';
@@ -101,11 +101,7 @@ describe('controller: TargetGroupBinding admission and ownership (own process, w
   };
 
   before(async function () {
-    await standIns(this);
-    const s = running();
-    admin = createKubeClients({ kubeconfig: s.adminKubeconfigPath });
-    elbv2 = new ElasticLoadBalancingV2Client({ ...s.aws });
-    ec2 = new EC2Client({ ...s.aws });
+    ({ admin, elbv2, ec2 } = await suiteClients(this));
 
     const certs = webhookCerts();
     certDir = certs.dir;

@@ -14,6 +14,10 @@
 //                          .stand-ins/env) instead of starting a fresh set; they are not stopped
 //   E2E_LOG=1              print start-up progress
 import * as k8s from '@kubernetes/client-node';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createKubeClients, type KubeClients } from '../../../src/k8s/client.ts';
+import { grantLeaderElection, isApiError } from '../../../src/stand-ins/kube.ts';
 import { startStandIns, attachStandIns, loadKubeConfig, type StandIns, type AwsClientConfig, type SeededFacts } from '../../../src/stand-ins/index.ts';
 
 export type { StandIns, AwsClientConfig, SeededFacts };
@@ -139,4 +143,18 @@ export async function freshNamespace(prefix = 'e2e'): Promise<string> {
   const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
   await kube().admin.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name } } });
   return name;
+}
+
+/** The clients most suites use: the admin's Kubernetes clients, and ELBv2 and EC2 on moto (destroy the two when done). */
+export interface SuiteClients { readonly admin: KubeClients; readonly elbv2: ElasticLoadBalancingV2Client; readonly ec2: EC2Client }
+
+/** Starts (or joins) the stand-ins and makes the suite's clients. */
+export async function suiteClients(ctx: Mocha.Context): Promise<SuiteClients> {
+  const s = await standIns(ctx);
+  return { admin: createKubeClients({ kubeconfig: s.adminKubeconfigPath }), elbv2: new ElasticLoadBalancingV2Client({ ...s.aws }), ec2: new EC2Client({ ...s.aws }) };
+}
+
+/** The chart's leader-election Role for the Lease `name` in `default` (kept from an earlier run on the same stand-ins). */
+export async function grantSuiteLease(name: string): Promise<void> {
+  await grantLeaderElection(kube().admin, 'default', name).catch((err: unknown) => { if (!isApiError(err, 409)) throw err; });
 }
