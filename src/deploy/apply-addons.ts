@@ -12,7 +12,7 @@ import { ApplyError } from './apply-types.ts';
 type Spec = Resolved<LoadBalancerSpec>;
 
 /** how long a subscription check is trusted (upstream: 2 h) */
-export const SUBSCRIPTION_TTL_MS = 2 * 3_600_000;
+const SUBSCRIPTION_TTL_MS = 2 * 3_600_000;
 /**
  * how long a check that could not be made is trusted: long enough that the applies of many groups (each
  * retrying two failing calls) do not each wait for it, short enough that a fixed permission is seen soon

@@ -19,7 +19,7 @@ const redirectToHttps = (port: number): Action => ({
 export const TRUST_STORE_UNKNOWN = 'discovery:trust-store:';
 
 /** why a port's mutual authentication cannot be built */
-export interface MutualAuthFailure { readonly port: number; readonly field: string; readonly reason: string }
+interface MutualAuthFailure { readonly port: number; readonly field: string; readonly reason: string }
 
 /**
  * Each port's mutual authentication as the listener spec takes it: a trust store name becomes its ARN from the

@@ -169,9 +169,9 @@ export const TARGET_CONTROL_PORT_PREFIX = 'target-control-port.';
 function targetControlPort(s: MemberScope, svc: V1Service, port: number | string, targetType: TargetType): number | undefined | null {
   const { m, sink } = s;
   const suffix = `${TARGET_CONTROL_PORT_PREFIX}${svc.metadata?.name ?? ''}.${port}`;
-  const holder = [annotatedService(svc), m.obj].find((o) => has(o, PREFIX + suffix));
-  if (!holder) return undefined;
   const key = PREFIX + suffix;
+  const holder = [annotatedService(svc), m.obj].find((o) => has(o, key));
+  if (!holder) return undefined;
   const where = holder.ref.kind === 'Ingress' ? '' : `${holder.ref.kind} ${holder.ref.namespace ?? ''}/${holder.ref.name}: `;
   const refuse = (code: string, reason: string): null => {
     sink.issues.push(issue(m.ref, key, code, `${where}${reason}`));

@@ -22,8 +22,8 @@ const EXAMPLE = '[{"port": 443, "mode": "verify", "trustStore": "my-trust-store"
 const MODES: readonly MutualAuthenticationMode[] = ['off', 'passthrough', 'verify'];
 
 /** ELBv2 trust store names: 1 to 32 letters, digits and hyphens, not starting or ending with a hyphen */
-export const TRUST_STORE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
-export const TRUST_STORE_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:truststore\/[A-Za-z0-9-]{1,32}\/[A-Za-z0-9]{1,64}$/;
+const TRUST_STORE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
+const TRUST_STORE_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:truststore\/[A-Za-z0-9-]{1,32}\/[A-Za-z0-9]{1,64}$/;
 /** a trust store given by ARN, as upstream tells them apart: anything else is a name */
 export const isTrustStoreArn = (s: string): boolean => s.startsWith('arn:');
 
